@@ -1,0 +1,4 @@
+"""`python -m lifecrm` runs the console script."""
+from lifecrm.cli import main
+
+main()

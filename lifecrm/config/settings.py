@@ -1,0 +1,205 @@
+"""lifecrm settings, read from the environment; they fail closed outside development.
+
+LIFECRM_ENV: dev | test | prod (default prod). Only dev and test may run without SECRET_KEY.
+DATABASE_URL: default SQLite file var/lifecrm.sqlite3.
+LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
+LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
+LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # the lifecrm package
+PROJECT_DIR = Path(os.environ.get("LIFECRM_HOME", Path.cwd()))
+VAR_DIR = Path(os.environ.get("LIFECRM_VAR", PROJECT_DIR / "var"))
+
+KNOWN_ENVS = {"dev", "test", "prod"}
+LIFECRM_ENV = os.environ.get("LIFECRM_ENV", "prod")
+if LIFECRM_ENV not in KNOWN_ENVS:
+    raise ImproperlyConfigured(f"LIFECRM_ENV must be one of {sorted(KNOWN_ENVS)}, not {LIFECRM_ENV!r}")
+INSECURE_ENV = LIFECRM_ENV in {"dev", "test"}
+
+
+def _required(name: str, dev_default: str) -> str:
+    value = os.environ.get(name)
+    if value:
+        return value
+    if INSECURE_ENV:
+        return dev_default
+    raise ImproperlyConfigured(f"{name} must be set when LIFECRM_ENV={LIFECRM_ENV}")
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+SECRET_KEY = _required("SECRET_KEY", "dev-insecure-secret-key-not-for-production")
+# Fernet keys for encrypted fields; dev/test use a fixed key so a demo database stays readable.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in _required("LIFECRM_FIELD_KEYS", "ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=").split(",")
+    if k.strip()
+]
+# Key for the keyed hashes that make encrypted identifiers searchable.
+FIELD_HASH_KEY = _required("LIFECRM_HASH_KEY", "dev-insecure-hash-key")
+
+DEBUG = _flag("DEBUG", LIFECRM_ENV == "dev")
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if INSECURE_ENV else "").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+LIFECRM_JURISDICTION = os.environ.get("LIFECRM_JURISDICTION", "CN")
+if LIFECRM_JURISDICTION not in {"CN", "HK", "TW"}:
+    raise ImproperlyConfigured(f"LIFECRM_JURISDICTION must be CN, HK or TW, not {LIFECRM_JURISDICTION!r}")
+
+LIFECRM_JOBS = os.environ.get("LIFECRM_JOBS", "inprocess")
+if LIFECRM_JOBS not in {"inprocess", "celery"}:
+    raise ImproperlyConfigured(f"LIFECRM_JOBS must be inprocess or celery, not {LIFECRM_JOBS!r}")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_ALWAYS_EAGER = False
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "django_htmx",
+    "lifecrm.core",
+    "lifecrm.org",
+    "lifecrm.parties",
+    "lifecrm.products",
+    "lifecrm.policies",
+    "lifecrm.workbench",
+    "lifecrm.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "lifecrm.config.urls"
+WSGI_APPLICATION = "lifecrm.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DEFAULT_SQLITE = VAR_DIR / "lifecrm.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+LANGUAGE_CODE = "zh-hant"
+LANGUAGES = [("zh-hant", "繁體中文"), ("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not INSECURE_ENV
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = INSECURE_ENV
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not INSECURE_ENV
+CSRF_COOKIE_SECURE = not INSECURE_ENV
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "lifecrm.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "lifecrm API",
+    "DESCRIPTION": "REST API v1 of lifecrm, the customer service and customer value system.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Verbose names for the admin site.
+ADMIN_SITE_HEADER = _("lifecrm administration")

@@ -1,0 +1,14 @@
+"""Root URLs: the workbench at /, the REST API under /api/, Django admin under /admin/."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("lifecrm.api.urls")),
+    path("", include("lifecrm.workbench.urls")),
+]
+
+handler403 = "lifecrm.workbench.views.errors.forbidden"
+handler404 = "lifecrm.workbench.views.errors.not_found"
+handler500 = "lifecrm.workbench.views.errors.server_error"

@@ -1,0 +1,19 @@
+"""The shared kernel: money, business dates, jurisdiction rules, audit trail, batch jobs, registries."""
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _load_reference_data(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import load_reference_data
+
+    load_reference_data()
+
+
+class CoreConfig(AppConfig):
+    name = "lifecrm.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="lifecrm.core.reference_data")

@@ -1,0 +1,147 @@
+"""The batch-job runner: a step over id ranges, run as a resumable JobRun with per-chunk checkpoints.
+
+A chunk's work and its checkpoint commit in one transaction, so a run killed at any point and
+started again does every chunk exactly once; a finished run for the same as-of date is a no-op.
+In-process by default; with LIFECRM_JOBS=celery the pending chunks fan out to Celery workers.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from lifecrm.core.models import JobChunk, JobRun
+
+ChunkFunc = Callable[[date, int, int], int]
+
+
+@dataclass(frozen=True)
+class ChunkedStep:
+    """`ids(as_of)` yields the ids to cover (ascending); `process(as_of, first_id, last_id)` does one chunk."""
+
+    name: str
+    ids: Callable[[date], Iterable[int]]
+    process: ChunkFunc
+    chunk_size: int = 5000
+
+
+_chunked_steps: dict[str, ChunkedStep] = {}
+
+
+def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size: int = 5000):
+    """Declare `process` as the chunk function of step `name` (so Celery workers can find it by name)."""
+
+    def decorator(process: ChunkFunc) -> ChunkedStep:
+        step = ChunkedStep(name, ids, process, chunk_size)
+        _chunked_steps[name] = step
+        return step
+
+    return decorator
+
+
+def get_chunked_step(name: str) -> ChunkedStep:
+    try:
+        return _chunked_steps[name]
+    except KeyError:
+        raise LookupError(f"no chunked step named {name!r}") from None
+
+
+def plan_chunks(ids: Iterable[int], chunk_size: int) -> list[tuple[int, int]]:
+    """Cut ascending ids into [first, last] ranges of at most `chunk_size` ids each."""
+    ranges: list[tuple[int, int]] = []
+    first = last = None
+    count = 0
+    for current in ids:
+        if first is None:
+            first = current
+        last = current
+        count += 1
+        if count == chunk_size:
+            ranges.append((first, last))
+            first, count = None, 0
+    if first is not None:
+        ranges.append((first, last))
+    return ranges
+
+
+def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
+    with transaction.atomic():
+        run, created = JobRun.objects.get_or_create(
+            step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
+        )
+        if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
+            ranges = plan_chunks(step.ids(as_of), step.chunk_size)
+            JobChunk.objects.bulk_create(
+                JobChunk(run=run, index=i, first_id=lo, last_id=hi) for i, (lo, hi) in enumerate(ranges)
+            )
+            run.chunk_count = len(ranges)
+            run.save(update_fields=["chunk_count"])
+    return run
+
+
+def run_chunk(chunk_id: int) -> int:
+    """Do one chunk and checkpoint it in the same transaction; a chunk already done is skipped."""
+    with transaction.atomic():
+        chunk = JobChunk.objects.select_related("run").select_for_update().get(pk=chunk_id)
+        if chunk.done_at is not None:
+            return 0
+        step = get_chunked_step(chunk.run.step)
+        rows = step.process(chunk.run.as_of, chunk.first_id, chunk.last_id)
+        updated = JobChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
+            done_at=timezone.now(), rows=rows or 0
+        )
+        if updated != 1:  # another worker finished it first: undo ours
+            raise RuntimeError(f"chunk {chunk_id} was finished concurrently")
+    return rows or 0
+
+
+def run_step(
+    step: ChunkedStep | str, *, as_of: date, params_key: str = "", progress: bool = True, backend: str | None = None
+) -> JobRun:
+    """Run (or resume) `step` for `as_of`. Returns the finished JobRun."""
+    if isinstance(step, str):
+        step = get_chunked_step(step)
+    run = _open_run(step, as_of, params_key)
+    if run.status == JobRun.Status.DONE:
+        return run
+    pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True))
+    backend = backend or settings.LIFECRM_JOBS
+    try:
+        if backend == "celery" and pending:
+            _run_on_celery(pending, step.name, progress)
+        else:
+            bar = tqdm(
+                pending, desc=f"{step.name} {as_of}", unit="chunk", disable=not progress, file=sys.stderr
+            )
+            for chunk_id in bar:
+                run_chunk(chunk_id)
+    except Exception as exc:
+        JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.FAILED, error=repr(exc)[:2000])
+        raise
+    JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
+    run.refresh_from_db()
+    return run
+
+
+def _run_on_celery(chunk_ids: list[int], name: str, progress: bool) -> None:
+    """Fan the pending chunks out as a Celery group and wait, showing progress as chunks finish."""
+    from celery import group
+
+    from lifecrm.core.tasks import run_chunk_task
+
+    result = group(run_chunk_task.s(chunk_id) for chunk_id in chunk_ids).apply_async()
+    with tqdm(total=len(chunk_ids), desc=f"{name} (celery)", unit="chunk", disable=not progress, file=sys.stderr) as bar:
+        while not result.ready():
+            bar.n = result.completed_count()
+            bar.refresh()
+            time.sleep(0.2)
+        bar.n = len(chunk_ids)
+        bar.refresh()
+    result.get(propagate=True, disable_sync_subtasks=False)

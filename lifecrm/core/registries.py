@@ -1,0 +1,108 @@
+"""Registries through which higher apps plug into lower ones: daily steps, timeline sources, generator steps.
+
+Each app registers in its AppConfig.ready(); core never imports a higher app.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named step with the steps it must run after."""
+
+    name: str
+    func: Callable[..., Any]
+    after: tuple[str, ...] = ()
+    description: str = ""
+
+
+class StepRegistry:
+    """Steps ordered by their `after` constraints (a stable topological order)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._steps: dict[str, Step] = {}
+
+    def register(self, name: str, *, after: tuple[str, ...] | list[str] = (), description: str = ""):
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            existing = self._steps.get(name)
+            if existing is not None and existing.func is not func:
+                raise ValueError(f"{self.kind} step {name!r} is registered twice")
+            self._steps[name] = Step(name, func, tuple(after), description or (func.__doc__ or "").strip())
+            return func
+
+        return decorator
+
+    def ordered(self) -> list[Step]:
+        for step in self._steps.values():
+            for dependency in step.after:
+                if dependency not in self._steps:
+                    raise LookupError(f"{self.kind} step {step.name!r} runs after unknown step {dependency!r}")
+        done: list[Step] = []
+        placed: set[str] = set()
+        pending = sorted(self._steps.values(), key=lambda s: s.name)
+        while pending:
+            ready = [s for s in pending if set(s.after) <= placed]
+            if not ready:
+                raise ValueError(f"{self.kind} steps have a cycle: {[s.name for s in pending]}")
+            step = ready[0]
+            done.append(step)
+            placed.add(step.name)
+            pending.remove(step)
+        return done
+
+    def names(self) -> list[str]:
+        return [s.name for s in self.ordered()]
+
+
+daily_steps = StepRegistry("daily")
+generator_steps = StepRegistry("generator")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line on a customer's timeline."""
+
+    at: datetime | date
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    source: str = ""
+    sort_key: tuple = field(default=(), compare=False)
+
+
+TimelineSource = Callable[..., list[TimelineEntry]]
+_timeline_sources: dict[str, TimelineSource] = {}
+
+
+def register_timeline_source(name: str):
+    """Register `func(*, customer_id, actor_scope, limit) -> list[TimelineEntry]`."""
+
+    def decorator(func: TimelineSource) -> TimelineSource:
+        _timeline_sources[name] = func
+        return func
+
+    return decorator
+
+
+def timeline_sources() -> dict[str, TimelineSource]:
+    return dict(_timeline_sources)
+
+
+def as_datetime_key(value: datetime | date) -> tuple:
+    """Sort key mixing dates and datetimes: a date sorts at the start of its day."""
+    if isinstance(value, datetime):
+        return (value.date(), value.time().isoformat())
+    return (value, "")
+
+
+def merge_timeline(sources: dict[str, TimelineSource], *, as_of: date, **kwargs) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for func in sources.values():
+        entries.extend(func(as_of=as_of, **kwargs))
+    return sorted(entries, key=lambda e: as_datetime_key(e.at), reverse=True)

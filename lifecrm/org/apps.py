@@ -1,0 +1,9 @@
+"""The organisation: HQ → branches → teams, staff, roles and data scope."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "lifecrm.org"
+    label = "org"
+    verbose_name = _("Organisation")

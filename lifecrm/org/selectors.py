@@ -1,0 +1,42 @@
+"""Reads of the organisation: a user's staff record and data scope, units in a subtree."""
+from __future__ import annotations
+
+from lifecrm.org.models import OrgUnit, Staff
+from lifecrm.org.rules import DataScope, ScopeKind, scope_for
+
+NO_SCOPE = DataScope(ScopeKind.NONE)
+
+
+def staff_for_user(user) -> Staff | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return Staff.objects.select_related("org_unit").get(user=user, is_active=True)
+    except Staff.DoesNotExist:
+        return None
+
+
+def data_scope_for_user(user) -> DataScope:
+    """The data scope of a logged-in user; a user without an active staff record sees nothing."""
+    cached = getattr(user, "_lifecrm_scope", None)
+    if cached is not None:
+        return cached
+    staff = staff_for_user(user)
+    if staff is None:
+        scope = NO_SCOPE
+    else:
+        scope = scope_for(
+            role=staff.role, unit_kind=staff.org_unit.kind, unit_path=staff.org_unit.path, staff_id=staff.pk
+        )
+    if user is not None:
+        user._lifecrm_scope = scope
+    return scope
+
+
+def units_in_scope(scope: DataScope):
+    qs = OrgUnit.objects.all()
+    if scope.kind == ScopeKind.ALL:
+        return qs
+    if scope.kind in (ScopeKind.SUBTREE, ScopeKind.OWN_BOOK):
+        return qs.filter(path__startswith=scope.unit_path)
+    return qs.none()

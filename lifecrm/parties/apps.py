@@ -1,0 +1,9 @@
+"""Customers: persons and organisations, contact data, consent, relationships."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartiesConfig(AppConfig):
+    name = "lifecrm.parties"
+    label = "parties"
+    verbose_name = _("Customers")

@@ -1,0 +1,148 @@
+"""Customers (persons and organisations), their consents and their relationships."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lifecrm.core.fields import EncryptedTextField
+
+
+class Customer(models.Model):
+    """A person or an organisation (employer) the company has a relationship with."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("person")
+        ORGANISATION = "organisation", _("organisation")
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class IdType(models.TextChoices):
+        PRC_ID = "prc_id", _("PRC resident ID card")
+        HK_ID = "hk_id", _("Hong Kong identity card")
+        TW_ID = "tw_id", _("Taiwan national ID")
+        PASSPORT = "passport", _("passport")
+        USCC = "uscc", _("unified social credit code")
+
+    class Language(models.TextChoices):
+        ZH_HANT = "zh-hant", _("Traditional Chinese")
+        ZH_HANS = "zh-hans", _("Simplified Chinese")
+        EN = "en", _("English")
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+        LETTER = "letter", _("letter")
+        PHONE = "phone", _("phone")
+        PORTAL = "portal", _("web portal")
+
+    number = models.CharField(_("customer number"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
+    name_romanised = models.CharField(_("romanised name"), max_length=120, blank=True)
+    # Lower-cased romanised name without spaces, for search: "zhangwei".
+    name_search = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    date_of_death = models.DateField(_("date of death"), null=True, blank=True)
+    id_type = models.CharField(_("ID type"), max_length=10, choices=IdType.choices)
+    id_number = EncryptedTextField(_("ID number"))
+    id_number_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_last4 = models.CharField(max_length=4, editable=False)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
+    home_phone = models.CharField(_("home phone"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN")
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=8, choices=Channel.choices, default=Channel.SMS
+    )
+    occupation_class = models.PositiveSmallIntegerField(_("occupation class"), null=True, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=60, blank=True)
+    employer = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="employees",
+        limit_choices_to={"kind": "organisation"},
+    )
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="customers")
+    servicing_agent = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="book"
+    )
+    # The branch's materialised path, copied here so a scope filter needs no join.
+    branch_path = models.CharField(max_length=200, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("customer since"))
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="organisation") | models.Q(birth_date__isnull=False),
+                name="person_has_birth_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occupation_class__isnull=True) | models.Q(occupation_class__range=(1, 6)),
+                name="occupation_class_1_to_6",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class Consent(models.Model):
+    """A consent given or withdrawn for one purpose; the latest row per purpose is in force (append-only)."""
+
+    class Purpose(models.TextChoices):
+        MARKETING = "marketing", _("marketing")
+        SENSITIVE_DATA = "sensitive_data", _("processing of sensitive data")
+        THIRD_PARTY = "third_party", _("sharing with partners")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("at"))
+    source = models.CharField(_("source"), max_length=20, choices=Customer.Channel.choices + [
+        ("counter", _("counter")), ("agent", _("sales agent")), ("application", _("application form")),
+    ])
+    recorded_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["customer", "purpose", "-at"]
+        indexes = [models.Index(fields=["customer", "purpose", "at"], name="consent_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose} {'yes' if self.granted else 'no'} {self.at:%Y-%m-%d}"
+
+
+class Relationship(models.Model):
+    """A directed relationship: `from_customer` is the `kind` of `to_customer` (A is spouse of B…)."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("spouse of")
+        PARENT = "parent", _("parent of")
+        EMPLOYER = "employer", _("employer of")
+        REFERRER = "referrer", _("referred")
+
+    from_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="relationships_out")
+    to_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="relationships_in")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
+        constraints = [
+            models.UniqueConstraint(fields=["from_customer", "to_customer", "kind"], name="uniq_relationship"),
+            models.CheckConstraint(condition=~models.Q(from_customer=models.F("to_customer")), name="no_self_relationship"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_customer_id} {self.kind} {self.to_customer_id}"

@@ -1,0 +1,12 @@
+"""Contracts: policies, coverages, roles, the status state machine and its event journal."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PoliciesConfig(AppConfig):
+    name = "lifecrm.policies"
+    label = "policies"
+    verbose_name = _("Policies")
+
+    def ready(self) -> None:
+        from lifecrm.policies import timeline  # noqa: F401  registers the timeline source

@@ -1,0 +1,200 @@
+"""Policies, their effective-dated contract versions, coverages, beneficiaries and event journal."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lifecrm.policies.rules import Status
+
+
+class PremiumMode(models.TextChoices):
+    ANNUAL = "annual", _("annual")
+    SEMIANNUAL = "semiannual", _("semi-annual")
+    QUARTERLY = "quarterly", _("quarterly")
+    MONTHLY = "monthly", _("monthly")
+
+
+class PaymentMethod(models.TextChoices):
+    AUTO_DEBIT = "auto_debit", _("bank auto-debit")
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    CASH = "cash", _("cash at the counter")
+    CARD = "card", _("card")
+
+
+class Channel(models.TextChoices):
+    AGENCY = "agency", _("agency")
+    BANCASSURANCE = "bancassurance", _("bancassurance")
+    TELEMARKETING = "telemarketing", _("telemarketing")
+    ONLINE = "online", _("online")
+    GROUP = "group", _("employer group")
+
+
+STATUS_LABELS = {
+    Status.PROPOSAL: _("proposal"),
+    Status.IN_FORCE: _("in force"),
+    Status.GRACE: _("in grace period"),
+    Status.SUSPENDED: _("suspended"),
+    Status.REINSTATED: _("reinstated"),
+    Status.PAID_UP: _("paid-up"),
+    Status.SURRENDERED: _("surrendered"),
+    Status.LAPSED: _("lapsed"),
+    Status.MATURED: _("matured"),
+    Status.TERMINATED: _("claimed / terminated"),
+    Status.COOLING_OFF_CANCELLED: _("cancelled in cooling-off"),
+}
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
+
+
+class Policy(models.Model):
+    """A contract's identity, status and the current roles (a cache of the latest version's roles).
+
+    Contract data lives in PolicyVersion rows; status changes go through policies.services and
+    each one appends a PolicyEvent. `version` is the optimistic lock.
+    """
+
+    number = models.CharField(_("policy number"), max_length=20, unique=True)
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="policies")
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN")
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    owner = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="owned_policies")
+    insured = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="insured_policies")
+    payer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="paid_policies")
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="policies")
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="policies")
+    branch_path = models.CharField(max_length=200, db_index=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    application_date = models.DateField(_("application date"))
+    issue_date = models.DateField(_("issue date"))
+    term_years = models.PositiveSmallIntegerField(_("term (years)"), null=True, blank=True)
+    premium_term_years = models.PositiveSmallIntegerField(_("premium-paying term (years)"))
+    maturity_date = models.DateField(_("maturity date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=STATUS_CHOICES, default=Status.PROPOSAL)
+    status_date = models.DateField(_("status since"))
+    paid_instalments = models.PositiveIntegerField(_("premiums paid"), default=0)
+    paid_to_date = models.DateField(_("paid to"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["number"]
+        indexes = [
+            models.Index(fields=["status", "paid_to_date"], name="policy_status_due_idx"),
+            models.Index(fields=["agent", "status"], name="policy_agent_status_idx"),
+            models.Index(fields=["issue_date"], name="policy_issue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PolicyVersion(models.Model):
+    """The contract data as it stood from `effective_from` until `effective_to` (exclusive; open if null).
+
+    Servicing appends a version and closes the previous one; nothing is overwritten.
+    """
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions")
+    version_no = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    reason = models.CharField(_("reason"), max_length=100)
+    owner = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+")
+    insured = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+")
+    sum_assured = models.DecimalField(_("sum assured"), max_digits=14, decimal_places=2)
+    premium_mode = models.CharField(_("premium mode"), max_length=12, choices=PremiumMode.choices)
+    modal_premium = models.DecimalField(_("modal premium"), max_digits=12, decimal_places=2)
+    annual_premium = models.DecimalField(_("annualised premium"), max_digits=12, decimal_places=2)
+    payment_method = models.CharField(_("payment method"), max_length=16, choices=PaymentMethod.choices)
+    apl_opt_in = models.BooleanField(_("automatic premium loan"), default=False)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["policy", "version_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version_no"], name="uniq_policy_version"),
+            models.CheckConstraint(
+                condition=models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=models.F("effective_from")),
+                name="version_period_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["policy", "effective_from"], name="policy_version_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} v{self.version_no} from {self.effective_from}"
+
+
+class Coverage(models.Model):
+    """One benefit of a policy: the base coverage or a rider, with its own dates and premium."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="coverages")
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="+")
+    is_base = models.BooleanField(_("base coverage"), default=True)
+    sum_assured = models.DecimalField(_("sum assured"), max_digits=14, decimal_places=2)
+    annual_premium = models.DecimalField(_("annual premium"), max_digits=12, decimal_places=2)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coverage")
+        verbose_name_plural = _("coverages")
+        ordering = ["policy", "-is_base", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.product_id} {self.sum_assured}"
+
+
+class Beneficiary(models.Model):
+    """A death beneficiary of one policy version: paid by order, then by share within the order."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="beneficiaries")
+    customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    relation_to_insured = models.CharField(_("relation to the insured"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    share = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("beneficiary")
+        verbose_name_plural = _("beneficiaries")
+        ordering = ["version", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(share__gt=0) & models.Q(share__lte=100), name="share_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.order}/{self.share}%"
+
+
+class PolicyEvent(models.Model):
+    """The append-only journal of a policy: every status transition and every contract event."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence"))
+    kind = models.CharField(_("event"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, blank=True)
+    effective_date = models.DateField(_("effective date"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy event")
+        verbose_name_plural = _("policy events")
+        ordering = ["policy", "seq"]
+        constraints = [models.UniqueConstraint(fields=["policy", "seq"], name="uniq_policy_event_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}#{self.seq} {self.kind} {self.effective_date}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("policy events are append-only")
+        super().save(*args, **kwargs)

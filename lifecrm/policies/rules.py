@@ -1,0 +1,100 @@
+"""The policy status state machine as data, and pure helpers on policy dates. No Django here."""
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from lifecrm.core.rules import add_months
+
+
+class Status(StrEnum):
+    PROPOSAL = "proposal"
+    IN_FORCE = "in_force"
+    GRACE = "grace"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    PAID_UP = "paid_up"
+    SURRENDERED = "surrendered"
+    LAPSED = "lapsed"
+    MATURED = "matured"
+    TERMINATED = "terminated"  # claimed (death, total disability) or otherwise ended by its terms
+    COOLING_OFF_CANCELLED = "cooling_off_cancelled"
+
+
+# status -> the statuses it may move to. Anything not listed is refused.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PROPOSAL: frozenset({Status.IN_FORCE}),
+    Status.IN_FORCE: frozenset(
+        {Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED,
+         Status.COOLING_OFF_CANCELLED}
+    ),
+    Status.GRACE: frozenset(
+        {Status.IN_FORCE, Status.SUSPENDED, Status.PAID_UP, Status.SURRENDERED, Status.TERMINATED}
+    ),
+    Status.SUSPENDED: frozenset({Status.REINSTATED, Status.LAPSED, Status.SURRENDERED, Status.TERMINATED}),
+    Status.REINSTATED: frozenset(
+        {Status.IN_FORCE, Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED}
+    ),
+    Status.PAID_UP: frozenset({Status.SURRENDERED, Status.MATURED, Status.TERMINATED}),
+    Status.SURRENDERED: frozenset(),
+    Status.LAPSED: frozenset(),
+    Status.MATURED: frozenset(),
+    Status.TERMINATED: frozenset(),
+    Status.COOLING_OFF_CANCELLED: frozenset(),
+}
+
+# Cover runs (a claim is payable) in these statuses.
+COVER_IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED, Status.PAID_UP})
+# Premiums fall due in these statuses.
+PREMIUM_PAYING = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED})
+TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+
+class TransitionRefused(ValueError):
+    """A status change the transition table does not allow."""
+
+    def __init__(self, current: Status, target: Status) -> None:
+        super().__init__(f"a policy cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+def check_transition(current: str, target: str) -> None:
+    current_status, target_status = Status(current), Status(target)
+    if target_status not in TRANSITIONS[current_status]:
+        raise TransitionRefused(current_status, target_status)
+
+
+PAYMENTS_PER_YEAR = {"annual": 1, "semiannual": 2, "quarterly": 4, "monthly": 12}
+
+
+def months_between_payments(mode: str) -> int:
+    try:
+        return 12 // PAYMENTS_PER_YEAR[mode]
+    except KeyError:
+        raise ValueError(f"unknown premium mode {mode!r}") from None
+
+
+def due_date(issue_date: date, mode: str, instalment: int) -> date:
+    """The due date of the `instalment`-th premium (0 = the first, paid at issue), month-end safe.
+
+    Always counted from the issue date, never from the previous due date, so 31 Jan → 29 Feb → 31 Mar.
+    """
+    return add_months(issue_date, instalment * months_between_payments(mode))
+
+
+def premium_term_end(issue_date: date, premium_term_years: int) -> date:
+    """The first day no further premium is due."""
+    return add_months(issue_date, 12 * premium_term_years)
+
+
+def next_due_date(*, issue_date: date, mode: str, paid_instalments: int, premium_term_years: int) -> date | None:
+    """The due date of the first unpaid premium, or None once the premium-paying term is complete."""
+    candidate = due_date(issue_date, mode, paid_instalments)
+    if candidate >= premium_term_end(issue_date, premium_term_years):
+        return None
+    return candidate
+
+
+def maturity_date(issue_date: date, term_years: int | None) -> date | None:
+    return None if not term_years else add_months(issue_date, 12 * term_years)
