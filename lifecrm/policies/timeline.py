@@ -1,1 +1,43 @@
-"""The policies app's timeline source: policy events of a customer's policies."""
+"""The policies app's timeline source: journal events of a customer's policies."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from lifecrm.core.registries import TimelineEntry, register_timeline_source
+from lifecrm.policies.models import STATUS_LABELS
+from lifecrm.policies.rules import Status
+from lifecrm.policies.selectors import policy_events_for_customer
+
+EVENT_LABELS = {
+    "proposed": "proposal received",
+    "issued": "policy issued",
+    "transition": "status changed",
+    "contract_changed": "contract changed",
+}
+
+
+@register_timeline_source("policies")
+def policy_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
+    entries = []
+    for event in policy_events_for_customer(scope=scope, customer_id=customer_id, limit=limit):
+        if event.effective_date > as_of:
+            continue
+        to_label = STATUS_LABELS.get(Status(event.to_status)) if event.to_status else ""
+        title = _("%(policy)s: %(what)s") % {
+            "policy": event.policy.number,
+            "what": (str(to_label) if to_label else _(EVENT_LABELS.get(event.kind, event.kind))),
+        }
+        entries.append(
+            TimelineEntry(
+                at=event.effective_date,
+                kind="policy",
+                title=title,
+                detail=event.reason,
+                url=reverse("workbench:policy", args=[event.policy_id]),
+                source="policies",
+            )
+        )
+    return entries

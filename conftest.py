@@ -1,0 +1,16 @@
+"""Test settings shared by every app's tests."""
+import os
+
+os.environ.setdefault("LIFECRM_ENV", "test")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _clear_kernel_caches():
+    from lifecrm.core.selectors import clear_caches
+
+    clear_caches()
+    yield
+    clear_caches()

@@ -1,0 +1,14 @@
+"""The project starts, migrates and loads its reference data."""
+import pytest
+
+from lifecrm.core.models import CalendarDay, JurisdictionRule
+
+
+@pytest.mark.django_db
+def test_reference_data_loaded_by_migrate():
+    assert JurisdictionRule.objects.filter(jurisdiction="CN", key="grace_period").exists()
+    assert CalendarDay.objects.filter(jurisdiction="CN").count() > 100
+
+
+def test_healthz(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}

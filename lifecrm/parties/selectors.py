@@ -1,0 +1,142 @@
+"""Reads of customers, always inside the actor's data scope."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from lifecrm.core.fields import keyed_hash
+from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.parties.models import Consent, Customer, Relationship
+from lifecrm.parties.rules import normalise_phone, romanised_search_key
+
+DEFAULT_TIER = "standard"
+
+
+def customers_in_scope(scope: DataScope) -> QuerySet[Customer]:
+    qs = Customer.objects.all()
+    if scope.kind == ScopeKind.ALL:
+        return qs
+    if scope.kind == ScopeKind.SUBTREE:
+        return qs.filter(branch_path__startswith=scope.unit_path)
+    if scope.kind == ScopeKind.OWN_BOOK:
+        return qs.filter(servicing_agent_id=scope.staff_id)
+    return qs.none()
+
+
+def customer_get(*, scope: DataScope, customer_id: int) -> Customer:
+    """The customer with its branch and agent; 404 when absent or outside the scope (no existence leak)."""
+    try:
+        return customers_in_scope(scope).select_related("branch", "servicing_agent", "employer").get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such customer") from None
+
+
+PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{7,20}$")
+ID_QUERY = re.compile(r"^[A-Za-z0-9()]{8,20}$")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a search box string can be: a phone number, an identity number, or a name."""
+
+    text: str
+
+    @property
+    def phone(self) -> str | None:
+        if PHONE_QUERY.match(self.text):
+            digits = normalise_phone(self.text)
+            return digits if len(digits.lstrip("+")) >= 7 else None
+        return None
+
+    @property
+    def id_digest(self) -> str | None:
+        compact = "".join(self.text.split())
+        if ID_QUERY.match(compact) and any(c.isdigit() for c in compact):
+            return keyed_hash(compact)
+        return None
+
+    @property
+    def romanised(self) -> str:
+        return romanised_search_key(self.text)
+
+    @property
+    def has_han(self) -> bool:
+        return any("\u4e00" <= c <= "\u9fff" for c in self.text)
+
+
+def customer_search(*, scope: DataScope, query: str, limit: int = 25) -> list[Customer]:
+    """Customers matching an exact phone or ID number (index lookups), else a name prefix."""
+    q = SearchQuery(query.strip())
+    if not q.text:
+        return []
+    base = customers_in_scope(scope).select_related("branch", "servicing_agent")
+    exact = Q()
+    if q.phone:
+        exact |= Q(mobile_phone=q.phone) | Q(home_phone=q.phone)
+    if q.id_digest:
+        exact |= Q(id_number_digest=q.id_digest)
+    if exact:
+        found = list(base.filter(exact).order_by("number")[:limit])
+        if found or q.phone:
+            return found
+    if q.has_han:
+        return list(base.filter(name__startswith=q.text).order_by("name", "number")[:limit])
+    if q.romanised and len(q.romanised) >= 2:
+        return list(base.filter(name_search__startswith=q.romanised).order_by("name_search", "number")[:limit])
+    return []
+
+
+def customer_consents(*, customer: Customer) -> list[Consent]:
+    """The consent in force for each purpose (the latest row), in purpose order."""
+    latest: dict[str, Consent] = {}
+    for consent in customer.consents.order_by("purpose", "-at", "-id"):
+        latest.setdefault(consent.purpose, consent)
+    return [latest[p] for p in sorted(latest)]
+
+
+def has_consent(*, customer_id: int, purpose: str) -> bool:
+    row = Consent.objects.filter(customer_id=customer_id, purpose=purpose).order_by("-at", "-id").first()
+    return bool(row and row.granted)
+
+
+@dataclass(frozen=True)
+class RelatedCustomer:
+    customer: Customer
+    label: str  # what the other customer is to this one: spouse, parent, child, employer, employee, referrer, referral
+    since: date | None
+    in_scope: bool
+
+
+# Relationship(from=A, to=B, kind=K) reads "A is the K of B".
+INVERSE_LABELS = {"spouse": "spouse", "parent": "child", "employer": "employee", "referrer": "referral"}
+FORWARD_LABELS = {"spouse": "spouse", "parent": "parent", "employer": "employer", "referrer": "referrer"}
+
+
+def customer_relationships(*, scope: DataScope, customer: Customer) -> list[RelatedCustomer]:
+    """Everyone related to `customer` in either direction, labelled from the other person's side."""
+    visible = set(
+        customers_in_scope(scope)
+        .filter(Q(relationships_out__to_customer=customer) | Q(relationships_in__from_customer=customer))
+        .values_list("pk", flat=True)
+    )
+    rows = Relationship.objects.filter(Q(from_customer=customer) | Q(to_customer=customer)).select_related(
+        "from_customer", "to_customer"
+    )
+    related = []
+    for row in rows:
+        if row.from_customer_id == customer.pk:
+            # customer is <kind> of other: the other is the inverse of that to the customer
+            other, label = row.to_customer, INVERSE_LABELS[row.kind]
+        else:
+            other, label = row.from_customer, FORWARD_LABELS[row.kind]
+        related.append(RelatedCustomer(other, label, row.since, other.pk in visible))
+    return sorted(related, key=lambda r: (r.label, r.customer.number))
+
+
+def customer_tier(*, customer_id: int, as_of: date) -> str:
+    """The customer's service tier on `as_of`. Until the value engine exists, everyone is standard."""
+    return DEFAULT_TIER

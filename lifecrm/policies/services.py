@@ -1,0 +1,184 @@
+"""Writes of policies: create, issue, status transitions and new contract versions (each one transaction)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from lifecrm.core.services import audit_record
+from lifecrm.policies import rules
+from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
+
+
+class StaleVersion(RuntimeError):
+    """The policy changed since the caller read it (optimistic lock)."""
+
+
+class InvalidBeneficiaries(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BeneficiaryInput:
+    name: str
+    relation_to_insured: str
+    share: Decimal
+    order: int = 1
+    customer_id: int | None = None
+
+
+def check_beneficiary_shares(beneficiaries: list[BeneficiaryInput]) -> None:
+    """Within each order the shares are positive and sum to exactly 100 %."""
+    totals: dict[int, Decimal] = {}
+    for b in beneficiaries:
+        if b.share <= 0:
+            raise InvalidBeneficiaries(f"the share of {b.name} must be positive")
+        totals[b.order] = totals.get(b.order, Decimal(0)) + b.share
+    for order, total in sorted(totals.items()):
+        if total != Decimal(100):
+            raise InvalidBeneficiaries(f"the shares of order {order} sum to {total} %, not 100 %")
+
+
+def _append_event(policy: Policy, *, actor, kind: str, effective_date: date, from_status: str = "",
+                  to_status: str = "", reason: str = "", data: dict | None = None) -> PolicyEvent:
+    last = policy.events.aggregate(m=Max("seq"))["m"] or 0
+    return PolicyEvent.objects.create(
+        policy=policy, seq=last + 1, kind=kind, from_status=from_status, to_status=to_status,
+        effective_date=effective_date, recorded_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None, reason=reason, data=data,
+    )
+
+
+def _lock(policy_id: int, expected_version: int | None) -> Policy:
+    policy = Policy.objects.select_for_update().get(pk=policy_id)
+    if expected_version is not None and policy.version != expected_version:
+        raise StaleVersion(f"policy {policy.number} is at version {policy.version}, not {expected_version}")
+    return policy
+
+
+@transaction.atomic
+def policy_create(*, actor, as_of: date, number: str, product, owner, insured, payer, agent, branch, channel: str,
+                  application_date: date, issue_date: date, term_years: int | None, premium_term_years: int,
+                  sum_assured: Decimal, premium_mode: str, modal_premium: Decimal, annual_premium: Decimal,
+                  payment_method: str, apl_opt_in: bool = False,
+                  beneficiaries: list[BeneficiaryInput] = ()) -> Policy:
+    """A new policy in status proposal, with contract version 1, its base coverage and beneficiaries."""
+    beneficiaries = list(beneficiaries)
+    if beneficiaries:
+        check_beneficiary_shares(beneficiaries)
+    rules.months_between_payments(premium_mode)  # refuses an unknown mode
+    now = timezone.now()
+    policy = Policy.objects.create(
+        number=number, product=product, jurisdiction_id=product.jurisdiction_id, currency=product.currency,
+        owner=owner, insured=insured, payer=payer, agent=agent, branch=branch, branch_path=branch.path,
+        channel=channel, application_date=application_date, issue_date=issue_date, term_years=term_years,
+        premium_term_years=premium_term_years, maturity_date=rules.maturity_date(issue_date, term_years),
+        status=rules.Status.PROPOSAL, status_date=application_date, created_at=now,
+    )
+    version = PolicyVersion.objects.create(
+        policy=policy, version_no=1, effective_from=issue_date, recorded_at=now, reason="new business",
+        owner=owner, insured=insured, payer=payer, sum_assured=sum_assured, premium_mode=premium_mode,
+        modal_premium=modal_premium, annual_premium=annual_premium, payment_method=payment_method,
+        apl_opt_in=apl_opt_in,
+    )
+    Coverage.objects.create(
+        policy=policy, product=product, is_base=True, sum_assured=sum_assured, annual_premium=annual_premium,
+        start_date=issue_date, end_date=policy.maturity_date,
+    )
+    Beneficiary.objects.bulk_create(
+        Beneficiary(version=version, customer_id=b.customer_id, name=b.name, relation_to_insured=b.relation_to_insured,
+                    order=b.order, share=b.share)
+        for b in beneficiaries
+    )
+    _append_event(policy, actor=actor, kind="proposed", effective_date=application_date,
+                  to_status=rules.Status.PROPOSAL)
+    audit_record(actor=actor, action="create", object_type="policies.policy", object_id=policy.pk,
+                 after={"number": number, "status": policy.status})
+    return policy
+
+
+def policy_transition(*, actor, policy_id: int, to_status: str, effective_date: date, as_of: date,
+                      expected_version: int | None = None, kind: str = "transition", reason: str = "",
+                      data: dict | None = None) -> Policy:
+    """Move a policy to `to_status` if the transition table allows it; journal and audit it."""
+    if effective_date > as_of:
+        raise ValueError("a status change cannot take effect after the business date")
+    with transaction.atomic():
+        policy = _lock(policy_id, expected_version)
+        from_status = policy.status
+        rules.check_transition(from_status, to_status)
+        policy.status = to_status
+        policy.status_date = effective_date
+        policy.version += 1
+        policy.save(update_fields=["status", "status_date", "version"])
+        _append_event(policy, actor=actor, kind=kind, effective_date=effective_date, from_status=from_status,
+                      to_status=to_status, reason=reason, data=data)
+        audit_record(actor=actor, action="transition", object_type="policies.policy", object_id=policy.pk,
+                     before={"status": from_status}, after={"status": to_status, "effective": str(effective_date)})
+    return policy
+
+
+def policy_issue(*, actor, policy_id: int, as_of: date, expected_version: int | None = None) -> Policy:
+    """Put a proposal in force from its issue date."""
+    policy = Policy.objects.get(pk=policy_id)
+    policy = policy_transition(actor=actor, policy_id=policy_id, to_status=rules.Status.IN_FORCE,
+                               effective_date=policy.issue_date, as_of=as_of,
+                               expected_version=expected_version, kind="issued")
+    first_premium_paid(policy)
+    return policy
+
+
+def first_premium_paid(policy: Policy) -> None:
+    """At issue the first premium is paid: one instalment, paid to the second due date."""
+    mode = policy.versions.get(version_no=1).premium_mode
+    Policy.objects.filter(pk=policy.pk).update(
+        paid_instalments=1, paid_to_date=rules.due_date(policy.issue_date, mode, 1)
+    )
+
+
+VERSIONED_FIELDS = ("owner", "insured", "payer", "sum_assured", "premium_mode", "modal_premium",
+                    "annual_premium", "payment_method", "apl_opt_in")
+
+
+def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: date, changes: dict, reason: str,
+                       expected_version: int | None = None,
+                       beneficiaries: list[BeneficiaryInput] | None = None) -> PolicyVersion:
+    """Append a contract version from `effective_from`; the previous one ends there (exclusive). Nothing is overwritten."""
+    unknown = set(changes) - set(VERSIONED_FIELDS)
+    if unknown:
+        raise ValueError(f"not contract data: {sorted(unknown)}")
+    if beneficiaries is not None:
+        check_beneficiary_shares(beneficiaries)
+    with transaction.atomic():
+        policy = _lock(policy_id, expected_version)
+        current = policy.versions.get(effective_to__isnull=True)
+        if effective_from <= current.effective_from:
+            raise ValueError("a new version must start after the current one (backdating is a servicing case)")
+        values = {name: getattr(current, name) for name in VERSIONED_FIELDS} | changes
+        PolicyVersion.objects.filter(pk=current.pk).update(effective_to=effective_from)
+        new = PolicyVersion.objects.create(
+            policy=policy, version_no=current.version_no + 1, effective_from=effective_from,
+            recorded_at=timezone.now(), reason=reason, **values,
+        )
+        source = beneficiaries if beneficiaries is not None else [
+            BeneficiaryInput(b.name, b.relation_to_insured, b.share, b.order, b.customer_id)
+            for b in current.beneficiaries.all()
+        ]
+        Beneficiary.objects.bulk_create(
+            Beneficiary(version=new, customer_id=b.customer_id, name=b.name,
+                        relation_to_insured=b.relation_to_insured, order=b.order, share=b.share)
+            for b in source
+        )
+        policy.owner, policy.insured, policy.payer = values["owner"], values["insured"], values["payer"]
+        policy.version += 1
+        policy.save(update_fields=["owner", "insured", "payer", "version"])
+        changed = {k: str(v) for k, v in changes.items()}
+        _append_event(policy, actor=actor, kind="contract_changed", effective_date=effective_from, reason=reason,
+                      data=changed)
+        audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
+                     before={k: str(getattr(current, k)) for k in changes}, after=changed)
+    return new

@@ -1,0 +1,97 @@
+"""Factories for tests: an org chart, staff with logins, customers with valid IDs, products and policies."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from lifecrm.org.models import OrgUnit, Staff
+from lifecrm.org.services import org_unit_create, staff_create
+from lifecrm.parties.models import Customer
+from lifecrm.parties.rules import prc_id_check_digit
+from lifecrm.parties.services import customer_create
+from lifecrm.policies import services as policy_services
+from lifecrm.products.models import Product
+
+PASSWORD = "correct-horse-battery-9"
+_counter = itertools.count(1)
+
+
+def seq() -> int:
+    return next(_counter)
+
+
+def prc_id(birth: date, sex: str, region: str = "110101") -> str:
+    serial = 100 + seq() % 400
+    sequence = f"{serial:02d}{1 if sex == 'M' else 2}"[-3:]
+    first17 = f"{region}{birth:%Y%m%d}{sequence}"
+    return first17 + prc_id_check_digit(first17)
+
+
+@dataclass
+class Org:
+    hq: OrgUnit
+    branch_a: OrgUnit
+    team_a: OrgUnit
+    branch_b: OrgUnit
+    team_b: OrgUnit
+
+
+def make_org() -> Org:
+    hq = org_unit_create(actor=None, code=f"HQ{seq()}", name="总公司", kind="hq", name_en="Head office")
+    branch_a = org_unit_create(actor=None, code=f"BA{seq()}", name="北京分公司", kind="branch", parent=hq,
+                               name_en="Beijing branch")
+    team_a = org_unit_create(actor=None, code=f"TA{seq()}", name="北京一组", kind="team", parent=branch_a)
+    branch_b = org_unit_create(actor=None, code=f"BB{seq()}", name="上海分公司", kind="branch", parent=hq,
+                               name_en="Shanghai branch")
+    team_b = org_unit_create(actor=None, code=f"TB{seq()}", name="上海一组", kind="team", parent=branch_b)
+    return Org(hq, branch_a, team_a, branch_b, team_b)
+
+
+def make_staff(role: str, unit: OrgUnit, *, username: str | None = None, name: str = "员工") -> Staff:
+    n = seq()
+    user = get_user_model().objects.create_user(username=username or f"{role}{n}", password=PASSWORD)
+    return staff_create(actor=None, employee_no=f"E{n:06d}", name=f"{name}{n}", role=role, org_unit=unit,
+                        user=user)
+
+
+def make_customer(*, branch: OrgUnit, agent: Staff | None = None, name: str = "张伟",
+                  name_romanised: str = "Zhang Wei", sex: str = "M", birth_date: date = date(1980, 5, 17),
+                  mobile_phone: str | None = None, **fields) -> Customer:
+    n = seq()
+    return customer_create(
+        actor=None, number=f"C{n:09d}", name=name, name_romanised=name_romanised, sex=sex, birth_date=birth_date,
+        id_type="prc_id", id_number=prc_id(birth_date, sex), branch=branch, servicing_agent=agent,
+        mobile_phone=mobile_phone or f"139{n:08d}", created_at=datetime(2020, 1, 1, tzinfo=UTC), **fields,
+    )
+
+
+def make_product(code: str = "TERM20", **fields) -> Product:
+    defaults = dict(
+        name="定期寿险", name_en="Term life", kind="term", terms="10,20,30", min_sum_assured=Decimal("50000"),
+        max_sum_assured=Decimal("5000000"), mortality_basis="test basis", interest_rate=Decimal("0.025"),
+    )
+    product, _ = Product.objects.get_or_create(code=code, defaults=defaults | fields)
+    return product
+
+
+def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insured: Customer | None = None,
+                product: Product | None = None, issue_date: date = date(2022, 3, 31), premium_mode: str = "monthly",
+                issue: bool = True, as_of: date = date(2026, 11, 25)) -> policy_services.Policy:
+    n = seq()
+    insured = insured or owner
+    policy = policy_services.policy_create(
+        actor=None, as_of=as_of, number=f"P{n:010d}", product=product or make_product(), owner=owner,
+        insured=insured, payer=owner, agent=agent, branch=branch, channel="agency", application_date=issue_date,
+        issue_date=issue_date, term_years=20, premium_term_years=20, sum_assured=Decimal("500000.00"),
+        premium_mode=premium_mode, modal_premium=Decimal("120.50"), annual_premium=Decimal("1339.00"),
+        payment_method="auto_debit",
+        beneficiaries=[policy_services.BeneficiaryInput("李娜", "spouse", Decimal("100"))],
+    )
+    if issue:
+        policy = policy_services.policy_issue(actor=None, policy_id=policy.pk, as_of=as_of)
+    policy.refresh_from_db()
+    return policy
