@@ -5,8 +5,7 @@ import hashlib
 import hmac
 from functools import cache
 
-from cryptography.fernet import InvalidToken, MultiFernet
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 

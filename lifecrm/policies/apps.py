@@ -9,4 +9,4 @@ class PoliciesConfig(AppConfig):
     verbose_name = _("Policies")
 
     def ready(self) -> None:
-        from lifecrm.policies import timeline  # noqa: F401  registers the timeline source
+        from lifecrm.policies import jobs, timeline  # noqa: F401  register the daily step and timeline source

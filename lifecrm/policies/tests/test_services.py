@@ -57,3 +57,16 @@ def test_new_version_keeps_history(policy):
     assert policy_version_on(policy_id=policy.pk, on=date(2022, 3, 30)) is None
     new = policy_version_on(policy_id=policy.pk, on=AS_OF)
     assert [b.name for b in new.beneficiaries.all()] == ["李娜"]
+
+
+def test_daily_maturity_step_is_idempotent(policy):
+    from django.core.management import call_command
+
+    from lifecrm.policies.models import Policy
+
+    Policy.objects.filter(pk=policy.pk).update(maturity_date=date(2026, 11, 20))
+    call_command("run-daily", as_of="2026-11-25", no_progress=True)
+    call_command("run-daily", as_of="2026-11-25", no_progress=True)
+    policy.refresh_from_db()
+    assert policy.status == "matured" and policy.status_date == date(2026, 11, 20)
+    assert policy.events.filter(kind="matured").count() == 1

@@ -1,0 +1,83 @@
+"""`lifecrm demo-setup`: generate the demo book if none exists and give every staff role a login."""
+from __future__ import annotations
+
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count
+
+from lifecrm.org.models import OrgUnit, Staff
+from lifecrm.org.services import staff_create
+
+# login -> (role, where the login sits: "hq" or "branch"); the agent login takes over a generated agent.
+DEMO_LOGINS = {
+    "demo-hq": ("hq", "hq"),
+    "demo-branch": ("branch", "branch"),
+    "demo-counter": ("counter", "branch"),
+    "demo-callcentre": ("callcentre", "hq"),
+    "demo-claims": ("claims", "branch"),
+    "demo-agent": ("agent", None),
+}
+
+
+class Command(BaseCommand):
+    help = "Generate the demo book (if the database has none) and create one login per staff role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=5000)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, customers: int, seed: int, **options):
+        if customers <= 0:
+            raise CommandError("--customers must be a positive number")
+        if not OrgUnit.objects.exists():
+            self.stdout.write(f"Generating a demo book of {customers:,} customers…")
+            call_command("seed", customers=customers, seed=seed, stdout=self.stdout)
+        password = os.environ.get("LIFECRM_DEMO_PASSWORD")
+        generated = not password
+        if generated:
+            password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            self._create_logins(password)
+        self.stdout.write("")
+        self.stdout.write("Logins: " + ", ".join(DEMO_LOGINS))
+        if generated:
+            self.stdout.write(f"Password (generated; set LIFECRM_DEMO_PASSWORD to choose one): {password}")
+        else:
+            self.stdout.write("Password: the value of LIFECRM_DEMO_PASSWORD")
+        self.stdout.write("Open http://127.0.0.1:8000/ — API schema at http://127.0.0.1:8000/api/schema/")
+
+    def _create_logins(self, password: str) -> None:
+        users = get_user_model().objects
+        hq = OrgUnit.objects.filter(kind=OrgUnit.Kind.HQ).order_by("path").first()
+        branch = OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).order_by("path").first()
+        if hq is None or branch is None:
+            raise CommandError("the database has no head office or branch: run `lifecrm seed` first")
+        for username, (role, place) in DEMO_LOGINS.items():
+            user, _ = users.get_or_create(username=username)
+            user.set_password(password)
+            user.is_staff = role == "hq"
+            user.is_superuser = role == "hq"
+            user.save()
+            if Staff.objects.filter(user=user).exists():
+                continue
+            if role == "agent":
+                agent = (
+                    Staff.objects.filter(role=role, user__isnull=True, org_unit__path__startswith=branch.path)
+                    .annotate(customers=Count("book"))
+                    .order_by("-customers", "employee_no")
+                    .first()
+                )
+                if agent is None:
+                    raise CommandError("the book has no sales agent to attach demo-agent to")
+                agent.user = user
+                agent.save(update_fields=["user"])
+                continue
+            staff_create(
+                actor=None, employee_no=username.upper(), name=username, role=role,
+                org_unit=hq if place == "hq" else branch, user=user,
+            )

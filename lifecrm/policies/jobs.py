@@ -1,0 +1,35 @@
+"""Daily batch steps of the policies app: policies whose term has ended become matured."""
+from __future__ import annotations
+
+from datetime import date
+
+from lifecrm.core.jobs import chunked_step, run_step
+from lifecrm.core.registries import daily_steps
+from lifecrm.policies.models import Policy
+from lifecrm.policies.rules import Status
+from lifecrm.policies.services import policy_transition
+
+MATURING_STATUSES = (Status.IN_FORCE, Status.REINSTATED, Status.PAID_UP)
+
+
+def _maturing(as_of: date):
+    return Policy.objects.filter(maturity_date__lte=as_of, status__in=MATURING_STATUSES)
+
+
+@chunked_step("policies.mature", ids=lambda as_of: _maturing(as_of).order_by("pk").values_list("pk", flat=True))
+def mature_policies(as_of: date, first_id: int, last_id: int) -> int:
+    """Move each policy of the chunk that reached its maturity date to matured, on that date."""
+    matured = 0
+    for policy_id, maturity in (
+        _maturing(as_of).filter(pk__range=(first_id, last_id)).order_by("pk").values_list("pk", "maturity_date")
+    ):
+        policy_transition(actor=None, policy_id=policy_id, to_status=Status.MATURED, effective_date=maturity,
+                          as_of=as_of, kind="matured", reason="end of the policy term")
+        matured += 1
+    return matured
+
+
+@daily_steps.register("policies.mature")
+def run_maturity(*, as_of: date, progress: bool = True) -> None:
+    """Policies whose term ended on or before the business date mature."""
+    run_step(mature_policies, as_of=as_of, progress=progress)
