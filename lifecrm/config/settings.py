@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "lifecrm.parties",
     "lifecrm.products",
     "lifecrm.policies",
+    "lifecrm.billing",
     "lifecrm.workbench",
     "lifecrm.api",
 ]

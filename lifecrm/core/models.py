@@ -13,6 +13,9 @@ class Jurisdiction(models.Model):
     name = models.CharField(_("name"), max_length=64)
     currency = models.CharField(_("currency"), max_length=3)
     time_zone = models.CharField(_("time zone"), max_length=40)
+    # Weekly rest days, Monday = 0 ("5,6": Saturday and Sunday). In HK only Sunday is a general holiday
+    # (Interpretation and General Clauses Ordinance, Cap. 1), so Saturday counts as a working day there.
+    weekly_rest_days = models.CharField(_("weekly rest days"), max_length=13, default="5,6")
 
     class Meta:
         verbose_name = _("jurisdiction")
@@ -21,6 +24,10 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def weekend(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.weekly_rest_days.split(",") if d.strip())
 
 
 class JurisdictionRule(models.Model):
@@ -56,7 +63,7 @@ class JurisdictionRule(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An exception to the Monday–Friday week: a holiday on a weekday or a make-up working day (调休)."""
+    """An exception to the jurisdiction's week: a holiday on a working weekday or a make-up working day (调休)."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="calendar_days")
     day = models.DateField(_("date"))

@@ -33,14 +33,14 @@ def load_jurisdiction_rules(*, update: bool = False) -> int:
     return written
 
 
-def calendar_exceptions(code: str, years) -> dict[date, tuple[bool, str]]:
-    """Holidays on weekdays (False) and make-up working days on weekends (True) from `holidays`."""
+def calendar_exceptions(code: str, years, weekend: frozenset[int]) -> dict[date, tuple[bool, str]]:
+    """Holidays on working weekdays (False) and make-up working days on rest days (True) from `holidays`."""
     calendar = holidays.country_holidays(code, years=list(years), language="en_US")
     result: dict[date, tuple[bool, str]] = {}
     day = date(min(years), 1, 1)
     end = date(max(years), 12, 31)
     while day <= end:
-        weekday_work = day.weekday() < 5
+        weekday_work = day.weekday() not in weekend
         working = calendar.is_working_day(day)
         if working != weekday_work:
             result[day] = (working, calendar.get(day) or ("make-up working day" if working else "holiday"))
@@ -52,7 +52,8 @@ def load_calendars(*, years=CALENDAR_YEARS) -> int:
     """Write each jurisdiction's calendar exceptions; manual overrides are never replaced."""
     written = 0
     with transaction.atomic():
-        for code in Jurisdiction.objects.values_list("code", flat=True):
+        for jurisdiction in Jurisdiction.objects.all():
+            code = jurisdiction.code
             overrides = set(
                 CalendarDay.objects.filter(jurisdiction_id=code, is_override=True).values_list("day", flat=True)
             )
@@ -61,7 +62,7 @@ def load_calendars(*, years=CALENDAR_YEARS) -> int:
             ).delete()
             rows = [
                 CalendarDay(jurisdiction_id=code, day=day, is_working_day=working, name=name[:120])
-                for day, (working, name) in calendar_exceptions(code, years).items()
+                for day, (working, name) in calendar_exceptions(code, years, jurisdiction.weekend).items()
                 if day not in overrides
             ]
             CalendarDay.objects.bulk_create(rows, batch_size=1000)

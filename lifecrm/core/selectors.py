@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 
 from lifecrm.core import rules
-from lifecrm.core.models import AuditEvent, CalendarDay, JurisdictionRule
+from lifecrm.core.models import AuditEvent, CalendarDay, Jurisdiction, JurisdictionRule
 
 
 class RuleNotDefined(LookupError):
@@ -40,7 +40,8 @@ def working_calendar(jurisdiction: str) -> rules.WorkingCalendar:
     exceptions = dict(
         CalendarDay.objects.filter(jurisdiction_id=jurisdiction).values_list("day", "is_working_day")
     )
-    return rules.WorkingCalendar(jurisdiction, exceptions)
+    weekend = Jurisdiction.objects.get(code=jurisdiction).weekend
+    return rules.WorkingCalendar(jurisdiction, exceptions, weekend)
 
 
 def clear_caches() -> None:

@@ -1,0 +1,9 @@
+"""Renewal premium collection (續期收費): schedules, grace, suspension, reinstatement, lapse."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BillingConfig(AppConfig):
+    name = "lifecrm.billing"
+    label = "billing"
+    verbose_name = _("Renewal collection")
