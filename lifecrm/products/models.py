@@ -45,6 +45,9 @@ class Product(models.Model):
     interest_rate = models.DecimalField(_("pricing interest rate"), max_digits=6, decimal_places=4)
     basis_note = models.TextField(_("pricing basis"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
+    # SHA-256 of this product's rows in the shipped CSV files when they were last loaded:
+    # the loader skips a product whose files are unchanged (reference_data.load_product_tables).
+    tables_checksum = models.CharField(_("tables checksum"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("product")

@@ -1,0 +1,242 @@
+"""Reads of the product catalogue: premium rates, premiums, mode factors, cash values, bulk lookups.
+
+Rates and cash values are per 1,000 of sum assured; amounts are rounded half-up to the cent.
+A point outside a table raises a `ProductTableLookupError` (a LookupError), never a default.
+
+Single lookups (one query each):
+    premium_rate(product=, sex=, issue_age=, term=, premium_term=)            -> Decimal per 1,000
+    annual_premium(product=, sex=, issue_age=, term=, premium_term=, sum_assured=) -> Decimal
+    mode_factor(product=, mode=)                                              -> Decimal
+    modal_premium(annual, factor)                                             -> Decimal
+    cash_value(product=, ..., policy_year=, sum_assured=)                     -> Decimal
+Bulk lookups for pricing many policies without a query each (keys use product ids):
+    rate_lookup(products)[(product_id, sex, issue_age, term, premium_term)]   -> Decimal per 1,000
+    mode_factor_lookup(products)[(product_id, mode)]                          -> Decimal
+    cash_value_lookup(products)[(product_id, sex, issue_age, term, premium_term, policy_year)]
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from lifecrm.core.money import to_cents
+from lifecrm.products.models import CashValue, PremiumModeFactor, PremiumRate, Product
+
+PER_MILLE = Decimal(1000)
+SEXES = ("M", "F")
+
+
+class ProductTableLookupError(LookupError):
+    """A point outside a product table (age, term, premium term, year, sex or mode not offered)."""
+
+
+class RateNotFound(ProductTableLookupError):
+    """No premium rate for this product, sex, issue age, term and premium term."""
+
+
+class CashValueNotFound(ProductTableLookupError):
+    """No cash value for this product, sex, issue age, term, premium term and policy year."""
+
+
+class ModeFactorNotFound(ProductTableLookupError):
+    """The product does not offer this premium mode."""
+
+
+ProductRef = Product | int
+
+
+def _product_id(product: ProductRef) -> int:
+    return product.pk if isinstance(product, Product) else int(product)
+
+
+def _describe(product: ProductRef) -> str:
+    return product.code if isinstance(product, Product) else f"product #{product}"
+
+
+def products_on_sale(*, jurisdiction: str | None = None, riders: bool | None = None) -> QuerySet[Product]:
+    """Active products, optionally of one jurisdiction, only riders (True) or only base plans (False)."""
+    products = Product.objects.filter(is_active=True)
+    if jurisdiction is not None:
+        products = products.filter(jurisdiction_id=jurisdiction)
+    if riders is not None:
+        products = products.filter(is_rider=riders)
+    return products.order_by("code")
+
+
+def product_by_code(code: str) -> Product:
+    """The product with this code, or ProductTableLookupError."""
+    try:
+        return Product.objects.get(code=code)
+    except Product.DoesNotExist:
+        raise ProductTableLookupError(f"no product with code {code!r}") from None
+
+
+def premium_rate(*, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int) -> Decimal:
+    """Gross annual premium per 1,000 of sum assured, or RateNotFound."""
+    rate = (
+        PremiumRate.objects.filter(
+            product_id=_product_id(product), sex=sex, issue_age=issue_age, term=term, premium_term=premium_term
+        )
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise RateNotFound(
+            f"{_describe(product)} has no premium rate for sex {sex!r}, issue age {issue_age}, "
+            f"term {term}, premium term {premium_term}"
+        )
+    return rate
+
+
+def premium_for(rate: Decimal, sum_assured: Decimal | int) -> Decimal:
+    """Annual premium = rate per 1,000 × sum assured / 1,000, rounded half-up to the cent."""
+    return to_cents(rate * Decimal(sum_assured) / PER_MILLE)
+
+
+def annual_premium(
+    *, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int, sum_assured: Decimal | int
+) -> Decimal:
+    """Gross annual premium for `sum_assured`, rounded half-up to the cent."""
+    rate = premium_rate(product=product, sex=sex, issue_age=issue_age, term=term, premium_term=premium_term)
+    return premium_for(rate, sum_assured)
+
+
+def modal_premium(annual: Decimal, factor: Decimal) -> Decimal:
+    """Premium per instalment = annual premium × mode factor, rounded half-up to the cent."""
+    return to_cents(Decimal(annual) * Decimal(factor))
+
+
+def mode_factor(*, product: ProductRef, mode: str) -> Decimal:
+    """The factor on the annual premium for one instalment of `mode`, or ModeFactorNotFound."""
+    factor = (
+        PremiumModeFactor.objects.filter(product_id=_product_id(product), mode=mode)
+        .values_list("factor", flat=True)
+        .first()
+    )
+    if factor is None:
+        raise ModeFactorNotFound(f"{_describe(product)} does not offer premium mode {mode!r}")
+    return factor
+
+
+def cash_value_rate(
+    *, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int, policy_year: int
+) -> Decimal:
+    """Cash value per 1,000 of sum assured at the end of `policy_year`, or CashValueNotFound."""
+    value = (
+        CashValue.objects.filter(
+            product_id=_product_id(product),
+            sex=sex,
+            issue_age=issue_age,
+            term=term,
+            premium_term=premium_term,
+            policy_year=policy_year,
+        )
+        .values_list("value", flat=True)
+        .first()
+    )
+    if value is None:
+        raise CashValueNotFound(
+            f"{_describe(product)} has no cash value for sex {sex!r}, issue age {issue_age}, term {term}, "
+            f"premium term {premium_term}, policy year {policy_year}"
+        )
+    return value
+
+
+def cash_value(
+    *,
+    product: ProductRef,
+    sex: str,
+    issue_age: int,
+    term: int,
+    premium_term: int,
+    policy_year: int,
+    sum_assured: Decimal | int,
+) -> Decimal:
+    """Cash value of `sum_assured` at the end of `policy_year` (0 before the first year ends), to the cent."""
+    if policy_year == 0:
+        return Decimal("0.00")
+    rate = cash_value_rate(
+        product=product,
+        sex=sex,
+        issue_age=issue_age,
+        term=term,
+        premium_term=premium_term,
+        policy_year=policy_year,
+    )
+    return premium_for(rate, sum_assured)
+
+
+def loan_limit(*, product: Product, cash_value_amount: Decimal) -> Decimal:
+    """The most a policy loan may be: the product's loan limit % of the cash value, to the cent."""
+    return to_cents(Decimal(cash_value_amount) * product.loan_limit_pct / Decimal(100))
+
+
+class _TableLookup(dict):
+    """A dict of table values that raises its table's LookupError, with the key, for a missing point."""
+
+    error: type[ProductTableLookupError] = ProductTableLookupError
+    key_names: tuple[str, ...] = ()
+
+    def __missing__(self, key):
+        if isinstance(key, tuple) and len(key) == len(self.key_names):
+            described = ", ".join(f"{name} {value!r}" for name, value in zip(self.key_names, key, strict=True))
+        else:
+            described = repr(key)
+        raise self.error(f"no table entry for {described}")
+
+
+class RateLookup(_TableLookup):
+    """(product_id, sex, issue_age, term, premium_term) → gross annual premium per 1,000."""
+
+    error = RateNotFound
+    key_names = ("product", "sex", "issue age", "term", "premium term")
+
+    def annual_premium(
+        self, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int, sum_assured
+    ) -> Decimal:
+        """Gross annual premium for `sum_assured`, rounded half-up to the cent (no query)."""
+        return premium_for(self[(_product_id(product), sex, issue_age, term, premium_term)], sum_assured)
+
+
+class ModeFactorLookup(_TableLookup):
+    """(product_id, mode) → factor on the annual premium."""
+
+    error = ModeFactorNotFound
+    key_names = ("product", "mode")
+
+
+class CashValueLookup(_TableLookup):
+    """(product_id, sex, issue_age, term, premium_term, policy_year) → cash value per 1,000."""
+
+    error = CashValueNotFound
+    key_names = ("product", "sex", "issue age", "term", "premium term", "policy year")
+
+
+def _ids(products: Iterable[ProductRef]) -> list[int]:
+    return [_product_id(product) for product in products]
+
+
+def rate_lookup(products: Iterable[ProductRef]) -> RateLookup:
+    """Every premium rate of `products` in one query, keyed (product_id, sex, issue_age, term, premium_term)."""
+    rows = PremiumRate.objects.filter(product_id__in=_ids(products)).values_list(
+        "product_id", "sex", "issue_age", "term", "premium_term", "rate"
+    )
+    return RateLookup(((product_id, sex, age, term, years), rate) for product_id, sex, age, term, years, rate in rows)
+
+
+def mode_factor_lookup(products: Iterable[ProductRef]) -> ModeFactorLookup:
+    """Every premium mode factor of `products` in one query, keyed (product_id, mode)."""
+    rows = PremiumModeFactor.objects.filter(product_id__in=_ids(products)).values_list("product_id", "mode", "factor")
+    return ModeFactorLookup(((product_id, mode), factor) for product_id, mode, factor in rows)
+
+
+def cash_value_lookup(products: Iterable[ProductRef]) -> CashValueLookup:
+    """Every cash value of `products` in one query, keyed (product_id, sex, issue_age, term, premium_term, year)."""
+    rows = CashValue.objects.filter(product_id__in=_ids(products)).values_list(
+        "product_id", "sex", "issue_age", "term", "premium_term", "policy_year", "value"
+    )
+    return CashValueLookup(
+        ((product_id, sex, age, term, years, year), value) for product_id, sex, age, term, years, year, value in rows
+    )
