@@ -7,3 +7,6 @@ class BillingConfig(AppConfig):
     name = "lifecrm.billing"
     label = "billing"
     verbose_name = _("Renewal collection")
+
+    def ready(self) -> None:
+        from lifecrm.billing import jobs  # noqa: F401  registers the daily steps

@@ -1,0 +1,124 @@
+"""Daily batch steps of renewal collection: raise due items, start grace, suspend, lapse."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Min
+
+from lifecrm.billing import rules
+from lifecrm.billing.models import DueItem
+from lifecrm.billing.selectors import grace_rules_for
+from lifecrm.billing.services import due_items_raise
+from lifecrm.core.jobs import chunked_step, run_step
+from lifecrm.core.registries import daily_steps
+from lifecrm.core.selectors import working_calendar
+from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies.rules import Status
+from lifecrm.policies.services import policy_transition
+
+GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
+
+
+def _ids(statuses):
+    return lambda as_of: Policy.objects.filter(status__in=statuses).order_by("pk").values_list("pk", flat=True)
+
+
+@chunked_step("billing.raise_due_items", ids=_ids((Status.IN_FORCE, Status.GRACE, Status.REINSTATED)),
+              chunk_size=20000)
+def raise_due_items(as_of: date, first_id: int, last_id: int) -> int:
+    return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+def _oldest_overdue(as_of: date, policy_ids) -> dict[int, date]:
+    return dict(
+        DueItem.objects.filter(policy_id__in=policy_ids, status=DueItem.Status.OPEN, due_date__lt=as_of)
+        .values_list("policy_id")
+        .annotate(first_due=Min("due_date"))
+    )
+
+
+def _policy_rows(first_id, last_id, statuses):
+    rows = list(
+        Policy.objects.filter(pk__range=(first_id, last_id), status__in=statuses)
+        .select_related("product")
+        .only("pk", "jurisdiction_id", "product__grace_basis", "status_date")
+    )
+    modes = dict(
+        PolicyVersion.objects.filter(policy_id__in=[p.pk for p in rows], effective_to__isnull=True)
+        .values_list("policy_id", "premium_mode")
+    )
+    return rows, modes
+
+
+@chunked_step("billing.grace", ids=_ids(GRACE_STARTS_FROM), chunk_size=20000)
+def start_grace(as_of: date, first_id: int, last_id: int) -> int:
+    """A premium unpaid after its due date puts the policy in its grace period from the next day."""
+    overdue = _oldest_overdue(as_of, Policy.objects.filter(pk__range=(first_id, last_id),
+                                                           status__in=GRACE_STARTS_FROM).values("pk"))
+    for policy_id, first_due in sorted(overdue.items()):
+        policy_transition(actor=None, policy_id=policy_id, to_status=Status.GRACE,
+                          effective_date=first_due + timedelta(days=1), as_of=as_of, kind="grace_started",
+                          reason=f"premium due {first_due} unpaid")
+    return len(overdue)
+
+
+@chunked_step("billing.suspend", ids=_ids((Status.GRACE,)), chunk_size=20000)
+def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
+    """A policy whose grace period ended unpaid is suspended from the day after its last day."""
+    policies, modes = _policy_rows(first_id, last_id, (Status.GRACE,))
+    overdue = _oldest_overdue(as_of, [p.pk for p in policies])
+    suspended = 0
+    for policy in policies:
+        first_due = overdue.get(policy.pk)
+        if first_due is None:
+            continue
+        grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
+                                premium_mode=modes[policy.pk])
+        if grace.demand_based:
+            continue  # the grace period has not started until the demand arrives (reminders issue)
+        grace_end = rules.grace_period_end(rules=grace, due=first_due,
+                                           calendar=working_calendar(policy.jurisdiction_id))
+        DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end)
+        if as_of > grace_end:
+            policy_transition(actor=None, policy_id=policy.pk, to_status=Status.SUSPENDED,
+                              effective_date=rules.suspension_date(grace_end=grace_end), as_of=as_of,
+                              kind="suspended", reason=f"grace period ended {grace_end} unpaid")
+            suspended += 1
+    return suspended
+
+
+@chunked_step("billing.lapse", ids=_ids((Status.SUSPENDED,)), chunk_size=20000)
+def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
+    """A suspended policy not reinstated by the end of the reinstatement window lapses the day after."""
+    policies, modes = _policy_rows(first_id, last_id, (Status.SUSPENDED,))
+    lapsed = 0
+    for policy in policies:
+        grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
+                                premium_mode=modes[policy.pk])
+        lapse_on = rules.lapse_date(rules=grace, suspended_on=policy.status_date,
+                                    calendar=working_calendar(policy.jurisdiction_id))
+        if as_of >= lapse_on:
+            policy_transition(actor=None, policy_id=policy.pk, to_status=Status.LAPSED, effective_date=lapse_on,
+                              as_of=as_of, kind="lapsed", reason="reinstatement window ended")
+            lapsed += 1
+    return lapsed
+
+
+STEPS = [
+    ("billing.raise_due_items", raise_due_items, ("policies.mature",)),
+    ("billing.grace", start_grace, ("billing.raise_due_items",)),
+    ("billing.suspend", suspend_after_grace, ("billing.grace",)),
+    ("billing.lapse", lapse_after_window, ("billing.suspend",)),
+]
+
+
+def _register(name, step, after):
+    @daily_steps.register(name, after=after, description=step.process.__doc__ or "")
+    def run(*, as_of: date, progress: bool = True) -> None:
+        run_step(step, as_of=as_of, progress=progress)
+
+    return run
+
+
+for _name, _step, _after in STEPS:
+    _register(_name, _step, _after)

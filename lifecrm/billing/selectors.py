@@ -1,0 +1,53 @@
+"""Reads of renewal collection: the grace rules of a policy, open items, suspense balances, a policy's billing."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from lifecrm.billing.models import Allocation, DueItem, Payment
+from lifecrm.billing.rules import GraceRules
+from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
+
+DEMAND_BASED_KEYS = {"CN": "grace_period_after_demand", "TW": "grace_period"}
+
+
+def _optional(code: str, key: str):
+    try:
+        return jurisdiction_rule(code, key)
+    except RuleNotDefined:
+        return None
+
+
+def grace_rules_for(*, jurisdiction: str, grace_basis: str, premium_mode: str) -> GraceRules:
+    """The grace and reinstatement rules of a policy: its jurisdiction's rows and its product's option.
+
+    TW counts from the demand's arrival (Insurance Act Art. 116) except for monthly and quarterly
+    modes, whose model clauses count 30 days from the due date without a demand.
+    """
+    demand_based = grace_basis == "demand" or jurisdiction == "TW"
+    if jurisdiction == "TW" and premium_mode in {"monthly", "quarterly"}:
+        grace, demand_based = jurisdiction_rule("TW", "grace_period_without_demand"), False
+    elif demand_based:
+        grace = jurisdiction_rule(jurisdiction, DEMAND_BASED_KEYS.get(jurisdiction, "grace_period"))
+    else:
+        grace = jurisdiction_rule(jurisdiction, "grace_period")
+    return GraceRules(
+        grace=grace,
+        reinstatement_window=jurisdiction_rule(jurisdiction, "reinstatement_window"),
+        suspension_notice=_optional(jurisdiction, "suspension_notice"),
+        deemed_consent=_optional(jurisdiction, "reinstatement_deemed_consent"),
+        automatic_reinstatement=_optional(jurisdiction, "automatic_reinstatement"),
+        demand_based=demand_based,
+    )
+
+
+def suspense_balance(*, policy_id: int) -> Decimal:
+    """Money received for the policy and not (yet) applied to a due item."""
+    received = Payment.objects.filter(policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    applied = Allocation.objects.filter(payment__policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return received - applied
+
+
+def open_due_items(*, policy_id: int):
+    return DueItem.objects.filter(policy_id=policy_id, status=DueItem.Status.OPEN).order_by("instalment")
