@@ -90,6 +90,31 @@ def customer_search(*, scope: DataScope, query: str, limit: int = 25) -> list[Cu
     return []
 
 
+def customer_search_filter(*, customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+    """`customers` (already scoped) narrowed as `customer_search` narrows them, unsliced, for a paged list.
+
+    Exact phone or ID number first (one EXISTS query decides, as `customer_search` decides on its
+    first result); otherwise a name prefix, Han characters on `name`, Latin letters on `name_search`.
+    """
+    q = SearchQuery(query.strip())
+    if not q.text:
+        return customers.none()
+    exact = Q()
+    if q.phone:
+        exact |= Q(mobile_phone=q.phone) | Q(home_phone=q.phone)
+    if q.id_digest:
+        exact |= Q(id_number_digest=q.id_digest)
+    if exact:
+        found = customers.filter(exact).order_by("number")
+        if q.phone or found.exists():
+            return found
+    if q.has_han:
+        return customers.filter(name__startswith=q.text).order_by("name", "number")
+    if q.romanised and len(q.romanised) >= 2:
+        return customers.filter(name_search__startswith=q.romanised).order_by("name_search", "number")
+    return customers.none()
+
+
 def customer_consents(*, customer: Customer) -> list[Consent]:
     """The consent in force for each purpose (the latest row), in purpose order."""
     latest: dict[str, Consent] = {}
@@ -140,3 +165,11 @@ def customer_relationships(*, scope: DataScope, customer: Customer) -> list[Rela
 def customer_tier(*, customer_id: int, as_of: date) -> str:
     """The customer's service tier on `as_of`. Until the value engine exists, everyone is standard."""
     return DEFAULT_TIER
+
+
+def visible_customer_ids(*, scope: DataScope, customer_ids) -> set[int]:
+    """Which of `customer_ids` the scope may open (one query), so a page links only to those."""
+    ids = {pk for pk in customer_ids if pk is not None}
+    if not ids:
+        return set()
+    return set(customers_in_scope(scope).filter(pk__in=ids).values_list("pk", flat=True))

@@ -94,6 +94,16 @@ def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:
     return policies_in_scope(scope).select_related("owner", "insured").filter(number=number).first()
 
 
+def policy_ids_for_customer(*, scope: DataScope, customer_id: int) -> list[int]:
+    """Ids of the in-scope policies where the customer is owner, insured or payer (one query)."""
+    return list(
+        policies_in_scope(scope)
+        .filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def policy_version_on(*, policy_id: int, on: date) -> PolicyVersion | None:
     """The contract as it stood on `on`: one indexed query."""
     return (
@@ -118,3 +128,8 @@ def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int
         .select_related("policy")
         .order_by("-effective_date", "-seq")[:limit]
     )
+
+
+def policy_version_history(*, policy_id: int) -> list[PolicyVersion]:
+    """Every contract version of a policy, newest first (one query; the roles are not loaded)."""
+    return list(PolicyVersion.objects.filter(policy_id=policy_id).order_by("-version_no"))

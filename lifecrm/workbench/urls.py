@@ -1,8 +1,17 @@
-"""Workbench URLs."""
+"""Workbench URLs (namespace `workbench`)."""
 from django.urls import path
 
-from lifecrm.workbench.views import health
+from lifecrm.workbench.views import auth, customers, health, home, policies, search
+
+app_name = "workbench"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("search/", search.search, name="search"),
+    path("customers/<int:customer_id>/", customers.customer, name="customer"),
+    path("customers/<int:customer_id>/reveal-id/", customers.reveal_id, name="reveal-id"),
+    path("policies/<int:policy_id>/", policies.policy, name="policy"),
 ]

@@ -1,0 +1,39 @@
+"""Forms of the workbench: the search box and the purpose of an ID-number reveal."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 100
+PURPOSE_MIN_LENGTH = 4
+PURPOSE_MAX_LENGTH = 200
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        min_length=SEARCH_MIN_LENGTH,
+        max_length=SEARCH_MAX_LENGTH,
+        strip=True,
+        error_messages={
+            "required": _("Type a phone number, a name, an ID number or a policy number."),
+            "min_length": _("Type at least %(limit_value)d characters to search."),
+            "max_length": _("A search is at most %(limit_value)d characters long."),
+        },
+    )
+
+
+class RevealForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Purpose of the reveal"),
+        min_length=PURPOSE_MIN_LENGTH,
+        max_length=PURPOSE_MAX_LENGTH,
+        strip=True,
+        help_text=_("Recorded in the audit trail with your name and the time."),
+        error_messages={
+            "required": _("Say why you need the full ID number: the purpose is recorded."),
+            "min_length": _("Describe the purpose in at least %(limit_value)d characters."),
+            "max_length": _("The purpose is at most %(limit_value)d characters long."),
+        },
+    )

@@ -1,0 +1,249 @@
+"""What each workbench page shows, assembled from the apps' selectors so templates run no queries.
+
+Every function takes the actor's data scope and the business date from the view; nothing here
+reads the clock or the request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+
+from lifecrm.core.masking import mask_identifier, mask_phone
+from lifecrm.core.registries import TimelineEntry, merge_timeline, timeline_sources
+from lifecrm.core.rules import age_last_birthday
+from lifecrm.org.rules import DataScope, ScopeKind, may_reveal_id
+from lifecrm.parties.models import Consent, Customer
+from lifecrm.parties.selectors import (
+    RelatedCustomer,
+    customer_consents,
+    customer_get,
+    customer_relationships,
+    customer_search,
+    visible_customer_ids,
+)
+from lifecrm.policies.models import STATUS_LABELS, Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.rules import Status
+from lifecrm.policies.selectors import (
+    CustomerPolicy,
+    next_due_date,
+    policies_for_customer,
+    policy_beneficiaries,
+    policy_find_by_number,
+    policy_get,
+    policy_version_history,
+)
+
+# What the other customer is to this one (the labels of parties.selectors.customer_relationships).
+RELATION_LABELS = {
+    "spouse": _("spouse"),
+    "parent": _("parent"),
+    "child": _("child"),
+    "employer": _("employer"),
+    "employee": _("employee"),
+    "referrer": _("referred by"),
+    "referral": _("referred"),
+}
+ROLE_LABELS = {"owner": _("policy owner"), "insured": _("insured"), "payer": _("premium payer")}
+# The policies journal's event kinds; the same English strings the policies timeline translates.
+EVENT_KIND_LABELS = {
+    "proposed": _("proposal received"),
+    "issued": _("policy issued"),
+    "transition": _("status changed"),
+    "contract_changed": _("contract changed"),
+}
+SCOPE_LABELS = {
+    ScopeKind.ALL: _("all branches"),
+    ScopeKind.SUBTREE: _("your unit and the units under it"),
+    ScopeKind.OWN_BOOK: _("your own book of customers"),
+    ScopeKind.NONE: _("nothing"),
+}
+# Usual length of each kind of identity number, so a masked value looks like the real one.
+ID_LENGTHS = {"prc_id": 18, "hk_id": 8, "tw_id": 10, "passport": 9, "uscc": 18}
+
+
+def masked_id(customer: Customer) -> str:
+    return mask_identifier(customer.id_number_last4, ID_LENGTHS.get(customer.id_type, 18))
+
+
+def status_label(status: str) -> str:
+    try:
+        return str(STATUS_LABELS[Status(status)])
+    except ValueError:
+        return status
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    customer: Customer
+    masked_id: str
+    masked_phone: str
+    linked: bool = True
+    role_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    query: str
+    customers: list[CustomerRow]
+    policy: Policy | None = None
+
+    @property
+    def single_customer(self) -> Customer | None:
+        """The customer to open straight away: exactly one hit and no policy-number match."""
+        if self.policy is None and len(self.customers) == 1:
+            return self.customers[0].customer
+        return None
+
+
+def _row(customer: Customer, *, linked: bool = True, roles: tuple[str, ...] = ()) -> CustomerRow:
+    return CustomerRow(
+        customer=customer,
+        masked_id=masked_id(customer),
+        masked_phone=mask_phone(customer.mobile_phone or customer.home_phone),
+        linked=linked,
+        role_labels=tuple(str(ROLE_LABELS[r]) for r in roles),
+    )
+
+
+def search(*, scope: DataScope, query: str) -> SearchOutcome:
+    """A policy number finds that policy and its owner and insured; anything else searches customers."""
+    policy = policy_find_by_number(scope=scope, number=query)
+    if policy is not None:
+        roles: dict[int, list[str]] = {}
+        people: dict[int, Customer] = {}
+        for role in ("owner", "insured"):
+            person = getattr(policy, role)
+            people.setdefault(person.pk, person)
+            roles.setdefault(person.pk, []).append(role)
+        visible = visible_customer_ids(scope=scope, customer_ids=people)
+        rows = [_row(c, linked=c.pk in visible, roles=tuple(roles[c.pk])) for c in people.values()]
+        return SearchOutcome(query=query, customers=rows, policy=policy)
+    return SearchOutcome(query=query, customers=[_row(c) for c in customer_search(scope=scope, query=query)])
+
+
+# --- customer 360 --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    related: RelatedCustomer
+    label: str
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    item: CustomerPolicy
+    role_labels: tuple[str, ...]
+
+    @property
+    def policy(self) -> Policy:
+        return self.item.policy
+
+    @property
+    def version(self) -> PolicyVersion:
+        return self.item.version
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customer: Customer
+    as_of: date
+    age: int | None
+    masked_id: str
+    may_reveal_id: bool
+    consents: list[Consent]
+    relationships: list[RelationRow]
+    policies: list[PolicyRow]
+    timeline: list[TimelineEntry]
+
+
+def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> CustomerPage:
+    """Everything the customer 360 page shows, in a fixed number of queries whatever the book size."""
+    customer = customer_get(scope=scope, customer_id=customer_id)
+    age = None
+    if customer.birth_date:
+        age = age_last_birthday(customer.birth_date, min(as_of, customer.date_of_death or as_of))
+    relationships = [
+        RelationRow(r, str(RELATION_LABELS.get(r.label, r.label)))
+        for r in customer_relationships(scope=scope, customer=customer)
+    ]
+    policies = [
+        PolicyRow(item, tuple(str(ROLE_LABELS[r]) for r in item.roles))
+        for item in policies_for_customer(scope=scope, customer_id=customer.pk)
+    ]
+    timeline = merge_timeline(timeline_sources(), scope=scope, customer_id=customer.pk, as_of=as_of)
+    return CustomerPage(
+        customer=customer,
+        as_of=as_of,
+        age=age,
+        masked_id=masked_id(customer),
+        may_reveal_id=may_reveal_id(scope),
+        consents=customer_consents(customer=customer),
+        relationships=relationships,
+        policies=policies,
+        timeline=timeline,
+    )
+
+
+# --- policy --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    role_label: str
+    customer: Customer
+    linked: bool
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: PolicyEvent
+    label: str
+    from_label: str
+    to_label: str
+
+
+@dataclass(frozen=True)
+class PolicyPage:
+    policy: Policy
+    as_of: date
+    current: PolicyVersion | None
+    next_due: date | None
+    parties: list[PartyRow]
+    versions: list[PolicyVersion]
+    coverages: list[Coverage]
+    beneficiaries: list[Beneficiary]
+    events: list[EventRow]
+
+
+def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
+    """Everything the policy page shows, in a fixed number of queries."""
+    policy = policy_get(scope=scope, policy_id=policy_id)
+    current = policy.current_versions[0] if policy.current_versions else None
+    people = [(role, getattr(policy, role)) for role in ("owner", "insured", "payer")]
+    visible = visible_customer_ids(scope=scope, customer_ids=[c.pk for _, c in people])
+    events = [
+        EventRow(
+            event=e,
+            label=str(EVENT_KIND_LABELS.get(e.kind, e.kind)),
+            from_label=status_label(e.from_status) if e.from_status else "",
+            to_label=status_label(e.to_status) if e.to_status else "",
+        )
+        for e in policy.events.all()
+    ]
+    return PolicyPage(
+        policy=policy,
+        as_of=as_of,
+        current=current,
+        next_due=next_due_date(policy) if current else None,
+        parties=[PartyRow(str(ROLE_LABELS[role]), c, c.pk in visible) for role, c in people],
+        versions=policy_version_history(policy_id=policy.pk),
+        coverages=list(policy.coverages.all()),
+        beneficiaries=policy_beneficiaries(version=current) if current else [],
+        events=events,
+    )

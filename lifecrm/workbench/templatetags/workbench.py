@@ -1,0 +1,84 @@
+"""Template filters of the workbench: status badge colours, money, dates and the language switch."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone, translation
+
+register = template.Library()
+
+# Bootstrap colour of each policy status: green runs, amber needs attention, red has stopped cover.
+STATUS_BADGE_CLASSES = {
+    "proposal": "text-bg-info",
+    "in_force": "text-bg-success",
+    "grace": "text-bg-warning",
+    "suspended": "text-bg-danger",
+    "reinstated": "text-bg-primary",
+    "paid_up": "text-bg-secondary",
+    "surrendered": "text-bg-dark",
+    "lapsed": "text-bg-danger",
+    "matured": "text-bg-dark",
+    "terminated": "text-bg-dark",
+    "cooling_off_cancelled": "text-bg-dark",
+}
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    """The Bootstrap badge classes for a policy status."""
+    return STATUS_BADGE_CLASSES.get(status, "text-bg-light")
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """`500000` → `500,000.00`, prefixed with the currency code when one is given."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(amount)
+    text = f"{value:,.2f}"
+    return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def ymd(value) -> str:
+    """A date (or an aware datetime, in the local time zone) as YYYY-MM-DD, readable in every language."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return ""
+
+
+@register.filter
+def ymd_hm(value) -> str:
+    """An aware datetime in the local time zone as YYYY-MM-DD HH:MM."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.strftime("%Y-%m-%d %H:%M")
+    return ymd(value)
+
+
+@register.filter
+def html_lang(language_code: str) -> str:
+    """Django's `zh-hant` as the BCP 47 tag browsers and fonts expect: `zh-Hant`."""
+    head, _, tail = (language_code or "").partition("-")
+    if head == "zh" and tail:
+        return f"zh-{tail.capitalize()}"
+    return language_code
+
+
+@register.filter
+def local_name(obj) -> str:
+    """An org unit's or product's English name on English pages (when it has one), else its own name."""
+    if obj is None:
+        return ""
+    english = getattr(obj, "name_en", "")
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return getattr(obj, "name", str(obj))

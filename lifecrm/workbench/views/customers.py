@@ -1,0 +1,45 @@
+"""The customer 360 page and the audited reveal of a customer's ID number."""
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from lifecrm.org.rules import may_reveal_id
+from lifecrm.parties.selectors import customer_get
+from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
+from lifecrm.workbench import pages
+from lifecrm.workbench.access import staff_required
+from lifecrm.workbench.forms import RevealForm, SearchForm
+
+
+@staff_required
+def customer(request, customer_id: int):
+    page = pages.customer_page(scope=request.scope, customer_id=customer_id, as_of=timezone.localdate())
+    return render(request, "workbench/customer.html", {
+        "page": page, "customer": page.customer, "as_of": page.as_of, "form": SearchForm(),
+        "reveal_form": RevealForm(),
+    })
+
+
+def _reveal_response(request, customer, *, status: int = 200, **context):
+    """The ID-number fragment for htmx; the same fragment inside a page when JavaScript is off."""
+    template = "workbench/partials/id_number.html" if request.htmx else "workbench/customer_reveal.html"
+    context = {"customer": customer, "masked_id": pages.masked_id(customer), **context}
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@staff_required
+def reveal_id(request, customer_id: int):
+    found = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
+    if not may_reveal_id(request.scope):
+        return _reveal_response(request, found, status=403, refused=True)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return _reveal_response(request, found, status=400, reveal_form=form, may_reveal_id=True)
+    purpose = form.cleaned_data["purpose"]
+    try:
+        id_number = customer_reveal_id_number(actor=request.user, scope=request.scope, customer=found,
+                                              purpose=purpose)
+    except RevealRefused:
+        return _reveal_response(request, found, status=403, refused=True)
+    return _reveal_response(request, found, id_number=id_number, purpose=purpose)

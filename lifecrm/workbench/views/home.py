@@ -1,0 +1,16 @@
+"""The workbench home page: the search box and who is logged in."""
+from django.shortcuts import render
+from django.utils import timezone
+
+from lifecrm.workbench.access import staff_required
+from lifecrm.workbench.forms import SearchForm
+from lifecrm.workbench.pages import SCOPE_LABELS
+
+
+@staff_required
+def home(request):
+    return render(request, "workbench/home.html", {
+        "form": SearchForm(),
+        "as_of": timezone.localdate(),
+        "scope_label": SCOPE_LABELS[request.scope.kind],
+    })

@@ -1,0 +1,17 @@
+"""One search box: phone, name (Chinese or romanised), ID number or policy number."""
+from django.shortcuts import redirect, render
+
+from lifecrm.workbench import pages
+from lifecrm.workbench.access import staff_required
+from lifecrm.workbench.forms import SearchForm
+
+
+@staff_required
+def search(request):
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "workbench/search.html", {"form": form, "outcome": None})
+    outcome = pages.search(scope=request.scope, query=form.cleaned_data["q"])
+    if outcome.single_customer is not None:
+        return redirect("workbench:customer", outcome.single_customer.pk)
+    return render(request, "workbench/search.html", {"form": form, "outcome": outcome})
