@@ -197,7 +197,8 @@ PRODUCTS: tuple[ProductSpec, ...] = (
         basis=_basis(CN_RATE, renewal_loading=0.30, acquisition_loading=0.0, initial_expense=0.0,
                      maintenance_expense=1.00),
         basis_note="Yearly renewable to age 65. SA = 180 days of the daily cash (CNY 50–500 a day). "
-        "Rate per 1,000 SA by attained-age band; renewals priced at the attained age's rate.",
+        "Rate per 1,000 SA by attained-age band, renewals at the attained age's rate; expense "
+        "CNY 18 a year at reference SA CNY 18,000.",
     ),
     ProductSpec(
         code="HK-TL01",
