@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from django.db.models import Min
 
 from lifecrm.billing import rules
-from lifecrm.billing.models import DueItem
+from lifecrm.billing.models import DueItem, ReinstatementApplication
 from lifecrm.billing.selectors import grace_rules_for
-from lifecrm.billing.services import due_items_raise
+from lifecrm.billing.services import OPEN_APPLICATION, due_items_raise, reinstatements_deem_consent
 from lifecrm.core.jobs import chunked_step, run_step
 from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
@@ -91,8 +91,15 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
 def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
     """A suspended policy not reinstated by the end of the reinstatement window lapses the day after."""
     policies, modes = _policy_rows(first_id, last_id, (Status.SUSPENDED,))
+    # An application received inside the window keeps the policy alive until it is decided.
+    applying = set(
+        ReinstatementApplication.objects.filter(policy_id__in=[p.pk for p in policies], status__in=OPEN_APPLICATION)
+        .values_list("policy_id", flat=True)
+    )
     lapsed = 0
     for policy in policies:
+        if policy.pk in applying:
+            continue
         grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
                                 premium_mode=modes[policy.pk])
         lapse_on = rules.lapse_date(rules=grace, suspended_on=policy.status_date,
@@ -104,11 +111,22 @@ def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
     return lapsed
 
 
+@chunked_step(
+    "billing.reinstatement_deemed_consent",
+    ids=lambda as_of: ReinstatementApplication.objects.filter(status=ReinstatementApplication.Status.PENDING)
+    .order_by("pk").values_list("pk", flat=True),
+)
+def deem_consent(as_of: date, first_id: int, last_id: int) -> int:
+    """The insurer's silence past the legal period approves a reinstatement application."""
+    return reinstatements_deem_consent(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
 STEPS = [
     ("billing.raise_due_items", raise_due_items, ("policies.mature",)),
     ("billing.grace", start_grace, ("billing.raise_due_items",)),
     ("billing.suspend", suspend_after_grace, ("billing.grace",)),
-    ("billing.lapse", lapse_after_window, ("billing.suspend",)),
+    ("billing.reinstatement_deemed_consent", deem_consent, ("billing.suspend",)),
+    ("billing.lapse", lapse_after_window, ("billing.reinstatement_deemed_consent",)),
 ]
 
 

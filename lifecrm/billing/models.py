@@ -6,7 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DueItem(models.Model):
-    """One premium instalment of one policy: raised by the daily batch before it falls due."""
+    """One amount a policy owes: a premium instalment (raised by the daily batch before it falls due) or
+    the interest on arrears charged at reinstatement."""
+
+    class Kind(models.TextChoices):
+        PREMIUM = "premium", _("premium")
+        INTEREST = "interest", _("interest on arrears")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
@@ -14,6 +19,8 @@ class DueItem(models.Model):
         CANCELLED = "cancelled", _("cancelled")
 
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="due_items")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PREMIUM)
+    # The premium's instalment number (0 = first premium); for interest, the reinstatement application id.
     instalment = models.PositiveIntegerField(_("instalment"))
     due_date = models.DateField(_("due date"))
     amount = models.DecimalField(_("premium due"), max_digits=12, decimal_places=2)
@@ -27,9 +34,9 @@ class DueItem(models.Model):
     class Meta:
         verbose_name = _("due premium")
         verbose_name_plural = _("due premiums")
-        ordering = ["policy", "instalment"]
+        ordering = ["policy", "due_date", "kind", "instalment"]
         constraints = [
-            models.UniqueConstraint(fields=["policy", "instalment"], name="uniq_due_item"),
+            models.UniqueConstraint(fields=["policy", "kind", "instalment"], name="uniq_due_item"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="due_amount_positive"),
         ]
         indexes = [models.Index(fields=["status", "due_date"], name="due_status_date_idx")]
@@ -95,3 +102,38 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.due_item_id}: {self.amount}"
+
+
+class ReinstatementApplication(models.Model):
+    """An owner's application to revive a suspended policy (复效): health declaration, decision, arrears."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting decision")
+        APPROVED = "approved", _("approved")
+        DEEMED = "deemed", _("approved by the insurer's silence")
+        DECLINED = "declined", _("declined")
+        COMPLETED = "completed", _("reinstated")
+        EXPIRED = "expired", _("expired with the window")
+
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="reinstatements")
+    received_on = models.DateField(_("received on"))
+    health_declaration = models.TextField(_("health declaration"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reinstated_on = models.DateField(_("reinstated on"), null=True, blank=True)
+    interest = models.DecimalField(_("interest on arrears"), max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("reinstatement application")
+        verbose_name_plural = _("reinstatement applications")
+        ordering = ["-received_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy"], condition=models.Q(status__in=["pending", "approved", "deemed"]),
+                name="one_open_reinstatement_per_policy",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.received_on} {self.status}"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
+from lifecrm.core.money import to_cents
 from lifecrm.core.rules import JurisdictionRule, WorkingCalendar
 from lifecrm.policies.rules import due_date, premium_term_end
 
@@ -102,3 +104,12 @@ def reinstates_automatically(*, rules: GraceRules, suspended_on: date, arrears_p
 def suicide_exclusion_end(*, rule: JurisdictionRule, clock_start: date) -> date:
     """Last day of the suicide exclusion; the clock starts at formation and again at reinstatement."""
     return rule.period.end(clock_start)
+
+
+def arrears_interest(*, items: list[tuple[date, Decimal]], paid_on: date, rate_pct_per_year: Decimal) -> Decimal:
+    """Simple interest on each unpaid premium from its due date to the payment date (actual/365), to the cent."""
+    total = Decimal(0)
+    for due, outstanding in items:
+        days = max((paid_on - due).days, 0)
+        total += outstanding * rate_pct_per_year / Decimal(100) * Decimal(days) / Decimal(365)
+    return to_cents(total)

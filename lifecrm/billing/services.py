@@ -1,17 +1,18 @@
-"""Writes of renewal collection: raise due items, take payments (allocation, suspense), reverse them."""
+"""Writes of renewal collection: raise due items, take and reverse payments, reinstate suspended policies."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from lifecrm.billing import rules
-from lifecrm.billing.models import Allocation, DueItem, Payment
-from lifecrm.billing.selectors import open_due_items, suspense_balance
+from lifecrm.billing.models import Allocation, DueItem, Payment, ReinstatementApplication
+from lifecrm.billing.selectors import grace_rules_for, suspense_balance
 from lifecrm.core.money import to_cents
+from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date
@@ -19,9 +20,15 @@ from lifecrm.policies.services import policy_transition
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
 DUE_ITEM_LEAD_DAYS = 45
+OPEN_APPLICATION = (ReinstatementApplication.Status.PENDING, ReinstatementApplication.Status.APPROVED,
+                    ReinstatementApplication.Status.DEEMED)
 
 
-class PaymentRefused(ValueError):
+class BillingRefused(ValueError):
+    """A collection action the rules do not allow; the message says why."""
+
+
+class PaymentRefused(BillingRefused):
     pass
 
 
@@ -29,12 +36,15 @@ class DuplicatePayment(PaymentRefused):
     pass
 
 
-def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Raise every instalment falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
+def _horizon(as_of: date) -> date:
+    return as_of + timedelta(days=DUE_ITEM_LEAD_DAYS)
 
-    Idempotent: (policy, instalment) is unique and existing items are skipped.
+
+def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Raise every premium falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
+
+    Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped.
     """
-    horizon = date.fromordinal(as_of.toordinal() + DUE_ITEM_LEAD_DAYS)
     policies = list(
         Policy.objects.filter(pk__range=(first_id, last_id), status__in=PREMIUM_PAYING)
         .values_list("pk", "issue_date", "premium_term_years", "paid_instalments", "currency")
@@ -42,53 +52,37 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
     if not policies:
         return 0
     ids = [p[0] for p in policies]
-    versions = {
-        v.policy_id: v
-        for v in PolicyVersion.objects.filter(policy_id__in=ids, effective_to__isnull=True).only(
+    version_rows = {
+        row[0]: row[1:]
+        for row in PolicyVersion.objects.filter(policy_id__in=ids, effective_to__isnull=True).values_list(
             "policy_id", "premium_mode", "modal_premium"
         )
     }
     highest = dict(
-        DueItem.objects.filter(policy_id__in=ids).values_list("policy_id").annotate(m=Max("instalment"))
+        DueItem.objects.filter(policy_id__in=ids, kind=DueItem.Kind.PREMIUM)
+        .values_list("policy_id")
+        .annotate(m=Max("instalment"))
     )
+    horizon = _horizon(as_of)
     new_items = []
     for pk, issue_date, premium_term_years, paid_instalments, currency in policies:
-        version = versions[pk]
-        start = max(paid_instalments, (highest.get(pk, -1) + 1))
+        mode, modal_premium = version_rows[pk]
+        first = max(paid_instalments, highest.get(pk, -1) + 1)
         for item in rules.premium_schedule(
-            issue_date=issue_date, mode=version.premium_mode, premium_term_years=premium_term_years,
-            start=due_date(issue_date, version.premium_mode, start), end=horizon,
+            issue_date=issue_date, mode=mode, premium_term_years=premium_term_years,
+            start=due_date(issue_date, mode, first), end=horizon,
         ):
             new_items.append(DueItem(policy_id=pk, instalment=item.instalment, due_date=item.due_date,
-                                     amount=version.modal_premium, currency=currency, raised_on=as_of))
+                                     amount=modal_premium, currency=currency, raised_on=as_of))
     DueItem.objects.bulk_create(new_items, batch_size=2000)
     return len(new_items)
 
 
 def _next_receipt_no(received_on: date) -> str:
-    last = Payment.objects.filter(receipt_no__startswith=f"R{received_on:%Y%m%d}").order_by("-receipt_no").first()
-    serial = int(last.receipt_no[9:]) + 1 if last else 1
-    return f"R{received_on:%Y%m%d}{serial:07d}"
-
-
-def _allocate(payment: Payment, policy: Policy, as_of: date) -> Decimal:
-    """Apply the policy's suspense to its open items, oldest first. Returns what stays in suspense."""
-    available = suspense_balance(policy_id=policy.pk)
-    now = timezone.now()
-    for item in open_due_items(policy_id=policy.pk).select_for_update():
-        if available <= 0 or item.due_date > date.fromordinal(as_of.toordinal() + DUE_ITEM_LEAD_DAYS):
-            break
-        applied = min(available, item.outstanding)
-        Allocation.objects.create(payment=payment, due_item=item, amount=applied, booked_at=now)
-        available -= applied
-        item.paid_amount += applied
-        if item.paid_amount >= item.amount:
-            item.status, item.paid_on = DueItem.Status.PAID, payment.received_on
-            Policy.objects.filter(pk=policy.pk, paid_instalments=item.instalment).update(
-                paid_instalments=F("paid_instalments") + 1, paid_to_date=_paid_to(policy, item.instalment + 1),
-            )
-        item.save(update_fields=["paid_amount", "status", "paid_on"])
-    return available
+    prefix = f"R{received_on:%Y%m%d}"
+    last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
+    serial = int(last[len(prefix):]) + 1 if last else 1
+    return f"{prefix}{serial:07d}"
 
 
 def _paid_to(policy: Policy, paid_instalments: int) -> date:
@@ -96,38 +90,85 @@ def _paid_to(policy: Policy, paid_instalments: int) -> date:
     return due_date(policy.issue_date, mode, paid_instalments)
 
 
+def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decimal:
+    """Allocate `available` to `items` in order; a fully paid premium advances the policy's paid-to date."""
+    now = timezone.now()
+    for item in items:
+        if available <= 0:
+            break
+        applied = min(available, item.outstanding)
+        Allocation.objects.create(payment=payment, due_item=item, amount=applied, booked_at=now)
+        available -= applied
+        item.paid_amount += applied
+        if item.paid_amount >= item.amount:
+            item.status, item.paid_on = DueItem.Status.PAID, paid_on
+            if item.kind == DueItem.Kind.PREMIUM:
+                policy = Policy.objects.get(pk=item.policy_id)
+                if policy.paid_instalments == item.instalment:
+                    policy.paid_instalments += 1
+                    policy.paid_to_date = _paid_to(policy, policy.paid_instalments)
+                    policy.save(update_fields=["paid_instalments", "paid_to_date"])
+        item.save(update_fields=["paid_amount", "status", "paid_on"])
+    return available
+
+
+def _open_items(policy_id: int, *, due_by: date):
+    return list(
+        DueItem.objects.select_for_update()
+        .filter(policy_id=policy_id, status=DueItem.Status.OPEN, due_date__lte=due_by)
+        .order_by("due_date", "kind", "instalment")
+    )
+
+
 def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, received_on: date, natural_key: str,
                    as_of: date, booked_by=None, note: str = "") -> Payment:
-    """Book a payment, apply it to the oldest open premiums, keep the rest in suspense.
+    """Book a payment and apply it to the oldest open premiums; what is left waits in suspense.
 
-    A policy in grace whose arrears are all paid is in force again from the payment date.
+    A policy in grace whose arrears are all paid is in force again from the payment date; a suspended
+    policy is reinstated when its reinstatement (approved, deemed, or TW's automatic one) is fully paid.
     """
     amount = to_cents(Decimal(amount))
     if amount <= 0:
         raise PaymentRefused("a payment must be a positive amount")
     if received_on > as_of:
         raise PaymentRefused("a payment cannot be received after the business date")
-    if not natural_key.strip():
+    natural_key = natural_key.strip()
+    if not natural_key:
         raise PaymentRefused("a payment needs its source reference")
+    if method not in Payment.Method.values:
+        raise PaymentRefused(f"unknown payment method {method!r}")
     try:
         with transaction.atomic():
             policy = Policy.objects.select_for_update().get(pk=policy_id)
-            if policy.status not in PREMIUM_PAYING:
-                raise PaymentRefused(f"policy {policy.number} is {policy.status}: it takes no premium")
+            if policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED:
+                raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium")
             payment = Payment.objects.create(
-                receipt_no=_next_receipt_no(received_on), natural_key=natural_key.strip(), policy=policy,
+                receipt_no=_next_receipt_no(received_on), natural_key=natural_key, policy=policy,
                 amount=amount, currency=policy.currency, method=method, received_on=received_on,
                 booked_at=timezone.now(), booked_by=booked_by, note=note,
             )
-            _allocate(payment, policy, as_of)
             audit_record(actor=actor, action="create", object_type="billing.payment", object_id=payment.pk,
                          after={"policy": policy.number, "amount": str(amount), "method": method})
-            _back_in_force_if_clear(actor=actor, policy_id=policy.pk, on=received_on, as_of=as_of)
+            if policy.status == Status.SUSPENDED:
+                _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
+            else:
+                _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
+                       suspense_balance(policy_id=policy.pk), received_on)
+                _back_in_force_if_clear(actor=actor, policy_id=policy.pk, on=received_on, as_of=as_of)
     except IntegrityError as exc:
-        if Payment.objects.filter(natural_key=natural_key.strip()).exists():
+        if Payment.objects.filter(natural_key=natural_key).exists():
             raise DuplicatePayment(f"the payment {natural_key} is already booked") from exc
         raise
     return payment
+
+
+def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> None:
+    """Money waiting in suspense pays the premiums raised since it arrived."""
+    with transaction.atomic():
+        available = suspense_balance(policy_id=policy_id)
+        last = Payment.objects.filter(policy_id=policy_id).order_by("-received_on", "-id").first()
+        if available > 0 and last is not None:
+            _apply(last, _open_items(policy_id, due_by=_horizon(as_of)), available, as_of)
 
 
 def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> None:
@@ -138,3 +179,154 @@ def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> 
     if not overdue:
         policy_transition(actor=actor, policy_id=policy_id, to_status=Status.IN_FORCE, effective_date=on,
                           as_of=as_of, kind="premium_paid", reason="arrears paid in the grace period")
+
+
+@transaction.atomic
+def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Payment:
+    """Take a payment back (bounced cheque, booking error): a negative payment and negative allocations."""
+    original = Payment.objects.select_for_update().get(pk=payment_id)
+    if original.amount < 0:
+        raise PaymentRefused("a reversal cannot itself be reversed")
+    if Payment.objects.filter(reverses=original).exists():
+        raise PaymentRefused(f"payment {original.receipt_no} is already reversed")
+    if not reason.strip():
+        raise PaymentRefused("a reversal needs a reason")
+    reversal = Payment.objects.create(
+        receipt_no=_next_receipt_no(as_of), natural_key=f"reversal:{original.natural_key}", policy=original.policy,
+        amount=-original.amount, currency=original.currency, method=original.method, received_on=as_of,
+        booked_at=timezone.now(), reverses=original, note=reason.strip(),
+    )
+    now = timezone.now()
+    for allocation in original.allocations.select_related("due_item"):
+        Allocation.objects.create(payment=reversal, due_item=allocation.due_item, amount=-allocation.amount,
+                                  booked_at=now)
+        item = allocation.due_item
+        item.paid_amount -= allocation.amount
+        if item.status == DueItem.Status.PAID and item.paid_amount < item.amount:
+            item.status, item.paid_on = DueItem.Status.OPEN, None
+            if item.kind == DueItem.Kind.PREMIUM:
+                policy = Policy.objects.get(pk=item.policy_id)
+                policy.paid_instalments = min(policy.paid_instalments, item.instalment)
+                policy.paid_to_date = _paid_to(policy, policy.paid_instalments)
+                policy.save(update_fields=["paid_instalments", "paid_to_date"])
+        item.save(update_fields=["paid_amount", "status", "paid_on"])
+    audit_record(actor=actor, action="create", object_type="billing.payment", object_id=reversal.pk,
+                 after={"reverses": original.receipt_no, "reason": reason.strip()})
+    return reversal
+
+
+# -- reinstatement (复效) ------------------------------------------------------------------------------
+
+def _grace_rules(policy: Policy):
+    mode = policy.versions.get(effective_to__isnull=True).premium_mode
+    return grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
+                           premium_mode=mode)
+
+
+@transaction.atomic
+def reinstatement_apply(*, actor, policy_id: int, received_on: date, health_declaration: str,
+                        as_of: date) -> ReinstatementApplication:
+    """Register an owner's reinstatement application, received inside the reinstatement window."""
+    policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
+    if policy.status != Status.SUSPENDED:
+        raise BillingRefused(f"policy {policy.number} is not suspended")
+    if received_on > as_of:
+        raise BillingRefused("an application cannot be received after the business date")
+    if not health_declaration.strip():
+        raise BillingRefused("a reinstatement needs the insured's health declaration")
+    window_end = rules.reinstatement_window_end(rules=_grace_rules(policy), suspended_on=policy.status_date,
+                                                calendar=working_calendar(policy.jurisdiction_id))
+    if received_on > window_end:
+        raise BillingRefused(f"the reinstatement window ended on {window_end}")
+    if policy.reinstatements.filter(status__in=OPEN_APPLICATION).exists():
+        raise BillingRefused(f"policy {policy.number} already has a reinstatement application open")
+    application = ReinstatementApplication.objects.create(
+        policy=policy, received_on=received_on, health_declaration=health_declaration.strip()
+    )
+    audit_record(actor=actor, action="create", object_type="billing.reinstatement", object_id=application.pk,
+                 after={"policy": policy.number, "received_on": str(received_on)})
+    return application
+
+
+@transaction.atomic
+def reinstatement_decide(*, actor, application_id: int, approve: bool, decided_on: date, as_of: date,
+                         reason: str = "", deemed: bool = False) -> ReinstatementApplication:
+    application = ReinstatementApplication.objects.select_for_update().select_related("policy").get(pk=application_id)
+    if application.status != ReinstatementApplication.Status.PENDING:
+        raise BillingRefused("this application has already been decided")
+    if not approve and not reason.strip():
+        raise BillingRefused("a declined reinstatement needs its reason")
+    application.status = (
+        ReinstatementApplication.Status.DEEMED if deemed
+        else ReinstatementApplication.Status.APPROVED if approve
+        else ReinstatementApplication.Status.DECLINED
+    )
+    application.decided_on, application.decision_reason = decided_on, reason.strip()
+    application.save(update_fields=["status", "decided_on", "decision_reason"])
+    audit_record(actor=actor, action="update", object_type="billing.reinstatement", object_id=application.pk,
+                 after={"status": application.status, "decided_on": str(decided_on)})
+    if approve:
+        policy = Policy.objects.select_for_update().get(pk=application.policy_id)
+        _try_reinstate(actor=actor, policy=policy, payment=None, on=decided_on, as_of=as_of)
+    return application
+
+
+def _try_reinstate(*, actor, policy: Policy, payment: Payment | None, on: date, as_of: date) -> bool:
+    """Reinstate when an approved (or automatic) reinstatement's arrears and interest are in suspense.
+
+    Cover revives on the day the arrears are paid after consent, and the suicide clock restarts then.
+    """
+    application = policy.reinstatements.filter(
+        status__in=(ReinstatementApplication.Status.APPROVED, ReinstatementApplication.Status.DEEMED)
+    ).first()
+    grace = _grace_rules(policy)
+    calendar = working_calendar(policy.jurisdiction_id)
+    automatic = application is None and rules.reinstates_automatically(
+        rules=grace, suspended_on=policy.status_date, arrears_paid_on=on, calendar=calendar
+    )
+    if application is None and not automatic:
+        return False
+    arrears = _open_items(policy.pk, due_by=on)
+    rate = jurisdiction_rule(policy.jurisdiction_id, "reinstatement_interest_rate").amount
+    interest = rules.arrears_interest(
+        items=[(i.due_date, i.outstanding) for i in arrears if i.kind == DueItem.Kind.PREMIUM],
+        paid_on=on, rate_pct_per_year=rate,
+    )
+    needed = sum((i.outstanding for i in arrears), Decimal(0)) + interest
+    available = suspense_balance(policy_id=policy.pk)
+    if available < needed:
+        return False
+    source = payment or Payment.objects.filter(policy=policy).order_by("-received_on", "-id").first()
+    if interest > 0:
+        arrears.append(DueItem.objects.create(
+            policy=policy, kind=DueItem.Kind.INTEREST, instalment=application.pk if application else 0,
+            due_date=on, amount=interest, currency=policy.currency, raised_on=as_of,
+        ))
+    _apply(source, arrears, available, on)
+    policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.REINSTATED, effective_date=on,
+                      as_of=as_of, kind="reinstated",
+                      reason="automatic reinstatement by paying arrears" if automatic else "reinstatement approved",
+                      data={"suicide_clock_restarts": str(on), "interest": str(interest)})
+    if application is not None:
+        application.status, application.reinstated_on, application.interest = (
+            ReinstatementApplication.Status.COMPLETED, on, interest)
+        application.save(update_fields=["status", "reinstated_on", "interest"])
+    return True
+
+
+def reinstatements_deem_consent(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Pending applications whose deemed-consent day has come are approved by the insurer's silence."""
+    deemed = 0
+    pending = ReinstatementApplication.objects.filter(
+        pk__range=(first_id, last_id), status=ReinstatementApplication.Status.PENDING
+    ).select_related("policy", "policy__product")
+    for application in pending:
+        consent_on = rules.deemed_consent_date(
+            rules=_grace_rules(application.policy), application_received=application.received_on,
+            calendar=working_calendar(application.policy.jurisdiction_id),
+        )
+        if consent_on is not None and consent_on <= as_of:
+            reinstatement_decide(actor=None, application_id=application.pk, approve=True, decided_on=consent_on,
+                                 as_of=as_of, reason="no answer within the legal period", deemed=True)
+            deemed += 1
+    return deemed
