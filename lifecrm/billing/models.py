@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lifecrm.core.fields import EncryptedTextField
+
 
 class DueItem(models.Model):
     """One amount a policy owes: a premium instalment (raised by the daily batch before it falls due) or
@@ -28,6 +30,9 @@ class DueItem(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     grace_end = models.DateField(_("end of grace period"), null=True, blank=True)
+    # When the premium demand reached the owner (deemed arrival of the demand letter or message):
+    # the start of a demand-based grace period (TW Art. 116, the CN demand option).
+    demand_arrived = models.DateField(_("demand arrived"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     raised_on = models.DateField(_("raised on"))
 
@@ -137,3 +142,193 @@ class ReinstatementApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_id} {self.received_on} {self.status}"
+
+
+class DebitMandate(models.Model):
+    """The payer's authority to collect a policy's premiums by direct debit from a bank account."""
+
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="mandates")
+    reference = models.CharField(_("mandate reference"), max_length=35, unique=True)
+    debtor_name = models.CharField(_("account holder"), max_length=100)
+    bank_name = models.CharField(_("bank"), max_length=100)
+    bank_code = models.CharField(_("bank code"), max_length=20, help_text=_("CNAPS, HK bank code or BIC"))
+    account_number = EncryptedTextField(_("account number"))
+    account_last4 = models.CharField(max_length=4, editable=False)
+    signed_on = models.DateField(_("signed on"))
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("direct-debit mandate")
+        verbose_name_plural = _("direct-debit mandates")
+        ordering = ["policy", "-signed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy"], condition=models.Q(cancelled_on__isnull=True), name="one_active_mandate_per_policy"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ****{self.account_last4}"
+
+
+class BankFile(models.Model):
+    """A file exchanged with a bank, recorded by its content hash: the same file twice is the same row."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", _("sent to the bank")
+        IN = "in", _("received from the bank")
+
+    class Format(models.TextChoices):
+        PAIN_008 = "pain.008", _("ISO 20022 pain.008 direct-debit collection")
+        PAIN_002 = "pain.002", _("ISO 20022 pain.002 payment status report")
+        CAMT_054 = "camt.054", _("ISO 20022 camt.054 debit/credit notification")
+        CSV = "csv", _("bank CSV result file")
+
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    sha256 = models.CharField(_("content hash"), max_length=64, unique=True)
+    filename = models.CharField(_("file name"), max_length=200)
+    message_id = models.CharField(_("message id"), max_length=35, blank=True)
+    as_of = models.DateField(_("business date"))
+    created_at = models.DateTimeField(_("recorded at"))
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("bank file")
+        verbose_name_plural = _("bank files")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.format} {self.filename}"
+
+
+class Collection(models.Model):
+    """One direct-debit instruction for one due item, and what the bank said of it."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent to the bank")
+        PAID = "paid", _("collected")
+        REJECTED = "rejected", _("rejected by the bank")
+
+    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="collections")
+    mandate = models.ForeignKey(DebitMandate, on_delete=models.PROTECT, related_name="collections")
+    end_to_end_id = models.CharField(_("end-to-end reference"), max_length=35, unique=True)
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    collection_date = models.DateField(_("requested collection date"))
+    export_file = models.ForeignKey(BankFile, on_delete=models.PROTECT, related_name="collections")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SENT)
+    result_file = models.ForeignKey(
+        BankFile, on_delete=models.PROTECT, null=True, blank=True, related_name="results"
+    )
+    reason_code = models.CharField(_("reason code"), max_length=8, blank=True)
+    result_on = models.DateField(_("result on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("direct-debit collection")
+        verbose_name_plural = _("direct-debit collections")
+        ordering = ["-collection_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["due_item", "attempt"], name="uniq_collection_attempt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} {self.status}"
+
+
+class DunningPlan(models.Model):
+    """A reminder ladder (dunning plan) for one jurisdiction and customer tier: data HQ maintains."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT)
+    tier = models.CharField(_("customer tier"), max_length=20, default="standard")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("dunning plan")
+        verbose_name_plural = _("dunning plans")
+        ordering = ["jurisdiction", "tier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "tier"], condition=models.Q(is_active=True), name="one_active_plan_per_tier"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DunningStep(models.Model):
+    """One rung of the ladder: on `offset_days` from its anchor, do `action` on `channel`."""
+
+    class Anchor(models.TextChoices):
+        DUE_DATE = "due_date", _("the due date")
+        GRACE_END = "grace_end", _("the end of the grace period")
+        SUSPENSION = "suspension", _("the suspension date")
+
+    class Channel(models.TextChoices):
+        PREFERRED = "preferred", _("the customer's preferred channel")
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("e-mail")
+        LETTER = "letter", _("letter")
+        CALL_CENTRE = "call_centre", _("call-centre phone task")
+        AGENT = "agent", _("sales agent phone task")
+
+    class Action(models.TextChoices):
+        REMINDER = "reminder", _("premium reminder")
+        DEMAND = "demand", _("premium demand (starts a demand-based grace period)")
+        GRACE_WARNING = "grace_warning", _("grace period ending")
+        SUSPENSION_NOTICE = "suspension_notice", _("suspension notice")
+
+    plan = models.ForeignKey(DunningPlan, on_delete=models.CASCADE, related_name="steps")
+    code = models.SlugField(_("code"), max_length=40)
+    anchor = models.CharField(_("counted from"), max_length=12, choices=Anchor.choices)
+    offset_days = models.SmallIntegerField(_("days after (negative: before)"))
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+
+    class Meta:
+        verbose_name = _("dunning step")
+        verbose_name_plural = _("dunning steps")
+        ordering = ["plan", "anchor", "offset_days"]
+        constraints = [models.UniqueConstraint(fields=["plan", "code"], name="uniq_dunning_step")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.code}"
+
+
+class Reminder(models.Model):
+    """A ladder step carried out for one due item: at most once (unique), whatever the reruns."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        TASK_OPEN = "task_open", _("phone task open")
+        DONE = "done", _("phone task done")
+        SKIPPED = "skipped", _("skipped")
+        FAILED = "failed", _("failed")
+
+    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="reminders")
+    step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=12)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    scheduled_for = models.DateField(_("scheduled for"))
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    assigned_to = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_tasks"
+    )
+    outcome = models.CharField(_("call outcome"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-scheduled_for", "id"]
+        constraints = [models.UniqueConstraint(fields=["due_item", "step"], name="reminder_once_per_step")]
+        indexes = [models.Index(fields=["status", "channel"], name="reminder_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.due_item_id} {self.step_id} {self.status}"
