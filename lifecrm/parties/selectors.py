@@ -172,4 +172,4 @@ def visible_customer_ids(*, scope: DataScope, customer_ids) -> set[int]:
     ids = {pk for pk in customer_ids if pk is not None}
     if not ids:
         return set()
-    return set(customers_in_scope(scope).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(customers_in_scope(scope).filter(pk__in=ids).order_by().values_list("pk", flat=True))

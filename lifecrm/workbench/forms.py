@@ -10,18 +10,30 @@ PURPOSE_MIN_LENGTH = 4
 PURPOSE_MAX_LENGTH = 200
 
 
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
-        min_length=SEARCH_MIN_LENGTH,
         max_length=SEARCH_MAX_LENGTH,
         strip=True,
         error_messages={
             "required": _("Type a phone number, a name, an ID number or a policy number."),
-            "min_length": _("Type at least %(limit_value)d characters to search."),
             "max_length": _("A search is at most %(limit_value)d characters long."),
         },
     )
+
+    def clean_q(self) -> str:
+        # One Han character is a surname worth searching; one Latin letter or digit is not.
+        query = " ".join(self.cleaned_data["q"].split())
+        if len(query) < SEARCH_MIN_LENGTH and not _has_han(query):
+            raise forms.ValidationError(
+                _("Type at least %(limit)d characters to search."), code="min_length",
+                params={"limit": SEARCH_MIN_LENGTH},
+            )
+        return query
 
 
 class RevealForm(forms.Form):

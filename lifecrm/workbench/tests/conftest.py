@@ -24,9 +24,11 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_hashing_and_english_pages(settings):
     # The world creates eight logins per test; the production hasher would take most of the run.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Assertions read the English source strings; test_i18n checks the default Chinese pages.
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

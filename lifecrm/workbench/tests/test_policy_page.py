@@ -1,0 +1,76 @@
+"""The policy page: contract, dates, parties, versions, coverages, beneficiaries, journal; fixed query count."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lifecrm.policies import services as policy_services
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 11, 25)
+
+
+def _page(client, policy):
+    return client.get(reverse("workbench:policy", args=[policy.pk]))
+
+
+def test_the_page_shows_the_contract(login, world):
+    policy = world.policy_a
+    body = _page(login(world.staff["hq"]), policy).content.decode()
+    assert policy.number in body
+    assert "Term life" in body  # product, in English on an English page
+    assert "in force" in body and "text-bg-success" in body
+    for text in ("2022-03-31", "2042-03-31", "2022-04-30"):  # application/issue, maturity, paid-to & next due
+        assert text in body
+    assert "CNY 500,000.00" in body and "CNY 120.50" in body and "CNY 1,339.00" in body
+    assert "bank auto-debit" in body and "monthly" in body
+    assert "李娜" in body and "100 %" in body  # beneficiary with their share
+    assert "policy issued" in body and "proposal received" in body  # the journal
+    assert world.staff["agent"].name in body and "Beijing branch" in body and "agency" in body
+    assert reverse("workbench:customer", args=[world.customer_a.pk]) in body  # owner, insured, payer
+
+
+def test_version_history_lists_every_version(login, world):
+    policy = world.policy_a
+    policy_services.policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2024, 1, 1), as_of=AS_OF,
+                                       changes={"payment_method": "cash"}, reason="payment method change")
+    body = _page(login(world.staff["hq"]), policy).content.decode()
+    assert "payment method change" in body and "new business" in body
+    assert "2022-03-31 – 2024-01-01" in body
+    assert "cash at the counter" in body
+    assert "contract changed" in body
+
+
+def test_parties_outside_the_scope_are_named_without_a_link(login, world):
+    """A branch-B policy whose insured lives in branch A: branch B's manager sees the insured unlinked."""
+    from tests.factories import make_policy
+
+    policy = make_policy(owner=world.customer_b, insured=world.customer_a, agent=None, branch=world.org.branch_b)
+    body = _page(login(world.staff["branch_b"]), policy).content.decode()
+    assert world.customer_a.name in body
+    assert reverse("workbench:customer", args=[world.customer_a.pk]) not in body
+    assert reverse("workbench:customer", args=[world.customer_b.pk]) in body
+
+
+def _queries(client, policy) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = _page(client, policy)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_page_runs_a_fixed_number_of_queries(login, world):
+    client = login(world.staff["hq"])
+    simple = world.policy_b
+    busy = world.policy_a
+    for n, when in enumerate((date(2023, 1, 1), date(2024, 1, 1), date(2025, 1, 1)), start=1):
+        policy_services.policy_new_version(actor=None, policy_id=busy.pk, effective_from=when, as_of=AS_OF,
+                                           changes={"sum_assured": Decimal(500000 + n * 1000)}, reason=f"change {n}")
+    policy_services.policy_transition(actor=None, policy_id=busy.pk, to_status="grace", effective_date=AS_OF,
+                                      as_of=AS_OF)
+    assert _queries(client, simple) == _queries(client, busy) <= 13
