@@ -80,15 +80,18 @@ def make_product(code: str = "TERM20", **fields) -> Product:
 
 def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insured: Customer | None = None,
                 product: Product | None = None, issue_date: date = date(2022, 3, 31), premium_mode: str = "monthly",
-                issue: bool = True, as_of: date = date(2026, 11, 25)) -> policy_services.Policy:
+                issue: bool = True, as_of: date = date(2026, 11, 25), term_years: int | None = 20,
+                premium_term_years: int = 20, sum_assured: Decimal = Decimal("500000.00"),
+                modal_premium: Decimal = Decimal("120.50"), annual_premium: Decimal = Decimal("1339.00"),
+                payment_method: str = "auto_debit", apl_opt_in: bool = False) -> policy_services.Policy:
     n = seq()
     insured = insured or owner
     policy = policy_services.policy_create(
         actor=None, as_of=as_of, number=f"P{n:010d}", product=product or make_product(), owner=owner,
         insured=insured, payer=owner, agent=agent, branch=branch, channel="agency", application_date=issue_date,
-        issue_date=issue_date, term_years=20, premium_term_years=20, sum_assured=Decimal("500000.00"),
-        premium_mode=premium_mode, modal_premium=Decimal("120.50"), annual_premium=Decimal("1339.00"),
-        payment_method="auto_debit",
+        issue_date=issue_date, term_years=term_years, premium_term_years=premium_term_years,
+        sum_assured=sum_assured, premium_mode=premium_mode, modal_premium=modal_premium,
+        annual_premium=annual_premium, payment_method=payment_method, apl_opt_in=apl_opt_in,
         beneficiaries=[policy_services.BeneficiaryInput("李娜", "spouse", Decimal("100"))],
     )
     if issue:

@@ -8,7 +8,12 @@ from django.db.models import Min
 from lifecrm.billing import rules
 from lifecrm.billing.models import DueItem, ReinstatementApplication
 from lifecrm.billing.selectors import grace_rules_for
-from lifecrm.billing.services import OPEN_APPLICATION, due_items_raise, reinstatements_deem_consent
+from lifecrm.billing.services import (
+    OPEN_APPLICATION,
+    due_items_raise,
+    pay_by_premium_loan,
+    reinstatements_deem_consent,
+)
 from lifecrm.core.jobs import chunked_step, run_step
 from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
@@ -79,6 +84,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
         grace_end = rules.grace_period_end(rules=grace, due=first_due,
                                            calendar=working_calendar(policy.jurisdiction_id))
         DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end)
+        if as_of > grace_end and pay_by_premium_loan(policy=policy, grace_end=grace_end, as_of=as_of):
+            continue
         if as_of > grace_end:
             policy_transition(actor=None, policy_id=policy.pk, to_status=Status.SUSPENDED,
                               effective_date=rules.suspension_date(grace_end=grace_end), as_of=as_of,

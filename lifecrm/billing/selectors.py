@@ -1,13 +1,17 @@
 """Reads of renewal collection: the grace rules of a policy, open items, suspense balances, a policy's billing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.rules import GraceRules
+from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
+from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
 
 DEMAND_BASED_KEYS = {"CN": "grace_period_after_demand", "TW": "grace_period"}
 
@@ -51,3 +55,33 @@ def suspense_balance(*, policy_id: int) -> Decimal:
 
 def open_due_items(*, policy_id: int):
     return DueItem.objects.filter(policy_id=policy_id, status=DueItem.Status.OPEN).order_by("instalment")
+
+
+@dataclass(frozen=True)
+class AplCapacity:
+    """How much an automatic premium loan could pay on a date, and why not when it cannot."""
+
+    available: Decimal
+    cash_value: Decimal
+    outstanding_loans: Decimal
+    reason: str = ""
+
+
+def apl_capacity(*, policy, on: date) -> AplCapacity:
+    """The loan limit on the cash value at the last completed policy year, less the APL loans already made."""
+    version = policy.versions.get(effective_to__isnull=True)
+    zero = Decimal("0.00")
+    if not version.apl_opt_in:
+        return AplCapacity(zero, zero, zero, "the owner has not opted in to automatic premium loans")
+    insured = policy.insured
+    try:
+        value = cash_value(
+            product=policy.product, sex=insured.sex, issue_age=age_last_birthday(insured.birth_date, policy.issue_date),
+            term=policy.term_years or 0, premium_term=policy.premium_term_years,
+            policy_year=age_last_birthday(policy.issue_date, on), sum_assured=version.sum_assured,
+        )
+    except ProductTableLookupError as exc:
+        return AplCapacity(zero, zero, zero, f"no cash value: {exc}")
+    loans = Payment.objects.filter(policy=policy, method=Payment.Method.APL).aggregate(s=Sum("amount"))["s"] or zero
+    available = max(loan_limit(product=policy.product, cash_value_amount=value) - loans, zero)
+    return AplCapacity(available, value, loans, "" if available > 0 else "the cash value does not cover a loan")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lifecrm.billing import rules
 from lifecrm.billing.models import Allocation, DueItem, Payment, ReinstatementApplication
-from lifecrm.billing.selectors import grace_rules_for, suspense_balance
+from lifecrm.billing.selectors import apl_capacity, grace_rules_for, suspense_balance
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
@@ -213,6 +213,26 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     audit_record(actor=actor, action="create", object_type="billing.payment", object_id=reversal.pk,
                  after={"reverses": original.receipt_no, "reason": reason.strip()})
     return reversal
+
+
+def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date) -> bool:
+    """At the end of an unpaid grace period, an automatic premium loan (APL, 自动垫交) pays the arrears
+    when the owner opted in and the loan limit on the cash value covers them. Returns True if it did."""
+    arrears = sum(
+        (i.outstanding for i in DueItem.objects.filter(policy=policy, status=DueItem.Status.OPEN,
+                                                       due_date__lte=grace_end)),
+        Decimal(0),
+    )
+    if arrears <= 0:
+        return False
+    capacity = apl_capacity(policy=Policy.objects.select_related("product", "insured").get(pk=policy.pk),
+                            on=grace_end)
+    if capacity.available < arrears:
+        return False
+    payment_record(actor=None, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
+                   received_on=grace_end, natural_key=f"apl:{policy.pk}:{grace_end}", as_of=as_of,
+                   note=f"automatic premium loan on cash value {capacity.cash_value}")
+    return True
 
 
 # -- reinstatement (复效) ------------------------------------------------------------------------------

@@ -1,0 +1,49 @@
+"""Automatic premium loan (自动垫交): at the end of an unpaid grace period the cash value pays, if opted in."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from lifecrm.billing.models import Payment
+from lifecrm.billing.selectors import apl_capacity
+from lifecrm.policies.models import Policy
+from lifecrm.products.selectors import product_by_code
+from tests.factories import make_customer, make_org, make_policy, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def whole_life_policy(*, apl_opt_in: bool):
+    org = make_org()
+    agent = make_staff("agent", org.team_a)
+    owner = make_customer(branch=org.branch_a, agent=agent, birth_date=date(1980, 5, 17), sex="M")
+    policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, product=product_by_code("CN-WL01"),
+                         issue_date=date(2020, 8, 31), as_of=date(2020, 8, 31), term_years=None,
+                         premium_term_years=20, apl_opt_in=apl_opt_in)
+    # Paid up to the premium due 30 Sep 2026 (instalment 73 of the monthly schedule).
+    Policy.objects.filter(pk=policy.pk).update(paid_instalments=73, paid_to_date=date(2026, 9, 30))
+    return policy
+
+
+def test_premium_loan_pays_the_arrears_at_grace_end_and_keeps_the_policy_in_force():
+    policy = whole_life_policy(apl_opt_in=True)
+    capacity = apl_capacity(policy=policy, on=date(2026, 11, 30))
+    assert capacity.cash_value > 0 and capacity.available == (capacity.cash_value * Decimal("0.80")).quantize(
+        Decimal("0.01"))
+    call_command("run-daily", as_of="2026-12-01", from_date="2026-09-30", no_progress=True)
+    policy.refresh_from_db()
+    assert (policy.status, policy.status_date) == ("in_force", date(2026, 11, 30))
+    loan = Payment.objects.get(policy=policy, method="apl")
+    assert loan.amount == Decimal("361.50")  # the three monthly premiums due 30 Sep, 31 Oct, 30 Nov
+    assert policy.paid_to_date == date(2026, 12, 31)
+    assert apl_capacity(policy=policy, on=date(2026, 11, 30)).outstanding_loans == Decimal("361.50")
+
+
+def test_without_opt_in_the_policy_is_suspended():
+    policy = whole_life_policy(apl_opt_in=False)
+    assert apl_capacity(policy=policy, on=date(2026, 11, 30)).reason.startswith("the owner has not opted in")
+    call_command("run-daily", as_of="2026-12-01", from_date="2026-09-30", no_progress=True)
+    policy.refresh_from_db()
+    assert policy.status == "suspended"
+    assert not Payment.objects.filter(policy=policy).exists()
