@@ -42,8 +42,8 @@ RELATION_LABELS = {
     "child": _("child"),
     "employer": _("employer"),
     "employee": _("employee"),
-    "referrer": _("referred by"),
-    "referral": _("referred"),
+    "referrer": _("referrer"),
+    "referral": _("referral"),
 }
 ROLE_LABELS = {"owner": _("policy owner"), "insured": _("insured"), "payer": _("premium payer")}
 # The policies journal's event kinds; the same English strings the policies timeline translates.
