@@ -5,7 +5,7 @@ reads the clock or the request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
@@ -46,12 +46,39 @@ RELATION_LABELS = {
     "referral": _("referral"),
 }
 ROLE_LABELS = {"owner": _("policy owner"), "insured": _("insured"), "payer": _("premium payer")}
-# The policies journal's event kinds; the same English strings the policies timeline translates.
+# The policies journal's event kinds; the first four are the strings the policies timeline translates.
 EVENT_KIND_LABELS = {
     "proposed": _("proposal received"),
     "issued": _("policy issued"),
     "transition": _("status changed"),
     "contract_changed": _("contract changed"),
+    "grace_started": _("grace period started"),
+    "premium_paid": _("arrears paid"),
+    "suspended": _("policy suspended"),
+    "reinstated": _("policy reinstated"),
+    "lapsed": _("policy lapsed"),
+    "matured": _("policy matured"),
+}
+# Reasons the system itself writes into the journal and the contract versions (stored in English);
+# a reason typed by staff is shown as it was typed.
+SYSTEM_REASONS = {
+    "new business": _("new business"),
+    "end of the policy term": _("end of the policy term"),
+    "reinstatement window ended": _("reinstatement window ended"),
+    "arrears paid in the grace period": _("arrears paid in the grace period"),
+    "automatic reinstatement by paying arrears": _("automatic reinstatement by paying arrears"),
+    "reinstatement approved": _("reinstatement approved"),
+    "no answer within the legal period": _("no answer within the legal period"),
+}
+# Beneficiaries' relation to the insured, as the policy services record it.
+BENEFICIARY_RELATIONS = {
+    "spouse": _("spouse"),
+    "child": _("child"),
+    "parent": _("parent"),
+    "sibling": _("sibling"),
+    "grandchild": _("grandchild"),
+    "self": _("the insured"),
+    "other": _("other"),
 }
 SCOPE_LABELS = {
     ScopeKind.ALL: _("all branches"),
@@ -65,6 +92,10 @@ ID_LENGTHS = {"prc_id": 18, "hk_id": 8, "tw_id": 10, "passport": 9, "uscc": 18}
 
 def masked_id(customer: Customer) -> str:
     return mask_identifier(customer.id_number_last4, ID_LENGTHS.get(customer.id_type, 18))
+
+
+def system_reason(reason: str) -> str:
+    return str(SYSTEM_REASONS[reason]) if reason in SYSTEM_REASONS else reason
 
 
 def status_label(status: str) -> str:
@@ -139,6 +170,7 @@ class RelationRow:
 class PolicyRow:
     item: CustomerPolicy
     role_labels: tuple[str, ...]
+    overdue: bool  # the next premium fell due before the business date
 
     @property
     def policy(self) -> Policy:
@@ -173,10 +205,14 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         for r in customer_relationships(scope=scope, customer=customer)
     ]
     policies = [
-        PolicyRow(item, tuple(str(ROLE_LABELS[r]) for r in item.roles))
+        PolicyRow(item, tuple(str(ROLE_LABELS[r]) for r in item.roles),
+                  overdue=item.next_due is not None and item.next_due < as_of)
         for item in policies_for_customer(scope=scope, customer_id=customer.pk)
     ]
-    timeline = merge_timeline(timeline_sources(), scope=scope, customer_id=customer.pk, as_of=as_of)
+    timeline = [
+        replace(entry, detail=system_reason(entry.detail)) if entry.detail in SYSTEM_REASONS else entry
+        for entry in merge_timeline(timeline_sources(), scope=scope, customer_id=customer.pk, as_of=as_of)
+    ]
     return CustomerPage(
         customer=customer,
         as_of=as_of,
@@ -206,6 +242,19 @@ class EventRow:
     label: str
     from_label: str
     to_label: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: PolicyVersion
+    reason: str
+
+
+@dataclass(frozen=True)
+class BeneficiaryRow:
+    beneficiary: Beneficiary
+    relation: str
 
 
 @dataclass(frozen=True)
@@ -214,10 +263,11 @@ class PolicyPage:
     as_of: date
     current: PolicyVersion | None
     next_due: date | None
+    overdue: bool
     parties: list[PartyRow]
-    versions: list[PolicyVersion]
+    versions: list[VersionRow]
     coverages: list[Coverage]
-    beneficiaries: list[Beneficiary]
+    beneficiaries: list[BeneficiaryRow]
     events: list[EventRow]
 
 
@@ -233,17 +283,24 @@ def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
             label=str(EVENT_KIND_LABELS.get(e.kind, e.kind)),
             from_label=status_label(e.from_status) if e.from_status else "",
             to_label=status_label(e.to_status) if e.to_status else "",
+            reason=system_reason(e.reason),
         )
         for e in policy.events.all()
     ]
+    next_due = next_due_date(policy) if current else None
+    beneficiaries = policy_beneficiaries(version=current) if current else []
     return PolicyPage(
         policy=policy,
         as_of=as_of,
         current=current,
-        next_due=next_due_date(policy) if current else None,
+        next_due=next_due,
+        overdue=next_due is not None and next_due < as_of,
         parties=[PartyRow(str(ROLE_LABELS[role]), c, c.pk in visible) for role, c in people],
-        versions=policy_version_history(policy_id=policy.pk),
+        versions=[VersionRow(v, system_reason(v.reason)) for v in policy_version_history(policy_id=policy.pk)],
         coverages=list(policy.coverages.all()),
-        beneficiaries=policy_beneficiaries(version=current) if current else [],
+        beneficiaries=[
+            BeneficiaryRow(b, str(BENEFICIARY_RELATIONS.get(b.relation_to_insured, b.relation_to_insured)))
+            for b in beneficiaries
+        ],
         events=events,
     )
