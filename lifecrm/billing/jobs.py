@@ -147,3 +147,9 @@ def _register(name, step, after):
 
 for _name, _step, _after in STEPS:
     _register(_name, _step, _after)
+
+
+# -- direct-debit export (lifecrm/billing/bankfiles): the day's pain.008 files, after the due items are raised.
+from lifecrm.billing.bankfiles.export import debit_export_step  # noqa: E402
+
+_register("billing.debit_export", debit_export_step, ("billing.raise_due_items",))

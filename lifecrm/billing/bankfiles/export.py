@@ -1,0 +1,180 @@
+"""The day's direct-debit export: auto-debit premiums to present, one pain.008 file per business date and currency.
+
+A premium is presented when its policy pays by auto-debit (current PolicyVersion), has an active
+mandate, is premium-paying (in force, grace, reinstated), and `rules.next_attempt` says so; it goes
+into the file of the day that is `rules.EXPORT_LEAD_WORKING_DAYS` working days before its collection
+date. The file (validated against its XSD), its BankFile row and one Collection per line are recorded
+in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that commits. The message id
+is the business date and currency, so a rerun for the same date finds the file and adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from lifecrm.billing.bankfiles import rules, xsd
+from lifecrm.billing.bankfiles.creditors import creditor_for
+from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
+from lifecrm.billing.bankfiles.formats import pain008
+from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
+from lifecrm.core.jobs import chunked_step
+from lifecrm.core.selectors import working_calendar
+from lifecrm.policies.models import PaymentMethod, PolicyVersion
+from lifecrm.policies.rules import PREMIUM_PAYING
+
+# Due items further out than this are never in the window (3 working days stay well inside it,
+# even across the longest CN/HK/TW holiday runs); it only narrows the query.
+PREFILTER_DAYS = 31
+
+
+@dataclass
+class ExportResult:
+    as_of: date
+    created: list[BankFile] = field(default_factory=list)
+    existing: list[BankFile] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return sum(f.line_count for f in self.created)
+
+    def summary(self) -> str:
+        if not self.created and not self.existing:
+            return f"{self.as_of}: nothing to collect"
+        parts = [f"{f.filename}: {f.line_count} lines, total {f.total_amount}" for f in self.created]
+        parts += [f"{f.filename}: already made ({f.line_count} lines)" for f in self.existing]
+        return f"{self.as_of}: " + "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Pick:
+    item: DueItem
+    mandate: DebitMandate
+    attempt: int
+    collection_date: date
+
+
+def out_dir() -> Path:
+    return Path(settings.VAR_DIR) / "bankfiles" / "out"
+
+
+def write_file(bank_file: BankFile) -> Path:
+    """Write (or rewrite, if missing or different) the recorded content to the out folder, atomically."""
+    content = bytes(bank_file.content)
+    target = out_dir() / bank_file.filename
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == bank_file.sha256:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".part")
+    partial.write_bytes(content)
+    os.replace(partial, target)
+    return target
+
+
+def _picks(as_of: date) -> list[_Pick]:
+    auto_debit_now = PolicyVersion.objects.filter(
+        policy_id=OuterRef("policy_id"), effective_to__isnull=True, payment_method=PaymentMethod.AUTO_DEBIT
+    )
+    items = list(
+        DueItem.objects.select_for_update(of=("self",))
+        .filter(kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN, policy__status__in=PREMIUM_PAYING,
+                due_date__lte=as_of + timedelta(days=PREFILTER_DAYS))
+        .filter(Exists(auto_debit_now))
+        .select_related("policy")
+        .order_by("pk")
+    )
+    policy_ids = {i.policy_id for i in items}
+    mandates = {
+        m.policy_id: m
+        for m in DebitMandate.objects.filter(policy_id__in=policy_ids, cancelled_on__isnull=True, signed_on__lte=as_of)
+    }
+    history = defaultdict(list)
+    for c in Collection.objects.filter(due_item__in=[i.pk for i in items if i.policy_id in mandates]):
+        history[c.due_item_id].append(
+            rules.PastAttempt(c.attempt, c.status, c.reason_code, c.result_on, c.mandate_id)
+        )
+    picks = []
+    for item in items:
+        mandate = mandates.get(item.policy_id)
+        if mandate is None:
+            continue
+        calendar = working_calendar(item.policy.jurisdiction_id)
+        attempt = rules.next_attempt(history=history[item.pk], mandate_id=mandate.pk, as_of=as_of, calendar=calendar)
+        if attempt is None:
+            continue
+        collection_date = rules.requested_collection_date(due=item.due_date, as_of=as_of, calendar=calendar)
+        if rules.in_export_window(collection_date=collection_date, as_of=as_of, calendar=calendar):
+            picks.append(_Pick(item, mandate, attempt, collection_date))
+    return picks
+
+
+def _line(pick: _Pick) -> pain008.DebitLine:
+    item, mandate = pick.item, pick.mandate
+    return pain008.DebitLine(
+        end_to_end_id=rules.end_to_end_id(item.pk, pick.attempt), amount=item.outstanding, currency=item.currency,
+        collection_date=pick.collection_date, mandate_reference=mandate.reference,
+        mandate_signed_on=mandate.signed_on, debtor_name=mandate.debtor_name,
+        debtor_account=mandate.account_number, debtor_bank_code=mandate.bank_code,
+        jurisdiction=item.policy.jurisdiction_id,
+        remittance=f"保费 {item.policy.number} 第{item.instalment}期 {item.due_date}",
+    )
+
+
+def _record(as_of: date, currency: str, picks: list[_Pick]) -> BankFile:
+    message = rules.message_id(as_of, currency)
+    lines = [_line(p) for p in picks]
+    content = pain008.build(message_id=message, created_at=timezone.localtime(), creditor=creditor_for(currency),
+                            lines=lines)
+    try:
+        xsd.validate(content, expected="pain.008")
+    except BankFileRejected as exc:
+        raise ExportInvalid(f"{message} fails pain.008.001.08: {exc}") from exc
+    total = sum((line.amount for line in lines), Decimal(0))
+    bank_file = BankFile.objects.create(
+        direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008,
+        sha256=hashlib.sha256(content).hexdigest(), filename=f"{message}.xml", message_id=message, as_of=as_of,
+        created_at=timezone.now(), line_count=len(lines), total_amount=total, content=content,
+    )
+    Collection.objects.bulk_create(
+        Collection(due_item=p.item, mandate=p.mandate, end_to_end_id=line.end_to_end_id, attempt=p.attempt,
+                   amount=line.amount, collection_date=p.collection_date, export_file=bank_file)
+        for p, line in zip(picks, lines, strict=True)
+    )
+    return bank_file
+
+
+def debit_export(*, as_of: date) -> ExportResult:
+    """Make the business date's pain.008 files (one per currency); a second run for the date adds nothing."""
+    result = ExportResult(as_of)
+    with transaction.atomic():
+        by_currency: dict[str, list[_Pick]] = defaultdict(list)
+        for pick in _picks(as_of):
+            by_currency[pick.item.currency].append(pick)
+        made_today = {
+            f.message_id: f for f in BankFile.objects.filter(
+                direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008, as_of=as_of)
+        }
+        for currency in sorted(set(by_currency) | {f.message_id[-3:] for f in made_today.values()}):
+            existing = made_today.get(rules.message_id(as_of, currency))
+            if existing is not None:  # today's file is made: what became due since waits for the next one
+                result.existing.append(existing)
+            elif by_currency[currency]:
+                result.created.append(_record(as_of, currency, by_currency[currency]))
+        for bank_file in result.created + result.existing:
+            transaction.on_commit(lambda f=bank_file: write_file(f))
+    return result
+
+
+@chunked_step("billing.debit_export", ids=lambda as_of: (1,), chunk_size=1)
+def debit_export_step(as_of: date, first_id: int, last_id: int) -> int:
+    """Direct debits: the business date's pain.008 files (one per currency), one Collection per line."""
+    return debit_export(as_of=as_of).lines

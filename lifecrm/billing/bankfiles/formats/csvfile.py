@@ -1,0 +1,84 @@
+"""Reading the banks' simple CSV result layout, strictly: any bad line rejects the file.
+
+Layout (UTF-8, an optional BOM, comma-separated, one header line exactly as below):
+
+    end_to_end_id,status,amount,currency,value_date,reason_code
+    E000123-1,paid,120.50,CNY,2026-09-30,
+    E000124-1,rejected,120.50,CNY,2026-10-02,AM04
+
+- end_to_end_id: the EndToEndId we sent in the pain.008;
+- status: `paid` or `rejected`;
+- amount: positive, at most 2 decimals, a dot as decimal separator, no thousands separators;
+- currency: ISO 4217 code of one of our currencies (CNY, HKD, TWD);
+- value_date: YYYY-MM-DD, the day the money moved (or the reject was given);
+- reason_code: the ISO 20022 reason code (e.g. AM04, AC04, MD01) for `rejected`, empty for `paid`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.billing.bankfiles.formats import PAID, REJECTED, ParsedResults, ResultLine
+from lifecrm.core.money import CURRENCIES
+
+HEADER = ["end_to_end_id", "status", "amount", "currency", "value_date", "reason_code"]
+STATUSES = {"paid": PAID, "rejected": REJECTED}
+AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
+REASON = re.compile(r"[A-Z0-9]{2,8}")
+
+
+def _line(number: int, row: list[str]) -> ResultLine:
+    where = f"line {number}"
+    if len(row) != len(HEADER):
+        raise BankFileRejected(where, f"{len(row)} fields, expected {len(HEADER)}")
+    reference, status, amount, currency, value_date, reason = (field.strip() for field in row)
+    if not reference or len(reference) > 35:
+        raise BankFileRejected(where, f"end_to_end_id {reference!r} must be 1 to 35 characters")
+    if status not in STATUSES:
+        raise BankFileRejected(where, f"status {status!r} is not one of {', '.join(STATUSES)}")
+    if not AMOUNT.fullmatch(amount):
+        raise BankFileRejected(where, f"amount {amount!r} is not a number")
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:  # pragma: no cover - the pattern already refuses it
+        raise BankFileRejected(where, f"amount {amount!r} is not a number") from None
+    if value <= 0:
+        raise BankFileRejected(where, f"amount {amount!r} must be positive")
+    if currency not in CURRENCIES:
+        raise BankFileRejected(where, f"currency {currency!r} is not one of {', '.join(CURRENCIES)}")
+    try:
+        day = date.fromisoformat(value_date)
+    except ValueError:
+        raise BankFileRejected(where, f"value_date {value_date!r} is not a date as YYYY-MM-DD") from None
+    if STATUSES[status] == REJECTED and not REASON.fullmatch(reason):
+        raise BankFileRejected(where, f"reason_code {reason!r} must be an ISO reason code such as AM04")
+    if STATUSES[status] == PAID and reason:
+        raise BankFileRejected(where, f"reason_code {reason!r} given for a paid line")
+    return ResultLine(where=where, end_to_end_id=reference, outcome=STATUSES[status], amount=value,
+                      currency=currency, value_date=day, reason_code=reason)
+
+
+def parse(content: bytes) -> ParsedResults:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BankFileRejected("", f"not UTF-8 text (byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise BankFileRejected(f"line {reader.line_num}", f"not valid CSV: {exc}") from None
+    if not rows or [c.strip() for c in rows[0]] != HEADER:
+        raise BankFileRejected("line 1", f"the header must be {','.join(HEADER)}")
+    lines = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            raise BankFileRejected(f"line {number}", "empty line")
+        lines.append(_line(number, row))
+    if not lines:
+        raise BankFileRejected("", "no result lines")
+    return ParsedResults("csv", "", None, lines, [])

@@ -1,0 +1,214 @@
+"""Importing a bank result file (pain.002, camt.054 or CSV): validated first, then applied whole or not at all.
+
+A file is recorded by its content hash: the same bytes a second time return the first BankFile and
+change nothing. Each line is matched to a Collection by its end-to-end reference. Collected →
+`payment_record` with natural key `debit:<end-to-end id>` (so a camt.054 confirming a line a pain.002
+already accepted books nothing twice) and the Collection paid. Rejected → the Collection rejected
+with its reason code and date, then `rejections.on_debit_rejected`; a return of a collection already
+paid reverses its payment first. Any unknown reference, wrong currency or amount, or date after the
+business date rejects the whole file (BankFileRejected), inside one transaction, so nothing is written.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lifecrm.billing.bankfiles import rules, xsd
+from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.billing.bankfiles.formats import (
+    PAID,
+    PENDING,
+    ParsedResults,
+    ResultLine,
+    camt054,
+    csvfile,
+    pain002,
+)
+from lifecrm.billing.bankfiles.formats.xmlnav import root_node
+from lifecrm.billing.bankfiles.rejections import on_debit_rejected
+from lifecrm.billing.models import BankFile, Collection, Payment
+from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record, payment_reverse
+
+FORMATS = ("auto", "pain.002", "camt.054", "csv")
+
+
+@dataclass
+class ImportReport:
+    """What one import did; `already_imported` when the same bytes were imported before."""
+
+    bank_file: BankFile
+    already_imported: bool = False
+    lines: int = 0
+    matched: int = 0
+    paid: int = 0
+    rejected: Counter = field(default_factory=Counter)  # reason code → lines
+    returned: int = 0  # rejects of collections already paid: their payment reversed
+    represented: int = 0
+    escalated: int = 0
+    unchanged: int = 0  # results we already had from an earlier file
+    pending: int = 0
+    unknown: int = 0  # camt.054 entries that are not our collections
+
+    def summary(self) -> str:
+        f = self.bank_file
+        if self.already_imported:
+            return f"{f.filename}: already imported on {timezone.localtime(f.created_at):%Y-%m-%d %H:%M} (bank file #{f.pk})"
+        rejected = ", ".join(f"{code or 'no code'} ×{n}" for code, n in sorted(self.rejected.items())) or "none"
+        return (f"{f.filename} ({f.format}): {self.lines} lines, {self.matched} matched, {self.paid} paid, "
+                f"rejected: {rejected} ({self.represented} to present again, {self.escalated} to reminders, "
+                f"{self.returned} payments reversed), {self.unchanged} already known, {self.pending} pending, "
+                f"{self.unknown} unknown")
+
+
+def _parse(content: bytes, file_format: str) -> ParsedResults:
+    if file_format not in FORMATS:
+        raise BankFileRejected("", f"unknown format {file_format!r}: use one of {', '.join(FORMATS)}")
+    if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
+        return csvfile.parse(content)
+    document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
+    if document.format == BankFile.Format.PAIN_008:
+        raise BankFileRejected("", "this is a pain.008 collection file, not a bank result")
+    node = root_node(document.root, document.namespace)
+    return pain002.parse(node) if document.format == BankFile.Format.PAIN_002 else camt054.parse(node)
+
+
+def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
+    """pain.002 verdicts on a whole message or PmtInf block, as one line per collection in it."""
+    lines = []
+    for group in parsed.groups:
+        export = BankFile.objects.filter(direction=BankFile.Direction.OUT, message_id=group.original_message_id).first()
+        if export is None:
+            raise BankFileRejected(group.where, f"unknown original message {group.original_message_id}")
+        collections = [
+            c for c in export.collections.order_by("end_to_end_id")
+            if group.payment_information_id in (None, rules.payment_information_id(export.message_id, c.collection_date))
+        ]
+        if not collections:
+            raise BankFileRejected(group.where, f"unknown payment information {group.payment_information_id}")
+        lines += [ResultLine(where=group.where, end_to_end_id=c.end_to_end_id, outcome=group.outcome,
+                             reason_code=group.reason_code) for c in collections]
+    return lines
+
+
+def _check(line: ResultLine, collection: Collection, as_of: date) -> None:
+    currency = collection.due_item.currency
+    if line.currency and line.currency != currency:
+        raise BankFileRejected(line.where, f"{line.end_to_end_id}: currency {line.currency} is not the collection's {currency}")
+    if line.amount is not None and line.amount != collection.amount:
+        raise BankFileRejected(line.where, f"{line.end_to_end_id}: amount {line.amount} is not the collected {collection.amount}")
+    if line.value_date and line.value_date > as_of:
+        raise BankFileRejected(line.where, f"{line.end_to_end_id}: value date {line.value_date} is after the business date {as_of}")
+
+
+class _Applier:
+    def __init__(self, *, bank_file: BankFile, parsed: ParsedResults, as_of: date, actor, report: ImportReport):
+        self.bank_file, self.parsed, self.as_of, self.actor, self.report = bank_file, parsed, as_of, actor, report
+
+    def run(self) -> None:
+        lines = self.parsed.lines + _group_lines(self.parsed)
+        references = {line.end_to_end_id for line in lines if line.end_to_end_id}
+        collections = {
+            c.end_to_end_id: c
+            for c in Collection.objects.select_for_update(of=("self",)).select_related("due_item")
+            .filter(end_to_end_id__in=references)
+        }
+        self.report.lines = len(lines)
+        for line in lines:
+            collection = collections.get(line.end_to_end_id)
+            if collection is None:
+                if not line.must_match:
+                    self.report.unknown += 1
+                    continue
+                if not line.end_to_end_id:
+                    raise BankFileRejected(line.where, "no end-to-end reference")
+                raise BankFileRejected(line.where, f"unknown end-to-end reference {line.end_to_end_id}")
+            self.report.matched += 1
+            _check(line, collection, self.as_of)
+            if line.outcome == PENDING:
+                self.report.pending += 1
+            elif line.outcome == PAID:
+                self.paid(line, collection)
+            else:
+                self.rejected(line, collection)
+
+    def paid(self, line: ResultLine, collection: Collection) -> None:
+        if collection.status == Collection.Status.PAID:
+            self.report.unchanged += 1
+            return
+        if collection.status == Collection.Status.REJECTED:
+            raise BankFileRejected(line.where, f"{collection.end_to_end_id} was rejected ({collection.reason_code}) on "
+                                               f"{collection.result_on}: a payment for it needs a manual check")
+        received_on = min(line.value_date or collection.collection_date, self.as_of)
+        try:
+            payment_record(actor=self.actor, policy_id=collection.due_item.policy_id, amount=collection.amount,
+                           method=Payment.Method.AUTO_DEBIT, received_on=received_on,
+                           natural_key=f"debit:{collection.end_to_end_id}", as_of=self.as_of,
+                           note=f"direct debit {collection.end_to_end_id} ({self.bank_file.filename})"[:200])
+        except DuplicatePayment:
+            pass  # already booked from another file of the same collection
+        except PaymentRefused as exc:
+            raise BankFileRejected(line.where, f"{collection.end_to_end_id}: {exc}") from None
+        self._settle(collection, Collection.Status.PAID, "", received_on)
+        self.report.paid += 1
+
+    def rejected(self, line: ResultLine, collection: Collection) -> None:
+        if collection.status == Collection.Status.REJECTED:
+            self.report.unchanged += 1
+            return
+        code = line.reason_code
+        if collection.status == Collection.Status.PAID:  # a return after settlement (e.g. MD06 refund claim)
+            payment = Payment.objects.filter(natural_key=f"debit:{collection.end_to_end_id}", reversed_by__isnull=True).first()
+            if payment is not None:
+                payment_reverse(actor=self.actor, payment_id=payment.pk, as_of=self.as_of,
+                                reason=f"direct debit {collection.end_to_end_id} returned: {rules.describe(code)}")
+            self.report.returned += 1
+        result_on = min(line.value_date or self.parsed.created_on or self.as_of, self.as_of)
+        self._settle(collection, Collection.Status.REJECTED, code, result_on)
+        decision = on_debit_rejected(collection, self.as_of)
+        self.report.rejected[code] += 1
+        if decision.escalate:
+            self.report.escalated += 1
+        else:
+            self.report.represented += 1
+
+    def _settle(self, collection: Collection, status: str, reason_code: str, result_on: date) -> None:
+        collection.status, collection.reason_code, collection.result_on = status, reason_code, result_on
+        collection.result_file = self.bank_file
+        collection.save(update_fields=["status", "reason_code", "result_on", "result_file"])
+
+
+def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format: str = "auto",
+                     actor=None) -> ImportReport:
+    """Import one result file whole, or raise BankFileRejected having written nothing."""
+    if not content.strip():
+        raise BankFileRejected("", "the file is empty")
+    digest = hashlib.sha256(content).hexdigest()
+    existing = BankFile.objects.filter(sha256=digest).first()
+    if existing is not None:
+        if existing.direction == BankFile.Direction.OUT:
+            raise BankFileRejected("", f"this is our own export {existing.filename}, not a bank result")
+        return ImportReport(existing, already_imported=True)
+    parsed = _parse(content, file_format)
+    try:
+        with transaction.atomic():
+            bank_file = BankFile.objects.create(
+                direction=BankFile.Direction.IN, format=parsed.format, sha256=digest, filename=filename[-200:],
+                message_id=parsed.message_id[:35], as_of=as_of, created_at=timezone.now(),
+                line_count=len(parsed.lines),
+                total_amount=sum((line.amount or Decimal(0) for line in parsed.lines), Decimal(0)),
+                content=content,
+            )
+            report = ImportReport(bank_file)
+            _Applier(bank_file=bank_file, parsed=parsed, as_of=as_of, actor=actor, report=report).run()
+    except IntegrityError:
+        existing = BankFile.objects.filter(sha256=digest).first()
+        if existing is None:
+            raise
+        return ImportReport(existing, already_imported=True)
+    return report
