@@ -24,6 +24,8 @@ def book(transactional_db):
                              occupation_class=1)
     spouse = make_customer(branch=org.branch_a, agent=agent, name="林美華", name_romanised="Lin Meihua", sex="F",
                            birth_date=date(1983, 2, 8))
+    make_customer(branch=org.branch_a, agent=agent, name="王大同", name_romanised="Wang Datong",
+                  birth_date=date(1975, 11, 3))
     relationship_add(actor=None, from_customer=spouse, to_customer=customer, kind="spouse", since=date(2008, 10, 1))
     consent_record(actor=None, customer=customer, purpose="marketing", granted=True,
                    at=datetime(2023, 6, 1, tzinfo=UTC), source="sms")
@@ -81,6 +83,13 @@ def test_call_centre_finds_a_customer_by_phone_and_reads_the_360(page: Page, liv
     _switch_language(page, "zh-hant")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hant")
     expect(page.get_by_role("heading", name="保單", exact=True)).to_be_visible()
+
+    page.locator("#nav-q").fill("王")
+    page.locator("#nav-q").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q="))
+    expect(page.locator("#results-title")).to_have_text("有 2 位客戶符合「王」")
+    page.screenshot(path=str(screenshots / "search-zh-hant.png"), full_page=True)
+    page.go_back()
 
     page.get_by_role("link", name=policies[0].number, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(policies[0].number)
