@@ -7,3 +7,6 @@ class OrgConfig(AppConfig):
     name = "lifecrm.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from lifecrm.org import generator  # noqa: F401  registers the book generator steps

@@ -7,3 +7,6 @@ class PartiesConfig(AppConfig):
     name = "lifecrm.parties"
     label = "parties"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from lifecrm.parties import generator  # noqa: F401  registers the book generator steps

@@ -9,4 +9,5 @@ class PoliciesConfig(AppConfig):
     verbose_name = _("Policies")
 
     def ready(self) -> None:
-        from lifecrm.policies import jobs, timeline  # noqa: F401  register the daily step and timeline source
+        # register the daily step, the timeline source and the book generator steps
+        from lifecrm.policies import generator, jobs, timeline  # noqa: F401
