@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 # GB 11643-1999: weights of the first 17 digits, ISO 7064 MOD 11-2.
 PRC_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PRC_ID_CHECK = "10X98765432"
-PRC_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: `\d` would also take other scripts' digits (٣, ３), stored as typed and never found again.
+PRC_ID_PATTERN = re.compile(r"[0-9]{17}[0-9X]")
+PRC_ID_FIRST17 = re.compile(r"[0-9]{17}")
 
 
 class InvalidIdNumber(ValueError):
@@ -16,7 +19,7 @@ class InvalidIdNumber(ValueError):
 
 def prc_id_check_digit(first17: str) -> str:
     """The 18th character of a PRC resident ID number for its first 17 digits."""
-    if len(first17) != 17 or not first17.isdigit():
+    if not PRC_ID_FIRST17.fullmatch(first17):
         raise InvalidIdNumber("the first 17 characters of a PRC ID number must be digits")
     total = sum(int(d) * w for d, w in zip(first17, PRC_ID_WEIGHTS, strict=True))
     return PRC_ID_CHECK[total % 11]
@@ -24,8 +27,8 @@ def prc_id_check_digit(first17: str) -> str:
 
 def validate_prc_id(number: str, *, birth_date: date | None = None, sex: str | None = None) -> str:
     """The normalised number, or InvalidIdNumber saying exactly what is wrong."""
-    number = number.strip().upper()
-    if not PRC_ID_PATTERN.match(number):
+    number = ascii_form(number).strip().upper()
+    if not PRC_ID_PATTERN.fullmatch(number):
         raise InvalidIdNumber("a PRC ID number has 17 digits and a check character (digit or X)")
     if prc_id_check_digit(number[:17]) != number[17]:
         raise InvalidIdNumber("the check character of this PRC ID number is wrong")
@@ -42,12 +45,17 @@ def validate_prc_id(number: str, *, birth_date: date | None = None, sex: str | N
     return number
 
 
+def ascii_form(text: str) -> str:
+    """Full-width characters from a Chinese input method (１３８, Ｘ) as their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def normalise_phone(raw: str) -> str:
-    """Digits only (a leading + kept), so '138 0013 8000' and '13800138000' match."""
-    raw = raw.strip()
-    digits = re.sub(r"\D", "", raw)
+    """ASCII digits only (a leading + kept), so '138 0013 8000', '１３８００１３８０００' and '13800138000' match."""
+    raw = ascii_form(raw).strip()
+    digits = re.sub(r"[^0-9]", "", raw)
     return ("+" + digits) if raw.startswith("+") else digits
 
 
 def romanised_search_key(name_romanised: str) -> str:
-    return re.sub(r"[^a-z]", "", name_romanised.lower())
+    return re.sub(r"[^a-z]", "", ascii_form(name_romanised).lower())

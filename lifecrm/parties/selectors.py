@@ -11,7 +11,7 @@ from django.http import Http404
 from lifecrm.core.fields import keyed_hash
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Consent, Customer, Relationship
-from lifecrm.parties.rules import normalise_phone, romanised_search_key
+from lifecrm.parties.rules import ascii_form, normalise_phone, romanised_search_key
 
 DEFAULT_TIER = "standard"
 
@@ -37,6 +37,7 @@ def customer_get(*, scope: DataScope, customer_id: int) -> Customer:
 
 PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 ID_QUERY = re.compile(r"^[A-Za-z0-9()]{8,20}$")
+MAX_PHONE_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,15 @@ class SearchQuery:
 
     @property
     def phone(self) -> str | None:
-        if PHONE_QUERY.match(self.text):
+        # At most 15 digits (E.164): an 18-digit ID number is not also looked up, in plain text, as a phone.
+        if PHONE_QUERY.match(ascii_form(self.text)):
             digits = normalise_phone(self.text)
-            return digits if len(digits.lstrip("+")) >= 7 else None
+            return digits if 7 <= len(digits.lstrip("+")) <= MAX_PHONE_DIGITS else None
         return None
 
     @property
     def id_digest(self) -> str | None:
-        compact = "".join(self.text.split())
+        compact = "".join(ascii_form(self.text).split())
         if ID_QUERY.match(compact) and any(c.isdigit() for c in compact):
             return keyed_hash(compact)
         return None

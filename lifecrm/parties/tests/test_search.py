@@ -1,0 +1,155 @@
+"""Exact searches go through an index: phone, ID number (its keyed hash) and policy number, one query each.
+
+A few thousand customers and policies are inserted and the statistics refreshed (ANALYZE) so that
+the planner's choice is the one it makes on a real book; the plan is read with EXPLAIN (QUERY PLAN).
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lifecrm.core.fields import keyed_hash
+from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.parties.models import Customer
+from lifecrm.parties.rules import prc_id_check_digit
+from lifecrm.parties.selectors import customer_search
+from lifecrm.policies.models import Policy
+from lifecrm.policies.selectors import policy_find_by_number
+from tests.factories import make_org, make_product
+
+pytestmark = pytest.mark.django_db
+
+BOOK_SIZE = 3000
+EVERYTHING = DataScope(ScopeKind.ALL)
+
+
+def id_number(n: int) -> str:
+    first17 = f"1101011980{(n // 28) % 12 + 1:02d}{n % 28 + 1:02d}{n % 1000:03d}"
+    return first17 + prc_id_check_digit(first17)
+
+
+@pytest.fixture
+def book():
+    """BOOK_SIZE customers in two branches, each owning one policy; statistics refreshed."""
+    org = make_org()
+    product = make_product()
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    customers = []
+    for n in range(BOOK_SIZE):
+        branch = org.branch_a if n % 2 else org.team_b
+        number = id_number(n)
+        customers.append(Customer(
+            number=f"C{n:09d}", name="张伟" if n % 3 else "王芳", name_romanised="Zhang Wei",
+            name_search="zhangwei", sex="M", birth_date=date(1980, 1, 1), id_type="prc_id", id_number=number,
+            id_number_digest=keyed_hash(number), id_number_last4=number[-4:], mobile_phone=f"139{n:08d}",
+            home_phone=f"010{n:08d}" if n % 5 == 0 else "", branch=branch, branch_path=branch.path,
+            created_at=now,
+        ))
+    Customer.objects.bulk_create(customers, batch_size=500)
+    customers = list(Customer.objects.order_by("pk"))
+    Policy.objects.bulk_create(
+        (Policy(number=f"P{n:010d}", product=product, owner=c, insured=c, payer=c, branch_id=c.branch_id,
+                branch_path=c.branch_path, channel="agency", application_date=date(2023, 1, 1),
+                issue_date=date(2023, 1, 1), premium_term_years=20, status="in_force", status_date=date(2023, 1, 1),
+                created_at=now)
+         for n, c in enumerate(customers)),
+        batch_size=500,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return org
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return "\n".join(row[-1] for row in cursor.fetchall())
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def assert_uses_an_index(sql: str, table: str, column: str) -> None:
+    """The table is reached through an index on `column` (or a multi-index OR of such), never scanned."""
+    plan = explain(sql)
+    if connection.vendor == "sqlite":
+        lines = [line for line in plan.splitlines() if table in line]
+        assert lines, plan
+        for line in lines:
+            assert line.startswith("SEARCH") and ("USING INDEX" in line or "USING COVERING INDEX" in line), plan
+        assert any(f"({column}=?)" in line for line in lines), plan
+    else:
+        assert f"Seq Scan on {table}" not in plan, plan
+        assert any(kind in plan for kind in ("Index Scan", "Bitmap Index Scan", "Index Only Scan")), plan
+        assert column in plan, plan
+
+
+def captured(func, **kwargs):
+    with CaptureQueriesContext(connection) as ctx:
+        result = func(**kwargs)
+    return result, [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("scope_kind", ["all", "subtree"])
+def test_exact_phone_is_one_indexed_query(book, scope_kind):
+    scope = EVERYTHING if scope_kind == "all" else DataScope(ScopeKind.SUBTREE, book.branch_a.path, None, "branch")
+    found, queries = captured(customer_search, scope=scope, query="139 0000 1235")
+    assert [c.mobile_phone for c in found] == ["13900001235"]
+    assert len(queries) == 1
+    assert_uses_an_index(queries[0], "parties_customer", "mobile_phone")
+
+
+def test_home_phone_is_found_through_its_index_too(book):
+    found, queries = captured(customer_search, scope=EVERYTHING, query="01000000010")
+    assert [c.home_phone for c in found] == ["01000000010"]
+    assert len(queries) == 1
+    assert_uses_an_index(queries[0], "parties_customer", "home_phone")
+
+
+def test_id_number_is_one_query_on_its_keyed_hash(book):
+    target = id_number(1234)
+    found, queries = captured(customer_search, scope=EVERYTHING, query=target.lower())
+    assert [c.number for c in found] == ["C000001234"]
+    assert len(queries) == 1
+    assert target not in queries[0] and keyed_hash(target) in queries[0]  # the plain number is never sent
+    assert_uses_an_index(queries[0], "parties_customer", "id_number_digest")
+
+
+def test_policy_number_is_one_indexed_query(book):
+    found, queries = captured(policy_find_by_number, scope=EVERYTHING, number=" p0000002999 ")
+    assert found.number == "P0000002999" and found.owner.number == "C000002999"
+    assert len(queries) == 1
+    assert_uses_an_index(queries[0], "policies_policy", "number")
+
+
+def test_policy_number_outside_the_scope_is_not_found(book):
+    scope = DataScope(ScopeKind.SUBTREE, book.branch_a.path, None, "branch")
+    assert policy_find_by_number(scope=scope, number="P0000000002") is None  # team B
+    assert policy_find_by_number(scope=scope, number="P0000000001").number == "P0000000001"
+
+
+def test_full_width_id_number_from_a_chinese_input_method_is_found(book):
+    target = id_number(77)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in target)
+    assert [c.number for c in customer_search(scope=EVERYTHING, query=full_width)] == ["C000000077"]
+
+
+def test_full_width_romanised_name_is_found(book):
+    assert len(customer_search(scope=EVERYTHING, query="ｚｈａｎｇ ｗｅｉ", limit=5)) == 5
+
+
+def test_an_id_number_is_not_also_tried_as_a_phone():
+    from lifecrm.parties.selectors import SearchQuery
+
+    assert SearchQuery("110101199003074477").phone is None  # 18 digits: more than any phone number
+    assert SearchQuery("+86 138 0013 8000").phone == "+8613800138000"
+    assert SearchQuery("+852 9123 4567").phone == "+85291234567"
+    assert SearchQuery("123456").phone is None
+
+
+def test_full_width_phone_is_found(book):
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "13900000042")
+    assert [c.number for c in customer_search(scope=EVERYTHING, query=full_width)] == ["C000000042"]
