@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element  # noqa: S405  type only; parsing goes through xmlschema, defused
 
 import xmlschema
+from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 
@@ -39,9 +40,9 @@ def _resource(content: bytes) -> xmlschema.XMLResource:
     """Parse untrusted XML: no entities, no DTD, no remote or local resource loading."""
     try:
         return xmlschema.XMLResource(io.BytesIO(content), allow="none", defuse="always")
-    except xmlschema.XMLResourceForbidden as exc:
+    except XMLResourceForbidden as exc:
         raise BankFileRejected("", f"forbidden XML construct: {exc}") from None
-    except (xmlschema.XMLResourceParseError, xmlschema.XMLResourceError) as exc:
+    except XMLResourceError as exc:
         raise BankFileRejected("", f"not well-formed XML: {exc}") from None
 
 

@@ -1,0 +1,34 @@
+"""`lifecrm bank-export --as-of DATE`: make the business date's pain.008 direct-debit files (idempotent)."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from lifecrm.billing.bankfiles.errors import ExportInvalid
+from lifecrm.billing.bankfiles.export import debit_export, out_dir
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Make the pain.008 direct-debit files of one business date (one per currency); a rerun adds nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", required=True, help="business date, YYYY-MM-DD")
+
+    def handle(self, *args, as_of, **options):
+        day = parse_date(as_of, "--as-of")
+        try:
+            result = debit_export(as_of=day)
+        except (ImproperlyConfigured, ExportInvalid) as exc:
+            raise CommandError(" ".join(str(exc).split())) from None
+        self.stdout.write(result.summary())
+        if result.created or result.existing:
+            self.stdout.write(f"files in {out_dir()}")

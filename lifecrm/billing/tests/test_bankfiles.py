@@ -1,0 +1,329 @@
+"""Direct-debit bank files end to end: pain.008 export, pain.002 / camt.054 / CSV results, rejects and retries."""
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from string import Template
+
+import pytest
+import xmlschema
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from lifecrm.billing.bankfiles import rejections, rules
+from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.billing.bankfiles.export import debit_export
+from lifecrm.billing.bankfiles.imports import bank_file_import
+from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
+from lifecrm.billing.models import Allocation, BankFile, Collection, DebitMandate, DueItem, Payment
+from lifecrm.billing.services import due_items_raise
+from lifecrm.core.registries import daily_steps
+from lifecrm.policies.models import Policy
+from tests.factories import make_customer, make_org, make_policy, make_staff, seq
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).parent / "data"
+PREMIUM = Decimal("120.50")  # the factory's modal premium
+ISSUED = date(2026, 10, 20)  # monthly: the first renewal premium falls due on Friday 20 Nov 2026
+DUE = date(2026, 11, 20)
+EXPORT_DAY = date(2026, 11, 17)  # 3 working days before the due date
+NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}
+
+
+@pytest.fixture(autouse=True)
+def _var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+@pytest.fixture
+def org():
+    return make_org()
+
+
+def auto_debit_policy(org, *, name="张伟", mandate=True, payment_method="auto_debit"):
+    agent = make_staff("agent", org.team_a)
+    owner = make_customer(branch=org.branch_a, agent=agent, name=name)
+    policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=ISSUED, as_of=ISSUED,
+                         payment_method=payment_method)
+    if mandate:
+        n = seq()
+        account = f"62220202001{n:08d}"
+        DebitMandate.objects.create(policy=policy, reference=f"MD{n:08d}", debtor_name=name, bank_name="中国工商银行",
+                                    bank_code="102100099996", account_number=account, account_last4=account[-4:],
+                                    signed_on=ISSUED)
+    due_items_raise(as_of=EXPORT_DAY, first_id=policy.pk, last_id=policy.pk)
+    return policy
+
+
+def e2e(policy, attempt=1):
+    item = DueItem.objects.get(policy=policy, due_date=DUE)
+    return rules.end_to_end_id(item.pk, attempt)
+
+
+def sample(name, **values) -> bytes:
+    return Template((DATA / name).read_text(encoding="utf-8")).substitute(values).encode()
+
+
+def counts():
+    return (Payment.objects.count(), Allocation.objects.count(), BankFile.objects.count(),
+            list(Collection.objects.order_by("pk").values_list("status", "reason_code")))
+
+
+def export(day, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return debit_export(as_of=day)
+
+
+# -- export -------------------------------------------------------------------------------------------
+
+def test_export_makes_one_valid_file_with_one_line_per_auto_debit_premium(org, settings, tmp_path,
+                                                                           django_capture_on_commit_callbacks):
+    payer = auto_debit_policy(org, name="欧阳娜娜")
+    auto_debit_policy(org, mandate=False)  # no mandate: not collected
+    auto_debit_policy(org, payment_method="cash")  # mandate, but pays cash now
+    assert not export(EXPORT_DAY.replace(day=16), django_capture_on_commit_callbacks).created  # 4 working days ahead
+
+    result = export(EXPORT_DAY, django_capture_on_commit_callbacks)
+
+    [bank_file] = result.created
+    content = bytes(bank_file.content)
+    schema = xmlschema.XMLSchema(str(SCHEMA_DIR / "pain.008.001.08.xsd"))
+    schema.validate(content.decode())
+    assert "欧阳娜娜".encode() in content  # UTF-8 Chinese, not pinyin
+    reference = e2e(payer)
+    assert (bank_file.direction, bank_file.format, bank_file.message_id, bank_file.line_count, bank_file.total_amount) == (
+        "out", "pain.008", "LCDD20261117CNY", 1, PREMIUM)
+    assert len(bank_file.sha256) == 64
+    tree = xmlschema.XMLResource(content.decode())
+    tx = tree.root.find(".//p:DrctDbtTxInf", NS)
+    assert tx.find("p:PmtId/p:EndToEndId", NS).text == reference
+    assert tx.find("p:InstdAmt", NS).attrib == {"Ccy": "CNY"} and tx.find("p:InstdAmt", NS).text == "120.50"
+    assert tx.find("p:DbtrAcct/p:Id/p:Othr/p:Id", NS).text.startswith("62220202001")
+    assert tx.find("p:DbtrAgt/p:FinInstnId/p:ClrSysMmbId/p:ClrSysId/p:Cd", NS).text == "CNAPS"
+    assert tree.root.find(".//p:PmtInf/p:ReqdColltnDt", NS).text == "2026-11-20"
+    [collection] = Collection.objects.all()
+    assert (collection.end_to_end_id, collection.attempt, collection.amount, collection.collection_date,
+            collection.status, collection.export_file) == (reference, 1, PREMIUM, DUE, "sent", bank_file)
+    written = tmp_path / "bankfiles" / "out" / "LCDD20261117CNY.xml"
+    assert written.read_bytes() == content
+
+
+def test_a_second_export_for_the_same_date_adds_nothing(org, django_capture_on_commit_callbacks):
+    auto_debit_policy(org)
+    first = export(EXPORT_DAY, django_capture_on_commit_callbacks)
+    before = counts()
+    again = export(EXPORT_DAY, django_capture_on_commit_callbacks)
+    assert counts() == before
+    assert not again.created and again.existing == first.created
+    # the next day: the premium is already with the bank, so there is nothing to collect
+    assert not export(date(2026, 11, 18), django_capture_on_commit_callbacks).created
+
+
+def test_the_export_is_a_daily_step_after_due_items_are_raised(org):
+    names = daily_steps.names()
+    assert names.index("billing.raise_due_items") < names.index("billing.debit_export")
+    auto_debit_policy(org)
+    call_command("run-daily", as_of="2026-11-17", no_progress=True)
+    call_command("run-daily", as_of="2026-11-17", no_progress=True)
+    assert BankFile.objects.filter(direction="out").count() == 1 and Collection.objects.count() == 1
+
+
+# -- import -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sent(org, django_capture_on_commit_callbacks):
+    """Two auto-debit premiums due 20 Nov 2026, both sent to the bank on the 17th."""
+    paying, short = auto_debit_policy(org), auto_debit_policy(org, name="李娜")
+    [bank_file] = export(EXPORT_DAY, django_capture_on_commit_callbacks).created
+    return {"paying": paying, "short": short, "paid": e2e(paying), "rejected": e2e(short),
+            "message_id": bank_file.message_id}
+
+
+def import_sample(name, sent, as_of=DUE, **kwargs):
+    values = {k: sent[k] for k in ("paid", "rejected", "message_id")}
+    return bank_file_import(content=sample(name, **values), filename=name, as_of=as_of, **kwargs)
+
+
+def test_pain002_pays_the_accepted_line_and_presents_the_am04_reject_again(sent, django_capture_on_commit_callbacks):
+    report = import_sample("pain002_accept_reject.xml", sent)
+
+    assert (report.matched, report.paid, dict(report.rejected), report.represented) == (2, 1, {"AM04": 1}, 1)
+    payment = Payment.objects.get()
+    assert (payment.policy_id, payment.amount, payment.method, payment.natural_key, payment.received_on) == (
+        sent["paying"].pk, PREMIUM, "auto_debit", f"debit:{sent['paid']}", DUE)
+    assert Policy.objects.get(pk=sent["paying"].pk).paid_to_date == date(2026, 12, 20)
+    paid = Collection.objects.get(end_to_end_id=sent["paid"])
+    rejected = Collection.objects.get(end_to_end_id=sent["rejected"])
+    assert (paid.status, paid.result_on) == ("paid", DUE)
+    assert (rejected.status, rejected.reason_code, rejected.result_on) == ("rejected", "AM04", DUE)
+    assert paid.result_file == rejected.result_file == report.bank_file
+
+    # AM04 is presented again 5 working days after the result (Fri 27 Nov), collected the next working day.
+    assert not export(date(2026, 11, 26), django_capture_on_commit_callbacks).created
+    [again] = export(date(2026, 11, 27), django_capture_on_commit_callbacks).created
+    retry = Collection.objects.get(export_file=again)
+    assert (retry.end_to_end_id, retry.attempt, retry.collection_date) == (
+        e2e(sent["short"], 2), 2, date(2026, 11, 30))
+
+
+def test_the_same_result_file_twice_changes_nothing(sent):
+    first = import_sample("pain002_accept_reject.xml", sent)
+    before = counts()
+    second = import_sample("pain002_accept_reject.xml", sent)
+    assert counts() == before
+    assert second.already_imported and second.bank_file == first.bank_file
+    assert "already imported" in second.summary()
+
+
+def test_a_camt054_confirming_a_pain002_accepted_line_books_no_second_payment(sent):
+    import_sample("pain002_accept_reject.xml", sent)
+    before = counts()
+    report = import_sample("camt054_credit.xml", sent, as_of=date(2026, 11, 21))
+    assert (report.matched, report.paid, report.unchanged, report.unknown) == (1, 0, 1, 1)
+    assert counts()[:2] == before[:2] and Payment.objects.count() == 1
+
+
+def test_camt054_credit_alone_pays_the_collection(sent):
+    report = import_sample("camt054_credit.xml", sent, as_of=date(2026, 11, 21))
+    assert report.paid == 1
+    assert Payment.objects.get().received_on == DUE
+
+
+def test_a_return_after_payment_reverses_it_and_hands_the_premium_to_the_reminders(sent, monkeypatch):
+    calls = []
+    monkeypatch.setattr(rejections, "REJECTION_HANDLERS", [lambda **kw: calls.append(kw)])
+    import_sample("pain002_accept_reject.xml", sent)
+    report = import_sample("camt054_return.xml", sent, as_of=date(2026, 11, 25))
+    assert (report.returned, dict(report.rejected), report.escalated) == (1, {"MD06": 1}, 1)
+    original = Payment.objects.get(natural_key=f"debit:{sent['paid']}")
+    assert original.reversed_by.amount == -PREMIUM
+    assert DueItem.objects.get(policy=sent["paying"], due_date=DUE).status == "open"
+    assert Collection.objects.get(end_to_end_id=sent["paid"]).status == "rejected"
+    assert [(c["due_item"].policy_id, c["reason_code"], c["as_of"]) for c in calls] == [
+        (sent["paying"].pk, "MD06", date(2026, 11, 25))]
+
+
+def test_a_non_retryable_csv_reject_calls_the_rejection_handlers_and_is_not_presented_again(
+        sent, monkeypatch, django_capture_on_commit_callbacks):
+    calls = []
+    monkeypatch.setattr(rejections, "REJECTION_HANDLERS", [lambda **kw: calls.append(kw)])
+    report = import_sample("results.csv", sent, file_format="csv")
+    assert (report.paid, dict(report.rejected), report.escalated) == (1, {"AC04": 1}, 1)
+    assert [(c["due_item"].policy_id, c["reason_code"]) for c in calls] == [(sent["short"].pk, "AC04")]
+    assert not export(date(2026, 12, 4), django_capture_on_commit_callbacks).created
+
+
+def test_a_pain002_v12_block_reject_rejects_every_collection_in_the_block(sent):
+    report = import_sample("pain002_v12_block_rejected.xml", sent, as_of=date(2026, 11, 18))
+    assert dict(report.rejected) == {"MD01": 2}
+    assert set(Collection.objects.values_list("status", "reason_code", "result_on")) == {
+        ("rejected", "MD01", date(2026, 11, 18))}
+
+
+def test_a_policy_in_grace_is_back_in_force_when_its_debit_is_collected(org):
+    policy = auto_debit_policy(org)
+    call_command("run-daily", as_of="2026-11-23", from_date="2026-11-17", no_progress=True)
+    assert Policy.objects.get(pk=policy.pk).status == "grace"
+    values = {"paid": e2e(policy), "rejected": "E999998-1", "message_id": "LCDD20261117CNY"}
+    content = sample("camt054_credit.xml", **values).replace(b"2026-11-20", b"2026-11-23")
+    bank_file_import(content=content, filename="late.xml", as_of=date(2026, 11, 23))
+    p = Policy.objects.get(pk=policy.pk)
+    assert (p.status, p.status_date, p.paid_to_date) == ("in_force", date(2026, 11, 23), date(2026, 12, 20))
+
+
+# -- files refused whole ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "file_format", "where", "reason"), [
+    ("pain002_schema_invalid.xml", "auto", "/Document/CstmrPmtStsRpt/OrgnlPmtInfAndSts/TxInfAndSts[2]/TxSts",
+     "value must be one of"),
+    ("pain002_unknown_reference.xml", "pain.002",
+     "/Document/CstmrPmtStsRpt/OrgnlPmtInfAndSts[1]/TxInfAndSts[2]/OrgnlEndToEndId",
+     "unknown end-to-end reference E999999-1"),
+    ("results_bad_amount.csv", "csv", "line 3", "amount 'abc' is not a number"),
+    ("results_wrong_currency.csv", "auto", "line 3", "currency HKD is not the collection's CNY"),
+    ("camt054_credit.xml", "pain.002", "", "a pain.002 file was expected, this is camt.054.001.08"),
+])
+def test_a_bad_file_is_rejected_whole_saying_where_and_why(sent, name, file_format, where, reason):
+    before = counts()
+    with pytest.raises(BankFileRejected) as caught:
+        import_sample(name, sent, file_format=file_format)
+    assert caught.value.where == where
+    assert reason in caught.value.reason
+    assert counts() == before  # the first line was good: it was not kept either
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"<Document><unclosed></Document>", "not well-formed XML"),
+    (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "x">]><Document>&x;</Document>', "forbidden"),
+    (b'<Document xmlns="urn:example"/>', "unsupported message"),
+    (b"end_to_end_id,status\n", "the header must be"),
+    (b"   ", "the file is empty"),
+])
+def test_unreadable_files_are_rejected(content, reason):
+    with pytest.raises(BankFileRejected, match=reason):
+        bank_file_import(content=content, filename="x", as_of=DUE)
+    assert not BankFile.objects.exists()
+
+
+def test_our_own_export_is_not_a_result_file(sent):
+    own = BankFile.objects.get(direction="out")
+    with pytest.raises(BankFileRejected, match="our own export"):
+        bank_file_import(content=bytes(own.content), filename=own.filename, as_of=DUE)
+
+
+def test_a_payment_dated_after_the_business_date_is_refused(sent):
+    with pytest.raises(BankFileRejected, match="after the business date"):
+        import_sample("results.csv", sent, as_of=date(2026, 11, 19))
+
+
+# -- commands -----------------------------------------------------------------------------------------
+
+def test_commands_report_and_fail_in_one_line(sent, tmp_path, capsys):
+    path = tmp_path / "psr.xml"
+    path.write_bytes(sample("pain002_accept_reject.xml", paid=sent["paid"], rejected=sent["rejected"],
+                            message_id=sent["message_id"]))
+    call_command("bank-import", str(path), "--as-of", "2026-11-20")
+    out = capsys.readouterr().out
+    assert "2 matched, 1 paid, rejected: AM04 ×1" in out
+    call_command("bank-import", str(path), "--as-of", "2026-11-20", "--format", "pain.002")
+    assert "already imported" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(sample("results_bad_amount.csv", paid=sent["paid"], rejected=sent["rejected"]))
+    with pytest.raises(CommandError, match=r"^bad.csv rejected, nothing imported: line 3: amount 'abc' is not a number$"):
+        call_command("bank-import", str(bad), "--as-of", "2026-11-20")
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("bank-import", str(tmp_path / "missing.xml"), "--as-of", "2026-11-20")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("bank-export", "--as-of", "20 Nov")
+    call_command("bank-export", "--as-of", "2026-11-17")
+    assert "already made (2 lines)" in capsys.readouterr().out
+
+
+# -- rules --------------------------------------------------------------------------------------------
+
+class Calendar:
+    """Weekdays only."""
+
+    def add_working_days(self, day, count):
+        from lifecrm.core.rules import WorkingCalendar
+
+        return WorkingCalendar("XX").add_working_days(day, count)
+
+
+@pytest.mark.parametrize(("code", "attempt", "represent_on"), [
+    ("AM04", 1, date(2026, 11, 27)),
+    ("AM04", rules.MAX_ATTEMPTS - 1, date(2026, 11, 27)),
+    ("AM04", rules.MAX_ATTEMPTS, None),
+    ("AC04", 1, None),
+    ("MD01", 1, None),
+    ("", 1, None),
+])
+def test_reject_code_by_attempt(code, attempt, represent_on):
+    decision = rules.after_reject(reason_code=code, attempt=attempt, result_on=DUE, calendar=Calendar())
+    assert decision.represent_on == represent_on
+
+
+def test_a_new_mandate_after_a_reject_is_presented_at_once():
+    rejected = rules.PastAttempt(1, "rejected", "AC04", DUE, mandate_id=1)
+    assert rules.next_attempt(history=[rejected], mandate_id=1, as_of=DUE, calendar=Calendar()) is None
+    assert rules.next_attempt(history=[rejected], mandate_id=2, as_of=DUE, calendar=Calendar()) == 2
+    assert rules.next_attempt(history=[], mandate_id=2, as_of=DUE, calendar=Calendar()) == 1
