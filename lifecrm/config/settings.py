@@ -3,6 +3,7 @@
 LIFECRM_ENV: dev | test | prod (default prod). Only dev and test may run without SECRET_KEY.
 DATABASE_URL: default SQLite file var/lifecrm.sqlite3.
 LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
+LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
 LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
 """
@@ -67,6 +68,11 @@ if LIFECRM_JURISDICTION not in {"CN", "HK", "TW"}:
 LIFECRM_JOBS = os.environ.get("LIFECRM_JOBS", "inprocess")
 if LIFECRM_JOBS not in {"inprocess", "celery"}:
     raise ImproperlyConfigured(f"LIFECRM_JOBS must be inprocess or celery, not {LIFECRM_JOBS!r}")
+# Overrides every batch step's own chunk size (smaller chunks: finer checkpoints, more transactions).
+_chunk_size = os.environ.get("LIFECRM_JOB_CHUNK_SIZE", "")
+if _chunk_size and not (_chunk_size.isdigit() and int(_chunk_size) > 0):
+    raise ImproperlyConfigured(f"LIFECRM_JOB_CHUNK_SIZE must be a positive whole number, not {_chunk_size!r}")
+LIFECRM_JOB_CHUNK_SIZE = int(_chunk_size) if _chunk_size else None
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False

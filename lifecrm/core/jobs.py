@@ -54,11 +54,19 @@ def get_chunked_step(name: str) -> ChunkedStep:
 
 
 def plan_chunks(ids: Iterable[int], chunk_size: int) -> list[tuple[int, int]]:
-    """Cut ascending ids into [first, last] ranges of at most `chunk_size` ids each."""
+    """Cut strictly ascending ids into [first, last] ranges of at most `chunk_size` ids each.
+
+    Ids out of order would give ranges that overlap or skip rows (a queryset sorted by its Meta
+    ordering rather than by pk, say), so they are refused rather than trusted.
+    """
+    if chunk_size < 1:
+        raise ValueError(f"the chunk size must be at least 1, not {chunk_size}")
     ranges: list[tuple[int, int]] = []
     first = last = None
     count = 0
     for current in ids:
+        if last is not None and current <= last:
+            raise ValueError(f"chunk ids must be strictly ascending: {current} came after {last}")
         if first is None:
             first = current
         last = current
@@ -77,7 +85,7 @@ def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
-            ranges = plan_chunks(step.ids(as_of), step.chunk_size)
+            ranges = plan_chunks(step.ids(as_of), settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size)
             JobChunk.objects.bulk_create(
                 JobChunk(run=run, index=i, first_id=lo, last_id=hi) for i, (lo, hi) in enumerate(ranges)
             )
