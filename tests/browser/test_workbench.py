@@ -68,6 +68,10 @@ def test_call_centre_finds_a_customer_by_phone_and_reads_the_360(page: Page, liv
     expect(page.locator("body")).not_to_contain_text(customer.id_number)
     expect(page.get_by_role("button", name="顯示")).to_have_count(0)  # the call centre may not reveal IDs
     page.screenshot(path=str(screenshots / "customer360-zh-hant.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, the menu collapses
+    expect(page.locator(".navbar-toggler")).to_be_visible()
+    page.screenshot(path=str(screenshots / "customer360-zh-hant-mobile.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     _switch_language(page, "en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
