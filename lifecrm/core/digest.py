@@ -94,6 +94,8 @@ _INTEGERS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "Big
 def converter(field: models.Field):
     if isinstance(field, EncryptedTextField):
         return _encrypted
+    if field.is_relation:
+        return converter(field.target_field)
     kind = field.get_internal_type()
     if kind in _INTEGERS:
         return _integer

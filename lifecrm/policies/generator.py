@@ -397,7 +397,7 @@ def _annual_cents(rate_e4: np.ndarray, sum_assured: np.ndarray) -> np.ndarray:
     if (rate_e4 < 0).any():
         raise GeneratorError("a policy was priced outside its rate table")
     sum_assured_cents = np.round(np.asarray(sum_assured) * 100).astype(np.int64)
-    return (rate_e4 * sum_assured_cents + 500_000) // 1_000_000
+    return (rate_e4 * sum_assured_cents + 5_000_000) // 10_000_000
 
 
 def _modal_cents(annual_cents: np.ndarray, factor_e4: np.ndarray) -> np.ndarray:

@@ -1,0 +1,88 @@
+"""The generator's vectorised helpers agree with the scalar rules: dates, check digits, encryption, hashes."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from lifecrm.core import generator as g
+from lifecrm.core.fields import decrypt_text, keyed_hash
+from lifecrm.core.rules import add_months, age_last_birthday
+from lifecrm.parties.rules import prc_id_check_digit
+
+
+def test_add_months_and_ages_match_the_scalar_rules():
+    rng = np.random.default_rng(5)
+    starts = rng.integers(g.days_of(date(1950, 1, 1)), g.days_of(date(2030, 1, 1)), 3000)
+    starts[:4] = [g.days_of(d) for d in (date(2024, 1, 31), date(2024, 2, 29), date(2023, 12, 31), date(2000, 3, 31))]
+    months = rng.integers(-300, 300, 3000)
+    shifted = g.add_months(starts, months)
+    ends = starts + rng.integers(0, 20000, 3000)
+    ages = g.age_on(starts, ends)
+    elapsed = g.whole_months_between(starts, ends)
+    for s, m, out, e, age, whole in zip(starts.tolist(), months.tolist(), shifted.tolist(), ends.tolist(),
+                                        ages.tolist(), elapsed.tolist(), strict=True):
+        start = g.date_of(s)
+        assert g.date_of(out) == add_months(start, m)
+        assert age == age_last_birthday(start, g.date_of(e))
+        assert add_months(start, whole) <= g.date_of(e) < add_months(start, whole + 1)
+
+
+def test_iso_dates_and_datetimes():
+    days = np.array([g.days_of(date(2026, 11, 25)), g.NO_DATE])
+    assert g.iso_dates(days).tolist() == ["2026-11-25", None]
+    seconds = np.array([g.days_of(date(2026, 11, 25)) * 86400 + 3661])
+    assert g.datetime_strings(seconds, "").tolist() == ["2026-11-25 01:01:01"]
+    assert g.datetime_strings(seconds, "+00").tolist() == ["2026-11-25 01:01:01+00"]
+
+
+def test_prc_id_numbers_encode_birth_date_sex_and_check_digit():
+    birth = np.array([g.days_of(date(1980, 5, 17)), g.days_of(date(2001, 12, 31))])
+    numbers = g.prc_id_numbers(np.array([110101, 440305]), birth, np.array([123, 4])).tolist()
+    assert numbers[0][:17] == "11010119800517123" and numbers[1][6:14] == "20011231"
+    for number in numbers:
+        assert prc_id_check_digit(number[:17]) == number[17]
+    assert int(numbers[0][16]) % 2 == 1 and int(numbers[1][16]) % 2 == 0
+
+
+def test_hk_tw_and_uscc_check_characters():
+    assert g.hk_id_numbers(np.array([10]), np.array([123456])).tolist() == ["A1234563"]  # the card's A123456(3)
+    assert g.hk_id_check("A", "123456") == "3"
+    assert g.tw_id_numbers(np.array(["A"]), np.array([1]), np.array([2345678])).tolist() == ["A123456789"]
+    assert g.tw_id_valid("A123456789") and not g.tw_id_valid("A123456788")
+    assert g.uscc_check("91350100M000100Y4") == "3"  # a published example: 91350100M000100Y43
+    assert g.org_code_check("M000100Y") == "4"
+
+
+def test_encrypt_many_gives_fernet_tokens_that_decrypt():
+    values = ["110101198005171235", "A1234563", "x" * 40, "中文"]
+    tokens = g.encrypt_many(values)
+    assert [decrypt_text(t) for t in tokens] == values
+    assert g.encrypt_many(values) != tokens  # a fresh IV each time
+
+
+def test_keyed_hashes_equal_the_field_hash():
+    values = ["110101198005171235", "A1234563"]
+    assert g.keyed_hashes(values) == [keyed_hash(v) for v in values]
+
+
+def test_unique_tail_is_a_bijection():
+    tails = g.unique_tail(np.arange(100_000), 10**8, 12345)
+    assert len(np.unique(tails)) == 100_000
+
+
+def test_working_days_move_to_the_next_working_day(db):
+    calendar = g.WorkingDays("CN", date(2026, 1, 1), date(2026, 12, 31))
+    saturday = g.days_of(date(2026, 11, 28))
+    assert g.date_of(int(calendar.next_working_day(np.array([saturday]))[0])) == date(2026, 11, 30)
+    october_first = g.days_of(date(2026, 10, 1))  # National Day holiday
+    moved = g.date_of(int(calendar.next_working_day(np.array([october_first]))[0]))
+    assert moved > date(2026, 10, 1) and moved - date(2026, 10, 1) < timedelta(days=10)
+
+
+@pytest.mark.parametrize("size", [1, 19_999, 20_000, 45_001])
+def test_chunks_cover_the_book(size):
+    chunks = g.plan_chunks(size)
+    assert sum(c.size for c in chunks) == size and chunks[0].first == 0
+    assert all(b.first == a.first + a.size for a, b in zip(chunks, chunks[1:], strict=False))
