@@ -40,6 +40,7 @@ def test_a_user_without_staff_record_sees_nothing(client, world):
         assert response.status_code == 403, url
         assert "no active staff record" in response.content.decode()
         assert world.customer_a.name not in response.content.decode()
+        assert 'action="/logout/"' in response.content.decode()  # a way out for the wrong login
 
 
 @pytest.mark.parametrize("role", sorted(VISIBILITY))
