@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
+
 
 @dataclass(frozen=True)
 class Step:
@@ -95,8 +97,14 @@ def timeline_sources() -> dict[str, TimelineSource]:
 
 
 def as_datetime_key(value: datetime | date) -> tuple:
-    """Sort key mixing dates and datetimes: a date sorts at the start of its day."""
+    """Sort key mixing dates and datetimes: a date sorts at the start of its (local) day.
+
+    An aware datetime is first put in the current time zone: the database gives back UTC, and
+    01:00 in Shanghai on 2 January (17:00 UTC on the 1st) belongs to 2 January's business dates.
+    """
     if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
         return (value.date(), value.time().isoformat())
     return (value, "")
 

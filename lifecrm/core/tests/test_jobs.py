@@ -1,0 +1,211 @@
+"""The batch runner lifecrm.core.jobs: chunk planning, idempotent and resumable runs, and `lifecrm run-daily`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from lifecrm.core.jobs import chunked_step, get_chunked_step, plan_chunks, run_step
+from lifecrm.core.models import AuditEvent, JobChunk, JobRun
+from lifecrm.core.registries import daily_steps
+
+TOY_IDS = range(1, 101)  # 100 ids in chunks of 10
+TOY_TYPE = "test.toy"
+_faults: dict[str, int] = {}  # as_of ISO date -> first id of the chunk that raises (after writing half)
+
+
+def toy_ids(as_of: date):
+    return TOY_IDS
+
+
+@chunked_step("test.toy", ids=toy_ids, chunk_size=10)
+def toy_step(as_of: date, first_id: int, last_id: int) -> int:
+    """One audit row per id and date, keyed `<as_of>:<id>`; rows already there are not written again."""
+    keys = [f"{as_of}:{n}" for n in range(first_id, last_id + 1)]
+    present = set(AuditEvent.objects.filter(object_type=TOY_TYPE, object_id__in=keys).values_list("object_id", flat=True))
+    missing = [k for k in keys if k not in present]
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    if _faults.get(as_of.isoformat()) == first_id:
+        AuditEvent.objects.bulk_create(AuditEvent(at=at, action="create", object_type=TOY_TYPE, object_id=k)
+                                       for k in missing[:5])
+        raise RuntimeError(f"toy failure in chunk starting at {first_id}")
+    AuditEvent.objects.bulk_create(AuditEvent(at=at, action="create", object_type=TOY_TYPE, object_id=k)
+                                   for k in missing)
+    return len(missing)
+
+
+def toy_rows(as_of: date) -> list[str]:
+    return sorted(AuditEvent.objects.filter(object_type=TOY_TYPE, object_id__startswith=f"{as_of}:")
+                  .values_list("object_id", flat=True))
+
+
+def expected_rows(as_of: date) -> list[str]:
+    return sorted(f"{as_of}:{n}" for n in TOY_IDS)
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(settings):
+    settings.LIFECRM_JOB_CHUNK_SIZE = None  # the toy step's own chunks of 10, whatever the environment says
+    _faults.clear()
+    yield
+    _faults.clear()
+
+
+class TestPlanChunks:
+    @pytest.mark.parametrize(
+        ("ids", "size", "ranges"),
+        [
+            ([], 3, []),
+            ([7], 3, [(7, 7)]),
+            (range(1, 11), 3, [(1, 3), (4, 6), (7, 9), (10, 10)]),
+            (range(1, 10), 3, [(1, 3), (4, 6), (7, 9)]),
+            ([1, 5, 9, 100, 101], 2, [(1, 5), (9, 100), (101, 101)]),
+            (iter([2, 4, 6]), 10, [(2, 6)]),
+            (range(1, 4), 1, [(1, 1), (2, 2), (3, 3)]),
+        ],
+    )
+    def test_ranges(self, ids, size, ranges):
+        assert plan_chunks(ids, size) == ranges
+
+    @pytest.mark.parametrize("size", [0, -5])
+    def test_chunk_size_must_be_positive(self, size):
+        with pytest.raises(ValueError, match="chunk size"):
+            plan_chunks([1, 2, 3], size)
+
+    @pytest.mark.parametrize("ids", [[3, 2, 1], [1, 2, 2, 3], [1, 5, 4]])
+    def test_ids_must_be_strictly_ascending(self, ids):
+        """Unordered ids (a queryset ordered by its Meta ordering, not pk) would make ranges miss rows."""
+        with pytest.raises(ValueError, match="ascending"):
+            plan_chunks(ids, 2)
+
+
+@pytest.mark.django_db
+class TestRunStep:
+    def test_a_run_writes_every_row_once_and_checkpoints_every_chunk(self):
+        as_of = date(2025, 10, 9)
+        run = run_step("test.toy", as_of=as_of, progress=False)
+        assert run.status == JobRun.Status.DONE and run.finished_at and run.chunk_count == 10
+        assert toy_rows(as_of) == expected_rows(as_of)
+        chunks = list(run.chunks.order_by("index"))
+        assert [(c.first_id, c.last_id) for c in chunks] == [(n, n + 9) for n in range(1, 101, 10)]
+        assert all(c.done_at and c.rows == 10 for c in chunks)
+
+    def test_a_second_run_for_the_same_date_is_a_no_op(self, django_assert_max_num_queries):
+        as_of = date(2025, 10, 9)
+        first = run_step(get_chunked_step("test.toy"), as_of=as_of, progress=False)
+        with django_assert_max_num_queries(3):  # find the run, see it is done
+            second = run_step("test.toy", as_of=as_of, progress=False)
+        assert second.pk == first.pk and second.status == JobRun.Status.DONE
+        assert toy_rows(as_of) == expected_rows(as_of)
+        assert JobRun.objects.filter(step="test.toy").count() == 1
+
+    def test_each_date_and_parameter_set_is_its_own_run(self):
+        run_step("test.toy", as_of=date(2025, 10, 9), progress=False)
+        run_step("test.toy", as_of=date(2025, 10, 10), progress=False)
+        run_step("test.toy", as_of=date(2025, 10, 10), params_key="again", progress=False)
+        assert JobRun.objects.filter(step="test.toy").count() == 3
+        assert toy_rows(date(2025, 10, 10)) == expected_rows(date(2025, 10, 10))
+
+    def test_the_chunk_size_setting_overrides_the_steps_own(self, settings):
+        settings.LIFECRM_JOB_CHUNK_SIZE = 25
+        run = run_step("test.toy", as_of=date(2025, 10, 9), progress=False)
+        assert run.chunk_count == 4 and toy_rows(date(2025, 10, 9)) == expected_rows(date(2025, 10, 9))
+
+    def test_an_unknown_step_is_refused(self):
+        with pytest.raises(LookupError, match="no chunked step named 'nope'"):
+            run_step("nope", as_of=date(2025, 1, 1), progress=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_keeps_its_checkpoints_and_a_rerun_completes_it_exactly():
+    """Real commits (no test transaction around it): chunks 0–2 commit, chunk 3 fails and leaves nothing."""
+    clean, faulty = date(2025, 10, 8), date(2025, 10, 9)
+    run_step("test.toy", as_of=clean, progress=False)
+
+    _faults[faulty.isoformat()] = 31  # chunk 3 covers ids 31–40
+    with pytest.raises(RuntimeError, match="chunk starting at 31"):
+        run_step("test.toy", as_of=faulty, progress=False)
+    run = JobRun.objects.get(step="test.toy", as_of=faulty)
+    assert run.status == JobRun.Status.FAILED and "chunk starting at 31" in run.error
+    done = list(run.chunks.filter(done_at__isnull=False).order_by("index").values_list("index", flat=True))
+    assert done == [0, 1, 2]
+    assert toy_rows(faulty) == sorted(f"{faulty}:{n}" for n in range(1, 31))  # chunk 3's half rolled back
+
+    _faults.clear()
+    rerun = run_step("test.toy", as_of=faulty, progress=False)
+    assert rerun.pk == run.pk and rerun.status == JobRun.Status.DONE and rerun.error == ""
+    assert JobChunk.objects.filter(run=run, done_at__isnull=True).count() == 0
+    # exactly the rows of a clean run: nothing lost, nothing twice
+    assert [key.split(":")[1] for key in toy_rows(faulty)] == [key.split(":")[1] for key in toy_rows(clean)]
+    assert len(toy_rows(faulty)) == len(set(toy_rows(faulty))) == 100
+    # the chunks done before the failure were not done again
+    assert list(run.chunks.order_by("index").values_list("rows", flat=True)) == [10] * 10
+
+
+@pytest.fixture
+def only_the_toy_daily_step(monkeypatch):
+    """run-daily with one registered step (the real apps' steps are set aside for the test)."""
+    monkeypatch.setattr(daily_steps, "_steps", {})
+
+    @daily_steps.register("toy", description="the toy chunked step")
+    def toy_daily(*, as_of: date, progress: bool = True):
+        run_step("test.toy", as_of=as_of, progress=progress)
+
+    return toy_daily
+
+
+@pytest.mark.django_db
+class TestRunDailyCommand:
+    def test_runs_the_registered_steps_for_the_date(self, only_the_toy_daily_step):
+        out = StringIO()
+        call_command("run-daily", "--as-of", "2025-10-09", "--no-progress", stdout=out)
+        assert "2025-10-09: 1 steps run (1 job runs done)" in out.getvalue()
+        assert toy_rows(date(2025, 10, 9)) == expected_rows(date(2025, 10, 9))
+        call_command("run-daily", "--as-of", "2025-10-09", "--no-progress", stdout=StringIO())
+        assert toy_rows(date(2025, 10, 9)) == expected_rows(date(2025, 10, 9))  # second run: nothing new
+
+    def test_catches_up_from_a_date(self, only_the_toy_daily_step):
+        out = StringIO()
+        call_command("run-daily", "--from", "2025-10-07", "--as-of", "2025-10-09", "--no-progress", stdout=out)
+        assert out.getvalue().count("steps run") == 3
+        assert sorted(JobRun.objects.filter(step="test.toy").values_list("as_of", flat=True)) == [
+            date(2025, 10, 7), date(2025, 10, 8), date(2025, 10, 9),
+        ]
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--as-of", "2025-02-30"], "--as-of must be a date as YYYY-MM-DD, not '2025-02-30'"),
+            (["--as-of", "09/10/2025"], "--as-of must be a date as YYYY-MM-DD"),
+            (["--as-of", "2025-10-09", "--from", "yesterday"], "--from must be a date as YYYY-MM-DD"),
+            (["--as-of", "2025-10-09", "--from", "2025-10-10"], "--from must not be after --as-of"),
+        ],
+    )
+    def test_bad_dates_are_clear_errors(self, only_the_toy_daily_step, args, message):
+        with pytest.raises(CommandError, match=message.replace("(", r"\(")):
+            call_command("run-daily", *args, "--no-progress", stdout=StringIO())
+        assert not JobRun.objects.exists()
+
+    def test_as_of_is_required(self):
+        with pytest.raises(CommandError, match="--as-of"):
+            call_command("run-daily", stdout=StringIO())
+
+    def test_no_steps_registered(self, monkeypatch):
+        monkeypatch.setattr(daily_steps, "_steps", {})
+        out = StringIO()
+        call_command("run-daily", "--as-of", "2025-10-09", stdout=out)
+        assert "no daily steps are registered" in out.getvalue()
+
+
+def test_console_script_reports_a_bad_date_without_a_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "lifecrm", "run-daily", "--as-of", "2025-13-01"],
+        capture_output=True, text=True, timeout=60, env={"LIFECRM_ENV": "test", "PATH": ""},
+    )
+    assert result.returncode == 1
+    assert "--as-of must be a date as YYYY-MM-DD, not '2025-13-01'" in result.stderr
+    assert "Traceback" not in result.stderr

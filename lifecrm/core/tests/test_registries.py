@@ -1,0 +1,108 @@
+"""Registries: daily and generator steps in dependency order, cycles refused; timeline sources merged by time."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from lifecrm.core.registries import StepRegistry, TimelineEntry, as_datetime_key, merge_timeline
+
+
+def step(name):
+    def func(**kwargs):
+        return name
+
+    func.__doc__ = f"the {name} step"
+    return func
+
+
+def registry(spec: dict[str, tuple[str, ...]]) -> StepRegistry:
+    steps = StepRegistry("test")
+    for name, after in spec.items():
+        steps.register(name, after=after)(step(name))
+    return steps
+
+
+class TestStepOrder:
+    def test_dependencies_first_then_by_name(self):
+        steps = registry({
+            "reminders": ("schedules",),
+            "lapse": ("grace",),
+            "schedules": (),
+            "grace": ("schedules",),
+            "apl": ("grace",),
+            "value": (),
+        })
+        # each time, the first step by name whose dependencies have all run
+        assert steps.names() == ["schedules", "grace", "apl", "lapse", "reminders", "value"]
+
+    def test_order_is_stable_whatever_the_registration_order(self):
+        spec = {"c": ("a",), "b": (), "a": (), "d": ("b", "c")}
+        forward = registry(spec).names()
+        backward = registry(dict(reversed(list(spec.items())))).names()
+        assert forward == backward == ["a", "b", "c", "d"]
+
+    def test_a_cycle_is_refused_naming_its_steps(self):
+        steps = registry({"a": ("c",), "b": ("a",), "c": ("b",), "d": ()})
+        with pytest.raises(ValueError, match="cycle") as refused:
+            steps.ordered()
+        assert all(name in str(refused.value) for name in "abc") and "'d'" not in str(refused.value)
+
+    def test_a_step_after_itself_is_a_cycle(self):
+        with pytest.raises(ValueError, match="cycle"):
+            registry({"a": ("a",)}).ordered()
+
+    def test_an_unknown_dependency_is_refused(self):
+        with pytest.raises(LookupError, match="'lapse' runs after unknown step 'grace'"):
+            registry({"lapse": ("grace",)}).ordered()
+
+    def test_a_name_registered_twice_with_another_function_is_refused(self):
+        steps = StepRegistry("test")
+        first = step("a")
+        steps.register("a")(first)
+        steps.register("a")(first)  # the same function again (a module imported twice) is fine
+        with pytest.raises(ValueError, match="registered twice"):
+            steps.register("a")(step("a"))
+
+    def test_description_defaults_to_the_docstring(self):
+        steps = registry({"grace": ()})
+        assert steps.ordered()[0].description == "the grace step"
+
+    def test_the_real_daily_registry_is_ordered(self):
+        from lifecrm.core.registries import daily_steps, generator_steps
+
+        for steps in (daily_steps, generator_steps):
+            order = steps.names()
+            for entry in steps.ordered():
+                assert all(order.index(dep) < order.index(entry.name) for dep in entry.after)
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+class TestTimeline:
+    def test_dates_sort_at_the_start_of_their_day(self):
+        assert as_datetime_key(date(2025, 1, 2)) < as_datetime_key(datetime(2025, 1, 2, 0, 0, 1, tzinfo=SHANGHAI))
+        assert as_datetime_key(date(2025, 1, 2)) > as_datetime_key(datetime(2025, 1, 1, 23, 59, tzinfo=SHANGHAI))
+
+    def test_aware_datetimes_are_placed_on_the_local_day(self, settings):
+        """The database gives back UTC; 01:00 in Shanghai on 2 January is 17:00 UTC on 1 January."""
+        settings.TIME_ZONE = "Asia/Shanghai"
+        from_db = datetime(2025, 1, 1, 17, 0, tzinfo=UTC)
+        assert as_datetime_key(from_db) > as_datetime_key(date(2025, 1, 2))
+        assert as_datetime_key(from_db) < as_datetime_key(datetime(2025, 1, 2, 2, 0, tzinfo=SHANGHAI))
+
+    def test_merge_newest_first_across_sources(self, settings):
+        settings.TIME_ZONE = "Asia/Shanghai"
+
+        def policies(*, as_of, customer_id):
+            return [TimelineEntry(date(2025, 1, 2), "policy", "issued"),
+                    TimelineEntry(date(2024, 12, 31), "policy", "proposed")]
+
+        def calls(*, as_of, customer_id):
+            return [TimelineEntry(datetime(2025, 1, 1, 17, 0, tzinfo=UTC), "call", "call at 01:00 on 2 Jan"),
+                    TimelineEntry(datetime(2025, 1, 1, 3, 0, tzinfo=UTC), "call", "call at 11:00 on 1 Jan")]
+
+        merged = merge_timeline({"policies": policies, "calls": calls}, as_of=date(2025, 1, 31), customer_id=1)
+        assert [e.title for e in merged] == ["call at 01:00 on 2 Jan", "issued", "call at 11:00 on 1 Jan",
+                                             "proposed"]
