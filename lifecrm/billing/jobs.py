@@ -72,6 +72,14 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A policy whose grace period ended unpaid is suspended from the day after its last day."""
     policies, modes = _policy_rows(first_id, last_id, (Status.GRACE,))
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
+    # Deemed arrival of the premium demand per (policy, due date): set by the reminder ladder.
+    arrivals = {
+        (policy_id, due): arrived
+        for policy_id, due, arrived in DueItem.objects.filter(
+            policy_id__in=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
+            demand_arrived__isnull=False,
+        ).values_list("policy_id", "due_date", "demand_arrived")
+    }
     suspended = 0
     for policy in policies:
         first_due = overdue.get(policy.pk)
@@ -79,9 +87,10 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             continue
         grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
                                 premium_mode=modes[policy.pk])
-        if grace.demand_based:
-            continue  # the grace period has not started until the demand arrives (reminders issue)
-        grace_end = rules.grace_period_end(rules=grace, due=first_due,
+        demand_arrived = arrivals.get((policy.pk, first_due))
+        if grace.demand_based and demand_arrived is None:
+            continue  # no demand has arrived: the grace period has not started (the reminder ladder sends one)
+        grace_end = rules.grace_period_end(rules=grace, due=first_due, demand_arrived=demand_arrived,
                                            calendar=working_calendar(policy.jurisdiction_id))
         DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end)
         if as_of > grace_end and pay_by_premium_loan(policy=policy, grace_end=grace_end, as_of=as_of):
@@ -153,3 +162,19 @@ for _name, _step, _after in STEPS:
 from lifecrm.billing.bankfiles.export import debit_export_step  # noqa: E402
 
 _register("billing.debit_export", debit_export_step, ("billing.raise_due_items",))
+
+
+# -- reminder ladder (dunning) -------------------------------------------------------------------------
+# After billing.suspend: grace ends are computed and today's suspensions are known, so the ladder's
+# grace-end and suspension steps see them the same day; a demand sent today fixes `demand_arrived`,
+# from which tomorrow's billing.suspend counts a demand-based grace period.
+from lifecrm.billing import reminders  # noqa: E402  registers its timeline source and debit-rejection handler
+
+
+@chunked_step("billing.reminders", ids=reminders.ladder_policy_ids, chunk_size=2000)
+def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
+    """Carry out the reminder ladder's steps due today (reminders, demands, phone tasks, notices), once each."""
+    return reminders.reminders_run(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+_register("billing.reminders", send_reminders, ("billing.suspend",))

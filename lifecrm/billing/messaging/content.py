@@ -1,0 +1,67 @@
+"""What a service message says: its template by step and language, rendered into subject, SMS and body.
+
+A message template (templates/billing/messages/<name>.<language>.txt) has three sections, each
+opened by a marker line: `=== subject`, `=== sms` (the short form) and `=== body` (e-mail, letter).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.template.loader import select_template
+
+LANGUAGES = ("zh-hans", "zh-hant", "en")
+# When a customer's preferred language is not one we write in: the jurisdiction's usual script.
+JURISDICTION_LANGUAGE = {"CN": "zh-hans", "HK": "zh-hant", "TW": "zh-hant"}
+DEFAULT_COMPANY_NAMES = {"zh-hans": "立孚人寿", "zh-hant": "立孚人壽", "en": "Lifecrm Life"}
+SECTION = re.compile(r"^=== (subject|sms|body)[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Message:
+    language: str
+    subject: str
+    sms: str
+    body: str
+
+
+def language_for(customer, jurisdiction: str) -> str:
+    if customer.preferred_language in LANGUAGES:
+        return customer.preferred_language
+    return JURISDICTION_LANGUAGE.get(jurisdiction, "zh-hans")
+
+
+def company_name(language: str) -> str:
+    """Setting LIFECRM_COMPANY_NAMES (a dict by language) overrides the placeholder names."""
+    names = getattr(settings, "LIFECRM_COMPANY_NAMES", DEFAULT_COMPANY_NAMES)
+    return names.get(language) or DEFAULT_COMPANY_NAMES[language]
+
+
+def format_date(day: date, language: str) -> str:
+    if language == "en":
+        return f"{day.day} {day:%B} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def salutation(customer, language: str) -> str:
+    """张伟先生 / 陳美玲女士 / Mr Zhang Wei — the name as the letter addresses the customer."""
+    if language == "en":
+        title = {"M": "Mr ", "F": "Ms "}.get(customer.sex, "")
+        return title + (customer.name_romanised or customer.name)
+    return customer.name + {"M": "先生", "F": "女士"}.get(customer.sex, "")
+
+
+def render(*, names: list[str], language: str, context: dict) -> Message:
+    """Render the first template of `names` that exists in `language` into a Message."""
+    if language not in LANGUAGES:
+        raise ValueError(f"no templates in language {language!r}")
+    template = select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+    text = template.render(context)
+    parts = SECTION.split(text)
+    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    missing = {"subject", "sms", "body"} - sections.keys()
+    if missing:
+        raise ValueError(f"template {template.origin.name} lacks section(s) {sorted(missing)}")
+    return Message(language, " ".join(sections["subject"].split()), sections["sms"], sections["body"])

@@ -1,0 +1,393 @@
+"""The reminder ladder (dunning): each plan step due for an open premium, carried out at most once.
+
+Plans are data (DunningPlan / DunningStep, shipped in data/dunning_plans.json), one per jurisdiction
+and customer tier. The daily step `billing.reminders` (jobs.py) runs after `billing.suspend`, so
+grace ends are computed and today's suspensions are known before the ladder looks at them.
+
+- A step's date is its anchor (due date, grace end, suspension date) plus its offset; it is done
+  when that date is on or before the business date and the due item has no reminder of that step
+  code yet. Reminder is unique per (due item, step): a rerun changes nothing.
+- Staleness rule (STALE_AFTER_DAYS): a step found more than 3 days after its date is recorded as
+  skipped, not sent. Demands and suspension notices are legal acts: they go out late, never not at all.
+- A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
+  grace period runs.
+- The row and the outbox file (SMS, letter) are written in one transaction, the file named by a
+  key of (policy, instalment, plan, step), so a rolled-back and retried send replaces its file.
+  E-mail is sent after commit; a failure marks the reminder failed.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from lifecrm.billing import rules
+from lifecrm.billing.messaging import contacts, content, letters, mail
+from lifecrm.billing.messaging.sms import sms_gateway
+from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.rules import GraceRules
+from lifecrm.billing.selectors import grace_rules_for
+from lifecrm.core.registries import TimelineEntry, register_timeline_source
+from lifecrm.core.selectors import working_calendar
+from lifecrm.core.services import audit_record
+from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier
+from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies.rules import PREMIUM_PAYING, Status
+from lifecrm.policies.selectors import policies_in_scope
+
+STALE_AFTER_DAYS = 3
+NEVER_STALE = frozenset({DunningStep.Action.DEMAND, DunningStep.Action.SUSPENSION_NOTICE})
+LEGAL_ACTIONS = NEVER_STALE  # addressed to the owner, by letter (SMS fallback), retried after a failure
+# Suspended policies stay on the ladder this long, for their suspension notice.
+JUST_SUSPENDED_DAYS = 31
+# Deemed arrival of a demand: a posted letter on the 3rd working day after posting; SMS the same day.
+LETTER_ARRIVAL_WORKING_DAYS = 3
+ELECTRONIC_ARRIVAL_DAYS = 0
+# Steps carried out on an event, never by date.
+DEBIT_REJECTED_STEP = "debit-rejected"
+AD_HOC_STEPS = frozenset({DEBIT_REJECTED_STEP})
+PHONE_CHANNELS = frozenset({DunningStep.Channel.CALL_CENTRE, DunningStep.Channel.AGENT})
+PHONE_OUTCOMES = ("will_pay", "paid", "no_answer", "wrong_number", "refused", "call_back")
+
+
+class ReminderRefused(ValueError):
+    """A change to a reminder or phone task the rules do not allow."""
+
+
+# -- plans and cases ------------------------------------------------------------------------------
+
+def active_plans() -> dict[tuple[str, str], tuple[DunningPlan, list[DunningStep]]]:
+    plans = DunningPlan.objects.filter(is_active=True).prefetch_related("steps")
+    return {(p.jurisdiction_id, p.tier): (p, sorted(p.steps.all(), key=lambda s: (s.anchor, s.offset_days)))
+            for p in plans}
+
+
+def plan_for(plans, jurisdiction: str, tier: str):
+    """The plan of the jurisdiction and tier, else the jurisdiction's standard plan, else None."""
+    return plans.get((jurisdiction, tier)) or plans.get((jurisdiction, DEFAULT_TIER))
+
+
+@dataclass
+class Case:
+    """One open premium on the ladder: its policy, plan and the policy's current billing terms."""
+
+    policy: Policy
+    item: DueItem
+    plan: DunningPlan
+    steps: list[DunningStep]
+    premium_mode: str
+    payment_method: str
+    _grace: GraceRules | None = field(default=None, repr=False)
+
+    @property
+    def grace(self) -> GraceRules:
+        if self._grace is None:
+            self._grace = grace_rules_for(jurisdiction=self.policy.jurisdiction_id,
+                                          grace_basis=self.policy.product.grace_basis,
+                                          premium_mode=self.premium_mode)
+        return self._grace
+
+
+def step_date(step: DunningStep, case: Case) -> date | None:
+    """When the step falls due for this case; None while its anchor has not happened."""
+    suspended = case.policy.status == Status.SUSPENDED
+    if step.anchor == DunningStep.Anchor.SUSPENSION:
+        anchor = case.policy.status_date if suspended else None
+    elif suspended:
+        anchor = None  # a suspended policy only gets what speaks of its suspension
+    elif step.anchor == DunningStep.Anchor.GRACE_END:
+        anchor = case.item.grace_end
+    else:
+        anchor = case.item.due_date
+    return None if anchor is None else anchor + timedelta(days=step.offset_days)
+
+
+def _on_ladder(as_of: date) -> Q:
+    return Q(status__in=PREMIUM_PAYING) | Q(status=Status.SUSPENDED,
+                                           status_date__gte=as_of - timedelta(days=JUST_SUSPENDED_DAYS))
+
+
+def ladder_policy_ids(as_of: date):
+    """Policies paying premiums, or suspended within JUST_SUSPENDED_DAYS (the daily step's ids)."""
+    return Policy.objects.filter(_on_ladder(as_of)).order_by("pk").values_list("pk", flat=True)
+
+
+def _terms(policy_ids) -> dict[int, tuple[str, str]]:
+    return {pk: (mode, method) for pk, mode, method in PolicyVersion.objects.filter(
+        policy_id__in=policy_ids, effective_to__isnull=True).values_list("policy_id", "premium_mode",
+                                                                          "payment_method")}
+
+
+def _policies(q: Q) -> dict[int, Policy]:
+    return {p.pk: p for p in Policy.objects.filter(q).select_related("product", "owner", "payer", "agent")}
+
+
+# -- the daily step ----------------------------------------------------------------------------------
+
+def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Carry out every ladder step due by `as_of` for the open premiums of policies [first_id, last_id]."""
+    plans = active_plans()
+    lead = max((-s.offset_days for _, steps in plans.values() for s in steps
+                if s.anchor == DunningStep.Anchor.DUE_DATE and s.code not in AD_HOC_STEPS), default=0)
+    policies = _policies(Q(pk__range=(first_id, last_id)) & _on_ladder(as_of))
+    items = list(DueItem.objects.filter(policy_id__in=list(policies), status=DueItem.Status.OPEN,
+                                        kind=DueItem.Kind.PREMIUM, due_date__lte=as_of + timedelta(days=max(lead, 0)))
+                 .order_by("policy_id", "due_date", "instalment"))
+    done: dict[tuple[int, str], Reminder] = {
+        (r.due_item_id, r.step.code): r for r in Reminder.objects.filter(due_item__in=items).select_related("step")
+    }
+    terms, tiers, seen = _terms(list(policies)), {}, set()
+    carried = 0
+    for item in items:
+        policy = policies[item.policy_id]
+        first_of_policy = item.policy_id not in seen
+        seen.add(item.policy_id)
+        if policy.status == Status.SUSPENDED and not first_of_policy:
+            continue  # the suspension notice concerns the premium whose grace ran out
+        if policy.payer_id not in tiers:
+            tiers[policy.payer_id] = customer_tier(customer_id=policy.payer_id, as_of=as_of)
+        found = plan_for(plans, policy.jurisdiction_id, tiers[policy.payer_id])
+        if found is None:
+            continue
+        case = Case(policy, item, found[0], found[1], *terms[policy.pk])
+        for step in case.steps:
+            when = None if step.code in AD_HOC_STEPS else step_date(step, case)
+            if when is None or when > as_of:
+                continue
+            previous = done.get((item.pk, step.code))
+            if previous is not None and not _retry(previous, step):
+                continue
+            reminder = carry_out(case, step, when=when, as_of=as_of, retry=previous)
+            if reminder is not None:
+                done[(item.pk, step.code)] = reminder
+                carried += 1
+    return carried
+
+
+def _retry(previous: Reminder, step: DunningStep) -> bool:
+    """A legal notice that failed (no contact detail on file then) is tried again each day."""
+    return previous.status == Reminder.Status.FAILED and step.action in LEGAL_ACTIONS
+
+
+def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None = None,
+              extra: dict | None = None) -> Reminder | None:
+    """Do one step for one due item; None when another run recorded it first."""
+    base = {"due_item": case.item, "step": step, "scheduled_for": when, "done_on": as_of}
+    if (when + timedelta(days=STALE_AFTER_DAYS) < as_of and step.action not in NEVER_STALE
+            and step.code not in AD_HOC_STEPS):
+        return _record(retry, **base, channel=step.channel, status=Reminder.Status.SKIPPED,
+                       detail=f"stale: due {when}, reached {as_of} (more than {STALE_AFTER_DAYS} days late)")
+    if step.channel in PHONE_CHANNELS:
+        return _phone_task(case, step, base)
+    return _send(case, step, base, as_of, retry, extra or {})
+
+
+def _record(retry: Reminder | None, **fields) -> Reminder | None:
+    """Insert the reminder row (or overwrite the failed one being retried) in its own savepoint."""
+    if retry is not None:
+        for name, value in fields.items():
+            setattr(retry, name, value)
+        retry.save()
+        return retry
+    try:
+        with transaction.atomic():
+            return Reminder.objects.create(**fields)
+    except IntegrityError:
+        return None  # a concurrent run carried this step out first
+
+
+def _phone_task(case: Case, step: DunningStep, base: dict) -> Reminder | None:
+    """An agent's or the call centre's call, as an open task; an agent step without an active agent goes
+    to the call-centre queue (unassigned)."""
+    payer = case.policy.payer
+    agent = case.policy.agent if step.channel == DunningStep.Channel.AGENT else None
+    if agent is not None and not agent.is_active:
+        agent = None
+    detail = "no active agent: call-centre queue" if step.channel == DunningStep.Channel.AGENT and not agent else ""
+    return _record(None, **(base | {"done_on": None}), channel=step.channel, status=Reminder.Status.TASK_OPEN,
+                   assigned_to=agent, recipient=payer.mobile_phone or payer.home_phone, detail=detail)
+
+
+def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminder | None,
+          extra: dict) -> Reminder | None:
+    legal = step.action in LEGAL_ACTIONS
+    customer = case.policy.owner if legal else case.policy.payer
+    route = contacts.route_for(customer, step.channel, legal=legal)
+    if route is None:
+        return _record(retry, **base, channel=step.channel, status=Reminder.Status.FAILED, recipient="",
+                       detail="no mobile phone, e-mail or postal address on file")
+    language = content.language_for(customer, case.policy.jurisdiction_id)
+    message = content.render(names=[step.code, step.action], language=language,
+                             context=_context(case, customer, language, as_of) | extra)
+    key = f"{case.policy.number}-{case.item.instalment:03d}-{case.plan.code}-{step.code}"
+    with transaction.atomic():
+        reminder = _record(retry, **base, channel=route.channel, status=Reminder.Status.SENT,
+                           recipient=route.address[:200], detail="")
+        if reminder is None:
+            return None
+        notes = [_deliver(reminder, route, message, key, customer, as_of)]
+        if route.fallback:
+            notes.append(f"fallback from {step.channel}")
+        if step.action == DunningStep.Action.DEMAND:
+            notes.append(_record_demand(case, route.channel, as_of))
+        if step.action == DunningStep.Action.SUSPENSION_NOTICE:
+            notes.append(_check_notice_limit(case, reminder, as_of))
+        reminder.detail = "; ".join(notes)[:300]
+        reminder.save(update_fields=["detail"])
+    return reminder
+
+
+def _deliver(reminder: Reminder, route: contacts.Route, message: content.Message, key: str, customer,
+             as_of: date) -> str:
+    if route.channel == contacts.SMS:
+        gateway = sms_gateway()
+        send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=message.language)  # noqa: E731
+        if getattr(gateway, "after_commit", False):
+            transaction.on_commit(send)
+            return f"sms {key} queued"
+        return f"sms {send()}"
+    if route.channel == contacts.LETTER:
+        name = letters.write_letter(key=key, message=message, recipient=content.salutation(customer, message.language),
+                                    address=route.address, postcode=customer.postcode, posted_on=as_of,
+                                    company=content.company_name(message.language))
+        return f"letter {name}"
+
+    def failed(error: str) -> None:
+        Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.FAILED,
+                                                       detail=f"e-mail {key} failed: {error}"[:300])
+
+    def sent() -> None:
+        Reminder.objects.filter(pk=reminder.pk).update(detail=f"e-mail {msgid} accepted by the mail server"[:300])
+
+    msgid = mail.queue_email(to=route.address, subject=message.subject, body=message.body, key=key,
+                             on_sent=sent, on_failed=failed)
+    return f"e-mail {msgid} queued"
+
+
+def _context(case: Case, customer, language: str, as_of: date) -> dict:
+    item, policy, grace = case.item, case.policy, case.grace
+    fmt = lambda day: content.format_date(day, language) if day else ""  # noqa: E731
+    product = policy.product
+    return {
+        "company": content.company_name(language), "salutation": content.salutation(customer, language),
+        "policy": policy.number, "product": (product.name_en if language == "en" and product.name_en else product.name),
+        "currency": item.currency, "amount": f"{item.outstanding:,.2f}", "due_date": fmt(item.due_date),
+        "overdue": as_of > item.due_date, "grace_end": fmt(item.grace_end),
+        "suspension_date": fmt(item.grace_end and rules.suspension_date(grace_end=item.grace_end)),
+        "suspended_on": fmt(policy.status_date) if policy.status == Status.SUSPENDED else "",
+        "demand_based": grace.demand_based, "grace_days": int(grace.grace.quantity),
+        "reinstatement_years": int(grace.reinstatement_window.quantity),
+        "auto_debit": case.payment_method == "auto_debit", "jurisdiction": policy.jurisdiction_id,
+        "today": fmt(as_of), "reason_code": "",
+    }
+
+
+def _record_demand(case: Case, channel: str, as_of: date) -> str:
+    """The demand's deemed arrival starts a demand-based grace period; the first demand counts."""
+    if channel == contacts.LETTER:
+        arrival = working_calendar(case.policy.jurisdiction_id).add_working_days(as_of, LETTER_ARRIVAL_WORKING_DAYS)
+    else:
+        arrival = as_of + timedelta(days=ELECTRONIC_ARRIVAL_DAYS)
+    if case.item.demand_arrived is None:
+        DueItem.objects.filter(pk=case.item.pk, demand_arrived__isnull=True).update(demand_arrived=arrival)
+        case.item.demand_arrived = arrival
+    return f"demand deemed to arrive {arrival}"
+
+
+def _check_notice_limit(case: Case, reminder: Reminder, as_of: date) -> str:
+    """Record whether the suspension notice went out within the jurisdiction's limit (CN: 10 working days)."""
+    suspended_on = case.policy.status_date
+    deadline = rules.suspension_notice_deadline(rules=case.grace, suspended_on=suspended_on,
+                                                calendar=working_calendar(case.policy.jurisdiction_id))
+    met = deadline is None or as_of <= deadline
+    audit_record(actor=None, action="create", object_type="billing.suspension_notice", object_id=reminder.pk,
+                 after={"policy": case.policy.number, "suspended_on": str(suspended_on), "sent_on": str(as_of),
+                        "deadline": str(deadline) if deadline else None, "met": met})
+    if deadline is None:
+        return "no statutory notice limit"
+    return f"notice limit {deadline}: {'met' if met else 'MISSED'}"
+
+
+# -- events and staff actions --------------------------------------------------------------------------
+
+def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | None:
+    """A rejected direct debit (bankfiles.REJECTION_HANDLERS): remind the payer now, by the plan's
+    `debit-rejected` step. At most once per due item; None when nothing was sent."""
+    item = DueItem.objects.get(pk=getattr(due_item, "pk", due_item))
+    policy = _policies(Q(pk=item.policy_id))[item.policy_id]
+    if item.status != DueItem.Status.OPEN or policy.status not in PREMIUM_PAYING:
+        return None
+    found = plan_for(active_plans(), policy.jurisdiction_id,
+                     customer_tier(customer_id=policy.payer_id, as_of=as_of))
+    step = next((s for s in found[1] if s.code == DEBIT_REJECTED_STEP), None) if found else None
+    if step is None or Reminder.objects.filter(due_item=item, step__code=step.code).exists():
+        return None
+    case = Case(policy, item, found[0], found[1], *_terms([policy.pk])[policy.pk])
+    with transaction.atomic():
+        return carry_out(case, step, when=as_of, as_of=as_of, extra={"reason_code": reason_code.strip()[:8]})
+
+
+@transaction.atomic
+def phone_task_close(*, actor, reminder_id: int, outcome: str, as_of: date) -> Reminder:
+    """Close an open phone task with the call's outcome (one of PHONE_OUTCOMES)."""
+    reminder = Reminder.objects.select_for_update().get(pk=reminder_id)
+    if reminder.status != Reminder.Status.TASK_OPEN:
+        raise ReminderRefused("this phone task is not open")
+    if outcome not in PHONE_OUTCOMES:
+        raise ReminderRefused(f"unknown call outcome {outcome!r}")
+    reminder.status, reminder.outcome, reminder.done_on = Reminder.Status.DONE, outcome, as_of
+    reminder.save(update_fields=["status", "outcome", "done_on"])
+    audit_record(actor=actor, action="update", object_type="billing.reminder", object_id=reminder.pk,
+                 after={"status": reminder.status, "outcome": outcome})
+    return reminder
+
+
+# -- timeline ------------------------------------------------------------------------------------------
+
+@register_timeline_source("billing.reminders")
+def reminder_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200, **_kwargs) -> list[TimelineEntry]:
+    """Reminders, notices and phone tasks (with their outcomes) of the customer's policies in scope."""
+    policies = policies_in_scope(scope).filter(Q(owner_id=customer_id) | Q(payer_id=customer_id))
+    rows = (Reminder.objects.filter(due_item__policy__in=policies.values("pk"), scheduled_for__lte=as_of)
+            .exclude(status=Reminder.Status.SKIPPED)  # a skipped step never reached the customer
+            .select_related("due_item__policy", "step").order_by("-scheduled_for", "-id")[:limit])
+    channels, actions = dict(DunningStep.Channel.choices), dict(DunningStep.Action.choices)
+    statuses = dict(Reminder.Status.choices)
+    entries = []
+    for row in rows:
+        policy = row.due_item.policy
+        title = _("%(policy)s: %(action)s (%(channel)s), %(status)s") % {
+            "policy": policy.number, "action": actions.get(row.step.action, row.step.action),
+            "channel": channels.get(row.channel, row.channel), "status": statuses.get(row.status, row.status),
+        }
+        detail = _("due %(due)s") % {"due": row.due_item.due_date.isoformat()}
+        if row.outcome:
+            detail += "; " + _("call outcome: %(outcome)s") % {"outcome": row.outcome}
+        entries.append(TimelineEntry(at=row.done_on or row.scheduled_for, kind="reminder", title=title,
+                                     detail=detail, url=reverse("workbench:policy", args=[policy.pk]),
+                                     source="billing.reminders"))
+    return entries
+
+
+def _register_rejection_handler() -> bool:
+    """Add `debit_rejected` to the bank files' REJECTION_HANDLERS when that registry exists."""
+    try:
+        module = importlib.import_module(REJECTION_REGISTRY)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not REJECTION_REGISTRY.startswith(exc.name):
+            raise
+        return False
+    if not hasattr(module, "REJECTION_HANDLERS"):
+        return False
+    if debit_rejected not in module.REJECTION_HANDLERS:
+        module.REJECTION_HANDLERS.append(debit_rejected)
+    return True
+
+
+REJECTION_REGISTRY = "lifecrm.billing.bankfiles.rejections"
+REJECTION_HANDLER_REGISTERED = _register_rejection_handler()

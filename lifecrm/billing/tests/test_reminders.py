@@ -1,0 +1,443 @@
+"""The reminder ladder through run-daily: each step on its day, once; channels, languages, outboxes, SMTP,
+PDF letters, the CN suspension-notice limit, TW demand-based grace, debit rejections, the timeline."""
+import email
+import email.policy
+import re
+import shutil
+import socket
+import subprocess
+import zlib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from lifecrm.billing import reminders
+from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
+from lifecrm.core.models import AuditEvent
+from lifecrm.core.registries import timeline_sources
+from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.parties.models import Customer
+from lifecrm.parties.services import consent_record
+from lifecrm.policies.models import Policy
+from tests.factories import make_customer, make_org, make_policy, make_product, make_staff
+
+pytestmark = pytest.mark.django_db
+ADDRESS = "北京市东城区东直门南大街1号"
+
+
+@pytest.fixture(autouse=True)
+def outbox(settings, tmp_path):
+    settings.LIFECRM_SMS_OUTBOX = tmp_path / "sms"
+    settings.LIFECRM_LETTER_OUTBOX = tmp_path / "letters"
+    return tmp_path
+
+
+@pytest.fixture
+def org():
+    return make_org()
+
+
+@pytest.fixture
+def agent(org):
+    return make_staff("agent", org.team_a)
+
+
+def cn_policy(org, agent, **customer_fields):
+    """Issued 31 Aug 2026, monthly: instalment 1 falls due Wed 30 Sep 2026, grace to Mon 30 Nov."""
+    owner = make_customer(branch=org.branch_a, agent=agent, **customer_fields)
+    return make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=date(2026, 8, 31),
+                       as_of=date(2026, 8, 31))
+
+
+@pytest.fixture
+def policy(org, agent):
+    return cn_policy(org, agent, address=ADDRESS)
+
+
+def run_daily(day, since=None) -> None:
+    call_command("run-daily", as_of=str(day), from_date=since and str(since), no_progress=True)
+
+
+def ladder(policy, instalment=1):
+    return list(Reminder.objects.filter(due_item__policy=policy, due_item__instalment=instalment)
+                .order_by("scheduled_for", "id").values_list("step__code", "scheduled_for", "channel", "status"))
+
+
+def reminder(policy, code, instalment=1) -> Reminder:
+    return Reminder.objects.get(due_item__policy=policy, due_item__instalment=instalment, step__code=code)
+
+
+def sms_file(outbox, policy, code, instalment=1) -> str:
+    return (outbox / "sms" / f"{policy.number}-{instalment:03d}-cn-standard-{code}.txt").read_text(encoding="utf-8")
+
+
+# -- plans are data ----------------------------------------------------------------------------------
+
+def test_plans_are_loaded_on_migrate_and_loading_again_changes_nothing(tmp_path):
+    assert set(DunningPlan.objects.values_list("code", flat=True)) >= {"cn-standard", "cn-vip", "hk-standard",
+                                                                         "tw-standard"}
+    steps = DunningStep.objects.count()
+    assert load_dunning_plans() == 0 and DunningStep.objects.count() == steps
+    for plan in DunningPlan.objects.all():
+        assert plan.steps.filter(code="debit-rejected", anchor="due_date", offset_days=0).exists()
+    bad = tmp_path / "plans.json"
+    bad.write_text('{"plans": [{"code": "x", "name": "x", "jurisdiction": "CN", "tier": "gold", "steps": ['
+                   '{"code": "s", "anchor": "payday", "offset_days": 1, "channel": "sms", "action": "reminder"}]}]}')
+    with pytest.raises(BadPlanData, match="unknown anchor 'payday'"):
+        load_dunning_plans(path=bad)
+    assert not DunningPlan.objects.filter(code="x").exists()
+
+
+# -- each step on its day, once -------------------------------------------------------------------------
+
+CN_LADDER = [
+    ("pre-due-15", date(2026, 9, 15), "sms", "sent"),
+    ("pre-due-3", date(2026, 9, 27), "sms", "sent"),
+    ("demand", date(2026, 10, 1), "letter", "sent"),
+    ("agent-call", date(2026, 10, 10), "agent", "task_open"),
+    ("call-centre", date(2026, 11, 20), "call_centre", "task_open"),  # grace ends Mon 30 Nov
+    ("grace-warning", date(2026, 11, 27), "sms", "sent"),
+    ("suspension-notice", date(2026, 12, 1), "letter", "sent"),  # suspended from 1 Dec
+]
+
+
+@pytest.mark.parametrize(("code", "day", "channel", "state"), CN_LADDER, ids=[s[0] for s in CN_LADDER])
+def test_each_step_fires_on_its_day_and_not_the_day_before(policy, code, day, channel, state):
+    run_daily(day - timedelta(days=1))
+    assert not Reminder.objects.filter(due_item__policy=policy, step__code=code).exists()
+    run_daily(day)
+    row = reminder(policy, code)
+    assert (row.scheduled_for, row.channel, row.status) == (day, channel, state)
+
+
+def test_catch_up_day_by_day_sends_the_whole_ladder_and_a_rerun_changes_nothing(policy, outbox):
+    run_daily("2026-12-01", since="2026-09-14")
+    assert ladder(policy) == [(code, day, channel, state) for code, day, channel, state in CN_LADDER]
+    assert Policy.objects.get(pk=policy.pk).status == "suspended"
+    counts = (Reminder.objects.count(), len(list(outbox.rglob("*.*"))))
+    assert reminders.reminders_run(as_of=date(2026, 12, 1), first_id=policy.pk, last_id=policy.pk) == 0
+    run_daily("2026-12-01")
+    run_daily("2026-12-01", since="2026-11-25")
+    assert (Reminder.objects.count(), len(list(outbox.rglob("*.*")))) == counts
+
+
+def test_steps_found_more_than_3_days_late_are_skipped_but_a_demand_is_never_skipped(policy, outbox):
+    run_daily("2026-09-14")
+    run_daily("2026-10-12")  # the batch did not run for four weeks
+    assert ladder(policy) == [
+        ("pre-due-15", date(2026, 9, 15), "preferred", "skipped"),
+        ("pre-due-3", date(2026, 9, 27), "preferred", "skipped"),
+        ("demand", date(2026, 10, 1), "letter", "sent"),  # 11 days late: a legal act goes out late
+        ("agent-call", date(2026, 10, 10), "agent", "task_open"),  # 2 days late: still done
+    ]
+    assert "stale" in reminder(policy, "pre-due-15").detail
+    assert not (outbox / "sms").exists() or not list((outbox / "sms").iterdir())
+    assert reminder(policy, "demand").done_on == date(2026, 10, 12)
+
+
+# -- channels, consent, language -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("preferred", "fields", "channel", "fallback"), [
+    ("email", {"email": "zhang@example.com"}, "email", False),
+    ("email", {}, "sms", True),
+    ("letter", {"address": ADDRESS}, "letter", False),
+    ("letter", {}, "sms", True),
+    ("phone", {}, "sms", False),
+    ("sms", {"email": "zhang@example.com", "no_mobile": True}, "email", True),
+    ("sms", {"address": ADDRESS, "no_mobile": True}, "letter", True),
+])
+def test_preferred_channel_with_fallbacks_when_a_detail_is_missing(org, agent, preferred, fields, channel, fallback):
+    no_mobile = fields.pop("no_mobile", False)
+    policy = cn_policy(org, agent, preferred_channel=preferred, **fields)
+    if no_mobile:
+        Customer.objects.filter(pk=policy.owner_id).update(mobile_phone="")
+    run_daily("2026-09-15")
+    row = reminder(policy, "pre-due-15")
+    assert (row.channel, row.status) == (channel, "sent")
+    assert ("fallback from preferred" in row.detail) is fallback
+
+
+def test_no_contact_detail_at_all_records_a_failed_reminder(org, agent):
+    policy = cn_policy(org, agent)
+    Customer.objects.filter(pk=policy.owner_id).update(mobile_phone="")
+    run_daily("2026-09-15")
+    row = reminder(policy, "pre-due-15")
+    assert (row.status, row.detail) == ("failed", "no mobile phone, e-mail or postal address on file")
+
+
+def test_a_customer_without_marketing_consent_still_gets_service_reminders(policy, outbox):
+    consent_record(actor=None, customer=policy.owner, purpose="marketing", granted=False,
+                   at=datetime(2026, 1, 5, tzinfo=UTC), source="counter")
+    run_daily("2026-09-15")
+    text = sms_file(outbox, policy, "pre-due-15")
+    assert "Class: service" in text and reminder(policy, "pre-due-15").status == "sent"
+
+
+def test_sms_outbox_file_has_headers_and_the_simplified_chinese_text(policy, outbox):
+    run_daily("2026-09-15")
+    headers, text = sms_file(outbox, policy, "pre-due-15").split("\n\n", 1)
+    assert headers.splitlines() == [f"To: {policy.owner.mobile_phone}",
+                                    f"Message-Id: {policy.number}-001-cn-standard-pre-due-15",
+                                    "Class: service", "Language: zh-hans"]
+    assert text.strip() == (f"【立孚人寿】张伟先生您好，您的保单{policy.number}本期续期保费CNY 120.50将于2026年9月30日到期，"
+                            "届时将从您授权的账户自动扣款，请确保余额充足。如已缴费请忽略。")
+    row = reminder(policy, "pre-due-15")
+    assert (row.recipient, row.detail) == (policy.owner.mobile_phone, f"sms {policy.number}-001-cn-standard-pre-due-15.txt")
+
+
+@pytest.mark.parametrize(("language", "present", "absent"), [
+    ("zh-hans", ["续期保费", "保单", "缴费"], ["續期保費", "保單"]),
+    ("zh-hant", ["續期保費", "保單", "繳費", "轉帳扣款"], ["续期保费", "保单", "缴费"]),
+    ("en", ["renewal premium", "Dear Mr Zhang Wei", "30 September 2026"], ["保费", "保費"]),
+])
+def test_templates_follow_the_preferred_language(org, agent, outbox, language, present, absent):
+    policy = cn_policy(org, agent, preferred_language=language)
+    run_daily("2026-09-15")
+    text = sms_file(outbox, policy, "pre-due-15")
+    assert all(p in text for p in present), text
+    assert not any(a in text for a in absent), text
+
+
+def test_traditional_chinese_suspension_notice_uses_taiwanese_terms():
+    from lifecrm.billing.messaging.content import render
+
+    message = render(names=["suspension_notice"], language="zh-hant", context={
+        "policy": "P1", "suspended_on": "2027年10月7日", "reinstatement_years": 2, "jurisdiction": "TW"})
+    assert "停效" in message.subject and "復效" in message.body and "六個月" in message.body
+    assert "中止" not in message.body
+
+
+# -- e-mail through a real SMTP server ------------------------------------------------------------------
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    from aiosmtpd.controller import Controller
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.LIFECRM_REMINDER_FROM_EMAIL = "service@lifecrm.invalid"
+    yield inbox
+    controller.stop()
+
+
+def test_an_email_reminder_is_sent_after_commit_to_a_real_smtp_server(org, agent, smtp,
+                                                                       django_capture_on_commit_callbacks):
+    policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-09-15")
+    assert len(smtp.messages) == 1
+    received = smtp.messages[0]
+    assert (received["To"], received["From"]) == ("zhang@example.com", "service@lifecrm.invalid")
+    assert received["Message-ID"] == f"<{policy.number}-001-cn-standard-pre-due-15@lifecrm.invalid>"
+    # Django folds the encoded subject onto a continuation line; the parser keeps the fold's space.
+    assert received["Subject"].strip() == f"续期保费缴费提醒（保单号 {policy.number}）"
+    assert "尊敬的张伟先生" in received.get_content() and "2026年9月30日" in received.get_content()
+    row = reminder(policy, "pre-due-15")
+    assert (row.channel, row.status, row.recipient) == ("email", "sent", "zhang@example.com")
+    assert row.detail.endswith("accepted by the mail server")
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk)
+        run_daily("2026-09-16")
+    assert len(smtp.messages) == 1
+
+
+def test_an_smtp_failure_marks_the_reminder_failed(org, agent, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-09-15")
+    row = reminder(policy, "pre-due-15")
+    assert row.status == "failed" and "ConnectionRefusedError" in row.detail
+
+
+# -- letters as PDF ----------------------------------------------------------------------------------------
+
+def pdf_streams(data: bytes) -> list[bytes]:
+    """The PDF's FlateDecode streams, decompressed (page objects and font maps live in them)."""
+    streams = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            streams.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return streams
+
+
+def pdf_unicode(streams: list[bytes]) -> set[str]:
+    """The characters the PDF's embedded fonts map to (their ToUnicode CMaps)."""
+    chars = set()
+    for text in streams:
+        if b"begincmap" in text:
+            for hex_value in re.findall(rb"<[0-9a-fA-F]+>\s*<([0-9a-fA-F]+)>", text):
+                chars.add(bytes.fromhex(hex_value.decode()).decode("utf-16-be", errors="ignore"))
+    return chars
+
+
+def assert_pdf_shows(path: Path, phrases: list[str]) -> None:
+    """A one-page PDF showing each phrase: read with pdftotext (poppler-utils) when installed, else checked
+    against the glyphs its embedded fonts map to."""
+    data = path.read_bytes()
+    streams = pdf_streams(data)
+    assert data.startswith(b"%PDF-")
+    assert sum(len(re.findall(rb"/Type\s*/Page\b", chunk)) for chunk in [data, *streams]) == 1
+    assert any(b"NotoSansCJK" in chunk for chunk in [data, *streams])  # the CJK font is embedded
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext:
+        text = subprocess.run([pdftotext, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
+                              text=True).stdout
+        text = re.sub(r"\s+", "", text)
+        for phrase in phrases:
+            assert re.sub(r"\s+", "", phrase) in text, text
+    else:
+        chars = pdf_unicode(streams)
+        for phrase in phrases:
+            assert set(phrase.replace(" ", "")) <= chars, set(phrase) - chars
+
+
+def test_the_demand_letter_is_a_pdf_with_the_chinese_text_and_fixes_the_deemed_arrival(policy, outbox):
+    run_daily("2026-10-01")
+    row = reminder(policy, "demand")
+    name = f"{policy.number}-001-cn-standard-demand.pdf"
+    assert (row.channel, row.status, row.recipient) == ("letter", "sent", ADDRESS)
+    # Posted Thu 1 Oct 2026 (National Day): working days 8, 9 and Sat 10 Oct (a make-up working day).
+    assert row.detail == f"letter {name}; demand deemed to arrive 2026-10-10"
+    assert DueItem.objects.get(policy=policy, instalment=1).demand_arrived == date(2026, 10, 10)
+    assert_pdf_shows(outbox / "letters" / name, [
+        "保险费催缴通知", "尊敬的张伟先生", ADDRESS, f"保单{policy.number}", "宽限期至2026年11月30日止", "立孚人寿"])
+
+
+# -- suspension notice within 10 working days (CN) ----------------------------------------------------------
+
+def test_suspension_notice_sent_on_the_suspension_day_meets_the_10_working_day_limit(policy, outbox):
+    run_daily("2026-11-30")
+    run_daily("2026-12-01")
+    row = reminder(policy, "suspension-notice")
+    name = f"{policy.number}-001-cn-standard-suspension-notice.pdf"
+    assert row.detail == f"letter {name}; notice limit 2026-12-15: met"
+    audit = AuditEvent.objects.get(object_type="billing.suspension_notice", object_id=str(row.pk))
+    assert audit.after == {"policy": policy.number, "suspended_on": "2026-12-01", "sent_on": "2026-12-01",
+                           "deadline": "2026-12-15", "met": True}
+    assert_pdf_shows(outbox / "letters" / name, ["保单效力中止通知", "合同效力已自2026年12月1日起中止", "2年内"])
+    assert Reminder.objects.filter(due_item__policy=policy, step__code="suspension-notice").count() == 1
+
+
+def test_a_late_suspension_notice_still_goes_out_and_records_the_missed_limit(policy):
+    run_daily("2026-11-30")
+    run_daily("2026-12-17")  # the batch was down for two weeks
+    row = reminder(policy, "suspension-notice")
+    assert (row.status, row.scheduled_for, row.done_on) == ("sent", date(2026, 12, 1), date(2026, 12, 17))
+    assert row.detail.endswith("notice limit 2026-12-15: MISSED")
+    assert AuditEvent.objects.get(object_type="billing.suspension_notice", object_id=str(row.pk)).after["met"] is False
+
+
+# -- TW: grace runs from the demand's arrival ------------------------------------------------------------
+
+def test_tw_annual_policy_is_suspended_only_30_days_after_the_demand_arrives(org, agent):
+    product = make_product(code="TERM-TW", jurisdiction_id="TW")
+    owners = [make_customer(branch=org.branch_a, agent=agent, address="臺北市信義區市府路1號",
+                            preferred_language="zh-hant") for _ in range(2)]
+    reached, unreachable = (make_policy(owner=o, agent=agent, branch=org.branch_a, product=product,
+                                        issue_date=date(2026, 8, 31), as_of=date(2026, 8, 31), premium_mode="annual")
+                            for o in owners)
+    Customer.objects.filter(pk=unreachable.owner_id).update(address="", mobile_phone="")
+    # Due Tue 31 Aug 2027; demand posted Wed 1 Sep, deemed to arrive Mon 6 Sep (3 working days);
+    # 30 days from its arrival → Wed 6 Oct 2027, suspended from Thu 7 Oct. Without a demand: never.
+    run_daily("2027-10-06", since="2027-08-31")
+    item = DueItem.objects.get(policy=reached, instalment=1)
+    assert (item.demand_arrived, item.grace_end) == (date(2027, 9, 6), date(2027, 10, 6))
+    assert reminder(reached, "demand").channel == "letter"
+    assert Policy.objects.get(pk=reached.pk).status == "grace"
+    run_daily("2027-10-07")
+    p = Policy.objects.get(pk=reached.pk)
+    assert (p.status, p.status_date) == ("suspended", date(2027, 10, 7))
+    assert reminder(reached, "suspension-notice").detail.endswith("no statutory notice limit")
+    # The owner who could not be reached has had no demand: still in grace, and the demand is retried daily.
+    assert Policy.objects.get(pk=unreachable.pk).status == "grace"
+    assert DueItem.objects.get(policy=unreachable, instalment=1).demand_arrived is None
+    assert reminder(unreachable, "demand").status == "failed"
+    Customer.objects.filter(pk=unreachable.owner_id).update(mobile_phone="+886912345678")
+    run_daily("2027-10-08")
+    row = reminder(unreachable, "demand")
+    assert (row.status, row.channel, row.done_on) == ("sent", "sms", date(2027, 10, 8))
+    assert DueItem.objects.get(policy=unreachable, instalment=1).demand_arrived == date(2027, 10, 8)
+
+
+# -- tiers, phone tasks, debit rejections, timeline ------------------------------------------------------------
+
+def test_a_vip_customer_gets_the_agent_call_a_week_before_the_due_date(policy, agent, monkeypatch):
+    monkeypatch.setattr(reminders, "customer_tier", lambda *, customer_id, as_of: "vip")
+    run_daily("2026-09-22")
+    assert not Reminder.objects.filter(due_item__policy=policy, step__code="agent-call").exists()
+    run_daily("2026-09-23")
+    row = reminder(policy, "agent-call")
+    assert (row.step.plan.code, row.status, row.assigned_to, row.recipient) == (
+        "cn-vip", "task_open", agent, policy.owner.mobile_phone)
+
+
+def test_an_agent_step_without_an_agent_goes_to_the_call_centre_queue(org):
+    owner = make_customer(branch=org.branch_a)
+    policy = make_policy(owner=owner, agent=None, branch=org.branch_a, issue_date=date(2026, 8, 31),
+                         as_of=date(2026, 8, 31))
+    run_daily("2026-10-10")
+    row = reminder(policy, "agent-call")
+    assert (row.status, row.assigned_to, row.detail) == ("task_open", None, "no active agent: call-centre queue")
+
+
+def test_a_rejected_debit_sends_one_immediate_reminder(policy, outbox):
+    run_daily("2026-09-30")
+    assert not Reminder.objects.filter(step__code="debit-rejected").exists()  # ad hoc: never by date
+    item = DueItem.objects.get(policy=policy, instalment=1)
+    row = reminders.debit_rejected(due_item=item, reason_code="AM04", as_of=date(2026, 9, 30))
+    assert (row.step.code, row.scheduled_for, row.channel, row.status) == ("debit-rejected", date(2026, 9, 30),
+                                                                           "sms", "sent")
+    assert "银行自动扣款未成功（原因代码AM04）" in sms_file(outbox, policy, "debit-rejected")
+    assert reminders.debit_rejected(due_item=item, reason_code="AM04", as_of=date(2026, 10, 2)) is None
+    assert Reminder.objects.filter(step__code="debit-rejected").count() == 1
+
+
+def test_the_handler_is_registered_with_the_bank_files_rejection_hook():
+    rejections = pytest.importorskip("lifecrm.billing.bankfiles.rejections")
+    if not hasattr(rejections, "REJECTION_HANDLERS"):
+        pytest.skip("the bank files have no REJECTION_HANDLERS yet")
+    assert reminders.REJECTION_HANDLER_REGISTERED
+    assert rejections.REJECTION_HANDLERS.count(reminders.debit_rejected) == 1
+
+
+def test_timeline_shows_reminders_and_call_outcomes_within_the_scope(policy, agent, org):
+    run_daily("2026-10-10", since="2026-10-08")
+    task = reminder(policy, "agent-call")
+    reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="will_pay", as_of=date(2026, 10, 10))
+    with pytest.raises(reminders.ReminderRefused, match="not open"):
+        reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="paid", as_of=date(2026, 10, 10))
+    source = timeline_sources()["billing.reminders"]
+    entries = source(scope=DataScope(ScopeKind.ALL), customer_id=policy.owner_id, as_of=date(2026, 10, 10))
+    assert [e.kind for e in entries] == ["reminder"] * 2
+    assert "call outcome: will_pay" in entries[0].detail and policy.number in entries[0].title
+    assert entries[1].at == date(2026, 10, 8)  # the demand, sent late (the ladder started on 8 Oct)
+    own_book = DataScope(ScopeKind.OWN_BOOK, org.team_a.path, agent.pk, "agent")
+    assert len(source(scope=own_book, customer_id=policy.owner_id, as_of=date(2026, 10, 10))) == 2
+    other = make_staff("agent", org.team_a)
+    assert source(scope=DataScope(ScopeKind.OWN_BOOK, org.team_a.path, other.pk, "agent"),
+                  customer_id=policy.owner_id, as_of=date(2026, 10, 10)) == []
