@@ -84,11 +84,14 @@ def _picks(as_of: date) -> list[_Pick]:
     auto_debit_now = PolicyVersion.objects.filter(
         policy_id=OuterRef("policy_id"), effective_to__isnull=True, payment_method=PaymentMethod.AUTO_DEBIT
     )
+    active_mandate = DebitMandate.objects.filter(
+        policy_id=OuterRef("policy_id"), cancelled_on__isnull=True, signed_on__lte=as_of
+    )
     items = list(
         DueItem.objects.select_for_update(of=("self",))
         .filter(kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN, policy__status__in=PREMIUM_PAYING,
                 due_date__lte=as_of + timedelta(days=PREFILTER_DAYS))
-        .filter(Exists(auto_debit_now))
+        .filter(Exists(auto_debit_now), Exists(active_mandate))
         .select_related("policy")
         .order_by("pk")
     )

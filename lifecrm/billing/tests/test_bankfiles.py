@@ -18,7 +18,7 @@ from lifecrm.billing.models import Allocation, BankFile, Collection, DebitMandat
 from lifecrm.billing.services import due_items_raise
 from lifecrm.core.registries import daily_steps
 from lifecrm.policies.models import Policy
-from tests.factories import make_customer, make_org, make_policy, make_staff, seq
+from tests.factories import make_customer, make_org, make_policy, make_product, make_staff, seq
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -39,16 +39,17 @@ def org():
     return make_org()
 
 
-def auto_debit_policy(org, *, name="张伟", mandate=True, payment_method="auto_debit"):
+def auto_debit_policy(org, *, name="张伟", mandate=True, payment_method="auto_debit", product=None,
+                      bank_code="102100099996"):
     agent = make_staff("agent", org.team_a)
     owner = make_customer(branch=org.branch_a, agent=agent, name=name)
     policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=ISSUED, as_of=ISSUED,
-                         payment_method=payment_method)
+                         payment_method=payment_method, product=product)
     if mandate:
         n = seq()
         account = f"62220202001{n:08d}"
         DebitMandate.objects.create(policy=policy, reference=f"MD{n:08d}", debtor_name=name, bank_name="中国工商银行",
-                                    bank_code="102100099996", account_number=account, account_last4=account[-4:],
+                                    bank_code=bank_code, account_number=account, account_last4=account[-4:],
                                     signed_on=ISSUED)
     due_items_raise(as_of=EXPORT_DAY, first_id=policy.pk, last_id=policy.pk)
     return policy
@@ -116,6 +117,18 @@ def test_a_second_export_for_the_same_date_adds_nothing(org, django_capture_on_c
     assert not again.created and again.existing == first.created
     # the next day: the premium is already with the bank, so there is nothing to collect
     assert not export(date(2026, 11, 18), django_capture_on_commit_callbacks).created
+
+
+def test_one_file_per_currency_and_a_bic_goes_in_bicfi(org, django_capture_on_commit_callbacks):
+    auto_debit_policy(org)
+    hk = make_product(code="TERM-HK", jurisdiction_id="HK", currency="HKD")
+    auto_debit_policy(org, name="陳大文", product=hk, bank_code="HSBCHKHHHKH")
+    files = {f.message_id: f for f in export(EXPORT_DAY, django_capture_on_commit_callbacks).created}
+    assert sorted(files) == ["LCDD20261117CNY", "LCDD20261117HKD"]
+    hkd = xmlschema.XMLResource(bytes(files["LCDD20261117HKD"].content).decode())
+    assert hkd.root.find(".//p:DrctDbtTxInf/p:InstdAmt", NS).attrib == {"Ccy": "HKD"}
+    assert hkd.root.find(".//p:DrctDbtTxInf/p:DbtrAgt/p:FinInstnId/p:BICFI", NS).text == "HSBCHKHHHKH"
+    assert hkd.root.find(".//p:DrctDbtTxInf/p:Dbtr/p:Nm", NS).text == "陳大文"
 
 
 def test_the_export_is_a_daily_step_after_due_items_are_raised(org):
