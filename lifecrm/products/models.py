@@ -36,7 +36,7 @@ class Product(models.Model):
     min_sum_assured = models.DecimalField(_("minimum sum assured"), max_digits=14, decimal_places=2)
     max_sum_assured = models.DecimalField(_("maximum sum assured"), max_digits=14, decimal_places=2)
     loan_limit_pct = models.DecimalField(
-        _("loan limit (% of cash value)"), max_digits=5, decimal_places=2, default=0
+        _("loan limit (percentage of cash value)"), max_digits=5, decimal_places=2, default=0
     )
     grace_basis = models.CharField(
         _("grace period basis"), max_length=10, choices=GraceBasis.choices, default=GraceBasis.DUE_DATE

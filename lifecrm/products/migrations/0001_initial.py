@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('max_issue_age', models.PositiveSmallIntegerField(default=60, verbose_name='maximum issue age')),
                 ('min_sum_assured', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='minimum sum assured')),
                 ('max_sum_assured', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='maximum sum assured')),
-                ('loan_limit_pct', models.DecimalField(decimal_places=2, default=0, max_digits=5, verbose_name='loan limit (% of cash value)')),
+                ('loan_limit_pct', models.DecimalField(decimal_places=2, default=0, max_digits=5, verbose_name='loan limit (percentage of cash value)')),
                 ('grace_basis', models.CharField(choices=[('due_date', 'counted from the due date'), ('demand', 'counted from the premium demand')], default='due_date', max_length=10, verbose_name='grace period basis')),
                 ('mortality_basis', models.CharField(max_length=100, verbose_name='mortality basis')),
                 ('interest_rate', models.DecimalField(decimal_places=4, max_digits=6, verbose_name='pricing interest rate')),
