@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
 from lifecrm.billing.messaging import contacts, content, letters, mail
@@ -52,7 +53,11 @@ ELECTRONIC_ARRIVAL_DAYS = 0
 DEBIT_REJECTED_STEP = "debit-rejected"
 AD_HOC_STEPS = frozenset({DEBIT_REJECTED_STEP})
 PHONE_CHANNELS = frozenset({DunningStep.Channel.CALL_CENTRE, DunningStep.Channel.AGENT})
-PHONE_OUTCOMES = ("will_pay", "paid", "no_answer", "wrong_number", "refused", "call_back")
+PHONE_OUTCOMES = {
+    "will_pay": gettext_lazy("promised to pay"), "paid": gettext_lazy("says it is paid"),
+    "no_answer": gettext_lazy("no answer"), "wrong_number": gettext_lazy("wrong number"),
+    "refused": gettext_lazy("refused to pay"), "call_back": gettext_lazy("call back later"),
+}
 
 
 class ReminderRefused(ValueError):
@@ -367,7 +372,7 @@ def reminder_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200,
         }
         detail = _("due %(due)s") % {"due": row.due_item.due_date.isoformat()}
         if row.outcome:
-            detail += "; " + _("call outcome: %(outcome)s") % {"outcome": row.outcome}
+            detail += "; " + _("call outcome: %(outcome)s") % {"outcome": PHONE_OUTCOMES.get(row.outcome, row.outcome)}
         entries.append(TimelineEntry(at=row.done_on or row.scheduled_for, kind="reminder", title=title,
                                      detail=detail, url=reverse("workbench:policy", args=[policy.pk]),
                                      source="billing.reminders"))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from lifecrm.billing import reminders
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
@@ -432,9 +433,10 @@ def test_timeline_shows_reminders_and_call_outcomes_within_the_scope(policy, age
     with pytest.raises(reminders.ReminderRefused, match="not open"):
         reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="paid", as_of=date(2026, 10, 10))
     source = timeline_sources()["billing.reminders"]
-    entries = source(scope=DataScope(ScopeKind.ALL), customer_id=policy.owner_id, as_of=date(2026, 10, 10))
+    with translation.override("en"):
+        entries = source(scope=DataScope(ScopeKind.ALL), customer_id=policy.owner_id, as_of=date(2026, 10, 10))
     assert [e.kind for e in entries] == ["reminder"] * 2
-    assert "call outcome: will_pay" in entries[0].detail and policy.number in entries[0].title
+    assert "call outcome: promised to pay" in entries[0].detail and policy.number in entries[0].title
     assert entries[1].at == date(2026, 10, 8)  # the demand, sent late (the ladder started on 8 Oct)
     own_book = DataScope(ScopeKind.OWN_BOOK, org.team_a.path, agent.pk, "agent")
     assert len(source(scope=own_book, customer_id=policy.owner_id, as_of=date(2026, 10, 10))) == 2
