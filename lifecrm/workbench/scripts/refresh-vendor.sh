@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refresh the workbench's vendored front-end assets from the npm registry.
+# Refresh the workbench's vendored front-end assets (Bootstrap, Chart.js) from the npm registry.
 #
 # The pins live in lifecrm/workbench/vendor/package.json (exact versions) and package-lock.json.
 # To upgrade: edit the version in package.json, run this script with --update-lock, review and
@@ -38,4 +38,12 @@ cp "$bs/LICENSE" "$static_dst/bootstrap/LICENSE"
 node -e 'console.log("bootstrap " + require(process.argv[1]).version)' "$bs/package.json" \
   > "$static_dst/bootstrap/VERSION"
 
-echo "vendored: $(cat "$static_dst/bootstrap/VERSION") into $static_dst/bootstrap"
+# Chart.js (the billing dashboard's and persistency page's charts): the UMD build, one file, no CDN.
+cj="$work/node_modules/chart.js"
+rm -rf "$static_dst/chartjs"
+copy_min "$cj/dist/chart.umd.min.js" "$static_dst/chartjs/chart.umd.min.js"
+cp "$cj/LICENSE.md" "$static_dst/chartjs/LICENSE.md"
+node -e 'console.log("chart.js " + require(process.argv[1]).version)' "$cj/package.json" \
+  > "$static_dst/chartjs/VERSION"
+
+echo "vendored: $(cat "$static_dst/bootstrap/VERSION"), $(cat "$static_dst/chartjs/VERSION") into $static_dst"
