@@ -19,8 +19,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import queue
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -599,6 +601,37 @@ class BulkWriter:
         self.connection = connection
         self.counts: dict[str, int] = {}
         self._specs: dict[type[models.Model], TableSpec] = {}
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    # --- writing in a background thread: the database works (without the GIL) while the next chunk
+    # is generated; the thread is the only user of the connection until drain() returns.
+    def start_background(self) -> None:
+        self._queue = queue.Queue(maxsize=16)
+        self._thread = threading.Thread(target=self._work, name="lifecrm-seed-writer", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._insert_now(*item)
+                except BaseException as exc:  # noqa: BLE001  re-raised in the generating thread
+                    self._error = exc
+
+    def drain(self) -> None:
+        """Wait until everything queued is written; re-raise the writer thread's error."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = self._queue = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def spec(self, model: type[models.Model]) -> TableSpec:
         if model not in self._specs:
@@ -679,7 +712,15 @@ class BulkWriter:
     def booleans(self, values: np.ndarray) -> list:
         return values.tolist()
 
-    def insert(self, model: type[models.Model], columns: dict[str, Any]) -> int:
+    def insert(self, model: type[models.Model], columns: dict[str, Any]) -> None:
+        if self._error is not None:
+            self.drain()
+        if self._queue is not None:
+            self._queue.put((model, columns))
+        else:
+            self._insert_now(model, columns)
+
+    def _insert_now(self, model: type[models.Model], columns: dict[str, Any]) -> int:
         names, length, lists = self.rows(model, columns)
         if length:
             self.write_rows(self.spec(model).table, names, zip(*lists, strict=False))
@@ -832,10 +873,9 @@ class PostgresWriter(BulkWriter):
         from django.core.management.color import no_style
 
         with self.connection.cursor() as cursor:
+            # explicit ids were written: the sequences continue after them (statistics: autovacuum)
             for statement in self.connection.ops.sequence_reset_sql(no_style(), models_):
                 cursor.execute(statement)
-            for model in models_:
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
 def writer_for(connection) -> BulkWriter:
@@ -920,7 +960,11 @@ def build_book(
             writer.begin_bulk(tables)
             if existing:
                 writer.delete_all(tables)
-            run_steps(ctx, steps, progress=progress)
+            writer.start_background()
+            try:
+                run_steps(ctx, steps, progress=progress)
+            finally:
+                writer.drain()
             writer.end_bulk()
             writer.finish(tables)
     counts = {m._meta.label: writer.counts.get(m._meta.label, 0) for m in tables}
@@ -954,16 +998,27 @@ class _bulk_session:
             self.connection.ensure_connection()
             raw = self.connection.connection
             for pragma, value in (("synchronous", "OFF"), ("cache_size", "-1000000"), ("foreign_keys", "OFF"),
-                                  ("temp_store", "MEMORY")):
+                                  ("temp_store", "MEMORY"), ("threads", "4")):
                 self.saved.append((pragma, raw.execute(f"PRAGMA {pragma}").fetchone()[0]))
                 raw.execute(f"PRAGMA {pragma} = {value}")
+            # A rollback journal in memory instead of the WAL: the pages are written once, at commit.
+            # Only possible while no other connection has the file open; else the WAL stays.
+            journal = raw.execute("PRAGMA journal_mode").fetchone()[0]
+            try:
+                if raw.execute("PRAGMA journal_mode = MEMORY").fetchone()[0].lower() == "memory":
+                    self.saved.insert(0, ("journal_mode", journal))
+            except Exception:  # noqa: BLE001, S110  locked by another connection: keep the WAL
+                pass
         return self
 
     def __exit__(self, *exc_info):
         if self.saved and self.connection.connection is not None:
             raw = self.connection.connection
             for pragma, value in self.saved:
-                raw.execute(f"PRAGMA {pragma} = {value}")
+                try:
+                    raw.execute(f"PRAGMA {pragma} = {value}")
+                except Exception:  # noqa: BLE001, S110  the next connection sets its own pragmas
+                    pass
         return False
 
 # --------------------------------------------------------------------------- name and place pools

@@ -260,6 +260,15 @@ def test_same_seed_gives_the_same_digest_and_another_seed_does_not():
     assert book_digest().sha256 != first.sha256
 
 
+def test_new_rows_continue_after_the_generated_ids(book):
+    from lifecrm.org.services import org_unit_create
+
+    hq = OrgUnit.objects.get(kind="hq")
+    highest = OrgUnit.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    unit = org_unit_create(actor=None, code="NEW1", name="新营业部", kind="branch", parent=hq)
+    assert unit.pk == highest + 1 and unit.path == f"{hq.path}{unit.pk}/"
+
+
 def test_book_digest_command_prints_the_checksum(book):
     out = StringIO()
     call_command("book-digest", stdout=out)
