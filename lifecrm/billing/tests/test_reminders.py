@@ -385,6 +385,26 @@ def test_tw_annual_policy_is_suspended_only_30_days_after_the_demand_arrives(org
     assert DueItem.objects.get(policy=unreachable, instalment=1).demand_arrived == date(2027, 10, 8)
 
 
+def test_cn_demand_option_counts_30_days_from_the_demand_letter_arrival(org, agent, outbox):
+    owner = make_customer(branch=org.branch_a, agent=agent, address=ADDRESS)
+    policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=date(2026, 8, 31),
+                         as_of=date(2026, 8, 31), product=make_product(code="TERM-CN-D", grace_basis="demand"))
+    run_daily("2026-09-30")
+    assert DueItem.objects.get(policy=policy, instalment=1).grace_end is None
+    run_daily("2026-10-01")  # demand posted on 1 Oct, deemed to arrive Sat 10 Oct (a make-up working day)
+    run_daily("2026-10-02")
+    item = DueItem.objects.get(policy=policy, instalment=1)
+    # 30 days from 10 Oct → Mon 9 Nov 2026 (instead of 60 days from the due date, 30 Nov).
+    assert (item.demand_arrived, item.grace_end) == (date(2026, 10, 10), date(2026, 11, 9))
+    assert_pdf_shows(outbox / "letters" / f"{policy.number}-001-cn-standard-demand.pdf",
+                     ["请您自本通知送达之日起30日内缴纳上述保险费", "第三十六条"])
+    run_daily("2026-11-09")
+    assert Policy.objects.get(pk=policy.pk).status == "grace"
+    run_daily("2026-11-10")
+    p = Policy.objects.get(pk=policy.pk)
+    assert (p.status, p.status_date) == ("suspended", date(2026, 11, 10))
+
+
 # -- tiers, phone tasks, debit rejections, timeline ------------------------------------------------------------
 
 def test_a_vip_customer_gets_the_agent_call_a_week_before_the_due_date(policy, agent, monkeypatch):
