@@ -1,0 +1,330 @@
+"""Input of the renewal collection pages and API: who may do what, the forms, and the counter payment booking.
+
+`counter_payment_book` is shared by the counter page and `POST /api/v1/payments/`: it finds the policy in
+the caller's scope, checks what the collection rules would refuse, and books through
+`services.payment_record`, turning every refusal into a `PaymentInputError` that names the field and
+says why in the staff member's language. Nothing is written when it refuses.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lifecrm.billing.models import Payment
+from lifecrm.billing.persistency import WINDOW_MONTHS
+from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record
+from lifecrm.billing.worklists import OUTCOMES, PROMISE_OUTCOME
+from lifecrm.org.models import OrgUnit, Staff
+from lifecrm.org.rules import DataScope
+from lifecrm.policies.models import Policy
+from lifecrm.policies.rules import PREMIUM_PAYING, Status
+from lifecrm.policies.selectors import policies_in_scope
+
+# -- who may do what (by the role of the staff member; "at HQ" = a data scope of everything) --------------
+
+PAYMENT_ROLES = frozenset({"counter", "branch", "hq"})
+"""Take a premium at the counter (page and API), see its receipt."""
+MANAGEMENT_ROLES = frozenset({"branch", "hq"})
+"""The collection dashboard, persistency, bank result files."""
+
+
+def may_take_payments(scope: DataScope) -> bool:
+    return scope.role in PAYMENT_ROLES
+
+
+def may_manage_collection(scope: DataScope) -> bool:
+    return scope.role in MANAGEMENT_ROLES
+
+
+# -- Bootstrap styling -------------------------------------------------------------------------------------
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget; `is-invalid` and `aria-describedby` on the fields with errors."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for bound in self.fields.values():
+            widget = bound.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get("class", ""):
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-describedby"] = f"{self[name].auto_id}-errors"
+                attrs["aria-invalid"] = "true"
+
+
+# -- the counter payment -------------------------------------------------------------------------------
+
+COUNTER_METHODS = (
+    (Payment.Method.CASH, Payment.Method.CASH.label),
+    (Payment.Method.CARD, Payment.Method.CARD.label),
+    (Payment.Method.CHEQUE, Payment.Method.CHEQUE.label),
+    (Payment.Method.BANK_TRANSFER, Payment.Method.BANK_TRANSFER.label),
+)
+SLIP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]{0,39}")
+MAX_AMOUNT = Decimal("9999999999.99")
+TAKES_PREMIUMS = PREMIUM_PAYING | {Status.SUSPENDED}  # as services.payment_record
+
+
+def counter_natural_key(branch_code: str, slip: str) -> str:
+    """What makes a counter payment unique: the slip number in its branch, `counter:<branch code>:<slip no>`."""
+    return f"counter:{branch_code}:{slip.strip().upper()}"
+
+
+def branch_code_of(staff: Staff) -> str:
+    """The code of the staff member's branch (the unit itself at HQ or when it is a branch; else its branch)."""
+    unit = staff.org_unit
+    if unit.kind != OrgUnit.Kind.TEAM:
+        return unit.code
+    ids = [int(p) for p in unit.path.split("/") if p]
+    branch = OrgUnit.objects.filter(pk__in=ids, kind=OrgUnit.Kind.BRANCH).values_list("code", flat=True).first()
+    return branch or unit.code
+
+
+class PaymentInputError(ValueError):
+    """A counter payment refused before anything was written: which field, why (translated), a stable code."""
+
+    def __init__(self, field: str, message, code: str) -> None:
+        super().__init__(str(message))
+        self.field, self.message, self.code = field, message, code
+
+
+NO_SUCH_POLICY = _("No such policy: check the number (policies outside your scope are not shown).")
+SLIP_ALREADY_BOOKED = _("This slip is already booked.")
+NOT_TAKING_PREMIUMS = _("Policy %(number)s is %(status)s: it takes no premium.")
+AMOUNT_NOT_POSITIVE = _("The amount must be more than zero.")
+RECEIVED_IN_FUTURE = _("The money cannot be received after today (%(today)s).")
+
+
+@dataclass(frozen=True)
+class CounterPayment:
+    """A counter payment as the page or the API received it, already parsed."""
+
+    amount: Decimal
+    method: str
+    received_on: date
+    slip: str
+    note: str = ""
+
+
+def policy_for_payment(*, scope: DataScope, policy_id: int | None = None, number: str = "") -> Policy:
+    """The policy in scope by id or number, or PaymentInputError("policy", no such policy)."""
+    policies = policies_in_scope(scope)
+    if policy_id is not None:
+        found = policies.filter(pk=policy_id).first()
+    else:
+        found = policies.filter(number=number.strip().upper()).first() if number.strip() else None
+    if found is None:
+        raise PaymentInputError("policy", NO_SUCH_POLICY, "no_such_policy")
+    return found
+
+
+def counter_payment_check(*, policy: Policy, payment: CounterPayment, branch_code: str, as_of: date) -> str:
+    """Everything payment_record would refuse, as a PaymentInputError; returns the natural key."""
+    if payment.amount <= 0:
+        raise PaymentInputError("amount", AMOUNT_NOT_POSITIVE, "min_value")
+    if payment.received_on > as_of:
+        raise PaymentInputError("received_on", RECEIVED_IN_FUTURE % {"today": as_of.isoformat()}, "future")
+    if policy.status not in TAKES_PREMIUMS:
+        raise PaymentInputError("policy", NOT_TAKING_PREMIUMS % {
+            "number": policy.number, "status": policy.get_status_display()}, "not_taking_premiums")
+    natural_key = counter_natural_key(branch_code, payment.slip)
+    if Payment.objects.filter(natural_key=natural_key).exists():
+        raise PaymentInputError("slip", SLIP_ALREADY_BOOKED, "duplicate")
+    return natural_key
+
+
+def counter_payment_book(*, actor, staff: Staff, policy: Policy, payment: CounterPayment, as_of: date) -> Payment:
+    """Book a counter payment for a policy already found in the caller's scope, or raise PaymentInputError."""
+    natural_key = counter_payment_check(policy=policy, payment=payment, branch_code=branch_code_of(staff),
+                                        as_of=as_of)
+    try:
+        return payment_record(actor=actor, policy_id=policy.pk, amount=payment.amount, method=payment.method,
+                              received_on=payment.received_on, natural_key=natural_key, as_of=as_of,
+                              booked_by=staff, note=payment.note)
+    except DuplicatePayment:  # booked by someone else between the check and the insert
+        raise PaymentInputError("slip", SLIP_ALREADY_BOOKED, "duplicate") from None
+    except PaymentRefused as exc:  # a rule the checks above do not know (yet): say it as it is
+        raise PaymentInputError("__all__", str(exc), "refused") from None
+
+
+class CounterPaymentForm(StyledForm):
+    policy_number = forms.CharField(
+        label=_("Policy number"), max_length=20, strip=True,
+        error_messages={"required": _("Type the policy number from the customer's slip or policy document.")},
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+        error_messages={"required": _("Type the amount received."),
+                        "invalid": _("Type the amount as a number, e.g. 241.00."),
+                        "max_decimal_places": _("An amount has at most 2 decimal places.")},
+    )
+    method = forms.ChoiceField(label=_("Payment method"), choices=COUNTER_METHODS, initial=Payment.Method.CASH)
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Type the date as YYYY-MM-DD.")},
+    )
+    slip = forms.CharField(
+        label=_("Slip or reference number"), max_length=40, strip=True,
+        help_text=_("The number printed on the counter slip (for a card or a transfer: its reference)."),
+        error_messages={"required": _("Type the slip number: it stops the same money being booked twice.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False, strip=True)
+
+    def __init__(self, *args, as_of: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+        self.fields["received_on"].widget.attrs["max"] = as_of.isoformat()
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(AMOUNT_NOT_POSITIVE, code="min_value")
+        return amount
+
+    def clean_received_on(self) -> date:
+        received_on = self.cleaned_data["received_on"]
+        if received_on > self.as_of:
+            raise forms.ValidationError(RECEIVED_IN_FUTURE, code="future", params={"today": self.as_of.isoformat()})
+        return received_on
+
+    def clean_slip(self) -> str:
+        slip = self.cleaned_data["slip"]
+        if not SLIP_PATTERN.fullmatch(slip):
+            raise forms.ValidationError(_("A slip number is letters, digits, “-” and “/”, at most 40."),
+                                        code="invalid")
+        return slip.upper()
+
+    def payment(self) -> CounterPayment:
+        data = self.cleaned_data
+        return CounterPayment(amount=data["amount"], method=data["method"], received_on=data["received_on"],
+                              slip=data["slip"], note=data["note"])
+
+    def add_input_error(self, error: PaymentInputError) -> None:
+        field = {"policy": "policy_number", "__all__": None}.get(error.field, error.field)
+        self.add_error(field, forms.ValidationError(error.message, code=error.code))
+
+
+# -- call outcomes ---------------------------------------------------------------------------------------
+
+class CallOutcomeForm(StyledForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome of the call"), choices=[("", "—")] + list(OUTCOMES.items()),
+        error_messages={"required": _("Choose what came of the call.")},
+    )
+    promised_on = forms.DateField(
+        label=_("Promised to pay by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Type the date as YYYY-MM-DD.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, as_of: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+        self.fields["promised_on"].widget.attrs["min"] = as_of.isoformat()
+
+    def clean(self):
+        data = super().clean()
+        promised_on = data.get("promised_on")
+        if promised_on is not None:
+            if data.get("outcome") and data["outcome"] != PROMISE_OUTCOME:
+                self.add_error("promised_on", forms.ValidationError(
+                    _("A promised date goes only with “promised to pay”."), code="not_promised"))
+            elif promised_on < self.as_of:
+                self.add_error("promised_on", forms.ValidationError(
+                    _("A promise to pay lies in the future: today or later."), code="past"))
+        return data
+
+
+# -- persistency and bank files ------------------------------------------------------------------------
+
+MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+GROUP_BY_CHOICES = (
+    ("branch", _("branch")), ("team", _("team")), ("agent", _("agent")), ("product", _("product")),
+    ("channel", _("channel")),
+)
+MAX_PERIOD_MONTHS = 36
+
+
+class MonthField(forms.CharField):
+    """A calendar month typed as YYYY-MM (an <input type="month">), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}", "placeholder": "YYYY-MM"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        match = MONTH_PATTERN.fullmatch(value.strip())
+        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
+            raise forms.ValidationError(_("Type a month as YYYY-MM."), code="invalid")
+        return date(int(match[1]), int(match[2]), 1)
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if isinstance(value, date) else value
+
+
+class PersistencyForm(StyledForm):
+    month = forms.TypedChoiceField(label=_("Persistency of month"), coerce=int,
+                                   choices=[(m, _("%(month)sth month") % {"month": m}) for m in WINDOW_MONTHS])
+    period_start = MonthField(label=_("Reporting months from"))
+    period_end = MonthField(label=_("to"))
+    group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
+
+    def __init__(self, data=None, *, as_of: date) -> None:
+        self.as_of = as_of
+        end = (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)  # the last month already over
+        start = date(end.year - 1, end.month, 1) if end.month == 12 else date(end.year - 1, end.month + 1, 1)
+        self.defaults = {"month": 13, "period_start": start, "period_end": end, "group_by": "branch"}
+        bound = {**{k: (f"{v:%Y-%m}" if isinstance(v, date) else v) for k, v in self.defaults.items()},
+                 **{k: v for k, v in (data or {}).items() if k in self.defaults}}
+        super().__init__(bound)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end:
+            if end < start:
+                self.add_error("period_end", forms.ValidationError(
+                    _("The period ends before it starts."), code="order"))
+            elif (end.year - start.year) * 12 + end.month - start.month + 1 > MAX_PERIOD_MONTHS:
+                self.add_error("period_end", forms.ValidationError(
+                    _("Choose at most %(limit)s months."), code="too_long", params={"limit": MAX_PERIOD_MONTHS}))
+            elif end > self.as_of.replace(day=1):
+                self.add_error("period_end", forms.ValidationError(
+                    _("The period cannot end after this month."), code="future"))
+        return data
+
+
+BANK_FILE_FORMATS = (
+    ("auto", _("recognise it from the content")),
+    ("pain.002", _("ISO 20022 pain.002 payment status report")),
+    ("camt.054", _("ISO 20022 camt.054 debit/credit notification")),
+    ("csv", _("bank CSV result file")),
+)
+MAX_BANK_FILE_BYTES = 20 * 1024 * 1024
+
+
+class BankFileForm(StyledForm):
+    file = forms.FileField(label=_("Result file from the bank"),
+                           error_messages={"required": _("Choose the file the bank sent."),
+                                           "empty": _("The file is empty.")})
+    file_format = forms.ChoiceField(label=_("Format"), choices=BANK_FILE_FORMATS, initial="auto")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BANK_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(limit)s MB."), code="too_large",
+                                        params={"limit": MAX_BANK_FILE_BYTES // (1024 * 1024)})
+        return upload

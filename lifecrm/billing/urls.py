@@ -1,0 +1,19 @@
+"""Renewal collection URLs (namespace `billing`), mounted under /billing/ by the workbench."""
+from django.urls import path
+
+from lifecrm.billing.views import bankfiles, dashboard, payments, policies, worklist
+
+app_name = "billing"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("worklist/", worklist.worklist, name="worklist"),
+    path("worklist/tasks/<int:reminder_id>/outcome/", worklist.task_outcome, name="task-outcome"),
+    path("payments/new/", payments.payment_new, name="payment-new"),
+    path("payments/<int:payment_id>/", payments.receipt, name="receipt"),
+    path("bank-files/", bankfiles.bank_files, name="bank-files"),
+    path("bank-files/<int:bank_file_id>/", bankfiles.bank_file, name="bank-file"),
+    path("persistency/", dashboard.persistency, name="persistency"),
+    path("persistency/export/", dashboard.persistency_export, name="persistency-export"),
+    path("policies/<int:policy_id>/", policies.policy_billing, name="policy"),
+]

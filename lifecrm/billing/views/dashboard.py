@@ -1,0 +1,69 @@
+"""The collection dashboard and the persistency page (with its Excel download)."""
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lifecrm.billing.forms import PersistencyForm, may_manage_collection
+from lifecrm.billing.persistency import persistency_overview
+from lifecrm.billing.persistency_export import XLSX_CONTENT_TYPE, export_filename, persistency_xlsx
+from lifecrm.billing.views import pages
+from lifecrm.billing.views.access import collection_staff
+from lifecrm.org.rules import ScopeKind
+
+SCOPE_LABELS = {
+    ScopeKind.ALL: _("all branches"),
+    ScopeKind.SUBTREE: _("your unit and the units under it"),
+    ScopeKind.OWN_BOOK: _("your own book of customers"),
+}
+
+
+@collection_staff(may_manage_collection)
+def dashboard(request):
+    page = pages.dashboard(scope=request.scope, as_of=timezone.localdate())
+    return render(request, "billing/dashboard.html", {"page": page, "as_of": page.as_of})
+
+
+def _chart(overview) -> dict:
+    trend = overview.trend
+    series = trend.series[0] if trend.series else None
+    as_float = lambda values: [float(v) if v is not None else None for v in values]  # noqa: E731
+    return {
+        "labels": trend.labels,
+        "count": as_float(series.count_pcts) if series else [],
+        "premium": as_float(series.premium_pcts) if series else [],
+    }
+
+
+@collection_staff(may_manage_collection)
+def persistency(request):
+    as_of = timezone.localdate()
+    form = PersistencyForm(request.GET, as_of=as_of)
+    if not form.is_valid():
+        return render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
+    data = form.cleaned_data
+    overview = persistency_overview(scope=request.scope, as_of=as_of, month=data["month"],
+                                    period_start=data["period_start"], period_end=data["period_end"],
+                                    group_by=data["group_by"], trend_by="company")
+    return render(request, "billing/persistency.html", {
+        "form": form, "as_of": as_of, "report": overview.report, "chart": _chart(overview),
+        "export_query": request.GET.urlencode(),
+    })
+
+
+@collection_staff(may_manage_collection)
+def persistency_export(request):
+    as_of = timezone.localdate()
+    form = PersistencyForm(request.GET, as_of=as_of)
+    if not form.is_valid():
+        return render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
+    data = form.cleaned_data
+    group_by = tuple(dict.fromkeys(("company", data["group_by"])))
+    content = persistency_xlsx(scope=request.scope, as_of=as_of, month=data["month"],
+                               period_start=data["period_start"], period_end=data["period_end"], group_by=group_by,
+                               scope_label=str(SCOPE_LABELS.get(request.scope.kind, "")))
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    name = export_filename(month=data["month"], period_start=data["period_start"], period_end=data["period_end"],
+                           as_of=as_of)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,57 @@
+"""Counter payments: the entry form (policy number, amount, method, date, slip) and the receipt."""
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from lifecrm.billing.forms import (
+    CounterPaymentForm,
+    PaymentInputError,
+    counter_payment_book,
+    may_take_payments,
+    policy_for_payment,
+)
+from lifecrm.billing.views import pages
+from lifecrm.billing.views.access import collection_staff
+
+
+def _initial_policy(request):
+    """The policy named by ?policy=<id> when it is in scope (a link from the policy page), else None."""
+    raw = request.GET.get("policy", "")
+    if not raw.isdigit():
+        return None
+    try:
+        return policy_for_payment(scope=request.scope, policy_id=int(raw))
+    except PaymentInputError:
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@collection_staff(may_take_payments)
+def payment_new(request):
+    as_of = timezone.localdate()
+    if request.method == "GET":
+        policy = _initial_policy(request)
+        arrears = pages.policy_arrears(policy_id=policy.pk, as_of=as_of) if policy else None
+        form = CounterPaymentForm(as_of=as_of, initial={
+            "policy_number": policy.number if policy else "", "received_on": as_of,
+            "amount": arrears if arrears else None})
+        return render(request, "billing/payment_form.html", {
+            "form": form, "as_of": as_of, "policy": policy, "arrears": arrears})
+    form = CounterPaymentForm(request.POST, as_of=as_of)
+    policy = None
+    if form.is_valid():
+        try:
+            policy = policy_for_payment(scope=request.scope, number=form.cleaned_data["policy_number"])
+            payment = counter_payment_book(actor=request.user, staff=request.staff, policy=policy,
+                                           payment=form.payment(), as_of=as_of)
+        except PaymentInputError as error:
+            form.add_input_error(error)
+        else:
+            return redirect("billing:receipt", payment.pk)
+    return render(request, "billing/payment_form.html", {"form": form, "as_of": as_of, "policy": policy}, status=400)
+
+
+@collection_staff(may_take_payments)
+def receipt(request, payment_id: int):
+    page = pages.receipt(scope=request.scope, payment_id=payment_id)
+    return render(request, "billing/receipt.html", {"page": page, "as_of": timezone.localdate()})
