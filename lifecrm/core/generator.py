@@ -727,10 +727,13 @@ class BulkWriter:
     def _insert_now(self, model: type[models.Model], columns: dict[str, Any]) -> int:
         names, length, lists = self.rows(model, columns)
         if length:
-            self.write_rows(self.spec(model).table, names, zip(*lists, strict=False))
+            self.write_columns(self.spec(model).table, names, lists, length)
         label = model._meta.label
         self.counts[label] = self.counts.get(label, 0) + length
         return length
+
+    def write_columns(self, table: str, names: list[str], columns: list, length: int) -> None:
+        self.write_rows(table, names, zip(*columns, strict=False))
 
     def write_rows(self, table: str, names: list[str], rows) -> None:
         raise NotImplementedError
@@ -794,8 +797,17 @@ class SqliteWriter(BulkWriter):
             sql = self._sql[key] = f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([one] * rows)}'  # noqa: S608
         return sql
 
+    def write_columns(self, table: str, names: list[str], columns: list, length: int) -> None:
+        width = len(names)
+        flat: list = [None] * (length * width)
+        for j, column in enumerate(columns):  # interleave the columns into rows without building tuples
+            flat[j::width] = [column.value] * length if isinstance(column, _Repeat) else column
+        self.write_flat(table, names, flat)
+
     def write_rows(self, table: str, names: list[str], rows) -> None:
-        flat = list(itertools.chain.from_iterable(rows))
+        self.write_flat(table, names, list(itertools.chain.from_iterable(rows)))
+
+    def write_flat(self, table: str, names: list[str], flat: list) -> None:
         width = len(names) * self.rows_per_statement
         whole = len(flat) // width * width
         if whole:
