@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from lifecrm.api.errors import not_found
+from lifecrm.billing.api import DueItemViewSet, PaymentViewSet
 from lifecrm.org.api import HasStaffRecord, MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 
@@ -38,6 +39,8 @@ class V1Router(DefaultRouter):
 router = V1Router()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("policies", PolicyViewSet, basename="policy")
+router.register("due-items", DueItemViewSet, basename="due-item")
+router.register("payments", PaymentViewSet, basename="payment")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
@@ -54,4 +57,5 @@ if apps.is_installed("drf_spectacular_sidecar") and settings.SPECTACULAR_SETTING
         path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-swagger")
     )
 
-urlpatterns.append(re_path(r"^.*$", not_found))
+# [\s\S]: any character, a newline too (an encoded %0A must not fall through to the workbench's HTML 404).
+urlpatterns.append(re_path(r"^[\s\S]*$", not_found))

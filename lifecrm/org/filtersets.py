@@ -1,4 +1,4 @@
-"""Filters every list shares: an id parameter, and an org unit id that selects its whole subtree."""
+"""Filters every list shares: free text, an id, and an org unit id that selects its whole subtree."""
 from __future__ import annotations
 
 import django_filters
@@ -9,6 +9,14 @@ from lifecrm.org.models import OrgUnit
 
 BIGINT_MAX = 2**63 - 1
 ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": BIGINT_MAX}
+
+
+class TextFilter(django_filters.CharFilter):
+    """Free text; a NUL character is refused (a 400): no database column can hold one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        extend_schema_field({"type": "string", "pattern": "^[^\\x00]*$", "description": self.label or ""})(self)
 
 
 class IdFilter(django_filters.NumberFilter):

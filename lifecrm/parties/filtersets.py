@@ -4,7 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.org.filtersets import IdFilter, OrgUnitSubtreeFilter
+from lifecrm.org.filtersets import IdFilter, OrgUnitSubtreeFilter, TextFilter
 from lifecrm.parties.models import Customer
 from lifecrm.parties.selectors import customer_search_filter
 
@@ -15,8 +15,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     )
     agent = IdFilter(field_name="servicing_agent_id", label=_("servicing agent (staff id)"))
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
-    number = django_filters.CharFilter(method="filter_number", label=_("customer number (exact)"))
-    q = django_filters.CharFilter(
+    number = TextFilter(method="filter_number", label=_("customer number (exact)"))
+    q = TextFilter(
         method="filter_q", label=_("search: exact phone or ID number, else a name prefix (Han or romanised)")
     )
 

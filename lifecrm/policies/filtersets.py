@@ -4,7 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.org.filtersets import IdFilter, OrgUnitSubtreeFilter
+from lifecrm.org.filtersets import IdFilter, OrgUnitSubtreeFilter, TextFilter
 from lifecrm.policies.models import STATUS_CHOICES, Policy
 
 
@@ -16,7 +16,7 @@ class PolicyFilterSet(django_filters.FilterSet):
     branch = OrgUnitSubtreeFilter(
         field_name="branch_path", label=_("org unit: its policies and those of every unit under it")
     )
-    number = django_filters.CharFilter(method="filter_number", label=_("policy number (exact)"))
+    number = TextFilter(method="filter_number", label=_("policy number (exact)"))
     issue_date = django_filters.DateFromToRangeFilter(label=_("issue date between (inclusive)"))
 
     class Meta:

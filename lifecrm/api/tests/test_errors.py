@@ -33,7 +33,7 @@ def test_shapes_of_401_403_404_400(world, django_user_model):
 
 @pytest.mark.parametrize(
     "url",
-    ["/api/v1/nothing/", "/api/v1/customers/abc/", "/api/v1/customers/1234567890123456789/", "/api/v2/",
+    ["/api/v1/nothing/", "/api/v1/customers/abc/", "/api/v1/customers/1%0A/", "/api/v1/%0A", "/api/v1/customers/1234567890123456789/", "/api/v2/",
      "/api/v1/customers.json", "/api/schema/swagger/"],
 )
 def test_unknown_api_addresses_are_json_404(world, url):

@@ -100,6 +100,7 @@ def test_customer_pagination(world, hq):
         ("kind=", "kind", "blank"),
         ("kind=robot", "kind", "invalid_choice"),
         ("bogus=1", "bogus", "unknown_parameter"),
+        ("q=zhang%00", "q", "null_characters_not_allowed"),
     ],
 )
 def test_customer_bad_filter_values_are_400_with_field_and_reason(world, hq, query, field, code):
