@@ -1,0 +1,228 @@
+"""REST API of renewal collection: due premiums (read-only) and payments (list, detail, counter payments).
+
+Everything is scoped through the policy: a due item or a payment of a policy outside the caller's data
+scope does not exist (404). `POST /api/v1/payments/` books a counter or bank-transfer payment through
+`services.payment_record` with the counter page's own checks (`forms.counter_payment_book`): 400 with
+the field and the reason, 409 when the slip (the natural key `counter:<branch code>:<reference>`) is
+already booked, 403 for roles that do not take payments.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import APIException, ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from lifecrm.billing.forms import (
+    COUNTER_METHODS,
+    MAX_AMOUNT,
+    SLIP_PATTERN,
+    CounterPayment,
+    PaymentInputError,
+    counter_payment_book,
+    may_take_payments,
+    policy_for_payment,
+)
+from lifecrm.billing.models import Allocation, DueItem, Payment
+from lifecrm.billing.selectors import suspense_balance
+from lifecrm.org.api import (
+    AUTH_ERRORS,
+    DETAIL_ERRORS,
+    LIST_ERRORS,
+    ApiErrorSerializer,
+    NamedChoiceField,
+    ScopedAPIMixin,
+    StaffRefSerializer,
+)
+from lifecrm.org.filtersets import BIGINT_MAX, IdFilter
+from lifecrm.org.selectors import staff_for_user
+from lifecrm.policies.models import STATUS_CHOICES, Policy
+from lifecrm.policies.selectors import policies_in_scope
+
+
+class PolicyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Policy
+        fields = ["id", "number"]
+
+
+# -- due items -----------------------------------------------------------------------------------------
+
+class DueItemSerializer(serializers.ModelSerializer):
+    policy = PolicyRefSerializer()
+    kind = NamedChoiceField(DueItem.Kind.choices, enum_name="DueItemKindEnum")
+    status = NamedChoiceField(DueItem.Status.choices, enum_name="DueItemStatusEnum")
+    outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="amount − paid")
+
+    class Meta:
+        model = DueItem
+        fields = ["id", "policy", "kind", "instalment", "due_date", "amount", "paid_amount", "outstanding", "currency",
+                  "status", "grace_end", "demand_arrived", "paid_on", "raised_on"]
+
+
+class DueItemFilterSet(django_filters.FilterSet):
+    policy = IdFilter(field_name="policy_id", label=_("policy (id)"))
+    status = django_filters.ChoiceFilter(choices=DueItem.Status.choices)
+    due_date = django_filters.DateFromToRangeFilter(label=_("due date between (inclusive)"))
+
+    class Meta:
+        model = DueItem
+        fields = ["policy", "status", "due_date"]
+
+
+def _in_scope(scope):
+    return policies_in_scope(scope).values("pk")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["billing"], responses={200: DueItemSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(tags=["billing"], responses={200: DueItemSerializer, **DETAIL_ERRORS}),
+)
+class DueItemViewSet(ScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Premiums (and interest on arrears) due by policies in the caller's data scope, by due date."""
+
+    serializer_class = DueItemSerializer
+    filterset_class = DueItemFilterSet
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return (DueItem.objects.filter(policy__in=_in_scope(self.scope)).select_related("policy")
+                .order_by("policy__number", "due_date", "kind", "instalment", "id"))
+
+
+# -- payments ------------------------------------------------------------------------------------------
+
+class AllocationSerializer(serializers.ModelSerializer):
+    due_date = serializers.DateField(source="due_item.due_date")
+    instalment = serializers.IntegerField(source="due_item.instalment")
+    kind = NamedChoiceField(DueItem.Kind.choices, enum_name="DueItemKindEnum", source="due_item.kind")
+
+    class Meta:
+        model = Allocation
+        fields = ["due_item", "due_date", "instalment", "kind", "amount"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    policy = PolicyRefSerializer()
+    method = NamedChoiceField(Payment.Method.choices, enum_name="PremiumPaymentMethodEnum")
+    booked_by = StaffRefSerializer(allow_null=True)
+    reference = serializers.CharField(source="natural_key", help_text="what makes the payment unique (its source)")
+    reversed = serializers.BooleanField(help_text="true when a later reversal took this payment back")
+    allocations = AllocationSerializer(many=True, help_text="the premiums this payment (or reversal) paid")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "receipt_no", "policy", "amount", "currency", "method", "received_on", "booked_at",
+                  "booked_by", "reference", "reverses", "reversed", "note", "allocations"]
+
+
+class PaymentReceiptSerializer(PaymentSerializer):
+    policy_status = NamedChoiceField(STATUS_CHOICES, enum_name="PolicyStatusEnum", source="policy.status",
+                                     help_text="the policy's status after the payment")
+    suspense = serializers.DecimalField(max_digits=14, decimal_places=2,
+                                        help_text="money of the policy waiting for its next premium")
+
+    class Meta(PaymentSerializer.Meta):
+        fields = [*PaymentSerializer.Meta.fields, "policy_status", "suspense"]
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    policy = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, help_text="id of a policy in your scope")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                      max_value=MAX_AMOUNT)
+    method = NamedChoiceField(COUNTER_METHODS, enum_name="CounterPaymentMethodEnum")
+    received_on = serializers.DateField(help_text="the day the money was received: today or earlier")
+    reference = serializers.RegexField(
+        SLIP_PATTERN.pattern, max_length=40,
+        help_text="the counter slip number (card or transfer: its reference); unique per branch",
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class DuplicatePaymentConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "duplicate"
+    default_detail = _("This slip is already booked.")
+
+
+class PaymentFilterSet(django_filters.FilterSet):
+    policy = IdFilter(field_name="policy_id", label=_("policy (id)"))
+    method = django_filters.ChoiceFilter(choices=Payment.Method.choices)
+    received_on = django_filters.DateFromToRangeFilter(label=_("received between (inclusive)"))
+
+    class Meta:
+        model = Payment
+        fields = ["policy", "method", "received_on"]
+
+
+FIELD_NAMES = {"slip": "reference", "__all__": "non_field_errors"}
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["billing"], responses={200: PaymentSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(tags=["billing"], responses={200: PaymentSerializer, **DETAIL_ERRORS}),
+    create=extend_schema(
+        tags=["billing"], request=PaymentCreateSerializer,
+        responses={201: PaymentReceiptSerializer, 400: ApiErrorSerializer, 409: ApiErrorSerializer, **AUTH_ERRORS},
+        description="Book a payment taken at the counter (cash, card, cheque) or a bank transfer. Roles: counter, "
+                    "branch, HQ. 400: a bad field, an unknown or out-of-scope policy, a policy that takes no "
+                    "premium, a date after today. 409: the reference is already booked in your branch.",
+    ),
+)
+class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Payments (and their reversals) of policies in the caller's data scope, newest first."""
+
+    filterset_class = PaymentFilterSet
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self):
+        return (Payment.objects.filter(policy__in=_in_scope(self.scope))
+                .select_related("policy", "booked_by", "reversed_by")
+                .prefetch_related("allocations__due_item")
+                .order_by("-received_on", "-id"))
+
+    def get_serializer_class(self):
+        return PaymentCreateSerializer if self.action == "create" else PaymentSerializer
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        for payment in page if page is not None else []:
+            _mark_reversed(payment)
+        return page
+
+    def get_object(self):
+        return _mark_reversed(super().get_object())
+
+    def create(self, request, *args, **kwargs):
+        if not may_take_payments(self.scope):
+            raise PermissionDenied(_("Your role may not take payments."))
+        incoming = PaymentCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        try:
+            policy = policy_for_payment(scope=self.scope, policy_id=data["policy"])
+            payment = counter_payment_book(
+                actor=request.user, staff=staff_for_user(request.user), policy=policy, as_of=timezone.localdate(),
+                payment=CounterPayment(amount=data["amount"], method=data["method"], received_on=data["received_on"],
+                                       slip=data["reference"], note=data["note"]),
+            )
+        except PaymentInputError as error:
+            if error.code == "duplicate":
+                raise DuplicatePaymentConflict() from None
+            name = FIELD_NAMES.get(error.field, error.field)
+            raise ValidationError({name: [ErrorDetail(str(error.message), code=error.code)]}) from None
+        payment = _mark_reversed(self.get_queryset().get(pk=payment.pk))
+        payment.suspense = suspense_balance(policy_id=payment.policy_id)
+        body = PaymentReceiptSerializer(payment, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"{request.path.rstrip('/')}/{payment.pk}/"})
+
+
+def _mark_reversed(payment: Payment) -> Payment:
+    payment.reversed = hasattr(payment, "reversed_by")
+    return payment
