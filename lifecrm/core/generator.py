@@ -237,20 +237,38 @@ def date_of(days: int) -> date:
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    d64 = np.asarray(days, dtype="int64").astype("datetime64[D]")
-    months = d64.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (d64 - months.astype("datetime64[D]")).astype(np.int64) + 1
+    """(year, month, day) of day numbers: the proleptic Gregorian civil-from-days algorithm in integers."""
+    z = np.asarray(days, dtype=np.int64) + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
     return year, month, day
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
 def from_ymd(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Day numbers of (year, month, day); a day past the month's end is clipped to its last day."""
-    month_index = (np.asarray(year, dtype=np.int64) - 1970) * 12 + np.asarray(month, dtype=np.int64) - 1
-    first = month_index.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    next_first = (month_index + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return np.minimum(first + np.asarray(day, dtype=np.int64) - 1, next_first - 1)
+    year = np.asarray(year, dtype=np.int64)
+    month = np.asarray(month, dtype=np.int64)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[month - 1] + ((month == 2) & leap)
+    return _days_from_civil(year, month, np.minimum(np.asarray(day, dtype=np.int64), last))
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
@@ -546,7 +564,15 @@ class _Hmac:
 def keyed_hashes(values: Sequence[str]) -> list[str]:
     """`fields.keyed_hash` of already-normalised identifiers (no spaces, upper case), in bulk."""
     mac = _Hmac(settings.FIELD_HASH_KEY.encode())
-    return [mac.digest(v.encode()).hex() for v in values]
+    inner_copy, outer_copy = mac.inner.copy, mac.outer.copy
+    out = []
+    for value in values:
+        inner = inner_copy()
+        inner.update(value.encode())
+        outer = outer_copy()
+        outer.update(inner.digest())
+        out.append(outer.hexdigest())
+    return out
 
 
 # --------------------------------------------------------------------------- the bulk writer
@@ -1350,6 +1376,8 @@ class NamePool:
     surname_weights: np.ndarray
     given: dict[str, np.ndarray]  # sex -> given names
     given_romanised: dict[str, np.ndarray]  # sex -> romanised given names (with a leading space)
+    surname_search: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    given_search: dict[str, np.ndarray] = field(default_factory=dict)
 
     def full_names(
         self, rng: np.random.Generator, sex: np.ndarray, surname_index: np.ndarray | None = None
@@ -1360,12 +1388,14 @@ class NamePool:
             surname_index = self.draw_surnames(rng, count)
         name = np.empty(count, dtype=object)
         romanised = np.empty(count, dtype=object)
+        search = np.empty(count, dtype=object)
         for code in ("M", "F"):
             rows = np.nonzero(sex == code)[0]
             picks = rng.integers(0, len(self.given[code]), len(rows))
             name[rows] = self.surname[surname_index[rows]] + self.given[code][picks]
             romanised[rows] = self.surname_romanised[surname_index[rows]] + self.given_romanised[code][picks]
-        return name, romanised, search_keys(romanised)
+            search[rows] = self.surname_search[surname_index[rows]] + self.given_search[code][picks]
+        return name, romanised, search
 
     def draw_surnames(self, rng: np.random.Generator, count: int) -> np.ndarray:
         return choice_weighted(rng, self.surname_weights, count)
@@ -1406,6 +1436,8 @@ def name_pool(jurisdiction: str) -> NamePool:
         surname_weights=np.array([float(s[weight_column]) for s in surnames]),
         given=given,
         given_romanised=given_romanised,
+        surname_search=search_keys(np.array([s[column] for s in surnames], dtype=object)),
+        given_search={sex: search_keys(romans) for sex, romans in given_romanised.items()},
     )
 
 
