@@ -1,4 +1,5 @@
-"""Root URLs: the workbench at /, the REST API under /api/, Django admin under /admin/."""
+"""Root URLs: the workbench at /, renewal collection pages under /billing/, the REST API under /api/,
+Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
 
@@ -6,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lifecrm.api.urls")),
+    path("billing/", include("lifecrm.billing.urls")),  # namespace `billing`, in the workbench's layout
     path("", include("lifecrm.workbench.urls")),
 ]
 

@@ -1,5 +1,5 @@
 """Workbench URLs (namespace `workbench`)."""
-from django.urls import include, path
+from django.urls import path
 
 from lifecrm.workbench.views import auth, customers, health, home, policies, search
 
@@ -14,5 +14,4 @@ urlpatterns = [
     path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path("customers/<int:customer_id>/reveal-id/", customers.reveal_id, name="reveal-id"),
     path("policies/<int:policy_id>/", policies.policy, name="policy"),
-    path("billing/", include("lifecrm.billing.urls")),
 ]
