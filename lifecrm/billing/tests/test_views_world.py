@@ -1,5 +1,8 @@
 """A small collection world shared by the billing page, API and work-list tests (no tests of its own).
 
+Import the fixtures by their function names (`world_fixture`, `business_date_fixture`, `outbox_fixture`);
+pytest knows them as `world`, `business_date` and `outbox`.
+
 Two branches, one login per role, three monthly policies issued 31 Aug 2026 (the first premium paid at
 issue, the next due Wed 30 Sep 2026) and the daily batch run to 10 Oct 2026: every policy is in grace
 with one premium of 120.50 overdue, the agent has a phone task on policy_a, and policy_b (no agent,
@@ -70,8 +73,8 @@ def build_world(*, as_of: date = AS_OF) -> World:
     return world.refresh()
 
 
-@pytest.fixture
-def outbox(settings, tmp_path):
+@pytest.fixture(name="outbox")
+def outbox_fixture(settings, tmp_path):
     """The ladder's SMS and letters go to a temporary outbox."""
     settings.LIFECRM_SMS_OUTBOX = tmp_path / "sms"
     settings.LIFECRM_LETTER_OUTBOX = tmp_path / "letters"
@@ -80,13 +83,13 @@ def outbox(settings, tmp_path):
     return tmp_path
 
 
-@pytest.fixture
-def world(db, outbox, business_date) -> World:
+@pytest.fixture(name="world")
+def world_fixture(db, outbox, business_date) -> World:
     return build_world()
 
 
-@pytest.fixture
-def business_date(monkeypatch):
+@pytest.fixture(name="business_date")
+def business_date_fixture(monkeypatch):
     """Pin the business date the pages read (`timezone.localdate()` at the view edge)."""
 
     def pin(day: date = AS_OF) -> date:
