@@ -120,15 +120,16 @@ def generate_org(ctx: GeneratorContext) -> None:
         ],
     })
 
-    # Staff: agents in teams; per branch a manager, counter staff and claims handlers; HQ service
-    # management and the call centre at HQ.
+    # Staff: agents in teams; per branch a manager, counter staff, a call-centre agent and claims
+    # handlers; HQ service management and the central call centre at HQ.
     agent_team = np.arange(n_agents) % n_teams
     agent_branch = team_branch[agent_team]
     agent_units = team_ids[agent_team]
     counters_per_branch = 2 + n_agents // (40 * n_branches)
     claims_per_branch = 1 + n_agents // (60 * n_branches)
-    branch_staff_roles = ["branch"] + ["counter"] * counters_per_branch + ["claims"] * claims_per_branch
-    n_callcentre = 2 + ctx.customers // 20_000
+    branch_staff_roles = (["branch"] + ["counter"] * counters_per_branch + ["callcentre"]
+                          + ["claims"] * claims_per_branch)
+    n_callcentre = 2 + ctx.customers // 20_000  # the central call centre (95xxx line) at HQ
     roles = (["hq"] * 3 + ["callcentre"] * n_callcentre + branch_staff_roles * n_branches + ["agent"] * n_agents)
     units = np.concatenate([
         np.full(3 + n_callcentre, hq_id),
