@@ -8,7 +8,8 @@ grace ends are computed and today's suspensions are known before the ladder look
   when that date is on or before the business date and the due item has no reminder of that step
   code yet. Reminder is unique per (due item, step): a rerun changes nothing.
 - Staleness rule (STALE_AFTER_DAYS): a step found more than 3 days after its date is recorded as
-  skipped, not sent. Demands and suspension notices are legal acts: they go out late, never not at all.
+  skipped, not sent — except a suspension notice (a legal duty) and a demand that a demand-based
+  grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
 - The row and the outbox file (SMS, letter) are written in one transaction, the file named by a
@@ -42,8 +43,8 @@ from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
 STALE_AFTER_DAYS = 3
-NEVER_STALE = frozenset({DunningStep.Action.DEMAND, DunningStep.Action.SUSPENSION_NOTICE})
-LEGAL_ACTIONS = NEVER_STALE  # addressed to the owner, by letter (SMS fallback), retried after a failure
+# Addressed to the owner, by letter (SMS fallback), retried after a failure.
+LEGAL_ACTIONS = frozenset({DunningStep.Action.DEMAND, DunningStep.Action.SUSPENSION_NOTICE})
 # Suspended policies stay on the ladder this long, for their suspension notice.
 JUST_SUSPENDED_DAYS = 31
 # Deemed arrival of a demand: a posted letter on the 3rd working day after posting; SMS the same day.
@@ -183,13 +184,23 @@ def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: 
               extra: dict | None = None) -> Reminder | None:
     """Do one step for one due item; None when another run recorded it first."""
     base = {"due_item": case.item, "step": step, "scheduled_for": when, "done_on": as_of}
-    if (when + timedelta(days=STALE_AFTER_DAYS) < as_of and step.action not in NEVER_STALE
-            and step.code not in AD_HOC_STEPS):
+    if is_stale(case, step, when=when, as_of=as_of):
         return _record(retry, **base, channel=step.channel, status=Reminder.Status.SKIPPED,
                        detail=f"stale: due {when}, reached {as_of} (more than {STALE_AFTER_DAYS} days late)")
     if step.channel in PHONE_CHANNELS:
         return _phone_task(case, step, base)
     return _send(case, step, base, as_of, retry, extra or {})
+
+
+def is_stale(case: Case, step: DunningStep, *, when: date, as_of: date) -> bool:
+    """The staleness rule: more than STALE_AFTER_DAYS late, and not a notice that must go out anyway."""
+    if when + timedelta(days=STALE_AFTER_DAYS) >= as_of or step.code in AD_HOC_STEPS:
+        return False
+    if step.action == DunningStep.Action.SUSPENSION_NOTICE:
+        return False
+    if step.action == DunningStep.Action.DEMAND and case.grace.demand_based and case.item.demand_arrived is None:
+        return False  # without it the grace period never starts
+    return True
 
 
 def _record(retry: Reminder | None, **fields) -> Reminder | None:

@@ -125,18 +125,28 @@ def test_catch_up_day_by_day_sends_the_whole_ladder_and_a_rerun_changes_nothing(
     assert (Reminder.objects.count(), len(list(outbox.rglob("*.*")))) == counts
 
 
-def test_steps_found_more_than_3_days_late_are_skipped_but_a_demand_is_never_skipped(policy, outbox):
+def test_steps_found_more_than_3_days_late_are_skipped_not_sent(policy, outbox):
     run_daily("2026-09-14")
     run_daily("2026-10-12")  # the batch did not run for four weeks
     assert ladder(policy) == [
         ("pre-due-15", date(2026, 9, 15), "preferred", "skipped"),
         ("pre-due-3", date(2026, 9, 27), "preferred", "skipped"),
-        ("demand", date(2026, 10, 1), "letter", "sent"),  # 11 days late: a legal act goes out late
+        ("demand", date(2026, 10, 1), "letter", "skipped"),  # the CN grace runs from the due date anyway
         ("agent-call", date(2026, 10, 10), "agent", "task_open"),  # 2 days late: still done
     ]
-    assert "stale" in reminder(policy, "pre-due-15").detail
-    assert not (outbox / "sms").exists() or not list((outbox / "sms").iterdir())
-    assert reminder(policy, "demand").done_on == date(2026, 10, 12)
+    assert reminder(policy, "pre-due-15").detail == "stale: due 2026-09-15, reached 2026-10-12 (more than 3 days late)"
+    assert not list(outbox.rglob("*.*"))
+
+
+def test_a_late_demand_still_goes_out_when_a_demand_based_grace_waits_for_it(org, agent):
+    owner = make_customer(branch=org.branch_a, agent=agent, address=ADDRESS)
+    policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=date(2026, 8, 31),
+                         as_of=date(2026, 8, 31), product=make_product(code="TERM-CN-D", grace_basis="demand"))
+    run_daily("2026-10-12")
+    row = reminder(policy, "demand")
+    assert (row.status, row.scheduled_for, row.done_on) == ("sent", date(2026, 10, 1), date(2026, 10, 12))
+    # Posted Mon 12 Oct → deemed to arrive Thu 15 Oct.
+    assert DueItem.objects.get(policy=policy, instalment=1).demand_arrived == date(2026, 10, 15)
 
 
 # -- channels, consent, language -------------------------------------------------------------------------
@@ -447,7 +457,7 @@ def test_the_handler_is_registered_with_the_bank_files_rejection_hook():
 
 
 def test_timeline_shows_reminders_and_call_outcomes_within_the_scope(policy, agent, org):
-    run_daily("2026-10-10", since="2026-10-08")
+    run_daily("2026-10-10", since="2026-10-04")
     task = reminder(policy, "agent-call")
     reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="will_pay", as_of=date(2026, 10, 10))
     with pytest.raises(reminders.ReminderRefused, match="not open"):
@@ -457,7 +467,7 @@ def test_timeline_shows_reminders_and_call_outcomes_within_the_scope(policy, age
         entries = source(scope=DataScope(ScopeKind.ALL), customer_id=policy.owner_id, as_of=date(2026, 10, 10))
     assert [e.kind for e in entries] == ["reminder"] * 2
     assert "call outcome: promised to pay" in entries[0].detail and policy.number in entries[0].title
-    assert entries[1].at == date(2026, 10, 8)  # the demand, sent late (the ladder started on 8 Oct)
+    assert entries[1].at == date(2026, 10, 4)  # the demand, 3 days late: still sent (the ladder began on 4 Oct)
     own_book = DataScope(ScopeKind.OWN_BOOK, org.team_a.path, agent.pk, "agent")
     assert len(source(scope=own_book, customer_id=policy.owner_id, as_of=date(2026, 10, 10))) == 2
     other = make_staff("agent", org.team_a)
