@@ -930,6 +930,8 @@ class PostgresWriter(BulkWriter):
         with self.raw.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # indexes are rebuilt at the end: let the server use parallel workers for tables of a few MB too
+            cursor.execute("SET LOCAL min_parallel_table_scan_size = '1MB'")
             # Foreign keys that point into or out of the generated tables: checked once, when re-added.
             cursor.execute(
                 """
