@@ -71,6 +71,7 @@ COUNTER_METHODS = (
     (Payment.Method.CHEQUE, Payment.Method.CHEQUE.label),
     (Payment.Method.BANK_TRANSFER, Payment.Method.BANK_TRANSFER.label),
 )
+ISO_DATE = ["%Y-%m-%d"]  # what <input type="date"> sends; 10/11/2026 would be ambiguous
 SLIP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]{0,39}")
 MAX_AMOUNT = Decimal("9999999999.99")
 TAKES_PREMIUMS = PREMIUM_PAYING | {Status.SUSPENDED}  # as services.payment_record
@@ -171,7 +172,7 @@ class CounterPaymentForm(StyledForm):
     )
     method = forms.ChoiceField(label=_("Payment method"), choices=COUNTER_METHODS, initial=Payment.Method.CASH)
     received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=_("Received on"), input_formats=ISO_DATE, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Type the date as YYYY-MM-DD.")},
     )
     slip = forms.CharField(
@@ -223,7 +224,7 @@ class CallOutcomeForm(StyledForm):
         error_messages={"required": _("Choose what came of the call.")},
     )
     promised_on = forms.DateField(
-        label=_("Promised to pay by"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Promised to pay by"), required=False, input_formats=ISO_DATE, widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Type the date as YYYY-MM-DD.")},
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False, strip=True,
