@@ -79,6 +79,10 @@ class PhoneTask:
     def item(self) -> DueItem:
         return self.reminder.due_item
 
+    @property
+    def outcome_label(self) -> str:
+        return outcome_label(self.reminder.outcome) if self.reminder.outcome else ""
+
 
 @dataclass(frozen=True)
 class GraceRow:

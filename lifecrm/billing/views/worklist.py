@@ -17,11 +17,10 @@ def worklist(request):
     })
 
 
-def _task_response(request, task, *, form, status=200, closed=None):
+def _task_response(request, task, *, form, status=200):
     """The task's card for htmx (swapped in place); the task's own page otherwise."""
     template = "billing/partials/task.html" if request.htmx else "billing/task_outcome.html"
-    return render(request, template, {"task": task, "outcome_form": form, "as_of": form.as_of, "closed": closed},
-                  status=status)
+    return render(request, template, {"task": task, "outcome_form": form, "as_of": form.as_of}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -44,4 +43,4 @@ def task_outcome(request, reminder_id: int):
     if not request.htmx:
         return redirect("billing:worklist")
     task = worklists.phone_task_get(scope=request.scope, reminder_id=reminder_id, as_of=as_of)
-    return _task_response(request, task, form=form, closed=worklists.outcome_label(task.reminder.outcome))
+    return _task_response(request, task, form=CallOutcomeForm(as_of=as_of))
