@@ -863,7 +863,7 @@ class SqliteWriter(BulkWriter):
 
 
 class PostgresWriter(BulkWriter):
-    """Binary COPY … FROM STDIN in the caller's transaction; indexes and foreign keys rebuilt at the end.
+    """Binary COPY … FROM STDIN in the caller's transaction; keys, indexes and foreign keys rebuilt at the end.
 
     Binary rows spare the server parsing dates, timestamps and numerics (the server is the
     bottleneck). Values become Python objects of each column's exact type: date and naive UTC
@@ -953,12 +953,30 @@ class PostgresWriter(BulkWriter):
                 (tables,),
             )
             indexes = cursor.fetchall()
-            for table, name, definition in foreign_keys:
+            # Primary keys and unique constraints too: COPY into bare tables, then one sorted build
+            # each (which still refuses a duplicate).
+            cursor.execute(
+                """
+                SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
+                FROM pg_constraint c
+                WHERE c.contype IN ('p', 'u') AND c.conrelid::regclass::text = ANY(%s)
+                ORDER BY c.contype, 1, 2
+                """,
+                (tables,),
+            )
+            keys = cursor.fetchall()
+            rebuild: list[str] = []
+            for table, name, _definition in foreign_keys:
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                self._dropped.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            for table, name, definition in keys:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             for _table, name, definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-                self._dropped.insert(0, definition)
+                rebuild.append(definition)
+            rebuild += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+                        for table, name, definition in foreign_keys]
+            self._dropped = rebuild
 
     def end_bulk(self) -> None:
         with self.raw.cursor() as cursor:
