@@ -1107,7 +1107,9 @@ def build_book(
             writer = writer_for(connection)
             ctx.writer = writer
             writer.begin_bulk(tables)
-            if existing:
+            if existing or connection.vendor == "postgresql":
+                # On PostgreSQL also when empty: tables truncated in the loading transaction let a
+                # server with wal_level=minimal skip writing WAL for the COPY.
                 writer.delete_all(tables)
             writer.start_background()
             try:
