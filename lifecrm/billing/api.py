@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_filters
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -138,7 +139,7 @@ class PaymentCreateSerializer(serializers.Serializer):
     method = NamedChoiceField(COUNTER_METHODS, enum_name="CounterPaymentMethodEnum")
     received_on = serializers.DateField(help_text="the day the money was received: today or earlier")
     reference = serializers.RegexField(
-        SLIP_PATTERN.pattern, max_length=40,
+        f"^{SLIP_PATTERN.pattern}$", max_length=40,
         help_text="the counter slip number (card or transfer: its reference); unique per branch",
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -183,7 +184,7 @@ class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def get_queryset(self):
         return (Payment.objects.filter(policy__in=_in_scope(self.scope))
                 .select_related("policy", "booked_by", "reversed_by")
-                .prefetch_related("allocations__due_item")
+                .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("due_item")))
                 .order_by("-received_on", "-id"))
 
     def get_serializer_class(self):
