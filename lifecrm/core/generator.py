@@ -649,7 +649,7 @@ class BulkWriter:
                 return
             if self._error is None:
                 try:
-                    self._insert_now(*item)
+                    self.write_prepared(item)
                 except BaseException as exc:  # noqa: BLE001  re-raised in the generating thread
                     self._error = exc
 
@@ -743,23 +743,32 @@ class BulkWriter:
         return values.tolist()
 
     def insert(self, model: type[models.Model], columns: dict[str, Any]) -> None:
+        """Convert the columns here (the generating thread) and write them (the writer thread, if any)."""
         if self._error is not None:
             self.drain()
+        prepared = self.prepare(model, columns)
         if self._queue is not None:
-            self._queue.put((model, columns))
+            self._queue.put(prepared)
         else:
-            self._insert_now(model, columns)
+            self.write_prepared(prepared)
 
-    def _insert_now(self, model: type[models.Model], columns: dict[str, Any]) -> int:
+    def prepare(self, model: type[models.Model], columns: dict[str, Any]) -> tuple:
         names, length, lists = self.rows(model, columns)
+        return model, names, length, self.payload(lists, length)
+
+    def payload(self, lists: list, length: int) -> Any:
+        return lists
+
+    def write_prepared(self, prepared: tuple) -> int:
+        model, names, length, payload = prepared
         if length:
-            self.write_columns(self.spec(model).table, names, lists, length)
+            self.write_payload(self.spec(model).table, names, payload)
         label = model._meta.label
         self.counts[label] = self.counts.get(label, 0) + length
         return length
 
-    def write_columns(self, table: str, names: list[str], columns: list, length: int) -> None:
-        self.write_rows(table, names, zip(*columns, strict=False))
+    def write_payload(self, table: str, names: list[str], payload: Any) -> None:
+        self.write_rows(table, names, zip(*payload, strict=False))
 
     def write_rows(self, table: str, names: list[str], rows) -> None:
         raise NotImplementedError
@@ -823,12 +832,15 @@ class SqliteWriter(BulkWriter):
             sql = self._sql[key] = f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([one] * rows)}'  # noqa: S608
         return sql
 
-    def write_columns(self, table: str, names: list[str], columns: list, length: int) -> None:
-        width = len(names)
+    def payload(self, lists: list, length: int) -> list:
+        width = len(lists)
         flat: list = [None] * (length * width)
-        for j, column in enumerate(columns):  # interleave the columns into rows without building tuples
+        for j, column in enumerate(lists):  # interleave the columns into rows without building tuples
             flat[j::width] = [column.value] * length if isinstance(column, _Repeat) else column
-        self.write_flat(table, names, flat)
+        return flat
+
+    def write_payload(self, table: str, names: list[str], payload: list) -> None:
+        self.write_flat(table, names, payload)
 
     def write_rows(self, table: str, names: list[str], rows) -> None:
         self.write_flat(table, names, list(itertools.chain.from_iterable(rows)))
