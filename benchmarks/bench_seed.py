@@ -121,6 +121,7 @@ def _print_table(args: argparse.Namespace, results: list[dict]) -> None:
     for row in lines:
         print(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
     print()
+    print(f"machine: {os.cpu_count()} CPUs; wall-clock figures depend on what else runs (see the load averages)")
     for r in results:
         print(f"{r['backend']}: seed {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU in the seeding process, "
               f"load average before {r['load_before']:.2f}; migrate {r['migrate_seconds']:.1f} s (not counted)")
