@@ -98,8 +98,8 @@ def run(args: argparse.Namespace) -> bool:
 
 
 def _print_table(args: argparse.Namespace, results: list[dict]) -> None:
-    header = ("backend", "customers", "policies", "rows", "seconds", "customers/s", "rows/s", f"target {TARGET:,}/s",
-              "pass/fail")
+    header = ("backend", "customers", "policies", "rows", "seconds", "customers/s", "rows/s",
+              f"target {TARGET:,}/s", "pass/fail")
     lines = []
     for r in results:
         lines.append((r["backend"], f"{r['customers']:,}", f"{r['policies']:,}", f"{r['rows']:,}",

@@ -1114,7 +1114,7 @@ def build_book(
     connection = connections[using]
     started = time.perf_counter()
     ctx = GeneratorContext(seed=seed, customers=customers, as_of=as_of, jurisdiction=jurisdiction)
-    with _bulk_session(connection):
+    with _BulkSession(connection):
         with transaction.atomic(using=using):
             writer = writer_for(connection)
             ctx.writer = writer
@@ -1149,7 +1149,7 @@ def check_replaceable(tables: list[type[models.Model]], using: str = "default") 
                 )
 
 
-class _bulk_session:
+class _BulkSession:
     """SQLite: no fsync and a large page cache while loading; foreign keys are checked by the tests."""
 
     def __init__(self, connection) -> None:

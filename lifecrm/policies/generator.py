@@ -32,7 +32,9 @@ from lifecrm.core.generator import (
     age_on,
     choice_rows,
     choice_weighted,
+    date_of,
     generator_step,
+    iso_dates,
     name_pool,
     uniform_int,
     whole_months_between,
@@ -169,13 +171,7 @@ def load_catalogue(ctx: GeneratorContext) -> None:
              ("grace_period", "reinstatement_window", "cooling_off")}
     ctx.book["policies.rules"] = {key: int(rule.quantity) for key, rule in rules.items()}
     ctx.book["policies.calendar"] = WorkingDays(
-        ctx.jurisdiction, _date(ctx.as_of_day - 366 * 20), _date(ctx.as_of_day + 366 * 3))
-
-
-def _date(days: int):
-    from lifecrm.core.generator import date_of
-
-    return date_of(days)
+        ctx.jurisdiction, date_of(ctx.as_of_day - 366 * 20), date_of(ctx.as_of_day + 366 * 3))
 
 
 @dataclass
@@ -728,8 +724,6 @@ def _write_events(ctx: GeneratorContext, rng, policy_ids: np.ndarray, history: H
     data = np.full(len(day), None, dtype=object)
     has_due = about != NO_DATE
     if has_due.any():
-        from lifecrm.core.generator import iso_dates
-
         data[has_due] = '{"due_date": "' + iso_dates(about[has_due]) + '"}'
     offset = ctx.book["utc_offset"]
     kind_names = np.array(EVENT_KINDS, dtype=object)
