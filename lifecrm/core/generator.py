@@ -94,7 +94,8 @@ class Chunk:
     size: int
 
 
-def plan_chunks(customers: int, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
+def plan_chunks(customers: int, chunk_size: int | None = None) -> list[Chunk]:
+    chunk_size = chunk_size or CHUNK_SIZE
     return [
         Chunk(i, first, min(chunk_size, customers - first))
         for i, first in enumerate(range(0, customers, chunk_size))

@@ -269,6 +269,27 @@ def test_new_rows_continue_after_the_generated_ids(book):
     assert unit.pk == highest + 1 and unit.path == f"{hq.path}{unit.pk}/"
 
 
+def test_a_book_of_many_chunks_is_consistent_and_deterministic(monkeypatch):
+    from lifecrm.core import generator
+
+    monkeypatch.setattr(generator, "CHUNK_SIZE", 90)
+    seed(customers=400, seed=9)  # five chunks
+    first = book_digest().sha256
+    customers = list(Customer.objects.all())
+    assert len(customers) == 400 and [c.pk for c in customers] == list(range(1, 401))
+    numbers = [c.id_number for c in customers]
+    assert len(set(numbers)) == 400
+    phones = [c.mobile_phone for c in customers if c.mobile_phone]
+    assert len(set(phones)) == len(phones)
+    assert Policy.objects.count() == len(set(Policy.objects.values_list("number", flat=True)))
+    test_event_journals_follow_the_transition_table(None)
+    test_beneficiary_shares_sum_to_100_per_order(None)
+    test_customer_since_is_the_first_application(None)
+    connection.check_constraints(table_names=[m._meta.db_table for m in generated_models()])
+    seed(customers=400, seed=9, replace=True)
+    assert book_digest().sha256 == first
+
+
 def test_book_digest_command_prints_the_checksum(book):
     out = StringIO()
     call_command("book-digest", stdout=out)
