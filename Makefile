@@ -10,9 +10,12 @@ DEMO_CUSTOMERS ?= 5000
 PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | sha1sum | cut -c1-12)
-APT_PACKAGES := chromium fonts-noto-cjk
+# Debian packages: Pango/HarfBuzz and Noto CJK render PDF letters (and Chinese in screenshots);
+# chromium and poppler-utils serve the browser and letter tests.
+RUNTIME_APT := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_APT := chromium poppler-utils
 
-.PHONY: demo test install system-deps lint bench
+.PHONY: demo test install runtime-deps test-deps lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +26,19 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Debian packages: chromium drives the browser tests, Noto CJK renders Chinese in screenshots.
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+endef
 
-demo: install
+runtime-deps:
+	$(call apt_install,$(RUNTIME_APT))
+
+test-deps: runtime-deps
+	$(call apt_install,$(TEST_APT))
+
+demo: install runtime-deps
 	LIFECRM_ENV=dev $(BIN)/lifecrm migrate --no-input -v 0
 	LIFECRM_ENV=dev $(BIN)/lifecrm demo-setup --customers $(DEMO_CUSTOMERS)
 	LIFECRM_ENV=dev $(BIN)/lifecrm runserver 127.0.0.1:8000
@@ -38,7 +47,7 @@ lint: install
 	$(BIN)/ruff check lifecrm tests benchmarks conftest.py
 	$(BIN)/lint-imports
 
-test: install system-deps lint
+test: install test-deps lint
 	LIFECRM_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: install
