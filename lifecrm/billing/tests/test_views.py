@@ -113,7 +113,8 @@ def test_the_billing_section_shows_schedule_payments_suspense_reminders(client, 
     assert "2026-10-31" in body  # the next one, raised ahead
     assert "R20261010" in body and "cash" in body  # the payment with its receipt number
     assert "CNY 59.00" in body  # 300 − 2 × 120.50 waits in suspense
-    assert "premium demand" in body and "sales agent phone task" in body  # reminders sent
+    assert "sales agent phone task" in body and "phone task open" in body  # the ladder's steps that went out
+    assert "skipped" not in body  # steps found too late reached nobody: not listed
     assert f'href="{reverse("billing:payment-new")}?policy={world.policy_a.pk}"' in body  # counters take payments
     agent_body = login(client, world, "agent").get(reverse("billing:policy", args=[world.policy_a.pk]),
                                                    HTTP_HX_REQUEST="true").content.decode()
@@ -155,7 +156,8 @@ def test_the_dashboard_counts_this_months_premiums_and_the_policies_in_grace(cli
     body = login(client, world, "hq").get(reverse("billing:dashboard")).content.decode()
     page = pages.dashboard(scope=DataScope(ScopeKind.ALL, world.org.hq.path, None, "hq"), as_of=AS_OF)
     # Due in October 2026: instalment 2 of each of the three policies (31 Oct); none paid; all three in grace.
-    assert (page.total.due_count, page.total.collected_count, page.total.in_grace, page.total.suspended) == (3, 0, 3, 0)
+    assert (page.total.due_count, page.total.paid_count, page.total.in_grace, page.total.suspended) == (3, 0, 3, 0)
+    assert (page.total.received_count, page.total.received.items) == (0, [])
     assert page.total.due.items == [("CNY", Decimal("361.50"))]
     assert [(r.label, r.due_count, r.in_grace) for r in page.rows] == [("Beijing branch", 2, 2), ("Shanghai branch", 1, 1)]
     assert "Beijing branch" in body and "Shanghai branch" in body and "CNY 361.50" in body
@@ -176,12 +178,20 @@ def test_a_branch_sees_itself_and_its_teams(client, world):
     assert "上海分公司" not in body and "Shanghai branch" not in body
 
 
-def test_payments_show_as_collected_on_the_dashboard(world):
+def test_payments_show_as_received_and_paid_on_the_dashboard(world):
+    from lifecrm.billing.services import payment_reverse
+
+    # Two premiums' worth: the arrears of 30 Sep and October's premium (31 Oct).
     payment_record(actor=None, policy_id=world.policy_b.pk, amount=PREMIUM * 2, method="cash", received_on=AS_OF,
                    natural_key="counter:B:1", as_of=AS_OF)
+    cheque = payment_record(actor=None, policy_id=world.policy_q.pk, amount=Decimal("50.00"), method="cheque",
+                            received_on=AS_OF, natural_key="counter:A:2", as_of=AS_OF)
+    payment_reverse(actor=None, payment_id=cheque.pk, reason="bounced", as_of=AS_OF)
     total, rows = pages.collection_rows(scope=DataScope(ScopeKind.ALL, world.org.hq.path, None, "hq"), as_of=AS_OF)
-    assert (total.collected_count, total.collected.items, total.in_grace) == (1, [("CNY", Decimal("120.50"))], 2)
+    assert (total.paid_count, total.in_grace) == (1, 2)
     assert total.rate == Decimal("33.3")
+    # Received: two payments, the bounced cheque netted out by its reversal.
+    assert (total.received_count, total.received.items) == (2, [("CNY", Decimal("241.00"))])
 
 
 def _cohort_policies(world, n: int) -> None:
@@ -205,9 +215,10 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(client, world, business_da
     assert _count(client, url) == small == DASHBOARD_QUERIES
 
 
-# session, user, staff (scope), staff (the layout's name and menu); units, this month by unit, statuses by
-# unit, the trend; persistency 13th and 25th (policies, versions, window due items, journal: 4 each).
-DASHBOARD_QUERIES = 4 + 4 + 2 * 4
+# session, user, staff (scope), staff (the layout's name and menu); units, due this month by unit, received
+# this month by unit, statuses by unit, the trend; persistency 13th and 25th (policies, versions, window
+# due items, journal: 4 each).
+DASHBOARD_QUERIES = 4 + 5 + 2 * 4
 
 
 # -- persistency ----------------------------------------------------------------------------------------------

@@ -103,23 +103,26 @@ class Amounts:
 
 @dataclass
 class CollectionRow:
+    """One unit's month: premiums due and how many of them are paid; money received; policies in trouble."""
+
     label: str
     unit: OrgUnit | None = None
     direct: bool = False  # the policies booked on the scope's own unit, not on a unit under it
     due_count: int = 0
     due: Amounts = field(default_factory=Amounts)
-    collected_count: int = 0
-    collected: Amounts = field(default_factory=Amounts)
+    paid_count: int = 0  # of the premiums due this month, those paid in full
+    received_count: int = 0  # payments received this month (reversals not counted)
+    received: Amounts = field(default_factory=Amounts)  # net of reversals booked this month
     in_grace: int = 0
     suspended: int = 0
 
     @property
     def rate(self) -> Decimal | None:
-        return pct(self.collected_count, self.due_count)
+        return pct(self.paid_count, self.due_count)
 
     @property
     def empty(self) -> bool:
-        return not (self.due_count or self.in_grace or self.suspended)
+        return not (self.due_count or self.received_count or self.in_grace or self.suspended)
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,9 @@ def _scope_due_items(scope: DataScope):
 
 
 def collection_rows(*, scope: DataScope, as_of: date) -> tuple[CollectionRow, list[CollectionRow]]:
-    """This month's premiums due and collected, policies in grace and suspended: the total and a row per
-    unit directly under the scope's unit (HQ: each branch; a branch: itself and its teams). Three queries."""
+    """This month's premiums due (and how many are paid), the money received, the policies in grace and
+    suspended: the total and a row per unit directly under the scope's unit (HQ: each branch; a branch:
+    itself and its teams). Four queries."""
     root = scope.unit_path
     units = list(OrgUnit.objects.filter(Q(path=root) | Q(parent__path=root)).order_by("code"))
     root_unit = next((u for u in units if u.path == root), None)
@@ -175,14 +179,19 @@ def collection_rows(*, scope: DataScope, as_of: date) -> tuple[CollectionRow, li
     first, last = month_start(as_of), month_end(as_of)
     due = (_scope_due_items(scope).filter(due_date__range=(first, last))
            .values("policy__branch_path", "currency")
-           .annotate(n=Count("id"), amount=Sum("amount"), paid_n=Count("id", filter=Q(status=DueItem.Status.PAID)),
-                     paid=Sum("paid_amount")))
+           .annotate(n=Count("id"), amount=Sum("amount"), paid_n=Count("id", filter=Q(status=DueItem.Status.PAID))))
     for agg in due:
         for row in (row_for(agg["policy__branch_path"]), total):
             row.due_count += agg["n"]
             row.due.add(agg["currency"], agg["amount"])
-            row.collected_count += agg["paid_n"]
-            row.collected.add(agg["currency"], agg["paid"])
+            row.paid_count += agg["paid_n"]
+    received = (Payment.objects.filter(policy__in=policies_in_scope(scope).values("pk"), received_on__range=(first, last))
+                .values("policy__branch_path", "currency")
+                .annotate(n=Count("id", filter=Q(amount__gt=0)), amount=Sum("amount")))
+    for agg in received:
+        for row in (row_for(agg["policy__branch_path"]), total):
+            row.received_count += agg["n"]
+            row.received.add(agg["currency"], agg["amount"])
     statuses = (policies_in_scope(scope).filter(status__in=(Status.GRACE, Status.SUSPENDED))
                 .values("branch_path", "status").annotate(n=Count("id")))
     for agg in statuses:
@@ -317,8 +326,8 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
     reminder_rows = [
         ReminderRow(r, str(actions.get(r.step.action, r.step.action)), str(channels.get(r.channel, r.channel)),
                     str(reminder_statuses.get(r.status, r.status)), outcome_label(r.outcome) if r.outcome else "")
-        for r in Reminder.objects.filter(due_item__policy=policy).select_related("step", "due_item")
-        .order_by("-scheduled_for", "-id")
+        for r in Reminder.objects.filter(due_item__policy=policy).exclude(status=Reminder.Status.SKIPPED)
+        .select_related("step", "due_item").order_by("-scheduled_for", "-id")  # a skipped step reached nobody
     ]
     application_statuses = dict(ReinstatementApplication.Status.choices)
     applications = [
@@ -350,6 +359,13 @@ class Receipt:
     suspense: Decimal
     back_in_force: bool  # the payment cleared the arrears of a policy in grace
     reinstated: bool  # the payment completed a reinstatement
+
+    @property
+    def source(self) -> str:
+        """The slip and its branch for a counter payment (`counter:<branch>:<slip>`), else the source reference."""
+        kind, _, rest = self.payment.natural_key.partition(":")
+        branch, _, slip = rest.partition(":")
+        return f"{slip} · {branch}" if kind == "counter" and slip else self.payment.natural_key
 
 
 def receipt(*, scope: DataScope, payment_id: int) -> Receipt:

@@ -1,0 +1,122 @@
+"""A counter clerk takes the arrears of a policy in grace in cash; HQ reads the collection dashboard.
+
+The policy comes from the factories and the daily batch (`lifecrm run-daily`), as in
+lifecrm/billing/tests/test_collection.py; the business date of the pages is pinned to the batch's date.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from lifecrm.billing.models import Payment
+from lifecrm.billing.tests.test_views_world import build_world
+from lifecrm.policies.models import Policy
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+AS_OF = date(2026, 10, 10)  # policies issued 31 Aug 2026, premium due 30 Sep unpaid: in grace since 1 Oct
+
+
+@pytest.fixture
+def world(transactional_db, settings, tmp_path, monkeypatch):
+    settings.LIFECRM_SMS_OUTBOX = tmp_path / "sms"
+    settings.LIFECRM_LETTER_OUTBOX = tmp_path / "letters"
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: AS_OF)
+    world = build_world(as_of=AS_OF)
+    assert world.policy_a.status == "grace"
+    return world
+
+
+def _log_in(page: Page, base: str, user) -> None:
+    page.goto(base + "/login/")
+    page.get_by_label("使用者名稱").fill(user.username)
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_load_state("networkidle")
+
+
+def _log_out(page: Page) -> None:
+    page.locator("#user-menu").click()
+    page.get_by_role("button", name="登出").click()
+    page.wait_for_load_state("networkidle")
+
+
+def _switch_language(page: Page, code: str) -> None:
+    page.locator("#language-menu").click()
+    page.locator(f'button[name="language"][value="{code}"]').click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_counter_takes_the_arrears_and_hq_reads_the_dashboard(page: Page, live_server, world, screenshots):
+    policy = world.policy_a
+    counter = world.staff["counter"]
+    _log_in(page, live_server.url, counter.user)
+
+    # The policy page: in grace, its billing section loads by itself (htmx) with the arrears.
+    page.goto(f"{live_server.url}/policies/{policy.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("寬限期中")
+    billing = page.get_by_test_id("policy-billing")
+    expect(billing.get_by_test_id("billing-arrears")).to_have_text("CNY 120.50")
+    expect(billing.get_by_test_id("billing-schedule")).to_contain_text("逾期")
+    page.screenshot(path=str(screenshots / "policy-billing-zh-hant.png"), full_page=True)
+
+    # Take the arrears in cash: the form comes filled with the policy and the amount owed.
+    billing.get_by_test_id("take-payment").click()
+    expect(page).to_have_url(re.compile(rf"/billing/payments/new/\?policy={policy.pk}$"))
+    expect(page.get_by_label("保單號碼")).to_have_value(policy.number)
+    expect(page.get_by_label("金額")).to_have_value("120.50")
+    expect(page.get_by_label("收款日")).to_have_value(AS_OF.isoformat())
+    page.get_by_label("付款方式").select_option("cash")
+    page.get_by_label("收費單號或參考號").fill("")
+    page.get_by_role("button", name="確認入帳").click()
+    # No slip number: refused, nothing booked, the field says why.
+    expect(page.locator("#id_slip-errors")).to_contain_text("請輸入收費單號")
+    expect(page.get_by_text("未入帳任何款項")).to_be_visible()
+    assert not Payment.objects.exists()
+    page.get_by_label("收費單號或參考號").fill("C-000123")
+    page.get_by_role("button", name="確認入帳").click()
+
+    # The receipt: its number, the premium it paid, and the policy in force again.
+    expect(page).to_have_url(re.compile(r"/billing/payments/\d+/$"))
+    payment = Payment.objects.get()
+    expect(page.get_by_test_id("receipt-no")).to_have_text(payment.receipt_no)
+    expect(page.get_by_test_id("policy-outcome")).to_contain_text("保單已恢復有效")
+    expect(page.get_by_test_id("policy-status")).to_have_text("有效")
+    expect(page.get_by_test_id("allocations")).to_contain_text("2026-09-30")
+    page.screenshot(path=str(screenshots / "counter-payment-receipt-zh-hant.png"), full_page=True)
+    _switch_language(page, "en")
+    expect(page.get_by_test_id("policy-outcome")).to_contain_text("The policy is in force again.")
+    page.screenshot(path=str(screenshots / "counter-payment-receipt-en.png"), full_page=True)
+    _switch_language(page, "zh-hant")
+
+    # The policy page says "in force" now, and lists the payment.
+    page.get_by_role("link", name="開啟保單").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("有效")
+    expect(page.get_by_test_id("billing-payments")).to_contain_text(payment.receipt_no)
+    assert Policy.objects.get(pk=policy.pk).status == "in_force"
+    _log_out(page)
+
+    # HQ opens the collection dashboard from the menu.
+    _log_in(page, live_server.url, world.staff["hq"].user)
+    page.locator("#billing-menu").click()
+    page.get_by_role("link", name="收費總覽").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("收費總覽")
+    expect(page.get_by_test_id("kpi-due")).to_contain_text("3")
+    expect(page.get_by_test_id("kpi-collected")).to_contain_text("CNY 120.50")  # received this month
+    expect(page.get_by_test_id("kpi-collected")).to_contain_text("1 筆")
+    expect(page.get_by_test_id("kpi-grace")).to_contain_text("2")
+    expect(page.get_by_test_id("by-unit")).to_contain_text("北京分公司")
+    expect(page.get_by_test_id("by-unit")).to_contain_text("上海分公司")
+    page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
+    page.screenshot(path=str(screenshots / "collection-dashboard-zh-hant.png"), full_page=True)
+    _switch_language(page, "zh-hans")
+    expect(page.get_by_role("heading", level=1)).to_have_text("收费总览")
+    page.screenshot(path=str(screenshots / "collection-dashboard-zh-hans.png"), full_page=True)
+    _switch_language(page, "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Collection dashboard")
+    page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
+    page.screenshot(path=str(screenshots / "collection-dashboard-en.png"), full_page=True)
