@@ -1078,8 +1078,8 @@ def validate_arguments(*, customers: Any, seed: Any, as_of: Any, jurisdiction: A
             as_of = date.fromisoformat(str(as_of))
         except ValueError:
             raise GeneratorError(f"--as-of must be a date as YYYY-MM-DD, not {as_of!r}") from None
-    if not date(2000, 1, 1) <= as_of <= date(2150, 12, 31):
-        raise GeneratorError(f"--as-of must lie between 2000 and 2150, not {as_of}")
+    if not date(2000, 1, 1) <= as_of <= date(2100, 12, 31):
+        raise GeneratorError(f"--as-of must lie between 2000 and 2100, not {as_of}")
     jurisdiction = str(jurisdiction).upper()
     if jurisdiction not in JURISDICTIONS:
         raise GeneratorError(f"--jurisdiction must be one of {', '.join(JURISDICTIONS)}, not {jurisdiction!r}")
