@@ -5,6 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from lifecrm.core.generator import GeneratorError, build_book, validate_arguments
 
@@ -22,10 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--jurisdiction", help="CN, HK or TW (default: LIFECRM_JURISDICTION)")
         parser.add_argument("--replace", action="store_true", help="delete the existing book first")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-        parser.add_argument("--database", default="default")
 
     def handle(self, *args, customers, seed, as_of=None, jurisdiction=None, replace=False, no_progress=False,
-               database="default", **options):
+               **options):
         try:
             customers, seed, as_of_date, jurisdiction = validate_arguments(
                 customers=customers, seed=seed,
@@ -33,9 +33,12 @@ class Command(BaseCommand):
                 jurisdiction=jurisdiction or settings.LIFECRM_JURISDICTION,
             )
             result = build_book(customers=customers, seed=seed, as_of=as_of_date, jurisdiction=jurisdiction,
-                                replace=replace, progress=not no_progress, using=database)
+                                replace=replace, progress=not no_progress)
         except GeneratorError as exc:
             raise CommandError(str(exc)) from None
+        except DatabaseError as exc:  # rolled back: nothing was written
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CommandError(f"the book could not be written, nothing was changed: {first_line}") from exc
         width = max(len(label) for label in result.counts)
         for label, count in result.counts.items():
             self.stdout.write(f"{label:<{width}}  {count:>12,}")
