@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from lifecrm.billing.models import Payment
 from lifecrm.billing.tests.test_views_world import build_world
 from lifecrm.policies.models import Policy
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_customer, make_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AS_OF = date(2026, 10, 10)  # policies issued 31 Aug 2026, premium due 30 Sep unpaid: in grace since 1 Oct
@@ -28,7 +28,20 @@ def world(transactional_db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: AS_OF)
     world = build_world(as_of=AS_OF)
     assert world.policy_a.status == "grace"
+    _persistency_cohort(world)
     return world
+
+
+def _persistency_cohort(world) -> None:
+    """Older policies for the persistency card: issued March 2025 (13th month) and March 2024 (25th month),
+    most of them still paying (their premiums were paid before the billing history began)."""
+    for issued, paying, lapsed in ((date(2025, 3, 31), 3, 1), (date(2024, 3, 31), 2, 1)):
+        for n in range(paying + lapsed):
+            owner = make_customer(branch=world.org.team_a, agent=world.staff["agent"])
+            policy = make_policy(owner=owner, agent=world.staff["agent"], branch=world.org.team_a, issue_date=issued,
+                                 as_of=issued)
+            if n < paying:
+                Policy.objects.filter(pk=policy.pk).update(paid_instalments=30)
 
 
 def _log_in(page: Page, base: str, user) -> None:
@@ -111,6 +124,7 @@ def test_counter_takes_the_arrears_and_hq_reads_the_dashboard(page: Page, live_s
     expect(page.get_by_test_id("kpi-grace")).to_contain_text("2")
     expect(page.get_by_test_id("by-unit")).to_contain_text("北京分公司")
     expect(page.get_by_test_id("by-unit")).to_contain_text("上海分公司")
+    expect(page.get_by_test_id("persistency-card")).to_contain_text("75.00 %")  # 13th month: 3 of 4
     page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
     page.screenshot(path=str(screenshots / "collection-dashboard-zh-hant.png"), full_page=True)
     _switch_language(page, "zh-hans")
@@ -120,3 +134,28 @@ def test_counter_takes_the_arrears_and_hq_reads_the_dashboard(page: Page, live_s
     expect(page.get_by_role("heading", level=1)).to_have_text("Collection dashboard")
     page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
     page.screenshot(path=str(screenshots / "collection-dashboard-en.png"), full_page=True)
+
+
+def test_the_call_centre_logs_a_call_outcome_in_place(page: Page, live_server, world, screenshots):
+    from lifecrm.billing.models import Reminder
+
+    task = Reminder.objects.get(due_item__policy=world.policy_q, status="task_open")
+    _log_in(page, live_server.url, world.staff["callcentre"].user)
+    page.locator("#billing-menu").click()
+    page.get_by_role("link", name="續期工作清單").click()
+    card = page.get_by_test_id(f"task-{task.pk}")
+    expect(card).to_contain_text(world.policy_q.number)
+    card.get_by_text("記錄通話結果").click()
+    card.get_by_label("通話結果", exact=True).select_option("no_answer")
+    card.get_by_label("承諾繳費日").fill("2026-10-12")
+    card.get_by_role("button", name="結案").click()
+    # A promised date without a promise: refused in place (htmx swaps the 400 answer), the task stays open.
+    expect(page.get_by_test_id(f"task-{task.pk}")).to_contain_text("只有「承諾繳費」才能填寫承諾繳費日")
+    card = page.get_by_test_id(f"task-{task.pk}")
+    card.get_by_label("承諾繳費日").fill("")
+    card.get_by_label("備註").fill("下午再撥")
+    card.get_by_role("button", name="結案").click()
+    expect(page.get_by_test_id("task-done")).to_contain_text("無人接聽")
+    expect(page).to_have_url(re.compile(r"/billing/worklist/$"))  # swapped in place, no navigation
+    page.screenshot(path=str(screenshots / "worklist-zh-hant.png"), full_page=True)
+    assert Reminder.objects.get(pk=task.pk).outcome == "no_answer"
