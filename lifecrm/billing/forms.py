@@ -19,6 +19,7 @@ from lifecrm.billing.models import Payment
 from lifecrm.billing.persistency import WINDOW_MONTHS
 from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record
 from lifecrm.billing.worklists import OUTCOMES, PROMISE_OUTCOME
+from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import Policy
@@ -286,7 +287,7 @@ class PersistencyForm(StyledForm):
     def __init__(self, data=None, *, as_of: date) -> None:
         self.as_of = as_of
         end = (as_of.replace(day=1) - timedelta(days=1)).replace(day=1)  # the last month already over
-        start = date(end.year - 1, end.month, 1) if end.month == 12 else date(end.year - 1, end.month + 1, 1)
+        start = add_months(end, -11)  # twelve reporting months
         self.defaults = {"month": 13, "period_start": start, "period_end": end, "group_by": "branch"}
         bound = {**{k: (f"{v:%Y-%m}" if isinstance(v, date) else v) for k, v in self.defaults.items()},
                  **{k: v for k, v in (data or {}).items() if k in self.defaults}}

@@ -343,3 +343,16 @@ def test_the_navbar_offers_each_role_its_collection_pages(client, world):
 def test_the_world_is_what_the_tests_say(world):
     assert {world.policy_a.status, world.policy_q.status, world.policy_b.status} == {"grace"}
     assert build_world  # the helper stays importable for the browser test
+
+
+@pytest.mark.parametrize(("as_of", "start", "end"), [
+    (date(2026, 1, 15), date(2025, 1, 1), date(2025, 12, 1)),
+    (date(2026, 10, 10), date(2025, 10, 1), date(2026, 9, 1)),
+])
+def test_the_persistency_form_defaults_to_the_last_twelve_months_over(as_of, start, end):
+    from lifecrm.billing.forms import PersistencyForm
+
+    form = PersistencyForm(as_of=as_of)
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["period_start"], form.cleaned_data["period_end"]) == (start, end)
+    assert pages.last_months(as_of, 12) == (start, end)
