@@ -201,6 +201,23 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Mail: SMTP in production (EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS as in
+# Django); the demo prints mails on the console; tests point at their own SMTP server.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if LIFECRM_ENV == "dev"
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service@lifecrm.invalid")
+# Where the SMS gateway adapter's default and the PDF letters write (one file per message).
+LIFECRM_SMS_OUTBOX = Path(os.environ.get("LIFECRM_SMS_OUTBOX", VAR_DIR / "outbox" / "sms"))
+LIFECRM_LETTER_OUTBOX = Path(os.environ.get("LIFECRM_LETTER_OUTBOX", VAR_DIR / "outbox" / "letters"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
