@@ -70,50 +70,41 @@ class SearchQuery:
         return any("\u4e00" <= c <= "\u9fff" for c in self.text)
 
 
-def customer_search(*, scope: DataScope, query: str, limit: int = 25) -> list[Customer]:
-    """Customers matching an exact phone or ID number (index lookups), else a name prefix."""
+def _search_stages(customers: QuerySet[Customer], query: str):
+    """The querysets a search tries in turn, each with whether its answer is final even when empty:
+    an exact phone or ID number (index lookups) first, then a name prefix (Han characters on `name`,
+    Latin letters on `name_search`)."""
     q = SearchQuery(query.strip())
     if not q.text:
-        return []
-    base = customers_in_scope(scope).select_related("branch", "servicing_agent")
+        return
     exact = Q()
     if q.phone:
         exact |= Q(mobile_phone=q.phone) | Q(home_phone=q.phone)
     if q.id_digest:
         exact |= Q(id_number_digest=q.id_digest)
     if exact:
-        found = list(base.filter(exact).order_by("number")[:limit])
-        if found or q.phone:
-            return found
+        yield customers.filter(exact).order_by("number"), bool(q.phone)
     if q.has_han:
-        return list(base.filter(name__startswith=q.text).order_by("name", "number")[:limit])
-    if q.romanised and len(q.romanised) >= 2:
-        return list(base.filter(name_search__startswith=q.romanised).order_by("name_search", "number")[:limit])
+        yield customers.filter(name__startswith=q.text).order_by("name", "number"), True
+    elif q.romanised and len(q.romanised) >= 2:
+        yield customers.filter(name_search__startswith=q.romanised).order_by("name_search", "number"), True
+
+
+def customer_search(*, scope: DataScope, query: str, limit: int = 25) -> list[Customer]:
+    """Customers matching an exact phone or ID number, else a name prefix (one query per stage tried)."""
+    base = customers_in_scope(scope).select_related("branch", "servicing_agent")
+    for candidates, final in _search_stages(base, query):
+        found = list(candidates[:limit])
+        if found or final:
+            return found
     return []
 
 
 def customer_search_filter(*, customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    """`customers` (already scoped) narrowed as `customer_search` narrows them, unsliced, for a paged list.
-
-    Exact phone or ID number first (one EXISTS query decides, as `customer_search` decides on its
-    first result); otherwise a name prefix, Han characters on `name`, Latin letters on `name_search`.
-    """
-    q = SearchQuery(query.strip())
-    if not q.text:
-        return customers.none()
-    exact = Q()
-    if q.phone:
-        exact |= Q(mobile_phone=q.phone) | Q(home_phone=q.phone)
-    if q.id_digest:
-        exact |= Q(id_number_digest=q.id_digest)
-    if exact:
-        found = customers.filter(exact).order_by("number")
-        if q.phone or found.exists():
-            return found
-    if q.has_han:
-        return customers.filter(name__startswith=q.text).order_by("name", "number")
-    if q.romanised and len(q.romanised) >= 2:
-        return customers.filter(name_search__startswith=q.romanised).order_by("name_search", "number")
+    """`customers` (already scoped) narrowed as `customer_search` narrows them, unsliced, for a paged list."""
+    for candidates, final in _search_stages(customers, query):
+        if final or candidates.exists():
+            return candidates
     return customers.none()
 
 
