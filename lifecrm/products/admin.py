@@ -1,6 +1,7 @@
 """Admin for the product catalogue: products and mode factors editable, rate and cash value tables read-only."""
 from django.contrib import admin
 
+from lifecrm.core.admin import ReadOnlyAdmin
 from lifecrm.products.models import CashValue, PremiumModeFactor, PremiumRate, Product
 
 
@@ -35,20 +36,11 @@ class ProductAdmin(admin.ModelAdmin):
     ]
 
 
-class ReadOnlyTableAdmin(admin.ModelAdmin):
+class ReadOnlyTableAdmin(ReadOnlyAdmin):
     """Derived tables: change them by rerunning the derivation and `lifecrm load-products`, never by hand."""
 
     list_select_related = ["product"]
     list_per_page = 200
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PremiumRate)

@@ -1,20 +1,12 @@
 """`lifecrm bank-export --as-of DATE`: make the business date's pain.008 direct-debit files (idempotent)."""
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.billing.bankfiles.errors import ExportInvalid
 from lifecrm.billing.bankfiles.export import debit_export, out_dir
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+from lifecrm.core.commands import parse_date
 
 
 class Command(BaseCommand):

@@ -1,20 +1,13 @@
 """`lifecrm bank-import FILE --as-of DATE [--format …]`: import a bank result file whole, or reject it."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.imports import FORMATS, bank_file_import
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+from lifecrm.core.commands import parse_date
 
 
 class Command(BaseCommand):

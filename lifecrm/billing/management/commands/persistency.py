@@ -16,6 +16,7 @@ from lifecrm.billing.persistency import (
     persistency_overview,
 )
 from lifecrm.billing.persistency_export import build_workbook
+from lifecrm.core.commands import parse_date
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope, ScopeKind
@@ -23,14 +24,6 @@ from lifecrm.org.rules import DataScope, ScopeKind
 HEADINGS = ("cohort", "excl", "pend", "judged", "persist", "count %", "judged premium", "persisting prem",
             "premium %")
 
-
-def _date(value: str | None, option: str) -> date:
-    if not value:
-        raise CommandError(f"{option} is required, as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
 def _month(value: str, option: str) -> date:
@@ -80,7 +73,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of=None, month="13", from_month=None, to_month=None, by="branch", unit=None,
                xlsx=None, **options):
-        day = _date(as_of, "--as-of")
+        day = parse_date(as_of, "--as-of")
         try:
             window = int(month)
         except (TypeError, ValueError):

@@ -1,19 +1,13 @@
 """`lifecrm run-daily --as-of DATE`: every registered daily step, in order, as resumable job runs."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lifecrm.core.commands import parse_date
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
 class Command(BaseCommand):
