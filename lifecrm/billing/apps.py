@@ -23,6 +23,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Renewal collection")
 
     def ready(self) -> None:
-        from lifecrm.billing import jobs  # noqa: F401  registers the daily steps
+        from lifecrm.billing import generator, jobs  # noqa: F401  register the book generator step, the daily steps
 
         post_migrate.connect(_load_dunning_plans, sender=self, dispatch_uid="lifecrm.billing.dunning_plans")
