@@ -1,0 +1,169 @@
+"""`lifecrm seed` and billing: recent premiums, pending dues and mandates agree with each policy's history."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, Sum
+
+from lifecrm.billing.generator import HISTORY_MONTHS
+from lifecrm.billing.models import Allocation, DebitMandate, DueItem, Payment
+from lifecrm.billing.services import DUE_ITEM_LEAD_DAYS
+from lifecrm.core.digest import book_digest, table_digest
+from lifecrm.core.generator import generated_models
+from lifecrm.core.models import JobChunk
+from lifecrm.core.rules import add_months
+from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 11, 25)
+
+
+def seed(customers: int = 300, seed: int = 7, **options) -> None:
+    call_command("seed", customers=str(customers), seed=str(seed), as_of=AS_OF.isoformat(), no_progress=True,
+                 stdout=StringIO(), **options)
+
+
+@pytest.fixture
+def book(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    seed()
+
+
+def _policies():
+    modes = dict(PolicyVersion.objects.filter(effective_to__isnull=True).values_list("policy_id", "premium_mode"))
+    return {p.pk: (p, modes[p.pk]) for p in Policy.objects.all()}
+
+
+def test_billing_tables_are_generated_and_digested(book):
+    labels = [m._meta.label for m in generated_models()]
+    for label in ("billing.DueItem", "billing.Payment", "billing.Allocation", "billing.DebitMandate"):
+        assert label in labels
+    assert DueItem.objects.exists() and Payment.objects.exists() and DebitMandate.objects.exists()
+    connection.check_constraints(table_names=[m._meta.db_table for m in generated_models()])
+    for model in (DueItem, Payment, Allocation, DebitMandate):
+        for row in model.objects.order_by("pk")[:40]:
+            row.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def test_due_items_follow_paid_instalments(book):
+    policies = _policies()
+    items = defaultdict(dict)
+    for item in DueItem.objects.all():
+        assert item.kind == DueItem.Kind.PREMIUM
+        items[item.policy_id][item.instalment] = item
+    window_start = add_months(AS_OF, -HISTORY_MONTHS)
+    horizon = AS_OF + timedelta(days=DUE_ITEM_LEAD_DAYS)
+    for policy_id, (policy, mode) in policies.items():
+        mine = items.get(policy_id, {})
+        paid = policy.paid_instalments
+        for instalment, item in mine.items():
+            assert item.due_date == due_date(policy.issue_date, mode, instalment)
+            assert item.currency == policy.currency
+            if instalment < paid:
+                assert item.status == DueItem.Status.PAID, (policy.number, instalment)
+                assert item.paid_amount == item.amount
+                assert item.paid_on is not None and policy.issue_date <= item.paid_on <= AS_OF
+            else:
+                assert item.status == DueItem.Status.OPEN, (policy.number, instalment)
+                assert item.paid_amount == 0 and item.paid_on is None
+        # the recent paid premiums are all there
+        paid_recent = {k for k in range(paid) if window_start < due_date(policy.issue_date, mode, k) <= AS_OF}
+        assert paid_recent <= set(mine), policy.number
+        if policy.status in PREMIUM_PAYING:
+            # the dues the daily batch has raised by the as-of date, none more
+            expected = set()
+            k = paid
+            while k < policy.premium_term_years * (12 // {"annual": 12, "semiannual": 6, "quarterly": 3,
+                                                           "monthly": 1}[mode]):
+                if due_date(policy.issue_date, mode, k) > horizon:
+                    break
+                expected.add(k)
+                k += 1
+            assert {k for k in mine if k >= paid} == expected, policy.number
+        if policy.status in (Status.GRACE, Status.SUSPENDED):
+            first = mine[paid]
+            assert first.status == DueItem.Status.OPEN and first.due_date < AS_OF and first.grace_end is not None
+            assert policy.paid_to_date == first.due_date
+        if policy.status == Status.SUSPENDED:
+            assert first.grace_end < policy.status_date
+        if policy.status == Status.IN_FORCE:
+            assert not any(i.due_date < AS_OF for i in mine.values() if i.status == DueItem.Status.OPEN)
+    statuses = {p.status for p, _ in policies.values()}
+    assert Status.GRACE in statuses and Status.SUSPENDED in statuses
+
+
+def test_payments_and_allocations_match_paid_amounts(book):
+    paid_items = DueItem.objects.filter(status=DueItem.Status.PAID)
+    allocated = dict(Allocation.objects.values_list("due_item_id").annotate(s=Sum("amount")))
+    for item_id, paid_amount in paid_items.values_list("pk", "paid_amount"):
+        assert allocated[item_id] == paid_amount
+    assert not Allocation.objects.filter(due_item__status=DueItem.Status.OPEN).exists()
+    for payment in Payment.objects.annotate(total=Sum("allocations__amount"), n=Count("allocations")):
+        assert payment.n == 1 and payment.total == payment.amount
+        assert payment.natural_key.startswith(f"seed:{payment.policy_id}:")
+        item = payment.allocations.get().due_item
+        assert item.policy_id == payment.policy_id and item.paid_on == payment.received_on
+    assert Payment.objects.count() == paid_items.count()
+    assert Payment.objects.values("receipt_no").distinct().count() == Payment.objects.count()
+    cent = Decimal("0.01")
+    total_paid = paid_items.aggregate(s=Sum("paid_amount"))["s"].quantize(cent)  # SQLite sums in floats
+    assert total_paid == Payment.objects.aggregate(s=Sum("amount"))["s"].quantize(cent) > Decimal(0)
+
+
+def test_mandates_exactly_for_auto_debit_policies(book):
+    auto_debit = set(PolicyVersion.objects.filter(effective_to__isnull=True, payment_method="auto_debit")
+                     .values_list("policy_id", flat=True))
+    mandates = list(DebitMandate.objects.select_related("policy"))
+    assert {m.policy_id for m in mandates} == auto_debit
+    assert len(mandates) == len(auto_debit)
+    for mandate in mandates[:50]:
+        assert mandate.cancelled_on is None
+        assert mandate.account_number.isdigit() and mandate.account_number.endswith(mandate.account_last4)
+        assert len(mandate.bank_code) == 12 and mandate.bank_name  # CNAPS
+        assert mandate.signed_on <= mandate.policy.issue_date
+        assert mandate.debtor_name == mandate.policy.owner.name
+    raw = connection.cursor()
+    raw.execute(f"SELECT account_number FROM {DebitMandate._meta.db_table} LIMIT 1")  # noqa: S608
+    assert not raw.fetchone()[0].isdigit()  # stored encrypted
+
+
+def _state():
+    tables = [DueItem, Payment, Allocation, DebitMandate, Policy]
+    state = {m._meta.label: table_digest(m).sha256 for m in tables}
+    from lifecrm.billing.models import Collection, Reminder
+    from lifecrm.policies.models import PolicyEvent
+
+    for model in (Collection, Reminder, PolicyEvent):
+        state[model._meta.label] = model.objects.count()
+    return state
+
+
+def test_run_daily_on_the_seeded_book(book):
+    before_items = DueItem.objects.count()
+    statuses = dict(Policy.objects.values_list("pk", "status"))
+    call_command("run-daily", as_of=AS_OF.isoformat(), no_progress=True, stdout=StringIO())
+    # the book is what the daily batch leaves at its as-of date: nothing to raise, nobody changes status
+    raised = JobChunk.objects.filter(run__step="billing.raise_due_items").aggregate(s=Sum("rows"))["s"] or 0
+    assert raised == 0
+    assert DueItem.objects.count() == before_items
+    assert dict(Policy.objects.values_list("pk", "status")) == statuses
+    after_first = _state()
+    call_command("run-daily", as_of=AS_OF.isoformat(), no_progress=True, stdout=StringIO())
+    assert _state() == after_first
+
+
+def test_same_seed_same_digest(settings, tmp_path):
+    seed(customers=120, seed=3)
+    first = book_digest()
+    assert {t.label for t in first.tables} >= {"billing.DueItem", "billing.Payment", "billing.DebitMandate"}
+    seed(customers=120, seed=3, replace=True)
+    assert book_digest() == first
+    seed(customers=120, seed=4, replace=True)
+    assert book_digest().sha256 != first.sha256
