@@ -103,7 +103,7 @@ class Consent(models.Model):
         SENSITIVE_DATA = "sensitive_data", _("processing of sensitive data")
         THIRD_PARTY = "third_party", _("sharing with partners")
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consents")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consents", db_index=False)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     granted = models.BooleanField(_("granted"))
     at = models.DateTimeField(_("at"))
@@ -131,7 +131,9 @@ class Relationship(models.Model):
         EMPLOYER = "employer", _("employer of")
         REFERRER = "referrer", _("referred")
 
-    from_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="relationships_out")
+    from_customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="relationships_out", db_index=False
+    )
     to_customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="relationships_in")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     since = models.DateField(_("since"), null=True, blank=True)

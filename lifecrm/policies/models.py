@@ -60,7 +60,9 @@ class Policy(models.Model):
     owner = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="owned_policies")
     insured = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="insured_policies")
     payer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="paid_policies")
-    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="policies")
+    agent = models.ForeignKey(
+        "org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="policies", db_index=False
+    )
     branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="policies")
     branch_path = models.CharField(max_length=200, db_index=True, editable=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
@@ -96,7 +98,7 @@ class PolicyVersion(models.Model):
     Servicing appends a version and closes the previous one; nothing is overwritten.
     """
 
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="versions", db_index=False)
     version_no = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
@@ -174,7 +176,7 @@ class Beneficiary(models.Model):
 class PolicyEvent(models.Model):
     """The append-only journal of a policy: every status transition and every contract event."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="events")
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("event"), max_length=32)
     from_status = models.CharField(_("from"), max_length=24, blank=True)
