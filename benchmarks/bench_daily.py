@@ -1,0 +1,330 @@
+"""Benchmark `daily`: `lifecrm run-daily` for one business date on a 1,000,000-policy book on PostgreSQL.
+
+The book (customers ≈ policies / POLICIES_PER_CUSTOMER, seed, as-of date D0) is generated once into
+the database `lifecrm_bench_daily` and reused while its key (size, seed, as-of, jurisdiction and the
+generator and migration sources) is unchanged. Each repeat works on a fresh copy
+(`CREATE DATABASE … TEMPLATE lifecrm_bench_daily`), so every repeat starts from the same state:
+
+1. the reference, in the same run and on the same copy: one hand-written SQL statement that raises
+   the due items run-daily's `billing.raise_due_items` must raise for D = D0 + 1 (a single
+   `INSERT INTO billing_dueitem … SELECT … CROSS JOIN LATERAL generate_series(…)`, dates month-end
+   clamped by PostgreSQL's `date + interval`), run twice in transactions that are rolled back; the
+   second (warm) time is the bound;
+2. `lifecrm run-daily --as-of D` in a subprocess (wall-clock, Django start-up included), then the
+   rows and seconds of each daily step from its JobRun/JobChunk records, and a check that the due
+   items it raised are exactly the (policy, instalment, due date, amount) set of the SQL statement.
+
+Targets: run-daily ≤ TARGET_SECONDS and ≤ TARGET_RATIO × the SQL bound. E-mail goes to Django's
+dummy backend (no SMTP server is timed); letters, SMS and bank files to a temporary VAR directory.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+NAME = "daily"
+HELP = "lifecrm run-daily on a 1,000,000-policy book: ≤ 60 s and ≤ 3x a hand-written SQL bound"
+TARGET_SECONDS = 60.0
+TARGET_RATIO = 3.0
+# Policies per customer of a generated CN book (seed 1, 100,000 customers: 165,471 policies).
+POLICIES_PER_CUSTOMER = 1.6547
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BOOK_DATABASE = "lifecrm_bench_daily"
+RUN_DATABASE = "lifecrm_bench_daily_run"
+REPO = Path(__file__).resolve().parent.parent
+LEAD_DAYS = 45  # lifecrm.billing.services.DUE_ITEM_LEAD_DAYS (checked against it in the worker)
+
+# The due items `billing.raise_due_items` raises for %(as_of)s: premiums from the first not yet raised
+# (max(paid_instalments, highest raised + 1)) up to as_of + lead days, never at or after the premium
+# term's end; `date + interval 'n months'` clamps to the month end as lifecrm.core.rules.add_months.
+RAISE_SQL = """
+INSERT INTO billing_dueitem (policy_id, kind, instalment, due_date, amount, paid_amount, currency, status, raised_on)
+SELECT p.id, 'premium', s.n, d.due, v.modal_premium, 0, p.currency, 'open', %(as_of)s
+FROM policies_policy p
+JOIN policies_policyversion v ON v.policy_id = p.id AND v.effective_to IS NULL
+CROSS JOIN LATERAL (SELECT CASE v.premium_mode WHEN 'annual' THEN 12 WHEN 'semiannual' THEN 6
+                                                WHEN 'quarterly' THEN 3 ELSE 1 END AS months) m
+CROSS JOIN LATERAL generate_series(
+    GREATEST(p.paid_instalments,
+             COALESCE((SELECT max(h.instalment) FROM billing_dueitem h
+                       WHERE h.policy_id = p.id AND h.kind = 'premium'), -1) + 1),
+    LEAST(p.premium_term_years * 12 / m.months - 1,
+          ((EXTRACT(YEAR FROM %(horizon)s::date) - EXTRACT(YEAR FROM p.issue_date)) * 12
+           + EXTRACT(MONTH FROM %(horizon)s::date) - EXTRACT(MONTH FROM p.issue_date))::int / m.months)
+) AS s(n)
+CROSS JOIN LATERAL (SELECT (p.issue_date + make_interval(months => s.n * m.months))::date AS due) d
+WHERE p.status IN ('in_force', 'grace', 'reinstated') AND d.due <= %(horizon)s::date
+RETURNING policy_id, instalment, due_date, amount
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policies", type=int, default=1_000_000, help="about this many policies")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--as-of", default="2026-11-25", help="the book's as-of date; run-daily runs the day after")
+    parser.add_argument("--jurisdiction", default="CN")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds before run-daily is stopped (FAIL)")
+    parser.add_argument("--keep-copy", action="store_true", help=f"leave {RUN_DATABASE} after the last repeat")
+
+
+def _url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+def _admin():
+    import psycopg
+
+    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+
+
+def _book_key(customers: int, args: argparse.Namespace) -> str:
+    """Size, seed, date, jurisdiction and a hash of what shapes the book (generators, migrations, reference data)."""
+    digest = hashlib.sha256()
+    sources = sorted([*REPO.glob("lifecrm/*/generator.py"), *REPO.glob("lifecrm/*/migrations/*.py"),
+                      *REPO.glob("lifecrm/*/reference_data.py"), *REPO.glob("lifecrm/*/data/**/*")])
+    for path in sources:
+        if path.is_file():
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return f"customers={customers} seed={args.seed} as_of={args.as_of} jurisdiction={args.jurisdiction} " \
+           f"sources={digest.hexdigest()[:16]}"
+
+
+def _existing_key() -> str | None:
+    with _admin() as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (BOOK_DATABASE,)
+        ).fetchone()
+    return None if row is None else (row[0] or "")
+
+
+def _env(database: str, var_dir: str) -> dict[str, str]:
+    return os.environ | {
+        "LIFECRM_ENV": "dev", "DEBUG": "false", "DATABASE_URL": _url(database), "LIFECRM_VAR": var_dir,
+        "DJANGO_SETTINGS_MODULE": "lifecrm.config.settings", "PYTHONPATH": str(REPO),
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LIFECRM_JOBS": "inprocess",
+    }
+
+
+def _build_book(customers: int, key: str, args: argparse.Namespace, var_dir: str) -> dict:
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{BOOK_DATABASE}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{BOOK_DATABASE}"')
+    print(f"generating the book: {customers:,} customers (≈{args.policies:,} policies) into {BOOK_DATABASE}…",
+          file=sys.stderr, flush=True)
+    command = [sys.executable, str(Path(__file__).with_name("run.py")), "_daily-build", "--customers", str(customers),
+               "--seed", str(args.seed), "--as-of", args.as_of, "--jurisdiction", args.jurisdiction]
+    done = subprocess.run(command, env=_env(BOOK_DATABASE, var_dir), cwd=REPO, capture_output=True, text=True,
+                          check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            with _admin() as admin:
+                admin.execute(f"COMMENT ON DATABASE \"{BOOK_DATABASE}\" IS '{key}'")
+            return result
+    raise RuntimeError(f"building the book failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+
+
+def _copy_book() -> float:
+    started = time.perf_counter()
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
+        # no session may be connected to the template while it is copied
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (BOOK_DATABASE,))
+        admin.execute(f'CREATE DATABASE "{RUN_DATABASE}" TEMPLATE "{BOOK_DATABASE}"')
+    return time.perf_counter() - started
+
+
+def _sql_bound(as_of: date) -> tuple[list[float], set[tuple]]:
+    """Seconds of each (rolled-back) run of RAISE_SQL, and the rows it raised."""
+    import psycopg
+
+    params = {"as_of": as_of, "horizon": as_of + timedelta(days=LEAD_DAYS)}
+    seconds, rows = [], set()
+    with psycopg.connect(_url(RUN_DATABASE)) as conn:
+        for _ in range(2):
+            started = time.perf_counter()
+            with conn.cursor() as cursor:
+                cursor.execute(RAISE_SQL, params)
+                rows = set(cursor.fetchall())
+            seconds.append(time.perf_counter() - started)
+            conn.rollback()
+    return seconds, rows
+
+
+def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path) -> tuple[float, int | None]:
+    lifecrm = Path(sys.executable).with_name("lifecrm")
+    command = [str(lifecrm)] if lifecrm.exists() else [sys.executable, "-m", "lifecrm"]
+    command += ["run-daily", "--as-of", as_of.isoformat(), "--no-progress"]
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir), cwd=REPO, stdout=out,
+                                   stderr=subprocess.STDOUT)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = None
+    return time.perf_counter() - started, code
+
+
+def _steps_and_raised(as_of: date) -> tuple[list[tuple[str, int, int, float | None]], set[tuple]]:
+    """(step, chunks, rows, seconds) per daily step run for as_of, and the due items raised on as_of."""
+    import psycopg
+
+    with psycopg.connect(_url(RUN_DATABASE)) as conn:
+        steps = conn.execute(
+            """
+            SELECT r.step, r.chunk_count, COALESCE(SUM(c.rows), 0),
+                   EXTRACT(EPOCH FROM COALESCE(r.finished_at, MAX(c.done_at)) - r.started_at)
+            FROM core_jobrun r LEFT JOIN core_jobchunk c ON c.run_id = r.id
+            WHERE r.as_of = %s GROUP BY r.id ORDER BY r.started_at, r.id
+            """,
+            (as_of,),
+        ).fetchall()
+        raised = set(conn.execute(
+            "SELECT policy_id, instalment, due_date, amount FROM billing_dueitem "
+            "WHERE raised_on = %s AND kind = 'premium'",
+            (as_of,),
+        ).fetchall())
+    return [(s, int(n), int(r), None if t is None else float(t)) for s, n, r, t in steps], raised
+
+
+def run(args: argparse.Namespace) -> bool:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        print("the daily benchmark needs psycopg and a PostgreSQL server", file=sys.stderr)
+        return False
+    customers = max(1, round(args.policies / POLICIES_PER_CUSTOMER))
+    key = _book_key(customers, args)
+    book_as_of = date.fromisoformat(args.as_of)
+    as_of = book_as_of + timedelta(days=1)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="lifecrm-bench-daily-") as var_dir:
+        build = None
+        if args.rebuild or _existing_key() != key:
+            build = _build_book(customers, key, args, var_dir)
+        else:
+            print(f"reusing {BOOK_DATABASE} ({key})", file=sys.stderr, flush=True)
+        for repeat in range(args.repeats):
+            copy_seconds = _copy_book()
+            print(f"repeat {repeat + 1}: copied the book in {copy_seconds:.1f} s; SQL bound…", file=sys.stderr,
+                  flush=True)
+            bound_seconds, bound_rows = _sql_bound(as_of)
+            print(f"repeat {repeat + 1}: run-daily --as-of {as_of}…", file=sys.stderr, flush=True)
+            log = Path(var_dir) / f"run-daily-{repeat + 1}.log"
+            seconds, code = _run_daily(as_of, var_dir, args.timeout, log)
+            steps, raised = _steps_and_raised(as_of)
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            results.append({"seconds": seconds, "code": code, "bound": bound_seconds, "bound_rows": bound_rows,
+                             "steps": steps, "raised": raised, "copy_seconds": copy_seconds, "log_tail": tail})
+        if not args.keep_copy:
+            with _admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
+    policies = _count_policies()
+    return _report(args, customers, policies, as_of, build, results)
+
+
+def _count_policies() -> int:
+    import psycopg
+
+    with psycopg.connect(_url(BOOK_DATABASE)) as conn:
+        return conn.execute("SELECT count(*) FROM policies_policy").fetchone()[0]
+
+
+def _report(args, customers: int, policies: int, as_of: date, build: dict | None, results: list[dict]) -> bool:
+    ok_all = True
+    print()
+    print(f"book: {customers:,} customers, {policies:,} policies (seed {args.seed}, as of {args.as_of}, "
+          f"{args.jurisdiction}); run-daily --as-of {as_of}")
+    if build:
+        print(f"book generated in {build['seconds']:.1f} s (+ migrate {build['migrate_seconds']:.1f} s, "
+              f"analyze {build['analyze_seconds']:.1f} s; not timed): " +
+              ", ".join(f"{k.split('.')[1]} {v:,}" for k, v in build["counts"].items()))
+    for i, r in enumerate(results, 1):
+        rows = [("step", "rows", "chunks", "seconds")]
+        for step, chunks, count, seconds in r["steps"]:
+            rows.append((step, f"{count:,}", f"{chunks:,}", "-" if seconds is None else f"{seconds:.2f}"))
+        widths = [max(len(row[c]) for row in rows) for c in range(4)]
+        print()
+        print(f"repeat {i} (fresh copy of the book, made in {r['copy_seconds']:.1f} s, not timed)")
+        for j, row in enumerate(rows):
+            print(" | ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in
+                             enumerate(zip(row, widths, strict=True))))
+            if j == 0:
+                print("-+-".join("-" * w for w in widths))
+        bound = r["bound"][-1]
+        same = r["bound_rows"] == r["raised"]
+        finished = r["code"] == 0
+        ratio = r["seconds"] / bound if bound > 0 else float("inf")
+        ok = finished and same and r["seconds"] <= TARGET_SECONDS and ratio <= TARGET_RATIO
+        ok_all &= ok
+        print()
+        print(f"run-daily total          {r['seconds']:8.2f} s wall (subprocess, Django start-up included)"
+              + ("" if finished else f"  -- {'stopped at the timeout' if r['code'] is None else 'FAILED'}"))
+        print(f"SQL bound (raise only)   {bound:8.2f} s (warm; cold {r['bound'][0]:.2f} s), "
+              f"{len(r['bound_rows']):,} due items")
+        print(f"ratio run-daily / bound  {ratio:8.1f}x")
+        print(f"targets                  ≤ {TARGET_SECONDS:.0f} s: {'PASS' if r['seconds'] <= TARGET_SECONDS else 'FAIL'}"
+              f"; ≤ {TARGET_RATIO:.0f}x the bound: {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
+        only_sql, only_daily = r["bound_rows"] - r["raised"], r["raised"] - r["bound_rows"]
+        print(f"same due items           {'yes' if same else 'NO'}: {len(r['raised']):,} raised by run-daily, "
+              f"{len(only_sql):,} only in SQL, {len(only_daily):,} only in run-daily")
+        for label, sample in (("only in SQL", only_sql), ("only in run-daily", only_daily)):
+            for row in sorted(sample)[:3]:
+                print(f"  e.g. {label}: {row}")
+        if not finished:
+            print("run-daily output, last lines:\n  " + "\n  ".join(r["log_tail"]))
+        print(f"result                   {'PASS' if ok else 'FAIL'}")
+    print(f"\nmachine: {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.2f}")
+    return ok_all
+
+
+# --------------------------------------------------------------------------- worker: generate the book
+
+
+def _build_worker(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="_daily-build")
+    parser.add_argument("--customers", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--as-of", required=True)
+    parser.add_argument("--jurisdiction", required=True)
+    args = parser.parse_args(argv)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from lifecrm.billing.services import DUE_ITEM_LEAD_DAYS
+    from lifecrm.core.generator import build_book
+
+    if DUE_ITEM_LEAD_DAYS != LEAD_DAYS:
+        raise SystemExit(f"bench_daily.LEAD_DAYS is {LEAD_DAYS}, billing's DUE_ITEM_LEAD_DAYS {DUE_ITEM_LEAD_DAYS}")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrate_seconds = time.perf_counter() - started
+    connection.close()
+    result = build_book(customers=args.customers, seed=args.seed, as_of=date.fromisoformat(args.as_of),
+                        jurisdiction=args.jurisdiction, progress=True)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    output = {"seconds": result.seconds, "counts": result.counts, "migrate_seconds": migrate_seconds,
+              "analyze_seconds": time.perf_counter() - started}
+    print("RESULT " + json.dumps(output))
+    return 0
+
+
+WORKERS = {"_daily-build": _build_worker}
