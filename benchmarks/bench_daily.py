@@ -14,6 +14,11 @@ generator and migration sources) is unchanged. Each repeat works on a fresh copy
    rows and seconds of each daily step from its JobRun/JobChunk records, and a check that the due
    items it raised are exactly the (policy, instalment, due date, amount) set of the SQL statement.
 
+The first day after a seed is a catch-up day: the book has no reminder or collection history, so the
+reminder ladder records every past step (skipped as stale, or sent) and the debit export presents
+every open auto-debit premium. `--warm-up` runs run-daily for D0 once when the book is generated
+(untimed, kept in lifecrm_bench_daily_warm), so that the timed day D is a steady-state day.
+
 Targets: run-daily ≤ TARGET_SECONDS and ≤ TARGET_RATIO × the SQL bound. E-mail goes to Django's
 dummy backend (no SMTP server is timed); letters, SMS and bank files to a temporary VAR directory.
 """
@@ -39,6 +44,7 @@ POLICIES_PER_CUSTOMER = 1.6547
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BOOK_DATABASE = "lifecrm_bench_daily"
 RUN_DATABASE = "lifecrm_bench_daily_run"
+WARM_SUFFIX = "_warm"
 REPO = Path(__file__).resolve().parent.parent
 LEAD_DAYS = 45  # lifecrm.billing.services.DUE_ITEM_LEAD_DAYS (checked against it in the worker)
 
@@ -75,6 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before run-daily is stopped (FAIL)")
     parser.add_argument("--keep-copy", action="store_true", help=f"leave {RUN_DATABASE} after the last repeat")
+    parser.add_argument("--warm-up", action="store_true",
+                        help=f"run-daily for the book's as-of date once when generating it (untimed, kept in "
+                             f"{BOOK_DATABASE}{WARM_SUFFIX}): the timed day is a steady-state day, not the "
+                             f"first after the seed (which catches up the reminder ladder and debit export)")
 
 
 def _url(database: str) -> str:
@@ -99,10 +109,10 @@ def _book_key(customers: int, args: argparse.Namespace) -> str:
            f"sources={digest.hexdigest()[:16]}"
 
 
-def _existing_key() -> str | None:
+def _existing_key(book: str) -> str | None:
     with _admin() as admin:
         row = admin.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (BOOK_DATABASE,)
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (book,)
         ).fetchone()
     return None if row is None else (row[0] or "")
 
@@ -115,32 +125,33 @@ def _env(database: str, var_dir: str) -> dict[str, str]:
     }
 
 
-def _build_book(customers: int, key: str, args: argparse.Namespace, var_dir: str) -> dict:
+def _build_book(book: str, customers: int, key: str, args: argparse.Namespace, var_dir: str) -> dict:
     with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BOOK_DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BOOK_DATABASE}"')
-    print(f"generating the book: {customers:,} customers (≈{args.policies:,} policies) into {BOOK_DATABASE}…",
+        admin.execute(f'DROP DATABASE IF EXISTS "{book}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{book}"')
+    print(f"generating the book: {customers:,} customers (≈{args.policies:,} policies) into {book}"
+          + (f", then run-daily --as-of {args.as_of} (warm-up)" if args.warm_up else "") + "…",
           file=sys.stderr, flush=True)
     command = [sys.executable, str(Path(__file__).with_name("run.py")), "_daily-build", "--customers", str(customers),
-               "--seed", str(args.seed), "--as-of", args.as_of, "--jurisdiction", args.jurisdiction]
-    done = subprocess.run(command, env=_env(BOOK_DATABASE, var_dir), cwd=REPO, capture_output=True, text=True,
+               "--seed", str(args.seed), "--as-of", args.as_of, "--jurisdiction", args.jurisdiction] + (["--warm-up"] if args.warm_up else [])
+    done = subprocess.run(command, env=_env(book, var_dir), cwd=REPO, capture_output=True, text=True,
                           check=False)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
             result = json.loads(line[len("RESULT "):])
             with _admin() as admin:
-                admin.execute(f"COMMENT ON DATABASE \"{BOOK_DATABASE}\" IS '{key}'")
+                admin.execute(f"COMMENT ON DATABASE \"{book}\" IS '{key}'")
             return result
     raise RuntimeError(f"building the book failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
 
 
-def _copy_book() -> float:
+def _copy_book(book: str) -> float:
     started = time.perf_counter()
     with _admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
         # no session may be connected to the template while it is copied
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (BOOK_DATABASE,))
-        admin.execute(f'CREATE DATABASE "{RUN_DATABASE}" TEMPLATE "{BOOK_DATABASE}"')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (book,))
+        admin.execute(f'CREATE DATABASE "{RUN_DATABASE}" TEMPLATE "{book}"')
     return time.perf_counter() - started
 
 
@@ -207,18 +218,19 @@ def run(args: argparse.Namespace) -> bool:
         print("the daily benchmark needs psycopg and a PostgreSQL server", file=sys.stderr)
         return False
     customers = max(1, round(args.policies / POLICIES_PER_CUSTOMER))
-    key = _book_key(customers, args)
+    key = _book_key(customers, args) + (" warm-up" if args.warm_up else "")
+    book = BOOK_DATABASE + (WARM_SUFFIX if args.warm_up else "")
     book_as_of = date.fromisoformat(args.as_of)
     as_of = book_as_of + timedelta(days=1)
     results = []
     with tempfile.TemporaryDirectory(prefix="lifecrm-bench-daily-") as var_dir:
         build = None
-        if args.rebuild or _existing_key() != key:
-            build = _build_book(customers, key, args, var_dir)
+        if args.rebuild or _existing_key(book) != key:
+            build = _build_book(book, customers, key, args, var_dir)
         else:
-            print(f"reusing {BOOK_DATABASE} ({key})", file=sys.stderr, flush=True)
+            print(f"reusing {book} ({key})", file=sys.stderr, flush=True)
         for repeat in range(args.repeats):
-            copy_seconds = _copy_book()
+            copy_seconds = _copy_book(book)
             print(f"repeat {repeat + 1}: copied the book in {copy_seconds:.1f} s; SQL bound…", file=sys.stderr,
                   flush=True)
             bound_seconds, bound_rows = _sql_bound(as_of)
@@ -232,14 +244,14 @@ def run(args: argparse.Namespace) -> bool:
         if not args.keep_copy:
             with _admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
-    policies = _count_policies()
+    policies = _count_policies(book)
     return _report(args, customers, policies, as_of, build, results)
 
 
-def _count_policies() -> int:
+def _count_policies(book: str) -> int:
     import psycopg
 
-    with psycopg.connect(_url(BOOK_DATABASE)) as conn:
+    with psycopg.connect(_url(book)) as conn:
         return conn.execute("SELECT count(*) FROM policies_policy").fetchone()[0]
 
 
@@ -250,7 +262,9 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
           f"{args.jurisdiction}); run-daily --as-of {as_of}")
     if build:
         print(f"book generated in {build['seconds']:.1f} s (+ migrate {build['migrate_seconds']:.1f} s, "
-              f"analyze {build['analyze_seconds']:.1f} s; not timed): " +
+              f"analyze {build['analyze_seconds']:.1f} s"
+              + (f", warm-up run-daily --as-of {args.as_of} {build['warm_up_seconds']:.1f} s"
+                 if build.get("warm_up_seconds") is not None else "") + "; not timed): " +
               ", ".join(f"{k.split('.')[1]} {v:,}" for k, v in build["counts"].items()))
     for i, r in enumerate(results, 1):
         rows = [("step", "rows", "chunks", "seconds")]
@@ -300,6 +314,7 @@ def _build_worker(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--as-of", required=True)
     parser.add_argument("--jurisdiction", required=True)
+    parser.add_argument("--warm-up", action="store_true")
     args = parser.parse_args(argv)
     import django
 
@@ -322,7 +337,13 @@ def _build_worker(argv: list[str]) -> int:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     output = {"seconds": result.seconds, "counts": result.counts, "migrate_seconds": migrate_seconds,
-              "analyze_seconds": time.perf_counter() - started}
+              "analyze_seconds": time.perf_counter() - started, "warm_up_seconds": None}
+    if args.warm_up:
+        started = time.perf_counter()
+        call_command("run-daily", as_of=args.as_of, no_progress=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        output["warm_up_seconds"] = time.perf_counter() - started
     print("RESULT " + json.dumps(output))
     return 0
 
