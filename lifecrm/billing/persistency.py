@@ -641,6 +641,14 @@ def _path_part(path: str, depth: int) -> int | None:
     return int(ids[depth]) if len(ids) > depth else None
 
 
+def _teams(policies) -> list[int | None]:
+    """The team of each policy: its own unit when that is a team, else its agent's team (one query)."""
+    agent_paths = dict(
+        Staff.objects.filter(pk__in={p.agent_id for p in policies if p.agent_id}).values_list("pk", "org_unit__path")
+    )
+    return [_path_part(p.branch_path, 2) or _path_part(agent_paths.get(p.agent_id, ""), 2) for p in policies]
+
+
 def _unit_labels(keys: set[Hashable]) -> dict[Hashable, str]:
     return dict(OrgUnit.objects.filter(pk__in=[k for k in keys if k is not None]).values_list("pk", "name"))
 
@@ -669,8 +677,7 @@ _DIMENSIONS: dict[str, Dimension] = {
     "company": Dimension(gettext_lazy("Company"), lambda ps: ["company"] * len(ps), _company_label),
     "branch": Dimension(gettext_lazy("Branch"), lambda ps: [_path_part(p.branch_path, 1) for p in ps],
                         _unit_labels, gettext_lazy("(head office)")),
-    "team": Dimension(gettext_lazy("Team"), lambda ps: [_path_part(p.branch_path, 2) for p in ps],
-                      _unit_labels, gettext_lazy("(no team)")),
+    "team": Dimension(gettext_lazy("Team"), _teams, _unit_labels, gettext_lazy("(no team)")),
     "agent": Dimension(gettext_lazy("Agent"), lambda ps: [p.agent_id for p in ps], _agent_labels,
                        gettext_lazy("(no agent)")),
     "product": Dimension(gettext_lazy("Product"), lambda ps: [p.product_id for p in ps], _product_labels),

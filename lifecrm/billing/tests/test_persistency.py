@@ -286,7 +286,8 @@ def test_a_branch_sees_only_its_policies_and_an_agent_only_their_book(org, agent
         (org.branch_a.pk, "北京分公司", 2, Decimal("50.00"))]
     assert report.total.cohort == 2
     teams = persistency_report(scope=scope_a, as_of=AS_OF, month=13, group_by="team", **JAN_2025)
-    assert [(r.label, r.cohort, r.persisting) for r in teams.rows] == [("北京一组", 1, 1), ("(no team)", 1, 0)]
+    # The policy booked on the branch itself counts in its agent's team.
+    assert [(r.label, r.cohort, r.persisting) for r in teams.rows] == [("北京一组", 2, 1)]
     hq = persistency_report(scope=HQ, as_of=AS_OF, month=13, group_by="branch", **JAN_2025)
     assert [(r.label, r.cohort, r.count_pct) for r in hq.rows] == [
         ("上海分公司", 3, Decimal("100.00")), ("北京分公司", 2, Decimal("50.00"))]
@@ -381,8 +382,9 @@ def test_a_bounded_number_of_queries_whatever_the_cohort(org, agent, django_asse
     large, large_report = _queries()
     assert (small_report["company"].total.cohort, large_report["company"].total.cohort) == (5, 50)
     assert small == large
-    # 4 fact queries + org units for branch and team, staff, products + the rules and the CN calendar (3).
+    # 4 fact queries + org units for branch and team, the agents' teams, staff, products + the rules and the
+    # CN calendar (3).
     clear_caches()
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         persistency_reports(scope=HQ, as_of=AS_OF, month=13,
                             group_by=("company", "branch", "team", "agent", "product", "channel"), **JAN_2025)
