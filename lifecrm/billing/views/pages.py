@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -177,26 +177,29 @@ def collection_rows(*, scope: DataScope, as_of: date) -> tuple[CollectionRow, li
 
     total = CollectionRow(label=str(_("Total")))
     first, last = month_start(as_of), month_end(as_of)
+    # A policy booked on a branch counts in its agent's team (the agent's unit lies under the branch).
+    unit_of_policy = Coalesce("policy__agent__org_unit__path", "policy__branch_path")
     due = (_scope_due_items(scope).filter(due_date__range=(first, last))
-           .values("policy__branch_path", "currency")
+           .values("currency", unit=unit_of_policy)
            .annotate(n=Count("id"), amount=Sum("amount"), paid_n=Count("id", filter=Q(status=DueItem.Status.PAID))))
     for agg in due:
-        for row in (row_for(agg["policy__branch_path"]), total):
+        for row in (row_for(agg["unit"]), total):
             row.due_count += agg["n"]
             row.due.add(agg["currency"], agg["amount"])
             row.paid_count += agg["paid_n"]
     received = (Payment.objects.filter(policy__in=policies_in_scope(scope).values("pk"), received_on__range=(first, last))
-                .values("policy__branch_path", "currency")
+                .values("currency", unit=unit_of_policy)
                 .annotate(n=Count("id", filter=Q(amount__gt=0)), amount=Sum("amount")))
     for agg in received:
-        for row in (row_for(agg["policy__branch_path"]), total):
+        for row in (row_for(agg["unit"]), total):
             row.received_count += agg["n"]
             row.received.add(agg["currency"], agg["amount"])
     statuses = (policies_in_scope(scope).filter(status__in=(Status.GRACE, Status.SUSPENDED))
-                .values("branch_path", "status").annotate(n=Count("id")))
+                .values("status", unit=Coalesce("agent__org_unit__path", "branch_path"))
+                .annotate(n=Count("id")))
     for agg in statuses:
         name = "in_grace" if agg["status"] == Status.GRACE else "suspended"
-        for row in (row_for(agg["branch_path"]), total):
+        for row in (row_for(agg["unit"]), total):
             setattr(row, name, getattr(row, name) + agg["n"])
     rows = list(children.values())
     if not direct.empty:
