@@ -236,7 +236,9 @@ def run(args: argparse.Namespace) -> bool:
             bound_seconds, bound_rows = _sql_bound(as_of)
             print(f"repeat {repeat + 1}: run-daily --as-of {as_of}…", file=sys.stderr, flush=True)
             log = Path(var_dir) / f"run-daily-{repeat + 1}.log"
-            seconds, code = _run_daily(as_of, var_dir, args.timeout, log)
+            repeat_var = Path(var_dir) / f"var-{repeat + 1}"  # outboxes and bank files of this repeat only
+            repeat_var.mkdir()
+            seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log)
             steps, raised = _steps_and_raised(as_of)
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
             results.append({"seconds": seconds, "code": code, "bound": bound_seconds, "bound_rows": bound_rows,
