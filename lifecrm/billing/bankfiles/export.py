@@ -132,8 +132,8 @@ def _line(pick: _Pick) -> pain008.DebitLine:
     )
 
 
-def _record(as_of: date, currency: str, picks: list[_Pick]) -> BankFile:
-    message = rules.message_id(as_of, currency)
+def _record(as_of: date, currency: str, picks: list[_Pick], part: int) -> BankFile:
+    message = rules.message_id(as_of, currency, part)
     lines = [_line(p) for p in picks]
     content = pain008.build(message_id=message, created_at=timezone.localtime(), creditor=creditor_for(currency),
                             lines=lines)
@@ -156,7 +156,8 @@ def _record(as_of: date, currency: str, picks: list[_Pick]) -> BankFile:
 
 
 def debit_export(*, as_of: date) -> ExportResult:
-    """Make the business date's pain.008 files (one per currency); a second run for the date adds nothing."""
+    """Make the business date's pain.008 files (per currency, in parts of MAX_LINES_PER_FILE lines); a second
+    run for the date adds nothing."""
     result = ExportResult(as_of)
     with transaction.atomic():
         by_currency: dict[str, list[_Pick]] = defaultdict(list)
@@ -166,12 +167,14 @@ def debit_export(*, as_of: date) -> ExportResult:
             f.message_id: f for f in BankFile.objects.filter(
                 direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008, as_of=as_of)
         }
-        for currency in sorted(set(by_currency) | {f.message_id[-3:] for f in made_today.values()}):
-            existing = made_today.get(rules.message_id(as_of, currency))
-            if existing is not None:  # today's file is made: what became due since waits for the next one
-                result.existing.append(existing)
-            elif by_currency[currency]:
-                result.created.append(_record(as_of, currency, by_currency[currency]))
+        for currency in sorted(set(by_currency) | {rules.message_currency(m) for m in made_today}):
+            existing = [f for m, f in sorted(made_today.items()) if rules.message_currency(m) == currency]
+            if existing:  # today's files are made: what became due since waits for the next one
+                result.existing.extend(existing)
+                continue
+            picks = by_currency[currency]
+            for part, start in enumerate(range(0, len(picks), rules.MAX_LINES_PER_FILE), start=1):
+                result.created.append(_record(as_of, currency, picks[start:start + rules.MAX_LINES_PER_FILE], part))
         for bank_file in result.created + result.existing:
             transaction.on_commit(lambda f=bank_file: write_file(f))
     return result

@@ -61,9 +61,22 @@ def looks_like_ours(reference: str | None) -> bool:
     return item.isdigit() and attempt.isdigit()
 
 
-def message_id(as_of: date, currency: str) -> str:
-    """The pain.008 message id of a business date and currency: one file each, so a rerun finds it."""
-    return f"{MESSAGE_PREFIX}{as_of:%Y%m%d}{currency}"
+# At most this many debits go in one pain.008 file: banks cap their files, and the XSD check of a much
+# bigger file runs into xmlschema's element limit (a 1M-policy book's day does).
+MAX_LINES_PER_FILE = 5000
+
+
+def message_id(as_of: date, currency: str, part: int = 1) -> str:
+    """The pain.008 message id of a business date, currency and part (files of MAX_LINES_PER_FILE lines):
+    `LCDD20261117CNY`, then `LCDD20261117CNY-2`…, so a rerun finds what the date already made."""
+    base = f"{MESSAGE_PREFIX}{as_of:%Y%m%d}{currency}"
+    return base if part == 1 else f"{base}-{part}"
+
+
+def message_currency(message: str) -> str:
+    """The currency inside a message id made by `message_id`."""
+    start = len(MESSAGE_PREFIX) + 8
+    return message[start:start + 3]
 
 
 def payment_information_id(message: str, collection_date: date) -> str:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from lifecrm.billing.bankfiles import rejections, rules
+from lifecrm.billing.bankfiles import rules as bank_rules
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.export import debit_export
 from lifecrm.billing.bankfiles.imports import bank_file_import
@@ -129,6 +130,17 @@ def test_one_file_per_currency_and_a_bic_goes_in_bicfi(org, django_capture_on_co
     assert hkd.root.find(".//p:DrctDbtTxInf/p:InstdAmt", NS).attrib == {"Ccy": "HKD"}
     assert hkd.root.find(".//p:DrctDbtTxInf/p:DbtrAgt/p:FinInstnId/p:BICFI", NS).text == "HSBCHKHHHKH"
     assert hkd.root.find(".//p:DrctDbtTxInf/p:Dbtr/p:Nm", NS).text == "陳大文"
+
+
+def test_a_big_day_is_cut_into_files_of_at_most_max_lines(org, django_capture_on_commit_callbacks, monkeypatch):
+    monkeypatch.setattr(bank_rules, "MAX_LINES_PER_FILE", 2)
+    for name in ("张伟", "李娜", "王芳"):
+        auto_debit_policy(org, name=name)
+    files = export(EXPORT_DAY, django_capture_on_commit_callbacks).created
+    assert [(f.message_id, f.line_count) for f in files] == [("LCDD20261117CNY", 2), ("LCDD20261117CNY-2", 1)]
+    assert Collection.objects.count() == 3
+    again = export(EXPORT_DAY, django_capture_on_commit_callbacks)
+    assert not again.created and again.existing == files and Collection.objects.count() == 3
 
 
 def test_the_export_is_a_daily_step_after_due_items_are_raised(org):
