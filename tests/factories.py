@@ -58,6 +58,20 @@ def make_staff(role: str, unit: OrgUnit, *, username: str | None = None, name: s
                         user=user)
 
 
+def make_staff_per_role(org: Org, *, counter_unit: OrgUnit | None = None) -> dict[str, Staff]:
+    """One staff member per role (two agents in team A, a manager of branch B) for scope tests."""
+    return {
+        "hq": make_staff("hq", org.hq, name="总部"),
+        "branch": make_staff("branch", org.branch_a, name="经理"),
+        "counter": make_staff("counter", counter_unit or org.branch_a, name="柜面"),
+        "callcentre": make_staff("callcentre", org.branch_a, name="座席"),
+        "claims": make_staff("claims", org.branch_a, name="理赔"),
+        "agent": make_staff("agent", org.team_a, name="业务"),
+        "agent_other": make_staff("agent", org.team_a, name="同事"),
+        "branch_b": make_staff("branch", org.branch_b, name="上海经理"),
+    }
+
+
 def make_customer(*, branch: OrgUnit, agent: Staff | None = None, name: str = "张伟",
                   name_romanised: str = "Zhang Wei", sex: str = "M", birth_date: date = date(1980, 5, 17),
                   mobile_phone: str | None = None, **fields) -> Customer:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from lifecrm.org.models import Staff
 from lifecrm.policies.models import Policy
-from tests.factories import Org, make_customer, make_org, make_policy, make_staff
+from tests.factories import Org, make_customer, make_org, make_policy, make_staff, make_staff_per_role
 
 AS_OF = date(2026, 10, 10)
 PREMIUM = Decimal("120.50")
@@ -47,15 +47,7 @@ def run_daily(day: date, since: date | None = None) -> None:
 
 def build_world(*, as_of: date = AS_OF) -> World:
     org = make_org()
-    staff = {
-        "hq": make_staff("hq", org.hq, name="总部"),
-        "branch": make_staff("branch", org.branch_a, name="经理"),
-        "counter": make_staff("counter", org.team_a, name="柜面"),
-        "callcentre": make_staff("callcentre", org.branch_a, name="座席"),
-        "claims": make_staff("claims", org.branch_a, name="理赔"),
-        "agent": make_staff("agent", org.team_a, name="业务"),
-        "agent_other": make_staff("agent", org.team_a, name="同事"),
-        "branch_b": make_staff("branch", org.branch_b, name="上海经理"),
+    staff = make_staff_per_role(org, counter_unit=org.team_a) | {
         "callcentre_hq": make_staff("callcentre", org.hq, name="总部座席"),
     }
     issue = {"issue_date": date(2026, 8, 31), "as_of": date(2026, 8, 31)}

@@ -8,7 +8,7 @@ import pytest
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
-from tests.factories import Org, make_customer, make_org, make_policy, make_staff
+from tests.factories import Org, make_customer, make_org, make_policy, make_staff_per_role
 
 
 @dataclass
@@ -34,16 +34,7 @@ def _fast_hashing_and_english_pages(settings):
 @pytest.fixture
 def world(db) -> World:
     org = make_org()
-    staff = {
-        "hq": make_staff("hq", org.hq, name="总部"),
-        "branch": make_staff("branch", org.branch_a, name="经理"),
-        "counter": make_staff("counter", org.branch_a, name="柜面"),
-        "callcentre": make_staff("callcentre", org.branch_a, name="座席"),
-        "claims": make_staff("claims", org.branch_a, name="理赔"),
-        "agent": make_staff("agent", org.team_a, name="业务"),
-        "agent_other": make_staff("agent", org.team_a, name="同事"),
-        "branch_b": make_staff("branch", org.branch_b, name="上海经理"),
-    }
+    staff = make_staff_per_role(org)
     customer_a = make_customer(branch=org.branch_a, agent=staff["agent"], name="王小明",
                                name_romanised="Wang Xiaoming", mobile_phone="13800138000")
     customer_a_other = make_customer(branch=org.branch_a, agent=staff["agent_other"], name="王大明",
