@@ -1,6 +1,8 @@
 """Reads of the organisation: a user's staff record and data scope, units in a subtree."""
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
 
@@ -40,3 +42,15 @@ def units_in_scope(scope: DataScope):
     if scope.kind in (ScopeKind.SUBTREE, ScopeKind.OWN_BOOK):
         return qs.filter(path__startswith=scope.unit_path)
     return qs.none()
+
+
+def in_scope(queryset: QuerySet, scope: DataScope, *, path_field: str, agent_field: str) -> QuerySet:
+    """`queryset` narrowed to the scope: everything for HQ, the unit's subtree by the rows' materialised
+    path in `path_field`, or an agent's own book by `agent_field`; nothing without a staff record."""
+    if scope.kind == ScopeKind.ALL:
+        return queryset
+    if scope.kind == ScopeKind.SUBTREE:
+        return queryset.filter(**{f"{path_field}__startswith": scope.unit_path})
+    if scope.kind == ScopeKind.OWN_BOOK:
+        return queryset.filter(**{agent_field: scope.staff_id})
+    return queryset.none()

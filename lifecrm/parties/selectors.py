@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from lifecrm.core.fields import keyed_hash
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.rules import DataScope
+from lifecrm.org.selectors import in_scope
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.rules import ascii_form, normalise_phone, romanised_search_key
 
@@ -17,14 +18,7 @@ DEFAULT_TIER = "standard"
 
 
 def customers_in_scope(scope: DataScope) -> QuerySet[Customer]:
-    qs = Customer.objects.all()
-    if scope.kind == ScopeKind.ALL:
-        return qs
-    if scope.kind == ScopeKind.SUBTREE:
-        return qs.filter(branch_path__startswith=scope.unit_path)
-    if scope.kind == ScopeKind.OWN_BOOK:
-        return qs.filter(servicing_agent_id=scope.staff_id)
-    return qs.none()
+    return in_scope(Customer.objects.all(), scope, path_field="branch_path", agent_field="servicing_agent_id")
 
 
 def customer_get(*, scope: DataScope, customer_id: int) -> Customer:

@@ -7,20 +7,14 @@ from datetime import date
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.rules import DataScope
+from lifecrm.org.selectors import in_scope
 from lifecrm.policies import rules
 from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
 
 
 def policies_in_scope(scope: DataScope) -> QuerySet[Policy]:
-    qs = Policy.objects.all()
-    if scope.kind == ScopeKind.ALL:
-        return qs
-    if scope.kind == ScopeKind.SUBTREE:
-        return qs.filter(branch_path__startswith=scope.unit_path)
-    if scope.kind == ScopeKind.OWN_BOOK:
-        return qs.filter(agent_id=scope.staff_id)
-    return qs.none()
+    return in_scope(Policy.objects.all(), scope, path_field="branch_path", agent_field="agent_id")
 
 
 def current_version_prefetch(to_attr: str = "current_versions") -> Prefetch:
