@@ -19,17 +19,20 @@ grace ends are computed and today's suspensions are known before the ladder look
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
 from lifecrm.billing.messaging import contacts, content, letters, mail
+from lifecrm.billing.messaging.outbox import flush_to_disk
 from lifecrm.billing.messaging.sms import sms_gateway
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
@@ -113,14 +116,26 @@ def step_date(step: DunningStep, case: Case) -> date | None:
     return None if anchor is None else anchor + timedelta(days=step.offset_days)
 
 
-def _on_ladder(as_of: date) -> Q:
-    return Q(status__in=PREMIUM_PAYING) | Q(status=Status.SUSPENDED,
-                                           status_date__gte=as_of - timedelta(days=JUST_SUSPENDED_DAYS))
+def _on_ladder(as_of: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": PREMIUM_PAYING}) | Q(**{
+        f"{prefix}status": Status.SUSPENDED, f"{prefix}status_date__gte": as_of - timedelta(days=JUST_SUSPENDED_DAYS)})
+
+
+def ladder_lead_days(plans) -> int:
+    """How many days before its due date the earliest dated step of any plan acts on a premium."""
+    return max([0] + [-s.offset_days for _, steps in plans.values() for s in steps
+                      if s.anchor == DunningStep.Anchor.DUE_DATE and s.code not in AD_HOC_STEPS])
+
+
+def _open_premiums(as_of: date, lead_days: int) -> Q:
+    return Q(status=DueItem.Status.OPEN, kind=DueItem.Kind.PREMIUM, due_date__lte=as_of + timedelta(days=lead_days))
 
 
 def ladder_policy_ids(as_of: date):
-    """Policies paying premiums, or suspended within JUST_SUSPENDED_DAYS (the daily step's ids)."""
-    return Policy.objects.filter(_on_ladder(as_of)).order_by("pk").values_list("pk", flat=True)
+    """The daily step's ids: policies on the ladder (paying premiums, or suspended within JUST_SUSPENDED_DAYS)
+    with an open premium that a step may act on by `as_of`."""
+    due = DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(active_plans())), policy_id=OuterRef("pk"))
+    return Policy.objects.filter(_on_ladder(as_of)).filter(Exists(due)).order_by("pk").values_list("pk", flat=True)
 
 
 def _terms(policy_ids) -> dict[int, tuple[str, str]]:
@@ -138,17 +153,19 @@ def _policies(q: Q) -> dict[int, Policy]:
 def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
     """Carry out every ladder step due by `as_of` for the open premiums of policies [first_id, last_id]."""
     plans = active_plans()
-    lead = max((-s.offset_days for _, steps in plans.values() for s in steps
-                if s.anchor == DunningStep.Anchor.DUE_DATE and s.code not in AD_HOC_STEPS), default=0)
-    policies = _policies(Q(pk__range=(first_id, last_id)) & _on_ladder(as_of))
-    items = list(DueItem.objects.filter(policy_id__in=list(policies), status=DueItem.Status.OPEN,
-                                        kind=DueItem.Kind.PREMIUM, due_date__lte=as_of + timedelta(days=max(lead, 0)))
+    items = list(DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(plans)),
+                                        policy_id__gte=first_id, policy_id__lte=last_id)
+                 .filter(_on_ladder(as_of, prefix="policy__"))
                  .order_by("policy_id", "due_date", "instalment"))
+    if not items:
+        return 0
+    policy_ids = sorted({item.policy_id for item in items})
+    policies = _policies(Q(pk__in=policy_ids))
     done: dict[tuple[int, str], Reminder] = {
         (r.due_item_id, r.step.code): r for r in Reminder.objects.filter(due_item__in=items).select_related("step")
     }
-    terms, tiers, seen = _terms(list(policies)), {}, set()
-    carried = 0
+    terms, tiers, seen = _terms(policy_ids), {}, set()
+    batch = Batch(alone=False)
     for item in items:
         policy = policies[item.policy_id]
         first_of_policy = item.policy_id not in seen
@@ -168,11 +185,8 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
             previous = done.get((item.pk, step.code))
             if previous is not None and not _retry(previous, step):
                 continue
-            reminder = carry_out(case, step, when=when, as_of=as_of, retry=previous)
-            if reminder is not None:
-                done[(item.pk, step.code)] = reminder
-                carried += 1
-    return carried
+            done[(item.pk, step.code)] = carry_out(case, step, when=when, as_of=as_of, retry=previous, batch=batch)
+    return len(batch.save())
 
 
 def _retry(previous: Reminder, step: DunningStep) -> bool:
@@ -180,16 +194,90 @@ def _retry(previous: Reminder, step: DunningStep) -> bool:
     return previous.status == Reminder.Status.FAILED and step.action in LEGAL_ACTIONS
 
 
+class Batch:
+    """Reminders planned one by one and saved together: a daily chunk's rows in one INSERT, then what
+    needs their ids (audit entries), then e-mail over one connection after commit.
+
+    Outbox files are written while planning, inside the caller's transaction and named by the message
+    key (a rolled-back and retried send replaces its file); a chunk's batch flushes them to disk once,
+    before its rows are saved. `alone`: a single reminder outside the daily batch (a debit rejection),
+    saved in its own savepoint so that a concurrent run that recorded it first is not an error.
+    """
+
+    def __init__(self, *, alone: bool) -> None:
+        self.alone = alone
+        self.rows: list[Reminder] = []
+        self.then: list[tuple[Reminder, Callable[[Reminder], None]]] = []
+        self.emails: list[tuple[Reminder, EmailMessage]] = []
+        self.unsynced_files = False
+        self._sms = None
+
+    @property
+    def sms(self):
+        if self._sms is None:
+            self._sms = sms_gateway()
+            if not self.alone and hasattr(self._sms, "sync"):
+                self._sms.sync = False
+        return self._sms
+
+    def add(self, reminder: Reminder, then: Callable[[Reminder], None] | None = None) -> Reminder:
+        self.rows.append(reminder)
+        if then is not None:
+            self.then.append((reminder, then))
+        return reminder
+
+    def save(self) -> list[Reminder]:
+        """Insert the new rows and save the retried ones; [] when (alone) another run recorded it first."""
+        if self.unsynced_files:
+            flush_to_disk()
+        new = [r for r in self.rows if r.pk is None]
+        retried = [r for r in self.rows if r.pk is not None]
+        if self.alone:
+            try:
+                with transaction.atomic():
+                    Reminder.objects.bulk_create(new)
+            except IntegrityError:
+                return []
+        else:
+            Reminder.objects.bulk_create(new, batch_size=2000)
+        for row in retried:
+            row.save()
+        for row, then in self.then:
+            then(row)
+        mail.send_after_commit([((r.pk, email.extra_headers["Message-ID"]), email) for r, email in self.emails],
+                               _email_outcomes)
+        return self.rows
+
+
+def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, str], str]]) -> None:
+    Reminder.objects.bulk_update([Reminder(pk=pk, detail=f"e-mail {msgid} accepted by the mail server"[:300])
+                                  for pk, msgid in sent], ["detail"], batch_size=500)
+    for (pk, msgid), error in failed:
+        Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED,
+                                              detail=f"e-mail {msgid} failed: {error}"[:300])
+
+
 def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None = None,
-              extra: dict | None = None) -> Reminder | None:
-    """Do one step for one due item; None when another run recorded it first."""
+              extra: dict | None = None, batch: Batch | None = None) -> Reminder | None:
+    """Do one step for one due item. In a batch: planned now, saved with the batch. Alone: saved now;
+    None when another run recorded it first."""
+    if batch is not None:
+        return _plan(case, step, when=when, as_of=as_of, retry=retry, extra=extra or {}, batch=batch)
+    batch = Batch(alone=True)
+    _plan(case, step, when=when, as_of=as_of, retry=retry, extra=extra or {}, batch=batch)
+    saved = batch.save()
+    return saved[0] if saved else None
+
+
+def _plan(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None, extra: dict,
+          batch: Batch) -> Reminder:
     base = {"due_item": case.item, "step": step, "scheduled_for": when, "done_on": as_of}
     if is_stale(case, step, when=when, as_of=as_of):
-        return _record(retry, **base, channel=step.channel, status=Reminder.Status.SKIPPED,
-                       detail=f"stale: due {when}, reached {as_of} (more than {STALE_AFTER_DAYS} days late)")
+        return batch.add(_row(retry, **base, channel=step.channel, status=Reminder.Status.SKIPPED,
+                              detail=f"stale: due {when}, reached {as_of} (more than {STALE_AFTER_DAYS} days late)"))
     if step.channel in PHONE_CHANNELS:
-        return _phone_task(case, step, base)
-    return _send(case, step, base, as_of, retry, extra or {})
+        return batch.add(_phone_task(case, step, base))
+    return _send(case, step, base, as_of, retry, extra, batch)
 
 
 def is_stale(case: Case, step: DunningStep, *, when: date, as_of: date) -> bool:
@@ -203,21 +291,16 @@ def is_stale(case: Case, step: DunningStep, *, when: date, as_of: date) -> bool:
     return True
 
 
-def _record(retry: Reminder | None, **fields) -> Reminder | None:
-    """Insert the reminder row (or overwrite the failed one being retried) in its own savepoint."""
-    if retry is not None:
-        for name, value in fields.items():
-            setattr(retry, name, value)
-        retry.save()
-        return retry
-    try:
-        with transaction.atomic():
-            return Reminder.objects.create(**fields)
-    except IntegrityError:
-        return None  # a concurrent run carried this step out first
+def _row(retry: Reminder | None, **fields) -> Reminder:
+    """A new reminder row, or the failed one being retried with the new outcome."""
+    if retry is None:
+        return Reminder(**fields)
+    for name, value in fields.items():
+        setattr(retry, name, value)
+    return retry
 
 
-def _phone_task(case: Case, step: DunningStep, base: dict) -> Reminder | None:
+def _phone_task(case: Case, step: DunningStep, base: dict) -> Reminder:
     """An agent's or the call centre's call, as an open task; an agent step without an active agent goes
     to the call-centre queue (unassigned)."""
     payer = case.policy.payer
@@ -225,64 +308,55 @@ def _phone_task(case: Case, step: DunningStep, base: dict) -> Reminder | None:
     if agent is not None and not agent.is_active:
         agent = None
     detail = "no active agent: call-centre queue" if step.channel == DunningStep.Channel.AGENT and not agent else ""
-    return _record(None, **(base | {"done_on": None}), channel=step.channel, status=Reminder.Status.TASK_OPEN,
-                   assigned_to=agent, recipient=payer.mobile_phone or payer.home_phone, detail=detail)
+    return _row(None, **(base | {"done_on": None}), channel=step.channel, status=Reminder.Status.TASK_OPEN,
+                assigned_to=agent, recipient=payer.mobile_phone or payer.home_phone, detail=detail)
 
 
-def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminder | None,
-          extra: dict) -> Reminder | None:
+def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminder | None, extra: dict,
+          batch: Batch) -> Reminder:
     legal = step.action in LEGAL_ACTIONS
     customer = case.policy.owner if legal else case.policy.payer
     route = contacts.route_for(customer, step.channel, legal=legal)
     if route is None:
-        return _record(retry, **base, channel=step.channel, status=Reminder.Status.FAILED, recipient="",
-                       detail="no mobile phone, e-mail or postal address on file")
+        return batch.add(_row(retry, **base, channel=step.channel, status=Reminder.Status.FAILED, recipient="",
+                              detail="no mobile phone, e-mail or postal address on file"))
     language = content.language_for(customer, case.policy.jurisdiction_id)
     message = content.render(names=[step.code, step.action], language=language,
                              context=_context(case, customer, language, as_of) | extra)
-    key = f"{case.policy.number}-{case.item.instalment:03d}-{case.plan.code}-{step.code}"
-    with transaction.atomic():
-        reminder = _record(retry, **base, channel=route.channel, status=Reminder.Status.SENT,
-                           recipient=route.address[:200], detail="")
-        if reminder is None:
-            return None
-        notes = [_deliver(reminder, route, message, key, customer, as_of)]
-        if route.fallback:
-            notes.append(f"fallback from {step.channel}")
-        if step.action == DunningStep.Action.DEMAND:
-            notes.append(_record_demand(case, route.channel, as_of))
-        if step.action == DunningStep.Action.SUSPENSION_NOTICE:
-            notes.append(_check_notice_limit(case, reminder, as_of))
-        reminder.detail = "; ".join(notes)[:300]
-        reminder.save(update_fields=["detail"])
-    return reminder
+    key = message_key(case.policy.number, case.item.instalment, case.plan.code, step.code)
+    row = _row(retry, **base, channel=route.channel, status=Reminder.Status.SENT, recipient=route.address[:200])
+    notes = [_deliver(row, route, message, key, customer, as_of, batch)]
+    if route.fallback:
+        notes.append(f"fallback from {step.channel}")
+    if step.action == DunningStep.Action.DEMAND:
+        notes.append(_record_demand(case, route.channel, as_of))
+    then = None
+    if step.action == DunningStep.Action.SUSPENSION_NOTICE:
+        note, then = _check_notice_limit(case, as_of)
+        notes.append(note)
+    row.detail = "; ".join(notes)[:300]
+    return batch.add(row, then)
 
 
-def _deliver(reminder: Reminder, route: contacts.Route, message: content.Message, key: str, customer,
-             as_of: date) -> str:
+def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key: str, customer, as_of: date,
+             batch: Batch) -> str:
     if route.channel == contacts.SMS:
-        gateway = sms_gateway()
+        gateway = batch.sms
         send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=message.language)  # noqa: E731
         if getattr(gateway, "after_commit", False):
             transaction.on_commit(send)
             return f"sms {key} queued"
+        batch.unsynced_files |= not batch.alone
         return f"sms {send()}"
     if route.channel == contacts.LETTER:
-        name = letters.write_letter(key=key, message=message, recipient=content.salutation(customer, message.language),
-                                    address=route.address, postcode=customer.postcode, posted_on=as_of,
-                                    company=content.company_name(message.language))
+        batch.unsynced_files |= not batch.alone
+        name = letters.compose_letter(key=key, message=message, recipient=content.salutation(customer, message.language),
+                                      address=route.address, postcode=customer.postcode, posted_on=as_of,
+                                      company=content.company_name(message.language), sync=batch.alone)
         return f"letter {name}"
-
-    def failed(error: str) -> None:
-        Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.FAILED,
-                                                       detail=f"e-mail {key} failed: {error}"[:300])
-
-    def sent() -> None:
-        Reminder.objects.filter(pk=reminder.pk).update(detail=f"e-mail {msgid} accepted by the mail server"[:300])
-
-    msgid = mail.queue_email(to=route.address, subject=message.subject, body=message.body, key=key,
-                             on_sent=sent, on_failed=failed)
-    return f"e-mail {msgid} queued"
+    email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
+    batch.emails.append((row, email))
+    return f"e-mail {email.extra_headers['Message-ID']} queued"
 
 
 def _context(case: Case, customer, language: str, as_of: date) -> dict:
@@ -315,18 +389,45 @@ def _record_demand(case: Case, channel: str, as_of: date) -> str:
     return f"demand deemed to arrive {arrival}"
 
 
-def _check_notice_limit(case: Case, reminder: Reminder, as_of: date) -> str:
-    """Record whether the suspension notice went out within the jurisdiction's limit (CN: 10 working days)."""
+def message_key(policy_number: str, instalment: int, plan_code: str, step_code: str) -> str:
+    """The name of a step's message for one premium: outbox file names, e-mail Message-ID."""
+    return f"{policy_number}-{instalment:03d}-{plan_code}-{step_code}"
+
+
+# -- the print run -------------------------------------------------------------------------------------
+
+def letter_ids(as_of: date):
+    """The print run's ids: letters the ladder recorded as sent on `as_of`."""
+    return (Reminder.objects.filter(channel=contacts.LETTER, status=Reminder.Status.SENT, done_on=as_of)
+            .order_by("pk").values_list("pk", flat=True))
+
+
+def letters_print(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Print (PDF) the letters of reminders [first_id, last_id] recorded as sent on `as_of`."""
+    rows = (Reminder.objects.filter(pk__range=(first_id, last_id), channel=contacts.LETTER,
+                                    status=Reminder.Status.SENT, done_on=as_of)
+            .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code"))
+    for row in rows:
+        letters.print_letter(message_key(*row))
+    return len(rows)
+
+
+def _check_notice_limit(case: Case, as_of: date) -> tuple[str, Callable[[Reminder], None]]:
+    """Whether the suspension notice goes out within the jurisdiction's limit (CN: 10 working days): the
+    note for the reminder, and the audit entry to record once the reminder has its id."""
     suspended_on = case.policy.status_date
     deadline = rules.suspension_notice_deadline(rules=case.grace, suspended_on=suspended_on,
                                                 calendar=working_calendar(case.policy.jurisdiction_id))
     met = deadline is None or as_of <= deadline
-    audit_record(actor=None, action="create", object_type="billing.suspension_notice", object_id=reminder.pk,
-                 after={"policy": case.policy.number, "suspended_on": str(suspended_on), "sent_on": str(as_of),
-                        "deadline": str(deadline) if deadline else None, "met": met})
+
+    def audit(reminder: Reminder) -> None:
+        audit_record(actor=None, action="create", object_type="billing.suspension_notice", object_id=reminder.pk,
+                     after={"policy": case.policy.number, "suspended_on": str(suspended_on), "sent_on": str(as_of),
+                            "deadline": str(deadline) if deadline else None, "met": met})
+
     if deadline is None:
-        return "no statutory notice limit"
-    return f"notice limit {deadline}: {'met' if met else 'MISSED'}"
+        return "no statutory notice limit", audit
+    return f"notice limit {deadline}: {'met' if met else 'MISSED'}", audit
 
 
 # -- events and staff actions --------------------------------------------------------------------------

@@ -1,11 +1,15 @@
-"""E-mail through Django's mail API, sent only after the transaction that recorded it commits."""
+"""E-mail through Django's mail API, sent only after the transaction that recorded it commits.
+
+A batch (a daily chunk's e-mails) goes over one connection to the mail server; each message's
+outcome is reported back, so a failure marks only its own reminder failed.
+"""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -16,24 +20,47 @@ def message_id(key: str) -> str:
     return f"<{key}@{getattr(settings, 'LIFECRM_EMAIL_DOMAIN', 'lifecrm.invalid')}>"
 
 
-def queue_email(*, to: str, subject: str, body: str, key: str, on_sent: Callable[[], None],
-                on_failed: Callable[[str], None]) -> str:
-    """Send after commit (never for a rolled-back reminder); report the outcome through the callbacks."""
-    msgid = message_id(key)
-    email = EmailMessage(
+def build_email(*, to: str, subject: str, body: str, key: str) -> EmailMessage:
+    return EmailMessage(
         subject=subject, body=body, to=[to],
         from_email=getattr(settings, "LIFECRM_REMINDER_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL),
-        headers={"Message-ID": msgid, "X-Lifecrm-Class": "service"},
+        headers={"Message-ID": message_id(key), "X-Lifecrm-Class": "service"},
     )
 
-    def deliver() -> None:
-        try:
-            email.send(fail_silently=False)
-        except Exception as exc:  # any SMTP or socket error: the reminder is marked failed, the batch goes on
-            logger.warning("e-mail %s to %s failed: %s", msgid, to, exc)
-            on_failed(f"{type(exc).__name__}: {exc}")
-        else:
-            on_sent()
 
-    transaction.on_commit(deliver)
-    return msgid
+def send_batch(emails: list[tuple[Hashable, EmailMessage]]) -> tuple[list[Hashable], list[tuple[Hashable, str]]]:
+    """Send over one connection (reopened after a failure); returns the sent tags and (tag, error) failures."""
+    sent, failed = [], []
+    connection = None
+    for tag, email in emails:
+        try:
+            if connection is None:
+                connection = get_connection(fail_silently=False)
+                connection.open()
+            email.connection = connection
+            email.send(fail_silently=False)
+        except Exception as exc:  # any SMTP or socket error: this reminder is marked failed, the batch goes on
+            logger.warning("e-mail %s to %s failed: %s", email.extra_headers.get("Message-ID"), email.to, exc)
+            failed.append((tag, f"{type(exc).__name__}: {exc}"))
+            if connection is not None:
+                _close_quietly(connection)
+                connection = None
+        else:
+            sent.append(tag)
+    if connection is not None:
+        _close_quietly(connection)
+    return sent, failed
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # noqa: BLE001, S110  a broken connection cannot be closed cleanly; nothing is lost
+        pass
+
+
+def send_after_commit(emails: list[tuple[Hashable, EmailMessage]],
+                      report: Callable[[list[Hashable], list[tuple[Hashable, str]]], None]) -> None:
+    """Send after commit (never for a rolled-back reminder) and report the outcome."""
+    if emails:
+        transaction.on_commit(lambda: report(*send_batch(emails)))

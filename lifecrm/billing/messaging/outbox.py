@@ -15,16 +15,23 @@ def outbox_dir(setting: str, default_name: str) -> Path:
     return folder
 
 
-def write_atomic(folder: Path, name: str, data: bytes) -> Path:
+def write_atomic(folder: Path, name: str, data: bytes, *, sync: bool = True) -> Path:
     """Write `name` whole or not at all (temp file + rename). The same name again replaces the file,
-    so a retried send leaves one file, never two."""
+    so a retried send leaves one file, never two. `sync=False` leaves the flush to disk to the caller
+    (`flush_to_disk` once for a batch of files, before the transaction that records them commits)."""
     if "/" in name or name.startswith("."):
         raise ValueError(f"bad outbox file name {name!r}")
     target = folder / name
     tmp = folder / f".{name}.tmp"
     with open(tmp, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            handle.flush()
+            os.fsync(handle.fileno())
     os.replace(tmp, target)
     return target
+
+
+def flush_to_disk() -> None:
+    """Flush every file written with `sync=False` (one sync for a batch instead of one fsync per file)."""
+    os.sync()

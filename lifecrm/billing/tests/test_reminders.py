@@ -8,10 +8,11 @@ import socket
 import subprocess
 import zlib
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from lifecrm.billing import reminders
@@ -60,6 +61,12 @@ def policy(org, agent):
 
 def run_daily(day, since=None) -> None:
     call_command("run-daily", as_of=str(day), from_date=since and str(since), no_progress=True)
+
+
+def print_letters(day) -> str:
+    out = StringIO()
+    call_command("print-letters", as_of=str(day), no_progress=True, stdout=out)
+    return out.getvalue()
 
 
 def ladder(policy, instalment=1):
@@ -339,8 +346,23 @@ def test_the_demand_letter_is_a_pdf_with_the_chinese_text_and_fixes_the_deemed_a
     # Posted Thu 1 Oct 2026 (National Day): working days 8, 9 and Sat 10 Oct (a make-up working day).
     assert row.detail == f"letter {name}; demand deemed to arrive 2026-10-10"
     assert DueItem.objects.get(policy=policy, instalment=1).demand_arrived == date(2026, 10, 10)
+    # The daily batch composes the letter's print file; the print run makes the PDF of it, once.
+    assert (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.html").exists()
+    assert not (outbox / "letters" / name).exists()
+    assert print_letters("2026-10-01") == f"2026-10-01: 1 letters printed to {outbox / 'letters'}\n"
+    printed = (outbox / "letters" / name).stat().st_mtime_ns
+    assert print_letters("2026-10-01").startswith("2026-10-01: 1 letters printed")
+    assert (outbox / "letters" / name).stat().st_mtime_ns == printed
     assert_pdf_shows(outbox / "letters" / name, [
         "保险费催缴通知", "尊敬的张伟先生", ADDRESS, f"保单{policy.number}", "宽限期至2026年11月30日止", "立孚人寿"])
+
+
+def test_the_print_run_refuses_a_letter_whose_print_file_is_missing(policy, outbox):
+    run_daily("2026-10-01")
+    (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.html").unlink()
+    with pytest.raises(CommandError, match=r"2026-10-01: no print file .*-demand.html"):
+        print_letters("2026-10-01")
+    assert not list((outbox / "letters").glob("*.pdf"))
 
 
 # -- suspension notice within 10 working days (CN) ----------------------------------------------------------
@@ -354,6 +376,7 @@ def test_suspension_notice_sent_on_the_suspension_day_meets_the_10_working_day_l
     audit = AuditEvent.objects.get(object_type="billing.suspension_notice", object_id=str(row.pk))
     assert audit.after == {"policy": policy.number, "suspended_on": "2026-12-01", "sent_on": "2026-12-01",
                            "deadline": "2026-12-15", "met": True}
+    print_letters("2026-12-01")
     assert_pdf_shows(outbox / "letters" / name, ["保单效力中止通知", "合同效力已自2026年12月1日起中止", "2年内"])
     assert Reminder.objects.filter(due_item__policy=policy, step__code="suspension-notice").count() == 1
 
@@ -410,6 +433,7 @@ def test_cn_demand_option_counts_30_days_from_the_demand_letter_arrival(org, age
     item = DueItem.objects.get(policy=policy, instalment=1)
     # 30 days from 10 Oct → Mon 9 Nov 2026 (instead of 60 days from the due date, 30 Nov).
     assert (item.demand_arrived, item.grace_end) == (date(2026, 10, 10), date(2026, 11, 9))
+    print_letters("2026-10-01")
     assert_pdf_shows(outbox / "letters" / f"{policy.number}-001-cn-standard-demand.pdf",
                      ["请您自本通知送达之日起30日内缴纳上述保险费", "第三十六条"])
     run_daily("2026-11-09")

@@ -1,0 +1,38 @@
+"""`lifecrm print-letters --as-of DATE [--from DATE]`: the print run after the daily batch.
+
+Each letter the reminder ladder recorded on the date becomes a PDF beside its print file in the
+letter outbox. A resumable job run (JobRun `billing.print_letters`): a rerun prints nothing twice;
+with LIFECRM_JOBS=celery the letters are printed by the Celery workers, 25 to a task.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lifecrm.billing.messaging.letters import letter_folder
+from lifecrm.core.commands import parse_date
+from lifecrm.core.jobs import run_step
+
+
+class Command(BaseCommand):
+    help = "Print (PDF) the letters the daily batch recorded on a business date; a rerun prints nothing twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", required=True, help="business date, YYYY-MM-DD")
+        parser.add_argument("--from", dest="from_date", help="print every date from this one to --as-of")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, as_of, from_date=None, no_progress=False, **options):
+        end = parse_date(as_of, "--as-of")
+        day = parse_date(from_date, "--from") if from_date else end
+        if day > end:
+            raise CommandError("--from must not be after --as-of")
+        while day <= end:
+            try:
+                run = run_step("billing.print_letters", as_of=day, progress=not no_progress)
+            except FileNotFoundError as exc:
+                raise CommandError(f"{day}: {exc}") from None
+            printed = sum(run.chunks.values_list("rows", flat=True))
+            self.stdout.write(f"{day}: {printed} letters printed to {letter_folder()}")
+            day += timedelta(days=1)
