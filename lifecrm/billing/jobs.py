@@ -72,13 +72,13 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A policy whose grace period ended unpaid is suspended from the day after its last day."""
     policies, modes = _policy_rows(first_id, last_id, (Status.GRACE,))
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
-    # Deemed arrival of the premium demand per (policy, due date): set by the reminder ladder.
-    arrivals = {
-        (policy_id, due): arrived
-        for policy_id, due, arrived in DueItem.objects.filter(
+    # Deemed arrival of the premium demand (set by the reminder ladder) and the grace end recorded so far,
+    # per (policy, due date) of the oldest open premium.
+    recorded = {
+        (policy_id, due): (arrived, grace_end)
+        for policy_id, due, arrived, grace_end in DueItem.objects.filter(
             policy_id__in=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
-            demand_arrived__isnull=False,
-        ).values_list("policy_id", "due_date", "demand_arrived")
+        ).values_list("policy_id", "due_date", "demand_arrived", "grace_end")
     }
     suspended = 0
     for policy in policies:
@@ -87,12 +87,14 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             continue
         grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
                                 premium_mode=modes[policy.pk])
-        demand_arrived = arrivals.get((policy.pk, first_due))
+        demand_arrived, recorded_end = recorded.get((policy.pk, first_due), (None, None))
         if grace.demand_based and demand_arrived is None:
             continue  # no demand has arrived: the grace period has not started (the reminder ladder sends one)
         grace_end = rules.grace_period_end(rules=grace, due=first_due, demand_arrived=demand_arrived,
                                            calendar=working_calendar(policy.jurisdiction_id))
-        DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end)
+        if grace_end != recorded_end:  # the ladder's grace-end steps move with it: its bookmark is reset
+            DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end,
+                                                                                  ladder_version=None)
         if as_of > grace_end and pay_by_premium_loan(policy=policy, grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:

@@ -35,6 +35,11 @@ class DueItem(models.Model):
     demand_arrived = models.DateField(_("demand arrived"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     raised_on = models.DateField(_("raised on"))
+    # The reminder ladder's bookmark (billing.reminders): the policy version it last looked at this premium
+    # under (None: never, or its grace end changed since) and the next date a step of it falls due.
+    # The daily step looks only at premiums whose bookmark is due or stale.
+    ladder_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    ladder_next_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("due premium")

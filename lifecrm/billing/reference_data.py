@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from lifecrm.billing.models import DunningPlan, DunningStep
+from lifecrm.billing.models import DueItem, DunningPlan, DunningStep
 from lifecrm.core.models import Jurisdiction
 
 PLANS_FILE = Path(__file__).parent / "data" / "dunning_plans.json"
@@ -34,6 +34,7 @@ def load_dunning_plans(*, path: Path = PLANS_FILE, update: bool = False, using: 
     """Create the plans and steps of `path` that are missing; with `update`, overwrite edited rows too.
 
     Plans of a jurisdiction that is not loaded yet are left for the next run. Returns rows written.
+    When anything is written, the reminder ladder's bookmarks are reset (see reminders.reminders_run).
     """
     data = json.loads(path.read_text(encoding="utf-8"))
     known = set(Jurisdiction.objects.using(using).values_list("code", flat=True))
@@ -61,4 +62,7 @@ def load_dunning_plans(*, path: Path = PLANS_FILE, update: bool = False, using: 
                     _, created = DunningStep.objects.using(using).get_or_create(plan=plan, code=step["code"],
                                                                                 defaults=defaults)
                     written += created
+        if written:  # the ladder looks at every open premium again under the new plans
+            DueItem.objects.using(using).filter(status=DueItem.Status.OPEN, ladder_version__isnull=False).update(
+                ladder_version=None)
     return written

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -131,10 +131,17 @@ def _open_premiums(as_of: date, lead_days: int) -> Q:
     return Q(status=DueItem.Status.OPEN, kind=DueItem.Kind.PREMIUM, due_date__lte=as_of + timedelta(days=lead_days))
 
 
+def _bookmark_due(as_of: date) -> Q:
+    """Premiums the ladder has not looked at under the policy's current version, or with a step due by as_of."""
+    return (Q(ladder_version__isnull=True) | ~Q(ladder_version=F("policy__version"))
+            | Q(ladder_next_on__lte=as_of))
+
+
 def ladder_policy_ids(as_of: date):
     """The daily step's ids: policies on the ladder (paying premiums, or suspended within JUST_SUSPENDED_DAYS)
-    with an open premium that a step may act on by `as_of`."""
-    due = DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(active_plans())), policy_id=OuterRef("pk"))
+    with an open premium whose ladder bookmark is due (see `reminders_run`)."""
+    due = DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(active_plans())), _bookmark_due(as_of),
+                                 policy_id=OuterRef("pk"))
     return Policy.objects.filter(_on_ladder(as_of)).filter(Exists(due)).order_by("pk").values_list("pk", flat=True)
 
 
@@ -151,25 +158,35 @@ def _policies(q: Q) -> dict[int, Policy]:
 # -- the daily step ----------------------------------------------------------------------------------
 
 def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Carry out every ladder step due by `as_of` for the open premiums of policies [first_id, last_id]."""
+    """Carry out every ladder step due by `as_of` for the open premiums of policies [first_id, last_id].
+
+    Each premium carries a bookmark: the policy version the ladder last looked at it under and the
+    date its next step falls due. Only policies with a premium whose bookmark is due (never looked at,
+    policy changed since — grace, suspension, reinstatement, a new contract version —, grace end
+    changed, or a step due today) are looked at, and then with all their open premiums, so the outcome
+    is the same as looking at every premium every day. A change of dunning plans resets every bookmark.
+    """
     plans = active_plans()
-    items = list(DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(plans)),
-                                        policy_id__gte=first_id, policy_id__lte=last_id)
-                 .filter(_on_ladder(as_of, prefix="policy__"))
-                 .order_by("policy_id", "due_date", "instalment"))
-    if not items:
+    open_premiums = _open_premiums(as_of, ladder_lead_days(plans))
+    policy_ids = sorted(set(
+        DueItem.objects.filter(open_premiums, _bookmark_due(as_of), policy_id__gte=first_id, policy_id__lte=last_id)
+        .filter(_on_ladder(as_of, prefix="policy__")).values_list("policy_id", flat=True)))
+    if not policy_ids:
         return 0
-    policy_ids = sorted({item.policy_id for item in items})
+    items = list(DueItem.objects.filter(open_premiums, policy_id__in=policy_ids)
+                 .order_by("policy_id", "due_date", "instalment"))
     policies = _policies(Q(pk__in=policy_ids))
     done: dict[tuple[int, str], Reminder] = {
         (r.due_item_id, r.step.code): r for r in Reminder.objects.filter(due_item__in=items).select_related("step")
     }
     terms, tiers, seen = _terms(policy_ids), {}, set()
     batch = Batch(alone=False)
+    next_on: dict[int, date | None] = {}
     for item in items:
         policy = policies[item.policy_id]
         first_of_policy = item.policy_id not in seen
         seen.add(item.policy_id)
+        next_on[item.pk] = None
         if policy.status == Status.SUSPENDED and not first_of_policy:
             continue  # the suspension notice concerns the premium whose grace ran out
         if policy.payer_id not in tiers:
@@ -178,15 +195,36 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
         if found is None:
             continue
         case = Case(policy, item, found[0], found[1], *terms[policy.pk])
+        upcoming = []
         for step in case.steps:
             when = None if step.code in AD_HOC_STEPS else step_date(step, case)
-            if when is None or when > as_of:
+            if when is None:
                 continue
             previous = done.get((item.pk, step.code))
+            if when > as_of:
+                if previous is None:
+                    upcoming.append(when)
+                continue
             if previous is not None and not _retry(previous, step):
                 continue
-            done[(item.pk, step.code)] = carry_out(case, step, when=when, as_of=as_of, retry=previous, batch=batch)
-    return len(batch.save())
+            done[(item.pk, step.code)] = row = carry_out(case, step, when=when, as_of=as_of, retry=previous,
+                                                         batch=batch)
+            if _retry(row, step):
+                upcoming.append(as_of + timedelta(days=1))  # a legal notice that failed: again tomorrow
+        next_on[item.pk] = min(upcoming, default=None)
+    carried = len(batch.save())
+    _bookmark(next_on)
+    return carried
+
+
+def _bookmark(next_on: dict[int, date | None]) -> None:
+    """Record that the ladder looked at these premiums under their policies' current versions."""
+    by_date: dict[date | None, list[int]] = {}
+    for pk, day in next_on.items():
+        by_date.setdefault(day, []).append(pk)
+    version = Subquery(Policy.objects.filter(pk=OuterRef("policy_id")).values("version")[:1])
+    for day, pks in by_date.items():
+        DueItem.objects.filter(pk__in=pks).update(ladder_next_on=day, ladder_version=version)
 
 
 def _retry(previous: Reminder, step: DunningStep) -> bool:

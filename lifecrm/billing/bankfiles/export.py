@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,13 +28,10 @@ from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
 from lifecrm.billing.bankfiles.formats import pain008
 from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
 from lifecrm.core.jobs import chunked_step
+from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
 from lifecrm.policies.models import PaymentMethod, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING
-
-# Due items further out than this are never in the window (3 working days stay well inside it,
-# even across the longest CN/HK/TW holiday runs); it only narrows the query.
-PREFILTER_DAYS = 31
 
 
 @dataclass
@@ -80,6 +77,13 @@ def write_file(bank_file: BankFile) -> Path:
     return target
 
 
+def _last_due_in_window(as_of: date) -> date:
+    """No premium due after this date is in today's export window, whatever its jurisdiction: its
+    collection date is at least its due date, and the window ends EXPORT_LEAD_WORKING_DAYS working days on."""
+    return max(rules.window_end(as_of=as_of, calendar=working_calendar(code))
+               for code in Jurisdiction.objects.values_list("code", flat=True))
+
+
 def _picks(as_of: date) -> list[_Pick]:
     auto_debit_now = PolicyVersion.objects.filter(
         policy_id=OuterRef("policy_id"), effective_to__isnull=True, payment_method=PaymentMethod.AUTO_DEBIT
@@ -87,11 +91,13 @@ def _picks(as_of: date) -> list[_Pick]:
     active_mandate = DebitMandate.objects.filter(
         policy_id=OuterRef("policy_id"), cancelled_on__isnull=True, signed_on__lte=as_of
     )
+    # Presented and not rejected (sent, or paid): never presented again (rules.next_attempt).
+    presented = Collection.objects.filter(due_item=OuterRef("pk")).exclude(status=Collection.Status.REJECTED)
     items = list(
         DueItem.objects.select_for_update(of=("self",))
         .filter(kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN, policy__status__in=PREMIUM_PAYING,
-                due_date__lte=as_of + timedelta(days=PREFILTER_DAYS))
-        .filter(Exists(auto_debit_now), Exists(active_mandate))
+                due_date__lte=_last_due_in_window(as_of))
+        .filter(Exists(auto_debit_now), Exists(active_mandate), ~Exists(presented))
         .select_related("policy")
         .order_by("pk")
     )

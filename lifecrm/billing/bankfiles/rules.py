@@ -89,8 +89,13 @@ def requested_collection_date(*, due: date, as_of: date, calendar: WorkingCalend
     return calendar.next_working_day(max(due, calendar.add_working_days(as_of, 1)))
 
 
+def window_end(*, as_of: date, calendar: WorkingCalendar) -> date:
+    """The last collection date the file made on `as_of` carries."""
+    return calendar.add_working_days(as_of, EXPORT_LEAD_WORKING_DAYS)
+
+
 def in_export_window(*, collection_date: date, as_of: date, calendar: WorkingCalendar) -> bool:
-    return collection_date <= calendar.add_working_days(as_of, EXPORT_LEAD_WORKING_DAYS)
+    return collection_date <= window_end(as_of=as_of, calendar=calendar)
 
 
 @dataclass(frozen=True, slots=True)
