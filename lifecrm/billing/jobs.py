@@ -19,7 +19,7 @@ from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
-from lifecrm.policies.services import policy_transition
+from lifecrm.policies.services import Transition, policies_transition
 
 GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 
@@ -60,11 +60,11 @@ def start_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A premium unpaid after its due date puts the policy in its grace period from the next day."""
     overdue = _oldest_overdue(as_of, Policy.objects.filter(pk__range=(first_id, last_id),
                                                            status__in=GRACE_STARTS_FROM).values("pk"))
-    for policy_id, first_due in sorted(overdue.items()):
-        policy_transition(actor=None, policy_id=policy_id, to_status=Status.GRACE,
-                          effective_date=first_due + timedelta(days=1), as_of=as_of, kind="grace_started",
-                          reason=f"premium due {first_due} unpaid")
-    return len(overdue)
+    return policies_transition(actor=None, as_of=as_of, changes=[
+        Transition(policy_id, Status.GRACE, first_due + timedelta(days=1), kind="grace_started",
+                   reason=f"premium due {first_due} unpaid")
+        for policy_id, first_due in sorted(overdue.items())
+    ])
 
 
 @chunked_step("billing.suspend", ids=_ids((Status.GRACE,)), chunk_size=20000)
@@ -80,7 +80,7 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             policy_id__in=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
         ).values_list("policy_id", "due_date", "demand_arrived", "grace_end")
     }
-    suspended = 0
+    suspensions = []
     for policy in policies:
         first_due = overdue.get(policy.pk)
         if first_due is None:
@@ -98,11 +98,9 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
         if as_of > grace_end and pay_by_premium_loan(policy=policy, grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:
-            policy_transition(actor=None, policy_id=policy.pk, to_status=Status.SUSPENDED,
-                              effective_date=rules.suspension_date(grace_end=grace_end), as_of=as_of,
-                              kind="suspended", reason=f"grace period ended {grace_end} unpaid")
-            suspended += 1
-    return suspended
+            suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),
+                                          kind="suspended", reason=f"grace period ended {grace_end} unpaid"))
+    return policies_transition(actor=None, as_of=as_of, changes=suspensions)
 
 
 @chunked_step("billing.lapse", ids=_ids((Status.SUSPENDED,)), chunk_size=20000)
@@ -114,7 +112,7 @@ def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
         ReinstatementApplication.objects.filter(policy_id__in=[p.pk for p in policies], status__in=OPEN_APPLICATION)
         .values_list("policy_id", flat=True)
     )
-    lapsed = 0
+    lapses = []
     for policy in policies:
         if policy.pk in applying:
             continue
@@ -123,10 +121,9 @@ def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
         lapse_on = rules.lapse_date(rules=grace, suspended_on=policy.status_date,
                                     calendar=working_calendar(policy.jurisdiction_id))
         if as_of >= lapse_on:
-            policy_transition(actor=None, policy_id=policy.pk, to_status=Status.LAPSED, effective_date=lapse_on,
-                              as_of=as_of, kind="lapsed", reason="reinstatement window ended")
-            lapsed += 1
-    return lapsed
+            lapses.append(Transition(policy.pk, Status.LAPSED, lapse_on, kind="lapsed",
+                                     reason="reinstatement window ended"))
+    return policies_transition(actor=None, as_of=as_of, changes=lapses)
 
 
 @chunked_step(

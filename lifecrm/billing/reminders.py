@@ -152,7 +152,9 @@ def _terms(policy_ids) -> dict[int, tuple[str, str]]:
 
 
 def _policies(q: Q) -> dict[int, Policy]:
-    return {p.pk: p for p in Policy.objects.filter(q).select_related("product", "owner", "payer", "agent")}
+    # not the (encrypted) ID numbers: no message shows them
+    return {p.pk: p for p in Policy.objects.filter(q).select_related("product", "owner", "payer", "agent")
+            .defer("owner__id_number", "payer__id_number")}
 
 
 # -- the daily step ----------------------------------------------------------------------------------
@@ -247,6 +249,7 @@ class Batch:
         self.rows: list[Reminder] = []
         self.then: list[tuple[Reminder, Callable[[Reminder], None]]] = []
         self.emails: list[tuple[Reminder, EmailMessage]] = []
+        self.arrivals: dict[date, list[int]] = {}  # deemed arrival of a demand → its due items
         self.unsynced_files = False
         self._sms = None
 
@@ -280,6 +283,8 @@ class Batch:
             Reminder.objects.bulk_create(new, batch_size=2000)
         for row in retried:
             row.save()
+        for arrival, pks in self.arrivals.items():
+            DueItem.objects.filter(pk__in=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:
             then(row)
         mail.send_after_commit([((r.pk, email.extra_headers["Message-ID"]), email) for r, email in self.emails],
@@ -367,7 +372,7 @@ def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminde
     if route.fallback:
         notes.append(f"fallback from {step.channel}")
     if step.action == DunningStep.Action.DEMAND:
-        notes.append(_record_demand(case, route.channel, as_of))
+        notes.append(_record_demand(case, route.channel, as_of, batch))
     then = None
     if step.action == DunningStep.Action.SUSPENSION_NOTICE:
         note, then = _check_notice_limit(case, as_of)
@@ -415,14 +420,14 @@ def _context(case: Case, customer, language: str, as_of: date) -> dict:
     }
 
 
-def _record_demand(case: Case, channel: str, as_of: date) -> str:
+def _record_demand(case: Case, channel: str, as_of: date, batch: Batch) -> str:
     """The demand's deemed arrival starts a demand-based grace period; the first demand counts."""
     if channel == contacts.LETTER:
         arrival = working_calendar(case.policy.jurisdiction_id).add_working_days(as_of, LETTER_ARRIVAL_WORKING_DAYS)
     else:
         arrival = as_of + timedelta(days=ELECTRONIC_ARRIVAL_DAYS)
     if case.item.demand_arrived is None:
-        DueItem.objects.filter(pk=case.item.pk, demand_arrived__isnull=True).update(demand_arrived=arrival)
+        batch.arrivals.setdefault(arrival, []).append(case.item.pk)
         case.item.demand_arrived = arrival
     return f"demand deemed to arrive {arrival}"
 

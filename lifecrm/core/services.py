@@ -33,6 +33,18 @@ def audit_record(
     )
 
 
+def audit_record_many(*, actor, action: str, object_type: str, entries: list[tuple[Any, dict | None, dict | None]]
+                      ) -> None:
+    """Append one audit row per (object id, before, after), in one insert. Inside the write's transaction."""
+    at = timezone.now()
+    actor = actor if getattr(actor, "pk", None) else None
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(at=at, actor=actor, action=action, object_type=object_type, object_id=str(object_id),
+                    before=before, after=after) for object_id, before, after in entries],
+        batch_size=1000,
+    )
+
+
 def audit_reveal(*, actor, object_type: str, object_id: Any, field: str, purpose: str) -> AuditEvent:
     """Record that `actor` saw the full value of a sensitive field, and why."""
     if not purpose.strip():

@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from lifecrm.core.models import AuditEvent
 from lifecrm.policies import services
 from lifecrm.policies.models import PolicyEvent
 from lifecrm.policies.rules import TransitionRefused
@@ -70,3 +71,56 @@ def test_daily_maturity_step_is_idempotent(policy):
     policy.refresh_from_db()
     assert policy.status == "matured" and policy.status_date == date(2026, 11, 20)
     assert policy.events.filter(kind="matured").count() == 1
+
+
+# -- many at once (a daily batch's chunk) ------------------------------------------------------------------
+
+def _policies(count: int):
+    org = make_org()
+    agent = make_staff("agent", org.team_a)
+    return [make_policy(owner=make_customer(branch=org.branch_a, agent=agent), agent=agent, branch=org.branch_a)
+            for _ in range(count)]
+
+
+def _journal(policies) -> list[tuple]:
+    return list(PolicyEvent.objects.filter(policy__in=policies).order_by("policy_id", "seq").values_list(
+        "policy_id", "seq", "kind", "from_status", "to_status", "effective_date", "reason"))
+
+
+def test_a_batch_of_transitions_journals_and_audits_each_policy_as_one_at_a_time_does(django_assert_num_queries):
+    batch, single = _policies(3), _policies(3)
+    days = [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2)]
+    # savepoint, lock, last seqs, one update per (status, date), events, audit rows, release
+    with django_assert_num_queries(8):
+        changed = services.policies_transition(actor=None, as_of=AS_OF, changes=[
+            services.Transition(p.pk, "grace", day, kind="grace_started", reason="unpaid")
+            for p, day in zip(batch, days, strict=True)])
+    assert changed == 3
+    for p, day in zip(single, days, strict=True):
+        services.policy_transition(actor=None, policy_id=p.pk, to_status="grace", effective_date=day, as_of=AS_OF,
+                                   kind="grace_started", reason="unpaid")
+    shift = {b.pk: s.pk for b, s in zip(batch, single, strict=True)}
+    assert [(shift[row[0]], *row[1:]) for row in _journal(batch)] == _journal(single)
+    for b, s in zip(batch, single, strict=True):
+        b.refresh_from_db()
+        s.refresh_from_db()
+        assert (b.status, b.status_date, b.version) == (s.status, s.status_date, s.version)
+    audited = AuditEvent.objects.filter(object_type="policies.policy", action="transition")
+    assert sorted(audited.filter(object_id__in=[str(p.pk) for p in batch]).values_list("after", flat=True),
+                  key=str) == sorted(audited.filter(object_id__in=[str(p.pk) for p in single])
+                                     .values_list("after", flat=True), key=str)
+
+
+def test_one_refused_transition_refuses_the_whole_batch():
+    first, second = _policies(2)
+    with pytest.raises(TransitionRefused):
+        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+            services.Transition(first.pk, "grace", AS_OF), services.Transition(second.pk, "reinstated", AS_OF)])
+    assert {p.status for p in type(first).objects.filter(pk__in=[first.pk, second.pk])} == {"in_force"}
+    assert PolicyEvent.objects.filter(policy__in=[first, second]).count() == 4
+    with pytest.raises(ValueError, match="after the business date"):
+        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+            services.Transition(first.pk, "grace", date(2026, 11, 26))])
+    with pytest.raises(ValueError, match="at most once"):
+        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+            services.Transition(first.pk, "grace", AS_OF), services.Transition(first.pk, "grace", AS_OF)])
