@@ -144,7 +144,7 @@ def _record(as_of: date, currency: str, picks: list[_Pick], part: int) -> BankFi
     content = pain008.build(message_id=message, created_at=timezone.localtime(), creditor=creditor_for(currency),
                             lines=lines)
     try:
-        xsd.validate(content, expected="pain.008")
+        xsd.check_outgoing(content, xsd.PAIN_008)
     except BankFileRejected as exc:
         raise ExportInvalid(f"{message} fails pain.008.001.08: {exc}") from exc
     total = sum((line.amount for line in lines), Decimal(0))

@@ -352,3 +352,20 @@ def test_a_new_mandate_after_a_reject_is_presented_at_once():
     assert rules.next_attempt(history=[rejected], mandate_id=1, as_of=DUE, calendar=Calendar()) is None
     assert rules.next_attempt(history=[rejected], mandate_id=2, as_of=DUE, calendar=Calendar()) == 2
     assert rules.next_attempt(history=[], mandate_id=2, as_of=DUE, calendar=Calendar()) == 1
+
+
+def test_an_export_that_breaks_its_schema_is_never_written():
+    """The outgoing check (libxml2) rejects a file we would make wrong, with the element, line and reason."""
+    from lifecrm.billing.bankfiles import xsd
+    from lifecrm.billing.bankfiles.errors import BankFileRejected
+
+    broken = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">' \
+             b'<CstmrDrctDbtInitn><GrpHdr><MsgId>X</MsgId></GrpHdr></CstmrDrctDbtInitn></Document>'
+    with pytest.raises(BankFileRejected) as caught:
+        xsd.check_outgoing(broken)
+    assert caught.value.where.startswith("/")
+    assert caught.value.reason.startswith("line 1:") and "CreDtTm" in caught.value.reason
+    with pytest.raises(BankFileRejected, match="not well-formed"):
+        xsd.check_outgoing(b"<Document")
+    with pytest.raises(BankFileRejected, match="expected"):
+        xsd.check_outgoing(broken.replace(b"pain.008.001.08", b"pain.002.001.03"))
