@@ -97,6 +97,21 @@ class Payment(models.Model):
         return f"{self.receipt_no} {self.amount}"
 
 
+class ReceiptCounter(models.Model):
+    """The last receipt serial handed out for a day (receipt numbers R<yyyymmdd><serial>): taken under a row
+    lock, so concurrent payments get consecutive numbers instead of colliding."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last}"
+
+
 class Allocation(models.Model):
     """Part of a payment applied to a due item (negative when a reversal takes it back). Append-only."""
 

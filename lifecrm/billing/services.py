@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifecrm.billing import rules
-from lifecrm.billing.models import Allocation, DueItem, Payment, ReinstatementApplication
+from lifecrm.billing.models import Allocation, DueItem, Payment, ReceiptCounter, ReinstatementApplication
 from lifecrm.billing.selectors import apl_capacity, grace_rules_for, suspense_balance
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
@@ -79,10 +79,23 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
 
 
 def _next_receipt_no(received_on: date) -> str:
+    """The day's next receipt number. The day's counter row stays locked until the payment's transaction
+    ends, so concurrent bookings queue for it; the first of a day starts after any number already used
+    (generated history, rows booked before the counter existed)."""
     prefix = f"R{received_on:%Y%m%d}"
-    last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
-    serial = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{serial:07d}"
+    with transaction.atomic():
+        counter = ReceiptCounter.objects.select_for_update().filter(day=received_on).first()
+        if counter is None:
+            last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
+            try:
+                with transaction.atomic():
+                    counter = ReceiptCounter.objects.create(day=received_on,
+                                                            last=int(last[len(prefix):]) if last else 0)
+            except IntegrityError:  # another booking created the day's counter first: queue for it
+                counter = ReceiptCounter.objects.select_for_update().get(day=received_on)
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    return f"{prefix}{counter.last:07d}"
 
 
 def _paid_to(policy: Policy, paid_instalments: int) -> date:
