@@ -21,6 +21,8 @@ every open auto-debit premium. `--warm-up` runs run-daily for D0 once when the b
 
 Targets: run-daily ≤ TARGET_SECONDS and ≤ TARGET_RATIO × the SQL bound. E-mail goes to Django's
 dummy backend (no SMTP server is timed); letters, SMS and bank files to a temporary VAR directory.
+3. the print run, `lifecrm print-letters --as-of D`, after run-daily: the day's letters to PDF. It is
+   not part of the daily batch (docs/operations.md) and is timed and reported apart.
 """
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ RUN_DATABASE = "lifecrm_bench_daily_run"
 WARM_SUFFIX = "_warm"
 REPO = Path(__file__).resolve().parent.parent
 LEAD_DAYS = 45  # lifecrm.billing.services.DUE_ITEM_LEAD_DAYS (checked against it in the worker)
+# Job runs of the print run (`lifecrm print-letters`, after the batch): reported apart, not in the batch's time.
+PRINT_RUN = {"billing.print_letters"}
 
 # The due items `billing.raise_due_items` raises for %(as_of)s: premiums from the first not yet raised
 # (max(paid_instalments, highest raised + 1)) up to as_of + lead days, never at or after the premium
@@ -172,10 +176,11 @@ def _sql_bound(as_of: date) -> tuple[list[float], set[tuple]]:
     return seconds, rows
 
 
-def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path) -> tuple[float, int | None]:
+def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path,
+               command_name: str = "run-daily") -> tuple[float, int | None]:
     lifecrm = Path(sys.executable).with_name("lifecrm")
     command = [str(lifecrm)] if lifecrm.exists() else [sys.executable, "-m", "lifecrm"]
-    command += ["run-daily", "--as-of", as_of.isoformat(), "--no-progress"]
+    command += [command_name, "--as-of", as_of.isoformat(), "--no-progress"]
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir), cwd=REPO, stdout=out,
@@ -239,9 +244,14 @@ def run(args: argparse.Namespace) -> bool:
             repeat_var = Path(var_dir) / f"var-{repeat + 1}"  # outboxes and bank files of this repeat only
             repeat_var.mkdir()
             seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log)
+            print(f"repeat {repeat + 1}: print-letters --as-of {as_of} (after the batch, timed apart)…",
+                  file=sys.stderr, flush=True)
+            print_seconds, print_code = _run_daily(as_of, str(repeat_var), args.timeout,
+                                                   Path(var_dir) / f"print-letters-{repeat + 1}.log", "print-letters")
             steps, raised = _steps_and_raised(as_of)
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-            results.append({"seconds": seconds, "code": code, "bound": bound_seconds, "bound_rows": bound_rows,
+            results.append({"print_seconds": print_seconds, "print_code": print_code,
+                            "seconds": seconds, "code": code, "bound": bound_seconds, "bound_rows": bound_rows,
                              "steps": steps, "raised": raised, "copy_seconds": copy_seconds, "log_tail": tail})
         if not args.keep_copy:
             with _admin() as admin:
@@ -271,6 +281,8 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
     for i, r in enumerate(results, 1):
         rows = [("step", "rows", "chunks", "seconds")]
         for step, chunks, count, seconds in r["steps"]:
+            if step in PRINT_RUN:
+                continue
             rows.append((step, f"{count:,}", f"{chunks:,}", "-" if seconds is None else f"{seconds:.2f}"))
         widths = [max(len(row[c]) for row in rows) for c in range(4)]
         print()
@@ -289,6 +301,10 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
         print()
         print(f"run-daily total          {r['seconds']:8.2f} s wall (subprocess, Django start-up included)"
               + ("" if finished else f"  -- {'stopped at the timeout' if r['code'] is None else 'FAILED'}"))
+        letters = sum(count for step, _, count, _ in r["steps"] if step in PRINT_RUN)
+        print(f"print run (after it)     {r['print_seconds']:8.2f} s wall: `lifecrm print-letters`, {letters:,} letters "
+              f"to PDF ({r['print_seconds'] / letters if letters else 0:.2f} s a letter; fans out to Celery workers)"
+              + ("" if r["print_code"] == 0 else "  -- FAILED"))
         print(f"SQL bound (raise only)   {bound:8.2f} s (warm; cold {r['bound'][0]:.2f} s), "
               f"{len(r['bound_rows']):,} due items")
         print(f"ratio run-daily / bound  {ratio:8.1f}x")

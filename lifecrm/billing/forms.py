@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.models import Payment
 from lifecrm.billing.persistency import WINDOW_MONTHS
-from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record
+from lifecrm.billing.services import (
+    REFUND_METHODS,
+    DuplicatePayment,
+    PaymentRefused,
+    payment_record,
+    suspense_refund,
+)
 from lifecrm.billing.worklists import OUTCOMES, PROMISE_OUTCOME
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
@@ -215,6 +221,63 @@ class CounterPaymentForm(StyledForm):
     def add_input_error(self, error: PaymentInputError) -> None:
         field = {"policy": "policy_number", "__all__": None}.get(error.field, error.field)
         self.add_error(field, forms.ValidationError(error.message, code=error.code))
+
+
+# -- refunds of suspense ---------------------------------------------------------------------------------
+
+REFUND_METHOD_CHOICES = [(m.value, m.label) for m in REFUND_METHODS]
+REFUND_TOO_MUCH = _("Only %(balance)s is in suspense: a refund cannot be more.")
+REFUND_ALREADY_BOOKED = _("A refund with this reference is already booked.")
+
+
+class RefundForm(StyledForm):
+    amount = forms.DecimalField(
+        label=_("Amount to refund"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
+        error_messages={"required": _("Type the amount to refund."),
+                        "invalid": _("Type the amount as a number, e.g. 241.00."),
+                        "max_decimal_places": _("An amount has at most 2 decimal places.")},
+    )
+    method = forms.ChoiceField(label=_("Paid back by"), choices=REFUND_METHOD_CHOICES,
+                               initial=Payment.Method.BANK_TRANSFER)
+    reference = forms.CharField(
+        label=_("Transfer or cheque reference"), max_length=40, strip=True,
+        error_messages={"required": _("Type the reference of the transfer or cheque: it stops the same refund "
+                                      "being booked twice.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=200, strip=True,
+        error_messages={"required": _("Say why the money is paid back.")},
+    )
+
+    def __init__(self, *args, balance: Decimal, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.balance = balance
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(AMOUNT_NOT_POSITIVE, code="min_value")
+        if amount > self.balance:
+            raise forms.ValidationError(REFUND_TOO_MUCH, code="max_value", params={"balance": self.balance})
+        return amount
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"]
+        if not SLIP_PATTERN.fullmatch(reference):
+            raise forms.ValidationError(_("A reference is letters, digits, “-” and “/”, at most 40."), code="invalid")
+        return reference.upper()
+
+    def refund(self, *, actor, staff: Staff, policy: Policy, as_of: date) -> Payment | None:
+        """Book the refund; None (with the error on the form) when the services refuse it."""
+        data = self.cleaned_data
+        try:
+            return suspense_refund(actor=actor, policy_id=policy.pk, amount=data["amount"], method=data["method"],
+                                   reference=data["reference"], reason=data["reason"], as_of=as_of, booked_by=staff)
+        except DuplicatePayment:
+            self.add_error("reference", forms.ValidationError(REFUND_ALREADY_BOOKED, code="duplicate"))
+        except PaymentRefused as exc:  # the balance changed since the page was opened, say
+            self.add_error(None, forms.ValidationError(str(exc), code="refused"))
+        return None
 
 
 # -- call outcomes ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.db.models import Sum
 
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.rules import GraceRules
+from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
 from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
@@ -50,7 +51,7 @@ def suspense_balance(*, policy_id: int) -> Decimal:
     """Money received for the policy and not (yet) applied to a due item."""
     received = Payment.objects.filter(policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     applied = Allocation.objects.filter(payment__policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return received - applied
+    return to_cents(received - applied)  # SQLite sums decimals without their places
 
 
 def open_due_items(*, policy_id: int):

@@ -134,12 +134,17 @@ def _open_items(policy_id: int, *, due_by: date):
 
 
 def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, received_on: date, natural_key: str,
-                   as_of: date, booked_by=None, note: str = "") -> Payment:
+                   as_of: date, booked_by=None, note: str = "", if_closed: str = "refuse") -> Payment:
     """Book a payment and apply it to the oldest open premiums; what is left waits in suspense.
 
     A policy in grace whose arrears are all paid is in force again from the payment date; a suspended
     policy is reinstated when its reinstatement (approved, deemed, or TW's automatic one) is fully paid.
+    Money for a policy that takes no premium any more (lapsed, surrendered…) is refused at the counter;
+    with `if_closed="suspense"` (money the bank has already collected) it is booked to suspense, to be
+    refunded (`suspense_refund`).
     """
+    if if_closed not in ("refuse", "suspense"):
+        raise ValueError(f"if_closed must be 'refuse' or 'suspense', not {if_closed!r}")
     amount = to_cents(Decimal(amount))
     if amount <= 0:
         raise PaymentRefused("a payment must be a positive amount")
@@ -153,7 +158,8 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
     try:
         with transaction.atomic():
             policy = Policy.objects.select_for_update().get(pk=policy_id)
-            if policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED:
+            closed = policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED
+            if closed and if_closed == "refuse":
                 raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium")
             payment = Payment.objects.create(
                 receipt_no=_next_receipt_no(received_on), natural_key=natural_key, policy=policy,
@@ -161,8 +167,12 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
                 booked_at=timezone.now(), booked_by=booked_by, note=note,
             )
             audit_record(actor=actor, action="create", object_type="billing.payment", object_id=payment.pk,
-                         after={"policy": policy.number, "amount": str(amount), "method": method})
-            if policy.status == Status.SUSPENDED:
+                         after={"policy": policy.number, "amount": str(amount), "method": method}
+                         | ({"refund_due": True} if closed else {}))
+            payment.refund_due = closed  # not a column: tells the caller the money waits for its refund
+            if closed:
+                pass  # nothing to pay: the money waits in suspense for its refund
+            elif policy.status == Status.SUSPENDED:
                 _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
             else:
                 _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
@@ -173,6 +183,45 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
             raise DuplicatePayment(f"the payment {natural_key} is already booked") from exc
         raise
     return payment
+
+
+REFUND_METHODS = (Payment.Method.BANK_TRANSFER, Payment.Method.CHEQUE, Payment.Method.CASH)
+
+
+def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, reference: str, reason: str,
+                    as_of: date, booked_by=None) -> Payment:
+    """Pay money waiting in suspense back to the payer: a negative payment (no allocation), at most the
+    suspense balance. `reference` is the transfer's or cheque's own reference: a refund is booked once."""
+    amount = to_cents(Decimal(amount))
+    if amount <= 0:
+        raise PaymentRefused("a refund must be a positive amount")
+    if method not in REFUND_METHODS:
+        raise PaymentRefused(f"a refund is paid by bank transfer, cheque or cash, not {method!r}")
+    reference, reason = reference.strip(), reason.strip()
+    if not reference:
+        raise PaymentRefused("a refund needs the reference of its transfer or cheque")
+    if not reason:
+        raise PaymentRefused("a refund needs a reason")
+    natural_key = f"refund:{reference}"
+    try:
+        with transaction.atomic():
+            policy = Policy.objects.select_for_update().get(pk=policy_id)
+            balance = suspense_balance(policy_id=policy.pk)
+            if amount > balance:
+                raise PaymentRefused(f"only {balance} {policy.currency} is in suspense for policy {policy.number}")
+            refund = Payment.objects.create(
+                receipt_no=_next_receipt_no(as_of), natural_key=natural_key, policy=policy, amount=-amount,
+                currency=policy.currency, method=method, received_on=as_of, booked_at=timezone.now(),
+                booked_by=booked_by, note=reason[:200],
+            )
+            audit_record(actor=actor, action="create", object_type="billing.refund", object_id=refund.pk,
+                         after={"policy": policy.number, "amount": str(amount), "method": method,
+                                "reference": reference, "reason": reason})
+    except IntegrityError as exc:
+        if Payment.objects.filter(natural_key=natural_key).exists():
+            raise DuplicatePayment(f"the refund {reference} is already booked") from exc
+        raise
+    return refund
 
 
 def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("worklist/tasks/<int:reminder_id>/outcome/", worklist.task_outcome, name="task-outcome"),
     path("payments/new/", payments.payment_new, name="payment-new"),
     path("payments/<int:payment_id>/", payments.receipt, name="receipt"),
+    path("policies/<int:policy_id>/refund/", payments.refund_new, name="refund-new"),
     path("bank-files/", bankfiles.bank_files, name="bank-files"),
     path("bank-files/<int:bank_file_id>/", bankfiles.bank_file, name="bank-file"),
     path("persistency/", dashboard.persistency, name="persistency"),

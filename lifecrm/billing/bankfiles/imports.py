@@ -54,6 +54,7 @@ class ImportReport:
     unchanged: int = 0  # results we already had from an earlier file
     pending: int = 0
     unknown: int = 0  # camt.054 entries that are not our collections
+    to_refund: int = 0  # collected for policies that take no premium any more: booked to suspense for refund
 
     def summary(self) -> str:
         f = self.bank_file
@@ -63,7 +64,9 @@ class ImportReport:
         return (f"{f.filename} ({f.format}): {self.lines} lines, {self.matched} matched, {self.paid} paid, "
                 f"rejected: {rejected} ({self.represented} to present again, {self.escalated} to reminders, "
                 f"{self.returned} payments reversed), {self.unchanged} already known, {self.pending} pending, "
-                f"{self.unknown} unknown")
+                f"{self.unknown} unknown"
+                + (f"; {self.to_refund} collected for policies that take no premium: in suspense to refund"
+                   if self.to_refund else ""))
 
 
 def _parse(content: bytes, file_format: str) -> ParsedResults:
@@ -146,14 +149,17 @@ class _Applier:
                                                f"{collection.result_on}: a payment for it needs a manual check")
         received_on = min(line.value_date or collection.collection_date, self.as_of)
         try:
-            payment_record(actor=self.actor, policy_id=collection.due_item.policy_id, amount=collection.amount,
+            payment = payment_record(actor=self.actor, policy_id=collection.due_item.policy_id, amount=collection.amount,
                            method=Payment.Method.AUTO_DEBIT, received_on=received_on,
                            natural_key=f"debit:{collection.end_to_end_id}", as_of=self.as_of,
-                           note=f"direct debit {collection.end_to_end_id} ({self.bank_file.filename})"[:200])
+                           note=f"direct debit {collection.end_to_end_id} ({self.bank_file.filename})"[:200],
+                           if_closed="suspense")  # the bank has the money: it is ours to refund, not to refuse
         except DuplicatePayment:
             pass  # already booked from another file of the same collection
         except PaymentRefused as exc:
             raise BankFileRejected(line.where, f"{collection.end_to_end_id}: {exc}") from None
+        else:
+            self.report.to_refund += payment.refund_due
         self._settle(collection, Collection.Status.PAID, "", received_on)
         self.report.paid += 1
 

@@ -16,7 +16,9 @@ from lifecrm.billing.bankfiles.export import debit_export
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
 from lifecrm.billing.models import Allocation, BankFile, Collection, DebitMandate, DueItem, Payment
-from lifecrm.billing.services import due_items_raise
+from lifecrm.billing.selectors import suspense_balance
+from lifecrm.billing.services import due_items_raise, suspense_refund
+from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import daily_steps
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_product, make_staff, seq
@@ -369,3 +371,22 @@ def test_an_export_that_breaks_its_schema_is_never_written():
         xsd.check_outgoing(b"<Document")
     with pytest.raises(BankFileRejected, match="expected"):
         xsd.check_outgoing(broken.replace(b"pain.008.001.08", b"pain.002.001.03"))
+
+
+def test_money_collected_for_a_policy_that_ended_meanwhile_waits_in_suspense_for_its_refund(sent):
+    """The bank collected a premium the day the policy was surrendered: the file is not refused (the money
+    is ours to pay back), the payment pays nothing and waits in suspense, flagged for refund."""
+    Policy.objects.filter(pk=sent["paying"].pk).update(status="surrendered")
+    report = import_sample("pain002_accept_reject.xml", sent)
+    assert (report.paid, report.to_refund) == (1, 1)
+    assert "1 collected for policies that take no premium: in suspense to refund" in report.summary()
+    payment = Payment.objects.get(policy=sent["paying"])
+    assert not payment.allocations.exists()
+    assert DueItem.objects.get(policy=sent["paying"], due_date=DUE).status == "open"
+    assert suspense_balance(policy_id=sent["paying"].pk) == PREMIUM
+    audit = AuditEvent.objects.get(object_type="billing.payment", object_id=str(payment.pk))
+    assert audit.after["refund_due"] is True
+    refund = suspense_refund(actor=None, policy_id=sent["paying"].pk, amount=PREMIUM, method="bank_transfer",
+                             reference="TR-20261121-1", reason="policy surrendered before the debit", as_of=DUE)
+    assert (refund.amount, refund.reverses_id, refund.natural_key) == (-PREMIUM, None, "refund:TR-20261121-1")
+    assert suspense_balance(policy_id=sent["paying"].pk) == 0

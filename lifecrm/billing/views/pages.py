@@ -364,6 +364,15 @@ class Receipt:
     reinstated: bool  # the payment completed a reinstatement
 
     @property
+    def is_refund(self) -> bool:
+        """Money paid back out of suspense (services.suspense_refund), not a reversal of a payment."""
+        return self.payment.amount < 0 and self.payment.reverses_id is None
+
+    @property
+    def refunded(self) -> Decimal:
+        return -self.payment.amount
+
+    @property
     def source(self) -> str:
         """The slip and its branch for a counter payment (`counter:<branch>:<slip>`), else the source reference."""
         kind, _, rest = self.payment.natural_key.partition(":")

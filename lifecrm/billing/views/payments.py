@@ -1,4 +1,5 @@
 """Counter payments: the entry form (policy number, amount, method, date, slip) and the receipt."""
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -6,10 +7,13 @@ from django.views.decorators.http import require_http_methods
 from lifecrm.billing.forms import (
     CounterPaymentForm,
     PaymentInputError,
+    RefundForm,
     counter_payment_book,
+    may_manage_collection,
     may_take_payments,
     policy_for_payment,
 )
+from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -55,3 +59,25 @@ def payment_new(request):
 def receipt(request, payment_id: int):
     page = pages.receipt(scope=request.scope, payment_id=payment_id)
     return render(request, "billing/receipt.html", {"page": page, "as_of": timezone.localdate()})
+
+
+@require_http_methods(["GET", "POST"])
+@collection_staff(may_manage_collection)
+def refund_new(request, policy_id: int):
+    """Pay back money waiting in suspense (an overpayment, a debit collected after the policy ended)."""
+    try:
+        policy = policy_for_payment(scope=request.scope, policy_id=policy_id)
+    except PaymentInputError:
+        raise Http404 from None
+    as_of = timezone.localdate()
+    balance = suspense_balance(policy_id=policy.pk)
+    if request.method == "GET":
+        form = RefundForm(balance=balance, initial={"amount": balance if balance > 0 else None})
+        return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance})
+    form = RefundForm(request.POST, balance=balance)
+    if form.is_valid():
+        refund = form.refund(actor=request.user, staff=request.staff, policy=policy, as_of=as_of)
+        if refund is not None:
+            return redirect("billing:receipt", refund.pk)
+    return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance},
+                  status=400)

@@ -6,7 +6,7 @@ budget); without JavaScript the same address is a page of its own.
 from django.shortcuts import render
 from django.utils import timezone
 
-from lifecrm.billing.forms import may_take_payments
+from lifecrm.billing.forms import may_manage_collection, may_take_payments
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -17,4 +17,5 @@ def policy_billing(request, policy_id: int):
     template = "billing/partials/policy_billing.html" if request.htmx else "billing/policy_billing.html"
     return render(request, template, {
         "billing": page, "policy": page.policy, "as_of": page.as_of, "may_take_payments": may_take_payments(request.scope),
+        "may_refund": may_manage_collection(request.scope),
     })
