@@ -1,9 +1,10 @@
 """Daily batch steps of renewal collection: raise due items, start grace, suspend, lapse."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 
 from lifecrm.billing import rules
 from lifecrm.billing.models import DueItem, ReinstatementApplication
@@ -15,8 +16,9 @@ from lifecrm.billing.services import (
     reinstatements_deem_consent,
 )
 from lifecrm.core.jobs import chunked_step, run_step
+from lifecrm.core.models import Jurisdiction
 from lifecrm.core.registries import daily_steps
-from lifecrm.core.selectors import working_calendar
+from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
 from lifecrm.policies.services import Transition, policies_transition
@@ -42,20 +44,38 @@ def _oldest_overdue(as_of: date, policy_ids) -> dict[int, date]:
     )
 
 
-def _policy_rows(first_id, last_id, statuses):
-    rows = list(
-        Policy.objects.filter(pk__range=(first_id, last_id), status__in=statuses)
-        .select_related("product")
-        .only("pk", "jurisdiction_id", "product__grace_basis", "status_date")
-    )
-    modes = dict(
-        PolicyVersion.objects.filter(policy_id__in=[p.pk for p in rows], effective_to__isnull=True)
-        .values_list("policy_id", "premium_mode")
-    )
-    return rows, modes
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """What the grace, suspension and lapse rules read of a policy."""
+
+    pk: int
+    jurisdiction_id: str
+    grace_basis: str
+    status_date: date
+    premium_mode: str
+
+    def grace(self) -> rules.GraceRules:
+        return grace_rules_for(jurisdiction=self.jurisdiction_id, grace_basis=self.grace_basis,
+                               premium_mode=self.premium_mode)
 
 
-@chunked_step("billing.grace", ids=_ids(GRACE_STARTS_FROM), chunk_size=20000)
+def _policy_rows(first_id: int, last_id: int, statuses, **filters) -> list[_Row]:
+    """The policies of [first_id, last_id] in `statuses` (and `filters` on Policy), one query, no model objects."""
+    return [_Row(*row) for row in PolicyVersion.objects.filter(
+        policy_id__gte=first_id, policy_id__lte=last_id, effective_to__isnull=True, policy__status__in=statuses,
+        **{f"policy__{name}": value for name, value in filters.items()},
+    ).order_by("policy_id").values_list("policy_id", "policy__jurisdiction_id", "policy__product__grace_basis",
+                                        "policy__status_date", "premium_mode")]
+
+
+def _overdue_ids(as_of: date):
+    """Policies that may start a grace period: in force or reinstated with a premium unpaid after its due date."""
+    overdue = DueItem.objects.filter(policy_id=OuterRef("pk"), status=DueItem.Status.OPEN, due_date__lt=as_of)
+    return (Policy.objects.filter(status__in=GRACE_STARTS_FROM).filter(Exists(overdue))
+            .order_by("pk").values_list("pk", flat=True))
+
+
+@chunked_step("billing.grace", ids=_overdue_ids, chunk_size=20000)
 def start_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A premium unpaid after its due date puts the policy in its grace period from the next day."""
     overdue = _oldest_overdue(as_of, Policy.objects.filter(pk__range=(first_id, last_id),
@@ -70,7 +90,7 @@ def start_grace(as_of: date, first_id: int, last_id: int) -> int:
 @chunked_step("billing.suspend", ids=_ids((Status.GRACE,)), chunk_size=20000)
 def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A policy whose grace period ended unpaid is suspended from the day after its last day."""
-    policies, modes = _policy_rows(first_id, last_id, (Status.GRACE,))
+    policies = _policy_rows(first_id, last_id, (Status.GRACE,))
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
     # Deemed arrival of the premium demand (set by the reminder ladder) and the grace end recorded so far,
     # per (policy, due date) of the oldest open premium.
@@ -85,8 +105,7 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
         first_due = overdue.get(policy.pk)
         if first_due is None:
             continue
-        grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
-                                premium_mode=modes[policy.pk])
+        grace = policy.grace()
         demand_arrived, recorded_end = recorded.get((policy.pk, first_due), (None, None))
         if grace.demand_based and demand_arrived is None:
             continue  # no demand has arrived: the grace period has not started (the reminder ladder sends one)
@@ -95,7 +114,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
         if grace_end != recorded_end:  # the ladder's grace-end steps move with it: its bookmark is reset
             DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end,
                                                                                   ladder_version=None)
-        if as_of > grace_end and pay_by_premium_loan(policy=policy, grace_end=grace_end, as_of=as_of):
+        if as_of > grace_end and pay_by_premium_loan(policy=Policy.objects.select_related("product").get(pk=policy.pk),
+                                                     grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:
             suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),
@@ -103,10 +123,23 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     return policies_transition(actor=None, as_of=as_of, changes=suspensions)
 
 
-@chunked_step("billing.lapse", ids=_ids((Status.SUSPENDED,)), chunk_size=20000)
+def _suspended_long_enough(as_of: date) -> date:
+    """No policy suspended after this date can have reached the end of its reinstatement window by as_of:
+    the shortest window of any jurisdiction, counted in its fewest possible days."""
+    shortest = min(jurisdiction_rule(code, "reinstatement_window").period.min_days()
+                   for code in Jurisdiction.objects.values_list("code", flat=True))
+    return as_of - timedelta(days=shortest)
+
+
+def _lapse_ids(as_of: date):
+    return (Policy.objects.filter(status=Status.SUSPENDED, status_date__lte=_suspended_long_enough(as_of))
+            .order_by("pk").values_list("pk", flat=True))
+
+
+@chunked_step("billing.lapse", ids=_lapse_ids, chunk_size=20000)
 def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
     """A suspended policy not reinstated by the end of the reinstatement window lapses the day after."""
-    policies, modes = _policy_rows(first_id, last_id, (Status.SUSPENDED,))
+    policies = _policy_rows(first_id, last_id, (Status.SUSPENDED,), status_date__lte=_suspended_long_enough(as_of))
     # An application received inside the window keeps the policy alive until it is decided.
     applying = set(
         ReinstatementApplication.objects.filter(policy_id__in=[p.pk for p in policies], status__in=OPEN_APPLICATION)
@@ -116,9 +149,7 @@ def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
     for policy in policies:
         if policy.pk in applying:
             continue
-        grace = grace_rules_for(jurisdiction=policy.jurisdiction_id, grace_basis=policy.product.grace_basis,
-                                premium_mode=modes[policy.pk])
-        lapse_on = rules.lapse_date(rules=grace, suspended_on=policy.status_date,
+        lapse_on = rules.lapse_date(rules=policy.grace(), suspended_on=policy.status_date,
                                     calendar=working_calendar(policy.jurisdiction_id))
         if as_of >= lapse_on:
             lapses.append(Transition(policy.pk, Status.LAPSED, lapse_on, kind="lapsed",

@@ -21,13 +21,15 @@ class DueItem:
     due_date: date
 
 
-def premium_schedule(*, issue_date: date, mode: str, premium_term_years: int, start: date, end: date) -> list[DueItem]:
-    """The premiums falling due in [start, end], month-end safe, none on or after the premium term's end."""
+def premium_schedule(*, issue_date: date, mode: str, premium_term_years: int, start: date, end: date,
+                     first_instalment: int = 0) -> list[DueItem]:
+    """The premiums falling due in [start, end], month-end safe, none on or after the premium term's end
+    (looking from instalment `first_instalment` on: a caller that knows what is raised already skips it)."""
     if end < start:
         return []
     term_end = premium_term_end(issue_date, premium_term_years)
     items: list[DueItem] = []
-    instalment = 0
+    instalment = first_instalment
     while True:
         due = due_date(issue_date, mode, instalment)
         if due >= term_end or due > end:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from lifecrm.billing import rules
@@ -40,37 +40,44 @@ def _horizon(as_of: date) -> date:
     return as_of + timedelta(days=DUE_ITEM_LEAD_DAYS)
 
 
+# At least this many days pass between two due dates of a mode (a month is at least 28 days, and so on):
+# a premium whose last raised due date is later than the horizon less this has no next one to raise yet.
+MIN_DAYS_BETWEEN_DUES = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 365}
+
+
+def _may_need_raising(horizon: date) -> Q:
+    """Policy versions (annotated with their last raised premium) that may have a premium due by `horizon`
+    not raised yet: none raised, or the last one at least a mode's shortest interval before it. A superset
+    of what is raised; `rules.premium_schedule` decides."""
+    q = Q(last_due__isnull=True)
+    for mode, days in MIN_DAYS_BETWEEN_DUES.items():
+        q |= Q(premium_mode=mode, last_due__lte=horizon - timedelta(days=days))
+    return q
+
+
 def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
     """Raise every premium falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
 
-    Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped.
+    Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped. Only
+    the policies whose last raised premium is old enough to have a successor by the horizon are read
+    (one index probe each for it), so a day's run reads the few policies with something to raise.
     """
-    policies = list(
-        Policy.objects.filter(pk__range=(first_id, last_id), status__in=PREMIUM_PAYING)
-        .values_list("pk", "issue_date", "premium_term_years", "paid_instalments", "currency")
-    )
-    if not policies:
-        return 0
-    # Range filters on the chunk's bounds, not IN lists of its ids: one index range scan each.
-    version_rows = {
-        row[0]: row[1:]
-        for row in PolicyVersion.objects.filter(
-            policy_id__gte=first_id, policy_id__lte=last_id, effective_to__isnull=True, policy__status__in=PREMIUM_PAYING
-        ).values_list("policy_id", "premium_mode", "modal_premium")
-    }
-    highest = dict(
-        DueItem.objects.filter(policy_id__gte=first_id, policy_id__lte=last_id, kind=DueItem.Kind.PREMIUM)
-        .values_list("policy_id")
-        .annotate(m=Max("instalment"))
-    )
     horizon = _horizon(as_of)
+    last = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    rows = list(
+        PolicyVersion.objects.filter(policy_id__gte=first_id, policy_id__lte=last_id, effective_to__isnull=True,
+                                     policy__status__in=PREMIUM_PAYING)
+        .annotate(last_due=Subquery(last.values("due_date")[:1]), last_instalment=Subquery(last.values("instalment")[:1]))
+        .filter(_may_need_raising(horizon))
+        .values_list("policy_id", "policy__issue_date", "policy__premium_term_years", "policy__paid_instalments",
+                     "policy__currency", "premium_mode", "modal_premium", "last_instalment")
+    )
     new_items = []
-    for pk, issue_date, premium_term_years, paid_instalments, currency in policies:
-        mode, modal_premium = version_rows[pk]
-        first = max(paid_instalments, highest.get(pk, -1) + 1)
+    for pk, issue_date, premium_term_years, paid_instalments, currency, mode, modal_premium, highest in rows:
+        first = max(paid_instalments, 0 if highest is None else highest + 1)
         for item in rules.premium_schedule(
             issue_date=issue_date, mode=mode, premium_term_years=premium_term_years,
-            start=due_date(issue_date, mode, first), end=horizon,
+            start=due_date(issue_date, mode, first), end=horizon, first_instalment=first,
         ):
             new_items.append(DueItem(policy_id=pk, instalment=item.instalment, due_date=item.due_date,
                                      amount=modal_premium, currency=currency, raised_on=as_of))

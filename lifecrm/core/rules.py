@@ -81,6 +81,12 @@ class Period:
         if self.quantity < 0:
             raise ValueError("a period cannot be negative")
 
+    def min_days(self) -> int:
+        """The fewest calendar days the period can last (a month at least 28, a year 365): a batch reads
+        only the rows whose trigger is at least this long ago, then `end` decides each one exactly."""
+        per_unit = {Unit.DAYS: 1, Unit.WORKING_DAYS: 1, Unit.MONTHS: 28, Unit.YEARS: 365}
+        return self.quantity * per_unit[self.unit]
+
     def end(self, trigger: date, calendar: WorkingCalendar | None = None) -> date:
         """The last day of the period that starts the day after `trigger`."""
         if self.unit == Unit.DAYS:

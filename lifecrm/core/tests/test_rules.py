@@ -178,3 +178,17 @@ class TestAgeLastBirthday:
     )
     def test_completed_years(self, born, on, age):
         assert age_last_birthday(born, on) == age
+
+
+@pytest.mark.parametrize("period", [Period(60, Unit.DAYS), Period(10, Unit.WORKING_DAYS), Period(1, Unit.MONTHS),
+                                    Period(6, Unit.MONTHS), Period(2, Unit.YEARS),
+                                    Period(30, Unit.DAYS, customer_deadline=True)])
+def test_a_period_never_ends_sooner_than_its_min_days(period):
+    """`min_days` is a safe prefilter: from every trigger day over eight years (leap years, February,
+    month ends, holidays), the period's last day is at least min_days after the trigger."""
+    calendar = WorkingCalendar("CN", exceptions={date(2024, 2, 10) + timedelta(days=n): False for n in range(8)}
+                               | {date(2024, 2, 4): True})
+    day = date(2020, 1, 1)
+    while day < date(2028, 1, 1):
+        assert (period.end(day, calendar) - day).days >= period.min_days()
+        day += timedelta(days=1)
