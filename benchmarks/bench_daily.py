@@ -21,8 +21,8 @@ every open auto-debit premium. `--warm-up` runs run-daily for D0 once when the b
 
 Targets: run-daily ≤ TARGET_SECONDS and ≤ TARGET_RATIO × the SQL bound. E-mail goes to Django's
 dummy backend (no SMTP server is timed); letters, SMS and bank files to a temporary VAR directory.
-3. the print run, `lifecrm print-letters --as-of D`, after run-daily: the day's letters to PDF. It is
-   not part of the daily batch (docs/operations.md) and is timed and reported apart.
+3. with `--print-run`, the print run, `lifecrm print-letters --as-of D`, after run-daily: the day's
+   letters to PDF. It is not part of the daily batch (docs/operations.md) and is timed and reported apart.
 """
 from __future__ import annotations
 
@@ -85,6 +85,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before run-daily is stopped (FAIL)")
     parser.add_argument("--keep-copy", action="store_true", help=f"leave {RUN_DATABASE} after the last repeat")
+    parser.add_argument("--print-run", action="store_true",
+                        help="after run-daily, time the print run (`lifecrm print-letters`: the day's letters to "
+                             "PDF, ~0.1 s a letter — minutes for a 1M-policy day); reported apart")
     parser.add_argument("--warm-up", action="store_true",
                         help=f"run-daily for the book's as-of date once when generating it (untimed, kept in "
                              f"{BOOK_DATABASE}{WARM_SUFFIX}): the timed day is a steady-state day, not the "
@@ -244,10 +247,13 @@ def run(args: argparse.Namespace) -> bool:
             repeat_var = Path(var_dir) / f"var-{repeat + 1}"  # outboxes and bank files of this repeat only
             repeat_var.mkdir()
             seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log)
-            print(f"repeat {repeat + 1}: print-letters --as-of {as_of} (after the batch, timed apart)…",
-                  file=sys.stderr, flush=True)
-            print_seconds, print_code = _run_daily(as_of, str(repeat_var), args.timeout,
-                                                   Path(var_dir) / f"print-letters-{repeat + 1}.log", "print-letters")
+            print_seconds = print_code = None
+            if args.print_run:
+                print(f"repeat {repeat + 1}: print-letters --as-of {as_of} (after the batch, timed apart)…",
+                      file=sys.stderr, flush=True)
+                print_seconds, print_code = _run_daily(as_of, str(repeat_var), args.timeout,
+                                                       Path(var_dir) / f"print-letters-{repeat + 1}.log",
+                                                       "print-letters")
             steps, raised = _steps_and_raised(as_of)
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
             results.append({"print_seconds": print_seconds, "print_code": print_code,
@@ -301,10 +307,11 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
         print()
         print(f"run-daily total          {r['seconds']:8.2f} s wall (subprocess, Django start-up included)"
               + ("" if finished else f"  -- {'stopped at the timeout' if r['code'] is None else 'FAILED'}"))
-        letters = sum(count for step, _, count, _ in r["steps"] if step in PRINT_RUN)
-        print(f"print run (after it)     {r['print_seconds']:8.2f} s wall: `lifecrm print-letters`, {letters:,} letters "
-              f"to PDF ({r['print_seconds'] / letters if letters else 0:.2f} s a letter; fans out to Celery workers)"
-              + ("" if r["print_code"] == 0 else "  -- FAILED"))
+        if r["print_seconds"] is not None:
+            letters = sum(count for step, _, count, _ in r["steps"] if step in PRINT_RUN)
+            print(f"print run (after it)     {r['print_seconds']:8.2f} s wall: `lifecrm print-letters`, {letters:,} "
+                  f"letters to PDF ({r['print_seconds'] / letters if letters else 0:.2f} s a letter; fans out to "
+                  f"Celery workers)" + ("" if r["print_code"] == 0 else "  -- FAILED"))
         print(f"SQL bound (raise only)   {bound:8.2f} s (warm; cold {r['bound'][0]:.2f} s), "
               f"{len(r['bound_rows']):,} due items")
         print(f"ratio run-daily / bound  {ratio:8.1f}x")

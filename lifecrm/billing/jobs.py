@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef, Q
 
 from lifecrm.billing import rules
 from lifecrm.billing.models import DueItem, ReinstatementApplication
@@ -13,6 +13,7 @@ from lifecrm.billing.services import (
     OPEN_APPLICATION,
     due_items_raise,
     pay_by_premium_loan,
+    raise_candidate_ids,
     reinstatements_deem_consent,
 )
 from lifecrm.core.jobs import chunked_step, run_step
@@ -26,12 +27,7 @@ from lifecrm.policies.services import Transition, policies_transition
 GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 
 
-def _ids(statuses):
-    return lambda as_of: Policy.objects.filter(status__in=statuses).order_by("pk").values_list("pk", flat=True)
-
-
-@chunked_step("billing.raise_due_items", ids=_ids((Status.IN_FORCE, Status.GRACE, Status.REINSTATED)),
-              chunk_size=20000)
+@chunked_step("billing.raise_due_items", ids=raise_candidate_ids, chunk_size=20000)
 def raise_due_items(as_of: date, first_id: int, last_id: int) -> int:
     return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id)
 
@@ -87,10 +83,24 @@ def start_grace(as_of: date, first_id: int, last_id: int) -> int:
     ])
 
 
-@chunked_step("billing.suspend", ids=_ids((Status.GRACE,)), chunk_size=20000)
+# A grace end recorded further out than this is not looked at again until it comes this close (a working
+# calendar changed meanwhile — a typhoon day — is still taken into account before it ends).
+GRACE_END_RECHECK_DAYS = 14
+
+
+def _grace_ids(as_of: date):
+    """Policies in grace whose grace end is not recorded yet or comes within GRACE_END_RECHECK_DAYS."""
+    unsettled = DueItem.objects.filter(policy_id=OuterRef("pk"), status=DueItem.Status.OPEN, due_date__lt=as_of).filter(
+        Q(grace_end__isnull=True) | Q(grace_end__lt=as_of + timedelta(days=GRACE_END_RECHECK_DAYS)))
+    return Policy.objects.filter(status=Status.GRACE).filter(Exists(unsettled)).order_by("pk").values_list(
+        "pk", flat=True)
+
+
+@chunked_step("billing.suspend", ids=_grace_ids, chunk_size=20000)
 def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A policy whose grace period ended unpaid is suspended from the day after its last day."""
-    policies = _policy_rows(first_id, last_id, (Status.GRACE,))
+    candidates = list(_grace_ids(as_of).filter(pk__gte=first_id, pk__lte=last_id))
+    policies = _policy_rows(first_id, last_id, (Status.GRACE,), pk__in=candidates)
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
     # Deemed arrival of the premium demand (set by the reminder ladder) and the grace end recorded so far,
     # per (policy, due date) of the oldest open premium.

@@ -55,20 +55,31 @@ def _may_need_raising(horizon: date) -> Q:
     return q
 
 
+def _raise_candidates(horizon: date):
+    """Current versions of premium-paying policies that may have a premium to raise by `horizon`, with their
+    last raised premium (one index probe each on the unique (policy, kind, instalment) index)."""
+    last = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    return (PolicyVersion.objects.filter(effective_to__isnull=True, policy__status__in=PREMIUM_PAYING)
+            .annotate(last_due=Subquery(last.values("due_date")[:1]),
+                      last_instalment=Subquery(last.values("instalment")[:1]))
+            .filter(_may_need_raising(horizon)))
+
+
+def raise_candidate_ids(as_of: date):
+    """The daily step's ids: the policies that may have a premium to raise (see `due_items_raise`)."""
+    return _raise_candidates(_horizon(as_of)).order_by("policy_id").values_list("policy_id", flat=True)
+
+
 def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
     """Raise every premium falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
 
     Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped. Only
-    the policies whose last raised premium is old enough to have a successor by the horizon are read
-    (one index probe each for it), so a day's run reads the few policies with something to raise.
+    the policies whose last raised premium is old enough to have a successor by the horizon are read,
+    so a day's run reads the few policies with something to raise.
     """
     horizon = _horizon(as_of)
-    last = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
     rows = list(
-        PolicyVersion.objects.filter(policy_id__gte=first_id, policy_id__lte=last_id, effective_to__isnull=True,
-                                     policy__status__in=PREMIUM_PAYING)
-        .annotate(last_due=Subquery(last.values("due_date")[:1]), last_instalment=Subquery(last.values("instalment")[:1]))
-        .filter(_may_need_raising(horizon))
+        _raise_candidates(horizon).filter(policy_id__gte=first_id, policy_id__lte=last_id)
         .values_list("policy_id", "policy__issue_date", "policy__premium_term_years", "policy__paid_instalments",
                      "policy__currency", "premium_mode", "modal_premium", "last_instalment")
     )
