@@ -104,32 +104,32 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
     # Deemed arrival of the premium demand (set by the reminder ladder) and the grace end recorded so far,
     # per (policy, due date) of the oldest open premium.
-    recorded = {
-        (policy_id, due): (arrived, grace_end)
-        for policy_id, due, arrived, grace_end in DueItem.objects.filter(
+    recorded: dict[tuple[int, date], list] = {}
+    for pk, policy_id, due, arrived, grace_end in DueItem.objects.filter(
             policy_id__in=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
-        ).values_list("policy_id", "due_date", "demand_arrived", "grace_end")
-    }
-    suspensions = []
+    ).values_list("pk", "policy_id", "due_date", "demand_arrived", "grace_end"):
+        recorded.setdefault((policy_id, due), [arrived, grace_end, []])[2].append(pk)
+    suspensions, new_ends = [], {}
     for policy in policies:
         first_due = overdue.get(policy.pk)
         if first_due is None:
             continue
         grace = policy.grace()
-        demand_arrived, recorded_end = recorded.get((policy.pk, first_due), (None, None))
+        demand_arrived, recorded_end, item_pks = recorded.get((policy.pk, first_due), (None, None, []))
         if grace.demand_based and demand_arrived is None:
             continue  # no demand has arrived: the grace period has not started (the reminder ladder sends one)
         grace_end = rules.grace_period_end(rules=grace, due=first_due, demand_arrived=demand_arrived,
                                            calendar=working_calendar(policy.jurisdiction_id))
-        if grace_end != recorded_end:  # the ladder's grace-end steps move with it: its bookmark is reset
-            DueItem.objects.filter(policy_id=policy.pk, due_date=first_due).update(grace_end=grace_end,
-                                                                                  ladder_version=None)
+        if grace_end != recorded_end:
+            new_ends.setdefault(grace_end, []).extend(item_pks)
         if as_of > grace_end and pay_by_premium_loan(policy=Policy.objects.select_related("product").get(pk=policy.pk),
                                                      grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:
             suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),
                                           kind="suspended", reason=f"grace period ended {grace_end} unpaid"))
+    for grace_end, pks in new_ends.items():  # the ladder's grace-end steps move with it: its bookmark is reset
+        DueItem.objects.filter(pk__in=pks).update(grace_end=grace_end, ladder_version=None)
     return policies_transition(actor=None, as_of=as_of, changes=suspensions)
 
 

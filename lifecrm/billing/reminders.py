@@ -151,10 +151,18 @@ def _terms(policy_ids) -> dict[int, tuple[str, str]]:
                                                                           "payment_method")}
 
 
+# What the ladder reads of a policy, its product, owner, payer (contacts, language, how to address them) and
+# agent: loaded for every policy with a step due, so only these (never the encrypted ID number).
+CONTACT_FIELDS = ("name", "name_romanised", "sex", "preferred_language", "preferred_channel", "mobile_phone",
+                  "home_phone", "email", "address", "postcode")
+POLICY_FIELDS = ("number", "status", "status_date", "jurisdiction_id", "payer_id", "owner_id", "agent_id",
+                 "product__name", "product__name_en", "product__grace_basis", "agent__is_active",
+                 *(f"{role}__{name}" for role in ("owner", "payer") for name in CONTACT_FIELDS))
+
+
 def _policies(q: Q) -> dict[int, Policy]:
-    # not the (encrypted) ID numbers: no message shows them
     return {p.pk: p for p in Policy.objects.filter(q).select_related("product", "owner", "payer", "agent")
-            .defer("owner__id_number", "payer__id_number")}
+            .only(*POLICY_FIELDS)}
 
 
 # -- the daily step ----------------------------------------------------------------------------------
