@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Case, DateField, F, Max, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lifecrm.billing import rules
@@ -43,31 +44,28 @@ def _horizon(as_of: date) -> date:
 # At least this many days pass between two due dates of a mode (a month is at least 28 days, and so on):
 # a premium whose last raised due date is later than the horizon less this has no next one to raise yet.
 MIN_DAYS_BETWEEN_DUES = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 365}
-
-
-def _may_need_raising(horizon: date) -> Q:
-    """Policy versions (annotated with their last raised premium) that may have a premium due by `horizon`
-    not raised yet: none raised, or the last one at least a mode's shortest interval before it. A superset
-    of what is raised; `rules.premium_schedule` decides."""
-    q = Q(last_due__isnull=True)
-    for mode, days in MIN_DAYS_BETWEEN_DUES.items():
-        q |= Q(premium_mode=mode, last_due__lte=horizon - timedelta(days=days))
-    return q
+NEVER = date(1900, 1, 1)  # the "last raised due date" of a policy with none raised
 
 
 def _raise_candidates(horizon: date):
-    """Current versions of premium-paying policies that may have a premium to raise by `horizon`, with their
-    last raised premium (one index probe each on the unique (policy, kind, instalment) index)."""
+    """Current versions of premium-paying policies that may have a premium due by `horizon` not raised yet:
+    none raised, or the last one at least its mode's shortest interval before the horizon. A superset of
+    what is raised (`rules.premium_schedule` decides), read with one index probe per policy on the unique
+    (policy, kind, instalment) index."""
     last = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    latest_due_allowed = Case(*(When(premium_mode=mode, then=Value(horizon - timedelta(days=days)))
+                                for mode, days in MIN_DAYS_BETWEEN_DUES.items()), output_field=DateField())
     return (PolicyVersion.objects.filter(effective_to__isnull=True, policy__status__in=PREMIUM_PAYING)
-            .annotate(last_due=Subquery(last.values("due_date")[:1]),
-                      last_instalment=Subquery(last.values("instalment")[:1]))
-            .filter(_may_need_raising(horizon)))
+            .annotate(last_due=Coalesce(Subquery(last.values("due_date")[:1]), Value(NEVER)),
+                      latest_due_allowed=latest_due_allowed)
+            .filter(last_due__lte=F("latest_due_allowed"))
+            .annotate(last_instalment=Subquery(last.values("instalment")[:1])))
 
 
-def raise_candidate_ids(as_of: date):
-    """The daily step's ids: the policies that may have a premium to raise (see `due_items_raise`)."""
-    return _raise_candidates(_horizon(as_of)).order_by("policy_id").values_list("policy_id", flat=True)
+def premium_paying_ids(as_of: date):
+    """The raise step's ids: every premium-paying policy (an index scan). Each chunk then reads its candidates
+    with `_raise_candidates`; listing the candidates here would evaluate their probes twice."""
+    return Policy.objects.filter(status__in=PREMIUM_PAYING).order_by("pk").values_list("pk", flat=True)
 
 
 def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:

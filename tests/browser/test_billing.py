@@ -159,3 +159,36 @@ def test_the_call_centre_logs_a_call_outcome_in_place(page: Page, live_server, w
     expect(page).to_have_url(re.compile(r"/billing/worklist/$"))  # swapped in place, no navigation
     page.screenshot(path=str(screenshots / "worklist-zh-hant.png"), full_page=True)
     assert Reminder.objects.get(pk=task.pk).outcome == "no_answer"
+
+
+def test_a_branch_manager_refunds_an_overpayment_from_the_policy_page(page: Page, live_server, world, screenshots):
+    """A customer paid twice: the branch manager pays the surplus back from suspense, and gets its receipt."""
+    from decimal import Decimal
+
+    from lifecrm.billing import services
+    from lifecrm.billing.selectors import suspense_balance
+
+    policy = world.policy_a
+    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="bank_transfer",
+                            received_on=AS_OF, natural_key="transfer:T-1", as_of=AS_OF)
+    surplus = suspense_balance(policy_id=policy.pk)
+    assert surplus > 0
+    _log_in(page, live_server.url, world.staff["branch"].user)
+    page.goto(f"{live_server.url}/policies/{policy.pk}/")
+    billing = page.get_by_test_id("policy-billing")
+    billing.get_by_test_id("refund").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("暫收款退款")
+    expect(page.get_by_label("退款金額")).to_have_value(f"{surplus:.2f}")
+    page.get_by_label("退款金額").fill(f"{surplus + 1:.2f}")
+    page.get_by_label("轉帳或支票參考號").fill("TR-88")
+    page.get_by_label("原因").fill("客戶重複匯款")
+    page.get_by_role("button", name="確認退款").click()
+    expect(page.locator("#id_amount-errors")).to_contain_text(f"暫收款僅有 {surplus:.2f}")
+    page.get_by_label("退款金額").fill(f"{surplus:.2f}")
+    page.screenshot(path=str(screenshots / "refund-form-zh-hant.png"), full_page=True)
+    page.get_by_role("button", name="確認退款").click()
+    expect(page).to_have_url(re.compile(r"/billing/payments/\d+/$"))
+    expect(page.get_by_test_id("policy-outcome")).to_contain_text("此為暫收款退款")
+    page.screenshot(path=str(screenshots / "refund-receipt-zh-hant.png"), full_page=True)
+    assert suspense_balance(policy_id=policy.pk) == 0
+    assert Payment.objects.get(natural_key="refund:TR-88").amount == -surplus

@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from lifecrm.billing.generator import HISTORY_MONTHS
 from lifecrm.billing.models import Allocation, DebitMandate, DueItem, Payment
@@ -193,7 +193,8 @@ def test_the_raise_prefilter_reads_only_what_may_need_raising_and_misses_nothing
             raise Rollback
     except Rollback:
         pass
-    monkeypatch.setattr(services, "_may_need_raising", lambda horizon: ~Q(pk=None))
+    # no prefilter: every premium-paying policy (its last raised premium is never after the horizon)
+    monkeypatch.setattr(services, "MIN_DAYS_BETWEEN_DUES", dict.fromkeys(services.MIN_DAYS_BETWEEN_DUES, 0))
     everything = raise_all()
     assert prefiltered == everything
     assert len({row for row in everything if row[4] > AS_OF}) > 200  # two months of premiums were raised
