@@ -6,12 +6,10 @@ with LIFECRM_JOBS=celery the letters are printed by the Celery workers, 25 to a 
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.billing.messaging.letters import letter_folder
-from lifecrm.core.commands import parse_date
+from lifecrm.core.commands import add_date_range_arguments, business_dates
 from lifecrm.core.jobs import run_step
 
 
@@ -19,20 +17,13 @@ class Command(BaseCommand):
     help = "Print (PDF) the letters the daily batch recorded on a business date; a rerun prints nothing twice."
 
     def add_arguments(self, parser):
-        parser.add_argument("--as-of", required=True, help="business date, YYYY-MM-DD")
-        parser.add_argument("--from", dest="from_date", help="print every date from this one to --as-of")
-        parser.add_argument("--no-progress", action="store_true")
+        add_date_range_arguments(parser)
 
     def handle(self, *args, as_of, from_date=None, no_progress=False, **options):
-        end = parse_date(as_of, "--as-of")
-        day = parse_date(from_date, "--from") if from_date else end
-        if day > end:
-            raise CommandError("--from must not be after --as-of")
-        while day <= end:
+        for day in business_dates(as_of, from_date):
             try:
                 run = run_step("billing.print_letters", as_of=day, progress=not no_progress)
             except FileNotFoundError as exc:
                 raise CommandError(f"{day}: {exc}") from None
             printed = sum(run.chunks.values_list("rows", flat=True))
             self.stdout.write(f"{day}: {printed} letters printed to {letter_folder()}")
-            day += timedelta(days=1)
