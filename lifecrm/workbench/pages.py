@@ -5,6 +5,7 @@ reads the clock or the request.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -69,7 +70,23 @@ SYSTEM_REASONS = {
     "automatic reinstatement by paying arrears": _("automatic reinstatement by paying arrears"),
     "reinstatement approved": _("reinstatement approved"),
     "no answer within the legal period": _("no answer within the legal period"),
+    # the generated book's history (lifecrm/policies/generator.py EVENT_REASONS)
+    "policy issued, first premium paid": _("policy issued, first premium paid"),
+    "premium unpaid on its due date": _("premium unpaid on its due date"),
+    "premium paid within the grace period": _("premium paid within the grace period"),
+    "surrendered at the owner's request": _("surrendered at the owner's request"),
+    "grace period ended unpaid": _("grace period ended unpaid"),
+    "arrears paid, cover reinstated": _("arrears paid, cover reinstated"),
+    "term ended while premiums were unpaid": _("term ended while premiums were unpaid"),
+    "premium-paying term completed": _("premium-paying term completed"),
+    "death of the insured": _("death of the insured"),
+    "cancelled within the cooling-off period": _("cancelled within the cooling-off period"),
 }
+# The daily batch's reasons with a date in them (lifecrm/billing/jobs.py).
+SYSTEM_REASON_PATTERNS = (
+    (re.compile(r"premium due (?P<date>\d{4}-\d{2}-\d{2}) unpaid"), _("premium due %(date)s unpaid")),
+    (re.compile(r"grace period ended (?P<date>\d{4}-\d{2}-\d{2}) unpaid"), _("grace period ended %(date)s unpaid")),
+)
 # Beneficiaries' relation to the insured, as the policy services record it.
 BENEFICIARY_RELATIONS = {
     "spouse": _("spouse"),
@@ -95,7 +112,14 @@ def masked_id(customer: Customer) -> str:
 
 
 def system_reason(reason: str) -> str:
-    return str(SYSTEM_REASONS[reason]) if reason in SYSTEM_REASONS else reason
+    """A reason the system wrote (in English), in the page's language; a reason typed by staff as typed."""
+    if reason in SYSTEM_REASONS:
+        return str(SYSTEM_REASONS[reason])
+    for pattern, message in SYSTEM_REASON_PATTERNS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return message % found.groupdict()
+    return reason
 
 
 def status_label(status: str) -> str:
@@ -210,7 +234,7 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         for item in policies_for_customer(scope=scope, customer_id=customer.pk)
     ]
     timeline = [
-        replace(entry, detail=system_reason(entry.detail)) if entry.detail in SYSTEM_REASONS else entry
+        replace(entry, detail=system_reason(entry.detail))
         for entry in merge_timeline(timeline_sources(), scope=scope, customer_id=customer.pk, as_of=as_of)
     ]
     return CustomerPage(

@@ -78,3 +78,19 @@ def test_the_reader_refuses_a_stray_msgstr():
         from lifecrm.workbench.tests.pofile import parse
 
         parse('msgid ""\nmsgstr "h"\n\nmsgid "a"\nmsgstr "b"\n\nmsgstr "c"\n')
+
+
+def test_reasons_the_system_writes_read_in_the_page_language():
+    from django.utils import translation
+
+    from lifecrm.workbench.pages import system_reason
+
+    with translation.override("zh-hant"):
+        assert system_reason("premium due 2026-10-01 unpaid") == "2026-10-01 到期之保費未繳"
+        assert system_reason("grace period ended 2026-11-30 unpaid") == "寬限期於 2026-11-30 屆滿仍未繳費"
+        assert system_reason("policy issued, first premium paid") == "保單生效，首期保費已繳"
+        assert system_reason("客戶來電要求") == "客戶來電要求"  # typed by staff: as typed
+    with translation.override("zh-hans"):
+        assert system_reason("premium due 2026-10-01 unpaid") == "2026-10-01 到期的保费未缴"
+    with translation.override("en"):
+        assert system_reason("premium due 2026-10-01 unpaid") == "premium due 2026-10-01 unpaid"
