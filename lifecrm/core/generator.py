@@ -671,7 +671,15 @@ class BulkWriter:
         return self._specs[model]
 
     def rows(self, model: type[models.Model], columns: dict[str, Any]) -> tuple[list[str], int, list[Any]]:
-        spec = self.spec(model)
+        names, lists = [], []
+        given, length = self.given(model, columns)
+        for col in self.spec(model).columns:
+            names.append(col.column)
+            lists.append(self.convert(col, self.value_of(model, col, given), length))
+        return names, length, lists
+
+    def given(self, model: type[models.Model], columns: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The columns by attname, checked, and their common length."""
         by_name = {}
         for f in model._meta.concrete_fields:
             by_name[f.attname] = f.attname
@@ -689,19 +697,17 @@ class BulkWriter:
                 length = len(value)
         if length is None:
             raise GeneratorError(f"{model._meta.label}: no column has rows")
-        names, lists = [], []
-        for col in spec.columns:
-            if col.attname in given:
-                value = given[col.attname]
-            elif col.null:
-                value = None
-            elif col.default is not NOT_GIVEN:
-                value = col.default
-            else:
-                raise GeneratorError(f"the generator gives no value for {model._meta.label}.{col.attname}")
-            names.append(col.column)
-            lists.append(self.convert(col, value, length))
-        return names, length, lists
+        return given, length
+
+    @staticmethod
+    def value_of(model: type[models.Model], col: ColumnSpec, given: dict[str, Any]) -> Any:
+        if col.attname in given:
+            return given[col.attname]
+        if col.null:
+            return None
+        if col.default is not NOT_GIVEN:
+            return col.default
+        raise GeneratorError(f"the generator gives no value for {model._meta.label}.{col.attname}")
 
     def convert(self, col: ColumnSpec, value: Any, length: int):
         if not isinstance(value, np.ndarray | list | tuple):
@@ -928,6 +934,34 @@ class PostgresWriter(BulkWriter):
             return value
         return self.convert(col, np.array([value]), 1)[0]
 
+    def prepare(self, model: type[models.Model], columns: dict[str, Any]) -> tuple:
+        """COPY BINARY bytes of the rows, built column by column with numpy (see `copy_binary`).
+
+        Columns given as Python lists (the small org tables) go through psycopg's write_row instead.
+        """
+        given, length = self.given(model, columns)
+        if not length or any(isinstance(v, list | tuple) for v in given.values()):
+            return super().prepare(model, columns)
+        spec = self.spec(model)
+        types = self.column_types(spec.table)
+        fields = []
+        for col in spec.columns:
+            value = self.value_of(model, col, given)
+            fields.append((col.column, binary_field(types[col.column], value, length, places=col.decimal_places,
+                                                    null_zero=col.null and col.kind in _INT_KINDS)))
+        names, data = copy_binary(fields, length)
+        return model, names, length, _CopyData(data)
+
+    def write_payload(self, table: str, names: list[str], payload: Any) -> None:
+        if not isinstance(payload, _CopyData):
+            return super().write_payload(table, names, payload)
+        quoted = ", ".join(f'"{n}"' for n in names)
+        with self.raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.write(_COPY_SIGNATURE)
+            copy.write(memoryview(payload.data))
+            copy.write(b"\xff\xff")
+        return None
+
     def write_rows(self, table: str, names: list[str], rows) -> None:
         types = self.column_types(table)
         quoted = ", ".join(f'"{n}"' for n in names)
@@ -941,6 +975,8 @@ class PostgresWriter(BulkWriter):
 
     def begin_bulk(self, models_: list[type[models.Model]]) -> None:
         tables = [m._meta.db_table for m in models_]
+        for table in tables:  # read here: the generating thread encodes rows while the writer thread copies
+            self.column_types(table)
         with self.raw.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -1018,6 +1054,191 @@ def _decimals(value: np.ndarray, places: int) -> list:
     distinct, inverse = np.unique(scaled, return_inverse=True)
     built = np.array([Decimal(int(v)).scaleb(-places) for v in distinct.tolist()], dtype=object)
     return built[inverse.reshape(-1)].tolist()
+
+
+# --------------------------------------------------------------------------- COPY BINARY, built with numpy
+# A binary COPY row is int16 field count, then per field int32 byte length (-1: NULL) and the bytes in
+# the type's binary send format. Columns become fields here without Python objects per value: fixed-
+# width fields as (rows × width) byte matrices, text as one joined and encoded string split again.
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + b"\0" * 8
+_PG_EPOCH_DAYS = 10_957  # 2000-01-01, the binary date and timestamp formats' zero, in days since 1970
+_INT_TYPES = {"int2": ">i2", "int4": ">i4", "int8": ">i8"}
+
+
+@dataclass(frozen=True, slots=True)
+class _CopyData:
+    data: Any  # a buffer of rows in COPY BINARY format, without signature and trailer
+
+
+@dataclass(frozen=True, slots=True)
+class BinaryField:
+    """One column of COPY BINARY fields.
+
+    Fixed width: `lengths` is the width (an int, -1 for a NULL in every row) and `data` a
+    (rows or 1) × width uint8 matrix. Varying: `lengths` per row (-1 = NULL), `data` their bytes.
+    """
+
+    lengths: Any
+    data: np.ndarray
+
+    @property
+    def fixed(self) -> bool:
+        return isinstance(self.lengths, int)
+
+
+def _nulls(value: np.ndarray) -> np.ndarray | None:
+    if value.dtype.kind != "O":
+        return None
+    missing = np.equal(value, None)
+    return missing if missing.any() else None
+
+
+def _fixed_or_null(matrix: np.ndarray, null: np.ndarray | None) -> BinaryField:
+    if null is None or not null.any():
+        return BinaryField(matrix.shape[1], matrix)
+    lengths = np.where(null, -1, matrix.shape[1])
+    return BinaryField(lengths, matrix[~null].reshape(-1))
+
+
+def _be_bytes(values: np.ndarray, dtype: str) -> np.ndarray:
+    """Big-endian bytes of numbers as a (rows × width) uint8 matrix."""
+    out = np.ascontiguousarray(values, dtype=dtype)
+    return out.view(np.uint8).reshape(len(out), out.itemsize)
+
+
+def _text_field(value: np.ndarray, prefix: str = "") -> BinaryField:
+    """UTF-8 strings (None = NULL); `prefix` goes before each (the jsonb version byte)."""
+    items = value.tolist()
+    null = None
+    if None in items:
+        null = np.equal(value, None)
+        items = [v for v in items if v is not None]
+    n = len(items)
+    if not n:
+        return BinaryField(np.full(len(value), -1, dtype=np.int64), np.zeros(0, dtype=np.uint8))
+    buf = np.frombuffer((prefix + ("\0" + prefix).join(items)).encode(), dtype=np.uint8)
+    separators = np.flatnonzero(buf == 0)
+    if len(separators) != n - 1:
+        raise GeneratorError("a generated text contains a NUL character")
+    bounds = np.empty(n + 1, dtype=np.int64)
+    bounds[0], bounds[1:-1], bounds[-1] = -1, separators, len(buf)
+    lengths = np.diff(bounds) - 1
+    data = np.delete(buf, separators) if len(separators) else buf
+    if null is not None:
+        all_lengths = np.full(len(value), -1, dtype=np.int64)
+        all_lengths[~null] = lengths
+        return BinaryField(all_lengths, data)
+    if (lengths == lengths[0]).all():
+        return BinaryField(int(lengths[0]), data.reshape(n, int(lengths[0])))
+    return BinaryField(lengths, data)
+
+
+def _numeric_field(value: np.ndarray, places: int) -> BinaryField:
+    """numeric send format of float amounts rounded to `places` decimals (what `_decimals` gives):
+    ndigits, weight, sign, dscale, then base-10000 digits; the same number of digits in every row
+    (leading zeros are allowed: the server strips them)."""
+    null = _nulls(value)
+    amounts = np.where(null, 0.0, value) if null is not None else value
+    scaled = np.round(np.asarray(amounts, dtype=np.float64) * 10**places).astype(np.int64)
+    absolute = np.abs(scaled)
+    whole, fraction = np.divmod(absolute, 10**places)
+    frac_digits = -(-places // 4)
+    fraction = fraction * 10 ** (4 * frac_digits - places)
+    largest = int(whole.max()) if len(whole) else 0
+    int_digits = 1
+    while largest >= 10_000**int_digits:
+        int_digits += 1
+    ndigits = int_digits + frac_digits
+    rows = np.empty((len(scaled), 4 + ndigits), dtype=">i2")
+    rows[:, 0] = ndigits
+    rows[:, 1] = int_digits - 1
+    rows[:, 2] = np.where(scaled < 0, 0x4000, 0).astype(np.int16)
+    rows[:, 3] = places
+    for i in range(int_digits):
+        rows[:, 4 + i] = whole // 10_000 ** (int_digits - 1 - i) % 10_000
+    for j in range(frac_digits):
+        rows[:, 4 + int_digits + j] = fraction // 10_000 ** (frac_digits - 1 - j) % 10_000
+    return _fixed_or_null(rows.view(np.uint8).reshape(len(scaled), -1), null)
+
+
+def binary_field(pg_type: str, value: Any, length: int, *, null_zero: bool = False, places: int = 2) -> BinaryField:
+    """A column (array, or a scalar for every row) as COPY BINARY fields of the PostgreSQL type."""
+    if not isinstance(value, np.ndarray):
+        if value is None:
+            return BinaryField(-1, np.zeros((1, 0), dtype=np.uint8))
+        if isinstance(value, datetime):
+            value = int(value.timestamp())
+        elif isinstance(value, date):
+            value = days_of(value)
+        field = binary_field(pg_type, np.array([value], dtype=object if isinstance(value, str) else None), 1,
+                             places=places)
+        if not field.fixed:
+            raise GeneratorError(f"cannot repeat the value {value!r}")
+        return field
+    if pg_type in ("text", "varchar", "bpchar"):
+        return _text_field(value)
+    if pg_type == "jsonb":
+        return _text_field(value, "\x01")
+    if pg_type == "numeric":
+        return _numeric_field(value, places)
+    null = _nulls(value)
+    if null is not None:
+        value = np.where(null, 0, value)
+    if pg_type in _INT_TYPES:
+        ints = np.asarray(value, dtype=np.int64)
+        if null_zero and null is None and (ints == 0).any():
+            null = ints == 0
+        return _fixed_or_null(_be_bytes(ints, _INT_TYPES[pg_type]), null)
+    if pg_type == "bool":
+        return _fixed_or_null(np.asarray(value, dtype=bool).astype(np.uint8).reshape(-1, 1), null)
+    if pg_type == "date":
+        days = np.asarray(value, dtype=np.int64)
+        missing = days == NO_DATE
+        if missing.any():
+            null = missing if null is None else null | missing
+            days = np.where(missing, _PG_EPOCH_DAYS, days)
+        return _fixed_or_null(_be_bytes(days - _PG_EPOCH_DAYS, ">i4"), null)
+    if pg_type in ("timestamptz", "timestamp"):
+        micros = (np.asarray(value, dtype=np.int64) - _PG_EPOCH_DAYS * 86400) * 1_000_000
+        return _fixed_or_null(_be_bytes(micros, ">i8"), null)
+    raise GeneratorError(f"the generator cannot write PostgreSQL type {pg_type}")
+
+
+def copy_binary(fields: list[tuple[str, BinaryField]], rows: int) -> tuple[list[str], np.ndarray]:
+    """(column names, COPY BINARY rows): fixed-width fields first, so that they sit at the same offset
+    in every row and are filled a column at a time; the varying ones follow, scattered by offsets."""
+    fixed = [(name, f) for name, f in fields if f.fixed]
+    varying = [(name, f) for name, f in fields if not f.fixed]
+    prefix = 2 + sum(4 + max(f.lengths, 0) for _, f in fixed)
+    head = np.empty((rows, prefix), dtype=np.uint8)
+    head[:, :2] = np.frombuffer(struct.pack(">h", len(fields)), dtype=np.uint8)
+    at = 2
+    for _, f in fixed:
+        head[:, at : at + 4] = np.frombuffer(struct.pack(">i", f.lengths), dtype=np.uint8)
+        width = max(f.lengths, 0)
+        if width:
+            head[:, at + 4 : at + 4 + width] = f.data
+        at += 4 + width
+    names = [name for name, _ in fixed] + [name for name, _ in varying]
+    if not varying:
+        return names, head.reshape(-1)
+    sizes = [np.maximum(f.lengths, 0) for _, f in varying]
+    row_size = prefix + sum(4 + size for size in sizes)
+    ends = np.cumsum(row_size)
+    out = np.empty(int(ends[-1]) if rows else 0, dtype=np.uint8)
+    starts = ends - row_size
+    out[(starts[:, None] + np.arange(prefix)).reshape(-1)] = head.reshape(-1)
+    at = starts + prefix
+    four = np.arange(4)
+    for (_, f), size in zip(varying, sizes, strict=True):
+        out[(at[:, None] + four).reshape(-1)] = _be_bytes(f.lengths, ">i4").reshape(-1)
+        at = at + 4
+        if len(f.data):
+            source_starts = np.cumsum(size) - size
+            out[np.repeat(at - source_starts, size) + np.arange(len(f.data))] = f.data
+        at = at + size
+    return names, out
 
 
 class _JsonText(str):
