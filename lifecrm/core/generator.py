@@ -387,8 +387,14 @@ def unique_tail(index: np.ndarray, modulus: int, salt: int) -> np.ndarray:
 
 
 def digits_str(values: np.ndarray, width: int) -> np.ndarray:
-    """Zero-padded decimal strings (object array)."""
-    return np.array([f"{v:0{width}d}" for v in np.asarray(values).tolist()], dtype=object)
+    """Zero-padded decimal strings (object array): digits as UCS-4 code points, viewed as strings."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "iu" or not 0 < width <= 18 or (
+            values.size and (values.min() < 0 or values.max() >= 10**width)):
+        return np.array([f"{v:0{width}d}" for v in values.tolist()], dtype=object)
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    codes = (values.astype(np.int64).reshape(-1, 1) // powers % 10 + ord("0")).astype(np.uint32)
+    return codes.view(f"U{width}").reshape(-1).astype(object)
 
 
 # --------------------------------------------------------------------------- identity numbers
@@ -407,7 +413,7 @@ def prc_id_numbers(region: np.ndarray, birth: np.ndarray, sequence: np.ndarray) 
                + np.asarray(sequence, dtype=np.int64))
     digits = (first17[:, None] // 10 ** np.arange(16, -1, -1)) % 10
     check = PRC_ID_CHECK[(digits * PRC_ID_WEIGHTS).sum(axis=1) % 11]
-    return np.array([f"{a:017d}" for a in first17.tolist()], dtype=object) + check
+    return digits_str(first17, 17) + check
 
 
 HK_LETTER_VALUES = {chr(c): c - 55 for c in range(65, 91)}  # A=10 … Z=35; a blank first letter is 36
@@ -800,6 +806,17 @@ class BulkWriter:
         pass
 
 
+def _sql_literal(value: Any) -> str | None:
+    """SQL text of a constant that reads back exactly as bound: NULL, an integer, a text; else None."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str) and "\0" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
 class _Repeat:
     """A constant column: zip() reads it like a list without building one."""
 
@@ -831,14 +848,26 @@ class SqliteWriter(BulkWriter):
     # AUTOINCREMENT bookkeeping) per row; 50 rows a statement is a third cheaper.
     rows_per_statement = 50
 
-    def _insert_sql(self, table: str, names: list[str], rows: int) -> str:
-        key = (table, tuple(names), rows)
+    def _insert_sql(self, table: str, names: list[str], rows: int, literals: tuple[str | None, ...] = ()) -> str:
+        """INSERT of `rows` rows; a column with a literal in `literals` takes it in every row, unbound."""
+        key = (table, tuple(names), rows, literals)
         sql = self._sql.get(key)
         if sql is None:
             quoted = ", ".join(f'"{n}"' for n in names)
-            one = f"({', '.join('?' * len(names))})"
+            literals = literals or (None,) * len(names)
+            one = f"({', '.join('?' if lit is None else lit for lit in literals)})"
             sql = self._sql[key] = f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([one] * rows)}'  # noqa: S608
         return sql
+
+    def prepare(self, model: type[models.Model], columns: dict[str, Any]) -> tuple:
+        """Rows as one flat list of bound values; constant NULLs, integers and texts are written into the
+        statement instead of being bound in every row (floats stay bound: their exact value)."""
+        names, length, lists = self.rows(model, columns)
+        literals = tuple(_sql_literal(c.value) if isinstance(c, _Repeat) else None for c in lists)
+        bound = [c for c, lit in zip(lists, literals, strict=True) if lit is None]
+        if not bound or all(lit is None for lit in literals):
+            literals, bound = (), lists
+        return model, names, length, (self.payload(bound, length), len(bound), literals)
 
     def payload(self, lists: list, length: int) -> list:
         width = len(lists)
@@ -847,20 +876,22 @@ class SqliteWriter(BulkWriter):
             flat[j::width] = [column.value] * length if isinstance(column, _Repeat) else column
         return flat
 
-    def write_payload(self, table: str, names: list[str], payload: list) -> None:
-        self.write_flat(table, names, payload)
+    def write_payload(self, table: str, names: list[str], payload: tuple) -> None:
+        flat, width, literals = payload
+        self.write_flat(table, names, flat, width, literals)
 
     def write_rows(self, table: str, names: list[str], rows) -> None:
-        self.write_flat(table, names, list(itertools.chain.from_iterable(rows)))
+        self.write_flat(table, names, list(itertools.chain.from_iterable(rows)), len(names))
 
-    def write_flat(self, table: str, names: list[str], flat: list) -> None:
-        width = len(names) * self.rows_per_statement
-        whole = len(flat) // width * width
+    def write_flat(self, table: str, names: list[str], flat: list, width: int,
+                   literals: tuple[str | None, ...] = ()) -> None:
+        step = width * self.rows_per_statement
+        whole = len(flat) // step * step
         if whole:
-            sql = self._insert_sql(table, names, self.rows_per_statement)
-            self.raw.executemany(sql, (flat[i : i + width] for i in range(0, whole, width)))
+            sql = self._insert_sql(table, names, self.rows_per_statement, literals)
+            self.raw.executemany(sql, (flat[i : i + step] for i in range(0, whole, step)))
         if whole < len(flat):
-            self.raw.execute(self._insert_sql(table, names, (len(flat) - whole) // len(names)), flat[whole:])
+            self.raw.execute(self._insert_sql(table, names, (len(flat) - whole) // width, literals), flat[whole:])
 
     def begin_bulk(self, models_: list[type[models.Model]]) -> None:
         tables = [m._meta.db_table for m in models_]
