@@ -1414,8 +1414,10 @@ class _BulkSession:
         if self.connection.vendor == "sqlite" and not self.connection.in_atomic_block:
             self.connection.ensure_connection()
             raw = self.connection.connection
+            # temp_store stays a file: with temp storage in memory, CREATE INDEX sorts with one malloc per
+            # record instead of one buffer (a fifth slower); the sort still fits in memory (< 512 MB).
             for pragma, value in (("synchronous", "OFF"), ("cache_size", "-1000000"), ("foreign_keys", "OFF"),
-                                  ("temp_store", "MEMORY"), ("threads", "4")):
+                                  ("threads", "4")):
                 self.saved.append((pragma, raw.execute(f"PRAGMA {pragma}").fetchone()[0]))
                 raw.execute(f"PRAGMA {pragma} = {value}")
             # A rollback journal in memory instead of the WAL: the pages are written once, at commit.
