@@ -19,8 +19,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import multiprocessing
 import os
+import pickle
 import queue
+import signal
 import struct
 import sys
 import threading
@@ -210,9 +213,17 @@ def run_steps(ctx: GeneratorContext, steps: list[Step], *, progress: bool = True
                 step.func(ctx)
             ctx.flush()
             continue
-        bar = tqdm(total=ctx.customers, desc="seed", unit="customer", disable=not progress, file=sys.stderr,
-                   unit_scale=True)
-        with bar:
+
+        def bar() -> tqdm:
+            return tqdm(total=ctx.customers, desc="seed", unit="customer", disable=not progress, file=sys.stderr,
+                        unit_scale=True)
+
+        if (ctx.writer is not None and ctx.writer.generate_in_child and ctx.writer._thread is None
+                and hasattr(os, "fork") and phases[-1][1] is group):
+            ctx.book.setdefault("utc_offset", utc_offset_seconds(ctx.jurisdiction, ctx.as_of))
+            _run_chunks_in_child(ctx, group, chunks, bar)
+            continue
+        with bar() as progress_bar:
             for chunk in chunks:
                 ctx.chunk = chunk
                 ctx.data = {}
@@ -220,10 +231,80 @@ def run_steps(ctx: GeneratorContext, steps: list[Step], *, progress: bool = True
                     ctx.step = step.name
                     step.func(ctx)
                 ctx.flush()
-                bar.update(chunk.size)
+                progress_bar.update(chunk.size)
         ctx.chunk = None
         ctx.data = {}
     ctx.step = ""
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise GeneratorError("a per-chunk generator step queried the database; read what it needs in a book-level step")
+
+
+def _run_chunks_in_child(ctx: GeneratorContext, group: list[Step], chunks: list[Chunk],
+                         bar: Callable[[], tqdm]) -> None:
+    """Generate the chunks in a forked process while this one writes them (the last phase only).
+
+    The child runs the very same steps on a copy of the context (so the same book), sends each
+    chunk's queued columns through a pipe, and never touches the database: its inherited connection
+    belongs to this process, and any query through Django raises. One chunk is in flight at a time.
+    """
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child: generate, send, and leave without running any exit handler
+        code = 1
+        try:
+            receiver.close()
+            for alias in connections:
+                connections[alias].execute_wrappers.append(_refuse_queries)
+            for chunk in chunks:
+                ctx.chunk = chunk
+                ctx.data = {}
+                for step in group:
+                    ctx.step = step.name
+                    step.func(ctx)
+                pending, ctx._pending = ctx._pending, []
+                sender.send_bytes(pickle.dumps(
+                    ("chunk", chunk.size, [(model._meta.label, columns) for model, columns in pending]), protocol=5))
+            sender.send_bytes(pickle.dumps(("done", ctx._next_id), protocol=5))
+            code = 0
+        except BaseException as exc:  # noqa: BLE001  reported to the parent, which raises it
+            try:
+                sender.send_bytes(pickle.dumps(("error", exc), protocol=5))
+            except Exception:  # noqa: BLE001  an exception that does not pickle: its text
+                sender.send_bytes(pickle.dumps(("error", GeneratorError(f"{type(exc).__name__}: {exc}"))))
+        finally:
+            os._exit(code)
+    sender.close()
+    finished = False
+    try:
+        with bar() as progress_bar:
+            while not finished:
+                try:
+                    message = pickle.loads(receiver.recv_bytes())  # noqa: S301  our own child
+                except EOFError:
+                    raise GeneratorError("the process generating the book ended unexpectedly") from None
+                if message[0] == "error":
+                    message[1].add_note("(raised in the process generating the book's chunks)")
+                    raise message[1]
+                if message[0] == "done":
+                    ctx._next_id.update(message[1])
+                    finished = True
+                    continue
+                _, size, items = message
+                for label, columns in items:
+                    ctx.writer.insert(apps.get_model(label), columns)
+                progress_bar.update(size)
+    finally:
+        receiver.close()
+        if not finished:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+        ctx.chunk = None
+        ctx.data = {}
 
 
 # --------------------------------------------------------------------------- dates, vectorised
@@ -634,6 +715,9 @@ class BulkWriter:
     """
 
     datetime_suffix = ""
+    # Generate the chunks in a forked process (run_steps) instead of writing from a thread: for a
+    # writer whose work needs the GIL (binding parameters), the two threads would mostly take turns.
+    generate_in_child = False
 
     def __init__(self, connection) -> None:
         self.connection = connection
@@ -829,6 +913,8 @@ class _Repeat:
 
 class SqliteWriter(BulkWriter):
     """executemany in the caller's transaction; secondary indexes rebuilt once at the end."""
+
+    generate_in_child = True
 
     def __init__(self, connection) -> None:
         super().__init__(connection)
@@ -1377,7 +1463,8 @@ def build_book(
                 # On PostgreSQL also when empty: tables truncated in the loading transaction let a
                 # server with wal_level=minimal skip writing WAL for the COPY.
                 writer.delete_all(tables)
-            writer.start_background()
+            if not writer.generate_in_child:
+                writer.start_background()
             try:
                 run_steps(ctx, steps, progress=progress)
             finally:
