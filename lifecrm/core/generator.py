@@ -1340,22 +1340,26 @@ def copy_binary(fields: list[tuple[str, BinaryField]], rows: int) -> tuple[list[
     names = [name for name, _ in fixed] + [name for name, _ in varying]
     if not varying:
         return names, head.reshape(-1)
+    # Rows padded to the longest one: the fixed part is a column copy, the varying fields are scattered
+    # after it, and a mask of each row's own bytes squeezes the padding out.
     sizes = [np.maximum(f.lengths, 0) for _, f in varying]
     row_size = prefix + sum(4 + size for size in sizes)
-    ends = np.cumsum(row_size)
-    out = np.empty(int(ends[-1]) if rows else 0, dtype=np.uint8)
-    starts = ends - row_size
-    out[(starts[:, None] + np.arange(prefix)).reshape(-1)] = head.reshape(-1)
-    at = starts + prefix
+    width = int(row_size.max()) if rows else prefix
+    padded = np.empty((rows, width), dtype=np.uint8)
+    padded[:, :prefix] = head
+    flat = padded.reshape(-1)
+    at = np.arange(rows, dtype=np.int64) * width + prefix
     four = np.arange(4)
     for (_, f), size in zip(varying, sizes, strict=True):
-        out[(at[:, None] + four).reshape(-1)] = _be_bytes(f.lengths, ">i4").reshape(-1)
-        at = at + 4
+        flat[(at[:, None] + four).reshape(-1)] = _be_bytes(f.lengths, ">i4").reshape(-1)
+        at += 4
         if len(f.data):
             source_starts = np.cumsum(size) - size
-            out[np.repeat(at - source_starts, size) + np.arange(len(f.data))] = f.data
-        at = at + size
-    return names, out
+            flat[np.repeat(at - source_starts, size) + np.arange(len(f.data))] = f.data
+        at += size
+    if (row_size == width).all():
+        return names, flat
+    return names, padded[np.arange(width) < row_size[:, None]]
 
 
 class _JsonText(str):
