@@ -219,7 +219,7 @@ def run_steps(ctx: GeneratorContext, steps: list[Step], *, progress: bool = True
                         unit_scale=True)
 
         if (ctx.writer is not None and ctx.writer.generate_in_child and ctx.writer._thread is None
-                and hasattr(os, "fork") and phases[-1][1] is group):
+                and sys.platform == "linux" and phases[-1][1] is group):  # fork, where it is safe with threads
             ctx.book.setdefault("utc_offset", utc_offset_seconds(ctx.jurisdiction, ctx.as_of))
             _run_chunks_in_child(ctx, group, chunks, bar)
             continue
