@@ -414,7 +414,9 @@ def generate_customers(ctx: GeneratorContext) -> None:
         rng, jurisdiction, region_code[household]), district_city=city_letter[household])
 
     # --- created_at: the first application, during office hours, local time
-    offset = ctx.book.setdefault("utc_offset", utc_offset_seconds(jurisdiction, ctx.as_of))
+    if "utc_offset" not in ctx.book:  # read once: per-chunk steps may run where the database is out of bounds
+        ctx.book["utc_offset"] = utc_offset_seconds(jurisdiction, ctx.as_of)
+    offset = ctx.book["utc_offset"]
     office_seconds = rng.integers(9 * 3600, 18 * 3600, n_persons)
     org_since = _since_days(rng, np.full(n_org, as_of - round(BOOK_YEARS * 365.25)), np.full(n_org, as_of - 30))
 

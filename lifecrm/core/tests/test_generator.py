@@ -311,6 +311,42 @@ def test_an_added_step_does_not_change_the_other_steps_output():
         generator_steps._steps.pop("tests.extra")
 
 
+def test_a_step_failing_in_a_late_chunk_writes_nothing(monkeypatch):
+    from lifecrm.core import generator
+
+    monkeypatch.setattr(generator, "CHUNK_SIZE", 60)
+
+    @generator_step("tests.failing", after=["billing.collections"], per_chunk=True)
+    def failing(ctx: GeneratorContext) -> None:
+        if ctx.chunk.index == 2:
+            raise RuntimeError("step failed in chunk 2")
+
+    try:
+        with pytest.raises(RuntimeError, match="step failed in chunk 2"):
+            seed(customers=200, seed=3)
+    finally:
+        generator_steps._steps.pop("tests.failing")
+    assert not Customer.objects.exists() and not OrgUnit.objects.exists() and not Policy.objects.exists()
+
+
+def test_a_per_chunk_step_generated_in_a_child_may_not_query():
+    from lifecrm.core.generator import writer_for
+
+    if not writer_for(connection).generate_in_child:
+        pytest.skip("this backend generates chunks in the writing process")
+
+    @generator_step("tests.querying", after=["parties.customers"], per_chunk=True)
+    def querying(ctx: GeneratorContext) -> None:
+        OrgUnit.objects.count()
+
+    try:
+        with pytest.raises(CommandError, match="per-chunk generator step queried the database"):
+            seed(customers=50, seed=3)
+    finally:
+        generator_steps._steps.pop("tests.querying")
+    assert not Customer.objects.exists()
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"customers": "0"}, "--customers must be positive"),
     ({"customers": "-3"}, "--customers must be positive"),
