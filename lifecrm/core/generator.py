@@ -225,16 +225,21 @@ def run_steps(ctx: GeneratorContext, steps: list[Step], *, progress: bool = True
             continue
         with bar() as progress_bar:
             for chunk in chunks:
-                ctx.chunk = chunk
-                ctx.data = {}
-                for step in group:
-                    ctx.step = step.name
-                    step.func(ctx)
+                _generate_chunk(ctx, group, chunk)
                 ctx.flush()
                 progress_bar.update(chunk.size)
         ctx.chunk = None
         ctx.data = {}
     ctx.step = ""
+
+
+def _generate_chunk(ctx: GeneratorContext, group: list[Step], chunk: Chunk) -> None:
+    """Run the per-chunk steps of `group` for one chunk; what they write waits in the context's queue."""
+    ctx.chunk = chunk
+    ctx.data = {}
+    for step in group:
+        ctx.step = step.name
+        step.func(ctx)
 
 
 def _refuse_queries(execute, sql, params, many, context):
@@ -258,11 +263,7 @@ def _run_chunks_in_child(ctx: GeneratorContext, group: list[Step], chunks: list[
             for alias in connections:
                 connections[alias].execute_wrappers.append(_refuse_queries)
             for chunk in chunks:
-                ctx.chunk = chunk
-                ctx.data = {}
-                for step in group:
-                    ctx.step = step.name
-                    step.func(ctx)
+                _generate_chunk(ctx, group, chunk)
                 pending, ctx._pending = ctx._pending, []
                 sender.send_bytes(pickle.dumps(
                     ("chunk", chunk.size, [(model._meta.label, columns) for model, columns in pending]), protocol=5))
