@@ -7,7 +7,7 @@ any other code (or the last attempt) hands the premium to the reminders ladder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from lifecrm.core.rules import WorkingCalendar
 
@@ -19,6 +19,10 @@ never earlier than the first working day after the file is made (see `requested_
 
 MAX_ATTEMPTS = 3
 """A premium is presented to the bank at most this many times under one mandate (first + 2 re-presentations)."""
+
+RESULT_EXPECTED_WORKING_DAYS = 3
+"""The bank's result for a debit is expected by this many working days after its collection date; a debit
+still without one after that is shown as overdue on the bank files page (a file lost, or not imported)."""
 
 REPRESENT_AFTER_WORKING_DAYS = 5
 """A retryable reject is presented again in the first export on or after this many working days after the
@@ -92,6 +96,15 @@ def requested_collection_date(*, due: date, as_of: date, calendar: WorkingCalend
 def window_end(*, as_of: date, calendar: WorkingCalendar) -> date:
     """The last collection date the file made on `as_of` carries."""
     return calendar.add_working_days(as_of, EXPORT_LEAD_WORKING_DAYS)
+
+
+def result_overdue_for(*, as_of: date, calendar: WorkingCalendar) -> date:
+    """The last collection date whose result is overdue on `as_of`: RESULT_EXPECTED_WORKING_DAYS working days
+    after it have passed (a collection date D is overdue when D + N working days < as_of)."""
+    day = as_of - timedelta(days=1)
+    while calendar.add_working_days(day, RESULT_EXPECTED_WORKING_DAYS) >= as_of:
+        day -= timedelta(days=1)
+    return day
 
 
 def in_export_window(*, collection_date: date, as_of: date, calendar: WorkingCalendar) -> bool:

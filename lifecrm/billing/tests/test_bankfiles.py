@@ -20,6 +20,8 @@ from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.services import due_items_raise, suspense_refund
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import daily_steps
+from lifecrm.core.selectors import working_calendar
+from lifecrm.org.models import OrgUnit
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_product, make_staff, seq
 
@@ -390,3 +392,28 @@ def test_money_collected_for_a_policy_that_ended_meanwhile_waits_in_suspense_for
                              reference="TR-20261121-1", reason="policy surrendered before the debit", as_of=DUE)
     assert (refund.amount, refund.reverses_id, refund.natural_key) == (-PREMIUM, None, "refund:TR-20261121-1")
     assert suspense_balance(policy_id=sent["paying"].pk) == 0
+
+
+def test_debits_the_bank_has_not_answered_in_time_are_shown_until_their_result_comes(
+        sent, client, django_capture_on_commit_callbacks):
+    """Collected Fri 20 Nov 2026: the result is expected by the 3rd working day after (Wed 25 Nov); from
+    Thu 26 Nov the bank files page says the file's debits are still unanswered."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from lifecrm.billing.views.pages import debits_awaiting_results
+
+    assert bank_rules.result_overdue_for(as_of=date(2026, 11, 25), calendar=working_calendar("CN")) == date(
+        2026, 11, 19)
+    assert debits_awaiting_results(as_of=date(2026, 11, 25)) == []
+    [row] = debits_awaiting_results(as_of=date(2026, 11, 26))
+    assert (row.bank_file.message_id, row.debits, row.oldest) == (sent["message_id"], 2, DUE)
+    hq = make_staff("hq", OrgUnit.objects.get(kind="hq"))
+    client.force_login(hq.user)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 26))
+        page = client.get(reverse("billing:bank-files")).content.decode()
+        assert 'data-testid="awaiting-results"' in page and f"{sent['message_id']}.xml" in page
+        import_sample("pain002_accept_reject.xml", sent)  # one paid, one rejected: both answered
+        assert debits_awaiting_results(as_of=date(2026, 11, 26)) == []
+        assert 'data-testid="awaiting-results"' not in client.get(reverse("billing:bank-files")).content.decode()

@@ -11,8 +11,10 @@ from lifecrm.billing.views.access import collection_staff
 
 
 def _list(request, form, *, status=200, rejected=None):
+    as_of = timezone.localdate()
     return render(request, "billing/bank_files.html", {
-        "form": form, "files": pages.recent_bank_files(), "rejected": rejected, "as_of": timezone.localdate(),
+        "form": form, "files": pages.recent_bank_files(), "rejected": rejected, "as_of": as_of,
+        "awaiting": pages.debits_awaiting_results(as_of=as_of),
     }, status=status)
 
 

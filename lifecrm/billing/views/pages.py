@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import translation
@@ -31,7 +31,9 @@ from lifecrm.billing.models import (
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.worklists import outcome_label
+from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import add_months
+from lifecrm.core.selectors import working_calendar
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import STATUS_LABELS, Policy, PolicyEvent
@@ -423,6 +425,27 @@ def recent_bank_files(*, limit: int = 20) -> list[BankFileRow]:
              .order_by("-created_at", "-id")[:limit])
     return [BankFileRow(f, str(formats.get(f.format, f.format)), str(directions.get(f.direction, f.direction)),
                         f.sent, f.paid, f.rejected) for f in files]
+
+
+@dataclass(frozen=True)
+class AwaitingResult:
+    """Debits of one of our files still without the bank's result past RESULT_EXPECTED_WORKING_DAYS."""
+
+    bank_file: BankFile
+    debits: int
+    oldest: date
+
+
+def debits_awaiting_results(*, as_of: date) -> list[AwaitingResult]:
+    """Our pain.008 files with debits the bank has not answered in time, oldest first (two queries)."""
+    overdue = Q(pk__in=[])
+    for code in Jurisdiction.objects.values_list("code", flat=True):
+        cutoff = bank_rules.result_overdue_for(as_of=as_of, calendar=working_calendar(code))
+        overdue |= Q(due_item__policy__jurisdiction_id=code, collection_date__lte=cutoff)
+    rows = list(Collection.objects.filter(overdue, status=Collection.Status.SENT).values("export_file_id")
+                .annotate(debits=Count("pk"), oldest=Min("collection_date")).order_by("oldest", "export_file_id"))
+    files = BankFile.objects.defer("content").in_bulk([r["export_file_id"] for r in rows])
+    return [AwaitingResult(files[r["export_file_id"]], r["debits"], r["oldest"]) for r in rows]
 
 
 @dataclass(frozen=True)
