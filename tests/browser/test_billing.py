@@ -192,3 +192,37 @@ def test_a_branch_manager_refunds_an_overpayment_from_the_policy_page(page: Page
     page.screenshot(path=str(screenshots / "refund-receipt-zh-hant.png"), full_page=True)
     assert suspense_balance(policy_id=policy.pk) == 0
     assert Payment.objects.get(natural_key="refund:TR-88").amount == -surplus
+
+
+def test_hq_sees_unanswered_debits_and_imports_the_banks_result_file(page: Page, live_server, transactional_db,
+                                                                     settings, tmp_path, monkeypatch, screenshots):
+    """Debits sent on 17 Nov for 20 Nov; on 26 Nov the bank has still not answered: the bank files page says
+    so. HQ uploads the bank's pain.002; the report shows one paid, one rejected, and the warning is gone."""
+    from lifecrm.billing.bankfiles.export import debit_export
+    from lifecrm.billing.tests.test_bankfiles import EXPORT_DAY, auto_debit_policy, e2e, sample
+    from tests.factories import make_org, make_staff
+
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 26))
+    org = make_org()
+    paying, short = auto_debit_policy(org), auto_debit_policy(org, name="李娜")
+    [bank_file] = debit_export(as_of=EXPORT_DAY).created
+    hq = make_staff("hq", org.hq)
+    _log_in(page, live_server.url, hq.user)
+    page.goto(f"{live_server.url}/billing/bank-files/")
+    warning = page.get_by_test_id("awaiting-results")
+    expect(warning).to_contain_text("尚無銀行回覆的扣款")
+    expect(warning).to_contain_text(f"{bank_file.message_id}.xml")
+    page.screenshot(path=str(screenshots / "bank-files-awaiting-zh-hant.png"), full_page=True)
+
+    result = tmp_path / "pain002.xml"
+    result.write_bytes(sample("pain002_accept_reject.xml", paid=e2e(paying), rejected=e2e(short),
+                              message_id=bank_file.message_id))
+    page.get_by_label("銀行回覆檔").set_input_files(str(result))
+    page.get_by_role("button", name="匯入", exact=True).click()
+    expect(page.get_by_test_id("import-done")).to_be_visible()
+    expect(page.get_by_test_id("report-paid")).to_have_text("1")
+    expect(page.get_by_test_id("report-rejected")).to_have_text("1")
+    page.screenshot(path=str(screenshots / "bank-file-report-zh-hant.png"), full_page=True)
+    page.goto(f"{live_server.url}/billing/bank-files/")
+    expect(page.get_by_test_id("awaiting-results")).to_have_count(0)
