@@ -12,9 +12,12 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
-- The row and the outbox file (SMS, letter) are written in one transaction, the file named by a
-  key of (policy, instalment, plan, step), so a rolled-back and retried send replaces its file.
+- The row and the outbox file (an SMS, a letter's print file) are written in one transaction, the
+  file named by a key of (policy, instalment, plan, step), so a rolled-back and retried send
+  replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`, `letters_print`).
   E-mail is sent after commit; a failure marks the reminder failed.
+- A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
+  with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
 from __future__ import annotations
 
