@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -177,7 +177,8 @@ def _terms(policy_ids) -> dict[int, tuple[str, str]]:
 # 1M-policy day loads tens of thousands of policies with their people.
 CONTACT_FIELDS = ("pk", "name", "name_romanised", "sex", "preferred_language", "preferred_channel", "mobile_phone",
                   "home_phone", "email", "address", "postcode")
-POLICY_FIELDS = ("pk", "number", "status", "status_date", "jurisdiction_id", "payer_id", "owner_id", "agent_id")
+POLICY_FIELDS = ("pk", "number", "status", "status_date", "jurisdiction_id", "payer_id", "owner_id", "agent_id",
+                 "version")
 PRODUCT_FIELDS = ("name", "name_en", "grace_basis")
 
 
@@ -234,12 +235,12 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
     }
     terms, tiers, seen = _terms(policy_ids), {}, set()
     batch = Batch(alone=False)
-    next_on: dict[int, date | None] = {}
+    next_on: dict[int, tuple[date | None, int]] = {}  # due item → (next step date, its policy)
     for item in items:
         policy = policies[item.policy_id]
         first_of_policy = item.policy_id not in seen
         seen.add(item.policy_id)
-        next_on[item.pk] = None
+        next_on[item.pk] = (None, item.policy_id)
         if policy.status == Status.SUSPENDED and not first_of_policy:
             continue  # the suspension notice concerns the premium whose grace ran out
         if policy.payer_id not in tiers:
@@ -264,19 +265,19 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
                                                          batch=batch)
             if _retry(row, step):
                 upcoming.append(as_of + timedelta(days=1))  # a legal notice that failed: again tomorrow
-        next_on[item.pk] = min(upcoming, default=None)
+        next_on[item.pk] = (min(upcoming, default=None), item.policy_id)
     carried = len(batch.save())
-    _bookmark(next_on)
+    _bookmark({pk: (day, policies[policy_id].version) for pk, (day, policy_id) in next_on.items()})
     return carried
 
 
-def _bookmark(next_on: dict[int, date | None]) -> None:
-    """Record that the ladder looked at these premiums under their policies' current versions."""
-    by_date: dict[date | None, list[int]] = {}
-    for pk, day in next_on.items():
-        by_date.setdefault(day, []).append(pk)
-    version = Subquery(Policy.objects.filter(pk=OuterRef("policy_id")).values("version")[:1])
-    for day, pks in by_date.items():
+def _bookmark(bookmarks: dict[int, tuple[date | None, int]]) -> None:
+    """Record the next step date of these premiums and the policy version the ladder read them under (not
+    the version at the time of writing: a policy changed meanwhile is looked at again tomorrow)."""
+    groups: dict[tuple[date | None, int], list[int]] = {}
+    for pk, bookmark in bookmarks.items():
+        groups.setdefault(bookmark, []).append(pk)
+    for (day, version), pks in groups.items():
         DueItem.objects.filter(pk__in=pks).update(ladder_next_on=day, ladder_version=version)
 
 

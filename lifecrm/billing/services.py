@@ -97,7 +97,11 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
 def _next_receipt_no(received_on: date) -> str:
     """The day's next receipt number. The day's counter row stays locked until the payment's transaction
     ends, so concurrent bookings queue for it; the first of a day starts after any number already used
-    (generated history, rows booked before the counter existed)."""
+    (generated history, rows booked before the counter existed).
+
+    Lock order: callers take the receipt number before they lock the policy, so a bank file booking many
+    policies in one transaction and a clerk booking one of them queue for the counter instead of
+    deadlocking (policy A → counter ← policy B → …)."""
     prefix = f"R{received_on:%Y%m%d}"
     with transaction.atomic():
         counter = ReceiptCounter.objects.select_for_update().filter(day=received_on).first()
@@ -173,12 +177,13 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
         raise PaymentRefused(f"unknown payment method {method!r}")
     try:
         with transaction.atomic():
+            receipt_no = _next_receipt_no(received_on)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
             closed = policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED
             if closed and if_closed == "refuse":
                 raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium")
             payment = Payment.objects.create(
-                receipt_no=_next_receipt_no(received_on), natural_key=natural_key, policy=policy,
+                receipt_no=receipt_no, natural_key=natural_key, policy=policy,
                 amount=amount, currency=policy.currency, method=method, received_on=received_on,
                 booked_at=timezone.now(), booked_by=booked_by, note=note,
             )
@@ -221,12 +226,13 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
     natural_key = f"refund:{reference}"
     try:
         with transaction.atomic():
+            receipt_no = _next_receipt_no(as_of)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
             balance = suspense_balance(policy_id=policy.pk)
             if amount > balance:
                 raise PaymentRefused(f"only {balance} {policy.currency} is in suspense for policy {policy.number}")
             refund = Payment.objects.create(
-                receipt_no=_next_receipt_no(as_of), natural_key=natural_key, policy=policy, amount=-amount,
+                receipt_no=receipt_no, natural_key=natural_key, policy=policy, amount=-amount,
                 currency=policy.currency, method=method, received_on=as_of, booked_at=timezone.now(),
                 booked_by=booked_by, note=reason[:200],
             )
@@ -262,6 +268,7 @@ def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> 
 @transaction.atomic
 def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Payment:
     """Take a payment back (bounced cheque, booking error): a negative payment and negative allocations."""
+    receipt_no = _next_receipt_no(as_of)  # before any lock on the payment's policy: see _next_receipt_no
     original = Payment.objects.select_for_update().get(pk=payment_id)
     if original.amount < 0:
         raise PaymentRefused("a reversal cannot itself be reversed")
@@ -270,7 +277,7 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     if not reason.strip():
         raise PaymentRefused("a reversal needs a reason")
     reversal = Payment.objects.create(
-        receipt_no=_next_receipt_no(as_of), natural_key=f"reversal:{original.natural_key}", policy=original.policy,
+        receipt_no=receipt_no, natural_key=f"reversal:{original.natural_key}", policy=original.policy,
         amount=-original.amount, currency=original.currency, method=original.method, received_on=as_of,
         booked_at=timezone.now(), reverses=original, note=reason.strip(),
     )

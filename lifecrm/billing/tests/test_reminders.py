@@ -18,6 +18,7 @@ from django.utils import translation
 from lifecrm.billing import reminders
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
+from lifecrm.billing.services import due_items_raise
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
 from lifecrm.org.rules import DataScope, ScopeKind
@@ -355,6 +356,20 @@ def test_the_demand_letter_is_a_pdf_with_the_chinese_text_and_fixes_the_deemed_a
     assert (outbox / "letters" / name).stat().st_mtime_ns == printed
     assert_pdf_shows(outbox / "letters" / name, [
         "保险费催缴通知", "尊敬的张伟先生", ADDRESS, f"保单{policy.number}", "宽限期至2026年11月30日止", "立孚人寿"])
+
+
+def test_a_letter_recorded_after_the_print_run_is_printed_by_the_next(org, agent, policy, outbox):
+    """A reminders chunk resumed after the print run (or a debit rejected later that day) records another
+    letter for the date: the next print run prints it, and only it."""
+    run_daily("2026-10-01")
+    print_letters("2026-10-01")
+    first = (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.pdf").stat().st_mtime_ns
+    late = cn_policy(org, agent, address=ADDRESS)
+    due_items_raise(as_of=date(2026, 10, 1), first_id=late.pk, last_id=late.pk)
+    assert reminders.reminders_run(as_of=date(2026, 10, 1), first_id=late.pk, last_id=late.pk) > 0
+    assert print_letters("2026-10-01").startswith("2026-10-01: 2 letters")
+    assert (outbox / "letters" / f"{late.number}-001-cn-standard-demand.pdf").exists()
+    assert (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.pdf").stat().st_mtime_ns == first
 
 
 def test_the_print_run_refuses_a_letter_whose_print_file_is_missing(policy, outbox):

@@ -83,3 +83,22 @@ def test_a_steady_day_looks_only_at_the_premiums_with_a_step_due():
     DueItem.objects.filter(pk=item.pk).update(ladder_version=policy.version + 1)
     assert load_dunning_plans(update=True) > 0
     assert list(reminders.ladder_policy_ids(date(2026, 9, 17))) == [policy.pk]
+
+
+def test_the_bookmark_keeps_the_version_the_ladder_read_not_a_later_one(monkeypatch):
+    """A policy changed by someone else while its chunk runs is looked at again the next day."""
+    org = make_org()
+    agent = make_staff("agent", org.team_a)
+    policy = make_policy(owner=make_customer(branch=org.branch_a, agent=agent), agent=agent, branch=org.branch_a,
+                         issue_date=date(2026, 8, 31), as_of=date(2026, 8, 31))
+    run_daily(date(2026, 9, 14), date(2026, 9, 14))
+    save = reminders.Batch.save
+
+    def save_while_the_policy_changes(batch):
+        Policy.objects.filter(pk=policy.pk).update(version=policy.version + 5)  # a concurrent change
+        return save(batch)
+
+    monkeypatch.setattr(reminders.Batch, "save", save_while_the_policy_changes)
+    assert reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk) == 1
+    assert DueItem.objects.get(policy=policy, instalment=1).ladder_version == policy.version
+    assert list(reminders.ladder_policy_ids(date(2026, 9, 16))) == [policy.pk]

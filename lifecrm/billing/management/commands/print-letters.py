@@ -1,7 +1,8 @@
 """`lifecrm print-letters --as-of DATE [--from DATE]`: the print run after the daily batch.
 
 Each letter the reminder ladder recorded on the date becomes a PDF beside its print file in the
-letter outbox. A resumable job run (JobRun `billing.print_letters`): a rerun prints nothing twice;
+letter outbox. A resumable job run (JobRun `billing.print_letters`, one per date and last letter
+recorded): a rerun prints nothing twice, and letters recorded after a run are printed by the next;
 with LIFECRM_JOBS=celery the letters are printed by the Celery workers, 25 to a task.
 """
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.billing.messaging.letters import letter_folder
+from lifecrm.billing.reminders import letter_ids
 from lifecrm.core.commands import add_date_range_arguments, business_dates
 from lifecrm.core.jobs import run_step
 
@@ -21,8 +23,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, as_of, from_date=None, no_progress=False, **options):
         for day in business_dates(as_of, from_date):
+            # A run per (date, last letter recorded): letters recorded after a run (a debit rejected later
+            # that day, a resumed reminders chunk) make the next call print again; printed ones are skipped.
+            last = letter_ids(day).order_by("-pk").values_list("pk", flat=True).first() or 0
             try:
-                run = run_step("billing.print_letters", as_of=day, progress=not no_progress)
+                run = run_step("billing.print_letters", as_of=day, params_key=f"up-to-{last}",
+                               progress=not no_progress)
             except FileNotFoundError as exc:
                 raise CommandError(f"{day}: {exc}") from None
             printed = sum(run.chunks.values_list("rows", flat=True))
