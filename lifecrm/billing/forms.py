@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.models import Payment
 from lifecrm.billing.persistency import WINDOW_MONTHS
+from lifecrm.billing.selectors import Refundable
 from lifecrm.billing.services import (
     REFUND_METHODS,
     DuplicatePayment,
@@ -227,6 +228,8 @@ class CounterPaymentForm(StyledForm):
 
 REFUND_METHOD_CHOICES = [(m.value, m.label) for m in REFUND_METHODS]
 REFUND_TOO_MUCH = _("Only %(balance)s is in suspense: a refund cannot be more.")
+REFUND_HELD = _("Only %(refundable)s can be refunded now: %(held)s is direct-debit money the payer's bank can "
+                "still claim back until %(until)s.")
 REFUND_ALREADY_BOOKED = _("A refund with this reference is already booked.")
 
 
@@ -249,16 +252,19 @@ class RefundForm(StyledForm):
         error_messages={"required": _("Say why the money is paid back.")},
     )
 
-    def __init__(self, *args, balance: Decimal, **kwargs) -> None:
+    def __init__(self, *args, refundable: Refundable, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.balance = balance
+        self.refundable = refundable
 
     def clean_amount(self) -> Decimal:
-        amount = self.cleaned_data["amount"]
+        amount, refundable = self.cleaned_data["amount"], self.refundable
         if amount <= 0:
             raise forms.ValidationError(AMOUNT_NOT_POSITIVE, code="min_value")
-        if amount > self.balance:
-            raise forms.ValidationError(REFUND_TOO_MUCH, code="max_value", params={"balance": self.balance})
+        if amount > refundable.balance:
+            raise forms.ValidationError(REFUND_TOO_MUCH, code="max_value", params={"balance": refundable.balance})
+        if amount > refundable.now:
+            raise forms.ValidationError(REFUND_HELD, code="held", params={
+                "refundable": refundable.now, "held": refundable.held, "until": refundable.held_until.isoformat()})
         return amount
 
     def clean_reference(self) -> str:

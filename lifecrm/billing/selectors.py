@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
+from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.rules import GraceRules
 from lifecrm.core.money import to_cents
@@ -52,6 +53,32 @@ def suspense_balance(*, policy_id: int) -> Decimal:
     received = Payment.objects.filter(policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     applied = Allocation.objects.filter(payment__policy_id=policy_id).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     return to_cents(received - applied)  # SQLite sums decimals without their places
+
+
+@dataclass(frozen=True)
+class Refundable:
+    """What of the suspense balance may be paid back on a date, and what the debit return window holds."""
+
+    balance: Decimal
+    held: Decimal  # direct-debit money the payer's bank can still claim back
+    held_until: date | None  # the last day of the latest such debit's return window
+
+    @property
+    def now(self) -> Decimal:
+        return self.balance - self.held
+
+
+def refundable_suspense(*, policy_id: int, as_of: date) -> Refundable:
+    """The suspense balance less the direct debits of the last DEBIT_RETURN_DAYS days not reversed (money the
+    payer's bank can still take back), never less than nothing."""
+    balance = suspense_balance(policy_id=policy_id)
+    recent = (Payment.objects.filter(policy_id=policy_id, method=Payment.Method.AUTO_DEBIT, amount__gt=0,
+                                     reversed_by__isnull=True,
+                                     received_on__gte=as_of - timedelta(days=DEBIT_RETURN_DAYS))
+              .aggregate(total=Sum("amount"), last=Max("received_on")))
+    held = min(max(balance, Decimal("0.00")), to_cents(recent["total"] or Decimal(0)))
+    until = recent["last"] + timedelta(days=DEBIT_RETURN_DAYS) if held > 0 else None
+    return Refundable(balance, held, until)
 
 
 def open_due_items(*, policy_id: int):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lifecrm.billing import rules
 from lifecrm.billing.models import Allocation, DueItem, Payment, ReceiptCounter, ReinstatementApplication
-from lifecrm.billing.selectors import apl_capacity, grace_rules_for, suspense_balance
+from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
@@ -211,8 +211,10 @@ REFUND_METHODS = (Payment.Method.BANK_TRANSFER, Payment.Method.CHEQUE, Payment.M
 
 def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, reference: str, reason: str,
                     as_of: date, booked_by=None) -> Payment:
-    """Pay money waiting in suspense back to the payer: a negative payment (no allocation), at most the
-    suspense balance. `reference` is the transfer's or cheque's own reference: a refund is booked once."""
+    """Pay money waiting in suspense back to the payer: a negative payment (no allocation), at most what is
+    refundable now — the suspense balance less direct debits still inside their return window
+    (`selectors.refundable_suspense`). `reference` is the transfer's or cheque's own reference: a refund is
+    booked once."""
     amount = to_cents(Decimal(amount))
     if amount <= 0:
         raise PaymentRefused("a refund must be a positive amount")
@@ -228,9 +230,14 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
         with transaction.atomic():
             receipt_no = _next_receipt_no(as_of)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
-            balance = suspense_balance(policy_id=policy.pk)
-            if amount > balance:
-                raise PaymentRefused(f"only {balance} {policy.currency} is in suspense for policy {policy.number}")
+            refundable = refundable_suspense(policy_id=policy.pk, as_of=as_of)
+            if amount > refundable.balance:
+                raise PaymentRefused(f"only {refundable.balance} {policy.currency} is in suspense for policy "
+                                     f"{policy.number}")
+            if amount > refundable.now:
+                raise PaymentRefused(f"only {refundable.now} {policy.currency} can be refunded now: {refundable.held} "
+                                     f"is direct-debit money the payer's bank can claim back until "
+                                     f"{refundable.held_until}")
             refund = Payment.objects.create(
                 receipt_no=receipt_no, natural_key=natural_key, policy=policy, amount=-amount,
                 currency=policy.currency, method=method, received_on=as_of, booked_at=timezone.now(),

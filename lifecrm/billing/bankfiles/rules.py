@@ -24,6 +24,11 @@ RESULT_EXPECTED_WORKING_DAYS = 3
 """The bank's result for a debit is expected by this many working days after its collection date; a debit
 still without one after that is shown as overdue on the bank files page (a file lost, or not imported)."""
 
+DEBIT_RETURN_DAYS = 56
+"""The payer's bank may claim a collected direct debit back (a return, MD06) until this many days after its
+collection. Money collected by debit stays out of refunds from suspense until then, so that a refund and
+a return never pay the payer twice (`billing.selectors.refundable_suspense`)."""
+
 REPRESENT_AFTER_WORKING_DAYS = 5
 """A retryable reject is presented again in the first export on or after this many working days after the
 bank's result date (the payer's next chance to have funds, e.g. after pay day)."""

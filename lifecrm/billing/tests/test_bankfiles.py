@@ -1,5 +1,5 @@
 """Direct-debit bank files end to end: pain.008 export, pain.002 / camt.054 / CSV results, rejects and retries."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from string import Template
@@ -17,7 +17,7 @@ from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
 from lifecrm.billing.models import Allocation, BankFile, Collection, DebitMandate, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
-from lifecrm.billing.services import due_items_raise, suspense_refund
+from lifecrm.billing.services import PaymentRefused, due_items_raise, suspense_refund
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
@@ -388,9 +388,20 @@ def test_money_collected_for_a_policy_that_ended_meanwhile_waits_in_suspense_for
     assert suspense_balance(policy_id=sent["paying"].pk) == PREMIUM
     audit = AuditEvent.objects.get(object_type="billing.payment", object_id=str(payment.pk))
     assert audit.after["refund_due"] is True
-    refund = suspense_refund(actor=None, policy_id=sent["paying"].pk, amount=PREMIUM, method="bank_transfer",
-                             reference="TR-20261121-1", reason="policy surrendered before the debit", as_of=DUE)
-    assert (refund.amount, refund.reverses_id, refund.natural_key) == (-PREMIUM, None, "refund:TR-20261121-1")
+    # The payer's bank can claim the debit back for 56 days (MD06): no refund until then, or it pays twice.
+    held_until = DUE + timedelta(days=bank_rules.DEBIT_RETURN_DAYS)
+    assert held_until == date(2027, 1, 15)
+
+    def refund(on, reference):
+        return suspense_refund(actor=None, policy_id=sent["paying"].pk, amount=PREMIUM, method="bank_transfer",
+                               reference=reference, reason="policy surrendered before the debit", as_of=on)
+
+    for on in (held_until - timedelta(days=1), held_until):
+        with pytest.raises(PaymentRefused, match=r"only 0.00 CNY can be refunded now: 120.50 is direct-debit money "
+                                                 r"the payer's bank can claim back until 2027-01-15"):
+            refund(on, f"TR-{on:%Y%m%d}")
+    paid_back = refund(held_until + timedelta(days=1), "TR-20270116-1")
+    assert (paid_back.amount, paid_back.reverses_id, paid_back.natural_key) == (-PREMIUM, None, "refund:TR-20270116-1")
     assert suspense_balance(policy_id=sent["paying"].pk) == 0
 
 

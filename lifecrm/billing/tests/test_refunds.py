@@ -80,3 +80,17 @@ def test_who_may_refund(client, world, who, policy, status):
     overpay(getattr(world, policy))
     client.force_login(world.staff[who].user)
     assert client.get(reverse("billing:refund-new", args=[getattr(world, policy).pk])).status_code == status
+
+
+def test_the_page_holds_back_debit_money_the_payers_bank_can_still_claim(client, world):
+    policy = world.policy_a
+    services.payment_record(actor=None, policy_id=policy.pk, amount=OVERPAID, method="auto_debit",
+                            received_on=AS_OF, natural_key="debit:E000001-1", as_of=AS_OF)
+    url = reverse("billing:refund-new", args=[policy.pk])
+    client.force_login(world.staff["branch"].user)
+    page = client.get(url).content.decode()
+    assert 'data-testid="refund-held"' in page and "2026-12-05" in page  # received 10 Oct + 56 days
+    refused = client.post(url, {"amount": "1.00", "method": "bank_transfer", "reference": "tr-1", "reason": "x"})
+    body = refused.content.decode()  # the test world's staff read English
+    assert refused.status_code == 400 and "Only 0.00 can be refunded now" in body and "2026-12-05" in body
+    assert not Payment.objects.filter(amount__lt=0).exists()

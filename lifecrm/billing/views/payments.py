@@ -13,7 +13,7 @@ from lifecrm.billing.forms import (
     may_take_payments,
     policy_for_payment,
 )
-from lifecrm.billing.selectors import suspense_balance
+from lifecrm.billing.selectors import refundable_suspense
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -70,14 +70,16 @@ def refund_new(request, policy_id: int):
     except PaymentInputError:
         raise Http404 from None
     as_of = timezone.localdate()
-    balance = suspense_balance(policy_id=policy.pk)
+    refundable = refundable_suspense(policy_id=policy.pk, as_of=as_of)
+    balance = refundable.balance
     if request.method == "GET":
-        form = RefundForm(balance=balance, initial={"amount": balance if balance > 0 else None})
-        return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance})
-    form = RefundForm(request.POST, balance=balance)
+        form = RefundForm(refundable=refundable, initial={"amount": refundable.now if refundable.now > 0 else None})
+        return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance,
+                                                             "refundable": refundable})
+    form = RefundForm(request.POST, refundable=refundable)
     if form.is_valid():
         refund = form.refund(actor=request.user, staff=request.staff, policy=policy, as_of=as_of)
         if refund is not None:
             return redirect("billing:receipt", refund.pk)
-    return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance},
-                  status=400)
+    return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance,
+                                                         "refundable": refundable}, status=400)
