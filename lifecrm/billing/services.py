@@ -274,8 +274,13 @@ def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> 
 
 @transaction.atomic
 def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Payment:
-    """Take a payment back (bounced cheque, booking error): a negative payment and negative allocations."""
+    """Take a payment back (bounced cheque, booking error, a debit the payer's bank claimed back): a negative
+    payment and negative allocations. Under the policy's lock, like every booking, so that a payment booked
+    meanwhile cannot overwrite what the reversal does to the same premiums. When the money was already
+    paid out of suspense (refunded), suspense goes below zero: the audit entry says what to recover."""
     receipt_no = _next_receipt_no(as_of)  # before any lock on the payment's policy: see _next_receipt_no
+    policy_id = Payment.objects.values_list("policy_id", flat=True).get(pk=payment_id)
+    Policy.objects.select_for_update().filter(pk=policy_id).first()
     original = Payment.objects.select_for_update().get(pk=payment_id)
     if original.amount < 0:
         raise PaymentRefused("a reversal cannot itself be reversed")
@@ -302,8 +307,10 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
                 policy.paid_to_date = _paid_to(policy, policy.paid_instalments)
                 policy.save(update_fields=["paid_instalments", "paid_to_date"])
         item.save(update_fields=["paid_amount", "status", "paid_on"])
+    suspense = suspense_balance(policy_id=policy_id)
     audit_record(actor=actor, action="create", object_type="billing.payment", object_id=reversal.pk,
-                 after={"reverses": original.receipt_no, "reason": reason.strip()})
+                 after={"reverses": original.receipt_no, "reason": reason.strip()}
+                 | ({"to_recover_from_payer": str(-suspense)} if suspense < 0 else {}))
     return reversal
 
 

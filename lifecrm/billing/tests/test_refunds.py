@@ -94,3 +94,16 @@ def test_the_page_holds_back_debit_money_the_payers_bank_can_still_claim(client,
     body = refused.content.decode()  # the test world's staff read English
     assert refused.status_code == 400 and "Only 0.00 can be refunded now" in body and "2026-12-05" in body
     assert not Payment.objects.filter(amount__lt=0).exists()
+
+
+def test_reversing_money_already_refunded_says_what_to_recover_from_the_payer(world):
+    """A cheque overpaid, the surplus refunded, then the cheque bounces: the reversal is booked, suspense
+    goes below zero, and the audit entry says how much to get back from the payer."""
+    policy = world.policy_a
+    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=OVERPAID, method="cheque",
+                                     received_on=AS_OF, natural_key="cheque:88", as_of=AS_OF)
+    refund(policy, amount=Decimal("259.00"))
+    reversal = services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    assert suspense_balance(policy_id=policy.pk) == Decimal("-259.00")
+    audit = AuditEvent.objects.get(object_type="billing.payment", object_id=str(reversal.pk))
+    assert audit.after == {"reverses": cheque.receipt_no, "reason": "cheque bounced", "to_recover_from_payer": "259.00"}
