@@ -125,14 +125,14 @@ def test_counter_takes_the_arrears_and_hq_reads_the_dashboard(page: Page, live_s
     expect(page.get_by_test_id("by-unit")).to_contain_text("北京分公司")
     expect(page.get_by_test_id("by-unit")).to_contain_text("上海分公司")
     expect(page.get_by_test_id("persistency-card")).to_contain_text("75.00 %")  # 13th month: 3 of 4
-    page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
+    page.wait_for_function("() => window.Chart !== undefined && Chart.getChart('collection-trend') !== undefined")
     page.screenshot(path=str(screenshots / "collection-dashboard-zh-hant.png"), full_page=True)
     _switch_language(page, "zh-hans")
     expect(page.get_by_role("heading", level=1)).to_have_text("收费总览")
     page.screenshot(path=str(screenshots / "collection-dashboard-zh-hans.png"), full_page=True)
     _switch_language(page, "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Collection dashboard")
-    page.wait_for_function("() => Chart.getChart('collection-trend') !== undefined")
+    page.wait_for_function("() => window.Chart !== undefined && Chart.getChart('collection-trend') !== undefined")
     page.screenshot(path=str(screenshots / "collection-dashboard-en.png"), full_page=True)
 
 
