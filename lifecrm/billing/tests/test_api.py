@@ -6,8 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core import signals
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
@@ -22,6 +20,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     world_fixture,
 )
 from lifecrm.policies.models import Policy
+from tests.api_schema import wsgi_connection_fixture, wsgi_schema  # noqa: F401  (the *_fixture is a fixture)
 from tests.factories import make_customer, make_policy
 
 pytestmark = pytest.mark.django_db
@@ -211,35 +210,20 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev
 
 
 @pytest.fixture
-def _wsgi_keeps_the_test_connection():
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def counter_token(world) -> str:
     from rest_framework.authtoken.models import Token
 
     return Token.objects.create(user=world.staff["counter"].user).key
 
 
-def _load_schema():
-    from django.core.wsgi import get_wsgi_application
-
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
-
-
-schema = _load_schema().include(method="POST", path="/api/v1/payments/")
+schema = wsgi_schema().include(method="POST", path="/api/v1/payments/")
 
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_counter_payments_keep_to_the_schema(case, counter_token, _wsgi_keeps_the_test_connection):
+def test_counter_payments_keep_to_the_schema(case, counter_token, wsgi_keeps_the_test_connection):
     """No 5xx, only documented statuses, bodies as documented. Schema-valid data may still be refused with a
     400 (an unknown policy, a date after today): positive_data_acceptance does not apply to this write."""
     from schemathesis.checks import not_a_server_error
