@@ -35,12 +35,20 @@ def _chart(overview) -> dict:
     }
 
 
+def _persistency_form(request, as_of):
+    """The page's form on the query string, and the page with its errors (400) when it is not valid."""
+    form = PersistencyForm(request.GET, as_of=as_of)
+    if form.is_valid():
+        return form, None
+    return form, render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
+
+
 @collection_staff(may_manage_collection)
 def persistency(request):
     as_of = timezone.localdate()
-    form = PersistencyForm(request.GET, as_of=as_of)
-    if not form.is_valid():
-        return render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
+    form, refused = _persistency_form(request, as_of)
+    if refused is not None:
+        return refused
     data = form.cleaned_data
     overview = persistency_overview(scope=request.scope, as_of=as_of, month=data["month"],
                                     period_start=data["period_start"], period_end=data["period_end"],
@@ -54,9 +62,9 @@ def persistency(request):
 @collection_staff(may_manage_collection)
 def persistency_export(request):
     as_of = timezone.localdate()
-    form = PersistencyForm(request.GET, as_of=as_of)
-    if not form.is_valid():
-        return render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
+    form, refused = _persistency_form(request, as_of)
+    if refused is not None:
+        return refused
     data = form.cleaned_data
     group_by = tuple(dict.fromkeys(("company", data["group_by"])))
     content = persistency_xlsx(scope=request.scope, as_of=as_of, month=data["month"],
