@@ -32,9 +32,9 @@ from lifecrm.billing.forms import (
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.org.api import (
-    AUTH_ERRORS,
     DETAIL_ERRORS,
     LIST_ERRORS,
+    WRITE_ERRORS,
     ApiErrorSerializer,
     NamedChoiceField,
     ScopedAPIMixin,
@@ -169,10 +169,11 @@ FIELD_NAMES = {"slip": "reference", "__all__": "non_field_errors"}
     retrieve=extend_schema(tags=["billing"], responses={200: PaymentSerializer, **DETAIL_ERRORS}),
     create=extend_schema(
         tags=["billing"], request=PaymentCreateSerializer,
-        responses={201: PaymentReceiptSerializer, 400: ApiErrorSerializer, 409: ApiErrorSerializer, **AUTH_ERRORS},
+        responses={201: PaymentReceiptSerializer, 409: ApiErrorSerializer, **WRITE_ERRORS},
         description="Book a payment taken at the counter (cash, card, cheque) or a bank transfer. Roles: counter, "
                     "branch, HQ. 400: a bad field, an unknown or out-of-scope policy, a policy that takes no "
-                    "premium, a date after today. 409: the reference is already booked in your branch.",
+                    "premium, a date after today. 409: the reference is already booked in your branch. "
+                    "415: a body that is not JSON, a form or a well-formed multipart form.",
     ),
 )
 class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

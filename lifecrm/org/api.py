@@ -147,6 +147,8 @@ AUTH_ERRORS = {401: ApiErrorSerializer, 403: ApiErrorSerializer}
 # A list answers 404 for a page number past its end.
 LIST_ERRORS = {400: ApiErrorSerializer, 404: ApiErrorSerializer, **AUTH_ERRORS}
 DETAIL_ERRORS = {404: ApiErrorSerializer, **AUTH_ERRORS}
+# A write answers 415 for a body in a media type it does not parse (or a multipart body it cannot split).
+WRITE_ERRORS = {400: ApiErrorSerializer, 415: ApiErrorSerializer, **AUTH_ERRORS}
 
 
 class NamedChoiceField(serializers.ChoiceField):

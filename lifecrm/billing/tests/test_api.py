@@ -162,6 +162,21 @@ def test_a_duplicate_reference_is_409_and_a_policy_without_premiums_400(world):
     assert written()[:2] == before[:2]
 
 
+@pytest.mark.parametrize(("content_type", "payload"), [
+    ("text/plain", b"policy=1"),
+    ("multipart/form-data; boundary=xyz", b"--xyz\r\n\xf3\xaf garbage--xyz--\r\n"),
+])
+def test_a_body_that_does_not_parse_is_a_documented_415_or_400(world, content_type, payload):
+    response = api(world, "counter").generic("POST", PAY, payload, content_type=content_type)
+    assert response.status_code in (400, 415), response.content
+    assert set(response.json()) >= {"status", "code", "detail"}
+    assert not Payment.objects.exists()
+    from drf_spectacular.generators import SchemaGenerator
+
+    documented = SchemaGenerator().get_schema(public=True)["paths"][PAY]["post"]["responses"]
+    assert {"400", "415"} <= set(documented)
+
+
 @pytest.mark.parametrize("who", ["agent", "callcentre", "claims"])
 def test_roles_that_take_no_money_get_403(world, who):
     response = api(world, who).post(PAY, body(world), format="json")
