@@ -13,7 +13,7 @@ from lifecrm.billing.services import (
     OPEN_APPLICATION,
     due_items_raise,
     pay_by_premium_loan,
-    premium_paying_ids,
+    raise_candidate_ids,
     reinstatements_deem_consent,
 )
 from lifecrm.core.jobs import chunked_step, run_step
@@ -27,7 +27,7 @@ from lifecrm.policies.services import Transition, policies_transition
 GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 
 
-@chunked_step("billing.raise_due_items", ids=premium_paying_ids, chunk_size=20000)
+@chunked_step("billing.raise_due_items", ids=raise_candidate_ids, chunk_size=50000)
 def raise_due_items(as_of: date, first_id: int, last_id: int) -> int:
     return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id)
 

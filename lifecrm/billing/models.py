@@ -64,6 +64,29 @@ class DueItem(models.Model):
         return self.amount - self.paid_amount
 
 
+class RaiseBookmark(models.Model):
+    """The raise step's bookmark of one policy: the due date of the first premium not raised yet (None: the
+    premium term has none left) and the policy version it was worked out under.
+
+    `billing.raise_due_items` reads only the premium-paying policies with no bookmark, a bookmark of an older
+    policy version (every transition and new contract version moves the version on: a changed premium mode,
+    a reinstatement) or a bookmarked premium due by the horizon, instead of probing every policy every day.
+    Payments only move the next premium later (prepaid instalments are skipped), so a bookmark stays on the
+    safe side without being touched by them. Derived data: deleting bookmarks only makes the next day read more.
+    """
+
+    policy = models.OneToOneField("policies.Policy", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="raise_bookmark")
+    policy_version = models.PositiveIntegerField()
+    next_due_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_due_on"], name="raise_bookmark_next_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id}@{self.policy_version}: {self.next_due_on}"
+
+
 class Payment(models.Model):
     """Money received for a policy (or its reversal: a negative row pointing at the original). Append-only."""
 

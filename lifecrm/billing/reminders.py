@@ -28,7 +28,7 @@ from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,31 +134,25 @@ def _open_premiums(as_of: date, lead_days: int) -> Q:
     return Q(status=DueItem.Status.OPEN, kind=DueItem.Kind.PREMIUM, due_date__lte=as_of + timedelta(days=lead_days))
 
 
-def _bookmark_due(*, as_of: date, policy_version: int, ladder_version: int | None, next_on: date | None) -> bool:
-    """A premium the ladder has not looked at under its policy's current version, or with a step due by as_of."""
-    return ladder_version is None or ladder_version != policy_version or (next_on is not None and next_on <= as_of)
+def _bookmark_due(as_of: date) -> Q:
+    """An open premium (seen from its policy) the ladder has not looked at under the policy's current version,
+    or with a step due by as_of."""
+    return (Q(due_items__ladder_version__isnull=True) | Q(due_items__ladder_version__lt=F("version"))
+            | Q(due_items__ladder_version__gt=F("version")) | Q(due_items__ladder_next_on__lte=as_of))
 
 
 def _due_on_ladder(as_of: date, plans, first_id: int | None = None, last_id: int | None = None) -> list[int]:
     """Policies on the ladder (paying premiums, or suspended within JUST_SUSPENDED_DAYS) with an open premium
-    whose ladder bookmark is due (see `reminders_run`), in [first_id, last_id] when given.
+    whose ladder bookmark is due (see `reminders_run`), in [first_id, last_id] when given: one join.
 
-    Two range reads joined here rather than in SQL: the open premiums through their partial index, then
-    the policies' versions and statuses (a join lets PostgreSQL scan every policy for each range)."""
-    bounds = {} if first_id is None else {"gte": first_id, "lte": last_id}
-    bookmarks: dict[int, list[tuple[int | None, date | None]]] = {}
-    for policy_id, version, next_on in (
-            DueItem.objects.filter(_open_premiums(as_of, ladder_lead_days(plans)),
-                                   **{f"policy_id__{op}": v for op, v in bounds.items()})
-            .order_by().values_list("policy_id", "ladder_version", "ladder_next_on")):
-        bookmarks.setdefault(policy_id, []).append((version, next_on))
-    if not bookmarks:
-        return []
-    policies = (Policy.objects.filter(_on_ladder(as_of), pk__gte=min(bookmarks), pk__lte=max(bookmarks))
-                .order_by("pk").values_list("pk", "version"))
-    return [pk for pk, version in policies.iterator(chunk_size=20000) if any(
-        _bookmark_due(as_of=as_of, policy_version=version, ladder_version=ladder_version, next_on=next_on)
-        for ladder_version, next_on in bookmarks.get(pk, ()))]
+    The id range is stated on both sides of the join, so that each side is read by its range only."""
+    lead = ladder_lead_days(plans)
+    premium = {f"due_items__{name}": value for name, value in (
+        ("status", DueItem.Status.OPEN), ("kind", DueItem.Kind.PREMIUM), ("due_date__lte", as_of + timedelta(days=lead)))}
+    bounds = {} if first_id is None else {"pk__gte": first_id, "pk__lte": last_id,
+                                         "due_items__policy_id__gte": first_id, "due_items__policy_id__lte": last_id}
+    return list(Policy.objects.filter(_on_ladder(as_of), _bookmark_due(as_of), **premium, **bounds)
+                .order_by("pk").values_list("pk", flat=True).distinct())
 
 
 def ladder_policy_ids(as_of: date) -> list[int]:

@@ -5,18 +5,24 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateField, F, Max, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from lifecrm.billing import rules
-from lifecrm.billing.models import Allocation, DueItem, Payment, ReceiptCounter, ReinstatementApplication
+from lifecrm.billing.models import (
+    Allocation,
+    DueItem,
+    Payment,
+    RaiseBookmark,
+    ReceiptCounter,
+    ReinstatementApplication,
+)
 from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.policies.models import Policy, PolicyVersion
-from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date
+from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
 from lifecrm.policies.services import policy_transition
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
@@ -41,56 +47,51 @@ def _horizon(as_of: date) -> date:
     return as_of + timedelta(days=DUE_ITEM_LEAD_DAYS)
 
 
-# At least this many days pass between two due dates of a mode (a month is at least 28 days, and so on):
-# a premium whose last raised due date is later than the horizon less this has no next one to raise yet.
-MIN_DAYS_BETWEEN_DUES = {"monthly": 28, "quarterly": 89, "semiannual": 181, "annual": 365}
-NEVER = date(1900, 1, 1)  # the "last raised due date" of a policy with none raised
+def raise_candidates(as_of: date):
+    """Premium-paying policies that may have a premium due by the horizon not raised yet: no raise bookmark,
+    a bookmark of an older policy version, or a bookmarked premium due by the horizon (see RaiseBookmark).
+    A superset of what is raised (`rules.premium_schedule` decides)."""
+    bookmark_stale = (Q(raise_bookmark__isnull=True) | Q(raise_bookmark__policy_version__lt=F("version"))
+                      | Q(raise_bookmark__next_due_on__lte=_horizon(as_of)))
+    return Policy.objects.filter(bookmark_stale, status__in=PREMIUM_PAYING)
 
 
-def _raise_candidates(horizon: date):
-    """Current versions of premium-paying policies that may have a premium due by `horizon` not raised yet:
-    none raised, or the last one at least its mode's shortest interval before the horizon. A superset of
-    what is raised (`rules.premium_schedule` decides), read with one index probe per policy on the unique
-    (policy, kind, instalment) index."""
-    last = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
-    latest_due_allowed = Case(*(When(premium_mode=mode, then=Value(horizon - timedelta(days=days)))
-                                for mode, days in MIN_DAYS_BETWEEN_DUES.items()), output_field=DateField())
-    return (PolicyVersion.objects.filter(effective_to__isnull=True, policy__status__in=PREMIUM_PAYING)
-            .annotate(last_due=Coalesce(Subquery(last.values("due_date")[:1]), Value(NEVER)),
-                      latest_due_allowed=latest_due_allowed)
-            .filter(last_due__lte=F("latest_due_allowed"))
-            .annotate(last_instalment=Subquery(last.values("instalment")[:1])))
-
-
-def premium_paying_ids(as_of: date):
-    """The raise step's ids: every premium-paying policy (an index scan). Each chunk then reads its candidates
-    with `_raise_candidates`; listing the candidates here would evaluate their probes twice."""
-    return Policy.objects.filter(status__in=PREMIUM_PAYING).order_by("pk").values_list("pk", flat=True)
+def raise_candidate_ids(as_of: date):
+    """The raise step's ids: its candidates, in one query (a join of the policies with their bookmarks)."""
+    return raise_candidates(as_of).order_by("pk").values_list("pk", flat=True)
 
 
 def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
     """Raise every premium falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
 
-    Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped. Only
-    the policies whose last raised premium is old enough to have a successor by the horizon are read,
-    so a day's run reads the few policies with something to raise.
+    Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped. Only the
+    candidates (`raise_candidates`) are read; each gets a fresh bookmark: the first premium left to raise.
     """
     horizon = _horizon(as_of)
+    highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
     rows = list(
-        _raise_candidates(horizon).filter(policy_id__gte=first_id, policy_id__lte=last_id)
-        .values_list("policy_id", "policy__issue_date", "policy__premium_term_years", "policy__paid_instalments",
-                     "policy__currency", "premium_mode", "modal_premium", "last_instalment")
+        PolicyVersion.objects.filter(effective_to__isnull=True, policy__in=raise_candidates(as_of).filter(
+            pk__gte=first_id, pk__lte=last_id))
+        .annotate(last_instalment=Subquery(highest.values("instalment")[:1]))
+        .values_list("policy_id", "policy__version", "policy__issue_date", "policy__premium_term_years",
+                     "policy__paid_instalments", "policy__currency", "premium_mode", "modal_premium",
+                     "last_instalment")
     )
-    new_items = []
-    for pk, issue_date, premium_term_years, paid_instalments, currency, mode, modal_premium, highest in rows:
-        first = max(paid_instalments, 0 if highest is None else highest + 1)
-        for item in rules.premium_schedule(
-            issue_date=issue_date, mode=mode, premium_term_years=premium_term_years,
-            start=due_date(issue_date, mode, first), end=horizon, first_instalment=first,
-        ):
-            new_items.append(DueItem(policy_id=pk, instalment=item.instalment, due_date=item.due_date,
-                                     amount=modal_premium, currency=currency, raised_on=as_of))
+    new_items, bookmarks = [], []
+    for pk, version, issue_date, term_years, paid_instalments, currency, mode, modal_premium, highest_raised in rows:
+        first = max(paid_instalments, 0 if highest_raised is None else highest_raised + 1)
+        raised = rules.premium_schedule(issue_date=issue_date, mode=mode, premium_term_years=term_years,
+                                        start=due_date(issue_date, mode, first), end=horizon, first_instalment=first)
+        new_items += [DueItem(policy_id=pk, instalment=item.instalment, due_date=item.due_date, amount=modal_premium,
+                              currency=currency, raised_on=as_of) for item in raised]
+        next_instalment = raised[-1].instalment + 1 if raised else first
+        next_due = due_date(issue_date, mode, next_instalment)
+        bookmarks.append(RaiseBookmark(policy_id=pk, policy_version=version,
+                                       next_due_on=next_due if next_due < premium_term_end(issue_date, term_years)
+                                       else None))
     DueItem.objects.bulk_create(new_items, batch_size=2000)
+    RaiseBookmark.objects.bulk_create(bookmarks, batch_size=2000, update_conflicts=True, unique_fields=["policy"],
+                                      update_fields=["policy_version", "next_due_on"])
     return len(new_items)
 
 

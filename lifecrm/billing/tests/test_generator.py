@@ -169,32 +169,50 @@ def test_same_seed_same_digest(settings, tmp_path):
     assert book_digest().sha256 != first.sha256
 
 
-def test_the_raise_prefilter_reads_only_what_may_need_raising_and_misses_nothing(book, monkeypatch):
-    """Raising day by day for two months with the SQL prefilter gives the same due items as reading every
-    premium-paying policy every day."""
+def test_the_raise_bookmarks_read_only_what_may_need_raising_and_miss_nothing(book):
+    """Two months of daily batches (raise, grace, suspension, lapse), with premium modes changed on the way,
+    raise the same due items whether the raise step trusts its bookmarks or reads every premium-paying
+    policy every day (its bookmarks deleted each morning)."""
     from django.db import transaction
 
-    from lifecrm.billing import services
+    from lifecrm.billing import jobs
+    from lifecrm.billing.models import RaiseBookmark
+    from lifecrm.policies.services import policy_new_version
 
     days = [AS_OF + timedelta(days=n) for n in range(1, 62)]
     last = Policy.objects.order_by("-pk").values_list("pk", flat=True).first()
+    changed = list(PolicyVersion.objects.filter(effective_to__isnull=True, premium_mode="annual",
+                                                policy__status__in=PREMIUM_PAYING)
+                   .order_by("policy_id").values_list("policy_id", flat=True)[:15])
+    read: list[int] = []
 
-    def raise_all() -> set:
+    def batches(*, trust_bookmarks: bool) -> set:
         for day in days:
-            services.due_items_raise(as_of=day, first_id=0, last_id=last)
-        return set(DueItem.objects.values_list("policy_id", "instalment", "due_date", "amount", "raised_on"))
+            if not trust_bookmarks:
+                RaiseBookmark.objects.all().delete()
+            read.append(len(jobs.raise_due_items.ids(day)))
+            for step in (jobs.raise_due_items, jobs.start_grace, jobs.suspend_after_grace, jobs.lapse_after_window):
+                step.process(day, 0, last)
+            if day == days[20]:  # annual payers switch to monthly premiums from their next month
+                for pk in changed:
+                    policy_new_version(actor=None, policy_id=pk, effective_from=day + timedelta(days=1), as_of=day,
+                                       changes={"premium_mode": "monthly"}, reason="test: mode change")
+        return set(DueItem.objects.values_list("policy_id", "kind", "instalment", "due_date", "amount", "raised_on"))
 
     class Rollback(Exception):
         pass
 
     try:
         with transaction.atomic():
-            prefiltered = raise_all()
+            bookmarked = batches(trust_bookmarks=True)
+            reads_with_bookmarks = read[1:]
             raise Rollback
     except Rollback:
         pass
-    # no prefilter: every premium-paying policy (its last raised premium is never after the horizon)
-    monkeypatch.setattr(services, "MIN_DAYS_BETWEEN_DUES", dict.fromkeys(services.MIN_DAYS_BETWEEN_DUES, 0))
-    everything = raise_all()
-    assert prefiltered == everything
-    assert len({row for row in everything if row[4] > AS_OF}) > 200  # two months of premiums were raised
+    read.clear()
+    everything = batches(trust_bookmarks=False)
+    assert bookmarked == everything
+    assert len({row for row in everything if row[5] > AS_OF}) > 200  # two months of premiums were raised
+    assert {row[0] for row in everything if row[5] > days[20]} & set(changed)  # the changed modes raised on
+    # after the first day, a day reads a small part of what the full scan reads
+    assert sum(reads_with_bookmarks) * 5 < sum(read[1:])
