@@ -10,7 +10,8 @@ generator and migration sources) is unchanged. Each repeat works on a fresh copy
    `INSERT INTO billing_dueitem … SELECT … CROSS JOIN LATERAL generate_series(…)`, dates month-end
    clamped by PostgreSQL's `date + interval`), run twice in transactions that are rolled back; the
    second (warm) time is the bound;
-2. `lifecrm run-daily --as-of D` in a subprocess (wall-clock, Django start-up included), then the
+2. `lifecrm run-daily --as-of D` in a subprocess (wall-clock, Django start-up included; a step's chunks on
+   `--workers` processes, LIFECRM_JOB_WORKERS, by default one per CPU as a deployment on this machine runs), then the
    rows and seconds of each daily step from its JobRun/JobChunk records, and a check that the due
    items it raised are exactly the (policy, instalment, due date, amount) set of the SQL statement.
 
@@ -82,6 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", default="2026-11-25", help="the book's as-of date; run-daily runs the day after")
     parser.add_argument("--jurisdiction", default="CN")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="LIFECRM_JOB_WORKERS for run-daily: processes for a step's chunks (default: the CPUs)")
     parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before run-daily is stopped (FAIL)")
     parser.add_argument("--keep-copy", action="store_true", help=f"leave {RUN_DATABASE} after the last repeat")
@@ -124,8 +127,8 @@ def _existing_key(book: str) -> str | None:
     return None if row is None else (row[0] or "")
 
 
-def _env(database: str, var_dir: str) -> dict[str, str]:
-    return os.environ | {
+def _env(database: str, var_dir: str, workers: int = 1) -> dict[str, str]:
+    return os.environ | {"LIFECRM_JOB_WORKERS": str(workers),
         "LIFECRM_ENV": "dev", "DEBUG": "false", "DATABASE_URL": _url(database), "LIFECRM_VAR": var_dir,
         "DJANGO_SETTINGS_MODULE": "lifecrm.config.settings", "PYTHONPATH": str(REPO),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LIFECRM_JOBS": "inprocess",
@@ -141,7 +144,7 @@ def _build_book(book: str, customers: int, key: str, args: argparse.Namespace, v
           file=sys.stderr, flush=True)
     command = [sys.executable, str(Path(__file__).with_name("run.py")), "_daily-build", "--customers", str(customers),
                "--seed", str(args.seed), "--as-of", args.as_of, "--jurisdiction", args.jurisdiction] + (["--warm-up"] if args.warm_up else [])
-    done = subprocess.run(command, env=_env(book, var_dir), cwd=REPO, capture_output=True, text=True,
+    done = subprocess.run(command, env=_env(book, var_dir, args.workers), cwd=REPO, capture_output=True, text=True,
                           check=False)
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -179,14 +182,14 @@ def _sql_bound(as_of: date) -> tuple[list[float], set[tuple]]:
     return seconds, rows
 
 
-def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path,
+def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path, workers: int,
                command_name: str = "run-daily") -> tuple[float, int | None]:
     lifecrm = Path(sys.executable).with_name("lifecrm")
     command = [str(lifecrm)] if lifecrm.exists() else [sys.executable, "-m", "lifecrm"]
     command += [command_name, "--as-of", as_of.isoformat(), "--no-progress"]
     started = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir), cwd=REPO, stdout=out,
+        process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir, workers), cwd=REPO, stdout=out,
                                    stderr=subprocess.STDOUT)
         try:
             code = process.wait(timeout=timeout)
@@ -246,14 +249,14 @@ def run(args: argparse.Namespace) -> bool:
             log = Path(var_dir) / f"run-daily-{repeat + 1}.log"
             repeat_var = Path(var_dir) / f"var-{repeat + 1}"  # outboxes and bank files of this repeat only
             repeat_var.mkdir()
-            seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log)
+            seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log, args.workers)
             print_seconds = print_code = None
             if args.print_run:
                 print(f"repeat {repeat + 1}: print-letters --as-of {as_of} (after the batch, timed apart)…",
                       file=sys.stderr, flush=True)
                 print_seconds, print_code = _run_daily(as_of, str(repeat_var), args.timeout,
                                                        Path(var_dir) / f"print-letters-{repeat + 1}.log",
-                                                       "print-letters")
+                                                       args.workers, "print-letters")
             steps, raised = _steps_and_raised(as_of)
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
             results.append({"print_seconds": print_seconds, "print_code": print_code,
@@ -305,7 +308,8 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
         ok = finished and same and r["seconds"] <= TARGET_SECONDS and ratio <= TARGET_RATIO
         ok_all &= ok
         print()
-        print(f"run-daily total          {r['seconds']:8.2f} s wall (subprocess, Django start-up included)"
+        print(f"run-daily total          {r['seconds']:8.2f} s wall (subprocess, Django start-up included, "
+              f"LIFECRM_JOB_WORKERS={args.workers})"
               + ("" if finished else f"  -- {'stopped at the timeout' if r['code'] is None else 'FAILED'}"))
         if r["print_seconds"] is not None:
             letters = sum(count for step, _, count, _ in r["steps"] if step in PRINT_RUN)

@@ -4,6 +4,7 @@ LIFECRM_ENV: dev | test | prod (default prod). Only dev and test may run without
 DATABASE_URL: default SQLite file var/lifecrm.sqlite3.
 LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
 LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
+LIFECRM_JOB_WORKERS: processes the in-process runner uses for a step's chunks on PostgreSQL (default 1).
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
 LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
 """
@@ -73,6 +74,12 @@ _chunk_size = os.environ.get("LIFECRM_JOB_CHUNK_SIZE", "")
 if _chunk_size and not (_chunk_size.isdigit() and int(_chunk_size) > 0):
     raise ImproperlyConfigured(f"LIFECRM_JOB_CHUNK_SIZE must be a positive whole number, not {_chunk_size!r}")
 LIFECRM_JOB_CHUNK_SIZE = int(_chunk_size) if _chunk_size else None
+# In-process runner on PostgreSQL: a step's chunks run on this many forked processes (1: one after the other).
+# SQLite takes one writer at a time, so there the chunks always run one after the other.
+_job_workers = os.environ.get("LIFECRM_JOB_WORKERS", "1")
+if not (_job_workers.isdigit() and int(_job_workers) > 0):
+    raise ImproperlyConfigured(f"LIFECRM_JOB_WORKERS must be a positive whole number, not {_job_workers!r}")
+LIFECRM_JOB_WORKERS = int(_job_workers)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False

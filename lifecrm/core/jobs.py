@@ -2,18 +2,21 @@
 
 A chunk's work and its checkpoint commit in one transaction, so a run killed at any point and
 started again does every chunk exactly once; a finished run for the same as-of date is a no-op.
-In-process by default; with LIFECRM_JOBS=celery the pending chunks fan out to Celery workers.
+In-process by default (on LIFECRM_JOB_WORKERS forked processes on PostgreSQL); with LIFECRM_JOBS=celery the
+pending chunks fan out to Celery workers.
 """
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -125,17 +128,51 @@ def run_step(
         if backend == "celery" and pending:
             _run_on_celery(pending, step.name, progress)
         else:
-            bar = tqdm(
-                pending, desc=f"{step.name} {as_of}", unit="chunk", disable=not progress, file=sys.stderr
-            )
-            for chunk_id in bar:
-                run_chunk(chunk_id)
+            with tqdm(total=len(pending), desc=f"{step.name} {as_of}", unit="chunk", disable=not progress,
+                      file=sys.stderr) as bar:
+                workers = min(settings.LIFECRM_JOB_WORKERS, len(pending))
+                if workers > 1 and _can_fork():
+                    _run_in_processes(pending, workers, bar)
+                else:
+                    for chunk_id in pending:
+                        run_chunk(chunk_id)
+                        bar.update(1)
     except Exception as exc:
         JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.FAILED, error=repr(exc)[:2000])
         raise
     JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
     run.refresh_from_db()
     return run
+
+
+def _can_fork() -> bool:
+    """Chunks on forked processes need a database that takes concurrent writers, a platform that forks, and
+    no transaction open here (the processes could not see its rows)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    return connection.vendor == "postgresql" and sys.platform == "linux" and not connection.in_atomic_block
+
+
+def _run_in_processes(chunk_ids: list[int], workers: int, bar: tqdm) -> None:
+    """Run the chunks on `workers` forked processes, each with its own database connection; the first failure
+    cancels the chunks not started (the finished ones stay done, as with Celery)."""
+    connections.close_all()  # the children must not share this process's connections
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_run_chunk_in_child, chunk_id) for chunk_id in chunk_ids]
+        try:
+            for future in as_completed(futures):
+                future.result()
+                bar.update(1)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _run_chunk_in_child(chunk_id: int) -> int:
+    try:
+        return run_chunk(chunk_id)
+    finally:
+        connections.close_all()
 
 
 def _run_on_celery(chunk_ids: list[int], name: str, progress: bool) -> None:

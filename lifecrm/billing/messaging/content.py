@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.template.loader import select_template
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
@@ -53,11 +55,27 @@ def salutation(customer, language: str) -> str:
     return customer.name + {"M": "先生", "F": "女士"}.get(customer.sex, "")
 
 
+@lru_cache(maxsize=256)
+def _cached_template(names: tuple[str, ...], language: str):
+    return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+
+
+def _template(names: tuple[str, ...], language: str):
+    """The template, looked up once per process (a daily chunk renders thousands of messages); under DEBUG
+    every time, so that an edited template shows at once."""
+    if settings.DEBUG:
+        return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+    return _cached_template(names, language)
+
+
+setting_changed.connect(lambda **kwargs: _cached_template.cache_clear(), weak=False)
+
+
 def render(*, names: list[str], language: str, context: dict) -> Message:
     """Render the first template of `names` that exists in `language` into a Message."""
     if language not in LANGUAGES:
         raise ValueError(f"no templates in language {language!r}")
-    template = select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+    template = _template(tuple(names), language)
     text = template.render(context)
     parts = SECTION.split(text)
     sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}

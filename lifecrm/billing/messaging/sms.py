@@ -18,10 +18,12 @@ class OutboxSmsGateway:
     # A batch sets False and flushes its files once (outbox.flush_to_disk) before its transaction commits.
     sync = True
 
+    def __init__(self) -> None:
+        self.folder = outbox_dir("LIFECRM_SMS_OUTBOX", "sms")
+
     def send(self, *, to: str, text: str, key: str, language: str) -> str:
         content = f"To: {to}\nMessage-Id: {key}\nClass: service\nLanguage: {language}\n\n{text}\n"
-        path = write_atomic(outbox_dir("LIFECRM_SMS_OUTBOX", "sms"), f"{key}.txt", content.encode("utf-8"),
-                            sync=self.sync)
+        path = write_atomic(self.folder, f"{key}.txt", content.encode("utf-8"), sync=self.sync)
         return path.name
 
 

@@ -1,0 +1,65 @@
+"""The in-process runner on forked processes (LIFECRM_JOB_WORKERS > 1, PostgreSQL): the same rows as one process,
+and a failed chunk leaves a run that a rerun finishes. The processes commit for real (`transaction=True`)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+
+from lifecrm.core import jobs
+from lifecrm.core.jobs import run_step
+from lifecrm.core.models import JobRun
+from lifecrm.core.tests.test_jobs import _faults, expected_rows, toy_rows
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def workers(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("chunks run on forked processes on PostgreSQL only (SQLite takes one writer at a time)")
+    settings.LIFECRM_JOB_CHUNK_SIZE = None
+    settings.LIFECRM_JOB_WORKERS = 2
+
+
+def test_forked_processes_write_what_one_process_writes(workers, monkeypatch):
+    one, two = date(2025, 10, 8), date(2025, 10, 9)
+    forked = []
+    monkeypatch.setattr(jobs, "_run_in_processes", lambda *a, real=jobs._run_in_processes: forked.append(1) or real(*a))
+    run_step("test.toy", as_of=one, progress=False, backend="inprocess")
+    assert forked  # the 10 chunks went to the processes
+    with monkeypatch.context() as m:
+        m.setattr(jobs, "_can_fork", lambda: False)
+        run_step("test.toy", as_of=two, progress=False, backend="inprocess")
+    assert toy_rows(one) == expected_rows(one) and toy_rows(two) == expected_rows(two)
+    run = JobRun.objects.get(step="test.toy", as_of=one)
+    assert run.status == JobRun.Status.DONE and not run.chunks.filter(done_at__isnull=True).exists()
+    assert sum(run.chunks.values_list("rows", flat=True)) == 100
+    again = run_step("test.toy", as_of=one, progress=False, backend="inprocess")  # a finished run: no-op
+    assert again.pk == run.pk and toy_rows(one) == expected_rows(one)
+
+
+def test_a_failed_chunk_on_a_process_fails_the_run_and_a_rerun_finishes_it(workers):
+    failing = date(2025, 10, 10)
+    _faults[failing.isoformat()] = 51  # chunk 5 fails after writing half its rows
+    try:
+        with pytest.raises(RuntimeError, match="chunk starting at 51"):
+            run_step("test.toy", as_of=failing, progress=False, backend="inprocess")
+    finally:
+        _faults.clear()
+    failed = JobRun.objects.get(step="test.toy", as_of=failing)
+    assert failed.status == JobRun.Status.FAILED
+    undone = list(failed.chunks.filter(done_at__isnull=True).values_list("index", flat=True))
+    assert 5 in undone
+    assert len(toy_rows(failing)) == 10 * (10 - len(undone))  # the failed chunk's half was rolled back
+    rerun = run_step("test.toy", as_of=failing, progress=False, backend="inprocess")
+    assert rerun.pk == failed.pk and rerun.status == JobRun.Status.DONE
+    assert toy_rows(failing) == expected_rows(failing)
+
+
+def test_inside_a_transaction_the_chunks_stay_in_this_process(workers):
+    with transaction.atomic():
+        assert not jobs._can_fork()
+        run = run_step("test.toy", as_of=date(2025, 10, 11), progress=False, backend="inprocess")
+        assert run.status == JobRun.Status.DONE
