@@ -49,6 +49,7 @@ class _Row:
     grace_basis: str
     status_date: date
     premium_mode: str
+    apl_opt_in: bool
 
     def grace(self) -> rules.GraceRules:
         return grace_rules_for(jurisdiction=self.jurisdiction_id, grace_basis=self.grace_basis,
@@ -61,7 +62,7 @@ def _policy_rows(first_id: int, last_id: int, statuses, **filters) -> list[_Row]
         policy_id__gte=first_id, policy_id__lte=last_id, effective_to__isnull=True, policy__status__in=statuses,
         **{f"policy__{name}": value for name, value in filters.items()},
     ).order_by("policy_id").values_list("policy_id", "policy__jurisdiction_id", "policy__product__grace_basis",
-                                        "policy__status_date", "premium_mode")]
+                                        "policy__status_date", "premium_mode", "apl_opt_in")]
 
 
 def _overdue_ids(as_of: date):
@@ -122,7 +123,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
                                            calendar=working_calendar(policy.jurisdiction_id))
         if grace_end != recorded_end:
             new_ends.setdefault(grace_end, []).extend(item_pks)
-        if as_of > grace_end and pay_by_premium_loan(policy=Policy.objects.select_related("product").get(pk=policy.pk),
+        # an automatic premium loan only where the owner opted in (pay_by_premium_loan checks it again)
+        if as_of > grace_end and policy.apl_opt_in and pay_by_premium_loan(policy=Policy.objects.select_related("product").get(pk=policy.pk),
                                                      grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:

@@ -100,7 +100,8 @@ def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
 def run_chunk(chunk_id: int) -> int:
     """Do one chunk and checkpoint it in the same transaction; a chunk already done is skipped."""
     with transaction.atomic():
-        chunk = JobChunk.objects.select_related("run").select_for_update().get(pk=chunk_id)
+        # Only the chunk's row: locking its run's row too would queue a run's concurrent chunks behind each other.
+        chunk = JobChunk.objects.select_related("run").select_for_update(of=("self",)).get(pk=chunk_id)
         if chunk.done_at is not None:
             return 0
         step = get_chunked_step(chunk.run.step)

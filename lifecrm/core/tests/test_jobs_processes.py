@@ -58,6 +58,16 @@ def test_a_failed_chunk_on_a_process_fails_the_run_and_a_rerun_finishes_it(worke
     assert toy_rows(failing) == expected_rows(failing)
 
 
+def test_a_chunk_locks_its_own_row_only_so_chunks_of_a_run_run_side_by_side(workers):
+    from django.test.utils import CaptureQueriesContext
+
+    run = jobs._open_run(jobs.get_chunked_step("test.toy"), date(2025, 10, 12), "")
+    with CaptureQueriesContext(connection) as queries:
+        jobs.run_chunk(run.chunks.order_by("index").values_list("pk", flat=True)[0])
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) == 1 and locks[0].endswith('FOR UPDATE OF "core_jobchunk"')
+
+
 def test_inside_a_transaction_the_chunks_stay_in_this_process(workers):
     with transaction.atomic():
         assert not jobs._can_fork()
