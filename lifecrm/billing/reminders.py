@@ -261,13 +261,16 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
                 upcoming.append(as_of + timedelta(days=1))  # a legal notice that failed: again tomorrow
         next_on[item.pk] = (min(upcoming, default=None), item.policy_id)
     carried = len(batch.save())
-    _bookmark({pk: (day, policies[policy_id].version) for pk, (day, policy_id) in next_on.items()})
+    current = {item.pk: (item.ladder_next_on, item.ladder_version) for item in items}
+    _bookmark({pk: bookmark for pk, (day, policy_id) in next_on.items()
+               if (bookmark := (day, policies[policy_id].version)) != current[pk]})
     return carried
 
 
 def _bookmark(bookmarks: dict[int, tuple[date | None, int]]) -> None:
     """Record the next step date of these premiums and the policy version the ladder read them under (not
-    the version at the time of writing: a policy changed meanwhile is looked at again tomorrow)."""
+    the version at the time of writing: a policy changed meanwhile is looked at again tomorrow). The caller
+    leaves out the bookmarks that stay as they are."""
     groups: dict[tuple[date | None, int], list[int]] = {}
     for pk, bookmark in bookmarks.items():
         groups.setdefault(bookmark, []).append(pk)

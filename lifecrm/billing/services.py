@@ -47,13 +47,19 @@ def _horizon(as_of: date) -> date:
     return as_of + timedelta(days=DUE_ITEM_LEAD_DAYS)
 
 
-def raise_candidates(as_of: date):
+def _raise_candidate(as_of: date, prefix: str = "") -> Q:
     """Premium-paying policies that may have a premium due by the horizon not raised yet: no raise bookmark,
     a bookmark of an older policy version, or a bookmarked premium due by the horizon (see RaiseBookmark).
-    A superset of what is raised (`rules.premium_schedule` decides)."""
-    bookmark_stale = (Q(raise_bookmark__isnull=True) | Q(raise_bookmark__policy_version__lt=F("version"))
-                      | Q(raise_bookmark__next_due_on__lte=_horizon(as_of)))
-    return Policy.objects.filter(bookmark_stale, status__in=PREMIUM_PAYING)
+    A superset of what is raised (`rules.premium_schedule` decides). `prefix` reaches the policy from another
+    model ("policy__")."""
+    bookmark = f"{prefix}raise_bookmark"
+    return Q(**{f"{prefix}status__in": PREMIUM_PAYING}) & (
+        Q(**{f"{bookmark}__isnull": True}) | Q(**{f"{bookmark}__policy_version__lt": F(f"{prefix}version")})
+        | Q(**{f"{bookmark}__next_due_on__lte": _horizon(as_of)}))
+
+
+def raise_candidates(as_of: date):
+    return Policy.objects.filter(_raise_candidate(as_of))
 
 
 def raise_candidate_ids(as_of: date):
@@ -70,8 +76,9 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
     horizon = _horizon(as_of)
     highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
     rows = list(
-        PolicyVersion.objects.filter(effective_to__isnull=True, policy__in=raise_candidates(as_of).filter(
-            pk__gte=first_id, pk__lte=last_id))
+        PolicyVersion.objects.filter(_raise_candidate(as_of, "policy__"), effective_to__isnull=True,
+                                     policy_id__gte=first_id, policy_id__lte=last_id)
+        .order_by()
         .annotate(last_instalment=Subquery(highest.values("instalment")[:1]))
         .values_list("policy_id", "policy__version", "policy__issue_date", "policy__premium_term_years",
                      "policy__paid_instalments", "policy__currency", "premium_mode", "modal_premium",
