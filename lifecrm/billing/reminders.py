@@ -12,9 +12,9 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
-- The row and the outbox file (an SMS, a letter's print file) are written in one transaction, the
-  file named by a key of (policy, instalment, plan, step), so a rolled-back and retried send
-  replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`, `letters_print`).
+- The row and the outbox file (an SMS spool, a letter's print file) are written in one transaction, the
+  file named by a key of (policy, instalment, plan, step) (a chunk's SMS spool: by its first message's),
+  so a rolled-back and retried send replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`, `letters_print`).
   E-mail is sent after commit; a failure marks the reminder failed.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
@@ -287,9 +287,9 @@ class Batch:
     """Reminders planned one by one and saved together: a daily chunk's rows in one INSERT, then what
     needs their ids (audit entries), then e-mail over one connection after commit.
 
-    Outbox files are written while planning, inside the caller's transaction and named by the message
-    key (a rolled-back and retried send replaces its file); a chunk's batch flushes them to disk once,
-    before its rows are saved. `alone`: a single reminder outside the daily batch (a debit rejection),
+    Letters' print files are written while planning, inside the caller's transaction and named by the
+    message key (a rolled-back and retried send replaces its file); a chunk's batch flushes them to disk
+    once, and writes its SMS as one spool file, before its rows are saved. `alone`: a single reminder outside the daily batch (a debit rejection),
     saved in its own savepoint so that a concurrent run that recorded it first is not an error.
     """
 
@@ -306,8 +306,8 @@ class Batch:
     def sms(self):
         if self._sms is None:
             self._sms = sms_gateway()
-            if not self.alone and hasattr(self._sms, "sync"):
-                self._sms.sync = False
+            if not self.alone and hasattr(self._sms, "begin_batch"):
+                self._sms.begin_batch()  # one spool for the chunk, written at save
         return self._sms
 
     def add(self, reminder: Reminder, then: Callable[[Reminder], None] | None = None) -> Reminder:
@@ -318,6 +318,8 @@ class Batch:
 
     def save(self) -> list[Reminder]:
         """Insert the new rows and save the retried ones; [] when (alone) another run recorded it first."""
+        if self._sms is not None and hasattr(self._sms, "flush"):
+            self._sms.flush()
         if self.unsynced_files:
             flush_to_disk()
         new = [r for r in self.rows if r.pk is None]
@@ -439,7 +441,6 @@ def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key
         if getattr(gateway, "after_commit", False):
             transaction.on_commit(send)
             return f"sms {key} queued"
-        batch.unsynced_files |= not batch.alone
         return f"sms {send()}"
     if route.channel == contacts.LETTER:
         batch.unsynced_files |= not batch.alone

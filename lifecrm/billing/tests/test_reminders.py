@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from lifecrm.billing import reminders
+from lifecrm.billing.messaging.sms import read_outbox
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
 from lifecrm.billing.services import due_items_raise
@@ -79,8 +80,18 @@ def reminder(policy, code, instalment=1) -> Reminder:
     return Reminder.objects.get(due_item__policy=policy, due_item__instalment=instalment, step__code=code)
 
 
+def sms_message(outbox, policy, code, instalment=1) -> dict:
+    key = f"{policy.number}-{instalment:03d}-cn-standard-{code}"
+    found = [m for m in read_outbox(outbox / "sms") if m["message_id"] == key]
+    assert len(found) == 1, f"{len(found)} SMS {key} in the outbox"
+    return found[0]
+
+
 def sms_file(outbox, policy, code, instalment=1) -> str:
-    return (outbox / "sms" / f"{policy.number}-{instalment:03d}-cn-standard-{code}.txt").read_text(encoding="utf-8")
+    """The message as the forwarder hands it on: headers, a blank line, the text."""
+    m = sms_message(outbox, policy, code, instalment)
+    return (f"To: {m['to']}\nMessage-Id: {m['message_id']}\nClass: {m['class']}\nLanguage: {m['language']}\n\n"
+            f"{m['text']}\n")
 
 
 # -- plans are data ----------------------------------------------------------------------------------
@@ -204,7 +215,9 @@ def test_sms_outbox_file_has_headers_and_the_simplified_chinese_text(policy, out
     assert text.strip() == (f"【立孚人寿】张伟先生您好，您的保单{policy.number}本期续期保费CNY 120.50将于2026年9月30日到期，"
                             "届时将从您授权的账户自动扣款，请确保余额充足。如已缴费请忽略。")
     row = reminder(policy, "pre-due-15")
-    assert (row.recipient, row.detail) == (policy.owner.mobile_phone, f"sms {policy.number}-001-cn-standard-pre-due-15.txt")
+    key = f"{policy.number}-001-cn-standard-pre-due-15"
+    assert row.recipient == policy.owner.mobile_phone
+    assert re.fullmatch(rf"sms {key} in [A-Z0-9-]+-cn-standard-[a-z0-9-]+\.jsonl", row.detail), row.detail
 
 
 @pytest.mark.parametrize(("language", "present", "absent"), [
