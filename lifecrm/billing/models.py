@@ -20,7 +20,8 @@ class DueItem(models.Model):
         PAID = "paid", _("paid")
         CANCELLED = "cancelled", _("cancelled")
 
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="due_items")
+    # db_index=False: uniq_due_item (policy, kind, instalment) serves the policy's lookups
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="due_items", db_index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PREMIUM)
     # The premium's instalment number (0 = first premium); for interest, the reinstatement application id.
     instalment = models.PositiveIntegerField(_("instalment"))
@@ -103,7 +104,8 @@ class Payment(models.Model):
     # What makes a payment the same payment wherever it comes from: a bank file line's end-to-end id,
     # a counter till's slip number… Booking it twice is refused by this constraint.
     natural_key = models.CharField(_("source reference"), max_length=120, unique=True)
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="payments")
+    # db_index=False: payment_policy_idx (policy, received_on) serves the policy's lookups
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="payments", db_index=False)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     method = models.CharField(_("method"), max_length=16, choices=Method.choices)
@@ -260,7 +262,8 @@ class Collection(models.Model):
         PAID = "paid", _("collected")
         REJECTED = "rejected", _("rejected by the bank")
 
-    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="collections")
+    # db_index=False: uniq_collection_attempt (due item, attempt) serves the due item's lookups
+    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="collections", db_index=False)
     mandate = models.ForeignKey(DebitMandate, on_delete=models.PROTECT, related_name="collections")
     end_to_end_id = models.CharField(_("end-to-end reference"), max_length=35, unique=True)
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
@@ -358,7 +361,8 @@ class Reminder(models.Model):
         SKIPPED = "skipped", _("skipped")
         FAILED = "failed", _("failed")
 
-    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="reminders")
+    # db_index=False: reminder_once_per_step (due item, step) serves the due item's lookups
+    due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="reminders", db_index=False)
     step = models.ForeignKey(DunningStep, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=12)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
