@@ -99,6 +99,7 @@ def _picks(as_of: date) -> list[_Pick]:
                 due_date__lte=_last_due_in_window(as_of))
         .filter(Exists(auto_debit_now), Exists(active_mandate), ~Exists(presented))
         .select_related("policy")
+        .only(*(f.attname for f in DueItem._meta.concrete_fields), "policy__number", "policy__jurisdiction_id")
         .order_by("pk")
     )
     policy_ids = {i.policy_id for i in items}
