@@ -47,6 +47,26 @@ def expected_rows(as_of: date) -> list[str]:
     return sorted(f"{as_of}:{n}" for n in TOY_IDS)
 
 
+def fail_a_chunk_then_rerun(as_of: date, backend: str) -> list[int]:
+    """Run the toy step with chunk 5 failing (after writing half its rows), check the failed run kept no half
+    chunk, rerun it to the end; the indexes of the chunks the failed run left undone."""
+    _faults[as_of.isoformat()] = 51
+    try:
+        with pytest.raises(RuntimeError, match="chunk starting at 51"):
+            run_step("test.toy", as_of=as_of, progress=False, backend=backend)
+    finally:
+        _faults.clear()
+    failed = JobRun.objects.get(step="test.toy", as_of=as_of)
+    assert failed.status == JobRun.Status.FAILED
+    undone = list(failed.chunks.filter(done_at__isnull=True).order_by("index").values_list("index", flat=True))
+    assert 5 in undone
+    assert len(toy_rows(as_of)) == 10 * (10 - len(undone))  # the failed chunk's half was rolled back with it
+    rerun = run_step("test.toy", as_of=as_of, progress=False, backend=backend)
+    assert rerun.pk == failed.pk and rerun.status == JobRun.Status.DONE
+    assert toy_rows(as_of) == expected_rows(as_of)
+    return undone
+
+
 @pytest.fixture(autouse=True)
 def _no_faults(settings):
     settings.LIFECRM_JOB_CHUNK_SIZE = None  # the toy step's own chunks of 10, whatever the environment says

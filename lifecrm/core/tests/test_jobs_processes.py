@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from lifecrm.core import jobs
 from lifecrm.core.jobs import run_step
 from lifecrm.core.models import JobRun
-from lifecrm.core.tests.test_jobs import _faults, expected_rows, toy_rows
+from lifecrm.core.tests.test_jobs import expected_rows, fail_a_chunk_then_rerun, toy_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,21 +41,7 @@ def test_forked_processes_write_what_one_process_writes(workers, monkeypatch):
 
 
 def test_a_failed_chunk_on_a_process_fails_the_run_and_a_rerun_finishes_it(workers):
-    failing = date(2025, 10, 10)
-    _faults[failing.isoformat()] = 51  # chunk 5 fails after writing half its rows
-    try:
-        with pytest.raises(RuntimeError, match="chunk starting at 51"):
-            run_step("test.toy", as_of=failing, progress=False, backend="inprocess")
-    finally:
-        _faults.clear()
-    failed = JobRun.objects.get(step="test.toy", as_of=failing)
-    assert failed.status == JobRun.Status.FAILED
-    undone = list(failed.chunks.filter(done_at__isnull=True).values_list("index", flat=True))
-    assert 5 in undone
-    assert len(toy_rows(failing)) == 10 * (10 - len(undone))  # the failed chunk's half was rolled back
-    rerun = run_step("test.toy", as_of=failing, progress=False, backend="inprocess")
-    assert rerun.pk == failed.pk and rerun.status == JobRun.Status.DONE
-    assert toy_rows(failing) == expected_rows(failing)
+    fail_a_chunk_then_rerun(date(2025, 10, 10), "inprocess")  # chunks not started when it failed stay undone too
 
 
 def test_a_chunk_locks_its_own_row_only_so_chunks_of_a_run_run_side_by_side(workers):
