@@ -1,0 +1,51 @@
+"""`lifecrm demo-setup` (the middle step of `make demo`): a book with its first daily batch, one login per role."""
+from __future__ import annotations
+
+import importlib
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from lifecrm.billing.models import DueItem
+from lifecrm.core.models import JobRun
+from lifecrm.core.registries import daily_steps
+from lifecrm.org.models import Staff
+from lifecrm.parties.models import Customer
+
+pytestmark = pytest.mark.django_db
+DEMO_LOGINS = importlib.import_module("lifecrm.org.management.commands.demo-setup").DEMO_LOGINS
+
+
+def demo_setup(**options) -> str:
+    out = StringIO()
+    call_command("demo-setup", no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(settings, tmp_path, monkeypatch):
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setenv("LIFECRM_DEMO_PASSWORD", "demo-pass-1")
+    output = demo_setup(customers=60)
+    assert "Generating a demo book of 60 customers" in output and Customer.objects.count() == 60
+    today = date.today()  # noqa: DTZ011  demo-setup's business date
+    done = set(JobRun.objects.filter(as_of=today, status=JobRun.Status.DONE).values_list("step", flat=True))
+    assert done == {step.name for step in daily_steps.ordered()}  # every daily step ran for the day
+    assert DueItem.objects.exists()
+    users = get_user_model().objects
+    for username, (role, _place) in DEMO_LOGINS.items():
+        user = users.get(username=username)
+        assert user.check_password("demo-pass-1") and Staff.objects.get(user=user).role == role
+
+    monkeypatch.setenv("LIFECRM_DEMO_PASSWORD", "demo-pass-2")
+    again = demo_setup(customers=60)  # the book is kept, the logins take the new password
+    assert "Generating" not in again and Customer.objects.count() == 60
+    assert users.get(username="demo-hq").check_password("demo-pass-2")
+
+
+def test_a_bad_size_is_a_one_line_error_and_writes_nothing():
+    with pytest.raises(CommandError, match="--customers must be a positive number"):
+        demo_setup(customers=0)
+    assert not Customer.objects.exists()
