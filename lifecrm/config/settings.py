@@ -214,12 +214,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Mail: SMTP in production (EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS as in
-# Django); the demo prints mails on the console; tests point at their own SMTP server.
+# Django); the demo writes each mail as a file under var/outbox/email/ (beside the SMS and letters);
+# tests point at their own SMTP server.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if LIFECRM_ENV == "dev"
+    "django.core.mail.backends.filebased.EmailBackend" if LIFECRM_ENV == "dev"
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "outbox" / "email"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
