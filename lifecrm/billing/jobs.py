@@ -222,6 +222,16 @@ def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
 _register("billing.reminders", send_reminders, ("billing.suspend",))
 
 
+@chunked_step("billing.email_resend", ids=reminders.pending_email_ids, chunk_size=500)
+def resend_emails(as_of: date, first_id: int, last_id: int) -> int:
+    """Send the e-mails of earlier days that never reached the mail server (the process stopped after recording
+    them); a premium settled meanwhile gets none."""
+    return reminders.emails_resend(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+_register("billing.email_resend", resend_emails, ("billing.reminders",))
+
+
 # -- the print run: `lifecrm print-letters`, not a daily step. PDF rendering (≈0.1 s a letter) runs after
 # the daily batch, in-process or fanned out to Celery workers, from the print files the ladder composed.
 @chunked_step("billing.print_letters", ids=reminders.letter_ids, chunk_size=25)

@@ -354,11 +354,47 @@ class Batch:
 
 
 def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, str], str]]) -> None:
-    Reminder.objects.bulk_update([Reminder(pk=pk, detail=f"e-mail {msgid} accepted by the mail server"[:300])
-                                  for pk, msgid in sent], ["detail"], batch_size=500)
+    Reminder.objects.bulk_update([Reminder(pk=pk, detail=f"e-mail {msgid} accepted by the mail server"[:300],
+                                           mail_pending=False) for pk, msgid in sent],
+                                 ["detail", "mail_pending"], batch_size=500)
     for (pk, msgid), error in failed:
-        Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED,
+        Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED, mail_pending=False,
                                               detail=f"e-mail {msgid} failed: {error}"[:300])
+
+
+# -- e-mails the mail server never got ---------------------------------------------------------------------
+
+def pending_email_ids(as_of: date):
+    """The resend step's ids: e-mails recorded before `as_of` and still not handed to the mail server."""
+    return (Reminder.objects.filter(mail_pending=True, done_on__lt=as_of).order_by("pk")
+            .values_list("pk", flat=True))
+
+
+def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Send the e-mails of reminders [first_id, last_id] that were recorded before `as_of` but never reached the
+    mail server (the process stopped between the commit and the send): the message as it read on its day, to
+    the address recorded, under the same Message-ID. A premium settled since gets none: the reminder is
+    marked skipped. Outcomes as for any e-mail (`_email_outcomes`)."""
+    rows = list(Reminder.objects.filter(pk__gte=first_id, pk__lte=last_id, mail_pending=True, done_on__lt=as_of)
+                .select_related("due_item", "step__plan"))
+    policy_ids = {row.due_item.policy_id for row in rows}
+    policies, terms = _policies(Q(pk__in=policy_ids)), _terms(policy_ids)
+    emails, settled = [], []
+    for row in rows:
+        item, policy, step = row.due_item, policies[row.due_item.policy_id], row.step
+        if item.status != DueItem.Status.OPEN:
+            settled.append(row.pk)
+            continue
+        case = Case(policy, item, step.plan, [], *terms[policy.pk])
+        message = _compose(case, step, _addressee(case, step), row.done_on, {})
+        email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body,
+                                 key=message_key(policy.number, item.instalment, step.plan.code, step.code))
+        emails.append(((row.pk, email.extra_headers["Message-ID"]), email))
+    Reminder.objects.filter(pk__in=settled).update(
+        status=Reminder.Status.SKIPPED, mail_pending=False,
+        detail=f"e-mail not sent: the process stopped before sending it, and by {as_of} the premium was settled")
+    mail.send_after_commit(emails, _email_outcomes)
+    return len(emails)
 
 
 def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None = None,
@@ -420,14 +456,12 @@ def _phone_task(case: Case, step: DunningStep, base: dict) -> Reminder:
 def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminder | None, extra: dict,
           batch: Batch) -> Reminder:
     legal = step.action in LEGAL_ACTIONS
-    customer = case.policy.owner if legal else case.policy.payer
+    customer = _addressee(case, step)
     route = contacts.route_for(customer, step.channel, legal=legal)
     if route is None:
         return batch.add(_row(retry, **base, channel=step.channel, status=Reminder.Status.FAILED, recipient="",
                               detail="no mobile phone, e-mail or postal address on file"))
-    language = content.language_for(customer, case.policy.jurisdiction_id)
-    message = content.render(names=[step.code, step.action], language=language,
-                             context=_context(case, customer, language, as_of) | extra)
+    message = _compose(case, step, customer, as_of, extra)
     key = message_key(case.policy.number, case.item.instalment, case.plan.code, step.code)
     row = _row(retry, **base, channel=route.channel, status=Reminder.Status.SENT, recipient=route.address[:200])
     notes = [_deliver(row, route, message, key, customer, as_of, batch)]
@@ -441,6 +475,17 @@ def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminde
         notes.append(note)
     row.detail = "; ".join(notes)[:300]
     return batch.add(row, then)
+
+
+def _addressee(case: Case, step: DunningStep):
+    """Legal notices go to the owner, reminders to the payer."""
+    return case.policy.owner if step.action in LEGAL_ACTIONS else case.policy.payer
+
+
+def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict) -> content.Message:
+    language = content.language_for(customer, case.policy.jurisdiction_id)
+    return content.render(names=[step.code, step.action], language=language,
+                          context=_context(case, customer, language, as_of) | extra)
 
 
 def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key: str, customer, as_of: date,
@@ -459,6 +504,7 @@ def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key
                                       company=content.company_name(message.language), sync=batch.alone)
         return f"letter {name}"
     email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
+    row.mail_pending = True
     batch.emails.append((row, email))
     return f"e-mail {email.extra_headers['Message-ID']} queued"
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import zlib
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from lifecrm.billing import reminders
 from lifecrm.billing.messaging.sms import read_outbox
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
-from lifecrm.billing.services import due_items_raise
+from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
 from lifecrm.org.rules import DataScope, ScopeKind
@@ -292,6 +293,37 @@ def test_an_email_reminder_is_sent_after_commit_to_a_real_smtp_server(org, agent
         reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk)
         run_daily("2026-09-16")
     assert len(smtp.messages) == 1
+
+
+def test_an_email_the_mail_server_never_got_is_sent_the_next_day_once(org, agent, smtp,
+                                                                     django_capture_on_commit_callbacks):
+    policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
+    run_daily("2026-09-15")  # its on-commit send never runs: as if the process stopped right after the commit
+    row = reminder(policy, "pre-due-15")
+    assert row.mail_pending and row.detail.endswith("queued") and not smtp.messages
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-09-16")
+    assert len(smtp.messages) == 1
+    received = smtp.messages[0]
+    assert received["Message-ID"] == f"<{policy.number}-001-cn-standard-pre-due-15@lifecrm.invalid>"
+    assert received["To"] == "zhang@example.com" and "2026年9月30日" in received.get_content()
+    row.refresh_from_db()
+    assert (row.status, row.mail_pending) == ("sent", False) and row.detail.endswith("accepted by the mail server")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-09-17")
+    assert len(smtp.messages) == 1  # never twice
+
+
+def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, django_capture_on_commit_callbacks):
+    policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
+    run_daily("2026-09-15")  # the send never ran
+    payment_record(actor=None, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
+                   received_on=date(2026, 9, 15), natural_key="counter:T:resend-1", as_of=date(2026, 9, 15))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-09-16")
+    assert not smtp.messages
+    row = reminder(policy, "pre-due-15")
+    assert (row.status, row.mail_pending) == ("skipped", False) and "settled" in row.detail
 
 
 def test_an_smtp_failure_marks_the_reminder_failed(org, agent, settings, django_capture_on_commit_callbacks):
