@@ -14,8 +14,9 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period runs.
 - The row and the outbox file (an SMS spool, a letter's print file) are written in one transaction, the
   file named by a key of (policy, instalment, plan, step) (a chunk's SMS spool: by its first message's),
-  so a rolled-back and retried send replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`, `letters_print`).
-  E-mail is sent after commit; a failure marks the reminder failed.
+  so a rolled-back and retried send replaces its file. Letters become PDFs in the print run
+  (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit; a failure marks the reminder
+  failed, and one the mail server never got is sent by the next day's `billing.email_resend`.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
@@ -299,8 +300,9 @@ class Batch:
 
     Letters' print files are written while planning, inside the caller's transaction and named by the
     message key (a rolled-back and retried send replaces its file); a chunk's batch flushes them to disk
-    once, and writes its SMS as one spool file, before its rows are saved. `alone`: a single reminder outside the daily batch (a debit rejection),
-    saved in its own savepoint so that a concurrent run that recorded it first is not an error.
+    once, and writes its SMS as one spool file, before its rows are saved. `alone`: a single reminder
+    outside the daily batch (a debit rejection), saved in its own savepoint so that a concurrent run that
+    recorded it first is not an error.
     """
 
     def __init__(self, *, alone: bool) -> None:
