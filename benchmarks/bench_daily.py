@@ -129,8 +129,8 @@ def _existing_key(book: str) -> str | None:
 
 
 def _env(database: str, var_dir: str, workers: int = 1) -> dict[str, str]:
-    return os.environ | {"LIFECRM_JOB_WORKERS": str(workers),
-        "LIFECRM_ENV": "dev", "DEBUG": "false", "DATABASE_URL": _url(database), "LIFECRM_VAR": var_dir,
+    return os.environ | {
+        "LIFECRM_JOB_WORKERS": str(workers), "LIFECRM_ENV": "dev", "DEBUG": "false", "DATABASE_URL": _url(database), "LIFECRM_VAR": var_dir,
         "DJANGO_SETTINGS_MODULE": "lifecrm.config.settings", "PYTHONPATH": str(REPO),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LIFECRM_JOBS": "inprocess",
     }

@@ -124,8 +124,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
         if grace_end != recorded_end:
             new_ends.setdefault(grace_end, []).extend(item_pks)
         # an automatic premium loan only where the owner opted in (pay_by_premium_loan checks it again)
-        if as_of > grace_end and policy.apl_opt_in and pay_by_premium_loan(policy=Policy.objects.select_related("product").get(pk=policy.pk),
-                                                     grace_end=grace_end, as_of=as_of):
+        if as_of > grace_end and policy.apl_opt_in and pay_by_premium_loan(
+                policy=Policy.objects.select_related("product").get(pk=policy.pk), grace_end=grace_end, as_of=as_of):
             continue
         if as_of > grace_end:
             suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),

@@ -55,17 +55,17 @@ def salutation(customer, language: str) -> str:
     return customer.name + {"M": "先生", "F": "女士"}.get(customer.sex, "")
 
 
-@lru_cache(maxsize=256)
-def _cached_template(names: tuple[str, ...], language: str):
+def _lookup(names: tuple[str, ...], language: str):
     return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+
+
+_cached_template = lru_cache(maxsize=256)(_lookup)
 
 
 def _template(names: tuple[str, ...], language: str):
     """The template, looked up once per process (a daily chunk renders thousands of messages); under DEBUG
     every time, so that an edited template shows at once."""
-    if settings.DEBUG:
-        return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
-    return _cached_template(names, language)
+    return (_lookup if settings.DEBUG else _cached_template)(names, language)
 
 
 setting_changed.connect(lambda **kwargs: _cached_template.cache_clear(), weak=False)
