@@ -38,7 +38,7 @@ from lifecrm.billing import rules
 from lifecrm.billing.messaging import contacts, content, letters, mail
 from lifecrm.billing.messaging.outbox import flush_to_disk
 from lifecrm.billing.messaging.sms import sms_gateway
-from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.registries import TimelineEntry, register_timeline_source
@@ -381,6 +381,7 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
                 .select_related("due_item", "step__plan"))
     policy_ids = {row.due_item.policy_id for row in rows}
     policies, terms = _policies(Q(pk__in=policy_ids)), _terms(policy_ids)
+    reasons = _debit_reasons([row for row in rows if row.step.code == DEBIT_REJECTED_STEP])
     emails, settled = [], []
     for row in rows:
         item, policy, step = row.due_item, policies[row.due_item.policy_id], row.step
@@ -388,7 +389,8 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
             settled.append(row.pk)
             continue
         case = Case(policy, item, step.plan, [], *terms[policy.pk])
-        message = _compose(case, step, _addressee(case, step), row.done_on, {})
+        extra = {"reason_code": reasons[row.pk]} if row.pk in reasons else {}
+        message = _compose(case, step, _addressee(case, step), row.done_on, extra)
         email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body,
                                  key=message_key(policy.number, item.instalment, step.plan.code, step.code))
         emails.append(((row.pk, email.extra_headers["Message-ID"]), email))
@@ -397,6 +399,20 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
         detail=f"e-mail not sent: the process stopped before sending it, and by {as_of} the premium was settled")
     mail.send_after_commit(emails, _email_outcomes)
     return len(emails)
+
+
+def _debit_reasons(rows: list[Reminder]) -> dict[int, str]:
+    """The bank's reason code behind each `debit-rejected` reminder, in one query: that of the due item's last
+    debit rejected by the reminder's day (the rejection that triggered it, `debit_rejected`)."""
+    rejected = (Collection.objects.filter(due_item_id__in={row.due_item_id for row in rows},
+                                          status=Collection.Status.REJECTED)
+                .order_by("result_on", "attempt").values_list("due_item_id", "result_on", "reason_code"))
+    found = {}
+    for due_item_id, result_on, reason_code in rejected:
+        for row in rows:
+            if row.due_item_id == due_item_id and result_on <= row.done_on and reason_code:
+                found[row.pk] = reason_code
+    return found
 
 
 def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None = None,

@@ -18,7 +18,15 @@ from django.utils import translation
 
 from lifecrm.billing import reminders
 from lifecrm.billing.messaging.sms import read_outbox
-from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.models import (
+    BankFile,
+    Collection,
+    DebitMandate,
+    DueItem,
+    DunningPlan,
+    DunningStep,
+    Reminder,
+)
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
 from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.models import AuditEvent
@@ -324,6 +332,34 @@ def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, django_
     assert not smtp.messages
     row = reminder(policy, "pre-due-15")
     assert (row.status, row.mail_pending) == ("skipped", False) and "settled" in row.detail
+
+
+def rejected_collection(policy, *, reason_code: str, on: date) -> Collection:
+    """A direct debit of the policy's first premium, rejected by the bank on `on` with `reason_code`."""
+    item = DueItem.objects.get(policy=policy, instalment=1)
+    mandate = DebitMandate.objects.create(policy=policy, reference=f"MD{policy.pk:08d}", debtor_name="张伟",
+                                          bank_name="中国工商银行", bank_code="102100099996",
+                                          account_number="6222020200100000001", account_last4="0001",
+                                          signed_on=policy.issue_date)
+    sent = BankFile.objects.create(direction="out", format="pain.008", sha256=f"{policy.pk:064d}",
+                                   filename="LCDD.xml", as_of=on, created_at=datetime(2026, 9, 25, tzinfo=UTC),
+                                   content=b"<Document/>")
+    return Collection.objects.create(due_item=item, mandate=mandate, end_to_end_id=f"E2E{item.pk}", amount=item.amount,
+                                     collection_date=item.due_date, export_file=sent, status="rejected",
+                                     reason_code=reason_code, result_on=on)
+
+
+def test_a_debit_rejected_email_sent_late_still_gives_the_banks_reason(org, agent, smtp,
+                                                                     django_capture_on_commit_callbacks):
+    policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
+    run_daily("2026-09-30")
+    collection = rejected_collection(policy, reason_code="AC04", on=date(2026, 9, 30))
+    row = reminders.debit_rejected(due_item=collection.due_item, reason_code="AC04", as_of=date(2026, 9, 30))
+    assert row.mail_pending and not smtp.messages  # its on-commit send never runs
+    with django_capture_on_commit_callbacks(execute=True):
+        run_daily("2026-10-01")
+    [received] = [m for m in smtp.messages if "debit-rejected" in m["Message-ID"]]
+    assert "（银行原因代码：AC04）" in received.get_content()
 
 
 def test_an_smtp_failure_marks_the_reminder_failed(org, agent, settings, django_capture_on_commit_callbacks):
