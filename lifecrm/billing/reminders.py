@@ -404,13 +404,18 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
 def _debit_reasons(rows: list[Reminder]) -> dict[int, str]:
     """The bank's reason code behind each `debit-rejected` reminder, in one query: that of the due item's last
     debit rejected by the reminder's day (the rejection that triggered it, `debit_rejected`)."""
-    rejected = (Collection.objects.filter(due_item_id__in={row.due_item_id for row in rows},
-                                          status=Collection.Status.REJECTED)
-                .order_by("result_on", "attempt").values_list("due_item_id", "result_on", "reason_code"))
+    by_item: dict[int, list[Reminder]] = {}
+    for row in rows:
+        by_item.setdefault(row.due_item_id, []).append(row)
+    if not by_item:
+        return {}
+    rejected = (Collection.objects.filter(due_item_id__in=by_item, status=Collection.Status.REJECTED)
+                .exclude(reason_code="").order_by("result_on", "attempt")
+                .values_list("due_item_id", "result_on", "reason_code"))
     found = {}
     for due_item_id, result_on, reason_code in rejected:
-        for row in rows:
-            if row.due_item_id == due_item_id and result_on <= row.done_on and reason_code:
+        for row in by_item[due_item_id]:
+            if result_on <= row.done_on:
                 found[row.pk] = reason_code
     return found
 
