@@ -23,13 +23,15 @@ grace ends are computed and today's suspensions are known before the ladder look
 from __future__ import annotations
 
 import importlib
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Left, Replace
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,7 +47,7 @@ from lifecrm.core.registries import TimelineEntry, register_timeline_source
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier
-from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
@@ -60,6 +62,8 @@ ELECTRONIC_ARRIVAL_DAYS = 0
 # Steps carried out on an event, never by date.
 DEBIT_REJECTED_STEP = "debit-rejected"
 AD_HOC_STEPS = frozenset({DEBIT_REJECTED_STEP})
+# An e-mail reminder's detail until the mail server answers, and once it accepted the message.
+EMAIL_QUEUED, EMAIL_ACCEPTED = " queued", " accepted by the mail server"
 PHONE_CHANNELS = frozenset({DunningStep.Channel.CALL_CENTRE, DunningStep.Channel.AGENT})
 PHONE_OUTCOMES = {
     "will_pay": gettext_lazy("promised to pay"), "paid": gettext_lazy("says it is paid"),
@@ -87,14 +91,12 @@ def plan_for(plans, jurisdiction: str, tier: str):
 
 @dataclass
 class Case:
-    """One open premium on the ladder: its policy, plan and the policy's current billing terms."""
+    """One open premium on the ladder: its policy (with its current billing terms) and plan."""
 
-    policy: _Record  # see _policies
+    policy: _Policy  # see _policies
     item: DueItem
     plan: DunningPlan
     steps: list[DunningStep]
-    premium_mode: str
-    payment_method: str
     _grace: GraceRules | None = field(default=None, repr=False)
 
     @property
@@ -102,7 +104,7 @@ class Case:
         if self._grace is None:
             self._grace = grace_rules_for(jurisdiction=self.policy.jurisdiction_id,
                                           grace_basis=self.policy.product.grace_basis,
-                                          premium_mode=self.premium_mode)
+                                          premium_mode=self.policy.premium_mode)
         return self._grace
 
 
@@ -161,48 +163,34 @@ def ladder_policy_ids(as_of: date) -> list[int]:
     return _due_on_ladder(as_of, active_plans())
 
 
-def _terms(policy_ids) -> dict[int, tuple[str, str]]:
-    return {pk: (mode, method) for pk, mode, method in PolicyVersion.objects.filter(
-        policy_id__in=policy_ids, effective_to__isnull=True).values_list("policy_id", "premium_mode",
-                                                                          "payment_method")}
-
-
-# What the ladder reads of a policy, its product, owner, payer (contacts, language, how to address them) and
-# agent — never the encrypted ID number. Read as plain rows into light records, not model objects: a
-# 1M-policy day loads tens of thousands of policies with their people.
+# What the ladder reads of a policy, its product, owner, payer (contacts, language, how to address them),
+# agent and current contract terms — never the encrypted ID number. Read as plain rows into named tuples,
+# not model objects: a 1M-policy day loads tens of thousands of policies with their people.
 CONTACT_FIELDS = ("pk", "name", "name_romanised", "sex", "preferred_language", "preferred_channel", "mobile_phone",
                   "home_phone", "email", "address", "postcode")
 POLICY_FIELDS = ("pk", "number", "status", "status_date", "jurisdiction_id", "payer_id", "owner_id", "agent_id",
                  "version")
 PRODUCT_FIELDS = ("name", "name_en", "grace_basis")
+TERMS_FIELDS = ("premium_mode", "payment_method")  # of the current PolicyVersion
+_Contact = namedtuple("_Contact", CONTACT_FIELDS)
+_Product = namedtuple("_Product", PRODUCT_FIELDS)
+_Agent = namedtuple("_Agent", ("pk", "is_active"))
+_Policy = namedtuple("_Policy", (*POLICY_FIELDS, *TERMS_FIELDS, "product", "agent", "owner", "payer"))
 
 
-@dataclass(frozen=True, slots=True)
-class _Record:
-    """Attribute access to a row, as the ladder's templates and rules read a model object."""
-
-    values: dict
-
-    def __getattr__(self, name: str):
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-def _policies(q: Q) -> dict[int, _Record]:
-    columns = [*POLICY_FIELDS, *(f"product__{f}" for f in PRODUCT_FIELDS), "agent__is_active",
-               *(f"{role}__{f}" for role in ("owner", "payer") for f in CONTACT_FIELDS)]
+def _policies(q: Q) -> dict[int, _Policy]:
+    """The policies of `q` as the ladder reads them, by id: one query."""
+    columns = [*POLICY_FIELDS, *(f"versions__{f}" for f in TERMS_FIELDS), *(f"product__{f}" for f in PRODUCT_FIELDS),
+               "agent__is_active", *(f"{role}__{f}" for role in ("owner", "payer") for f in CONTACT_FIELDS)]
+    policy_end = len(POLICY_FIELDS) + len(TERMS_FIELDS)
+    product_end = policy_end + len(PRODUCT_FIELDS)
+    owner_end = product_end + 1 + len(CONTACT_FIELDS)
+    agent_id = POLICY_FIELDS.index("agent_id")
     policies = {}
-    for row in Policy.objects.filter(q).order_by().values_list(*columns):
-        values = dict(zip(columns, row, strict=True))
-        policy = {name: values[name] for name in POLICY_FIELDS}
-        policy["product"] = _Record({f: values[f"product__{f}"] for f in PRODUCT_FIELDS})
-        policy["agent"] = (None if values["agent_id"] is None
-                           else _Record({"pk": values["agent_id"], "is_active": values["agent__is_active"]}))
-        for role in ("owner", "payer"):
-            policy[role] = _Record({f: values[f"{role}__{f}"] for f in CONTACT_FIELDS})
-        policies[values["pk"]] = _Record(policy)
+    for row in (Policy.objects.filter(q, versions__effective_to__isnull=True).order_by().values_list(*columns)):
+        agent = None if row[agent_id] is None else _Agent(row[agent_id], row[product_end])
+        policies[row[0]] = _Policy(*row[:policy_end], _Product._make(row[policy_end:product_end]), agent,
+                                   _Contact._make(row[product_end + 1:owner_end]), _Contact._make(row[owner_end:]))
     return policies
 
 
@@ -225,10 +213,11 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
     items = list(DueItem.objects.filter(open_premiums, policy_id__in=policy_ids)
                  .order_by("policy_id", "due_date", "instalment"))
     policies = _policies(Q(pk__in=policy_ids))
-    done: dict[tuple[int, str], Reminder] = {
-        (r.due_item_id, r.step.code): r for r in Reminder.objects.filter(due_item__in=items).select_related("step")
+    done: dict[tuple[int, str], Reminder | _Done] = {
+        (due_item_id, code): _Done(pk, status) for pk, due_item_id, code, status in Reminder.objects.filter(
+            due_item__in=[item.pk for item in items]).values_list("pk", "due_item_id", "step__code", "status")
     }
-    terms, tiers, seen = _terms(policy_ids), {}, set()
+    tiers, seen = {}, set()
     batch = Batch(alone=False)
     next_on: dict[int, tuple[date | None, int]] = {}  # due item → (next step date, its policy)
     for item in items:
@@ -243,7 +232,7 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
         found = plan_for(plans, policy.jurisdiction_id, tiers[policy.payer_id])
         if found is None:
             continue
-        case = Case(policy, item, found[0], found[1], *terms[policy.pk])
+        case = Case(policy, item, found[0], found[1])
         upcoming = []
         for step in case.steps:
             when = None if step.code in AD_HOC_STEPS else step_date(step, case)
@@ -256,6 +245,8 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
                 continue
             if previous is not None and not _retry(previous, step):
                 continue
+            if previous is not None:  # a failed legal notice tried again: its row gets the new outcome
+                previous = Reminder.objects.get(pk=previous.pk)
             done[(item.pk, step.code)] = row = carry_out(case, step, when=when, as_of=as_of, retry=previous,
                                                          batch=batch)
             if _retry(row, step):
@@ -266,6 +257,15 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
     _bookmark({pk: bookmark for pk, (day, policy_id) in next_on.items()
                if (bookmark := (day, policies[policy_id].version)) != current[pk]})
     return carried
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A step already carried out for a premium: all the ladder reads of its reminder (the row itself is
+    loaded only to retry it)."""
+
+    pk: int
+    status: str
 
 
 def _bookmark(bookmarks: dict[int, tuple[date | None, int]]) -> None:
@@ -289,7 +289,7 @@ def _bookmark(bookmarks: dict[int, tuple[date | None, int]]) -> None:
         DueItem.objects.filter(pk__in=pks).update(ladder_next_on=day, ladder_version=version)
 
 
-def _retry(previous: Reminder, step: DunningStep) -> bool:
+def _retry(previous: Reminder | _Done, step: DunningStep) -> bool:
     """A legal notice that failed (no contact detail on file then) is tried again each day."""
     return previous.status == Reminder.Status.FAILED and step.action in LEGAL_ACTIONS
 
@@ -356,9 +356,12 @@ class Batch:
 
 
 def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, str], str]]) -> None:
-    Reminder.objects.bulk_update([Reminder(pk=pk, detail=f"e-mail {msgid} accepted by the mail server"[:300],
-                                           mail_pending=False) for pk, msgid in sent],
-                                 ["detail", "mail_pending"], batch_size=500)
+    """Record what the mail server said: "e-mail <id> queued" becomes "… accepted by the mail server" (the
+    reminder's other notes kept) in one UPDATE; a failure marks its reminder failed with the error."""
+    if sent:
+        accepted = Left(Replace(F("detail"), Value(EMAIL_QUEUED), Value(EMAIL_ACCEPTED)),
+                        Reminder._meta.get_field("detail").max_length)
+        Reminder.objects.filter(pk__in=[pk for pk, _msgid in sent]).update(detail=accepted, mail_pending=False)
     for (pk, msgid), error in failed:
         Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED, mail_pending=False,
                                               detail=f"e-mail {msgid} failed: {error}"[:300])
@@ -380,7 +383,7 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
     rows = list(Reminder.objects.filter(pk__gte=first_id, pk__lte=last_id, mail_pending=True, done_on__lt=as_of)
                 .select_related("due_item", "step__plan"))
     policy_ids = {row.due_item.policy_id for row in rows}
-    policies, terms = _policies(Q(pk__in=policy_ids)), _terms(policy_ids)
+    policies = _policies(Q(pk__in=policy_ids))
     reasons = _debit_reasons([row for row in rows if row.step.code == DEBIT_REJECTED_STEP])
     emails, settled = [], []
     for row in rows:
@@ -388,7 +391,7 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
         if item.status != DueItem.Status.OPEN:
             settled.append(row.pk)
             continue
-        case = Case(policy, item, step.plan, [], *terms[policy.pk])
+        case = Case(policy, item, step.plan, [])
         extra = {"reason_code": reasons[row.pk]} if row.pk in reasons else {}
         message = _compose(case, step, _addressee(case, step), row.done_on, extra)
         email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body,
@@ -529,7 +532,7 @@ def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key
     email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
     row.mail_pending = True
     batch.emails.append((row, email))
-    return f"e-mail {email.extra_headers['Message-ID']} queued"
+    return f"e-mail {email.extra_headers['Message-ID']}{EMAIL_QUEUED}"
 
 
 def _context(case: Case, customer, language: str, as_of: date) -> dict:
@@ -545,7 +548,7 @@ def _context(case: Case, customer, language: str, as_of: date) -> dict:
         "suspended_on": fmt(policy.status_date) if policy.status == Status.SUSPENDED else "",
         "demand_based": grace.demand_based, "grace_days": int(grace.grace.quantity),
         "reinstatement_years": int(grace.reinstatement_window.quantity),
-        "auto_debit": case.payment_method == "auto_debit", "jurisdiction": policy.jurisdiction_id,
+        "auto_debit": case.policy.payment_method == "auto_debit", "jurisdiction": policy.jurisdiction_id,
         "today": fmt(as_of), "reason_code": "",
     }
 
@@ -617,7 +620,7 @@ def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | Non
     step = next((s for s in found[1] if s.code == DEBIT_REJECTED_STEP), None) if found else None
     if step is None or Reminder.objects.filter(due_item=item, step__code=step.code).exists():
         return None
-    case = Case(policy, item, found[0], found[1], *_terms([policy.pk])[policy.pk])
+    case = Case(policy, item, found[0], found[1])
     with transaction.atomic():
         return carry_out(case, step, when=as_of, as_of=as_of, extra={"reason_code": reason_code.strip()[:8]})
 
