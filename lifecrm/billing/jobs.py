@@ -16,9 +16,8 @@ from lifecrm.billing.services import (
     raise_candidate_ids,
     reinstatements_deem_consent,
 )
-from lifecrm.core.jobs import chunked_step, run_step
+from lifecrm.core.jobs import chunked_step, register_daily_step
 from lifecrm.core.models import Jurisdiction
-from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
@@ -180,35 +179,28 @@ def deem_consent(as_of: date, first_id: int, last_id: int) -> int:
 
 
 STEPS = [
-    ("billing.raise_due_items", raise_due_items, ("policies.mature",)),
-    ("billing.grace", start_grace, ("billing.raise_due_items",)),
-    ("billing.suspend", suspend_after_grace, ("billing.grace",)),
-    ("billing.reinstatement_deemed_consent", deem_consent, ("billing.suspend",)),
-    ("billing.lapse", lapse_after_window, ("billing.reinstatement_deemed_consent",)),
+    (raise_due_items, ("policies.mature",)),
+    (start_grace, ("billing.raise_due_items",)),
+    (suspend_after_grace, ("billing.grace",)),
+    (deem_consent, ("billing.suspend",)),
+    (lapse_after_window, ("billing.reinstatement_deemed_consent",)),
 ]
+for _step, _after in STEPS:
+    register_daily_step(_step, after=_after)
 
 
-def _register(name, step, after):
-    @daily_steps.register(name, after=after, description=step.process.__doc__ or "")
-    def run(*, as_of: date, progress: bool = True) -> None:
-        run_step(step, as_of=as_of, progress=progress)
-
-    return run
-
-
-for _name, _step, _after in STEPS:
-    _register(_name, _step, _after)
-
-
-# -- direct-debit export (lifecrm/billing/bankfiles): the day's pain.008 files, after the due items are raised.
+# -- direct-debit export (lifecrm/billing/bankfiles): the day's pain.008 files, once the day's status changes
+# are made (a policy suspended or lapsed today is not debited, one reinstated today is). It reads nothing the
+# reminder ladder writes and the ladder nothing it writes: the two run side by side.
 from lifecrm.billing.bankfiles.export import debit_export_step  # noqa: E402
 
-_register("billing.debit_export", debit_export_step, ("billing.raise_due_items",))
+register_daily_step(debit_export_step, after=("billing.lapse",))
 
 
 # -- reminder ladder (dunning) -------------------------------------------------------------------------
-# After billing.suspend: grace ends are computed and today's suspensions are known, so the ladder's
-# grace-end and suspension steps see them the same day; a demand sent today fixes `demand_arrived`,
+# After every status change of the day (billing.lapse comes after billing.suspend and the reinstatements'
+# deemed consent): grace ends are computed and today's suspensions and reinstatements are known, so the
+# ladder's grace-end and suspension steps see them the same day; a demand sent today fixes `demand_arrived`,
 # from which tomorrow's billing.suspend counts a demand-based grace period.
 from lifecrm.billing import reminders  # noqa: E402  registers its timeline source and debit-rejection handler
 
@@ -219,7 +211,7 @@ def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
     return reminders.reminders_run(as_of=as_of, first_id=first_id, last_id=last_id)
 
 
-_register("billing.reminders", send_reminders, ("billing.suspend",))
+register_daily_step(send_reminders, after=("billing.lapse",))
 
 
 @chunked_step("billing.email_resend", ids=reminders.pending_email_ids, chunk_size=500)
@@ -229,7 +221,7 @@ def resend_emails(as_of: date, first_id: int, last_id: int) -> int:
     return reminders.emails_resend(as_of=as_of, first_id=first_id, last_id=last_id)
 
 
-_register("billing.email_resend", resend_emails, ("billing.reminders",))
+register_daily_step(resend_emails, after=("billing.reminders",))
 
 
 # -- the print run: `lifecrm print-letters`, not a daily step. PDF rendering (≈0.1 s a letter) runs after

@@ -10,7 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from lifecrm.core.models import JobChunk, JobRun
+from lifecrm.core.registries import daily_steps
 
 ChunkFunc = Callable[[date, int, int], int]
 
@@ -47,6 +49,17 @@ def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size:
         return step
 
     return decorator
+
+
+def register_daily_step(step: ChunkedStep, *, after: Sequence[str] = (), description: str = "") -> Callable[..., None]:
+    """Make chunked `step` the daily step of its name: `run-daily` runs it after the steps `after`, side by side
+    with the other steps of its wave (`run_steps`)."""
+
+    def run(*, as_of: date, progress: bool = True) -> None:
+        run_step(step, as_of=as_of, progress=progress)
+
+    run.chunked_step = step  # type: ignore[attr-defined]
+    return daily_steps.register(step.name, after=after, description=description or step.process.__doc__ or "")(run)
 
 
 def get_chunked_step(name: str) -> ChunkedStep:
@@ -118,32 +131,61 @@ def run_step(
     step: ChunkedStep | str, *, as_of: date, params_key: str = "", progress: bool = True, backend: str | None = None
 ) -> JobRun:
     """Run (or resume) `step` for `as_of`. Returns the finished JobRun."""
-    if isinstance(step, str):
-        step = get_chunked_step(step)
-    run = _open_run(step, as_of, params_key)
-    if run.status == JobRun.Status.DONE:
-        return run
-    pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True))
+    return run_steps([step], as_of=as_of, params_key=params_key, progress=progress, backend=backend)[0]
+
+
+def run_steps(
+    steps: Sequence[ChunkedStep | str], *, as_of: date, params_key: str = "", progress: bool = True,
+    backend: str | None = None,
+) -> list[JobRun]:
+    """Run (or resume) several steps for `as_of` side by side: their pending chunks, in the order of `steps`,
+    share the processes (or the Celery workers); one process runs them one step after the other. Each run is
+    marked done when its last chunk is. The steps must not read what the others write (a wave of the daily
+    steps, `daily_steps.waves`). Returns the finished JobRuns."""
+    steps = [get_chunked_step(step) if isinstance(step, str) else step for step in steps]
+    runs = [_open_run(step, as_of, params_key) for step in steps]
+    chunks = [(run.pk, chunk_id) for run in runs if run.status != JobRun.Status.DONE
+              for chunk_id in run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True)]
+    left = Counter(run_pk for run_pk, _ in chunks)
+    for run in runs:  # a run with no chunk left (none planned, or killed after its last) is done now
+        if run.status != JobRun.Status.DONE and not left[run.pk]:
+            _finish(run.pk)
+
+    def chunk_done(run_pk: int) -> None:
+        left[run_pk] -= 1
+        if not left[run_pk]:
+            _finish(run_pk)
+
     backend = backend or settings.LIFECRM_JOBS
+    label = " + ".join(step.name for step in steps)
     try:
-        if backend == "celery" and pending:
-            _run_on_celery(pending, step.name, progress)
+        if backend == "celery" and chunks:
+            _run_on_celery([chunk_id for _, chunk_id in chunks], label, progress)
+            for run_pk in {run_pk for run_pk, _ in chunks}:
+                _finish(run_pk)
         else:
-            with tqdm(total=len(pending), desc=f"{step.name} {as_of}", unit="chunk", disable=not progress,
+            with tqdm(total=len(chunks), desc=f"{label} {as_of}", unit="chunk", disable=not progress,
                       file=sys.stderr) as bar:
-                workers = min(settings.LIFECRM_JOB_WORKERS, len(pending))
+                workers = min(settings.LIFECRM_JOB_WORKERS, len(chunks))
                 if workers > 1 and _can_fork():
-                    _run_in_processes(pending, workers, bar)
+                    _run_in_processes(chunks, workers, bar, chunk_done)
                 else:
-                    for chunk_id in pending:
+                    for run_pk, chunk_id in chunks:
                         run_chunk(chunk_id)
                         bar.update(1)
+                        chunk_done(run_pk)
     except Exception as exc:
-        JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.FAILED, error=repr(exc)[:2000])
+        JobRun.objects.filter(pk__in=[run.pk for run in runs]).exclude(status=JobRun.Status.DONE).update(
+            status=JobRun.Status.FAILED, error=repr(exc)[:2000])
         raise
-    JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
-    run.refresh_from_db()
-    return run
+    for run in runs:
+        if run.status != JobRun.Status.DONE:
+            run.refresh_from_db()
+    return runs
+
+
+def _finish(run_pk: int) -> None:
+    JobRun.objects.filter(pk=run_pk).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
 
 
 def _can_fork() -> bool:
@@ -153,17 +195,20 @@ def _can_fork() -> bool:
     return connection.vendor == "postgresql" and sys.platform == "linux" and not connection.in_atomic_block
 
 
-def _run_in_processes(chunk_ids: list[int], workers: int, bar: tqdm) -> None:
-    """Run the chunks on `workers` forked processes, each with its own database connection; the first failure
-    cancels the chunks not started (the finished ones stay done, as with Celery)."""
+def _run_in_processes(chunks: list[tuple[int, int]], workers: int, bar: tqdm, done: Callable[[int], None]) -> None:
+    """Run the (run, chunk) ids on `workers` forked processes, each with its own database connection, calling
+    `done(run)` here as each chunk finishes; the first failure cancels the chunks not started (the finished
+    ones stay done, as with Celery)."""
     connections.close_all()  # the children must not share this process's connections
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_run_chunk_in_child, chunk_id) for chunk_id in chunk_ids]
+        # every process forks at the first submit, before this process opens a connection again (in `done`)
+        futures = {pool.submit(_run_chunk_in_child, chunk_id): run_pk for run_pk, chunk_id in chunks}
         try:
             for future in as_completed(futures):
                 future.result()
                 bar.update(1)
+                done(futures[future])
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise

@@ -60,6 +60,19 @@ class StepRegistry:
     def names(self) -> list[str]:
         return [s.name for s in self.ordered()]
 
+    def waves(self) -> list[list[Step]]:
+        """The steps in waves, in `ordered` order within each: a step's wave is one after the last of its
+        dependencies' (the first wave: the steps with none). No path of `after` joins two steps of a wave,
+        so they may run at the same time: a step that reads what another step writes must say `after` it."""
+        level: dict[str, int] = {}
+        waves: list[list[Step]] = []
+        for step in self.ordered():
+            level[step.name] = 1 + max((level[name] for name in step.after), default=-1)
+            if level[step.name] == len(waves):
+                waves.append([])
+            waves[level[step.name]].append(step)
+        return waves
+
 
 daily_steps = StepRegistry("daily")
 generator_steps = StepRegistry("generator")

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from lifecrm.core.jobs import chunked_step, run_step
-from lifecrm.core.registries import daily_steps
+from lifecrm.core.jobs import chunked_step, register_daily_step
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import Status
 from lifecrm.policies.services import policy_transition
@@ -29,7 +28,4 @@ def mature_policies(as_of: date, first_id: int, last_id: int) -> int:
     return matured
 
 
-@daily_steps.register("policies.mature")
-def run_maturity(*, as_of: date, progress: bool = True) -> None:
-    """Policies whose term ended on or before the business date mature."""
-    run_step(mature_policies, as_of=as_of, progress=progress)
+register_daily_step(mature_policies, description="Policies whose term ended on or before the business date mature.")

@@ -6,6 +6,12 @@ into the file of the day that is `rules.EXPORT_LEAD_WORKING_DAYS` working days b
 date. The file (validated against its XSD), its BankFile row and one Collection per line are recorded
 in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that commits. The message id
 is the business date and currency, so a rerun for the same date finds the file and adds nothing.
+
+The due items are read, not locked. Two exports for one date never both record (the job chunk's row
+lock, then each collection's unique end-to-end reference); a counter payment booked while the file is
+made is like one booked just after it (the bank's collection then goes to suspense, to be refunded);
+and the reminder ladder, which runs beside the export and updates its bookmarks on the same due items,
+is never kept waiting.
 """
 from __future__ import annotations
 
@@ -94,7 +100,7 @@ def _picks(as_of: date) -> list[_Pick]:
     # Presented and not rejected (sent, or paid): never presented again (rules.next_attempt).
     presented = Collection.objects.filter(due_item=OuterRef("pk")).exclude(status=Collection.Status.REJECTED)
     items = list(
-        DueItem.objects.select_for_update(of=("self",))
+        DueItem.objects
         .filter(kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN, policy__status__in=PREMIUM_PAYING,
                 due_date__lte=_last_due_in_window(as_of))
         .filter(Exists(auto_debit_now), Exists(active_mandate), ~Exists(presented))

@@ -9,7 +9,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from lifecrm.core.jobs import chunked_step, get_chunked_step, plan_chunks, run_step
+from lifecrm.core import jobs
+from lifecrm.core.jobs import (
+    chunked_step,
+    get_chunked_step,
+    plan_chunks,
+    register_daily_step,
+    run_step,
+    run_steps,
+)
 from lifecrm.core.models import AuditEvent, JobChunk, JobRun
 from lifecrm.core.registries import daily_steps
 
@@ -36,6 +44,33 @@ def toy_step(as_of: date, first_id: int, last_id: int) -> int:
     AuditEvent.objects.bulk_create(AuditEvent(at=at, action="create", object_type=TOY_TYPE, object_id=k)
                                    for k in missing)
     return len(missing)
+
+
+@chunked_step("test.toy_other", ids=lambda as_of: range(1, 31), chunk_size=10)
+def toy_other_step(as_of: date, first_id: int, last_id: int) -> int:
+    """A second toy step (writes `other:<as_of>:<id>`): independent of the first, it may run beside it."""
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    AuditEvent.objects.bulk_create(AuditEvent(at=at, action="create", object_type=TOY_TYPE, object_id=f"other:{as_of}:{n}")
+                                   for n in range(first_id, last_id + 1))
+    return last_id - first_id + 1
+
+
+def other_rows(as_of: date) -> list[str]:
+    return sorted(AuditEvent.objects.filter(object_type=TOY_TYPE, object_id__startswith=f"other:{as_of}:")
+                  .values_list("object_id", flat=True))
+
+
+def run_side_by_side(as_of: date, backend: str) -> list[JobRun]:
+    """Both toy steps side by side; each run done with its own chunks, every row once."""
+    runs = run_steps(["test.toy", "test.toy_other"], as_of=as_of, progress=False, backend=backend)
+    assert [(r.step, r.status, r.chunk_count) for r in runs] == [("test.toy", "done", 10), ("test.toy_other", "done", 3)]
+    assert all(r.finished_at and not r.chunks.filter(done_at__isnull=True).exists() for r in runs)
+    assert toy_rows(as_of) == expected_rows(as_of)
+    assert other_rows(as_of) == sorted(f"other:{as_of}:{n}" for n in range(1, 31))
+    return runs
+
+
+real_run_steps = run_steps
 
 
 def toy_rows(as_of: date) -> list[str]:
@@ -135,6 +170,23 @@ class TestRunStep:
         run = run_step("test.toy", as_of=date(2025, 10, 9), progress=False)
         assert run.chunk_count == 4 and toy_rows(date(2025, 10, 9)) == expected_rows(date(2025, 10, 9))
 
+    def test_steps_side_by_side_each_finish_their_own_run_and_a_rerun_is_a_no_op(self):
+        as_of = date(2025, 10, 13)
+        first = run_side_by_side(as_of, "inprocess")
+        again = run_steps(["test.toy", "test.toy_other"], as_of=as_of, progress=False)
+        assert [r.pk for r in again] == [r.pk for r in first] and len(other_rows(as_of)) == 30
+
+    def test_a_failure_beside_another_step_fails_the_runs_left_unfinished(self):
+        as_of = date(2025, 10, 14)
+        _faults[as_of.isoformat()] = 51
+        with pytest.raises(RuntimeError, match="chunk starting at 51"):
+            run_steps(["test.toy_other", "test.toy"], as_of=as_of, progress=False)
+        _faults.clear()
+        runs = {r.step: r for r in JobRun.objects.filter(as_of=as_of)}
+        assert runs["test.toy_other"].status == "done"  # its chunks came first and all finished
+        assert runs["test.toy"].status == "failed" and "chunk starting at 51" in runs["test.toy"].error
+        run_side_by_side(as_of, "inprocess")
+
     def test_an_unknown_step_is_refused(self):
         with pytest.raises(LookupError, match="no chunked step named 'nope'"):
             run_step("nope", as_of=date(2025, 1, 1), progress=False)
@@ -213,6 +265,17 @@ class TestRunDailyCommand:
     def test_as_of_is_required(self):
         with pytest.raises(CommandError, match="--as-of"):
             call_command("run-daily", stdout=StringIO())
+
+    def test_the_steps_of_a_wave_run_side_by_side(self, monkeypatch):
+        monkeypatch.setattr(daily_steps, "_steps", {})
+        register_daily_step(get_chunked_step("test.toy"))
+        register_daily_step(get_chunked_step("test.toy_other"))
+        together = []
+        monkeypatch.setattr(jobs, "run_steps", lambda steps, **kw: together.append([s.name for s in steps])
+                            or real_run_steps(steps, **kw))
+        call_command("run-daily", "--as-of", "2025-10-15", "--no-progress", stdout=StringIO())
+        assert together == [["test.toy", "test.toy_other"]]
+        assert toy_rows(date(2025, 10, 15)) == expected_rows(date(2025, 10, 15)) and len(other_rows(date(2025, 10, 15))) == 30
 
     def test_no_steps_registered(self, monkeypatch):
         monkeypatch.setattr(daily_steps, "_steps", {})

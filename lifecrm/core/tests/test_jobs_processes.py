@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from lifecrm.core import jobs
 from lifecrm.core.jobs import run_step
 from lifecrm.core.models import JobRun
-from lifecrm.core.tests.test_jobs import expected_rows, fail_a_chunk_then_rerun, toy_rows
+from lifecrm.core.tests.test_jobs import expected_rows, fail_a_chunk_then_rerun, run_side_by_side, toy_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +38,14 @@ def test_forked_processes_write_what_one_process_writes(workers, monkeypatch):
     assert sum(run.chunks.values_list("rows", flat=True)) == 100
     again = run_step("test.toy", as_of=one, progress=False, backend="inprocess")  # a finished run: no-op
     assert again.pk == run.pk and toy_rows(one) == expected_rows(one)
+
+
+def test_two_steps_side_by_side_share_the_processes(workers, monkeypatch):
+    forked = []
+    monkeypatch.setattr(jobs, "_run_in_processes", lambda chunks, *a, real=jobs._run_in_processes:
+                        forked.append(len(chunks)) or real(chunks, *a))
+    run_side_by_side(date(2025, 10, 13), "inprocess")
+    assert forked == [13]  # the chunks of both steps, on one pool
 
 
 def test_a_failed_chunk_on_a_process_fails_the_run_and_a_rerun_finishes_it(workers):

@@ -42,6 +42,15 @@ class TestStepOrder:
         backward = registry(dict(reversed(list(spec.items())))).names()
         assert forward == backward == ["a", "b", "c", "d"]
 
+    def test_waves_hold_the_steps_whose_dependencies_ran_in_earlier_waves(self):
+        steps = registry({
+            "reminders": ("lapse",), "export": ("lapse",), "lapse": ("grace",), "grace": ("raise",),
+            "raise": (), "resend": ("reminders",), "value": (),
+        })
+        assert [[s.name for s in wave] for wave in steps.waves()] == [
+            ["raise", "value"], ["grace"], ["lapse"], ["export", "reminders"], ["resend"]]
+        assert registry({}).waves() == []
+
     def test_a_cycle_is_refused_naming_its_steps(self):
         steps = registry({"a": ("c",), "b": ("a",), "c": ("b",), "d": ()})
         with pytest.raises(ValueError, match="cycle") as refused:

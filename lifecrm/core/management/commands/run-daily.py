@@ -1,8 +1,10 @@
-"""`lifecrm run-daily --as-of DATE`: every registered daily step, in order, as resumable job runs."""
+"""`lifecrm run-daily --as-of DATE`: every registered daily step, wave by wave (`daily_steps.waves`), as resumable
+job runs; the steps of a wave run side by side."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from lifecrm.core import jobs
 from lifecrm.core.commands import add_date_range_arguments, business_dates
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
@@ -21,7 +23,12 @@ class Command(BaseCommand):
             self.stdout.write("no daily steps are registered")
             return
         for day in days:
-            for step in steps:
-                step.func(as_of=day, progress=not no_progress)
+            for wave in daily_steps.waves():
+                chunked = [getattr(step.func, "chunked_step", None) for step in wave]
+                if len(wave) > 1 and all(chunked):  # independent steps: their chunks share the workers
+                    jobs.run_steps(chunked, as_of=day, progress=not no_progress)
+                    continue
+                for step in wave:
+                    step.func(as_of=day, progress=not no_progress)
             done = JobRun.objects.filter(as_of=day, status=JobRun.Status.DONE).count()
             self.stdout.write(f"{day}: {len(steps)} steps run ({done} job runs done)")
