@@ -43,6 +43,7 @@ from lifecrm.billing.messaging.sms import sms_gateway
 from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
+from lifecrm.core.bulk import bulk_insert
 from lifecrm.core.registries import TimelineEntry, register_timeline_source
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record
@@ -339,11 +340,11 @@ class Batch:
         if self.alone:
             try:
                 with transaction.atomic():
-                    Reminder.objects.bulk_create(new)
+                    bulk_insert(new)
             except IntegrityError:
                 return []
         else:
-            Reminder.objects.bulk_create(new, batch_size=2000)
+            bulk_insert(new)
         for row in retried:
             row.save()
         for arrival, pks in self.arrivals.items():

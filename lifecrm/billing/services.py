@@ -18,6 +18,7 @@ from lifecrm.billing.models import (
     ReinstatementApplication,
 )
 from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
+from lifecrm.core.bulk import bulk_insert
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
@@ -96,7 +97,7 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
         bookmarks.append(RaiseBookmark(policy_id=pk, policy_version=version,
                                        next_due_on=next_due if next_due < premium_term_end(issue_date, term_years)
                                        else None))
-    DueItem.objects.bulk_create(new_items, batch_size=2000)
+    bulk_insert(new_items)
     RaiseBookmark.objects.bulk_create(bookmarks, batch_size=2000, update_conflicts=True, unique_fields=["policy"],
                                       update_fields=["policy_version", "next_due_on"])
     return len(new_items)

@@ -33,6 +33,7 @@ from lifecrm.billing.bankfiles.creditors import creditor_for
 from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
 from lifecrm.billing.bankfiles.formats import pain008
 from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
+from lifecrm.core.bulk import bulk_insert
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
@@ -160,11 +161,11 @@ def _record(as_of: date, currency: str, picks: list[_Pick], part: int) -> BankFi
         sha256=hashlib.sha256(content).hexdigest(), filename=f"{message}.xml", message_id=message, as_of=as_of,
         created_at=timezone.now(), line_count=len(lines), total_amount=total, content=content,
     )
-    Collection.objects.bulk_create(
+    bulk_insert([
         Collection(due_item=p.item, mandate=p.mandate, end_to_end_id=line.end_to_end_id, attempt=p.attempt,
                    amount=line.amount, collection_date=p.collection_date, export_file=bank_file)
         for p, line in zip(picks, lines, strict=True)
-    )
+    ])
     return bank_file
 
 

@@ -10,12 +10,13 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element  # noqa: S405  type only; parsing goes through xmlschema, defused
 
-import xmlschema
-from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden
-
 from lifecrm.billing.bankfiles.errors import BankFileRejected
+
+if TYPE_CHECKING:
+    import xmlschema  # imported where it is used: a quarter of a second at every process start otherwise
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 ISO = "urn:iso:std:iso:20022:tech:xsd:"
@@ -31,6 +32,8 @@ PAIN_008 = f"{ISO}pain.008.001.08"
 
 @cache
 def schema(namespace: str) -> xmlschema.XMLSchema:
+    import xmlschema
+
     return xmlschema.XMLSchema(str(SCHEMA_DIR / SCHEMAS[namespace][1]))
 
 
@@ -43,6 +46,9 @@ class XmlDocument:
 
 def _resource(content: bytes) -> xmlschema.XMLResource:
     """Parse untrusted XML: no entities, no DTD, no remote or local resource loading."""
+    import xmlschema
+    from xmlschema.exceptions import XMLResourceError, XMLResourceForbidden
+
     try:
         return xmlschema.XMLResource(io.BytesIO(content), allow="none", defuse="always")
     except XMLResourceForbidden as exc:

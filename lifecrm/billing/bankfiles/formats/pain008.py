@@ -2,7 +2,8 @@
 
 Accounts go in `Othr/Id` (CN/HK/TW account numbers are not IBANs); a bank code that is a BIC goes in
 `BICFI`, any other in `ClrSysMmbId` with the jurisdiction's clearing system (CNAPS, HKNCC, TWNCC).
-Names stay as written (UTF-8 Chinese, never pinyin).
+Names stay as written (UTF-8 Chinese, never pinyin). Built with lxml: a 1M-policy day's file (8,000 lines)
+serialises in C, not in ElementTree's Python.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
-from xml.etree.ElementTree import Element, SubElement, tostring  # noqa: S405  building, not parsing
+
+from lxml.etree import Element, SubElement, tostring  # building, not parsing; serialised by libxml2
 
 from lifecrm.billing.bankfiles import rules
 from lifecrm.billing.bankfiles.xsd import PAIN_008
@@ -46,31 +48,38 @@ class DebitLine:
     remittance: str
 
 
+NS = "{" + PAIN_008 + "}"
+
+
+def _sub(parent: Element, tag: str) -> Element:
+    return SubElement(parent, NS + tag)
+
+
 def _text(parent: Element, tag: str, value: str) -> Element:
-    node = SubElement(parent, tag)
+    node = SubElement(parent, NS + tag)
     node.text = value
     return node
 
 
 def _agent(parent: Element, tag: str, bank_code: str, jurisdiction: str) -> None:
-    institution = SubElement(SubElement(parent, tag), "FinInstnId")
+    institution = _sub(_sub(parent, tag), "FinInstnId")
     if BIC.fullmatch(bank_code):
         _text(institution, "BICFI", bank_code)
     else:
-        member = SubElement(institution, "ClrSysMmbId")
-        _text(SubElement(member, "ClrSysId"), "Cd", CLEARING_SYSTEMS[jurisdiction])
+        member = _sub(institution, "ClrSysMmbId")
+        _text(_sub(member, "ClrSysId"), "Cd", CLEARING_SYSTEMS[jurisdiction])
         _text(member, "MmbId", bank_code)
 
 
 def _account(parent: Element, tag: str, number: str) -> None:
-    _text(SubElement(SubElement(SubElement(parent, tag), "Id"), "Othr"), "Id", number)
+    _text(_sub(_sub(_sub(parent, tag), "Id"), "Othr"), "Id", number)
 
 
 def _party(parent: Element, tag: str, name: str, identifier: str = "") -> None:
-    party = SubElement(parent, tag)
+    party = _sub(parent, tag)
     _text(party, "Nm", name)
     if identifier:
-        _text(SubElement(SubElement(SubElement(party, "Id"), "OrgId"), "Othr"), "Id", identifier)
+        _text(_sub(_sub(_sub(party, "Id"), "OrgId"), "Othr"), "Id", identifier)
 
 
 def _money(value: Decimal) -> str:
@@ -81,9 +90,9 @@ def build(*, message_id: str, created_at: datetime, creditor: Creditor, lines: l
     """The file's bytes (UTF-8, XML declaration). Lines must share one currency."""
     if len({line.currency for line in lines}) != 1:
         raise ValueError("a pain.008 file holds one currency")
-    document = Element("Document", xmlns=PAIN_008)
-    initiation = SubElement(document, "CstmrDrctDbtInitn")
-    header = SubElement(initiation, "GrpHdr")
+    document = Element(NS + "Document", nsmap={None: PAIN_008})
+    initiation = _sub(document, "CstmrDrctDbtInitn")
+    header = _sub(initiation, "GrpHdr")
     _text(header, "MsgId", message_id)
     _text(header, "CreDtTm", created_at.isoformat(timespec="seconds"))
     _text(header, "NbOfTxs", str(len(lines)))
@@ -92,7 +101,7 @@ def build(*, message_id: str, created_at: datetime, creditor: Creditor, lines: l
     ordered = sorted(lines, key=lambda line: (line.collection_date, line.end_to_end_id))
     for collection_date, group in groupby(ordered, key=lambda line: line.collection_date):
         group = list(group)
-        block = SubElement(initiation, "PmtInf")
+        block = _sub(initiation, "PmtInf")
         _text(block, "PmtInfId", rules.payment_information_id(message_id, collection_date))
         _text(block, "PmtMtd", "DD")
         _text(block, "NbOfTxs", str(len(group)))
@@ -104,14 +113,14 @@ def build(*, message_id: str, created_at: datetime, creditor: Creditor, lines: l
         if creditor.scheme_id:
             _party(block, "CdtrSchmeId", creditor.name, creditor.scheme_id)
         for line in group:
-            transaction = SubElement(block, "DrctDbtTxInf")
-            _text(SubElement(transaction, "PmtId"), "EndToEndId", line.end_to_end_id)
+            transaction = _sub(block, "DrctDbtTxInf")
+            _text(_sub(transaction, "PmtId"), "EndToEndId", line.end_to_end_id)
             _text(transaction, "InstdAmt", _money(line.amount)).set("Ccy", line.currency)
-            mandate = SubElement(SubElement(transaction, "DrctDbtTx"), "MndtRltdInf")
+            mandate = _sub(_sub(transaction, "DrctDbtTx"), "MndtRltdInf")
             _text(mandate, "MndtId", line.mandate_reference)
             _text(mandate, "DtOfSgntr", line.mandate_signed_on.isoformat())
             _agent(transaction, "DbtrAgt", line.debtor_bank_code, line.jurisdiction)
             _party(transaction, "Dbtr", line.debtor_name)
             _account(transaction, "DbtrAcct", line.debtor_account)
-            _text(SubElement(transaction, "RmtInf"), "Ustrd", line.remittance[:140])
+            _text(_sub(transaction, "RmtInf"), "Ustrd", line.remittance[:140])
     return tostring(document, encoding="UTF-8", xml_declaration=True)
