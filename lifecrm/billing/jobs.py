@@ -16,7 +16,7 @@ from lifecrm.billing.services import (
     raise_candidate_ids,
     reinstatements_deem_consent,
 )
-from lifecrm.core.jobs import chunked_step, register_daily_step
+from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.policies.models import Policy, PolicyVersion
@@ -26,9 +26,10 @@ from lifecrm.policies.services import Transition, policies_transition
 GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 
 
-@chunked_step("billing.raise_due_items", ids=raise_candidate_ids, chunk_size=50000)
+# keep_ids: a chunk reads the candidates it was planned from by id, not by repeating their join.
+@chunked_step("billing.raise_due_items", ids=raise_candidate_ids, chunk_size=50000, keep_ids=True)
 def raise_due_items(as_of: date, first_id: int, last_id: int) -> int:
-    return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id)
+    return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id, candidates=planned_ids())
 
 
 def _oldest_overdue(as_of: date, policy_ids) -> dict[int, date]:

@@ -68,17 +68,19 @@ def raise_candidate_ids(as_of: date):
     return raise_candidates(as_of).order_by("pk").values_list("pk", flat=True)
 
 
-def due_items_raise(*, as_of: date, first_id: int, last_id: int) -> int:
+def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: list[int] | None = None) -> int:
     """Raise every premium falling due up to as_of + lead for premium-paying policies in [first_id, last_id].
 
     Idempotent: (policy, kind, instalment) is unique and instalments already raised are skipped. Only the
-    candidates (`raise_candidates`) are read; each gets a fresh bookmark: the first premium left to raise.
+    candidates are read: `candidates` (the ids the daily step planned the chunk from), else those of
+    `raise_candidates` in the range. Each gets a fresh bookmark: the first premium left to raise.
     """
     horizon = _horizon(as_of)
     highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    which = (_raise_candidate(as_of, "policy__") if candidates is None
+             else Q(policy_id__in=candidates, policy__status__in=PREMIUM_PAYING))
     rows = list(
-        PolicyVersion.objects.filter(_raise_candidate(as_of, "policy__"), effective_to__isnull=True,
-                                     policy_id__gte=first_id, policy_id__lte=last_id)
+        PolicyVersion.objects.filter(which, effective_to__isnull=True, policy_id__gte=first_id, policy_id__lte=last_id)
         .order_by()
         .annotate(last_instalment=Subquery(highest.values("instalment")[:1]))
         .values_list("policy_id", "policy__version", "policy__issue_date", "policy__premium_term_years",

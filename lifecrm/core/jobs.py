@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,16 +36,20 @@ class ChunkedStep:
     ids: Callable[[date], Iterable[int]]
     process: ChunkFunc
     chunk_size: int = 5000
+    keep_ids: bool = False  # record each chunk's planned ids (JobChunk.ids), for `planned_ids`
 
 
 _chunked_steps: dict[str, ChunkedStep] = {}
 
 
-def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size: int = 5000):
-    """Declare `process` as the chunk function of step `name` (so Celery workers can find it by name)."""
+def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size: int = 5000, keep_ids: bool = False):
+    """Declare `process` as the chunk function of step `name` (so Celery workers can find it by name).
+
+    `keep_ids`: each chunk records the ids it was planned from, and `process` reads them with `planned_ids()`
+    (for a step whose `ids` is a costly query a chunk would otherwise repeat over its range)."""
 
     def decorator(process: ChunkFunc) -> ChunkedStep:
-        step = ChunkedStep(name, ids, process, chunk_size)
+        step = ChunkedStep(name, ids, process, chunk_size, keep_ids)
         _chunked_steps[name] = step
         return step
 
@@ -101,13 +106,25 @@ def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
-            ranges = plan_chunks(step.ids(as_of), settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size)
+            size = settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size
+            ids = list(step.ids(as_of)) if step.keep_ids else step.ids(as_of)
+            ranges = plan_chunks(ids, size)
             JobChunk.objects.bulk_create(
-                JobChunk(run=run, index=i, first_id=lo, last_id=hi) for i, (lo, hi) in enumerate(ranges)
+                JobChunk(run=run, index=i, first_id=lo, last_id=hi,
+                         ids=list(ids[i * size:(i + 1) * size]) if step.keep_ids else None)
+                for i, (lo, hi) in enumerate(ranges)
             )
             run.chunk_count = len(ranges)
             run.save(update_fields=["chunk_count"])
     return run
+
+
+_planned: ContextVar[list[int] | None] = ContextVar("planned_ids", default=None)
+
+
+def planned_ids() -> list[int] | None:
+    """Inside a chunk of a step declared with `keep_ids`: the ids it was planned from; otherwise None."""
+    return _planned.get()
 
 
 def run_chunk(chunk_id: int) -> int:
@@ -118,7 +135,11 @@ def run_chunk(chunk_id: int) -> int:
         if chunk.done_at is not None:
             return 0
         step = get_chunked_step(chunk.run.step)
-        rows = step.process(chunk.run.as_of, chunk.first_id, chunk.last_id)
+        token = _planned.set(chunk.ids)
+        try:
+            rows = step.process(chunk.run.as_of, chunk.first_id, chunk.last_id)
+        finally:
+            _planned.reset(token)
         updated = JobChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
             done_at=timezone.now(), rows=rows or 0
         )

@@ -168,6 +168,9 @@ class JobChunk(models.Model):
     last_id = models.BigIntegerField(_("last id"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     rows = models.PositiveIntegerField(_("rows written"), default=0)
+    # The ids the chunk was planned from, kept for a step that asks (`chunked_step(keep_ids=True)`): its chunk
+    # reads them (`planned_ids`) instead of finding its rows again.
+    ids = models.JSONField(_("planned ids"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("job chunk")

@@ -14,6 +14,7 @@ from lifecrm.core.jobs import (
     chunked_step,
     get_chunked_step,
     plan_chunks,
+    planned_ids,
     register_daily_step,
     run_step,
     run_steps,
@@ -53,6 +54,16 @@ def toy_other_step(as_of: date, first_id: int, last_id: int) -> int:
     AuditEvent.objects.bulk_create(AuditEvent(at=at, action="create", object_type=TOY_TYPE, object_id=f"other:{as_of}:{n}")
                                    for n in range(first_id, last_id + 1))
     return last_id - first_id + 1
+
+
+_seen_plans: list[tuple[int, int, list[int] | None]] = []
+
+
+@chunked_step("test.toy_kept", ids=lambda as_of: range(2, 41, 2), chunk_size=8, keep_ids=True)
+def toy_kept_step(as_of: date, first_id: int, last_id: int) -> int:
+    """Records the ids it was planned from."""
+    _seen_plans.append((first_id, last_id, planned_ids()))
+    return 0
 
 
 def other_rows(as_of: date) -> list[str]:
@@ -186,6 +197,17 @@ class TestRunStep:
         assert runs["test.toy_other"].status == "done"  # its chunks came first and all finished
         assert runs["test.toy"].status == "failed" and "chunk starting at 51" in runs["test.toy"].error
         run_side_by_side(as_of, "inprocess")
+
+    def test_a_step_that_keeps_its_ids_reads_each_chunks_planned_ids(self):
+        _seen_plans.clear()
+        run = run_step("test.toy_kept", as_of=date(2025, 10, 16), progress=False)
+        assert _seen_plans == [(2, 16, [2, 4, 6, 8, 10, 12, 14, 16]), (18, 32, [18, 20, 22, 24, 26, 28, 30, 32]),
+                               (34, 40, [34, 36, 38, 40])]
+        assert list(run.chunks.order_by("index").values_list("ids", flat=True))[2] == [34, 36, 38, 40]
+        assert planned_ids() is None  # outside a chunk
+        _seen_plans.clear()
+        run_step("test.toy_other", as_of=date(2025, 10, 16), progress=False)
+        assert JobChunk.objects.filter(run__step="test.toy_other", ids__isnull=False).count() == 0
 
     def test_an_unknown_step_is_refused(self):
         with pytest.raises(LookupError, match="no chunked step named 'nope'"):
