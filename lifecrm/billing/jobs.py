@@ -206,10 +206,10 @@ register_daily_step(debit_export_step, after=("billing.lapse",))
 from lifecrm.billing import reminders  # noqa: E402  registers its timeline source and debit-rejection handler
 
 
-@chunked_step("billing.reminders", ids=reminders.ladder_policy_ids, chunk_size=2000)
+@chunked_step("billing.reminders", ids=reminders.ladder_policy_ids, chunk_size=2000, keep_ids=True)
 def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
     """Carry out the reminder ladder's steps due today (reminders, demands, phone tasks, notices), once each."""
-    return reminders.reminders_run(as_of=as_of, first_id=first_id, last_id=last_id)
+    return reminders.reminders_run(as_of=as_of, first_id=first_id, last_id=last_id, planned=planned_ids())
 
 
 register_daily_step(send_reminders, after=("billing.lapse",))

@@ -197,7 +197,7 @@ def _policies(q: Q) -> dict[int, _Policy]:
 
 # -- the daily step ----------------------------------------------------------------------------------
 
-def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
+def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int] | None = None) -> int:
     """Carry out every ladder step due by `as_of` for the open premiums of policies [first_id, last_id].
 
     Each premium carries a bookmark: the policy version the ladder last looked at it under and the
@@ -205,10 +205,11 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int) -> int:
     policy changed since — grace, suspension, reinstatement, a new contract version —, grace end
     changed, or a step due today) are looked at, and then with all their open premiums, so the outcome
     is the same as looking at every premium every day. A change of dunning plans resets every bookmark.
+    `planned`: those policies as the daily step found them when it planned the chunk (`ladder_policy_ids`).
     """
     plans = active_plans()
     open_premiums = _open_premiums(as_of, ladder_lead_days(plans))
-    policy_ids = _due_on_ladder(as_of, plans, first_id, last_id)
+    policy_ids = planned if planned is not None else _due_on_ladder(as_of, plans, first_id, last_id)
     if not policy_ids:
         return 0
     items = list(DueItem.objects.filter(open_premiums, policy_id__in=policy_ids)
@@ -394,7 +395,7 @@ def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
             continue
         case = Case(policy, item, step.plan, [])
         extra = {"reason_code": reasons[row.pk]} if row.pk in reasons else {}
-        message = _compose(case, step, _addressee(case, step), row.done_on, extra)
+        message = _compose(case, step, _addressee(case, step), row.done_on, extra, content.WRITTEN)
         email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body,
                                  key=message_key(policy.number, item.instalment, step.plan.code, step.code))
         emails.append(((row.pk, email.extra_headers["Message-ID"]), email))
@@ -488,7 +489,8 @@ def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminde
     if route is None:
         return batch.add(_row(retry, **base, channel=step.channel, status=Reminder.Status.FAILED, recipient="",
                               detail="no mobile phone, e-mail or postal address on file"))
-    message = _compose(case, step, customer, as_of, extra)
+    message = _compose(case, step, customer, as_of, extra,
+                       ("sms",) if route.channel == contacts.SMS else content.WRITTEN)
     key = message_key(case.policy.number, case.item.instalment, case.plan.code, step.code)
     row = _row(retry, **base, channel=route.channel, status=Reminder.Status.SENT, recipient=route.address[:200])
     notes = [_deliver(row, route, message, key, customer, as_of, batch)]
@@ -509,9 +511,10 @@ def _addressee(case: Case, step: DunningStep):
     return case.policy.owner if step.action in LEGAL_ACTIONS else case.policy.payer
 
 
-def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict) -> content.Message:
+def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict, parts: tuple[str, ...]) -> content.Message:
+    """The step's message in the customer's language: the sections `parts` the channel sends."""
     language = content.language_for(customer, case.policy.jurisdiction_id)
-    return content.render(names=[step.code, step.action], language=language,
+    return content.render(names=[step.code, step.action], language=language, parts=parts,
                           context=_context(case, customer, language, as_of) | extra)
 
 

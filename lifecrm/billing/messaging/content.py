@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.template import Context, TemplateSyntaxError
 from django.template.loader import select_template
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
@@ -19,6 +20,11 @@ LANGUAGES = ("zh-hans", "zh-hant", "en")
 JURISDICTION_LANGUAGE = {"CN": "zh-hans", "HK": "zh-hant", "TW": "zh-hant"}
 DEFAULT_COMPANY_NAMES = {"zh-hans": "立孚人寿", "zh-hant": "立孚人壽", "en": "Lifecrm Life"}
 SECTION = re.compile(r"^=== (subject|sms|body)[ \t]*$", re.MULTILINE)
+SECTIONS = ("subject", "sms", "body")
+WRITTEN = ("subject", "body")  # what an e-mail or a letter says
+# What may come before the first section for the sections to be compiled one by one.
+STANDALONE_PREAMBLE = re.compile(r"\s*(\{%\s*autoescape\s+off\s*%\})?\s*(\{#.*?#\}\s*)*", re.DOTALL)
+AUTOESCAPE_END = re.compile(r"\{%\s*endautoescape\s*%\}\s*\Z")
 
 
 @dataclass(frozen=True)
@@ -71,15 +77,44 @@ def _template(names: tuple[str, ...], language: str):
 setting_changed.connect(lambda **kwargs: _cached_template.cache_clear(), weak=False)
 
 
-def render(*, names: list[str], language: str, context: dict) -> Message:
-    """Render the first template of `names` that exists in `language` into a Message."""
+def _split(text: str) -> dict[str, str]:
+    parts = SECTION.split(text)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+def _lookup_sections(names: tuple[str, ...], language: str) -> tuple[bool, dict] | None:
+    """Whether the template escapes HTML, and each of its sections compiled on its own; None when the sections
+    do not stand alone (a preamble other than `{% autoescape off %}` and comments, or a tag across a marker)."""
+    template = _template(names, language)
+    name, source = template.origin.name, template.template.source
+    sections = _split(source)
+    missing = set(SECTIONS) - sections.keys()
+    if missing:
+        raise ValueError(f"template {name} lacks section(s) {sorted(missing)}")
+    preamble = STANDALONE_PREAMBLE.fullmatch(SECTION.split(source, maxsplit=1)[0])
+    if preamble is None:
+        return None
+    try:
+        return preamble.group(1) is None, {part: template.template.engine.from_string(AUTOESCAPE_END.sub("", text))
+                                           for part, text in sections.items()}
+    except TemplateSyntaxError:
+        return None
+
+
+_cached_sections = lru_cache(maxsize=256)(_lookup_sections)
+setting_changed.connect(lambda **kwargs: _cached_sections.cache_clear(), weak=False)
+
+
+def render(*, names: list[str], language: str, context: dict, parts: tuple[str, ...] = SECTIONS) -> Message:
+    """Render the first template of `names` that exists in `language` into a Message: the sections in `parts`
+    (the others stay empty: an SMS needs only its own, a fifth of the template's rendering)."""
     if language not in LANGUAGES:
         raise ValueError(f"no templates in language {language!r}")
-    template = _template(tuple(names), language)
-    text = template.render(context)
-    parts = SECTION.split(text)
-    sections = {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    missing = {"subject", "sms", "body"} - sections.keys()
-    if missing:
-        raise ValueError(f"template {template.origin.name} lacks section(s) {sorted(missing)}")
-    return Message(language, " ".join(sections["subject"].split()), sections["sms"], sections["body"])
+    compiled = (_lookup_sections if settings.DEBUG else _cached_sections)(tuple(names), language)
+    if compiled is None:
+        rendered = _split(_template(tuple(names), language).render(context))
+    else:
+        escape, sections = compiled
+        rendered = {part: sections[part].render(Context(context, autoescape=escape)) for part in parts}
+    texts = {part: rendered[part].strip() if part in parts else "" for part in SECTIONS}
+    return Message(language, " ".join(texts["subject"].split()), texts["sms"], texts["body"])
