@@ -18,7 +18,7 @@ from lifecrm.billing.models import (
     ReinstatementApplication,
 )
 from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
-from lifecrm.core.bulk import bulk_insert
+from lifecrm.core.bulk import insert_rows
 from lifecrm.core.money import to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
@@ -92,16 +92,14 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
         first = max(paid_instalments, 0 if highest_raised is None else highest_raised + 1)
         raised = rules.premium_schedule(issue_date=issue_date, mode=mode, premium_term_years=term_years,
                                         start=due_date(issue_date, mode, first), end=horizon, first_instalment=first)
-        new_items += [DueItem(policy_id=pk, instalment=item.instalment, due_date=item.due_date, amount=modal_premium,
-                              currency=currency, raised_on=as_of) for item in raised]
+        new_items += [{"policy_id": pk, "instalment": item.instalment, "due_date": item.due_date,
+                       "amount": modal_premium, "currency": currency, "raised_on": as_of} for item in raised]
         next_instalment = raised[-1].instalment + 1 if raised else first
         next_due = due_date(issue_date, mode, next_instalment)
-        bookmarks.append(RaiseBookmark(policy_id=pk, policy_version=version,
-                                       next_due_on=next_due if next_due < premium_term_end(issue_date, term_years)
-                                       else None))
-    bulk_insert(new_items)
-    RaiseBookmark.objects.bulk_create(bookmarks, batch_size=2000, update_conflicts=True, unique_fields=["policy"],
-                                      update_fields=["policy_version", "next_due_on"])
+        bookmarks.append({"policy_id": pk, "policy_version": version,
+                          "next_due_on": next_due if next_due < premium_term_end(issue_date, term_years) else None})
+    insert_rows(DueItem, new_items)
+    insert_rows(RaiseBookmark, bookmarks, unique="policy", update=["policy_version", "next_due_on"])
     return len(new_items)
 
 

@@ -1,11 +1,13 @@
-"""Bulk inserts for the daily batch: `bulk_insert(objs)` is `bulk_create` without Django's per-value preparation.
+"""Bulk inserts for the daily batch: `bulk_create` without Django's per-value preparation.
 
-On PostgreSQL the rows go in one `INSERT … SELECT FROM unnest(<one typed array per column>) RETURNING id`
-with each attribute handed to psycopg as it is: half the cost of `bulk_create` for the batch's tens of
-thousands of due items, reminders and collections a day. That is only right for columns whose Python value
-psycopg sends as Django would, so a model with any other field (encrypted or JSON fields, auto_now dates,
-date-times, anything custom, a primary key that is not an auto-increment) is refused, on every database;
-other databases than PostgreSQL use `bulk_create`.
+`bulk_insert(objs)` inserts model objects and sets their primary keys (an auto-increment's);
+`insert_rows(model, rows)` inserts {attribute: value} rows without building model objects, or updates
+them on a conflict. On PostgreSQL the rows go in one `INSERT … SELECT FROM unnest(<one typed array per
+column>)` with each value handed to psycopg as it is: half the cost of `bulk_create` for the batch's tens
+of thousands of due items, bookmarks, reminders and collections a day. That is only right for columns whose
+Python value psycopg sends as Django would, so a model with any other field (encrypted or JSON fields,
+auto_now dates, date-times, anything custom) is refused, on every database; other databases than
+PostgreSQL use `bulk_create`.
 """
 from __future__ import annotations
 
@@ -24,20 +26,59 @@ PLAIN_FIELDS = (
 
 
 @cache
-def _plan(model: type[models.Model]) -> tuple[list[str], str]:
-    """The attribute names and the INSERT statement for `model`; TypeError when a field is not plain."""
-    if not isinstance(model._meta.pk, AutoFieldMixin):
+def _plan(model: type[models.Model], returning: bool = True) -> tuple[list[str], str]:
+    """The attribute names and the INSERT statement for `model` (RETURNING the new primary keys, which must
+    then be an auto-increment's); TypeError when a field is not plain."""
+    auto = isinstance(model._meta.pk, AutoFieldMixin)
+    if returning and not auto:
         raise TypeError(f"bulk_insert: {model.__name__} has no auto-increment primary key")
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not (auto and f.primary_key)]
     for field in fields:
-        if type(field) not in PLAIN_FIELDS or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        plain = type(field) in PLAIN_FIELDS or (field.primary_key and type(field) is models.OneToOneField)
+        if not plain or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise TypeError(f"bulk_insert: {model.__name__}.{field.name} ({type(field).__name__}) is not a plain column")
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608  names from _meta, values as params
-           f"SELECT * FROM unnest({arrays}) RETURNING {quote(model._meta.pk.column)}")
-    return [f.attname for f in fields], sql
+           f"SELECT * FROM unnest({arrays})")
+    return [f.attname for f in fields], sql + (f" RETURNING {quote(model._meta.pk.column)}" if returning else "")
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[dict], *, unique: str | None = None,
+                update: Sequence[str] = (), batch_size: int = 5000) -> int:
+    """Insert rows given as {attribute: value}, without building model objects (an attribute left out takes its
+    field's default, one computed per row must be given); with `unique` and `update`, a row whose `unique`
+    value is there already updates those fields instead, as `bulk_create(update_conflicts=True)`. Returns the
+    number of rows."""
+    if not rows:
+        return 0
+    names, sql = _plan(model, returning=False)
+    defaults, required = _defaults(model)
+    if any(required - row.keys() for row in rows):
+        raise TypeError(f"insert_rows: every {model.__name__} row must give {sorted(required)}")
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size, update_conflicts=bool(update),
+                                  unique_fields=[unique] if update else None, update_fields=list(update) or None)
+        return len(rows)
+    quote, meta = connection.ops.quote_name, model._meta
+    if update:
+        sets = ", ".join(f"{quote(meta.get_field(name).column)} = EXCLUDED.{quote(meta.get_field(name).column)}"
+                         for name in update)
+        sql += f" ON CONFLICT ({quote(meta.get_field(unique).column)}) DO UPDATE SET {sets}"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            cursor.execute(sql, [[row.get(name, defaults.get(name)) for row in batch] for name in names])
+    return len(rows)
+
+
+@cache
+def _defaults(model: type[models.Model]) -> tuple[dict, frozenset]:
+    """The plain fields' constant defaults, and the attributes whose default is computed per row."""
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin))]
+    per_row = {f.attname for f in fields if f.has_default() and callable(f.default)}
+    return {f.attname: f.get_default() for f in fields if f.attname not in per_row}, frozenset(per_row)
 
 
 def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> Sequence[models.Model]:

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from lifecrm.core.bulk import bulk_insert
+from lifecrm.core.bulk import bulk_insert, insert_rows
 from lifecrm.core.models import AuditEvent, CalendarDay, Jurisdiction
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +38,12 @@ def test_a_model_with_a_column_psycopg_would_not_send_as_django_does_is_refused(
     with pytest.raises(TypeError, match="Jurisdiction has no auto-increment primary key"):
         bulk_insert([Jurisdiction(code="XX", name="x", currency="XXX")])
     assert not AuditEvent.objects.filter(object_type="x").exists()
+
+
+def test_rows_without_model_objects_take_the_field_defaults():
+    jurisdiction = Jurisdiction.objects.order_by("code").first().code
+    rows = [{"jurisdiction_id": jurisdiction, "day": date(2093, 1, n), "is_working_day": False} for n in (1, 2)]
+    assert insert_rows(CalendarDay, rows) == 2 and insert_rows(CalendarDay, []) == 0
+    stored = CalendarDay.objects.filter(day__year=2093).order_by("day")
+    assert [(d.day.day, d.is_working_day, d.name, d.is_override) for d in stored] == [
+        (1, False, "", False), (2, False, "", False)]
