@@ -55,8 +55,11 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict], *, unique: str 
         return 0
     names, sql = _plan(model, returning=False)
     defaults, required = _defaults(model)
-    if any(required - row.keys() for row in rows):
-        raise TypeError(f"insert_rows: every {model.__name__} row must give {sorted(required)}")
+    known = set(names)
+    for row in rows:
+        if required - row.keys() or row.keys() - known:
+            raise TypeError(f"insert_rows: a {model.__name__} row must give {sorted(required)} and may give only "
+                            f"{sorted(known)}, not {sorted(row)}")
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows], batch_size=batch_size, update_conflicts=bool(update),
                                   unique_fields=[unique] if update else None, update_fields=list(update) or None)

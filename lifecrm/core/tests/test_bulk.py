@@ -47,3 +47,10 @@ def test_rows_without_model_objects_take_the_field_defaults():
     stored = CalendarDay.objects.filter(day__year=2093).order_by("day")
     assert [(d.day.day, d.is_working_day, d.name, d.is_override) for d in stored] == [
         (1, False, "", False), (2, False, "", False)]
+
+
+def test_a_row_with_an_attribute_the_model_lacks_is_refused():
+    jurisdiction = Jurisdiction.objects.order_by("code").first().code
+    with pytest.raises(TypeError, match=r"may give only .*not \['day', 'is_workday', 'jurisdiction_id'\]"):
+        insert_rows(CalendarDay, [{"jurisdiction_id": jurisdiction, "day": date(2094, 1, 1), "is_workday": True}])
+    assert not CalendarDay.objects.filter(day__year=2094).exists()
