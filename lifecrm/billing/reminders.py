@@ -188,7 +188,7 @@ def _policies(q: Q) -> dict[int, _Policy]:
     owner_end = product_end + 1 + len(CONTACT_FIELDS)
     agent_id = POLICY_FIELDS.index("agent_id")
     policies = {}
-    for row in (Policy.objects.filter(q, versions__effective_to__isnull=True).order_by().values_list(*columns)):
+    for row in Policy.objects.filter(q, versions__effective_to__isnull=True).order_by().values_list(*columns):
         agent = None if row[agent_id] is None else _Agent(row[agent_id], row[product_end])
         policies[row[0]] = _Policy(*row[:policy_end], _Product._make(row[policy_end:product_end]), agent,
                                    _Contact._make(row[product_end + 1:owner_end]), _Contact._make(row[owner_end:]))

@@ -26,17 +26,23 @@ PLAIN_FIELDS = (
 
 
 @cache
-def _plan(model: type[models.Model], returning: bool = True) -> tuple[list[str], str]:
-    """The attribute names and the INSERT statement for `model` (RETURNING the new primary keys, which must
-    then be an auto-increment's); TypeError when a field is not plain."""
-    auto = isinstance(model._meta.pk, AutoFieldMixin)
-    if returning and not auto:
-        raise TypeError(f"bulk_insert: {model.__name__} has no auto-increment primary key")
-    fields = [f for f in model._meta.concrete_fields if not (auto and f.primary_key)]
+def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The columns an insert gives (all but an auto-increment primary key); TypeError when one is not plain."""
+    fields = tuple(f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin)))
     for field in fields:
         plain = type(field) in PLAIN_FIELDS or (field.primary_key and type(field) is models.OneToOneField)
         if not plain or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise TypeError(f"bulk_insert: {model.__name__}.{field.name} ({type(field).__name__}) is not a plain column")
+    return fields
+
+
+@cache
+def _plan(model: type[models.Model], returning: bool = True) -> tuple[list[str], str]:
+    """The attribute names and the INSERT statement for `model` (RETURNING the new primary keys, which must
+    then be an auto-increment's)."""
+    if returning and not isinstance(model._meta.pk, AutoFieldMixin):
+        raise TypeError(f"bulk_insert: {model.__name__} has no auto-increment primary key")
+    fields = _fields(model)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
@@ -79,9 +85,8 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict], *, unique: str 
 @cache
 def _defaults(model: type[models.Model]) -> tuple[dict, frozenset]:
     """The plain fields' constant defaults, and the attributes whose default is computed per row."""
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin))]
-    per_row = {f.attname for f in fields if f.has_default() and callable(f.default)}
-    return {f.attname: f.get_default() for f in fields if f.attname not in per_row}, frozenset(per_row)
+    per_row = {f.attname for f in _fields(model) if f.has_default() and callable(f.default)}
+    return {f.attname: f.get_default() for f in _fields(model) if f.attname not in per_row}, frozenset(per_row)
 
 
 def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> Sequence[models.Model]:

@@ -80,11 +80,16 @@ def plan_chunks(ids: Iterable[int], chunk_size: int) -> list[tuple[int, int]]:
     Ids out of order would give ranges that overlap or skip rows (a queryset sorted by its Meta
     ordering rather than by pk, say), so they are refused rather than trusted.
     """
+    return [(first, last) for first, last, _ in _cut(ids, chunk_size, keep=False)]
+
+
+def _cut(ids: Iterable[int], chunk_size: int, *, keep: bool) -> list[tuple[int, int, list[int] | None]]:
+    """`plan_chunks`'s ranges, each with its ids when `keep` (else None: the ids are not held in memory)."""
     if chunk_size < 1:
         raise ValueError(f"the chunk size must be at least 1, not {chunk_size}")
-    ranges: list[tuple[int, int]] = []
+    chunks: list[tuple[int, int, list[int] | None]] = []
     first = last = None
-    count = 0
+    count, kept = 0, []
     for current in ids:
         if last is not None and current <= last:
             raise ValueError(f"chunk ids must be strictly ascending: {current} came after {last}")
@@ -92,12 +97,14 @@ def plan_chunks(ids: Iterable[int], chunk_size: int) -> list[tuple[int, int]]:
             first = current
         last = current
         count += 1
+        if keep:
+            kept.append(current)
         if count == chunk_size:
-            ranges.append((first, last))
-            first, count = None, 0
+            chunks.append((first, last, kept if keep else None))
+            first, count, kept = None, 0, []
     if first is not None:
-        ranges.append((first, last))
-    return ranges
+        chunks.append((first, last, kept if keep else None))
+    return chunks
 
 
 def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
@@ -106,15 +113,10 @@ def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
-            size = settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size
-            ids = list(step.ids(as_of)) if step.keep_ids else step.ids(as_of)
-            ranges = plan_chunks(ids, size)
-            JobChunk.objects.bulk_create(
-                JobChunk(run=run, index=i, first_id=lo, last_id=hi,
-                         ids=list(ids[i * size:(i + 1) * size]) if step.keep_ids else None)
-                for i, (lo, hi) in enumerate(ranges)
-            )
-            run.chunk_count = len(ranges)
+            chunks = _cut(step.ids(as_of), settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size, keep=step.keep_ids)
+            JobChunk.objects.bulk_create(JobChunk(run=run, index=i, first_id=first, last_id=last, ids=ids)
+                                         for i, (first, last, ids) in enumerate(chunks))
+            run.chunk_count = len(chunks)
             run.save(update_fields=["chunk_count"])
     return run
 

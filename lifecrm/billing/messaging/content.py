@@ -61,20 +61,22 @@ def salutation(customer, language: str) -> str:
     return customer.name + {"M": "先生", "F": "女士"}.get(customer.sex, "")
 
 
-def _lookup(names: tuple[str, ...], language: str):
-    return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+def _once_per_process(lookup):
+    """`lookup(names, language)` done once per process (a daily chunk renders thousands of messages); under
+    DEBUG every time, so that an edited template shows at once. A settings change forgets what was found."""
+    cached = lru_cache(maxsize=256)(lookup)
+    setting_changed.connect(lambda **kwargs: cached.cache_clear(), weak=False)
+
+    def found(names: tuple[str, ...], language: str):
+        return (lookup if settings.DEBUG else cached)(names, language)
+
+    return found
 
 
-_cached_template = lru_cache(maxsize=256)(_lookup)
-
-
+@_once_per_process
 def _template(names: tuple[str, ...], language: str):
-    """The template, looked up once per process (a daily chunk renders thousands of messages); under DEBUG
-    every time, so that an edited template shows at once."""
-    return (_lookup if settings.DEBUG else _cached_template)(names, language)
-
-
-setting_changed.connect(lambda **kwargs: _cached_template.cache_clear(), weak=False)
+    """The first of the named templates that exists in `language`."""
+    return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
 
 
 def _split(text: str) -> dict[str, str]:
@@ -82,7 +84,8 @@ def _split(text: str) -> dict[str, str]:
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
-def _lookup_sections(names: tuple[str, ...], language: str) -> tuple[bool, dict] | None:
+@_once_per_process
+def _sections(names: tuple[str, ...], language: str) -> tuple[bool, dict] | None:
     """Whether the template escapes HTML, and each of its sections compiled on its own; None when the sections
     do not stand alone (a preamble other than `{% autoescape off %}` and comments, or a tag across a marker)."""
     template = _template(names, language)
@@ -101,16 +104,12 @@ def _lookup_sections(names: tuple[str, ...], language: str) -> tuple[bool, dict]
         return None
 
 
-_cached_sections = lru_cache(maxsize=256)(_lookup_sections)
-setting_changed.connect(lambda **kwargs: _cached_sections.cache_clear(), weak=False)
-
-
 def render(*, names: list[str], language: str, context: dict, parts: tuple[str, ...] = SECTIONS) -> Message:
     """Render the first template of `names` that exists in `language` into a Message: the sections in `parts`
     (the others stay empty: an SMS needs only its own, a fifth of the template's rendering)."""
     if language not in LANGUAGES:
         raise ValueError(f"no templates in language {language!r}")
-    compiled = (_lookup_sections if settings.DEBUG else _cached_sections)(tuple(names), language)
+    compiled = _sections(tuple(names), language)
     if compiled is None:
         rendered = _split(_template(tuple(names), language).render(context))
     else:

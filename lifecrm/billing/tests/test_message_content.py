@@ -25,7 +25,7 @@ def whole(name: str, language: str, context: dict) -> content.Message:
 
 @pytest.mark.parametrize(("name", "language"), list(itertools.product(NAMES, content.LANGUAGES)))
 def test_each_section_alone_renders_as_in_the_whole_template(name, language):
-    assert content._cached_sections((name,), language) is not None  # every shipped template is sectioned
+    assert content._sections((name,), language) is not None  # every shipped template is sectioned
     for overdue, auto_debit, demand_based, jurisdiction in itertools.product(
             (False, True), (False, True), (False, True), ("CN", "HK", "TW")):
         context = BASE | {"overdue": overdue, "auto_debit": auto_debit, "demand_based": demand_based,
@@ -45,7 +45,7 @@ def test_a_template_whose_sections_do_not_stand_alone_is_rendered_whole(settings
         "{% if overdue %}\n=== subject\nLate {{ policy }}\n=== sms\nPay now\n=== body\nOverdue{% else %}\n"
         "=== subject\nDue {{ policy }}\n=== sms\nPay soon\n=== body\nDue soon{% endif %}\n", encoding="utf-8")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
-    assert content._cached_sections(("spanning",), "en") is None
+    assert content._sections(("spanning",), "en") is None
     message = content.render(names=["spanning"], language="en", context={"overdue": True, "policy": "P1"},
                              parts=("sms",))
     assert (message.subject, message.sms, message.body) == ("", "Pay now", "")

@@ -56,7 +56,7 @@ def _sub(parent: Element, tag: str) -> Element:
 
 
 def _text(parent: Element, tag: str, value: str) -> Element:
-    node = SubElement(parent, NS + tag)
+    node = _sub(parent, tag)
     node.text = value
     return node
 

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         for day in days:
             for wave in daily_steps.waves():
                 chunked = [getattr(step.func, "chunked_step", None) for step in wave]
-                if len(wave) > 1 and all(chunked):  # independent steps: their chunks share the workers
+                if all(chunked):  # independent steps: their chunks share the workers
                     jobs.run_steps(chunked, as_of=day, progress=not no_progress)
                     continue
                 for step in wave:
