@@ -12,10 +12,10 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
-- The row and the outbox file (an SMS spool, a letter's print file) are written in one transaction, the
-  file named by a key of (policy, instalment, plan, step) (a chunk's SMS spool: by its first message's),
-  so a rolled-back and retried send replaces its file. Letters become PDFs in the print run
-  (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit; a failure marks the reminder
+- The row and what it sends are written in one transaction: a letter's print file (`Letter`, its HTML)
+  beside the row, an SMS in the outbox spool named by a key of (policy, instalment, plan, step) (a
+  chunk's spool: by its first message's), so a rolled-back and retried send replaces its file. Letters
+  become PDFs in the print run (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit; a failure marks the reminder
   failed, and one the mail server never got is sent by the next day's `billing.email_resend`.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
@@ -38,12 +38,11 @@ from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
 from lifecrm.billing.messaging import contacts, content, letters, mail
-from lifecrm.billing.messaging.outbox import flush_to_disk
 from lifecrm.billing.messaging.sms import sms_gateway
-from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Letter, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
-from lifecrm.core.bulk import bulk_insert
+from lifecrm.core.bulk import bulk_insert, insert_rows
 from lifecrm.core.registries import TimelineEntry, register_timeline_source
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record
@@ -300,9 +299,8 @@ class Batch:
     """Reminders planned one by one and saved together: a daily chunk's rows in one INSERT, then what
     needs their ids (audit entries), then e-mail over one connection after commit.
 
-    Letters' print files are written while planning, inside the caller's transaction and named by the
-    message key (a rolled-back and retried send replaces its file); a chunk's batch flushes them to disk
-    once, and writes its SMS as one spool file, before its rows are saved. `alone`: a single reminder
+    Letters' print files are composed while planning and inserted with the rows; a chunk's batch writes its
+    SMS as one spool file before its rows are saved. `alone`: a single reminder
     outside the daily batch (a debit rejection), saved in its own savepoint so that a concurrent run that
     recorded it first is not an error.
     """
@@ -313,7 +311,7 @@ class Batch:
         self.then: list[tuple[Reminder, Callable[[Reminder], None]]] = []
         self.emails: list[tuple[Reminder, EmailMessage]] = []
         self.arrivals: dict[date, list[int]] = {}  # deemed arrival of a demand → its due items
-        self.unsynced_files = False
+        self.letters: list[tuple[Reminder, str]] = []  # a letter's reminder and its print file
         self._sms = None
 
     @property
@@ -334,8 +332,6 @@ class Batch:
         """Insert the new rows and save the retried ones; [] when (alone) another run recorded it first."""
         if self._sms is not None and hasattr(self._sms, "flush"):
             self._sms.flush()
-        if self.unsynced_files:
-            flush_to_disk()
         new = [r for r in self.rows if r.pk is None]
         retried = [r for r in self.rows if r.pk is not None]
         if self.alone:
@@ -348,6 +344,8 @@ class Batch:
             bulk_insert(new)
         for row in retried:
             row.save()
+        insert_rows(Letter, [{"reminder_id": row.pk, "html": html} for row, html in self.letters],
+                    unique="reminder", update=["html"])  # a failed legal notice retried: its first print file
         for arrival, pks in self.arrivals.items():
             DueItem.objects.filter(pk__in=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:
@@ -528,11 +526,10 @@ def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key
             return f"sms {key} queued"
         return f"sms {send()}"
     if route.channel == contacts.LETTER:
-        batch.unsynced_files |= not batch.alone
-        name = letters.compose_letter(key=key, message=message, recipient=content.salutation(customer, message.language),
-                                      address=route.address, postcode=customer.postcode, posted_on=as_of,
-                                      company=content.company_name(message.language), sync=batch.alone)
-        return f"letter {name}"
+        batch.letters.append((row, letters.letter_html(
+            message=message, recipient=content.salutation(customer, message.language), address=route.address,
+            postcode=customer.postcode, posted_on=as_of, company=content.company_name(message.language))))
+        return f"letter {letters.pdf_name(key)}"
     email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
     row.mail_pending = True
     batch.emails.append((row, email))
@@ -586,9 +583,13 @@ def letters_print(*, as_of: date, first_id: int, last_id: int) -> int:
     """Print (PDF) the letters of reminders [first_id, last_id] recorded as sent on `as_of`."""
     rows = (Reminder.objects.filter(pk__range=(first_id, last_id), channel=contacts.LETTER,
                                     status=Reminder.Status.SENT, done_on=as_of)
-            .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code"))
-    for row in rows:
-        letters.print_letter(message_key(*row))
+            .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code",
+                         "letter__html"))
+    for *names, html in rows:
+        key = message_key(*names)
+        if html is None:
+            raise letters.MissingPrintFile(f"no print file for letter {key}")
+        letters.print_letter(key, html)
     return len(rows)
 
 

@@ -15,27 +15,20 @@ def outbox_dir(setting: str, default_name: str) -> Path:
     return folder
 
 
-def write_atomic(folder: Path, name: str, data: bytes, *, sync: bool = True) -> Path:
-    """Write `name` whole or not at all (temp file + rename). The same name again replaces the file,
-    so a retried send leaves one file, never two. `sync=False` leaves the flush to disk to the caller
-    (`flush_to_disk` once for a batch of files, before the transaction that records them commits)."""
+def write_atomic(folder: Path, name: str, data: bytes) -> Path:
+    """Write `name` whole or not at all (temp file + rename), flushed to disk. The same name again replaces
+    the file, so a retried send leaves one file, never two."""
     if "/" in name or name.startswith("."):
         raise ValueError(f"bad outbox file name {name!r}")
     target, tmp = os.path.join(folder, name), os.path.join(folder, f".{name}.tmp")
-    # os-level calls: a daily chunk writes thousands of small files; a buffered file object costs 4x as much
     handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(handle, view):]
-        if sync:
-            os.fsync(handle)
+        os.fsync(handle)
     finally:
         os.close(handle)
     os.replace(tmp, target)
     return Path(target)
 
-
-def flush_to_disk() -> None:
-    """Flush every file written with `sync=False` (one sync for a batch instead of one fsync per file)."""
-    os.sync()

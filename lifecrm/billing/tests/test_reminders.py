@@ -25,6 +25,7 @@ from lifecrm.billing.models import (
     DueItem,
     DunningPlan,
     DunningStep,
+    Letter,
     Reminder,
 )
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
@@ -428,9 +429,9 @@ def test_the_demand_letter_is_a_pdf_with_the_chinese_text_and_fixes_the_deemed_a
     # Posted Thu 1 Oct 2026 (National Day): working days 8, 9 and Sat 10 Oct (a make-up working day).
     assert row.detail == f"letter {name}; demand deemed to arrive 2026-10-10"
     assert DueItem.objects.get(policy=policy, instalment=1).demand_arrived == date(2026, 10, 10)
-    # The daily batch composes the letter's print file; the print run makes the PDF of it, once.
-    assert (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.html").exists()
-    assert not (outbox / "letters" / name).exists()
+    # The daily batch saves the letter's print file with its reminder; the print run makes the PDF of it, once.
+    assert "保险费催缴通知" in Letter.objects.get(reminder=row).html
+    assert not (outbox / "letters").exists() or not list((outbox / "letters").iterdir())
     assert print_letters("2026-10-01") == f"2026-10-01: 1 letters printed to {outbox / 'letters'}\n"
     printed = (outbox / "letters" / name).stat().st_mtime_ns
     assert print_letters("2026-10-01").startswith("2026-10-01: 1 letters printed")
@@ -455,8 +456,8 @@ def test_a_letter_recorded_after_the_print_run_is_printed_by_the_next(org, agent
 
 def test_the_print_run_refuses_a_letter_whose_print_file_is_missing(policy, outbox):
     run_daily("2026-10-01")
-    (outbox / "letters" / f"{policy.number}-001-cn-standard-demand.html").unlink()
-    with pytest.raises(CommandError, match=r"2026-10-01: no print file .*-demand.html"):
+    Letter.objects.filter(reminder=reminder(policy, "demand")).delete()
+    with pytest.raises(CommandError, match=r"2026-10-01: no print file for letter .*-demand$"):
         print_letters("2026-10-01")
     assert not list((outbox / "letters").glob("*.pdf"))
 

@@ -1,7 +1,7 @@
 """`lifecrm print-letters --as-of DATE [--from DATE]`: the print run after the daily batch.
 
-Each letter the reminder ladder recorded on the date becomes a PDF beside its print file in the
-letter outbox. A resumable job run (JobRun `billing.print_letters`, one per date and last letter
+Each letter the reminder ladder recorded on the date becomes a PDF of its print file in the letter
+outbox. A resumable job run (JobRun `billing.print_letters`, one per date and last letter
 recorded): a rerun prints nothing twice, and letters recorded after a run are printed by the next;
 with LIFECRM_JOBS=celery the letters are printed by the Celery workers, 25 to a task.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecrm.billing.messaging.letters import letter_folder
+from lifecrm.billing.messaging.letters import MissingPrintFile, letter_folder
 from lifecrm.billing.reminders import letter_ids
 from lifecrm.core.commands import add_date_range_arguments, business_dates
 from lifecrm.core.jobs import run_step
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             try:
                 run = run_step("billing.print_letters", as_of=day, params_key=f"up-to-{last}",
                                progress=not no_progress)
-            except FileNotFoundError as exc:
+            except MissingPrintFile as exc:
                 raise CommandError(f"{day}: {exc}") from None
             printed = sum(run.chunks.values_list("rows", flat=True))
             self.stdout.write(f"{day}: {printed} letters printed to {letter_folder()}")
