@@ -21,7 +21,7 @@ def days(jurisdiction: str, year: int) -> list[CalendarDay]:
 
 def test_rows_and_primary_keys_are_those_of_bulk_create():
     jurisdiction = Jurisdiction.objects.order_by("code").first().code
-    made = bulk_insert(days(jurisdiction, 2091), batch_size=3)  # three statements
+    made = bulk_insert(days(jurisdiction, 2091), batch_size=3)  # three statements on SQLite
     reference = CalendarDay.objects.bulk_create(days(jurisdiction, 2092))
     assert all(d.pk and not d._state.adding for d in made)
     stored = {d.pk: d for d in CalendarDay.objects.filter(pk__in=[d.pk for d in made])}
@@ -54,3 +54,15 @@ def test_a_row_with_an_attribute_the_model_lacks_is_refused():
     with pytest.raises(TypeError, match=r"may give only .*not \['day', 'is_workday', 'jurisdiction_id'\]"):
         insert_rows(CalendarDay, [{"jurisdiction_id": jurisdiction, "day": date(2094, 1, 1), "is_workday": True}])
     assert not CalendarDay.objects.filter(day__year=2094).exists()
+
+
+def test_a_duplicate_is_django_s_integrity_error_and_leaves_nothing(django_assert_num_queries):
+    from django.db import IntegrityError, transaction
+
+    jurisdiction = Jurisdiction.objects.order_by("code").first().code
+    row = {"jurisdiction_id": jurisdiction, "day": date(2095, 1, 1), "is_working_day": True}
+    with django_assert_num_queries(1):  # one statement (on PostgreSQL a COPY, counted like an INSERT)
+        insert_rows(CalendarDay, [row])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(days(jurisdiction, 2095))  # 1 January 2095 is there already
+    assert CalendarDay.objects.filter(day__year=2095).count() == 1
