@@ -33,7 +33,7 @@ from lifecrm.billing.bankfiles.creditors import creditor_for
 from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
 from lifecrm.billing.bankfiles.formats import pain008
 from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
-from lifecrm.core.bulk import bulk_insert
+from lifecrm.core.bulk import insert_rows
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
@@ -115,10 +115,10 @@ def _picks(as_of: date) -> list[_Pick]:
         for m in DebitMandate.objects.filter(policy_id__in=policy_ids, cancelled_on__isnull=True, signed_on__lte=as_of)
     }
     history = defaultdict(list)
-    for c in Collection.objects.filter(due_item__in=[i.pk for i in items if i.policy_id in mandates]):
-        history[c.due_item_id].append(
-            rules.PastAttempt(c.attempt, c.status, c.reason_code, c.result_on, c.mandate_id)
-        )
+    for due_item_id, *attempt in Collection.objects.filter(
+            due_item__in=[i.pk for i in items if i.policy_id in mandates]).values_list(
+            "due_item_id", "attempt", "status", "reason_code", "result_on", "mandate_id"):
+        history[due_item_id].append(rules.PastAttempt(*attempt))
     picks = []
     for item in items:
         mandate = mandates.get(item.policy_id)
@@ -161,9 +161,10 @@ def _record(as_of: date, currency: str, picks: list[_Pick], part: int) -> BankFi
         sha256=hashlib.sha256(content).hexdigest(), filename=f"{message}.xml", message_id=message, as_of=as_of,
         created_at=timezone.now(), line_count=len(lines), total_amount=total, content=content,
     )
-    bulk_insert([
-        Collection(due_item=p.item, mandate=p.mandate, end_to_end_id=line.end_to_end_id, attempt=p.attempt,
-                   amount=line.amount, collection_date=p.collection_date, export_file=bank_file)
+    insert_rows(Collection, [
+        {"due_item_id": p.item.pk, "mandate_id": p.mandate.pk, "end_to_end_id": line.end_to_end_id,
+         "attempt": p.attempt, "amount": line.amount, "collection_date": p.collection_date,
+         "export_file_id": bank_file.pk}
         for p, line in zip(picks, lines, strict=True)
     ])
     return bank_file

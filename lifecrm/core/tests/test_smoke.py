@@ -12,3 +12,14 @@ def test_reference_data_loaded_by_migrate():
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_system_checks_pass(db):
+    """Run here, and at deploy: batch commands such as run-daily skip them at each start."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
