@@ -107,13 +107,28 @@ def _cut(ids: Iterable[int], chunk_size: int, *, keep: bool) -> list[tuple[int, 
     return chunks
 
 
+# A step's ids are shared out so that each of the LIFECRM_JOB_WORKERS processes gets a chunk, down to this size.
+MIN_SHARED_CHUNK = 500
+
+
+def chunk_size_for(step: ChunkedStep, count: int) -> int:
+    """The chunk size of a run of `step` over `count` ids: LIFECRM_JOB_CHUNK_SIZE if set; else the step's, or
+    less where that gives every worker process a chunk (a step of one big chunk would leave the others idle),
+    but not below MIN_SHARED_CHUNK ids."""
+    if settings.LIFECRM_JOB_CHUNK_SIZE:
+        return settings.LIFECRM_JOB_CHUNK_SIZE
+    share = -(-count // settings.LIFECRM_JOB_WORKERS)
+    return min(step.chunk_size, max(share, MIN_SHARED_CHUNK))
+
+
 def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
     with transaction.atomic():
         run, created = JobRun.objects.get_or_create(
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
-            chunks = _cut(step.ids(as_of), settings.LIFECRM_JOB_CHUNK_SIZE or step.chunk_size, keep=step.keep_ids)
+            ids = list(step.ids(as_of))
+            chunks = _cut(ids, chunk_size_for(step, len(ids)), keep=step.keep_ids)
             JobChunk.objects.bulk_create(JobChunk(run=run, index=i, first_id=first, last_id=last, ids=ids)
                                          for i, (first, last, ids) in enumerate(chunks))
             run.chunk_count = len(chunks)

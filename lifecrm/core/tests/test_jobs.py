@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 
 from lifecrm.core import jobs
 from lifecrm.core.jobs import (
+    ChunkedStep,
+    chunk_size_for,
     chunked_step,
     get_chunked_step,
     plan_chunks,
@@ -180,6 +182,22 @@ class TestRunStep:
         settings.LIFECRM_JOB_CHUNK_SIZE = 25
         run = run_step("test.toy", as_of=date(2025, 10, 9), progress=False)
         assert run.chunk_count == 4 and toy_rows(date(2025, 10, 9)) == expected_rows(date(2025, 10, 9))
+
+    @pytest.mark.parametrize(("count", "workers", "size"), [
+        (100_000, 2, 5000),  # the step's own size: enough chunks for every process
+        (6_000, 2, 3000),  # one chunk a process instead of one of 5,000 and one of 1,000
+        (6_001, 2, 3001),
+        (6_000, 4, 1500),
+        (800, 2, 500),  # not below MIN_SHARED_CHUNK
+        (300, 2, 500),
+        (6_000, 1, 5000),
+    ])
+    def test_a_step_s_ids_are_shared_out_so_that_every_worker_gets_a_chunk(self, settings, count, workers, size):
+        settings.LIFECRM_JOB_WORKERS = workers
+        assert chunk_size_for(ChunkedStep("x", ids=lambda as_of: (), process=lambda *a: 0, chunk_size=5000),
+                              count) == size
+        settings.LIFECRM_JOB_CHUNK_SIZE = 700
+        assert chunk_size_for(ChunkedStep("x", ids=lambda as_of: (), process=lambda *a: 0), count) == 700
 
     def test_steps_side_by_side_each_finish_their_own_run_and_a_rerun_is_a_no_op(self):
         as_of = date(2025, 10, 13)
