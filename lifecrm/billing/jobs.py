@@ -101,13 +101,13 @@ def _grace_ids(as_of: date):
 def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A policy whose grace period ended unpaid is suspended from the day after its last day."""
     candidates = list(_grace_ids(as_of).filter(pk__gte=first_id, pk__lte=last_id))
-    policies = _policy_rows(first_id, last_id, (Status.GRACE,), pk__in=candidates)
+    policies = _policy_rows(first_id, last_id, (Status.GRACE,), pk__any=candidates)
     overdue = _oldest_overdue(as_of, [p.pk for p in policies])
     # Deemed arrival of the premium demand (set by the reminder ladder) and the grace end recorded so far,
     # per (policy, due date) of the oldest open premium.
     recorded: dict[tuple[int, date], list] = {}
     for pk, policy_id, due, arrived, grace_end in DueItem.objects.filter(
-            policy_id__in=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
+            policy_id__any=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
     ).values_list("pk", "policy_id", "due_date", "demand_arrived", "grace_end"):
         recorded.setdefault((policy_id, due), [arrived, grace_end, []])[2].append(pk)
     suspensions, new_ends = [], {}
@@ -131,7 +131,7 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),
                                           kind="suspended", reason=f"grace period ended {grace_end} unpaid"))
     for grace_end, pks in new_ends.items():  # the ladder's grace-end steps move with it: its bookmark is reset
-        DueItem.objects.filter(pk__in=pks).update(grace_end=grace_end, ladder_version=None)
+        DueItem.objects.filter(pk__any=pks).update(grace_end=grace_end, ladder_version=None)
     return policies_transition(actor=None, as_of=as_of, changes=suspensions)
 
 

@@ -211,12 +211,12 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
     policy_ids = planned if planned is not None else _due_on_ladder(as_of, plans, first_id, last_id)
     if not policy_ids:
         return 0
-    items = list(DueItem.objects.filter(open_premiums, policy_id__in=policy_ids)
+    items = list(DueItem.objects.filter(open_premiums, policy_id__any=policy_ids)
                  .order_by("policy_id", "due_date", "instalment"))
-    policies = _policies(Q(pk__in=policy_ids))
+    policies = _policies(Q(pk__any=policy_ids))
     done: dict[tuple[int, str], Reminder | _Done] = {
         (due_item_id, code): _Done(pk, status) for pk, due_item_id, code, status in Reminder.objects.filter(
-            due_item__in=[item.pk for item in items]).values_list("pk", "due_item_id", "step__code", "status")
+            due_item__any=[item.pk for item in items]).values_list("pk", "due_item_id", "step__code", "status")
     }
     tiers, seen = {}, set()
     batch = Batch(alone=False)
@@ -287,7 +287,7 @@ def _bookmark(bookmarks: dict[int, tuple[date | None, int]]) -> None:
     for pk, bookmark in bookmarks.items():
         groups.setdefault(bookmark, []).append(pk)
     for (day, version), pks in groups.items():
-        DueItem.objects.filter(pk__in=pks).update(ladder_next_on=day, ladder_version=version)
+        DueItem.objects.filter(pk__any=pks).update(ladder_next_on=day, ladder_version=version)
 
 
 def _retry(previous: Reminder | _Done, step: DunningStep) -> bool:
@@ -347,7 +347,7 @@ class Batch:
         insert_rows(Letter, [{"reminder_id": row.pk, "html": html} for row, html in self.letters],
                     unique="reminder", update=["html"])  # a failed legal notice retried: its first print file
         for arrival, pks in self.arrivals.items():
-            DueItem.objects.filter(pk__in=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
+            DueItem.objects.filter(pk__any=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:
             then(row)
         mail.send_after_commit([((r.pk, email.extra_headers["Message-ID"]), email) for r, email in self.emails],
@@ -361,7 +361,7 @@ def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, s
     if sent:
         accepted = Left(Replace(F("detail"), Value(EMAIL_QUEUED), Value(EMAIL_ACCEPTED)),
                         Reminder._meta.get_field("detail").max_length)
-        Reminder.objects.filter(pk__in=[pk for pk, _msgid in sent]).update(detail=accepted, mail_pending=False)
+        Reminder.objects.filter(pk__any=[pk for pk, _msgid in sent]).update(detail=accepted, mail_pending=False)
     for (pk, msgid), error in failed:
         Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED, mail_pending=False,
                                               detail=f"e-mail {msgid} failed: {error}"[:300])

@@ -16,4 +16,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from lifecrm.core import lookups  # noqa: F401  registers `__any`
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="lifecrm.core.reference_data")

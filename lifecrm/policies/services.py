@@ -146,20 +146,20 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
         raise ValueError("a status change cannot take effect after the business date")
     with transaction.atomic():
         ids = sorted(c.policy_id for c in changes)
-        current = dict(Policy.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        current = dict(Policy.objects.select_for_update().filter(pk__any=ids).order_by("pk")
                        .values_list("pk", "status"))
         missing = set(ids) - current.keys()
         if missing:
             raise Policy.DoesNotExist(f"no policy with id {min(missing)}")
         for change in changes:
             rules.check_transition(current[change.policy_id], change.to_status)
-        last_seq = dict(PolicyEvent.objects.filter(policy_id__in=ids).values("policy_id")
+        last_seq = dict(PolicyEvent.objects.filter(policy_id__any=ids).values("policy_id")
                         .annotate(m=Max("seq")).values_list("policy_id", "m"))
         groups: dict[tuple[str, date], list[int]] = {}
         for change in changes:
             groups.setdefault((change.to_status, change.effective_date), []).append(change.policy_id)
         for (to_status, effective_date), pks in groups.items():
-            Policy.objects.filter(pk__in=pks).update(status=to_status, status_date=effective_date,
+            Policy.objects.filter(pk__any=pks).update(status=to_status, status_date=effective_date,
                                                      version=F("version") + 1)
         now, who = timezone.now(), actor if getattr(actor, "pk", None) else None
         PolicyEvent.objects.bulk_create([

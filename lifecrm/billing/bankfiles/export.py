@@ -112,11 +112,11 @@ def _picks(as_of: date) -> list[_Pick]:
     policy_ids = {i.policy_id for i in items}
     mandates = {
         m.policy_id: m
-        for m in DebitMandate.objects.filter(policy_id__in=policy_ids, cancelled_on__isnull=True, signed_on__lte=as_of)
+        for m in DebitMandate.objects.filter(policy_id__any=policy_ids, cancelled_on__isnull=True, signed_on__lte=as_of)
     }
     history = defaultdict(list)
     for due_item_id, *attempt in Collection.objects.filter(
-            due_item__in=[i.pk for i in items if i.policy_id in mandates]).values_list(
+            due_item__any=[i.pk for i in items if i.policy_id in mandates]).values_list(
             "due_item_id", "attempt", "status", "reason_code", "result_on", "mandate_id"):
         history[due_item_id].append(rules.PastAttempt(*attempt))
     picks = []
