@@ -15,8 +15,9 @@ grace ends are computed and today's suspensions are known before the ladder look
 - The row and what it sends are written in one transaction: a letter's print file (`Letter`, its HTML)
   beside the row, an SMS in the outbox spool named by a key of (policy, instalment, plan, step) (a
   chunk's spool: by its first message's), so a rolled-back and retried send replaces its file. Letters
-  become PDFs in the print run (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit; a failure marks the reminder
-  failed, and one the mail server never got is sent by the next day's `billing.email_resend`.
+  become PDFs in the print run (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit;
+  a failure marks the reminder failed, and one the mail server never got is sent by the next day's
+  `billing.email_resend`.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
@@ -300,9 +301,9 @@ class Batch:
     needs their ids (audit entries), then e-mail over one connection after commit.
 
     Letters' print files are composed while planning and inserted with the rows; a chunk's batch writes its
-    SMS as one spool file before its rows are saved. `alone`: a single reminder
-    outside the daily batch (a debit rejection), saved in its own savepoint so that a concurrent run that
-    recorded it first is not an error.
+    SMS as one spool file before its rows are saved. `alone`: a single reminder outside the daily batch (a
+    debit rejection), saved in its own savepoint so that a concurrent run that recorded it first is not an
+    error.
     """
 
     def __init__(self, *, alone: bool) -> None:

@@ -127,8 +127,8 @@ def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
-            ids = list(step.ids(as_of))
-            chunks = _cut(ids, chunk_size_for(step, len(ids)), keep=step.keep_ids)
+            planned = list(step.ids(as_of))  # (a queryset's rows are all fetched when iterated anyway)
+            chunks = _cut(planned, chunk_size_for(step, len(planned)), keep=step.keep_ids)
             JobChunk.objects.bulk_create(JobChunk(run=run, index=i, first_id=first, last_id=last, ids=ids)
                                          for i, (first, last, ids) in enumerate(chunks))
             run.chunk_count = len(chunks)

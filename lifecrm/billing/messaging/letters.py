@@ -20,6 +20,7 @@ from lifecrm.billing.messaging.outbox import outbox_dir, write_atomic
 class MissingPrintFile(LookupError):
     """A letter was recorded without its print file."""
 
+
 # Debian's fonts-noto-cjk; TC for Traditional, SC for Simplified (and as the CJK fallback in English).
 FONT_FAMILIES = {
     "zh-hans": "'Noto Sans CJK SC', sans-serif",
