@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from lifecrm.billing.models import DueItem
+from lifecrm.billing.models import DueItem, Reminder
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
 from lifecrm.org.models import Staff
@@ -27,13 +27,18 @@ def demo_setup(**options) -> str:
 
 def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
+    settings.LIFECRM_LETTER_OUTBOX = tmp_path / "letters"
     monkeypatch.setenv("LIFECRM_DEMO_PASSWORD", "demo-pass-1")
     output = demo_setup(customers=60)
     assert "Generating a demo book of 60 customers" in output and Customer.objects.count() == 60
     today = date.today()  # noqa: DTZ011  demo-setup's business date
     done = set(JobRun.objects.filter(as_of=today, status=JobRun.Status.DONE).values_list("step", flat=True))
-    assert done == {step.name for step in daily_steps.ordered()}  # every daily step ran for the day
+    assert done == {step.name for step in daily_steps.ordered()} | {"billing.print_letters"}  # and the print run
     assert DueItem.objects.exists()
+    letters = Reminder.objects.filter(channel="letter", status="sent", done_on=today)
+    assert letters.exists()
+    assert f"{today}: {letters.count()} letters printed" in output
+    assert len(list((tmp_path / "letters").glob("*.pdf"))) == letters.count()
     users = get_user_model().objects
     for username, (role, _place) in DEMO_LOGINS.items():
         user = users.get(username=username)

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             # The day's batch, so that the book has reminders, phone tasks on the work lists and letters to print.
             self.stdout.write(f"Running the daily batch for {as_of}…")
             call_command("run-daily", as_of=as_of, no_progress=not progress, stdout=self.stdout)
+            # And its print run, as cron would after the batch: the day's letters as PDFs in the letter outbox.
+            call_command("print-letters", as_of=as_of, no_progress=not progress, stdout=self.stdout)
         password = os.environ.get("LIFECRM_DEMO_PASSWORD")
         generated = not password
         if generated:
