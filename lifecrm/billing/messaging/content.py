@@ -13,7 +13,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.template import Context, TemplateSyntaxError
-from django.template.loader import select_template
+
+from lifecrm.billing.messaging.engine import engine
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
 # When a customer's preferred language is not one we write in: the jurisdiction's usual script.
@@ -76,7 +77,7 @@ def _once_per_process(lookup):
 @_once_per_process
 def _template(names: tuple[str, ...], language: str):
     """The first of the named templates that exists in `language`."""
-    return select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+    return engine().select_template([f"billing/messages/{name}.{language}.txt" for name in names])
 
 
 def _split(text: str) -> dict[str, str]:
@@ -89,7 +90,7 @@ def _sections(names: tuple[str, ...], language: str) -> tuple[bool, dict] | None
     """Whether the template escapes HTML, and each of its sections compiled on its own; None when the sections
     do not stand alone (a preamble other than `{% autoescape off %}` and comments, or a tag across a marker)."""
     template = _template(names, language)
-    name, source = template.origin.name, template.template.source
+    name, source = template.origin.name, template.source
     sections = _split(source)
     missing = set(SECTIONS) - sections.keys()
     if missing:
@@ -98,7 +99,7 @@ def _sections(names: tuple[str, ...], language: str) -> tuple[bool, dict] | None
     if preamble is None:
         return None
     try:
-        return preamble.group(1) is None, {part: template.template.engine.from_string(AUTOESCAPE_END.sub("", text))
+        return preamble.group(1) is None, {part: template.engine.from_string(AUTOESCAPE_END.sub("", text))
                                            for part, text in sections.items()}
     except TemplateSyntaxError:
         return None
@@ -111,7 +112,7 @@ def render(*, names: list[str], language: str, context: dict, parts: tuple[str, 
         raise ValueError(f"no templates in language {language!r}")
     compiled = _sections(tuple(names), language)
     if compiled is None:
-        rendered = _split(_template(tuple(names), language).render(context))
+        rendered = _split(_template(tuple(names), language).render(Context(context)))
     else:
         escape, sections = compiled
         rendered = {part: sections[part].render(Context(context, autoescape=escape)) for part in parts}

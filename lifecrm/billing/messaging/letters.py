@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from django.template.loader import render_to_string
+from django.template import Context
 
 from lifecrm.billing.messaging.content import Message, format_date
+from lifecrm.billing.messaging.engine import engine
 from lifecrm.billing.messaging.outbox import outbox_dir, write_atomic
 
 
@@ -32,11 +33,11 @@ HTML_LANG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
 
 def letter_html(*, message: Message, recipient: str, address: str, postcode: str, posted_on: date,
                 company: str) -> str:
-    return render_to_string("billing/letters/letter.html", {
+    return engine().get_template("billing/letters/letter.html").render(Context({
         "message": message, "recipient": recipient, "address": address, "postcode": postcode,
         "company": company, "date": format_date(posted_on, message.language),
         "lang": HTML_LANG[message.language], "font_family": FONT_FAMILIES[message.language],
-    })
+    }))
 
 
 def letter_folder() -> Path:

@@ -5,6 +5,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from django.template import Context
 
 from lifecrm.billing.messaging import content
 
@@ -18,7 +19,7 @@ BASE = {"company": "立孚人寿", "salutation": "张伟先生 & <Co>", "policy"
 
 def whole(name: str, language: str, context: dict) -> content.Message:
     """The message as the whole template renders it, split at its markers afterwards."""
-    rendered = content._split(content._template((name,), language).render(context))
+    rendered = content._split(content._template((name,), language).render(Context(context)))
     texts = {part: rendered[part].strip() for part in content.SECTIONS}
     return content.Message(language, " ".join(texts["subject"].split()), texts["sms"], texts["body"])
 
