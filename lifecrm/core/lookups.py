@@ -16,8 +16,8 @@ class AnyOf(models.Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
-        if hasattr(self.rhs, "resolve_expression"):
-            raise TypeError("__any takes a list of values; use __in for a subquery")
+        if hasattr(self.rhs, "resolve_expression") or isinstance(self.rhs, str | bytes):
+            raise TypeError("__any takes a list of values (use __in for a subquery)")
         return list(self.rhs)
 
     def as_sql(self, compiler, connection):

@@ -29,3 +29,10 @@ def test_a_foreign_key_by_its_name_or_its_column_and_an_empty_list():
     assert CalendarDay.objects.filter(pk__any=[]).count() == 0
     assert CalendarDay.objects.exclude(pk__any=[]).count() == CalendarDay.objects.count()
     assert not CalendarDay.objects.filter(day__any=[date(1900, 1, 1)]).exists()
+
+
+def test_a_subquery_or_a_string_is_refused():
+    with pytest.raises(TypeError, match="a list of values"):
+        CalendarDay.objects.filter(pk__any=CalendarDay.objects.values("pk")).count()
+    with pytest.raises(TypeError, match="a list of values"):
+        CalendarDay.objects.filter(jurisdiction__any="CN").count()
