@@ -345,8 +345,9 @@ class Batch:
             bulk_insert(new)
         for row in retried:
             row.save()
-        insert_rows(Letter, [{"reminder_id": row.pk, "html": html} for row, html in self.letters],
-                    unique="reminder", update=["html"])  # a failed legal notice retried: its first print file
+        # A letter is composed only for a reminder sent now (new, or a failed one retried): never one that has
+        # a print file already.
+        insert_rows(Letter, [{"reminder_id": row.pk, "html": html} for row, html in self.letters])
         for arrival, pks in self.arrivals.items():
             DueItem.objects.filter(pk__any=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:

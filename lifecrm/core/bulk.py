@@ -5,8 +5,8 @@
 them on a conflict. On PostgreSQL the rows go in one `COPY … FROM STDIN` with each value handed to
 psycopg as it is (new objects get their keys from the sequence first, in one query), and an upsert in one
 `INSERT … SELECT FROM unnest(<one typed array per column>) ON CONFLICT`: a fifth of the cost of
-`bulk_create` for the batch's tens of thousands of due items, bookmarks, reminders and collections a day. That is only right for columns whose
-Python value psycopg sends as Django would, so a model with any other field (encrypted or JSON fields,
+`bulk_create` for the batch's tens of thousands of due items, bookmarks, reminders and collections a
+day. That is only right for columns whose Python value psycopg sends as Django would, so a model with any other field (encrypted or JSON fields,
 auto_now dates, date-times, anything custom) is refused, on every database; other databases than
 PostgreSQL use `bulk_create`.
 """
@@ -39,18 +39,15 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
 
 
 @cache
-def _plan(model: type[models.Model], returning: bool = True) -> tuple[list[str], str]:
-    """The attribute names and the INSERT statement for `model` (RETURNING the new primary keys, which must
-    then be an auto-increment's)."""
-    if returning and not isinstance(model._meta.pk, AutoFieldMixin):
-        raise TypeError(f"bulk_insert: {model.__name__} has no auto-increment primary key")
+def _plan(model: type[models.Model]) -> tuple[list[str], str]:
+    """The attribute names and the `INSERT … SELECT FROM unnest(…)` statement of an upsert into `model`."""
     fields = _fields(model)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608  names from _meta, values as params
            f"SELECT * FROM unnest({arrays})")
-    return [f.attname for f in fields], sql + (f" RETURNING {quote(model._meta.pk.column)}" if returning else "")
+    return [f.attname for f in fields], sql
 
 
 def insert_rows(model: type[models.Model], rows: Sequence[dict], *, unique: str | None = None,
@@ -61,7 +58,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict], *, unique: str 
     number of rows."""
     if not rows:
         return 0
-    names, sql = _plan(model, returning=False)
+    names, sql = _plan(model)
     defaults, required = _defaults(model)
     known = set(names)
     for row in rows:
@@ -99,7 +96,10 @@ def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> Sequ
     if not objs:
         return objs
     model = type(objs[0])
-    names, _sql = _plan(model)  # refused on every database, so that tests on SQLite catch a misuse too
+    # refused on every database, so that tests on SQLite catch a misuse too
+    if not isinstance(model._meta.pk, AutoFieldMixin):
+        raise TypeError(f"bulk_insert: {model.__name__} has no auto-increment primary key")
+    names = [f.attname for f in _fields(model)]
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objs, batch_size=batch_size)
     meta = model._meta

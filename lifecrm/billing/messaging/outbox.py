@@ -21,14 +21,10 @@ def write_atomic(folder: Path, name: str, data: bytes) -> Path:
     if "/" in name or name.startswith("."):
         raise ValueError(f"bad outbox file name {name!r}")
     target, tmp = os.path.join(folder, name), os.path.join(folder, f".{name}.tmp")
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(handle, view):]
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, target)
     return Path(target)
 
