@@ -125,6 +125,13 @@ def _print_table(args: argparse.Namespace, results: list[dict]) -> None:
     for r in results:
         print(f"{r['backend']}: seed {r['seconds']:.1f} s wall, {r['cpu_seconds']:.1f} s CPU in the seeding process and its children, "
               f"load average before {r['load_before']:.2f}; migrate {r['migrate_seconds']:.1f} s (not counted)")
+        if r.get("machine_cpu_seconds"):
+            cpus = os.cpu_count() or 1
+            busy = r["machine_cpu_seconds"]
+            budget = cpus * r["customers"] / TARGET
+            print(f"{r['backend']}: the machine was busy {busy:.1f} CPU-s over the seed (server included): with all "
+                  f"{cpus} CPUs busy throughout it would take {busy / cpus:.1f} s, {r['customers'] * cpus / busy:,.0f} "
+                  f"customers/s at most; {TARGET:,}/s allows {budget:.1f} CPU-s on {cpus} CPUs")
         print(f"{r['backend']}: rows per table " + ", ".join(f"{k.split('.')[1]} {v:,}" for k, v in r["counts"].items()))
         if r.get("digest"):
             print(f"{r['backend']}: book sha256 {r['digest']} ({r['digest_seconds']:.1f} s)")
@@ -156,9 +163,10 @@ def _worker(argv: list[str]) -> int:
     migrate_seconds = time.perf_counter() - started
     connection.close()
     load_before = os.getloadavg()[0]
-    cpu, before = time.process_time(), os.times()
+    cpu, before, busy = time.process_time(), os.times(), _machine_busy_seconds()
     result = build_book(customers=args.customers, seed=args.seed, as_of=date.fromisoformat(args.as_of),
                         jurisdiction=args.jurisdiction, progress=False)
+    busy_after = _machine_busy_seconds()
     after = os.times()  # with the CPU of a process generating the chunks (SQLite), once it has ended
     cpu_seconds = (time.process_time() - cpu + after.children_user - before.children_user
                    + after.children_system - before.children_system)
@@ -167,6 +175,7 @@ def _worker(argv: list[str]) -> int:
         "cpu_seconds": cpu_seconds, "customers_per_second": args.customers / result.seconds,
         "policies": result.counts.get("policies.Policy", 0), "rows": sum(result.counts.values()),
         "counts": result.counts, "migrate_seconds": migrate_seconds, "load_before": load_before,
+        "machine_cpu_seconds": None if busy is None else busy_after - busy,
     }
     if not args.no_digest:
         started = time.perf_counter()
@@ -175,6 +184,22 @@ def _worker(argv: list[str]) -> int:
     output["reference"] = _bulk_create_reference(args, min(args.reference_rows, args.customers))
     print("RESULT " + json.dumps(output))
     return 0
+
+
+def _machine_busy_seconds() -> float | None:
+    """CPU-seconds every CPU of the machine has spent busy since boot (/proc/stat; None elsewhere).
+
+    The seed's work is shared between this process, its children and, on PostgreSQL, the server's
+    backend and parallel workers: the machine's busy time over the seed counts them all (and
+    whatever else runs, which the load average shows).
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()[1:]
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def _bulk_create_reference(args: argparse.Namespace, rows: int) -> dict:

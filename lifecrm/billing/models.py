@@ -102,8 +102,9 @@ class Payment(models.Model):
 
     receipt_no = models.CharField(_("receipt number"), max_length=24, unique=True)
     # What makes a payment the same payment wherever it comes from: a bank file line's end-to-end id,
-    # a counter till's slip number… Booking it twice is refused by this constraint.
-    natural_key = models.CharField(_("source reference"), max_length=120, unique=True)
+    # a counter till's slip number… Booking it twice is refused by payment_natural_key_uniq (a constraint
+    # of Meta, not unique=: no LIKE index on PostgreSQL for a key only ever matched exactly).
+    natural_key = models.CharField(_("source reference"), max_length=120)
     # db_index=False: payment_policy_idx (policy, received_on) serves the policy's lookups
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="payments", db_index=False)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
@@ -121,6 +122,7 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["policy", "received_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["natural_key"], name="payment_natural_key_uniq")]
         indexes = [models.Index(fields=["policy", "received_on"], name="payment_policy_idx")]
 
     def __str__(self) -> str:
@@ -198,7 +200,7 @@ class DebitMandate(models.Model):
     """The payer's authority to collect a policy's premiums by direct debit from a bank account."""
 
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="mandates")
-    reference = models.CharField(_("mandate reference"), max_length=35, unique=True)
+    reference = models.CharField(_("mandate reference"), max_length=35)  # unique: Meta (see Payment.natural_key)
     debtor_name = models.CharField(_("account holder"), max_length=100)
     bank_name = models.CharField(_("bank"), max_length=100)
     bank_code = models.CharField(_("bank code"), max_length=20, help_text=_("CNAPS, HK bank code or BIC"))
@@ -212,9 +214,10 @@ class DebitMandate(models.Model):
         verbose_name_plural = _("direct-debit mandates")
         ordering = ["policy", "-signed_on"]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="mandate_reference_uniq"),
             models.UniqueConstraint(
                 fields=["policy"], condition=models.Q(cancelled_on__isnull=True), name="one_active_mandate_per_policy"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,7 +37,10 @@ class Customer(models.Model):
         PHONE = "phone", _("phone")
         PORTAL = "portal", _("web portal")
 
-    number = models.CharField(_("customer number"), max_length=20, unique=True)
+    # Exact-match keys are unique constraints and indexes of Meta, not unique=/db_index=: on PostgreSQL a
+    # CharField's unique= or db_index= adds a second, varchar_pattern_ops index for LIKE, which nothing
+    # runs on these (a third of the seed's index builds of this table).
+    number = models.CharField(_("customer number"), max_length=20)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("name"), max_length=100, db_index=True)
     name_romanised = models.CharField(_("romanised name"), max_length=120, blank=True)
@@ -48,14 +51,15 @@ class Customer(models.Model):
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
     id_type = models.CharField(_("ID type"), max_length=10, choices=IdType.choices)
     id_number = EncryptedTextField(_("ID number"))
-    id_number_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_digest = models.CharField(max_length=64, editable=False)
     id_number_last4 = models.CharField(max_length=4, editable=False)
-    mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
-    home_phone = models.CharField(_("home phone"), max_length=20, blank=True, db_index=True)
+    mobile_phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    home_phone = models.CharField(_("home phone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
-    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN")
+    # db_index=False: a handful of jurisdictions, never looked up through the customers
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN", db_index=False)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )
@@ -81,6 +85,7 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["number"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="customer_number_uniq"),
             models.CheckConstraint(
                 condition=models.Q(kind="organisation") | models.Q(birth_date__isnull=False),
                 name="person_has_birth_date",
@@ -89,6 +94,11 @@ class Customer(models.Model):
                 condition=models.Q(occupation_class__isnull=True) | models.Q(occupation_class__range=(1, 6)),
                 name="occupation_class_1_to_6",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["mobile_phone"], name="customer_mobile_phone_idx"),
+            models.Index(fields=["home_phone"], name="customer_home_phone_idx"),
+            models.Index(fields=["id_number_digest"], name="customer_id_digest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -53,9 +53,9 @@ class Policy(models.Model):
     each one appends a PolicyEvent. `version` is the optimistic lock.
     """
 
-    number = models.CharField(_("policy number"), max_length=20, unique=True)
+    number = models.CharField(_("policy number"), max_length=20)  # unique: Meta (no LIKE index, see Customer)
     product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="policies")
-    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN")
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, default="CN", db_index=False)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     owner = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="owned_policies")
     insured = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="insured_policies")
@@ -82,6 +82,7 @@ class Policy(models.Model):
         verbose_name = _("policy")
         verbose_name_plural = _("policies")
         ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="policy_number_uniq")]
         indexes = [
             models.Index(fields=["status", "paid_to_date"], name="policy_status_due_idx"),
             models.Index(fields=["agent", "status"], name="policy_agent_status_idx"),
