@@ -144,6 +144,33 @@ class ReceiptCounter(models.Model):
         return f"{self.day} {self.last}"
 
 
+class SuspenseAccount(models.Model):
+    """A policy's money in suspense, kept by the booking services (services.suspense_sync): one row for each
+    policy whose balance is not zero, none for the others, so the suspense work list reads a few rows
+    instead of summing every payment and allocation of the book.
+
+    Positive: money received and not applied to a premium (paid ahead, or collected after the policy
+    stopped taking premiums: to refund). Negative: money paid back or applied that a reversal then took
+    away (a bounced cheque, a debit the payer's bank claimed back after a refund): to recover from the payer.
+    The truth stays `selectors.suspense_balance` (payments less allocations); this row is its copy.
+    """
+
+    policy = models.OneToOneField("policies.Policy", on_delete=models.PROTECT, primary_key=True,
+                                  related_name="suspense_account")
+    balance = models.DecimalField(_("suspense balance"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    since = models.DateField(_("since"), help_text=_("the business date of the booking that set this balance"))
+
+    class Meta:
+        verbose_name = _("suspense account")
+        verbose_name_plural = _("suspense accounts")
+        ordering = ["since", "policy"]
+        constraints = [models.CheckConstraint(condition=~models.Q(balance=0), name="suspense_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.balance}"
+
+
 class Allocation(models.Model):
     """Part of a payment applied to a due item (negative when a reversal takes it back). Append-only."""
 

@@ -16,6 +16,7 @@ from lifecrm.billing.models import (
     RaiseBookmark,
     ReceiptCounter,
     ReinstatementApplication,
+    SuspenseAccount,
 )
 from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
 from lifecrm.core.bulk import insert_rows
@@ -100,6 +101,10 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
                           "next_due_on": next_due if next_due < premium_term_end(issue_date, term_years) else None})
     insert_rows(DueItem, new_items)
     insert_rows(RaiseBookmark, bookmarks, unique="policy", update=["policy_version", "next_due_on"])
+    raised = sorted({item["policy_id"] for item in new_items})
+    if raised:  # money paid ahead pays the new premiums (one query over the few policies with money in suspense)
+        for policy_id in SuspenseAccount.objects.filter(pk__any=raised, balance__gt=0).values_list("pk", flat=True):
+            apply_suspense_to_new_items(policy_id=policy_id, as_of=as_of)
     return len(new_items)
 
 
@@ -200,14 +205,16 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
                          after={"policy": policy.number, "amount": str(amount), "method": method}
                          | ({"refund_due": True} if closed else {}))
             payment.refund_due = closed  # not a column: tells the caller the money waits for its refund
+            left = None  # what stays in suspense, when the booking below says so
             if closed:
                 pass  # nothing to pay: the money waits in suspense for its refund
             elif policy.status == Status.SUSPENDED:
                 _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
             else:
-                _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
-                       suspense_balance(policy_id=policy.pk), received_on)
+                left = _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
+                              suspense_balance(policy_id=policy.pk), received_on)
                 _back_in_force_if_clear(actor=actor, policy_id=policy.pk, on=received_on, as_of=as_of)
+            _suspense_sync(policy, on=as_of, balance=left)
     except IntegrityError as exc:
         if Payment.objects.filter(natural_key=natural_key).exists():
             raise DuplicatePayment(f"the payment {natural_key} is already booked") from exc
@@ -255,6 +262,7 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
             audit_record(actor=actor, action="create", object_type="billing.refund", object_id=refund.pk,
                          after={"policy": policy.number, "amount": str(amount), "method": method,
                                 "reference": reference, "reason": reason})
+            _suspense_sync(policy, on=as_of, balance=refundable.balance - amount)
     except IntegrityError as exc:
         if Payment.objects.filter(natural_key=natural_key).exists():
             raise DuplicatePayment(f"the refund {reference} is already booked") from exc
@@ -263,12 +271,34 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
 
 
 def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> None:
-    """Money waiting in suspense pays the premiums raised since it arrived."""
+    """Money waiting in suspense pays the premiums raised since it arrived (the raise step calls this for
+    the policies it raised premiums for that have money in suspense), under the policy's lock."""
     with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy_id)
+        if policy.status not in PREMIUM_PAYING:
+            return
         available = suspense_balance(policy_id=policy_id)
         last = Payment.objects.filter(policy_id=policy_id).order_by("-received_on", "-id").first()
         if available > 0 and last is not None:
-            _apply(last, _open_items(policy_id, due_by=_horizon(as_of)), available, as_of)
+            left = _apply(last, _open_items(policy_id, due_by=_horizon(as_of)), available, as_of)
+            _back_in_force_if_clear(actor=None, policy_id=policy_id, on=as_of, as_of=as_of)
+            _suspense_sync(policy, on=as_of, balance=left)
+
+
+def _suspense_sync(policy: Policy, *, on: date, balance: Decimal | None = None) -> None:
+    """Copy the policy's suspense balance (`balance` when the caller knows it, else summed) into its
+    SuspenseAccount row: none when it is zero; `since` moves only when the balance changes. Called by every
+    booking that moves money in or out of suspense, inside its transaction and under the policy's lock."""
+    balance = suspense_balance(policy_id=policy.pk) if balance is None else to_cents(balance)
+    account = SuspenseAccount.objects.filter(policy_id=policy.pk).first()
+    if balance == 0:
+        if account is not None:
+            account.delete()
+    elif account is None:
+        SuspenseAccount.objects.create(policy_id=policy.pk, balance=balance, currency=policy.currency, since=on)
+    elif account.balance != balance:
+        account.balance, account.since = balance, on
+        account.save(update_fields=["balance", "since"])
 
 
 def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> None:
@@ -317,6 +347,7 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
                 policy.save(update_fields=["paid_instalments", "paid_to_date"])
         item.save(update_fields=["paid_amount", "status", "paid_on"])
     suspense = suspense_balance(policy_id=policy_id)
+    _suspense_sync(original.policy, on=as_of, balance=suspense)
     audit_record(actor=actor, action="create", object_type="billing.payment", object_id=reversal.pk,
                  after={"reverses": original.receipt_no, "reason": reason.strip()}
                  | ({"to_recover_from_payer": str(-suspense)} if suspense < 0 else {}))
@@ -430,7 +461,7 @@ def _try_reinstate(*, actor, policy: Policy, payment: Payment | None, on: date, 
             policy=policy, kind=DueItem.Kind.INTEREST, instalment=application.pk if application else 0,
             due_date=on, amount=interest, currency=policy.currency, raised_on=as_of,
         ))
-    _apply(source, arrears, available, on)
+    _suspense_sync(policy, on=as_of, balance=_apply(source, arrears, available, on))
     policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.REINSTATED, effective_date=on,
                       as_of=as_of, kind="reinstated",
                       reason="automatic reinstatement by paying arrears" if automatic else "reinstatement approved",

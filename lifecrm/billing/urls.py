@@ -12,6 +12,7 @@ urlpatterns = [
     path("payments/new/", payments.payment_new, name="payment-new"),
     path("payments/<int:payment_id>/", payments.receipt, name="receipt"),
     path("policies/<int:policy_id>/refund/", payments.refund_new, name="refund-new"),
+    path("suspense/", payments.suspense, name="suspense"),
     path("bank-files/", bankfiles.bank_files, name="bank-files"),
     path("bank-files/<int:bank_file_id>/", bankfiles.bank_file, name="bank-file"),
     path("persistency/", dashboard.persistency, name="persistency"),

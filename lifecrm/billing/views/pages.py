@@ -27,6 +27,7 @@ from lifecrm.billing.models import (
     Payment,
     ReinstatementApplication,
     Reminder,
+    SuspenseAccount,
 )
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.selectors import suspense_balance
@@ -345,10 +346,13 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
 
 
 def policy_arrears(*, policy_id: int, as_of: date) -> Decimal:
-    """What the policy owes on the business date: open items due by then (one query)."""
+    """What the policy owes on the business date: open items due by then, and money to recover from the payer
+    (a negative suspense balance: the payment clears it first), two queries."""
     total = (DueItem.objects.filter(policy_id=policy_id, status=DueItem.Status.OPEN, due_date__lte=as_of)
              .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
-    return (total["s"] or Decimal("0.00")) - (total["p"] or Decimal("0.00"))
+    to_recover = -min(SuspenseAccount.objects.filter(pk=policy_id).values_list("balance", flat=True).first()
+                      or Decimal("0.00"), Decimal("0.00"))
+    return (total["s"] or Decimal("0.00")) - (total["p"] or Decimal("0.00")) + to_recover
 
 
 # -- the receipt -----------------------------------------------------------------------------------------

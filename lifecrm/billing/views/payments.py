@@ -1,4 +1,5 @@
-"""Counter payments: the entry form (policy number, amount, method, date, slip) and the receipt."""
+"""Counter payments: the entry form (policy number, amount, method, date, slip), the receipt, refunds from
+suspense and the suspense work list."""
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +14,7 @@ from lifecrm.billing.forms import (
     may_take_payments,
     policy_for_payment,
 )
-from lifecrm.billing.selectors import refundable_suspense
+from lifecrm.billing.selectors import refundable_suspense, suspense_work_list
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -83,3 +84,10 @@ def refund_new(request, policy_id: int):
             return redirect("billing:receipt", refund.pk)
     return render(request, "billing/refund_form.html", {"form": form, "policy": policy, "balance": balance,
                                                          "refundable": refundable}, status=400)
+
+
+@collection_staff(may_manage_collection)
+def suspense(request):
+    """Money in suspense in the staff member's scope: to recover from payers, to refund, paid ahead."""
+    return render(request, "billing/suspense.html", {"page": suspense_work_list(scope=request.scope),
+                                                     "as_of": timezone.localdate()})
