@@ -129,19 +129,21 @@ class Payment(models.Model):
         return f"{self.receipt_no} {self.amount}"
 
 
-class ReceiptCounter(models.Model):
-    """The last receipt serial handed out for a day (receipt numbers R<yyyymmdd><serial>): taken under a row
-    lock, so concurrent payments get consecutive numbers instead of colliding."""
+class ReceiptSerial(models.Model):
+    """The last serial handed out in one receipt series on one day (receipt numbers <series><yyyymmdd><serial>,
+    keyed by their prefix, e.g. R20261125): taken under a row lock, so concurrent bookings of a series get
+    consecutive numbers instead of colliding. Each source of bookings has its own series (services.RECEIPT_SERIES),
+    so a bank file's long transaction never makes a counter clerk wait for a number."""
 
-    day = models.DateField(primary_key=True)
+    prefix = models.CharField(max_length=12, primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("receipt counter")
-        verbose_name_plural = _("receipt counters")
+        verbose_name = _("receipt serial")
+        verbose_name_plural = _("receipt serials")
 
     def __str__(self) -> str:
-        return f"{self.day} {self.last}"
+        return f"{self.prefix} {self.last}"
 
 
 class SuspenseAccount(models.Model):

@@ -14,7 +14,7 @@ from lifecrm.billing.models import (
     DueItem,
     Payment,
     RaiseBookmark,
-    ReceiptCounter,
+    ReceiptSerial,
     ReinstatementApplication,
     SuspenseAccount,
 )
@@ -108,28 +108,35 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
     return len(new_items)
 
 
-def _next_receipt_no(received_on: date) -> str:
-    """The day's next receipt number. The day's counter row stays locked until the payment's transaction
-    ends, so concurrent bookings queue for it; the first of a day starts after any number already used
-    (generated history, rows booked before the counter existed).
+RECEIPT_SERIES = {Payment.Method.AUTO_DEBIT: "B", Payment.Method.APL: "L"}
+"""The receipt series of a booking by its method: B for direct debits (bank files: their results and their
+returns), L for automatic premium loans (the daily batch), R for everything booked by staff (counter
+payments, refunds, reversals of them)."""
+STAFF_SERIES = "R"
 
-    Lock order: callers take the receipt number before they lock the policy, so a bank file booking many
-    policies in one transaction and a clerk booking one of them queue for the counter instead of
-    deadlocking (policy A → counter ← policy B → …)."""
-    prefix = f"R{received_on:%Y%m%d}"
+
+def _next_receipt_no(received_on: date, method: str) -> str:
+    """The next receipt number of the method's series on the day. The series' row stays locked until the
+    booking's transaction ends, so concurrent bookings of one series queue for it; the first of a day starts
+    after any number already used (rows booked before the counter existed).
+
+    Lock order: callers take the receipt number before they lock the policy. A bank file books its debits in
+    one transaction and holds series B until it ends, while a clerk takes series R: the clerk waits only for a
+    policy the file is booking at that moment, never for the whole file, and no two bookings wait on each
+    other in a circle (policy A → series ← policy B …)."""
+    prefix = f"{RECEIPT_SERIES.get(method, STAFF_SERIES)}{received_on:%Y%m%d}"
     with transaction.atomic():
-        counter = ReceiptCounter.objects.select_for_update().filter(day=received_on).first()
-        if counter is None:
+        serial = ReceiptSerial.objects.select_for_update().filter(prefix=prefix).first()
+        if serial is None:
             last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
             try:
                 with transaction.atomic():
-                    counter = ReceiptCounter.objects.create(day=received_on,
-                                                            last=int(last[len(prefix):]) if last else 0)
-            except IntegrityError:  # another booking created the day's counter first: queue for it
-                counter = ReceiptCounter.objects.select_for_update().get(day=received_on)
-        counter.last += 1
-        counter.save(update_fields=["last"])
-    return f"{prefix}{counter.last:07d}"
+                    serial = ReceiptSerial.objects.create(prefix=prefix, last=int(last[len(prefix):]) if last else 0)
+            except IntegrityError:  # another booking created the day's serial first: queue for it
+                serial = ReceiptSerial.objects.select_for_update().get(prefix=prefix)
+        serial.last += 1
+        serial.save(update_fields=["last"])
+    return f"{prefix}{serial.last:07d}"
 
 
 def _paid_to(policy: Policy, paid_instalments: int) -> date:
@@ -191,7 +198,7 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
         raise PaymentRefused(f"unknown payment method {method!r}")
     try:
         with transaction.atomic():
-            receipt_no = _next_receipt_no(received_on)  # before the policy lock: see _next_receipt_no
+            receipt_no = _next_receipt_no(received_on, method)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
             closed = policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED
             if closed and if_closed == "refuse":
@@ -244,7 +251,7 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
     natural_key = f"refund:{reference}"
     try:
         with transaction.atomic():
-            receipt_no = _next_receipt_no(as_of)  # before the policy lock: see _next_receipt_no
+            receipt_no = _next_receipt_no(as_of, method)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
             refundable = refundable_suspense(policy_id=policy.pk, as_of=as_of)
             if amount > refundable.balance:
@@ -317,8 +324,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     payment and negative allocations. Under the policy's lock, like every booking, so that a payment booked
     meanwhile cannot overwrite what the reversal does to the same premiums. When the money was already
     paid out of suspense (refunded), suspense goes below zero: the audit entry says what to recover."""
-    receipt_no = _next_receipt_no(as_of)  # before any lock on the payment's policy: see _next_receipt_no
-    policy_id = Payment.objects.values_list("policy_id", flat=True).get(pk=payment_id)
+    policy_id, method = Payment.objects.values_list("policy_id", "method").get(pk=payment_id)
+    receipt_no = _next_receipt_no(as_of, method)  # in the original's series, before any lock on its policy
     Policy.objects.select_for_update().filter(pk=policy_id).first()
     original = Payment.objects.select_for_update().get(pk=payment_id)
     if original.amount < 0:

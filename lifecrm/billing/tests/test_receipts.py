@@ -62,3 +62,56 @@ def test_concurrent_bookings_get_distinct_receipt_numbers():
         thread.join(timeout=30)
     assert errors == []
     assert sorted(results) == [f"R20261125{n:07d}" for n in range(1, len(policies) + 1)]
+
+
+@pytest.mark.django_db
+def test_each_source_of_bookings_numbers_its_own_series():
+    """Staff bookings R, direct debits B (their returns too), automatic premium loans L: one day, three series."""
+    first, second = _policies(2)
+    cash = _pay(first, "slip-1")
+    debit = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="auto_debit",
+                                    received_on=DAY, natural_key="debit:E1-1", as_of=DAY)
+    loan = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="apl",
+                                   received_on=DAY, natural_key="apl:1", as_of=DAY)
+    returned = services.payment_reverse(actor=None, payment_id=debit.pk, reason="MD06", as_of=DAY)
+    bounced = services.payment_reverse(actor=None, payment_id=cash.pk, reason="counterfeit", as_of=DAY)
+    assert [p.receipt_no for p in (cash, debit, loan, returned, bounced)] == [
+        "R202611250000001", "B202611250000001", "L202611250000001", "B202611250000002", "R202611250000002"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL "
+                    "(SQLite serialises whole-database writes)")
+@pytest.mark.django_db(transaction=True)
+def test_a_clerk_does_not_wait_for_a_bank_file_still_being_booked():
+    """A bank file's transaction holds series B until it commits; a clerk's payment meanwhile gets its R
+    number at once (lock_timeout makes a wait fail the test instead of hanging it)."""
+    from django.db import transaction
+
+    in_file, at_counter = _policies(2)
+    booked, release, errors, clerk = threading.Event(), threading.Event(), [], []
+
+    def bank_file():
+        try:
+            with transaction.atomic():
+                services.payment_record(actor=None, policy_id=in_file.pk, amount=Decimal("10"), method="auto_debit",
+                                        received_on=DAY, natural_key="debit:E9-1", as_of=DAY)
+                booked.set()
+                release.wait(timeout=20)
+        except Exception as exc:  # noqa: BLE001  reported below
+            errors.append(exc)
+        finally:
+            booked.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=bank_file)
+    thread.start()
+    try:
+        assert booked.wait(timeout=20)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        clerk.append(_pay(at_counter, "till-1").receipt_no)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert errors == [] and clerk == ["R202611250000001"]
+    assert Payment.objects.get(natural_key="debit:E9-1").receipt_no == "B202611250000001"
