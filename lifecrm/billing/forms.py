@@ -399,3 +399,15 @@ class BankFileForm(StyledForm):
             raise forms.ValidationError(_("The file is larger than %(limit)s MB."), code="too_large",
                                         params={"limit": MAX_BANK_FILE_BYTES // (1024 * 1024)})
         return upload
+
+
+class NotCollectedForm(StyledForm):
+    """The bank's confirmation that it did not collect a file's unanswered debits (bankfiles.unanswered)."""
+
+    reference = forms.CharField(
+        label=_("The bank's confirmation"), max_length=100, strip=True,
+        help_text=_("Its ticket number, or the date and sender of its letter or e-mail."),
+        error_messages={"required": _("Say where the bank confirmed it: its ticket, letter or e-mail reference."),
+                        "max_length": _("The bank's reference is at most %(limit_value)s characters long.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("suspense/", payments.suspense, name="suspense"),
     path("bank-files/", bankfiles.bank_files, name="bank-files"),
     path("bank-files/<int:bank_file_id>/", bankfiles.bank_file, name="bank-file"),
+    path("bank-files/<int:bank_file_id>/not-collected/", bankfiles.bank_file_not_collected, name="bank-file-not-collected"),
     path("persistency/", dashboard.persistency, name="persistency"),
     path("persistency/export/", dashboard.persistency_export, name="persistency-export"),
     path("policies/<int:policy_id>/", policies.policy_billing, name="policy"),

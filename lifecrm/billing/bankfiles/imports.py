@@ -5,7 +5,8 @@ change nothing. Each line is matched to a Collection by its end-to-end reference
 `payment_record` with natural key `debit:<end-to-end id>` (so a camt.054 confirming a line a pain.002
 already accepted books nothing twice) and the Collection paid. Rejected → the Collection rejected
 with its reason code and date, then `rejections.on_debit_rejected`; a return of a collection already
-paid reverses its payment first. Any unknown reference, wrong currency or amount, or date after the
+paid reverses its payment first. A debit staff declared not collected (`unanswered`) that the bank says
+it collected after all is booked like any other. Any unknown reference, wrong currency or amount, or date after the
 business date rejects the whole file (BankFileRejected), inside one transaction, so nothing is written.
 """
 from __future__ import annotations
@@ -144,9 +145,10 @@ class _Applier:
         if collection.status == Collection.Status.PAID:
             self.report.unchanged += 1
             return
-        if collection.status == Collection.Status.REJECTED:
+        if collection.status == Collection.Status.REJECTED and collection.result_file_id is not None:
             raise BankFileRejected(line.where, f"{collection.end_to_end_id} was rejected ({collection.reason_code}) on "
                                                f"{collection.result_on}: a payment for it needs a manual check")
+        # else sent, or declared not collected by staff (unanswered.py) and collected after all: the money is booked
         received_on = min(line.value_date or collection.collection_date, self.as_of)
         try:
             payment = payment_record(actor=self.actor, policy_id=collection.due_item.policy_id, amount=collection.amount,

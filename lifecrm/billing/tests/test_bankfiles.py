@@ -39,8 +39,8 @@ def _var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
 
 
-@pytest.fixture
-def org():
+@pytest.fixture(name="org")
+def org_fixture():
     return make_org()
 
 
@@ -158,8 +158,8 @@ def test_the_export_is_a_daily_step_after_due_items_are_raised(org):
 
 # -- import -------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def sent(org, django_capture_on_commit_callbacks):
+@pytest.fixture(name="sent")
+def sent_fixture(org, django_capture_on_commit_callbacks):
     """Two auto-debit premiums due 20 Nov 2026, both sent to the bank on the 17th."""
     paying, short = auto_debit_policy(org), auto_debit_policy(org, name="李娜")
     [bank_file] = export(EXPORT_DAY, django_capture_on_commit_callbacks).created

@@ -1,11 +1,13 @@
 """Bank result files: upload a pain.002, camt.054 or CSV file, read what the import did, list recent files."""
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.forms import BankFileForm, may_manage_collection
+from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
+from lifecrm.billing.forms import BankFileForm, NotCollectedForm, may_manage_collection
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -37,7 +39,32 @@ def bank_files(request):
     return render(request, "billing/bank_file_report.html", {"outcome": pages.import_outcome(report), "as_of": as_of})
 
 
+def _detail(request, bank_file_id: int, *, form=None, status=200, declared=None):
+    as_of = timezone.localdate()
+    page = pages.bank_file_detail(bank_file_id=bank_file_id, as_of=as_of)  # 404 for an unknown file
+    return render(request, "billing/bank_file.html", {
+        "page": page, "as_of": as_of, "not_collected_form": form or NotCollectedForm(), "declared": declared,
+    }, status=status)
+
+
 @collection_staff(may_manage_collection)
 def bank_file(request, bank_file_id: int):
-    page = pages.bank_file_detail(bank_file_id=bank_file_id)
-    return render(request, "billing/bank_file.html", {"page": page, "as_of": timezone.localdate()})
+    declared = request.GET.get("declared", "")
+    return _detail(request, bank_file_id, declared=int(declared) if declared.isdigit() else None)
+
+
+@require_http_methods(["POST"])
+@collection_staff(may_manage_collection)
+def bank_file_not_collected(request, bank_file_id: int):
+    """The bank confirms it did not collect this file's unanswered debits: they are presented again."""
+    form = NotCollectedForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, bank_file_id, form=form, status=400)
+    try:
+        closed = collections_declare_not_collected(actor=request.user, export_file_id=bank_file_id,
+                                                   reference=form.cleaned_data["reference"],
+                                                   as_of=timezone.localdate())
+    except NotCollectedRefused as exc:
+        form.add_error(None, str(exc))
+        return _detail(request, bank_file_id, form=form, status=409)
+    return redirect(f"{reverse('billing:bank-file', args=[bank_file_id])}?declared={closed}")

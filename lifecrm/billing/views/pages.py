@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.bankfiles import rules as bank_rules
 from lifecrm.billing.bankfiles.imports import ImportReport
+from lifecrm.billing.bankfiles.unanswered import unanswered
 from lifecrm.billing.models import (
     Allocation,
     BankFile,
@@ -32,9 +33,7 @@ from lifecrm.billing.models import (
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.worklists import outcome_label
-from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import add_months
-from lifecrm.core.selectors import working_calendar
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import STATUS_LABELS, Policy, PolicyEvent
@@ -442,11 +441,7 @@ class AwaitingResult:
 
 def debits_awaiting_results(*, as_of: date) -> list[AwaitingResult]:
     """Our pain.008 files with debits the bank has not answered in time, oldest first (two queries)."""
-    overdue = Q(pk__in=[])
-    for code in Jurisdiction.objects.values_list("code", flat=True):
-        cutoff = bank_rules.result_overdue_for(as_of=as_of, calendar=working_calendar(code))
-        overdue |= Q(due_item__policy__jurisdiction_id=code, collection_date__lte=cutoff)
-    rows = list(Collection.objects.filter(overdue, status=Collection.Status.SENT).values("export_file_id")
+    rows = list(unanswered(as_of=as_of).values("export_file_id")
                 .annotate(debits=Count("pk"), oldest=Min("collection_date")).order_by("oldest", "export_file_id"))
     files = BankFile.objects.defer("content").in_bulk([r["export_file_id"] for r in rows])
     return [AwaitingResult(files[r["export_file_id"]], r["debits"], r["oldest"]) for r in rows]
@@ -488,10 +483,12 @@ class BankFileDetail:
     rejected: list[ReasonCount]
     sent: int
     total_sent: Decimal
+    unanswered: int  # of our file's debits, those still without a result past the day it was due
+    oldest_unanswered: date | None
 
 
-def bank_file_detail(*, bank_file_id: int) -> BankFileDetail:
-    """A recorded bank file and the results of its lines, from the collections (two queries)."""
+def bank_file_detail(*, bank_file_id: int, as_of: date) -> BankFileDetail:
+    """A recorded bank file and the results of its lines, from the collections (three queries)."""
     try:
         bank_file = BankFile.objects.defer("content").get(pk=bank_file_id)
     except (BankFile.DoesNotExist, ValueError, TypeError):
@@ -515,5 +512,12 @@ def bank_file_detail(*, bank_file_id: int) -> BankFileDetail:
         bank_file=bank_file, format_label=str(dict(BankFile.Format.choices).get(bank_file.format, "")),
         direction_label=str(dict(BankFile.Direction.choices).get(bank_file.direction, "")), paid=paid,
         rejected=[ReasonCount(c, reject_reason(c), n) for c, n in sorted(reasons.items())], sent=sent,
-        total_sent=total_sent,
+        total_sent=total_sent, **_unanswered_of(bank_file, as_of),
     )
+
+
+def _unanswered_of(bank_file: BankFile, as_of: date) -> dict:
+    if bank_file.direction != BankFile.Direction.OUT:
+        return {"unanswered": 0, "oldest_unanswered": None}
+    found = unanswered(as_of=as_of).filter(export_file=bank_file).aggregate(n=Count("pk"), oldest=Min("collection_date"))
+    return {"unanswered": found["n"], "oldest_unanswered": found["oldest"]}
