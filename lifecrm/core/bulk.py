@@ -116,18 +116,23 @@ def bulk_insert(objs: Sequence[models.Model], *, batch_size: int = 5000) -> Sequ
 
 
 def _copy(cursor, model: type[models.Model], rows: Iterable[Sequence], *, with_key: bool = False) -> None:
-    """COPY rows of `model`'s insert columns (with its primary key first when `with_key`) in text format; its
-    errors are Django's (an IntegrityError), and it is logged as a query where Django logs them (tests
-    counting queries, DEBUG)."""
-    quote = connection.ops.quote_name
-    columns = [f.column for f in _fields(model)]
-    if with_key:
-        columns.insert(0, model._meta.pk.column)
-    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    """COPY rows of `model`'s insert columns (with its primary key first when `with_key`)."""
+    names = [f.attname for f in _fields(model)]
+    copy_rows(cursor, model, [model._meta.pk.attname, *names] if with_key else names, rows)
+
+
+def copy_rows(cursor, model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """COPY rows of the fields `names` (attribute names) into `model`'s table through a PostgreSQL cursor of
+    Django's, in text format; its errors are Django's (an IntegrityError), and it is logged as a query where
+    Django logs them (tests counting queries, DEBUG)."""
+    db = cursor.db
+    quote, meta = db.ops.quote_name, model._meta
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     started = time.monotonic()
-    with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # IntegrityError as Django's
+    with db.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # IntegrityError as Django's
         write = copy.write_row
         for row in rows:
             write(row)
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    if db.queries_logged:
+        db.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})

@@ -86,6 +86,21 @@ def test_bad_files_fail_with_a_clear_error_and_write_nothing(tmp_path):
         handle.write("XX-NONE,M,30,10,10,1,0.0000\n")
     with pytest.raises(ProductDataError, match="XX-NONE"):
         load_product_tables(data_dir=data)
+    shutil.copy(DATA_DIR / "cash_values.csv", data / "cash_values.csv")
+    rates = data / "premium_rates.csv"
+    shipped = rates.read_text(encoding="utf-8")
+    rates.write_text(shipped.replace("product,sex,issue_age,term,premium_term,rate",
+                                     "product,sex,term,issue_age,premium_term,rate", 1), encoding="utf-8")
+    with pytest.raises(ProductDataError, match="must have the columns product,sex,issue_age,term"):
+        load_product_tables(data_dir=data, force=True)
+    rates.write_text(shipped.replace("CN-TL01,M,18,10,10,1.0149", "CN-TL01,M,18,10,10,1,0149", 1), encoding="utf-8")
+    with pytest.raises(ProductDataError, match=r"premium_rates.csv: 'CN-TL01,M,18,10,10,1,0149' does not give"):
+        load_product_tables(data_dir=data, force=True)
+    rates.write_text(shipped.replace("CN-TL01,M,18,10,10,1.0149", "CN-TL01,M,18,10,10,abc", 1), encoding="utf-8")
+    with pytest.raises(ProductDataError, match="as numbers where numbers are due"):
+        load_product_tables(data_dir=data, force=True)
+    assert PremiumRate.objects.get(product__code="CN-TL01", sex="M", issue_age=18, term=10, premium_term=10).rate == (
+        Decimal("1.0149"))  # nothing written
     (data / "mode_factors.csv").unlink()
     with pytest.raises(ProductDataError, match="missing"):
         load_product_tables(data_dir=data)
