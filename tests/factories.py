@@ -112,3 +112,15 @@ def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insure
         policy = policy_services.policy_issue(actor=None, policy_id=policy.pk, as_of=as_of)
     policy.refresh_from_db()
     return policy
+
+
+def make_mandate(policy, *, debtor_name: str = "张伟", bank_code: str = "102100099996"):
+    """An active direct-debit mandate of the policy at ICBC, signed on its issue date, with a unique reference
+    and account number."""
+    from lifecrm.billing.models import DebitMandate
+
+    n = seq()
+    account = f"62220202001{n:08d}"
+    return DebitMandate.objects.create(policy=policy, reference=f"MD{n:08d}", debtor_name=debtor_name,
+                                       bank_name="中国工商银行", bank_code=bank_code, account_number=account,
+                                       account_last4=account[-4:], signed_on=policy.issue_date)

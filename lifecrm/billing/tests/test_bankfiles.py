@@ -15,7 +15,7 @@ from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.export import debit_export
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
-from lifecrm.billing.models import Allocation, BankFile, Collection, DebitMandate, DueItem, Payment
+from lifecrm.billing.models import Allocation, BankFile, Collection, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.services import PaymentRefused, due_items_raise, suspense_refund
 from lifecrm.core.models import AuditEvent
@@ -23,7 +23,7 @@ from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
 from lifecrm.org.models import OrgUnit
 from lifecrm.policies.models import Policy
-from tests.factories import make_customer, make_org, make_policy, make_product, make_staff, seq
+from tests.factories import make_customer, make_mandate, make_org, make_policy, make_product, make_staff
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -51,11 +51,7 @@ def auto_debit_policy(org, *, name="张伟", mandate=True, payment_method="auto_
     policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=ISSUED, as_of=ISSUED,
                          payment_method=payment_method, product=product)
     if mandate:
-        n = seq()
-        account = f"62220202001{n:08d}"
-        DebitMandate.objects.create(policy=policy, reference=f"MD{n:08d}", debtor_name=name, bank_name="中国工商银行",
-                                    bank_code=bank_code, account_number=account, account_last4=account[-4:],
-                                    signed_on=ISSUED)
+        make_mandate(policy, debtor_name=name, bank_code=bank_code)
     due_items_raise(as_of=EXPORT_DAY, first_id=policy.pk, last_id=policy.pk)
     return policy
 

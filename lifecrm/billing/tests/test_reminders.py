@@ -21,7 +21,6 @@ from lifecrm.billing.messaging.sms import read_outbox
 from lifecrm.billing.models import (
     BankFile,
     Collection,
-    DebitMandate,
     DueItem,
     DunningPlan,
     DunningStep,
@@ -36,7 +35,7 @@ from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import consent_record
 from lifecrm.policies.models import Policy
-from tests.factories import make_customer, make_org, make_policy, make_product, make_staff
+from tests.factories import make_customer, make_mandate, make_org, make_policy, make_product, make_staff
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "北京市东城区东直门南大街1号"
@@ -338,10 +337,7 @@ def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, django_
 def rejected_collection(policy, *, reason_code: str, on: date) -> Collection:
     """A direct debit of the policy's first premium, rejected by the bank on `on` with `reason_code`."""
     item = DueItem.objects.get(policy=policy, instalment=1)
-    mandate = DebitMandate.objects.create(policy=policy, reference=f"MD{policy.pk:08d}", debtor_name="张伟",
-                                          bank_name="中国工商银行", bank_code="102100099996",
-                                          account_number="6222020200100000001", account_last4="0001",
-                                          signed_on=policy.issue_date)
+    mandate = make_mandate(policy)
     sent = BankFile.objects.create(direction="out", format="pain.008", sha256=f"{policy.pk:064d}",
                                    filename="LCDD.xml", as_of=on, created_at=datetime(2026, 9, 25, tzinfo=UTC),
                                    content=b"<Document/>")
