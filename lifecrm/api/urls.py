@@ -12,7 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from lifecrm.api.errors import not_found
-from lifecrm.billing.api import DueItemViewSet, PaymentViewSet
+from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
 from lifecrm.org.api import HasStaffRecord, MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 
@@ -41,6 +41,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("policies", PolicyViewSet, basename="policy")
 router.register("due-items", DueItemViewSet, basename="due-item")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-account")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

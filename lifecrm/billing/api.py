@@ -1,4 +1,5 @@
-"""REST API of renewal collection: due premiums (read-only) and payments (list, detail, counter payments).
+"""REST API of renewal collection: due premiums (read-only), payments (list, detail, counter payments) and
+money in suspense (read-only, branch and HQ roles, as the page).
 
 Everything is scoped through the policy: a due item or a payment of a policy outside the caller's data
 scope does not exist (404). `POST /api/v1/payments/` books a counter or bank-transfer payment through
@@ -26,10 +27,11 @@ from lifecrm.billing.forms import (
     CounterPayment,
     PaymentInputError,
     counter_payment_book,
+    may_manage_collection,
     may_take_payments,
     policy_for_payment,
 )
-from lifecrm.billing.models import Allocation, DueItem, Payment
+from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.org.api import (
     DETAIL_ERRORS,
@@ -228,3 +230,53 @@ class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
 def _mark_reversed(payment: Payment) -> Payment:
     payment.reversed = hasattr(payment, "reversed_by")
     return payment
+
+
+# -- money in suspense ---------------------------------------------------------------------------------
+
+class SuspenseAccountSerializer(serializers.ModelSerializer):
+    policy = PolicyRefSerializer()
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                       help_text="money in suspense; negative: to recover from the payer")
+    since = serializers.DateField(help_text="the business date of the booking that set this balance")
+
+    class Meta:
+        model = SuspenseAccount
+        fields = ["policy", "balance", "currency", "since"]
+
+
+class SuspenseAccountFilterSet(django_filters.FilterSet):
+    side = django_filters.ChoiceFilter(
+        choices=[("recover", _("to recover from the payer")), ("waiting", _("waiting in suspense"))],
+        method="filter_side", label=_("negative balances (recover) or positive ones (waiting)"))
+
+    class Meta:
+        model = SuspenseAccount
+        fields = ["side"]
+
+    def filter_side(self, queryset, name, value):
+        return queryset.filter(balance__lt=0) if value == "recover" else queryset.filter(balance__gt=0)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["billing"], responses={200: SuspenseAccountSerializer(many=True), **LIST_ERRORS}),
+    retrieve=extend_schema(tags=["billing"], responses={200: SuspenseAccountSerializer, **DETAIL_ERRORS}),
+)
+class SuspenseAccountViewSet(ScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """Policies of the caller's data scope with money in suspense (one row each; none at a zero balance), the
+    longest waiting first; by policy id. Branch and HQ roles only (403 otherwise), as the Money in suspense page."""
+
+    serializer_class = SuspenseAccountSerializer
+    filterset_class = SuspenseAccountFilterSet
+    lookup_field = "policy_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not may_manage_collection(self.scope):
+            raise PermissionDenied(_("Your role may not see money in suspense."))
+
+    def get_queryset(self):
+        return (SuspenseAccount.objects.filter(policy__in=_in_scope(self.scope)).select_related("policy")
+                .order_by("since", "policy_id"))

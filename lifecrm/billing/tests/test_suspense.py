@@ -155,3 +155,32 @@ def test_the_counter_form_from_the_work_list_asks_for_the_arrears_and_what_to_re
     client.force_login(world.staff["counter"].user)
     page = client.get(reverse("billing:payment-new") + f"?policy={world.policy_a.pk}").content.decode()
     assert 'value="379.50"' in page
+
+
+def test_the_api_lists_the_scopes_suspense_accounts_to_branch_and_hq_only(world, django_assert_num_queries):
+    from rest_framework.test import APIClient
+
+    _to_recover(world.policy_a)
+    overpay(world.policy_b, key="S-b")
+
+    clients = {}
+
+    def get(who, url="/api/v1/suspense-accounts/"):
+        if who not in clients:
+            clients[who] = APIClient()
+            clients[who].force_login(world.staff[who].user)
+        return clients[who].get(url)
+
+    get("hq")
+    with django_assert_num_queries(5):  # session, user, staff (the scope), COUNT, the page
+        body = get("hq").json()
+    assert [(r["policy"]["id"], r["balance"], r["since"]) for r in body["results"]] == [
+        (world.policy_a.pk, "-259.00", "2026-10-10"), (world.policy_b.pk, "259.00", "2026-10-10")]
+    assert [r["policy"]["id"] for r in get("hq", "/api/v1/suspense-accounts/?side=recover").json()["results"]] == [
+        world.policy_a.pk]
+    assert [r["policy"]["id"] for r in get("branch").json()["results"]] == [world.policy_a.pk]  # branch A only
+    assert get("branch", f"/api/v1/suspense-accounts/{world.policy_b.pk}/").status_code == 404
+    assert get("branch", f"/api/v1/suspense-accounts/{world.policy_a.pk}/").json()["balance"] == "-259.00"
+    assert get("hq", "/api/v1/suspense-accounts/?side=sideways").status_code == 400
+    for who in ("counter", "agent", "callcentre", "claims"):
+        assert get(who).status_code == 403
