@@ -226,3 +226,37 @@ def test_hq_sees_unanswered_debits_and_imports_the_banks_result_file(page: Page,
     page.screenshot(path=str(screenshots / "bank-file-report-zh-hant.png"), full_page=True)
     page.goto(f"{live_server.url}/billing/bank-files/")
     expect(page.get_by_test_id("awaiting-results")).to_have_count(0)
+
+
+def test_a_branch_manager_recovers_a_refund_a_bounced_cheque_took_back(page: Page, live_server, world, screenshots):
+    """A cheque overpaid the policy, the surplus was refunded, then the cheque bounced: the Money in suspense
+    page lists the amount to recover; the branch manager takes it from its link (the form asks for the
+    reopened premium and the refund together) and the list is empty again."""
+    from decimal import Decimal
+
+    from lifecrm.billing import services
+    from lifecrm.billing.models import SuspenseAccount
+
+    policy = world.policy_a
+    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
+                                     received_on=AS_OF, natural_key="cheque:77", as_of=AS_OF)
+    services.suspense_refund(actor=None, policy_id=policy.pk, amount=Decimal("259.00"), method="bank_transfer",
+                             reference="TR-1", reason="overpaid", as_of=AS_OF)
+    services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    _log_in(page, live_server.url, world.staff["branch"].user)
+    page.locator("#billing-menu").click()
+    page.get_by_role("link", name="暫收款").click()
+    recover = page.get_by_test_id("suspense-to-recover")
+    expect(recover).to_contain_text(policy.number)
+    expect(recover).to_contain_text("CNY 259.00")
+    page.screenshot(path=str(screenshots / "suspense-zh-hant.png"), full_page=True)
+    recover.get_by_role("link", name="收取保費").click()
+    expect(page.get_by_label("金額")).to_have_value("379.50")  # the premium of 30 Sep reopened + the refund
+    page.get_by_label("付款方式").select_option("cash")
+    page.get_by_label("收費單號或參考號").fill("C-000777")
+    page.get_by_role("button", name="確認入帳").click()
+    expect(page).to_have_url(re.compile(r"/billing/payments/\d+/$"))
+    page.goto(f"{live_server.url}/billing/suspense/")
+    expect(page.get_by_test_id("suspense-to-recover")).to_contain_text("沒有待追回的款項。")
+    assert not SuspenseAccount.objects.filter(policy=policy).exists()
+    assert Policy.objects.get(pk=policy.pk).status == "in_force"
