@@ -23,7 +23,7 @@ from lifecrm.billing.bankfiles.rejections import on_debit_rejected
 from lifecrm.billing.models import BankFile, Collection
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
-from lifecrm.core.services import audit_record
+from lifecrm.core.services import audit_record_many
 
 NOT_COLLECTED_REASON = "MS03"
 """The reason recorded for debits the bank confirms it did not collect: MS03, reason not specified (bank side),
@@ -63,14 +63,14 @@ def collections_declare_not_collected(*, actor, export_file_id: int, reference: 
                            .select_for_update(of=("self",)).order_by("pk"))
         if not collections:
             raise NotCollectedRefused(_("%(file)s has no debit past the day its result was due.") % {"file": export.filename})
+        Collection.objects.filter(pk__in=[c.pk for c in collections]).update(
+            status=Collection.Status.REJECTED, reason_code=NOT_COLLECTED_REASON, result_on=as_of)
+        audit_record_many(actor=actor, action="update", object_type="billing.collection", entries=[
+            (c.pk, {"status": c.status}, {"status": Collection.Status.REJECTED, "reason_code": NOT_COLLECTED_REASON,
+                                          "bank_reference": reference, "export_file": export.filename})
+            for c in collections])
         for collection in collections:
-            before = {"status": collection.status}
             collection.status, collection.reason_code, collection.result_on = (
                 Collection.Status.REJECTED, NOT_COLLECTED_REASON, as_of)
-            collection.save(update_fields=["status", "reason_code", "result_on"])
-            audit_record(actor=actor, action="update", object_type="billing.collection", object_id=collection.pk,
-                         field="not_collected", before=before,
-                         after={"status": collection.status, "reason_code": NOT_COLLECTED_REASON,
-                                "bank_reference": reference, "export_file": export.filename})
             on_debit_rejected(collection, as_of)
     return len(collections)

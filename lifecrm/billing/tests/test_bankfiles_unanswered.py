@@ -47,7 +47,7 @@ def test_the_banks_confirmation_closes_the_unanswered_debits_and_they_are_presen
     assert declare(sent) == 2
     assert sorted(Collection.objects.values_list("status", "reason_code", "result_on", "result_file")) == [
         ("rejected", "MS03", OVERDUE_DAY, None)] * 2
-    audit = AuditEvent.objects.filter(object_type="billing.collection", field="not_collected")
+    audit = AuditEvent.objects.filter(object_type="billing.collection", after__has_key="bank_reference")
     assert {a.after["bank_reference"] for a in audit} == {"ICBC ticket 2026-1126-007"} and audit.count() == 2
     with pytest.raises(NotCollectedRefused):
         declare(sent)  # nothing left to close
