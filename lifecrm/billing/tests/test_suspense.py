@@ -184,3 +184,11 @@ def test_the_api_lists_the_scopes_suspense_accounts_to_branch_and_hq_only(world,
     assert get("hq", "/api/v1/suspense-accounts/?side=sideways").status_code == 400
     for who in ("counter", "agent", "callcentre", "claims"):
         assert get(who).status_code == 403
+
+
+def test_the_policys_billing_section_says_what_to_recover(client, world):
+    _to_recover(world.policy_a)
+    client.force_login(world.staff["branch"].user)
+    body = client.get(reverse("billing:policy", args=[world.policy_a.pk])).content.decode()
+    assert 'data-testid="billing-to-recover"' in body and "To recover from the payer" in body
+    assert 'data-testid="refund"' not in body

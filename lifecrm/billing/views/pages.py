@@ -303,6 +303,11 @@ class PolicyBilling:
     reminders: list[ReminderRow]
     reinstatements: list[ReinstatementRow]
 
+    @property
+    def to_recover(self) -> Decimal:
+        """A negative suspense balance as the amount to get back from the payer (0 otherwise)."""
+        return max(-self.suspense, Decimal("0.00"))
+
 
 def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBilling:
     """The billing of one policy in scope (404 outside it): schedule, payments, suspense, reminders,
