@@ -285,7 +285,9 @@ def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> None:
         if policy.status not in PREMIUM_PAYING:
             return
         available = suspense_balance(policy_id=policy_id)
-        last = Payment.objects.filter(policy_id=policy_id).order_by("-received_on", "-id").first()
+        # the allocations go to the latest money received that still stands (not a refund, not reversed)
+        last = (Payment.objects.filter(policy_id=policy_id, amount__gt=0, reversed_by__isnull=True)
+                .order_by("-received_on", "-id").first())
         if available > 0 and last is not None:
             left = _apply(last, _open_items(policy_id, due_by=_horizon(as_of)), available, as_of)
             _back_in_force_if_clear(actor=None, policy_id=policy_id, on=as_of, as_of=as_of)

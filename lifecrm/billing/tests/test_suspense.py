@@ -77,6 +77,17 @@ def test_money_paid_ahead_pays_the_premiums_the_daily_batch_raises_later(world):
     assert policy.paid_to_date == date(2027, 3, 31)  # the next premium, not raised yet on 31 Jan
 
 
+def test_premiums_paid_from_suspense_are_allocated_to_the_money_received_not_to_a_refund(world):
+    policy = world.policy_a
+    transfer = services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM * 6, method="bank_transfer",
+                                       received_on=AS_OF, natural_key="tr:ahead", as_of=AS_OF)
+    refund(policy, amount=Decimal("10.00"))  # the latest payment is now the (negative) refund
+    run_daily(date(2026, 11, 30), since=date(2026, 10, 11))
+    raised_later = DueItem.objects.filter(policy=policy, due_date=date(2026, 12, 31)).get()
+    assert raised_later.status == DueItem.Status.PAID
+    assert [a.payment_id for a in raised_later.allocations.all()] == [transfer.pk]
+
+
 def test_money_for_a_closed_policy_is_not_applied_by_the_raise_step(world):
     policy = world.policy_a
     overpay(policy)
