@@ -28,7 +28,7 @@ from lifecrm.billing.services import (
 from lifecrm.billing.worklists import OUTCOMES, PROMISE_OUTCOME
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.rules import DataScope
+from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
@@ -47,6 +47,12 @@ def may_take_payments(scope: DataScope) -> bool:
 
 def may_manage_collection(scope: DataScope) -> bool:
     return scope.role in MANAGEMENT_ROLES
+
+
+def may_declare_not_collected(scope: DataScope) -> bool:
+    """Record the bank's confirmation that it did not collect a file's debits: management at HQ only, since a
+    collection file holds the whole company's debits."""
+    return may_manage_collection(scope) and scope.kind == ScopeKind.ALL
 
 
 # -- Bootstrap styling -------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 A debit is unanswered when it is still `sent` RESULT_EXPECTED_WORKING_DAYS working days after its
 collection date (its jurisdiction's calendar). Until its result is imported it is neither paid nor
 presented again. When the bank confirms that it did not collect them (a file lost on its side, a run it
-never processed), branch or HQ staff record that confirmation for one of our files: its unanswered debits
+never processed), management at head office records that confirmation for one of our files
+(`forms.may_declare_not_collected`: a collection file holds the whole company's debits): its unanswered debits
 become rejected with reason NOT_COLLECTED_REASON, dated the business date, and go through
 `rejections.on_debit_rejected` like a reject in a result file (presented again after
 REPRESENT_AFTER_WORKING_DAYS, or handed to the reminders on the last attempt). Should the bank's result

@@ -93,7 +93,7 @@ def overdue_day():
         yield
 
 
-def test_branch_and_hq_staff_record_the_confirmation_on_the_files_page(client, sent, overdue_day):
+def test_hq_management_records_the_confirmation_on_the_files_page(client, sent, overdue_day):
     url = reverse("billing:bank-file", args=[our_file(sent).pk])
     post = reverse("billing:bank-file-not-collected", args=[our_file(sent).pk])
     hq = make_staff("hq", OrgUnit.objects.get(kind="hq"))
@@ -110,10 +110,15 @@ def test_branch_and_hq_staff_record_the_confirmation_on_the_files_page(client, s
     assert again.status_code == 409 and 'data-testid="not-collected-error"' in again.content.decode()
 
 
-@pytest.mark.parametrize("role", ["counter", "agent", "callcentre", "claims"])
+@pytest.mark.parametrize("role", ["branch", "counter", "agent", "callcentre", "claims"])
 def test_other_roles_may_not_record_it(client, sent, overdue_day, role):
+    """A branch manager sees the unanswered debits but not the form: a collection file is the whole company's."""
     staff = make_staff(role, OrgUnit.objects.get(kind="hq") if role == "callcentre" else sent["paying"].branch)
     client.force_login(staff.user)
     response = client.post(reverse("billing:bank-file-not-collected", args=[our_file(sent).pk]), {"reference": "x"})
     assert response.status_code == 403
     assert set(Collection.objects.values_list("status", flat=True)) == {"sent"}
+    if role == "branch":
+        page = client.get(reverse("billing:bank-file", args=[our_file(sent).pk])).content.decode()
+        assert 'data-testid="hq-declares"' in page
+        assert reverse("billing:bank-file-not-collected", args=[our_file(sent).pk]) not in page

@@ -7,7 +7,12 @@ from django.views.decorators.http import require_http_methods
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
-from lifecrm.billing.forms import BankFileForm, NotCollectedForm, may_manage_collection
+from lifecrm.billing.forms import (
+    BankFileForm,
+    NotCollectedForm,
+    may_declare_not_collected,
+    may_manage_collection,
+)
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -44,6 +49,7 @@ def _detail(request, bank_file_id: int, *, form=None, status=200, declared=None)
     page = pages.bank_file_detail(bank_file_id=bank_file_id, as_of=as_of)  # 404 for an unknown file
     return render(request, "billing/bank_file.html", {
         "page": page, "as_of": as_of, "not_collected_form": form or NotCollectedForm(), "declared": declared,
+        "may_declare": may_declare_not_collected(request.scope),
     }, status=status)
 
 
@@ -54,7 +60,7 @@ def bank_file(request, bank_file_id: int):
 
 
 @require_http_methods(["POST"])
-@collection_staff(may_manage_collection)
+@collection_staff(may_declare_not_collected)
 def bank_file_not_collected(request, bank_file_id: int):
     """The bank confirms it did not collect this file's unanswered debits: they are presented again."""
     form = NotCollectedForm(request.POST)
