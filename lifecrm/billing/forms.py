@@ -15,7 +15,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.billing.models import Payment
+from lifecrm.billing.models import Payment, SuspenseAccount
 from lifecrm.billing.persistency import WINDOW_MONTHS
 from lifecrm.billing.selectors import Refundable
 from lifecrm.billing.services import (
@@ -117,6 +117,7 @@ class PaymentInputError(ValueError):
 NO_SUCH_POLICY = _("No such policy: check the number (policies outside your scope are not shown).")
 SLIP_ALREADY_BOOKED = _("This slip is already booked.")
 NOT_TAKING_PREMIUMS = _("Policy %(number)s is %(status)s: it takes no premium.")
+ONLY_TO_RECOVER = _("Policy %(number)s is %(status)s: it takes no premium, only the %(owed)s to recover from the payer.")
 AMOUNT_NOT_POSITIVE = _("The amount must be more than zero.")
 RECEIVED_IN_FUTURE = _("The money cannot be received after today (%(today)s).")
 
@@ -151,8 +152,13 @@ def counter_payment_check(*, policy: Policy, payment: CounterPayment, branch_cod
     if payment.received_on > as_of:
         raise PaymentInputError("received_on", RECEIVED_IN_FUTURE % {"today": as_of.isoformat()}, "future")
     if policy.status not in TAKES_PREMIUMS:
-        raise PaymentInputError("policy", NOT_TAKING_PREMIUMS % {
-            "number": policy.number, "status": policy.get_status_display()}, "not_taking_premiums")
+        owed = -min(SuspenseAccount.objects.filter(pk=policy.pk).values_list("balance", flat=True).first()
+                    or Decimal("0.00"), Decimal("0.00"))
+        values = {"number": policy.number, "status": policy.get_status_display(), "owed": owed}
+        if not owed:
+            raise PaymentInputError("policy", NOT_TAKING_PREMIUMS % values, "not_taking_premiums")
+        if payment.amount > owed:  # the payer owes money back: the counter takes that, and no more
+            raise PaymentInputError("amount", ONLY_TO_RECOVER % values, "more_than_owed")
     natural_key = counter_natural_key(branch_code, payment.slip)
     if Payment.objects.filter(natural_key=natural_key).exists():
         raise PaymentInputError("slip", SLIP_ALREADY_BOOKED, "duplicate")

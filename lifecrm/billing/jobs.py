@@ -11,7 +11,9 @@ from lifecrm.billing.models import DueItem, ReinstatementApplication
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.billing.services import (
     OPEN_APPLICATION,
+    apply_suspense_to_new_items,
     due_items_raise,
+    paid_ahead_ids,
     pay_by_premium_loan,
     raise_candidate_ids,
     reinstatements_deem_consent,
@@ -30,6 +32,13 @@ GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 @chunked_step("billing.raise_due_items", ids=raise_candidate_ids, chunk_size=50000, keep_ids=True)
 def raise_due_items(as_of: date, first_id: int, last_id: int) -> int:
     return due_items_raise(as_of=as_of, first_id=first_id, last_id=last_id, candidates=planned_ids())
+
+
+@chunked_step("billing.apply_suspense", ids=paid_ahead_ids, chunk_size=500)
+def apply_suspense(as_of: date, first_id: int, last_id: int) -> int:
+    """Money paid ahead (in suspense) pays the premiums just raised, before the grace step looks for arrears."""
+    return sum(apply_suspense_to_new_items(policy_id=policy_id, as_of=as_of)
+               for policy_id in paid_ahead_ids(as_of).filter(pk__gte=first_id, pk__lte=last_id))
 
 
 def _oldest_overdue(as_of: date, policy_ids) -> dict[int, date]:
@@ -181,7 +190,8 @@ def deem_consent(as_of: date, first_id: int, last_id: int) -> int:
 
 STEPS = [
     (raise_due_items, ("policies.mature",)),
-    (start_grace, ("billing.raise_due_items",)),
+    (apply_suspense, ("billing.raise_due_items",)),
+    (start_grace, ("billing.apply_suspense",)),
     (suspend_after_grace, ("billing.grace",)),
     (deem_consent, ("billing.suspend",)),
     (lapse_after_window, ("billing.reinstatement_deemed_consent",)),

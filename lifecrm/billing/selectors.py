@@ -120,6 +120,14 @@ class SuspenseWorkList:
     recover_totals: list[SuspenseTotal]
     waiting_totals: list[SuspenseTotal]
 
+    @property
+    def recover_count(self) -> int:
+        return sum(t.policies for t in self.recover_totals)
+
+    @property
+    def waiting_count(self) -> int:
+        return sum(t.policies for t in self.waiting_totals)
+
 
 def suspense_work_list(*, scope: DataScope) -> SuspenseWorkList:
     """The scope's policies with money in suspense (three queries, whatever the number of rows)."""

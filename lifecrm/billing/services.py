@@ -101,10 +101,6 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
                           "next_due_on": next_due if next_due < premium_term_end(issue_date, term_years) else None})
     insert_rows(DueItem, new_items)
     insert_rows(RaiseBookmark, bookmarks, unique="policy", update=["policy_version", "next_due_on"])
-    raised = sorted({item["policy_id"] for item in new_items})
-    if raised:  # money paid ahead pays the new premiums (one query over the few policies with money in suspense)
-        for policy_id in SuspenseAccount.objects.filter(pk__any=raised, balance__gt=0).values_list("pk", flat=True):
-            apply_suspense_to_new_items(policy_id=policy_id, as_of=as_of)
     return len(new_items)
 
 
@@ -115,16 +111,17 @@ payments, refunds, reversals of them)."""
 STAFF_SERIES = "R"
 
 
-def _next_receipt_no(received_on: date, method: str) -> str:
-    """The next receipt number of the method's series on the day. The series' row stays locked until the
+def _next_receipt_no(as_of: date, method: str) -> str:
+    """The next receipt number of the method's series on the business date the booking is made (not the date
+    the money was received, which the receipt states apart). The series' row stays locked until the
     booking's transaction ends, so concurrent bookings of one series queue for it; the first of a day starts
     after any number already used (rows booked before the counter existed).
 
-    Lock order: callers take the receipt number before they lock the policy. A bank file books its debits in
-    one transaction and holds series B until it ends, while a clerk takes series R: the clerk waits only for a
-    policy the file is booking at that moment, never for the whole file, and no two bookings wait on each
-    other in a circle (policy A → series ← policy B …)."""
-    prefix = f"{RECEIPT_SERIES.get(method, STAFF_SERIES)}{received_on:%Y%m%d}"
+    Lock order: callers take the receipt number before they lock the policy, and a transaction takes at most
+    one row per series (one business date). A bank file books its debits in one transaction and holds series
+    B until it commits, while a clerk takes series R: the clerk never waits for the file as a whole, only
+    when booking a policy the file has booked already (its lock lasts until the file commits)."""
+    prefix = f"{RECEIPT_SERIES.get(method, STAFF_SERIES)}{as_of:%Y%m%d}"
     with transaction.atomic():
         serial = ReceiptSerial.objects.select_for_update().filter(prefix=prefix).first()
         if serial is None:
@@ -198,11 +195,15 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
         raise PaymentRefused(f"unknown payment method {method!r}")
     try:
         with transaction.atomic():
-            receipt_no = _next_receipt_no(received_on, method)  # before the policy lock: see _next_receipt_no
+            receipt_no = _next_receipt_no(as_of, method)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
             closed = policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED
-            if closed and if_closed == "refuse":
-                raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium")
+            # A policy that takes no premium still takes back what its payer owes (a negative suspense balance).
+            owed = max(-suspense_balance(policy_id=policy.pk), Decimal("0.00")) if closed else Decimal("0.00")
+            recovery = closed and amount <= owed
+            if closed and if_closed == "refuse" and not recovery:
+                raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium"
+                                     + (f", only the {owed} to recover from the payer" if owed else ""))
             payment = Payment.objects.create(
                 receipt_no=receipt_no, natural_key=natural_key, policy=policy,
                 amount=amount, currency=policy.currency, method=method, received_on=received_on,
@@ -210,11 +211,12 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
             )
             audit_record(actor=actor, action="create", object_type="billing.payment", object_id=payment.pk,
                          after={"policy": policy.number, "amount": str(amount), "method": method}
-                         | ({"refund_due": True} if closed else {}))
-            payment.refund_due = closed  # not a column: tells the caller the money waits for its refund
+                         | ({"recovers": True} if recovery else {"refund_due": True} if closed else {}))
+            # not a column: tells the caller the money waits for its refund
+            payment.refund_due = closed and not recovery
             left = None  # what stays in suspense, when the booking below says so
             if closed:
-                pass  # nothing to pay: the money waits in suspense for its refund
+                pass  # nothing to pay: the money makes good what the payer owed, or waits for its refund
             elif policy.status == Status.SUSPENDED:
                 _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
             else:
@@ -277,21 +279,37 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
     return refund
 
 
-def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> None:
-    """Money waiting in suspense pays the premiums raised since it arrived (the raise step calls this for
-    the policies it raised premiums for that have money in suspense), under the policy's lock."""
+def paid_ahead_ids(as_of: date):
+    """The daily step `billing.apply_suspense`'s ids: premium-paying policies with money in suspense (a few rows
+    of the sparse SuspenseAccount table, whatever the book's size)."""
+    return (SuspenseAccount.objects.filter(balance__gt=0, policy__status__in=PREMIUM_PAYING)
+            .order_by("pk").values_list("pk", flat=True))
+
+
+def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> bool:
+    """Money waiting in suspense pays the premiums raised since it arrived (the daily step
+    `billing.apply_suspense`, after the raise), under the policy's lock. True when it paid something; nothing
+    to pay: nothing written."""
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy_id)
         if policy.status not in PREMIUM_PAYING:
-            return
+            return False
         available = suspense_balance(policy_id=policy_id)
-        # the allocations go to the latest money received that still stands (not a refund, not reversed)
-        last = (Payment.objects.filter(policy_id=policy_id, amount__gt=0, reversed_by__isnull=True)
-                .order_by("-received_on", "-id").first())
-        if available > 0 and last is not None:
-            left = _apply(last, _open_items(policy_id, due_by=_horizon(as_of)), available, as_of)
-            _back_in_force_if_clear(actor=None, policy_id=policy_id, on=as_of, as_of=as_of)
-            _suspense_sync(policy, on=as_of, balance=left)
+        last = _latest_standing_payment(policy_id)
+        items = _open_items(policy_id, due_by=_horizon(as_of)) if available > 0 and last is not None else []
+        if not items:
+            return False
+        left = _apply(last, items, available, as_of)
+        _back_in_force_if_clear(actor=None, policy_id=policy_id, on=as_of, as_of=as_of)
+        _suspense_sync(policy, on=as_of, balance=left)
+        return True
+
+
+def _latest_standing_payment(policy_id: int) -> Payment | None:
+    """The latest money received for the policy that still stands (not a refund, not reversed): what premiums
+    paid out of suspense are allocated to."""
+    return (Payment.objects.filter(policy_id=policy_id, amount__gt=0, reversed_by__isnull=True)
+            .order_by("-received_on", "-id").first())
 
 
 def _suspense_sync(policy: Policy, *, on: date, balance: Decimal | None = None) -> None:
@@ -464,7 +482,7 @@ def _try_reinstate(*, actor, policy: Policy, payment: Payment | None, on: date, 
     available = suspense_balance(policy_id=policy.pk)
     if available < needed:
         return False
-    source = payment or Payment.objects.filter(policy=policy).order_by("-received_on", "-id").first()
+    source = payment or _latest_standing_payment(policy.pk)
     if interest > 0:
         arrears.append(DueItem.objects.create(
             policy=policy, kind=DueItem.Kind.INTEREST, instalment=application.pk if application else 0,

@@ -55,7 +55,7 @@ class LoadResult:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark (a spreadsheet's export) is no column
     except FileNotFoundError:
         raise ProductDataError(f"missing product data file {path}") from None
 

@@ -119,8 +119,9 @@ class _Applier:
         references = {line.end_to_end_id for line in lines if line.end_to_end_id}
         collections = {
             c.end_to_end_id: c
+            # locked in key order, as everything else that locks collections (unanswered.py): no deadlock
             for c in Collection.objects.select_for_update(of=("self",)).select_related("due_item")
-            .filter(end_to_end_id__in=references)
+            .filter(end_to_end_id__in=references).order_by("pk")
         }
         self.report.lines = len(lines)
         for line in lines:
@@ -166,9 +167,10 @@ class _Applier:
         self.report.paid += 1
 
     def rejected(self, line: ResultLine, collection: Collection) -> None:
-        if collection.status == Collection.Status.REJECTED:
+        if collection.status == Collection.Status.REJECTED and collection.result_file_id is not None:
             self.report.unchanged += 1
             return
+        # else sent, or declared not collected by staff (no result file): the bank's own reason replaces ours
         code = line.reason_code
         if collection.status == Collection.Status.PAID:  # a return after settlement (e.g. MD06 refund claim)
             payment = Payment.objects.filter(natural_key=f"debit:{collection.end_to_end_id}", reversed_by__isnull=True).first()

@@ -74,16 +74,19 @@ def test_only_debits_of_our_own_files_can_be_declared(sent):
         declare(sent, export_file_id=10**9)
 
 
-def test_a_result_that_comes_after_all_is_booked(sent):
-    """The bank said it never collected; its pain.002 arrives a week later with one line accepted after all:
-    the file is imported, the money booked, the other line (rejected) left as it is."""
+def test_a_result_that_comes_after_all_is_applied(sent):
+    """The bank said it never collected; its pain.002 arrives a day later, one line accepted after all and one
+    rejected AM04: the money is booked, and the bank's own reason replaces the MS03 recorded for it."""
     declare(sent)
     report = import_sample("pain002_accept_reject.xml", sent, as_of=date(2026, 11, 27))
-    assert report.paid == 1 and report.unchanged == 1
+    assert (report.paid, report.unchanged, dict(report.rejected)) == (1, 0, {"AM04": 1})
     payment = Payment.objects.get()
     assert (payment.policy_id, payment.natural_key) == (sent["paying"].pk, f"debit:{sent['paid']}")
     assert Collection.objects.get(end_to_end_id=sent["paid"]).status == "paid"
-    assert Collection.objects.get(end_to_end_id=sent["rejected"]).reason_code == "MS03"
+    rejected = Collection.objects.get(end_to_end_id=sent["rejected"])
+    assert (rejected.status, rejected.reason_code, rejected.result_file) == ("rejected", "AM04", report.bank_file)
+    again = import_sample("pain002_accept_reject.xml", sent, as_of=date(2026, 11, 27))
+    assert again.already_imported  # the same file twice changes nothing
 
 
 @pytest.fixture
@@ -104,6 +107,7 @@ def test_hq_management_records_the_confirmation_on_the_files_page(client, sent, 
     assert blank.status_code == 400 and "ticket, letter or e-mail" in blank.content.decode()
     done = client.post(post, {"reference": "ICBC ticket 7"})
     assert done.status_code == 302 and done["Location"] == f"{url}?declared=2"
+    assert client.get(f"{url}?declared=²").status_code == 200  # not a number the page shows, not an error
     after = client.get(done["Location"]).content.decode()
     assert 'data-testid="declared"' in after and 'data-testid="unanswered"' not in after
     again = client.post(post, {"reference": "ICBC ticket 7"})

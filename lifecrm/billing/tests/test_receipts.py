@@ -29,14 +29,22 @@ def _pay(policy, key: str, day: date = DAY) -> Payment:
 
 
 @pytest.mark.django_db
-def test_receipt_numbers_are_consecutive_per_day_and_follow_numbers_already_used():
+@pytest.mark.suspense_unchecked  # a history payment written with the ORM
+def test_receipt_numbers_are_consecutive_per_booking_day_and_follow_numbers_already_used():
+    """Numbered by the day the receipt is made (the business date), whatever day the money was received: a
+    slip of the 24th booked on the 25th is a receipt of the 25th, and says it was received on the 24th."""
     first, second = _policies(2)
     Payment.objects.create(receipt_no="R202611250000041", natural_key="history-41", policy=first,
                            amount=Decimal("1"), currency="CNY", method="cash", received_on=DAY,
                            booked_at="2026-11-25T01:00:00Z")
-    numbers = [_pay(first, "slip-1").receipt_no, _pay(second, "slip-2").receipt_no,
-               _pay(first, "slip-3", date(2026, 11, 24)).receipt_no, _pay(second, "slip-4").receipt_no]
-    assert numbers == ["R202611250000042", "R202611250000043", "R202611240000001", "R202611250000044"]
+    late = _pay(first, "slip-3", date(2026, 11, 24))
+    numbers = [_pay(first, "slip-1").receipt_no, _pay(second, "slip-2").receipt_no, late.receipt_no,
+               _pay(second, "slip-4").receipt_no]
+    assert numbers == ["R202611250000043", "R202611250000044", "R202611250000042", "R202611250000045"]
+    assert late.received_on == date(2026, 11, 24)
+    booked_next_day = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="cash",
+                                              received_on=DAY, natural_key="slip-5", as_of=date(2026, 11, 26))
+    assert booked_next_day.receipt_no == "R202611260000001"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL "

@@ -203,3 +203,54 @@ def test_the_policys_billing_section_says_what_to_recover(client, world):
     body = client.get(reverse("billing:policy", args=[world.policy_a.pk])).content.decode()
     assert 'data-testid="billing-to-recover"' in body and "To recover from the payer" in body
     assert 'data-testid="refund"' not in body
+
+
+def test_the_daily_step_pays_from_suspense_only_what_fell_due_and_is_idempotent(world):
+    """billing.apply_suspense runs between the raise and the grace step; a second run for the day pays nothing."""
+    from lifecrm.core.models import JobRun
+    from lifecrm.core.registries import daily_steps
+
+    names = [step.name for step in daily_steps.ordered()]
+    assert names.index("billing.raise_due_items") < names.index("billing.apply_suspense") < names.index("billing.grace")
+    policy = world.policy_a
+    services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM * 3, method="bank_transfer",
+                            received_on=AS_OF, natural_key="tr:ahead", as_of=AS_OF)
+    assert account(policy) == (PREMIUM, AS_OF)  # the overdue and the next premium paid, one in suspense
+    run_daily(date(2026, 11, 15), since=date(2026, 10, 11))
+    assert account(policy) is None
+    runs = JobRun.objects.filter(step="billing.apply_suspense")
+    assert sum(c.rows for r in runs for c in r.chunks.all()) == 1  # once: 30 Nov, raised on 16 Oct
+    assert services.apply_suspense_to_new_items(policy_id=policy.pk, as_of=date(2026, 11, 16)) is False
+
+
+def test_the_counter_takes_what_a_closed_policys_payer_owes_and_no_more(client, world):
+    """A lapsed policy takes no premium, but its payer may pay back what a reversal left them owing."""
+    _to_recover(world.policy_a)
+    Policy.objects.filter(pk=world.policy_a.pk).update(status=Status.LAPSED)
+    with pytest.raises(services.PaymentRefused, match="only the 259.00 to recover from the payer"):
+        services.payment_record(actor=None, policy_id=world.policy_a.pk, amount=Decimal("259.01"), method="cash",
+                                received_on=AS_OF, natural_key="cash:too-much", as_of=AS_OF)
+    client.force_login(world.staff["counter"].user)
+    url = reverse("billing:payment-new")
+    assert 'value="259.00"' in client.get(f"{url}?policy={world.policy_a.pk}").content.decode()
+    form = {"policy_number": world.policy_a.number, "amount": "300.00", "method": "cash",
+            "received_on": AS_OF.isoformat(), "slip": "C-1"}
+    too_much = client.post(url, form)
+    assert too_much.status_code == 400 and "only the 259.00 to recover" in too_much.content.decode()
+    paid = client.post(url, form | {"amount": "259.00"})
+    assert paid.status_code == 302 and account(world.policy_a) is None
+    receipt = client.get(paid["Location"]).content.decode()
+    assert "makes good what the payer owed" in receipt
+    other = client.post(url, form | {"amount": "1.00", "slip": "C-2"})  # nothing owed any more
+    assert other.status_code == 400 and "it takes no premium." in other.content.decode()
+
+
+def test_a_long_list_says_how_much_it_shows(client, world, monkeypatch):
+    from lifecrm.billing import selectors
+
+    monkeypatch.setattr(selectors, "SUSPENSE_LIST_LIMIT", 1)
+    overpay(world.policy_a)
+    overpay(world.policy_q, key="S-q")
+    client.force_login(world.staff["branch"].user)
+    body = client.get(reverse("billing:suspense")).content.decode()
+    assert 'data-testid="suspense-more"' in body and "The 1 longest waiting of 2" in body

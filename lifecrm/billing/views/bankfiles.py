@@ -55,8 +55,9 @@ def _detail(request, bank_file_id: int, *, form=None, status=200, declared=None)
 
 @collection_staff(may_manage_collection)
 def bank_file(request, bank_file_id: int):
-    declared = request.GET.get("declared", "")
-    return _detail(request, bank_file_id, declared=int(declared) if declared.isdigit() else None)
+    declared = request.GET.get("declared", "")  # ASCII digits only: "²".isdigit() is true, int("²") fails
+    return _detail(request, bank_file_id,
+                   declared=int(declared) if declared.isascii() and declared.isdigit() and len(declared) <= 9 else None)
 
 
 @require_http_methods(["POST"])

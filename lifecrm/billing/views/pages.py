@@ -37,7 +37,7 @@ from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import STATUS_LABELS, Policy, PolicyEvent
-from lifecrm.policies.rules import Status
+from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
 TREND_MONTHS = 12
@@ -349,13 +349,15 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
                          reinstatements=applications)
 
 
-def policy_arrears(*, policy_id: int, as_of: date) -> Decimal:
-    """What the policy owes on the business date: open items due by then, and money to recover from the payer
-    (a negative suspense balance: the payment clears it first), two queries."""
-    total = (DueItem.objects.filter(policy_id=policy_id, status=DueItem.Status.OPEN, due_date__lte=as_of)
-             .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
-    to_recover = -min(SuspenseAccount.objects.filter(pk=policy_id).values_list("balance", flat=True).first()
+def policy_arrears(*, policy: Policy, as_of: date) -> Decimal:
+    """What the policy owes on the business date: open items due by then (none once it takes no premium), and
+    money to recover from the payer (a negative suspense balance: the payment clears it first), two queries."""
+    to_recover = -min(SuspenseAccount.objects.filter(pk=policy.pk).values_list("balance", flat=True).first()
                       or Decimal("0.00"), Decimal("0.00"))
+    if policy.status not in (*PREMIUM_PAYING, Status.SUSPENDED):
+        return to_recover
+    total = (DueItem.objects.filter(policy_id=policy.pk, status=DueItem.Status.OPEN, due_date__lte=as_of)
+             .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
     return (total["s"] or Decimal("0.00")) - (total["p"] or Decimal("0.00")) + to_recover
 
 
@@ -381,6 +383,12 @@ class Receipt:
     @property
     def refunded(self) -> Decimal:
         return -self.payment.amount
+
+    @property
+    def takes_no_premium(self) -> bool:
+        """The policy takes no premium any more: money for it makes good what the payer owed, or waits for its
+        refund."""
+        return self.policy.status not in (*PREMIUM_PAYING, Status.SUSPENDED)
 
     @property
     def source(self) -> str:

@@ -22,7 +22,7 @@ from lifecrm.billing.views.access import collection_staff
 def _initial_policy(request):
     """The policy named by ?policy=<id> when it is in scope (a link from the policy page), else None."""
     raw = request.GET.get("policy", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # "²".isdigit() is true, int("²") fails
         return None
     try:
         return policy_for_payment(scope=request.scope, policy_id=int(raw))
@@ -36,7 +36,7 @@ def payment_new(request):
     as_of = timezone.localdate()
     if request.method == "GET":
         policy = _initial_policy(request)
-        arrears = pages.policy_arrears(policy_id=policy.pk, as_of=as_of) if policy else None
+        arrears = pages.policy_arrears(policy=policy, as_of=as_of) if policy else None
         form = CounterPaymentForm(as_of=as_of, initial={
             "policy_number": policy.number if policy else "", "received_on": as_of,
             "amount": arrears if arrears else None})
