@@ -15,9 +15,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.billing.models import Payment, SuspenseAccount
+from lifecrm.billing.models import Payment
 from lifecrm.billing.persistency import WINDOW_MONTHS
-from lifecrm.billing.selectors import Refundable
+from lifecrm.billing.rules import TAKES_PREMIUMS
+from lifecrm.billing.selectors import Refundable, to_recover_from_payer
 from lifecrm.billing.services import (
     REFUND_METHODS,
     DuplicatePayment,
@@ -30,7 +31,6 @@ from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.policies.models import Policy
-from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
 # -- who may do what (by the role of the staff member; "at HQ" = a data scope of everything) --------------
@@ -88,7 +88,6 @@ COUNTER_METHODS = (
 ISO_DATE = ["%Y-%m-%d"]  # what <input type="date"> sends; 10/11/2026 would be ambiguous
 SLIP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]{0,39}")
 MAX_AMOUNT = Decimal("9999999999.99")
-TAKES_PREMIUMS = PREMIUM_PAYING | {Status.SUSPENDED}  # as services.payment_record
 
 
 def counter_natural_key(branch_code: str, slip: str) -> str:
@@ -152,8 +151,7 @@ def counter_payment_check(*, policy: Policy, payment: CounterPayment, branch_cod
     if payment.received_on > as_of:
         raise PaymentInputError("received_on", RECEIVED_IN_FUTURE % {"today": as_of.isoformat()}, "future")
     if policy.status not in TAKES_PREMIUMS:
-        owed = -min(SuspenseAccount.objects.filter(pk=policy.pk).values_list("balance", flat=True).first()
-                    or Decimal("0.00"), Decimal("0.00"))
+        owed = to_recover_from_payer(policy_id=policy.pk)
         values = {"number": policy.number, "status": policy.get_status_display(), "owed": owed}
         if not owed:
             raise PaymentInputError("policy", NOT_TAKING_PREMIUMS % values, "not_taking_premiums")

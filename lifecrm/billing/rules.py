@@ -12,7 +12,11 @@ from decimal import Decimal
 
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import JurisdictionRule, WorkingCalendar
-from lifecrm.policies.rules import due_date, premium_term_end
+from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
+
+TAKES_PREMIUMS = PREMIUM_PAYING | {Status.SUSPENDED}
+"""Statuses whose money pays premiums (a suspended policy's pays its reinstatement); money for any other
+policy makes good what its payer owes, or waits in suspense to be refunded."""
 
 
 @dataclass(frozen=True, slots=True)

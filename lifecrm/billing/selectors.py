@@ -9,12 +9,11 @@ from django.db.models import Count, Max, Q, Sum
 
 from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
 from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
-from lifecrm.billing.rules import GraceRules
+from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
 from lifecrm.org.rules import DataScope
-from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
 
@@ -84,6 +83,12 @@ def refundable_suspense(*, policy_id: int, as_of: date) -> Refundable:
     return Refundable(balance, held, until)
 
 
+def to_recover_from_payer(*, policy_id: int) -> Decimal:
+    """What the policy's payer owes back (its negative suspense balance, from its SuspenseAccount), else 0."""
+    balance = SuspenseAccount.objects.filter(pk=policy_id).values_list("balance", flat=True).first()
+    return max(-(balance or Decimal("0.00")), Decimal("0.00"))
+
+
 SUSPENSE_LIST_LIMIT = 200
 """At most this many policies per list of the suspense page (the longest waiting first)."""
 
@@ -100,7 +105,7 @@ class SuspenseRow:
     @property
     def to_refund(self) -> bool:
         """Money for a policy that takes no premium any more: it can only go back to the payer."""
-        return self.account.balance > 0 and self.account.policy.status not in (*PREMIUM_PAYING, Status.SUSPENDED)
+        return self.account.balance > 0 and self.account.policy.status not in TAKES_PREMIUMS
 
 
 @dataclass(frozen=True)

@@ -197,9 +197,10 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
         with transaction.atomic():
             receipt_no = _next_receipt_no(as_of, method)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
-            closed = policy.status not in PREMIUM_PAYING and policy.status != Status.SUSPENDED
+            closed = policy.status not in rules.TAKES_PREMIUMS
             # A policy that takes no premium still takes back what its payer owes (a negative suspense balance).
-            owed = max(-suspense_balance(policy_id=policy.pk), Decimal("0.00")) if closed else Decimal("0.00")
+            before = suspense_balance(policy_id=policy.pk) if closed else None
+            owed = max(-before, Decimal("0.00")) if closed else Decimal("0.00")
             recovery = closed and amount <= owed
             if closed and if_closed == "refuse" and not recovery:
                 raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium"
@@ -214,16 +215,17 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
                          | ({"recovers": True} if recovery else {"refund_due": True} if closed else {}))
             # not a column: tells the caller the money waits for its refund
             payment.refund_due = closed and not recovery
-            left = None  # what stays in suspense, when the booking below says so
-            if closed:
-                pass  # nothing to pay: the money makes good what the payer owed, or waits for its refund
-            elif policy.status == Status.SUSPENDED:
-                _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
+            left, synced = None, False  # what stays in suspense, when the booking below knows it
+            if closed:  # nothing to pay: the money makes good what the payer owed, or waits for its refund
+                left = before + amount
+            elif policy.status == Status.SUSPENDED:  # a reinstatement keeps the suspense account itself
+                synced = _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
             else:
                 left = _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
                               suspense_balance(policy_id=policy.pk), received_on)
                 _back_in_force_if_clear(actor=actor, policy_id=policy.pk, on=received_on, as_of=as_of)
-            _suspense_sync(policy, on=as_of, balance=left)
+            if not synced:
+                _suspense_sync(policy, on=as_of, balance=left)
     except IntegrityError as exc:
         if Payment.objects.filter(natural_key=natural_key).exists():
             raise DuplicatePayment(f"the payment {natural_key} is already booked") from exc

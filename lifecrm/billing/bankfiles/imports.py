@@ -33,6 +33,7 @@ from lifecrm.billing.bankfiles.formats import (
 )
 from lifecrm.billing.bankfiles.formats.xmlnav import root_node
 from lifecrm.billing.bankfiles.rejections import on_debit_rejected
+from lifecrm.billing.bankfiles.unanswered import declared_not_collected
 from lifecrm.billing.models import BankFile, Collection, Payment
 from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record, payment_reverse
 
@@ -146,7 +147,7 @@ class _Applier:
         if collection.status == Collection.Status.PAID:
             self.report.unchanged += 1
             return
-        if collection.status == Collection.Status.REJECTED and collection.result_file_id is not None:
+        if collection.status == Collection.Status.REJECTED and not declared_not_collected(collection):
             raise BankFileRejected(line.where, f"{collection.end_to_end_id} was rejected ({collection.reason_code}) on "
                                                f"{collection.result_on}: a payment for it needs a manual check")
         # else sent, or declared not collected by staff (unanswered.py) and collected after all: the money is booked
@@ -167,7 +168,7 @@ class _Applier:
         self.report.paid += 1
 
     def rejected(self, line: ResultLine, collection: Collection) -> None:
-        if collection.status == Collection.Status.REJECTED and collection.result_file_id is not None:
+        if collection.status == Collection.Status.REJECTED and not declared_not_collected(collection):
             self.report.unchanged += 1
             return
         # else sent, or declared not collected by staff (no result file): the bank's own reason replaces ours

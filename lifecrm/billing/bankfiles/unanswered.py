@@ -36,6 +36,12 @@ class NotCollectedRefused(ValueError):
     """The confirmation cannot be recorded; the message says why, in the staff member's language."""
 
 
+def declared_not_collected(collection: Collection) -> bool:
+    """Rejected on staff's record of the bank's confirmation, not by a result file: a result that still comes
+    for it is applied (`imports`)."""
+    return collection.status == Collection.Status.REJECTED and collection.result_file_id is None
+
+
 def unanswered(*, as_of: date) -> QuerySet[Collection]:
     """Debits still `sent` past the day their result was due, whatever the file (one query when evaluated)."""
     overdue = Q(pk__in=[])

@@ -28,16 +28,16 @@ from lifecrm.billing.models import (
     Payment,
     ReinstatementApplication,
     Reminder,
-    SuspenseAccount,
 )
 from lifecrm.billing.persistency import persistency_overview
-from lifecrm.billing.selectors import suspense_balance
+from lifecrm.billing.rules import TAKES_PREMIUMS
+from lifecrm.billing.selectors import suspense_balance, to_recover_from_payer
 from lifecrm.billing.worklists import outcome_label
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import STATUS_LABELS, Policy, PolicyEvent
-from lifecrm.policies.rules import PREMIUM_PAYING, Status
+from lifecrm.policies.rules import Status
 from lifecrm.policies.selectors import policies_in_scope
 
 TREND_MONTHS = 12
@@ -352,9 +352,8 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
 def policy_arrears(*, policy: Policy, as_of: date) -> Decimal:
     """What the policy owes on the business date: open items due by then (none once it takes no premium), and
     money to recover from the payer (a negative suspense balance: the payment clears it first), two queries."""
-    to_recover = -min(SuspenseAccount.objects.filter(pk=policy.pk).values_list("balance", flat=True).first()
-                      or Decimal("0.00"), Decimal("0.00"))
-    if policy.status not in (*PREMIUM_PAYING, Status.SUSPENDED):
+    to_recover = to_recover_from_payer(policy_id=policy.pk)
+    if policy.status not in TAKES_PREMIUMS:
         return to_recover
     total = (DueItem.objects.filter(policy_id=policy.pk, status=DueItem.Status.OPEN, due_date__lte=as_of)
              .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
@@ -388,7 +387,7 @@ class Receipt:
     def takes_no_premium(self) -> bool:
         """The policy takes no premium any more: money for it makes good what the payer owed, or waits for its
         refund."""
-        return self.policy.status not in (*PREMIUM_PAYING, Status.SUSPENDED)
+        return self.policy.status not in TAKES_PREMIUMS
 
     @property
     def source(self) -> str:
