@@ -15,14 +15,14 @@ import django_filters
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException, ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from lifecrm.billing.forms import (
+    AMOUNT_ERRORS,
     COUNTER_METHODS,
-    MAX_AMOUNT,
     SLIP_PATTERN,
     CounterPayment,
     PaymentInputError,
@@ -33,6 +33,7 @@ from lifecrm.billing.forms import (
 )
 from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_balance
+from lifecrm.core.money import AMOUNT_DIGITS, AMOUNT_HTML_PATTERN, AmountInvalid, parse_amount
 from lifecrm.org.api import (
     DETAIL_ERRORS,
     LIST_ERRORS,
@@ -134,10 +135,30 @@ class PaymentReceiptSerializer(PaymentSerializer):
         fields = [*PaymentSerializer.Meta.fields, "policy_status", "suspense"]
 
 
+@extend_schema_field({"type": "string", "pattern": f"^{AMOUNT_HTML_PATTERN}$", "example": "241.00",
+                      "minLength": 1, "maxLength": AMOUNT_DIGITS + 3})
+class AmountField(serializers.Field):
+    """An amount of money as `core.money.parse_amount` reads it, sent as a JSON string: a JSON number is refused,
+    since the parser has already turned "1e5" into 100000.0 and the typed text is lost."""
+
+    default_error_messages = AMOUNT_ERRORS | {"not_a_string": _('Send the amount as a string, e.g. "241.00".')}
+
+    def to_internal_value(self, data) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        try:
+            return parse_amount(data)
+        except AmountInvalid as exc:
+            self.fail(exc.code)
+
+    def to_representation(self, value) -> str:
+        return f"{value:.2f}"
+
+
 class PaymentCreateSerializer(serializers.Serializer):
     policy = serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, help_text="id of a policy in your scope")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-                                      max_value=MAX_AMOUNT)
+    amount = AmountField(help_text="the amount received: a string of digits with at most two decimals, more than "
+                                   "zero (no exponent, sign or separators)")
     method = NamedChoiceField(COUNTER_METHODS, enum_name="CounterPaymentMethodEnum")
     received_on = serializers.DateField(help_text="the day the money was received: today or earlier")
     reference = serializers.RegexField(
@@ -163,7 +184,9 @@ class PaymentFilterSet(django_filters.FilterSet):
         fields = ["policy", "method", "received_on"]
 
 
-FIELD_NAMES = {"slip": "reference", "__all__": "non_field_errors"}
+FIELD_NAMES = {"slip": "reference", "confirmation": "amount", "__all__": "non_field_errors"}
+"""The API's field for each of the counter check's: a payment that needs a senior's confirmation is an amount the
+API refuses (the confirmation is given at the counter page, where the colleague types their own login)."""
 
 
 @extend_schema_view(

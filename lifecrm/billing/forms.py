@@ -13,6 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.models import Payment
@@ -21,15 +25,18 @@ from lifecrm.billing.rules import TAKES_PREMIUMS
 from lifecrm.billing.selectors import Refundable, to_recover_from_payer
 from lifecrm.billing.services import (
     REFUND_METHODS,
+    ConfirmationNeeded,
     DuplicatePayment,
     PaymentRefused,
     payment_record,
     suspense_refund,
 )
-from lifecrm.billing.worklists import OUTCOMES, PROMISE_OUTCOME
+from lifecrm.billing.worklists import OUTCOMES, promise_problem
+from lifecrm.core.money import MAX_AMOUNT, AmountInvalid, parse_amount
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.selectors import staff_for_user
 from lifecrm.policies.models import Policy
 from lifecrm.policies.selectors import policies_in_scope
 
@@ -87,7 +94,32 @@ COUNTER_METHODS = (
 )
 ISO_DATE = ["%Y-%m-%d"]  # what <input type="date"> sends; 10/11/2026 would be ambiguous
 SLIP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]{0,39}")
-MAX_AMOUNT = Decimal("9999999999.99")
+AMOUNT_ERRORS = {
+    "invalid": _("Type the amount as digits with at most two decimals, e.g. 241.00."),
+    "min_value": _("The amount must be more than zero."),
+    "max_decimal_places": _("An amount has at most 2 decimal places."),
+    "max_value": lazy(lambda: gettext("An amount is at most %(max)s.") % {"max": f"{MAX_AMOUNT:,}"}, str)(),
+}
+"""The messages of `core.money.parse_amount`'s refusals, by code: the pages' and the API's."""
+
+
+class AmountField(forms.CharField):
+    """An amount of money as `core.money.parse_amount` reads it (no exponent, sign or separators), typed in a text
+    box that brings up a decimal keypad; a number box would let a browser send "1e5"."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs["error_messages"] = AMOUNT_ERRORS | kwargs.get("error_messages", {})
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> Decimal | None:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_amount(value)
+        except AmountInvalid as exc:
+            raise forms.ValidationError(self.error_messages[exc.code], code=exc.code) from None
 
 
 def counter_natural_key(branch_code: str, slip: str) -> str:
@@ -117,8 +149,11 @@ NO_SUCH_POLICY = _("No such policy: check the number (policies outside your scop
 SLIP_ALREADY_BOOKED = _("This slip is already booked.")
 NOT_TAKING_PREMIUMS = _("Policy %(number)s is %(status)s: it takes no premium.")
 ONLY_TO_RECOVER = _("Policy %(number)s is %(status)s: it takes no premium, only the %(owed)s to recover from the payer.")
-AMOUNT_NOT_POSITIVE = _("The amount must be more than zero.")
+AMOUNT_NOT_POSITIVE = AMOUNT_ERRORS["min_value"]
 RECEIVED_IN_FUTURE = _("The money cannot be received after today (%(today)s).")
+RECEIVED_BEFORE_ISSUE = _("The money cannot be received before the policy's issue date (%(issue_date)s).")
+NEEDS_CONFIRMATION = _("%(amount)s is more than the policy owes plus %(premiums)s premiums (%(limit)s): a branch "
+                       "manager or head office confirms it with their own login.")
 
 
 @dataclass(frozen=True)
@@ -130,6 +165,7 @@ class CounterPayment:
     received_on: date
     slip: str
     note: str = ""
+    confirmed_by: Staff | None = None  # the senior colleague who confirmed a payment far above what is owed
 
 
 def policy_for_payment(*, scope: DataScope, policy_id: int | None = None, number: str = "") -> Policy:
@@ -150,6 +186,9 @@ def counter_payment_check(*, policy: Policy, payment: CounterPayment, branch_cod
         raise PaymentInputError("amount", AMOUNT_NOT_POSITIVE, "min_value")
     if payment.received_on > as_of:
         raise PaymentInputError("received_on", RECEIVED_IN_FUTURE % {"today": as_of.isoformat()}, "future")
+    if payment.received_on < policy.issue_date:
+        raise PaymentInputError("received_on", RECEIVED_BEFORE_ISSUE % {"issue_date": policy.issue_date.isoformat()},
+                                "before_issue")
     if policy.status not in TAKES_PREMIUMS:
         owed = to_recover_from_payer(policy_id=policy.pk)
         values = {"number": policy.number, "status": policy.get_status_display(), "owed": owed}
@@ -170,9 +209,13 @@ def counter_payment_book(*, actor, staff: Staff, policy: Policy, payment: Counte
     try:
         return payment_record(actor=actor, policy_id=policy.pk, amount=payment.amount, method=payment.method,
                               received_on=payment.received_on, natural_key=natural_key, as_of=as_of,
-                              booked_by=staff, note=payment.note)
+                              booked_by=staff, note=payment.note, confirmed_by=payment.confirmed_by)
     except DuplicatePayment:  # booked by someone else between the check and the insert
         raise PaymentInputError("slip", SLIP_ALREADY_BOOKED, "duplicate") from None
+    except ConfirmationNeeded as exc:
+        raise PaymentInputError("confirmation", NEEDS_CONFIRMATION % {
+            "amount": f"{payment.amount:,}", "premiums": settings.LIFECRM_PAYMENT_AHEAD_PREMIUMS,
+            "limit": f"{exc.currency} {exc.limit:,}"}, "needs_confirmation") from None
     except PaymentRefused as exc:  # a rule the checks above do not know (yet): say it as it is
         raise PaymentInputError("__all__", str(exc), "refused") from None
 
@@ -182,12 +225,7 @@ class CounterPaymentForm(StyledForm):
         label=_("Policy number"), max_length=20, strip=True,
         error_messages={"required": _("Type the policy number from the customer's slip or policy document.")},
     )
-    amount = forms.DecimalField(
-        label=_("Amount"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
-        error_messages={"required": _("Type the amount received."),
-                        "invalid": _("Type the amount as a number, e.g. 241.00."),
-                        "max_decimal_places": _("An amount has at most 2 decimal places.")},
-    )
+    amount = AmountField(label=_("Amount"), error_messages={"required": _("Type the amount received.")})
     method = forms.ChoiceField(label=_("Payment method"), choices=COUNTER_METHODS, initial=Payment.Method.CASH)
     received_on = forms.DateField(
         label=_("Received on"), input_formats=ISO_DATE, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -199,11 +237,30 @@ class CounterPaymentForm(StyledForm):
         error_messages={"required": _("Type the slip number: it stops the same money being booked twice.")},
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False, strip=True)
+    senior_username = forms.CharField(label=_("Confirming colleague's login"), max_length=150, required=False,
+                                      widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    senior_password = forms.CharField(label=_("Their password"), max_length=128, required=False, strip=False,
+                                      widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
     def __init__(self, *args, as_of: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.as_of = as_of
         self.fields["received_on"].widget.attrs["max"] = as_of.isoformat()
+        self.needs_confirmation = False
+
+    def confirming_staff(self, request) -> Staff | None:
+        """The senior colleague whose login and password were typed in to confirm a large payment (checked like a
+        login), None when none was typed; a wrong one is a field error."""
+        username, password = self.cleaned_data["senior_username"], self.cleaned_data["senior_password"]
+        if not username and not password:
+            return None
+        user = authenticate(request, username=username, password=password) if username and password else None
+        staff = staff_for_user(user) if user is not None else None
+        if staff is None:
+            self.needs_confirmation = True
+            self.add_error("senior_password", forms.ValidationError(
+                _("The confirming colleague's login or password is wrong."), code="wrong_confirmation"))
+        return staff
 
     def clean_amount(self) -> Decimal:
         amount = self.cleaned_data["amount"]
@@ -224,13 +281,15 @@ class CounterPaymentForm(StyledForm):
                                         code="invalid")
         return slip.upper()
 
-    def payment(self) -> CounterPayment:
+    def payment(self, confirmed_by: Staff | None = None) -> CounterPayment:
         data = self.cleaned_data
         return CounterPayment(amount=data["amount"], method=data["method"], received_on=data["received_on"],
-                              slip=data["slip"], note=data["note"])
+                              slip=data["slip"], note=data["note"], confirmed_by=confirmed_by)
 
     def add_input_error(self, error: PaymentInputError) -> None:
-        field = {"policy": "policy_number", "__all__": None}.get(error.field, error.field)
+        self.needs_confirmation |= error.field == "confirmation" or bool(self.data.get("senior_username"))
+        field = {"policy": "policy_number", "confirmation": "senior_username", "__all__": None}.get(
+            error.field, error.field)
         self.add_error(field, forms.ValidationError(error.message, code=error.code))
 
 
@@ -244,12 +303,7 @@ REFUND_ALREADY_BOOKED = _("A refund with this reference is already booked.")
 
 
 class RefundForm(StyledForm):
-    amount = forms.DecimalField(
-        label=_("Amount to refund"), max_digits=12, decimal_places=2, max_value=MAX_AMOUNT,
-        error_messages={"required": _("Type the amount to refund."),
-                        "invalid": _("Type the amount as a number, e.g. 241.00."),
-                        "max_decimal_places": _("An amount has at most 2 decimal places.")},
-    )
+    amount = AmountField(label=_("Amount to refund"), error_messages={"required": _("Type the amount to refund.")})
     method = forms.ChoiceField(label=_("Paid back by"), choices=REFUND_METHOD_CHOICES,
                                initial=Payment.Method.BANK_TRANSFER)
     reference = forms.CharField(
@@ -317,14 +371,10 @@ class CallOutcomeForm(StyledForm):
 
     def clean(self):
         data = super().clean()
-        promised_on = data.get("promised_on")
-        if promised_on is not None:
-            if data.get("outcome") and data["outcome"] != PROMISE_OUTCOME:
-                self.add_error("promised_on", forms.ValidationError(
-                    _("A promised date goes only with “promised to pay”."), code="not_promised"))
-            elif promised_on < self.as_of:
-                self.add_error("promised_on", forms.ValidationError(
-                    _("A promise to pay lies in the future: today or later."), code="past"))
+        if data.get("outcome") and "promised_on" not in self.errors:
+            problem = promise_problem(outcome=data["outcome"], promised_on=data.get("promised_on"), as_of=self.as_of)
+            if problem is not None:
+                self.add_error("promised_on", forms.ValidationError(problem[1], code=problem[0]))
         return data
 
 

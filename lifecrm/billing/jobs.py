@@ -8,6 +8,7 @@ from django.db.models import Exists, Min, OuterRef, Q
 
 from lifecrm.billing import rules
 from lifecrm.billing.models import DueItem, ReinstatementApplication
+from lifecrm.billing.rules import GRACE_STARTS_FROM
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.billing.services import (
     OPEN_APPLICATION,
@@ -24,8 +25,6 @@ from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
 from lifecrm.policies.services import Transition, policies_transition
-
-GRACE_STARTS_FROM = (Status.IN_FORCE, Status.REINSTATED)
 
 
 # keep_ids: a chunk reads the candidates it was planned from by id, not by repeating their join.

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.core.fields import EncryptedTextField
+from lifecrm.core.money import BALANCE_DIGITS
 
 
 class DueItem(models.Model):
@@ -159,7 +160,7 @@ class SuspenseAccount(models.Model):
 
     policy = models.OneToOneField("policies.Policy", on_delete=models.PROTECT, primary_key=True,
                                   related_name="suspense_account")
-    balance = models.DecimalField(_("suspense balance"), max_digits=12, decimal_places=2)
+    balance = models.DecimalField(_("suspense balance"), max_digits=BALANCE_DIGITS + 2, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
     since = models.DateField(_("since"), help_text=_("the business date of the booking that set this balance"))
 
@@ -274,7 +275,7 @@ class BankFile(models.Model):
     as_of = models.DateField(_("business date"))
     created_at = models.DateTimeField(_("recorded at"))
     line_count = models.PositiveIntegerField(_("lines"), default=0)
-    total_amount = models.DecimalField(_("total"), max_digits=16, decimal_places=2, default=0)
+    total_amount = models.DecimalField(_("total"), max_digits=BALANCE_DIGITS + 2, decimal_places=2, default=0)
     content = models.BinaryField(_("content"))
 
     class Meta:

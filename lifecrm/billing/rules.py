@@ -17,6 +17,8 @@ from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_ter
 TAKES_PREMIUMS = PREMIUM_PAYING | {Status.SUSPENDED}
 """Statuses whose money pays premiums (a suspended policy's pays its reinstatement); money for any other
 policy makes good what its payer owes, or waits in suspense to be refunded."""
+GRACE_STARTS_FROM = frozenset({Status.IN_FORCE, Status.REINSTATED})
+"""Statuses from which an unpaid premium puts the policy in its grace period."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,29 @@ def grace_period_end(*, rules: GraceRules, due: date, calendar: WorkingCalendar,
 def suspension_date(*, grace_end: date) -> date:
     """Cover is suspended from the day after the grace period's last day."""
     return grace_end + timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a premium-paying policy stands on a day by the law's rule (not by when a batch ran or a clerk booked
+    money): in force, in grace since the day after its oldest unpaid premium fell due, or suspended from the
+    day after that premium's grace period ended."""
+
+    status: Status
+    since: date | None = None
+    grace_end: date | None = None
+    first_unpaid_due: date | None = None
+
+
+def standing_on(*, on: date, first_unpaid_due: date | None, grace_end: date | None) -> Standing:
+    """The standing on `on` of a policy whose oldest premium still unpaid on that day fell due on
+    `first_unpaid_due` (None: none), with that premium's grace period ending on `grace_end` (None: a
+    demand-based grace period whose demand has not arrived, which has not started to run)."""
+    if first_unpaid_due is None or first_unpaid_due >= on:
+        return Standing(Status.IN_FORCE)
+    if grace_end is None or on <= grace_end:
+        return Standing(Status.GRACE, first_unpaid_due + timedelta(days=1), grace_end, first_unpaid_due)
+    return Standing(Status.SUSPENDED, suspension_date(grace_end=grace_end), grace_end, first_unpaid_due)
 
 
 def suspension_notice_deadline(*, rules: GraceRules, suspended_on: date, calendar: WorkingCalendar) -> date | None:

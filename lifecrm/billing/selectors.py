@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 
 from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
@@ -14,6 +15,7 @@ from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
 from lifecrm.org.rules import DataScope
+from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
 
@@ -181,3 +183,22 @@ def apl_capacity(*, policy, on: date) -> AplCapacity:
     loans = Payment.objects.filter(policy=policy, method=Payment.Method.APL).aggregate(s=Sum("amount"))["s"] or zero
     available = max(loan_limit(product=policy.product, cash_value_amount=value) - loans, zero)
     return AplCapacity(available, value, loans, "" if available > 0 else "the cash value does not cover a loan")
+
+
+def policy_arrears(*, policy: Policy, as_of: date) -> Decimal:
+    """What the policy owes on the business date: open items due by then (none once it takes no premium), and
+    money to recover from the payer (a negative suspense balance: the payment clears it first), two queries."""
+    to_recover = to_recover_from_payer(policy_id=policy.pk)
+    if policy.status not in TAKES_PREMIUMS:
+        return to_recover
+    total = (DueItem.objects.filter(policy_id=policy.pk, status=DueItem.Status.OPEN, due_date__lte=as_of)
+             .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
+    return (total["s"] or Decimal("0.00")) - (total["p"] or Decimal("0.00")) + to_recover
+
+
+def payment_ahead_limit(*, policy: Policy, as_of: date) -> Decimal:
+    """The most staff may book for the policy without a senior colleague's confirmation: what it owes on the
+    business date plus `LIFECRM_PAYMENT_AHEAD_PREMIUMS` of its modal premiums."""
+    modal = (PolicyVersion.objects.filter(policy_id=policy.pk, effective_to__isnull=True)
+             .values_list("modal_premium", flat=True).first()) or Decimal("0.00")
+    return policy_arrears(policy=policy, as_of=as_of) + settings.LIFECRM_PAYMENT_AHEAD_PREMIUMS * modal

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -18,13 +19,22 @@ from lifecrm.billing.models import (
     ReinstatementApplication,
     SuspenseAccount,
 )
-from lifecrm.billing.selectors import apl_capacity, grace_rules_for, refundable_suspense, suspense_balance
+from lifecrm.billing.rules import GRACE_STARTS_FROM, TAKES_PREMIUMS
+from lifecrm.billing.selectors import (
+    apl_capacity,
+    grace_rules_for,
+    payment_ahead_limit,
+    refundable_suspense,
+    suspense_balance,
+)
 from lifecrm.core.bulk import insert_rows
-from lifecrm.core.money import to_cents
+from lifecrm.core.money import MAX_AMOUNT, MAX_BALANCE, to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
+from lifecrm.org.rules import scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
+from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.policies.services import policy_transition
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
@@ -43,6 +53,38 @@ class PaymentRefused(BillingRefused):
 
 class DuplicatePayment(PaymentRefused):
     pass
+
+
+class ConfirmationNeeded(PaymentRefused):
+    """A payment above `limit` (what the policy owes plus the premiums staff may take ahead) waits for a second,
+    senior colleague's confirmation."""
+
+    def __init__(self, limit: Decimal, currency: str) -> None:
+        super().__init__(f"more than {limit:,} {currency} (what the policy owes plus "
+                         f"{settings.LIFECRM_PAYMENT_AHEAD_PREMIUMS} premiums) needs a senior colleague's confirmation")
+        self.limit, self.currency = limit, currency
+
+
+SENIOR_ROLES = frozenset({"branch", "hq"})
+"""Roles that confirm a payment far above what a policy owes."""
+
+
+def _check_confirmation(*, policy: Policy, amount: Decimal, booked_by, confirmed_by, as_of: date) -> None:
+    """A staff booking above `payment_ahead_limit` needs `confirmed_by`: another active staff member, of a senior
+    role, whose data scope holds the policy."""
+    limit = payment_ahead_limit(policy=policy, as_of=as_of)
+    if amount <= limit:
+        return
+    if confirmed_by is None:
+        raise ConfirmationNeeded(limit, policy.currency)
+    if confirmed_by.pk == booked_by.pk:
+        raise PaymentRefused("the confirmation must come from a second colleague, not from the one booking")
+    if confirmed_by.role not in SENIOR_ROLES or not confirmed_by.is_active:
+        raise PaymentRefused("only a branch manager or head office confirms a payment this large")
+    scope = scope_for(role=confirmed_by.role, unit_kind=confirmed_by.org_unit.kind,
+                      unit_path=confirmed_by.org_unit.path, staff_id=confirmed_by.pk)
+    if not policies_in_scope(scope).filter(pk=policy.pk).exists():
+        raise PaymentRefused(f"policy {policy.number} is outside the confirming colleague's scope")
 
 
 def _horizon(as_of: date) -> date:
@@ -123,17 +165,32 @@ def _next_receipt_no(as_of: date, method: str) -> str:
     when booking a policy the file has booked already (its lock lasts until the file commits)."""
     prefix = f"{RECEIPT_SERIES.get(method, STAFF_SERIES)}{as_of:%Y%m%d}"
     with transaction.atomic():
-        serial = ReceiptSerial.objects.select_for_update().filter(prefix=prefix).first()
-        if serial is None:
-            last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
-            try:
-                with transaction.atomic():
-                    serial = ReceiptSerial.objects.create(prefix=prefix, last=int(last[len(prefix):]) if last else 0)
-            except IntegrityError:  # another booking created the day's serial first: queue for it
-                serial = ReceiptSerial.objects.select_for_update().get(prefix=prefix)
+        serial = _locked_serial(prefix)
         serial.last += 1
         serial.save(update_fields=["last"])
     return f"{prefix}{serial.last:07d}"
+
+
+def _locked_serial(prefix: str) -> ReceiptSerial:
+    """The receipt series' row of a day, locked until the transaction ends (created on first use)."""
+    serial = ReceiptSerial.objects.select_for_update().filter(prefix=prefix).first()
+    if serial is None:
+        last = Payment.objects.filter(receipt_no__startswith=prefix).aggregate(m=Max("receipt_no"))["m"]
+        try:
+            with transaction.atomic():
+                serial = ReceiptSerial.objects.create(prefix=prefix, last=int(last[len(prefix):]) if last else 0)
+        except IntegrityError:  # another booking created the day's serial first: queue for it
+            serial = ReceiptSerial.objects.select_for_update().get(prefix=prefix)
+    return serial
+
+
+def _hold_loan_series(policy_id: int, as_of: date) -> None:
+    """Before a booking locks a policy whose owner opted in to automatic premium loans: lock the day's loan
+    series (L) too, without using a number. The booking may settle a grace period that ended unpaid, which books
+    a loan, and the daily batch takes series L before the policies it books loans on: taking it in the same order
+    here keeps the booking and the batch from waiting for each other over the policy."""
+    if PolicyVersion.objects.filter(policy_id=policy_id, effective_to__isnull=True, apl_opt_in=True).exists():
+        _locked_serial(f"{RECEIPT_SERIES[Payment.Method.APL]}{as_of:%Y%m%d}")
 
 
 def _paid_to(policy: Policy, paid_instalments: int) -> date:
@@ -172,20 +229,24 @@ def _open_items(policy_id: int, *, due_by: date):
 
 
 def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, received_on: date, natural_key: str,
-                   as_of: date, booked_by=None, note: str = "", if_closed: str = "refuse") -> Payment:
+                   as_of: date, booked_by=None, note: str = "", if_closed: str = "refuse",
+                   confirmed_by=None) -> Payment:
     """Book a payment and apply it to the oldest open premiums; what is left waits in suspense.
 
     A policy in grace whose arrears are all paid is in force again from the payment date; a suspended
     policy is reinstated when its reinstatement (approved, deemed, or TW's automatic one) is fully paid.
     Money for a policy that takes no premium any more (lapsed, surrendered…) is refused at the counter;
     with `if_closed="suspense"` (money the bank has already collected) it is booked to suspense, to be
-    refunded (`suspense_refund`).
+    refunded (`suspense_refund`). Staff (`booked_by`) booking more than the policy owes plus the premiums they may
+    take ahead need a senior colleague's confirmation (`confirmed_by`, `ConfirmationNeeded`).
     """
     if if_closed not in ("refuse", "suspense"):
         raise ValueError(f"if_closed must be 'refuse' or 'suspense', not {if_closed!r}")
     amount = to_cents(Decimal(amount))
     if amount <= 0:
         raise PaymentRefused("a payment must be a positive amount")
+    if amount > MAX_AMOUNT:
+        raise PaymentRefused(f"a payment is at most {MAX_AMOUNT:,}")
     if received_on > as_of:
         raise PaymentRefused("a payment cannot be received after the business date")
     natural_key = natural_key.strip()
@@ -196,8 +257,13 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
     try:
         with transaction.atomic():
             receipt_no = _next_receipt_no(as_of, method)  # before the policy lock: see _next_receipt_no
+            if method != Payment.Method.APL:
+                _hold_loan_series(policy_id, as_of)
             policy = Policy.objects.select_for_update().get(pk=policy_id)
-            closed = policy.status not in rules.TAKES_PREMIUMS
+            if received_on < policy.issue_date:
+                raise PaymentRefused(f"money for policy {policy.number} cannot be received before its issue date "
+                                     f"{policy.issue_date}")
+            closed = policy.status not in TAKES_PREMIUMS
             # A policy that takes no premium still takes back what its payer owes (a negative suspense balance).
             before = suspense_balance(policy_id=policy.pk) if closed else None
             owed = max(-before, Decimal("0.00")) if closed else Decimal("0.00")
@@ -205,6 +271,17 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
             if closed and if_closed == "refuse" and not recovery:
                 raise PaymentRefused(f"policy {policy.number} is {policy.get_status_display()}: it takes no premium"
                                      + (f", only the {owed} to recover from the payer" if owed else ""))
+            if booked_by is not None and not closed:
+                _check_confirmation(policy=policy, amount=amount, booked_by=booked_by, confirmed_by=confirmed_by,
+                                    as_of=as_of)
+            # The day the money reached the insurer decides, not the day it is booked: money that came after the
+            # grace period's last day finds the policy suspended (or its arrears paid by an automatic premium loan)
+            # even if the daily batch has not got there yet; money that came within grace pays the premiums even
+            # if the batch has suspended the policy since (below).
+            at_receipt = None if closed else policy_standing(policy=policy, on=received_on)
+            if at_receipt is not None and at_receipt.status == Status.SUSPENDED and policy.status != Status.SUSPENDED:
+                _settle_grace_end(actor=actor, policy=policy, standing=at_receipt, as_of=as_of)
+                policy.refresh_from_db()
             payment = Payment.objects.create(
                 receipt_no=receipt_no, natural_key=natural_key, policy=policy,
                 amount=amount, currency=policy.currency, method=method, received_on=received_on,
@@ -212,18 +289,22 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
             )
             audit_record(actor=actor, action="create", object_type="billing.payment", object_id=payment.pk,
                          after={"policy": policy.number, "amount": str(amount), "method": method}
-                         | ({"recovers": True} if recovery else {"refund_due": True} if closed else {}))
+                         | ({"recovers": True} if recovery else {"refund_due": True} if closed else {})
+                         | ({"confirmed_by": confirmed_by.user.get_username()} if confirmed_by else {}))
             # not a column: tells the caller the money waits for its refund
             payment.refund_due = closed and not recovery
             left, synced = None, False  # what stays in suspense, when the booking below knows it
             if closed:  # nothing to pay: the money makes good what the payer owed, or waits for its refund
                 left = before + amount
-            elif policy.status == Status.SUSPENDED:  # a reinstatement keeps the suspense account itself
-                synced = _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on, as_of=as_of)
             else:
-                left = _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
-                              suspense_balance(policy_id=policy.pk), received_on)
-                _back_in_force_if_clear(actor=actor, policy_id=policy.pk, on=received_on, as_of=as_of)
+                if policy.status == Status.SUSPENDED and at_receipt.status == Status.SUSPENDED:
+                    # a reinstatement keeps the suspense account itself
+                    synced = _try_reinstate(actor=actor, policy=policy, payment=payment, on=received_on,
+                                            as_of=as_of)
+                else:
+                    left = _apply(payment, _open_items(policy.pk, due_by=_horizon(as_of)),
+                                  suspense_balance(policy_id=policy.pk), received_on)
+                    _restate(actor=actor, policy=policy, as_of=as_of, paid_on=received_on)
             if not synced:
                 _suspense_sync(policy, on=as_of, balance=left)
     except IntegrityError as exc:
@@ -245,6 +326,8 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
     amount = to_cents(Decimal(amount))
     if amount <= 0:
         raise PaymentRefused("a refund must be a positive amount")
+    if amount > MAX_AMOUNT:
+        raise PaymentRefused(f"a refund is at most {MAX_AMOUNT:,}")
     if method not in REFUND_METHODS:
         raise PaymentRefused(f"a refund is paid by bank transfer, cheque or cash, not {method!r}")
     reference, reason = reference.strip(), reason.strip()
@@ -302,7 +385,7 @@ def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> bool:
         if not items:
             return False
         left = _apply(last, items, available, as_of)
-        _back_in_force_if_clear(actor=None, policy_id=policy_id, on=as_of, as_of=as_of)
+        _restate(actor=None, policy=policy, as_of=as_of, paid_on=as_of)
         _suspense_sync(policy, on=as_of, balance=left)
         return True
 
@@ -319,6 +402,9 @@ def _suspense_sync(policy: Policy, *, on: date, balance: Decimal | None = None) 
     SuspenseAccount row: none when it is zero; `since` moves only when the balance changes. Called by every
     booking that moves money in or out of suspense, inside its transaction and under the policy's lock."""
     balance = suspense_balance(policy_id=policy.pk) if balance is None else to_cents(balance)
+    if abs(balance) > MAX_BALANCE:  # the booking is refused whole: its transaction rolls back
+        raise PaymentRefused(f"policy {policy.number} cannot hold more than {MAX_BALANCE:,} {policy.currency} in "
+                             "suspense")
     account = SuspenseAccount.objects.filter(policy_id=policy.pk).first()
     if balance == 0:
         if account is not None:
@@ -330,13 +416,61 @@ def _suspense_sync(policy: Policy, *, on: date, balance: Decimal | None = None) 
         account.save(update_fields=["balance", "since"])
 
 
-def _back_in_force_if_clear(*, actor, policy_id: int, on: date, as_of: date) -> None:
-    policy = Policy.objects.get(pk=policy_id)
-    if policy.status != Status.GRACE:
+def policy_standing(*, policy: Policy, on: date) -> rules.Standing:
+    """Where the policy stands on `on` by the law's rule, from its oldest premium still unpaid after its due
+    date and that premium's grace period (counted from the premium demand's arrival where the grace period is
+    demand-based)."""
+    item = (DueItem.objects.filter(policy_id=policy.pk, kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
+                                   due_date__lt=on).order_by("due_date").only("due_date", "demand_arrived").first())
+    if item is None:
+        return rules.Standing(Status.IN_FORCE)
+    grace = _grace_rules(policy)
+    grace_end = None if grace.demand_based and item.demand_arrived is None else rules.grace_period_end(
+        rules=grace, due=item.due_date, demand_arrived=item.demand_arrived,
+        calendar=working_calendar(policy.jurisdiction_id))
+    return rules.standing_on(on=on, first_unpaid_due=item.due_date, grace_end=grace_end)
+
+
+def _settle_grace_end(*, actor, policy: Policy, standing: rules.Standing, as_of: date) -> None:
+    """What the daily batch does to a policy whose grace period ended unpaid, done now: an automatic premium loan
+    pays the arrears where the owner opted in and the cash value allows, else cover is suspended from the day after
+    the grace period's last day (through grace, so that the journal holds both steps)."""
+    if policy.status in GRACE_STARTS_FROM:
+        policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.GRACE, effective_date=standing.first_unpaid_due + timedelta(days=1), as_of=as_of,
+                          kind="grace_started", reason=f"premium due {standing.first_unpaid_due} unpaid")
+    if pay_by_premium_loan(policy=policy, grace_end=standing.grace_end, as_of=as_of):
         return
-    overdue = DueItem.objects.filter(policy_id=policy_id, status=DueItem.Status.OPEN, due_date__lt=on).exists()
-    if not overdue:
-        policy_transition(actor=actor, policy_id=policy_id, to_status=Status.IN_FORCE, effective_date=on,
+    policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.SUSPENDED, effective_date=standing.since,
+                      as_of=as_of, kind="suspended", reason=f"grace period ended {standing.grace_end} unpaid")
+
+
+def _restate(*, actor, policy: Policy, as_of: date, paid_on: date | None = None) -> None:
+    """After a booking changed what is paid (a payment received on `paid_on`, a reversal), put the policy where
+    the law's rule puts it on the business date: back in force once its arrears are paid (from the day the money
+    was received), in grace, or past its grace period's end (suspended, or paid by an automatic premium loan).
+
+    A suspension is undone only by money received within grace (`paid_on`): "paid within grace", with no
+    reinstatement and no reinstatement interest; the journal keeps both the suspension and its undoing."""
+    policy.refresh_from_db(fields=["status", "status_date"])
+    current = policy.status
+    if current not in TAKES_PREMIUMS:
+        return
+    target = policy_standing(policy=policy, on=as_of)
+    if current == Status.SUSPENDED:
+        if paid_on is None or target.status == Status.SUSPENDED:
+            return
+        policy_transition(
+            actor=actor, policy_id=policy.pk, to_status=target.status,
+            effective_date=paid_on if target.status == Status.IN_FORCE else target.since, as_of=as_of,
+            kind="suspension_undone", reason="premium received within the grace period",
+            data={"suspended_on": str(policy.status_date), "received_on": str(paid_on)})
+    elif target.status == Status.SUSPENDED:
+        _settle_grace_end(actor=actor, policy=policy, standing=target, as_of=as_of)
+    elif target.status == Status.GRACE and current in GRACE_STARTS_FROM:
+        policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.GRACE, effective_date=target.since,
+                          as_of=as_of, kind="grace_started", reason=f"premium due {target.first_unpaid_due} unpaid")
+    elif target.status == Status.IN_FORCE and current == Status.GRACE and paid_on is not None:
+        policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.IN_FORCE, effective_date=paid_on,
                           as_of=as_of, kind="premium_paid", reason="arrears paid in the grace period")
 
 
@@ -348,6 +482,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     paid out of suspense (refunded), suspense goes below zero: the audit entry says what to recover."""
     policy_id, method = Payment.objects.values_list("policy_id", "method").get(pk=payment_id)
     receipt_no = _next_receipt_no(as_of, method)  # in the original's series, before any lock on its policy
+    if method != Payment.Method.APL:
+        _hold_loan_series(policy_id, as_of)
     Policy.objects.select_for_update().filter(pk=policy_id).first()
     original = Payment.objects.select_for_update().get(pk=payment_id)
     if original.amount < 0:
@@ -380,6 +516,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     audit_record(actor=actor, action="create", object_type="billing.payment", object_id=reversal.pk,
                  after={"reverses": original.receipt_no, "reason": reason.strip()}
                  | ({"to_recover_from_payer": str(-suspense)} if suspense < 0 else {}))
+    # where the policy would stand had the money never come: in grace, or past its grace end, at once
+    _restate(actor=actor, policy=original.policy, as_of=as_of)
     return reversal
 
 

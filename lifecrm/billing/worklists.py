@@ -13,7 +13,7 @@ the task and records them in the audit trail. The customer timeline shows the ou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -183,6 +183,27 @@ def phone_task_get(*, scope: DataScope, reminder_id: int, as_of: date) -> PhoneT
 
 # -- the service ----------------------------------------------------------------------------------------
 
+PROMISE_HORIZON_DAYS = 366
+"""A promise to pay is kept within a year: a later date is a typing error, not a promise."""
+
+
+def promise_problem(*, outcome: str, promised_on: date | None, as_of: date) -> tuple[str, str] | None:
+    """What is wrong with the promised date of a call's outcome, as (code, message), or None: "promised to pay"
+    needs the date promised, today or later, within PROMISE_HORIZON_DAYS; no other outcome takes a date."""
+    if outcome == PROMISE_OUTCOME and promised_on is None:
+        return "required", _("“Promised to pay” needs the date the customer promised to pay by.")
+    if promised_on is None:
+        return None
+    if outcome != PROMISE_OUTCOME:
+        return "not_promised", _("A promised date goes only with “promised to pay”.")
+    if promised_on < as_of:
+        return "past", _("A promise to pay lies in the future: today or later.")
+    if promised_on > as_of + timedelta(days=PROMISE_HORIZON_DAYS):
+        return "too_far", _("A promise to pay lies within a year: by %(last)s at the latest.") % {
+            "last": (as_of + timedelta(days=PROMISE_HORIZON_DAYS)).isoformat()}
+    return None
+
+
 def reminder_task_log_outcome(*, actor, reminder_id: int, outcome: str, note: str = "", as_of: date,
                               promised_on: date | None = None) -> Reminder:
     """Close an open phone task with the outcome of the call, a note and (for a promise) the promised date.
@@ -195,10 +216,9 @@ def reminder_task_log_outcome(*, actor, reminder_id: int, outcome: str, note: st
         raise TaskRefused(_("Choose what came of the call."))
     if len(note) > NOTE_MAX_LENGTH:
         raise TaskRefused(_("The note is at most %(limit)s characters long.") % {"limit": NOTE_MAX_LENGTH})
-    if promised_on is not None and outcome != PROMISE_OUTCOME:
-        raise TaskRefused(_("A promised date goes only with “promised to pay”."))
-    if promised_on is not None and promised_on < as_of:
-        raise TaskRefused(_("A promise to pay lies in the future: today or later."))
+    problem = promise_problem(outcome=outcome, promised_on=promised_on, as_of=as_of)
+    if problem is not None:
+        raise TaskRefused(problem[1])
     with transaction.atomic():
         try:
             reminder = Reminder.objects.select_for_update().select_related("due_item").get(pk=reminder_id)

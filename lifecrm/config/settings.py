@@ -80,6 +80,12 @@ _job_workers = os.environ.get("LIFECRM_JOB_WORKERS", "1")
 if not (_job_workers.isdigit() and int(_job_workers) > 0):
     raise ImproperlyConfigured(f"LIFECRM_JOB_WORKERS must be a positive whole number, not {_job_workers!r}")
 LIFECRM_JOB_WORKERS = int(_job_workers)
+# A payment taken by staff for more than the policy owes plus this many future premiums needs a second, senior
+# colleague's confirmation (an amount typed with a slip of the finger, or money that belongs elsewhere).
+_ahead = os.environ.get("LIFECRM_PAYMENT_AHEAD_PREMIUMS", "12")
+if not (_ahead.isascii() and _ahead.isdigit()):
+    raise ImproperlyConfigured(f"LIFECRM_PAYMENT_AHEAD_PREMIUMS must be a whole number, not {_ahead!r}")
+LIFECRM_PAYMENT_AHEAD_PREMIUMS = int(_ahead)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False

@@ -1,11 +1,51 @@
 """Money: a Decimal amount in a currency, rounded half-up to the cent at defined points."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 CURRENCIES = ("CNY", "HKD", "TWD")
+
+AMOUNT_DIGITS = 10
+"""Digits before the point of one amount of money typed in or received (a payment, a refund):
+up to 9,999,999,999.99."""
+MAX_AMOUNT = Decimal(10) ** AMOUNT_DIGITS - CENT
+BALANCE_DIGITS = 16
+"""Digits before the point of a column that adds amounts up (a suspense balance, a bank file's total): a million
+maximal amounts fit, and `MAX_BALANCE` is refused before it is reached."""
+MAX_BALANCE = Decimal(10) ** BALANCE_DIGITS - CENT
+AMOUNT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+AMOUNT_HTML_PATTERN = rf"[0-9]{{1,{AMOUNT_DIGITS}}}(\.[0-9]{{1,2}})?"
+"""The same rule for a browser's `pattern` attribute and the API schema (anchored by both)."""
+
+
+class AmountInvalid(ValueError):
+    """Text that is not an amount of money: `code` says why (invalid, min_value, max_decimal_places, max_value)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount of money as people type it: digits with an optional decimal point and at most two decimals,
+    more than zero, at most MAX_AMOUNT. No exponent ("1e5"), sign, thousands separator, space or non-ASCII
+    digit: what is not plainly an amount is refused rather than guessed."""
+    text = text.strip()
+    if text.startswith("-") and AMOUNT_TEXT.fullmatch(text[1:]):
+        raise AmountInvalid("min_value")
+    if not text.isascii() or not AMOUNT_TEXT.fullmatch(text):
+        raise AmountInvalid("invalid")
+    if len(text.partition(".")[2]) > 2:
+        raise AmountInvalid("max_decimal_places")
+    amount = Decimal(text).quantize(CENT)
+    if amount <= 0:
+        raise AmountInvalid("min_value")
+    if amount > MAX_AMOUNT:
+        raise AmountInvalid("max_value")
+    return amount
 
 
 def to_cents(amount: Decimal) -> Decimal:

@@ -31,7 +31,10 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.GRACE: frozenset(
         {Status.IN_FORCE, Status.SUSPENDED, Status.PAID_UP, Status.SURRENDERED, Status.TERMINATED}
     ),
-    Status.SUSPENDED: frozenset({Status.REINSTATED, Status.LAPSED, Status.SURRENDERED, Status.TERMINATED}),
+    # A premium received within grace but booked after the suspension undoes it (to in force, or to grace when
+    # an older premium is still unpaid inside its own grace period): no reinstatement.
+    Status.SUSPENDED: frozenset({Status.REINSTATED, Status.LAPSED, Status.SURRENDERED, Status.TERMINATED,
+                                 Status.IN_FORCE, Status.GRACE}),
     Status.REINSTATED: frozenset(
         {Status.IN_FORCE, Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED}
     ),

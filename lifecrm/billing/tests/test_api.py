@@ -124,6 +124,16 @@ def test_a_counter_payment_is_booked_and_puts_the_policy_back_in_force(world):
     ({"amount": "-1"}, "amount", "min_value"),
     ({"amount": "1.234"}, "amount", "max_decimal_places"),
     ({"amount": "lots"}, "amount", "invalid"),
+    ({"amount": "1e5"}, "amount", "invalid"),
+    ({"amount": "1E5"}, "amount", "invalid"),
+    ({"amount": ""}, "amount", "invalid"),
+    ({"amount": "+5"}, "amount", "invalid"),
+    ({"amount": 100000}, "amount", "not_a_string"),
+    ({"amount": 1e5}, "amount", "not_a_string"),
+    ({"amount": "10000000000.00"}, "amount", "max_value"),
+    ({"amount": "5000"}, "amount", "needs_confirmation"),
+    ({"received_on": "0032-01-01"}, "received_on", "before_issue"),
+    ({"received_on": "2026-08-30"}, "received_on", "before_issue"),
     ({"method": "auto_debit"}, "method", "invalid_choice"),
     ({"received_on": "2026-10-11"}, "received_on", "future"),
     ({"received_on": "10/10/2026"}, "received_on", "invalid"),
@@ -251,3 +261,12 @@ def test_counter_payments_keep_to_the_schema(case, counter_token, wsgi_keeps_the
     case.call_and_validate(headers={"Authorization": f"Token {counter_token}"},
                            checks=[not_a_server_error, status_code_conformance, content_type_conformance,
                                    response_schema_conformance])
+
+
+def test_the_schema_says_what_an_amount_is():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    amount = schema["components"]["schemas"]["PaymentCreate"]["properties"]["amount"]
+    assert amount["type"] == "string" and amount["pattern"] == r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+    assert amount["minLength"] == 1

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from lifecrm.billing import services
 from lifecrm.billing.models import Payment
 from lifecrm.billing.selectors import apl_capacity
 from lifecrm.policies.models import Policy
@@ -47,3 +48,21 @@ def test_without_opt_in_the_policy_is_suspended():
     policy.refresh_from_db()
     assert policy.status == "suspended"
     assert not Payment.objects.filter(policy=policy).exists()
+
+
+def test_money_received_after_the_grace_end_finds_the_premiums_paid_by_the_loan():
+    """The batch of 1 Dec has not run when the clerk books money received that day: the loan pays the arrears
+    at the grace end, as the batch would have, and the late money pays the next premium instead of keeping the
+    policy in force itself."""
+    policy = whole_life_policy(apl_opt_in=True)
+    call_command("run-daily", as_of="2026-11-30", from_date="2026-09-30", no_progress=True)
+    assert Policy.objects.get(pk=policy.pk).status == "grace"
+    payment = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
+                                      received_on=date(2026, 12, 1), natural_key="late-1", as_of=date(2026, 12, 1))
+    policy.refresh_from_db()
+    assert (policy.status, policy.status_date) == ("in_force", date(2026, 11, 30))
+    assert Payment.objects.get(policy=policy, method="apl").amount == Decimal("361.50")
+    assert [a.due_item.due_date for a in payment.allocations.select_related("due_item")] == [date(2026, 12, 31)]
+    call_command("run-daily", as_of="2026-12-01", no_progress=True)
+    assert Payment.objects.filter(policy=policy, method="apl").count() == 1
+    assert Policy.objects.get(pk=policy.pk).status == "in_force"

@@ -77,7 +77,13 @@ def test_a_payment_larger_than_the_arrears_waits_in_suspense(client, world):
     ({"amount": "0"}, "amount", "The amount must be more than zero."),
     ({"amount": "-5"}, "amount", "The amount must be more than zero."),
     ({"amount": "12.345"}, "amount", "at most 2 decimal places"),
-    ({"amount": "abc"}, "amount", "Type the amount as a number"),
+    ({"amount": "abc"}, "amount", "Type the amount as digits with at most two decimals"),
+    ({"amount": "1e5"}, "amount", "Type the amount as digits with at most two decimals"),
+    ({"amount": "1,000.00"}, "amount", "Type the amount as digits with at most two decimals"),
+    ({"amount": "１２０.５０"}, "amount", "Type the amount as digits with at most two decimals"),
+    ({"amount": "10000000000"}, "amount", "An amount is at most 9,999,999,999.99."),
+    ({"received_on": "1900-01-01"}, "received_on", "before the policy&#x27;s issue date (2026-08-31)"),
+    ({"received_on": "2026-08-30"}, "received_on", "before the policy&#x27;s issue date (2026-08-31)"),
     ({"amount": ""}, "amount", "Type the amount received."),
     ({"received_on": "2026-10-11"}, "received_on", "cannot be received after today (2026-10-10)"),
     ({"received_on": "10/10/2026"}, "received_on", "Type the date as YYYY-MM-DD."),
@@ -135,9 +141,58 @@ def test_other_roles_may_not_take_payments(client, world):
 def test_a_receipt_of_a_suspended_policy_that_is_reinstated(client, world, business_date):
     """TW-style automatic reinstatement is not available in CN: a suspended CN policy takes the money into
     suspense without reinstating; the receipt says so by showing the status."""
-    Policy.objects.filter(pk=world.policy_q.pk).update(status="suspended", status_date=date(2026, 10, 9))
+    # its premium fell due on 1 Aug: 60 days of grace ended on 30 Sep, so the money received on 10 Oct came late
+    DueItem.objects.filter(policy=world.policy_q, status="open").update(due_date=date(2026, 8, 1))
+    Policy.objects.filter(pk=world.policy_q.pk).update(status="suspended", status_date=date(2026, 10, 1))
     login(client, world, "branch").post(URL, form(world.policy_q))
     body = client.get(reverse("billing:receipt", args=[Payment.objects.get().pk])).content.decode()
     assert "in force again" not in body and 'data-testid="policy-status">suspended<' in body
     assert "No premium was due" in body or "CNY 120.50" in body
     assert Decimal("120.50") == Payment.objects.get().amount
+
+
+# -- a payment far above what the policy owes ----------------------------------------------------------------
+# policy_a owes 120.50 on 10 Oct; with 12 premiums of 120.50 ahead, staff book up to 1,566.50 on their own.
+
+def test_up_to_the_arrears_and_twelve_premiums_ahead_needs_no_confirmation(client, world):
+    response = login(client, world).post(URL, form(world.policy_a, amount="1566.50"))
+    assert response.status_code == 302 and Payment.objects.count() == 1
+
+
+def test_more_needs_a_senior_colleagues_confirmation(client, world):
+    before = written()
+    response = login(client, world).post(URL, form(world.policy_a, amount="1566.51"))
+    assert response.status_code == 400 and written() == before
+    body = response.content.decode()
+    assert 'data-testid="payment-confirmation"' in body
+    assert "1,566.51 is more than the policy owes plus 12 premiums (CNY 1,566.50)" in body
+
+
+@pytest.mark.parametrize(("who", "password", "message"), [
+    ("branch", "wrong", "login or password is wrong"),
+    ("counter", None, "a second colleague"),
+    ("callcentre", None, "only a branch manager or head office"),
+    ("branch_b", None, "outside the confirming colleague"),
+])
+def test_a_confirmation_that_does_not_hold_books_nothing(client, world, who, password, message):
+    from tests.factories import PASSWORD
+
+    before = written()
+    response = login(client, world).post(URL, form(
+        world.policy_a, amount="5000", senior_username=world.staff[who].user.username,
+        senior_password=password or PASSWORD))
+    assert response.status_code == 400 and message in response.content.decode()
+    assert written() == before
+
+
+def test_a_branch_manager_confirms_with_their_own_login(client, world):
+    from tests.factories import PASSWORD
+
+    response = login(client, world).post(URL, form(
+        world.policy_a, amount="5000", senior_username=world.staff["branch"].user.username,
+        senior_password=PASSWORD))
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    assert payment.amount == Decimal("5000.00") and payment.booked_by == world.staff["counter"]
+    audit = AuditEvent.objects.get(object_type="billing.payment", object_id=payment.pk)
+    assert audit.after["confirmed_by"] == world.staff["branch"].user.username

@@ -90,6 +90,9 @@ def test_a_task_off_your_list_is_refused(world, who, policy, message):
     ("maybe", None, "", "Choose what came of the call"),
     ("no_answer", date(2026, 10, 12), "", "goes only with"),
     ("will_pay", date(2026, 10, 9), "", "today or later"),
+    ("will_pay", None, "", "needs the date the customer promised"),
+    ("will_pay", date(2027, 10, 12), "", "within a year: by 2027-10-11"),
+    ("will_pay", date(2999, 1, 1), "", "within a year"),
     ("refused", None, "x" * 201, "at most 200"),
 ])
 def test_bad_outcomes_are_refused_and_change_nothing(world, outcome, promised_on, note, message):
@@ -137,6 +140,9 @@ def test_logging_an_outcome_through_htmx_swaps_the_card(client, world):
     bad = client.post(url, {"outcome": "no_answer", "promised_on": "2026-10-12"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 400 and "goes only with" in bad.content.decode()
     assert "<html" not in bad.content.decode()  # a fragment
+    no_date = client.post(url, {"outcome": "will_pay"}, HTTP_HX_REQUEST="true")
+    assert no_date.status_code == 400 and "needs the date the customer promised" in no_date.content.decode()
+    assert Reminder.objects.get(pk=target.pk).status == "task_open"
     done = client.post(url, {"outcome": "call_back", "note": "after 6 pm"}, HTTP_HX_REQUEST="true")
     assert done.status_code == 200
     body = done.content.decode()

@@ -31,7 +31,7 @@ from lifecrm.billing.models import (
 )
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.rules import TAKES_PREMIUMS
-from lifecrm.billing.selectors import suspense_balance, to_recover_from_payer
+from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.worklists import outcome_label
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit
@@ -347,17 +347,6 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
     return PolicyBilling(policy=policy, as_of=as_of, due_items=due_rows, payments=payments,
                          suspense=suspense_balance(policy_id=policy.pk), arrears=arrears, reminders=reminder_rows,
                          reinstatements=applications)
-
-
-def policy_arrears(*, policy: Policy, as_of: date) -> Decimal:
-    """What the policy owes on the business date: open items due by then (none once it takes no premium), and
-    money to recover from the payer (a negative suspense balance: the payment clears it first), two queries."""
-    to_recover = to_recover_from_payer(policy_id=policy.pk)
-    if policy.status not in TAKES_PREMIUMS:
-        return to_recover
-    total = (DueItem.objects.filter(policy_id=policy.pk, status=DueItem.Status.OPEN, due_date__lte=as_of)
-             .aggregate(s=Sum("amount"), p=Sum("paid_amount")))
-    return (total["s"] or Decimal("0.00")) - (total["p"] or Decimal("0.00")) + to_recover
 
 
 # -- the receipt -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from lifecrm.billing.forms import (
     may_take_payments,
     policy_for_payment,
 )
-from lifecrm.billing.selectors import refundable_suspense, suspense_work_list
+from lifecrm.billing.selectors import policy_arrears, refundable_suspense, suspense_work_list
 from lifecrm.billing.views import pages
 from lifecrm.billing.views.access import collection_staff
 
@@ -36,7 +36,7 @@ def payment_new(request):
     as_of = timezone.localdate()
     if request.method == "GET":
         policy = _initial_policy(request)
-        arrears = pages.policy_arrears(policy=policy, as_of=as_of) if policy else None
+        arrears = policy_arrears(policy=policy, as_of=as_of) if policy else None
         form = CounterPaymentForm(as_of=as_of, initial={
             "policy_number": policy.number if policy else "", "received_on": as_of,
             "amount": arrears if arrears else None})
@@ -45,14 +45,15 @@ def payment_new(request):
     form = CounterPaymentForm(request.POST, as_of=as_of)
     policy = None
     if form.is_valid():
+        confirmed_by = form.confirming_staff(request)
         try:
             policy = policy_for_payment(scope=request.scope, number=form.cleaned_data["policy_number"])
-            payment = counter_payment_book(actor=request.user, staff=request.staff, policy=policy,
-                                           payment=form.payment(), as_of=as_of)
+            if form.is_valid():  # no wrong confirmation
+                payment = counter_payment_book(actor=request.user, staff=request.staff, policy=policy,
+                                               payment=form.payment(confirmed_by), as_of=as_of)
+                return redirect("billing:receipt", payment.pk)
         except PaymentInputError as error:
             form.add_input_error(error)
-        else:
-            return redirect("billing:receipt", payment.pk)
     return render(request, "billing/payment_form.html", {"form": form, "as_of": as_of, "policy": policy}, status=400)
 
 
