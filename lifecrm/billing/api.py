@@ -33,7 +33,7 @@ from lifecrm.billing.forms import (
 )
 from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_balance
-from lifecrm.core.money import AMOUNT_DIGITS, AMOUNT_HTML_PATTERN, AmountInvalid, parse_amount
+from lifecrm.core.money import AMOUNT_DIGITS, AMOUNT_HTML_PATTERN, BALANCE_DIGITS, AmountInvalid, parse_amount
 from lifecrm.org.api import (
     DETAIL_ERRORS,
     LIST_ERRORS,
@@ -128,7 +128,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 class PaymentReceiptSerializer(PaymentSerializer):
     policy_status = NamedChoiceField(STATUS_CHOICES, enum_name="PolicyStatusEnum", source="policy.status",
                                      help_text="the policy's status after the payment")
-    suspense = serializers.DecimalField(max_digits=14, decimal_places=2,
+    suspense = serializers.DecimalField(max_digits=BALANCE_DIGITS + 2, decimal_places=2,
                                         help_text="money of the policy waiting for its next premium")
 
     class Meta(PaymentSerializer.Meta):
@@ -259,7 +259,7 @@ def _mark_reversed(payment: Payment) -> Payment:
 
 class SuspenseAccountSerializer(serializers.ModelSerializer):
     policy = PolicyRefSerializer()
-    balance = serializers.DecimalField(max_digits=12, decimal_places=2,
+    balance = serializers.DecimalField(max_digits=BALANCE_DIGITS + 2, decimal_places=2,
                                        help_text="money in suspense; negative: to recover from the payer")
     since = serializers.DateField(help_text="the business date of the booking that set this balance")
 
