@@ -276,6 +276,17 @@ def test_a_bad_file_is_rejected_whole_saying_where_and_why(sent, name, file_form
     assert counts() == before  # the first line was good: it was not kept either
 
 
+@pytest.mark.parametrize(("amount", "reason"), [
+    ("1e5", "is not a number"), ("１２０.５０", "is not a number"), ("1,000.00", "is not a number"),
+    ("0.00", "must be positive"), ("120.505", "more than 2 decimals"), ("10000000000", "is more than"),
+])
+def test_a_csv_amount_is_plain_digits(amount, reason):
+    from lifecrm.billing.bankfiles.formats.csvfile import _line
+
+    with pytest.raises(BankFileRejected, match=reason):
+        _line(2, ["E000123-1", "paid", amount, "CNY", "2026-09-30", ""])
+
+
 @pytest.mark.parametrize(("content", "reason"), [
     (b"<Document><unclosed></Document>", "not well-formed XML"),
     (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x "x">]><Document>&x;</Document>', "forbidden"),
@@ -313,7 +324,7 @@ def test_commands_report_and_fail_in_one_line(sent, tmp_path, capsys):
     assert "already imported" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_bytes(sample("results_bad_amount.csv", paid=sent["paid"], rejected=sent["rejected"]))
-    with pytest.raises(CommandError, match=r"^bad.csv rejected, nothing imported: line 3: amount 'abc' is not a number$"):
+    with pytest.raises(CommandError, match=r"^bad.csv rejected, nothing imported: line 3: amount 'abc' is not a number \(digits, a dot and at most 2 decimals\)$"):
         call_command("bank-import", str(bad), "--as-of", "2026-11-20")
     with pytest.raises(CommandError, match="cannot read"):
         call_command("bank-import", str(tmp_path / "missing.xml"), "--as-of", "2026-11-20")

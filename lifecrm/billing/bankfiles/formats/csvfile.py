@@ -19,15 +19,16 @@ import csv
 import io
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.formats import PAID, REJECTED, ParsedResults, ResultLine
-from lifecrm.core.money import CURRENCIES
+from lifecrm.core.money import CURRENCIES, MAX_AMOUNT, AmountInvalid, parse_amount
 
 HEADER = ["end_to_end_id", "status", "amount", "currency", "value_date", "reason_code"]
 STATUSES = {"paid": PAID, "rejected": REJECTED}
-AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
+AMOUNT_PROBLEMS = {"invalid": "is not a number (digits, a dot and at most 2 decimals)",
+                   "min_value": "must be positive", "max_decimal_places": "has more than 2 decimals",
+                   "max_value": f"is more than {MAX_AMOUNT}"}
 REASON = re.compile(r"[A-Z0-9]{2,8}")
 
 
@@ -40,14 +41,10 @@ def _line(number: int, row: list[str]) -> ResultLine:
         raise BankFileRejected(where, f"end_to_end_id {reference!r} must be 1 to 35 characters")
     if status not in STATUSES:
         raise BankFileRejected(where, f"status {status!r} is not one of {', '.join(STATUSES)}")
-    if not AMOUNT.fullmatch(amount):
-        raise BankFileRejected(where, f"amount {amount!r} is not a number")
     try:
-        value = Decimal(amount)
-    except InvalidOperation:  # pragma: no cover - the pattern already refuses it
-        raise BankFileRejected(where, f"amount {amount!r} is not a number") from None
-    if value <= 0:
-        raise BankFileRejected(where, f"amount {amount!r} must be positive")
+        value = parse_amount(amount)
+    except AmountInvalid as exc:
+        raise BankFileRejected(where, f"amount {amount!r} {AMOUNT_PROBLEMS[exc.code]}") from None
     if currency not in CURRENCIES:
         raise BankFileRejected(where, f"currency {currency!r} is not one of {', '.join(CURRENCIES)}")
     try:
