@@ -30,6 +30,8 @@ ALLOWED = {
     ("grace", "terminated"),
     ("suspended", "reinstated"), ("suspended", "lapsed"), ("suspended", "surrendered"),
     ("suspended", "terminated"),
+    # a premium received within grace but booked after the suspension undoes it (no reinstatement)
+    ("suspended", "in_force"), ("suspended", "grace"),
     ("reinstated", "in_force"), ("reinstated", "grace"), ("reinstated", "paid_up"),
     ("reinstated", "surrendered"), ("reinstated", "matured"), ("reinstated", "terminated"),
     ("paid_up", "surrendered"), ("paid_up", "matured"), ("paid_up", "terminated"),
