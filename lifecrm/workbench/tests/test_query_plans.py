@@ -83,7 +83,7 @@ def test_every_query_of_the_360_policy_timeline_and_search_pages_uses_an_index(c
 def test_the_check_finds_a_scan_of_every_customer():
     """The check itself: a query no index answers is reported, one through the primary key is not."""
     with CaptureQueriesContext(connection) as ctx:
-        list(Customer.objects.filter(occupation="teacher").values("pk"))
+        list(Customer.objects.filter(occupation="teacher").order_by().values("pk"))
         list(Customer.objects.filter(pk=1).values("pk"))
         list(Customer.objects.order_by("number").values("pk")[:5])
     by_occupation, by_key, in_number_order = reads(ctx.captured_queries)
