@@ -76,24 +76,34 @@ def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0
     return result
 
 
-def policy_get(*, scope: DataScope, policy_id: int) -> Policy:
-    """A policy with everything its page shows; 404 when absent or outside the scope."""
+def policy_get(*, scope: DataScope, policy_id: int, with_events: bool = True) -> Policy:
+    """A policy with everything its page shows (its whole journal unless `with_events` is false: a page shows
+    the journal a page at a time, `policy_events`); 404 when absent or outside the scope."""
+    prefetches = [current_version_prefetch(), "coverages__product"]
+    if with_events:
+        prefetches.append(Prefetch("events", queryset=PolicyEvent.objects.select_related("actor").order_by("-seq")))
     try:
         return (
             policies_in_scope(scope)
             .select_related("product", "agent", "branch", "owner", "insured", "payer")
-            .prefetch_related(
-                current_version_prefetch(),
-                "coverages__product",
-                Prefetch(
-                    "events",
-                    queryset=PolicyEvent.objects.select_related("actor").order_by("-seq"),
-                ),
-            )
+            .prefetch_related(*prefetches)
             .get(pk=policy_id)
         )
     except (Policy.DoesNotExist, ValueError, TypeError):
         raise Http404("no such policy") from None
+
+
+def policy_events(*, policy_id: int, offset: int = 0, limit: int | None = None) -> list[PolicyEvent]:
+    """The policy's journal, newest first; rows `offset` to `offset + limit` when a limit is given (one query,
+    backwards along the (policy, seq) index)."""
+    events = PolicyEvent.objects.filter(policy_id=policy_id).select_related("actor").order_by("-seq")
+    if limit is not None:
+        return list(events[offset:offset + limit])
+    return list(events[offset:])
+
+
+def policy_event_count(*, policy_id: int) -> int:
+    return PolicyEvent.objects.filter(policy_id=policy_id).count()
 
 
 def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:

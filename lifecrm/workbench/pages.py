@@ -37,6 +37,8 @@ from lifecrm.policies.selectors import (
     policies_for_customer,
     policy_beneficiaries,
     policy_count_for_customer,
+    policy_event_count,
+    policy_events,
     policy_find_by_number,
     policy_get,
     policy_version_history,
@@ -373,6 +375,13 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class EventList:
+    policy: Policy
+    rows: list[EventRow]
+    window: Window
+
+
+@dataclass(frozen=True)
 class VersionRow:
     version: PolicyVersion
     reason: str
@@ -395,16 +404,17 @@ class PolicyPage:
     versions: list[VersionRow]
     coverages: list[Coverage]
     beneficiaries: list[BeneficiaryRow]
-    events: list[EventRow]
+    events: EventList
 
 
-def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
-    """Everything the policy page shows, in a fixed number of queries."""
-    policy = policy_get(scope=scope, policy_id=policy_id)
-    current = policy.current_versions[0] if policy.current_versions else None
-    people = [(role, getattr(policy, role)) for role in ("owner", "insured", "payer")]
-    visible = visible_customer_ids(scope=scope, customer_ids=[c.pk for _, c in people])
-    events = [
+def event_list(*, policy: Policy, page=None) -> EventList:
+    """One page of the policy's event journal, newest first (one query, two past the first page)."""
+    events, window = _one_page(
+        page,
+        lambda offset, limit: policy_events(policy_id=policy.pk, offset=offset, limit=limit),
+        lambda: policy_event_count(policy_id=policy.pk),
+    )
+    rows = [
         EventRow(
             event=e,
             label=str(EVENT_KIND_LABELS.get(e.kind, e.kind)),
@@ -412,8 +422,17 @@ def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
             to_label=status_label(e.to_status) if e.to_status else "",
             reason=system_reason(e.reason),
         )
-        for e in policy.events.all()
+        for e in events
     ]
+    return EventList(policy=policy, rows=rows, window=window)
+
+
+def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
+    """Everything the policy page shows, with the first page of its journal, in a fixed number of queries."""
+    policy = policy_get(scope=scope, policy_id=policy_id, with_events=False)
+    current = policy.current_versions[0] if policy.current_versions else None
+    people = [(role, getattr(policy, role)) for role in ("owner", "insured", "payer")]
+    visible = visible_customer_ids(scope=scope, customer_ids=[c.pk for _, c in people])
     next_due = next_due_date(policy) if current else None
     beneficiaries = policy_beneficiaries(version=current) if current else []
     return PolicyPage(
@@ -429,5 +448,5 @@ def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
             BeneficiaryRow(b, str(BENEFICIARY_RELATIONS.get(b.relation_to_insured, b.relation_to_insured)))
             for b in beneficiaries
         ],
-        events=events,
+        events=event_list(policy=policy),
     )

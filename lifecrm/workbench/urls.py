@@ -17,4 +17,5 @@ urlpatterns = [
     path("customers/<int:customer_id>/policies/", customers.policies, name="customer-policies"),
     path("customers/<int:customer_id>/timeline/", customers.timeline, name="customer-timeline"),
     path("policies/<int:policy_id>/", policies.policy, name="policy"),
+    path("policies/<int:policy_id>/events/", policies.events, name="policy-events"),
 ]

@@ -55,6 +55,7 @@ def _pages(world, owner) -> list[str]:
         reverse("workbench:customer-policies", args=[owner.pk]) + "?page=2",
         reverse("workbench:customer-timeline", args=[owner.pk]) + "?page=2",
         reverse("workbench:policy", args=[policy.pk]),
+        reverse("workbench:policy-events", args=[policy.pk]) + "?page=2",
         reverse("billing:policy", args=[policy.pk]),
         reverse("workbench:search") + "?q=王",
         reverse("workbench:search") + "?q=wang",

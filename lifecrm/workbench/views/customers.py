@@ -1,5 +1,6 @@
 """The customer 360 page, the further pages of its long lists, and the audited reveal of a customer's ID number."""
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -10,6 +11,7 @@ from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
 from lifecrm.workbench import pages
 from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import RevealForm, SearchForm
+from lifecrm.workbench.views.lists import list_response
 
 
 @staff_required
@@ -21,20 +23,17 @@ def customer(request, customer_id: int):
     })
 
 
-def _list_response(request, *, customer, title, template: str, context: dict):
-    """A further page of one of the 360's lists: the list's fragment for htmx, else a page of its own."""
-    if request.htmx:
-        return render(request, template, context)
-    return render(request, "workbench/customer_list.html", {
-        **context, "customer": customer, "list_title": title, "list_template": template, "form": SearchForm(),
-    })
+def _customer_list(request, customer, *, title, template: str, context: dict):
+    return list_response(request, title=title, template=template, context=context,
+                         back_url=reverse("workbench:customer", args=[customer.pk]), back_label=customer.name,
+                         back_number=customer.number)
 
 
 @staff_required
 def relationships(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
     relations = pages.relationship_list(scope=request.scope, customer=customer, page=request.GET.get("page"))
-    return _list_response(request, customer=customer, title=_("Relationships"),
+    return _customer_list(request, customer, title=_("Relationships"),
                           template="workbench/partials/customer_relationships.html", context={"relations": relations})
 
 
@@ -43,7 +42,7 @@ def policies(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)
     found = pages.policy_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
                               page=request.GET.get("page"))
-    return _list_response(request, customer=customer, title=_("Policies"),
+    return _customer_list(request, customer, title=_("Policies"),
                           template="workbench/partials/customer_policies.html", context={"policies": found})
 
 
@@ -52,7 +51,7 @@ def timeline(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)
     found = pages.timeline_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
                                 page=request.GET.get("page"))
-    return _list_response(request, customer=customer, title=_("Timeline"),
+    return _customer_list(request, customer, title=_("Timeline"),
                           template="workbench/partials/customer_timeline.html", context={"timeline": found})
 
 
