@@ -44,7 +44,7 @@ from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.bulk import bulk_insert, insert_rows
-from lifecrm.core.registries import TimelineEntry, register_timeline_source
+from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier
@@ -649,12 +649,21 @@ def phone_task_close(*, actor, reminder_id: int, outcome: str, as_of: date) -> R
 
 # -- timeline ------------------------------------------------------------------------------------------
 
+def _timeline_reminders(*, scope, customer_id: int, as_of: date):
+    policies = policies_in_scope(scope).filter(Q(owner_id=customer_id) | Q(payer_id=customer_id))
+    return (Reminder.objects.filter(due_item__policy__in=policies.values("pk"), scheduled_for__lte=as_of)
+            .exclude(status=Reminder.Status.SKIPPED))  # a skipped step never reached the customer
+
+
+@register_timeline_count("billing.reminders")
+def reminder_timeline_count(*, scope, customer_id: int, as_of: date, **_kwargs) -> int:
+    return _timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of).count()
+
+
 @register_timeline_source("billing.reminders")
 def reminder_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200, **_kwargs) -> list[TimelineEntry]:
     """Reminders, notices and phone tasks (with their outcomes) of the customer's policies in scope."""
-    policies = policies_in_scope(scope).filter(Q(owner_id=customer_id) | Q(payer_id=customer_id))
-    rows = (Reminder.objects.filter(due_item__policy__in=policies.values("pk"), scheduled_for__lte=as_of)
-            .exclude(status=Reminder.Status.SKIPPED)  # a skipped step never reached the customer
+    rows = (_timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of)
             .select_related("due_item__policy", "step").order_by("-scheduled_for", "-id")[:limit])
     channels, actions = dict(DunningStep.Channel.choices), dict(DunningStep.Action.choices)
     statuses = dict(Reminder.Status.choices)

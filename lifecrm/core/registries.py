@@ -92,11 +92,14 @@ class TimelineEntry:
 
 
 TimelineSource = Callable[..., list[TimelineEntry]]
+TimelineCount = Callable[..., int]
 _timeline_sources: dict[str, TimelineSource] = {}
+_timeline_counts: dict[str, TimelineCount] = {}
 
 
 def register_timeline_source(name: str):
-    """Register `func(*, customer_id, actor_scope, limit) -> list[TimelineEntry]`."""
+    """Register `func(*, scope, customer_id, as_of, limit) -> list[TimelineEntry]`: the customer's newest `limit`
+    entries up to `as_of`, newest first."""
 
     def decorator(func: TimelineSource) -> TimelineSource:
         _timeline_sources[name] = func
@@ -105,8 +108,23 @@ def register_timeline_source(name: str):
     return decorator
 
 
+def register_timeline_count(name: str):
+    """Register `func(*, scope, customer_id, as_of) -> int`: how many entries the source `name` has for the
+    customer up to `as_of`, so a page of the timeline states its true length."""
+
+    def decorator(func: TimelineCount) -> TimelineCount:
+        _timeline_counts[name] = func
+        return func
+
+    return decorator
+
+
 def timeline_sources() -> dict[str, TimelineSource]:
     return dict(_timeline_sources)
+
+
+def timeline_counts() -> dict[str, TimelineCount]:
+    return dict(_timeline_counts)
 
 
 def as_datetime_key(value: datetime | date) -> tuple:
@@ -127,3 +145,30 @@ def merge_timeline(sources: dict[str, TimelineSource], *, as_of: date, **kwargs)
     for func in sources.values():
         entries.extend(func(as_of=as_of, **kwargs))
     return sorted(entries, key=lambda e: as_datetime_key(e.at), reverse=True)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """Entries `offset` to `offset + len(entries)` of a customer's merged timeline, newest first, and its length."""
+
+    entries: list[TimelineEntry]
+    total: int
+
+
+def timeline_page(sources: dict[str, TimelineSource], counts: dict[str, TimelineCount], *, as_of: date,
+                  offset: int, limit: int, **kwargs) -> TimelinePage:
+    """One page of the merged timeline. No entry of a source older than its `offset + limit` newest can be on
+    the page, so each source is asked for that many; a source that gives fewer has no more and needs no count,
+    others are counted: a fixed number of queries per source whatever the customer's history."""
+    missing = sorted(set(sources) - set(counts))
+    if missing:
+        raise LookupError(f"timeline sources without a count: {', '.join(missing)}")
+    wanted = offset + limit
+    entries: list[TimelineEntry] = []
+    total = 0
+    for name, func in sources.items():
+        found = func(as_of=as_of, limit=wanted, **kwargs)
+        entries.extend(found)
+        total += len(found) if len(found) < wanted else counts[name](as_of=as_of, **kwargs)
+    merged = sorted(entries, key=lambda e: as_datetime_key(e.at), reverse=True)
+    return TimelinePage(entries=merged[offset:wanted], total=total)

@@ -1,7 +1,7 @@
 """Reads of the organisation: a user's staff record and data scope, units in a subtree."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
@@ -54,3 +54,17 @@ def in_scope(queryset: QuerySet, scope: DataScope, *, path_field: str, agent_fie
     if scope.kind == ScopeKind.OWN_BOOK:
         return queryset.filter(**{agent_field: scope.staff_id})
     return queryset.none()
+
+
+def in_scope_flag(scope: DataScope, *, path_field: str, agent_field: str):
+    """Whether a row lies inside the scope, as a boolean column (the test `in_scope` filters by), for a list that
+    also shows rows outside the scope, unlinked, and must not ask a second query which of them it may link."""
+    if scope.kind == ScopeKind.ALL:
+        return Value(True)
+    if scope.kind == ScopeKind.SUBTREE:
+        condition = Q(**{f"{path_field}__startswith": scope.unit_path})
+    elif scope.kind == ScopeKind.OWN_BOOK:
+        condition = Q(**{agent_field: scope.staff_id})
+    else:
+        return Value(False)
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())

@@ -43,15 +43,30 @@ class CustomerPolicy:
     next_due: date | None
 
 
-def policies_for_customer(*, scope: DataScope, customer_id: int) -> list[CustomerPolicy]:
-    """Every in-scope policy where the customer is owner, insured or payer (two queries, any count)."""
+def _customer_policies(scope: DataScope, customer_id: int) -> QuerySet[Policy]:
+    # Three indexed lookups (owner, insured, payer) OR-ed in one bitmap: each role column has its own index.
+    return policies_in_scope(scope).filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
+
+
+def policy_count_for_customer(*, scope: DataScope, customer_id: int) -> int:
+    """How many in-scope policies have the customer as owner, insured or payer (one query)."""
+    return _customer_policies(scope, customer_id).count()
+
+
+def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
+                          limit: int | None = None) -> list[CustomerPolicy]:
+    """The in-scope policies where the customer is owner, insured or payer, newest first; rows `offset` to
+    `offset + limit` when a limit is given (two queries, any count)."""
     policies = (
-        policies_in_scope(scope)
-        .filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
+        _customer_policies(scope, customer_id)
         .select_related("product", "agent", "branch")
         .prefetch_related(current_version_prefetch())
         .order_by("-issue_date", "number")
     )
+    if limit is not None:
+        policies = policies[offset:offset + limit]
+    elif offset:
+        policies = policies[offset:]
     result = []
     for policy in policies:
         roles = tuple(
@@ -61,24 +76,34 @@ def policies_for_customer(*, scope: DataScope, customer_id: int) -> list[Custome
     return result
 
 
-def policy_get(*, scope: DataScope, policy_id: int) -> Policy:
-    """A policy with everything its page shows; 404 when absent or outside the scope."""
+def policy_get(*, scope: DataScope, policy_id: int, with_events: bool = True) -> Policy:
+    """A policy with everything its page shows (its whole journal unless `with_events` is false: a page shows
+    the journal a page at a time, `policy_events`); 404 when absent or outside the scope."""
+    prefetches = [current_version_prefetch(), "coverages__product"]
+    if with_events:
+        prefetches.append(Prefetch("events", queryset=PolicyEvent.objects.select_related("actor").order_by("-seq")))
     try:
         return (
             policies_in_scope(scope)
             .select_related("product", "agent", "branch", "owner", "insured", "payer")
-            .prefetch_related(
-                current_version_prefetch(),
-                "coverages__product",
-                Prefetch(
-                    "events",
-                    queryset=PolicyEvent.objects.select_related("actor").order_by("-seq"),
-                ),
-            )
+            .prefetch_related(*prefetches)
             .get(pk=policy_id)
         )
     except (Policy.DoesNotExist, ValueError, TypeError):
         raise Http404("no such policy") from None
+
+
+def policy_events(*, policy_id: int, offset: int = 0, limit: int | None = None) -> list[PolicyEvent]:
+    """The policy's journal, newest first; rows `offset` to `offset + limit` when a limit is given (one query,
+    backwards along the (policy, seq) index)."""
+    events = PolicyEvent.objects.filter(policy_id=policy_id).select_related("actor").order_by("-seq")
+    if limit is not None:
+        return list(events[offset:offset + limit])
+    return list(events[offset:])
+
+
+def policy_event_count(*, policy_id: int) -> int:
+    return PolicyEvent.objects.filter(policy_id=policy_id).count()
 
 
 def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:
@@ -91,8 +116,7 @@ def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:
 def policy_ids_for_customer(*, scope: DataScope, customer_id: int) -> list[int]:
     """Ids of the in-scope policies where the customer is owner, insured or payer (one query)."""
     return list(
-        policies_in_scope(scope)
-        .filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
+        _customer_policies(scope, customer_id)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -112,16 +136,24 @@ def policy_beneficiaries(*, version: PolicyVersion) -> list[Beneficiary]:
     return list(version.beneficiaries.select_related("customer").order_by("order", "id"))
 
 
-def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int = 200) -> QuerySet[PolicyEvent]:
-    """Journal rows of the customer's in-scope policies, newest first."""
-    policy_ids = policies_in_scope(scope).filter(
-        Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id)
-    ).values("pk")
+def _customer_events(scope: DataScope, customer_id: int, until: date | None) -> QuerySet[PolicyEvent]:
+    events = PolicyEvent.objects.filter(policy_id__in=_customer_policies(scope, customer_id).values("pk"))
+    return events.filter(effective_date__lte=until) if until is not None else events
+
+
+def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int = 200,
+                               until: date | None = None) -> QuerySet[PolicyEvent]:
+    """Journal rows of the customer's in-scope policies (effective by `until` when given), newest first."""
     return (
-        PolicyEvent.objects.filter(policy_id__in=policy_ids)
+        _customer_events(scope, customer_id, until)
         .select_related("policy")
         .order_by("-effective_date", "-seq")[:limit]
     )
+
+
+def policy_event_count_for_customer(*, scope: DataScope, customer_id: int, until: date | None = None) -> int:
+    """How many journal rows `policy_events_for_customer` has in all (one query)."""
+    return _customer_events(scope, customer_id, until).count()
 
 
 def policy_version_history(*, policy_id: int) -> list[PolicyVersion]:

@@ -6,10 +6,10 @@ from datetime import date
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from lifecrm.core.registries import TimelineEntry, register_timeline_source
+from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.policies.models import STATUS_LABELS
 from lifecrm.policies.rules import Status
-from lifecrm.policies.selectors import policy_events_for_customer
+from lifecrm.policies.selectors import policy_event_count_for_customer, policy_events_for_customer
 
 EVENT_LABELS = {
     "proposed": "proposal received",
@@ -22,9 +22,7 @@ EVENT_LABELS = {
 @register_timeline_source("policies")
 def policy_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
     entries = []
-    for event in policy_events_for_customer(scope=scope, customer_id=customer_id, limit=limit):
-        if event.effective_date > as_of:
-            continue
+    for event in policy_events_for_customer(scope=scope, customer_id=customer_id, limit=limit, until=as_of):
         to_label = STATUS_LABELS.get(Status(event.to_status)) if event.to_status else ""
         title = _("%(policy)s: %(what)s") % {
             "policy": event.policy.number,
@@ -41,3 +39,8 @@ def policy_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -
             )
         )
     return entries
+
+
+@register_timeline_count("policies")
+def policy_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
+    return policy_event_count_for_customer(scope=scope, customer_id=customer_id, until=as_of)

@@ -6,13 +6,17 @@ reads the clock or the request.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from lifecrm.core.masking import mask_identifier, mask_phone
-from lifecrm.core.registries import TimelineEntry, merge_timeline, timeline_sources
+from lifecrm.core.paging import Window, page_number
+from lifecrm.core.registries import TimelineEntry, timeline_counts, timeline_page, timeline_sources
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.org.rules import DataScope, ScopeKind, may_reveal_id
 from lifecrm.parties.models import Consent, Customer
@@ -22,6 +26,7 @@ from lifecrm.parties.selectors import (
     customer_get,
     customer_relationships,
     customer_search,
+    relationship_counts,
     visible_customer_ids,
 )
 from lifecrm.policies.models import STATUS_LABELS, Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
@@ -31,6 +36,9 @@ from lifecrm.policies.selectors import (
     next_due_date,
     policies_for_customer,
     policy_beneficiaries,
+    policy_count_for_customer,
+    policy_event_count,
+    policy_events,
     policy_find_by_number,
     policy_get,
     policy_version_history,
@@ -45,6 +53,17 @@ RELATION_LABELS = {
     "employee": _("employee"),
     "referrer": _("referrer"),
     "referral": _("referral"),
+}
+# How many customers stand in each relation to this one ("1,004 employees"): `number` is the count as shown,
+# `count` chooses the plural form.
+RELATION_COUNTS = {
+    "spouse": ngettext_lazy("%(number)s spouse", "%(number)s spouses", "count"),
+    "parent": ngettext_lazy("%(number)s parent", "%(number)s parents", "count"),
+    "child": ngettext_lazy("%(number)s child", "%(number)s children", "count"),
+    "employer": ngettext_lazy("%(number)s employer", "%(number)s employers", "count"),
+    "employee": ngettext_lazy("%(number)s employee", "%(number)s employees", "count"),
+    "referrer": ngettext_lazy("%(number)s referrer", "%(number)s referrers", "count"),
+    "referral": ngettext_lazy("%(number)s referral", "%(number)s referrals", "count"),
 }
 ROLE_LABELS = {"owner": _("policy owner"), "insured": _("insured"), "payer": _("premium payer")}
 # The policies journal's event kinds; the first four are the strings the policies timeline translates.
@@ -186,6 +205,11 @@ def search(*, scope: DataScope, query: str) -> SearchOutcome:
 # --- customer 360 --------------------------------------------------------------------------------
 
 
+# Rows of each long list of the customer 360 (relationships, policies, timeline) on one page; the rest are a
+# link away (`customer_relationships_list` …), so an employer with a thousand employees stays a small page.
+LIST_PAGE_SIZE = 20
+
+
 @dataclass(frozen=True)
 class RelationRow:
     related: RelatedCustomer
@@ -208,6 +232,28 @@ class PolicyRow:
 
 
 @dataclass(frozen=True)
+class RelationList:
+    customer: Customer
+    rows: list[RelationRow]
+    window: Window
+    counts: list[str]  # "1,004 employees", "1 spouse": the whole list, label by label
+
+
+@dataclass(frozen=True)
+class PolicyList:
+    customer: Customer
+    rows: list[PolicyRow]
+    window: Window
+
+
+@dataclass(frozen=True)
+class TimelineList:
+    customer: Customer
+    entries: list[TimelineEntry]
+    window: Window
+
+
+@dataclass(frozen=True)
 class CustomerPage:
     customer: Customer
     as_of: date
@@ -215,30 +261,87 @@ class CustomerPage:
     masked_id: str
     may_reveal_id: bool
     consents: list[Consent]
-    relationships: list[RelationRow]
-    policies: list[PolicyRow]
-    timeline: list[TimelineEntry]
+    relationships: RelationList
+    policies: PolicyList
+    timeline: TimelineList
+
+
+def _one_page(requested, fetch: Callable[[int, int], list], count: Callable[[], int]) -> tuple[list, Window]:
+    """The rows of the page asked for and its window. A first page that is not full is the whole list and needs
+    no count; any other page counts once, and a page past the end (a stale link) is fetched again as the last."""
+    number = page_number(requested)
+    rows = fetch((number - 1) * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
+    if number == 1 and len(rows) < LIST_PAGE_SIZE:
+        return rows, Window(number=1, size=LIST_PAGE_SIZE, total=len(rows))
+    window = Window.of(number, size=LIST_PAGE_SIZE, total=count())
+    if window.number != number:
+        rows = fetch(window.offset, LIST_PAGE_SIZE)
+    return rows, window
+
+
+def relation_counts(counts: dict[str, int]) -> list[str]:
+    """`{"employee": 1004}` → `["1,004 employees"]`, in the page's language."""
+    return [str(RELATION_COUNTS[label] % {"count": n, "number": f"{n:,}"}) if label in RELATION_COUNTS
+            else f"{n:,} {label}" for label, n in counts.items()]
+
+
+def relationship_list(*, scope: DataScope, customer: Customer, page=None) -> RelationList:
+    """One page of the customer's relationships with how many there are of each kind (one or two queries)."""
+    counted: dict[str, int] = {}
+
+    def count() -> int:
+        counted.update(relationship_counts(customer=customer))
+        return sum(counted.values())
+
+    related, window = _one_page(
+        page,
+        lambda offset, limit: customer_relationships(scope=scope, customer=customer, offset=offset, limit=limit),
+        count,
+    )
+    # counts by label of the whole list: counted when it is longer than its first page, else its rows' own
+    by_label = counted or dict(sorted(Counter(r.label for r in related).items()))
+    rows = [RelationRow(r, str(RELATION_LABELS.get(r.label, r.label))) for r in related]
+    return RelationList(customer=customer, rows=rows, window=window, counts=relation_counts(by_label))
+
+
+def policy_list(*, scope: DataScope, customer: Customer, as_of: date, page=None) -> PolicyList:
+    """One page of the customer's policies, newest first (two queries, three past the first page)."""
+    items, window = _one_page(
+        page,
+        lambda offset, limit: policies_for_customer(scope=scope, customer_id=customer.pk, offset=offset, limit=limit),
+        lambda: policy_count_for_customer(scope=scope, customer_id=customer.pk),
+    )
+    rows = [
+        PolicyRow(item, tuple(str(ROLE_LABELS[r]) for r in item.roles),
+                  overdue=item.next_due is not None and item.next_due < as_of)
+        for item in items
+    ]
+    return PolicyList(customer=customer, rows=rows, window=window)
+
+
+def timeline_list(*, scope: DataScope, customer: Customer, as_of: date, page=None) -> TimelineList:
+    """One page of the customer's timeline, newest first: one query per source, two for a source with more."""
+    number = page_number(page)
+
+    def fetch(window_number: int):
+        return timeline_page(timeline_sources(), timeline_counts(), scope=scope, customer_id=customer.pk,
+                             as_of=as_of, offset=(window_number - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE)
+
+    found = fetch(number)
+    window = Window.of(number, size=LIST_PAGE_SIZE, total=found.total)
+    if window.number != number:  # a stale link past the end
+        found = fetch(window.number)
+    entries = [replace(entry, detail=system_reason(entry.detail)) for entry in found.entries]
+    return TimelineList(customer=customer, entries=entries, window=window)
 
 
 def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> CustomerPage:
-    """Everything the customer 360 page shows, in a fixed number of queries whatever the book size."""
+    """Everything the customer 360 page shows, with the first page of each long list, in a fixed number of
+    queries whatever the book size and the customer's number of relationships, policies and events."""
     customer = customer_get(scope=scope, customer_id=customer_id)
     age = None
     if customer.birth_date:
         age = age_last_birthday(customer.birth_date, min(as_of, customer.date_of_death or as_of))
-    relationships = [
-        RelationRow(r, str(RELATION_LABELS.get(r.label, r.label)))
-        for r in customer_relationships(scope=scope, customer=customer)
-    ]
-    policies = [
-        PolicyRow(item, tuple(str(ROLE_LABELS[r]) for r in item.roles),
-                  overdue=item.next_due is not None and item.next_due < as_of)
-        for item in policies_for_customer(scope=scope, customer_id=customer.pk)
-    ]
-    timeline = [
-        replace(entry, detail=system_reason(entry.detail))
-        for entry in merge_timeline(timeline_sources(), scope=scope, customer_id=customer.pk, as_of=as_of)
-    ]
     return CustomerPage(
         customer=customer,
         as_of=as_of,
@@ -246,9 +349,9 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         masked_id=masked_id(customer),
         may_reveal_id=may_reveal_id(scope),
         consents=customer_consents(customer=customer),
-        relationships=relationships,
-        policies=policies,
-        timeline=timeline,
+        relationships=relationship_list(scope=scope, customer=customer),
+        policies=policy_list(scope=scope, customer=customer, as_of=as_of),
+        timeline=timeline_list(scope=scope, customer=customer, as_of=as_of),
     )
 
 
@@ -269,6 +372,13 @@ class EventRow:
     from_label: str
     to_label: str
     reason: str
+
+
+@dataclass(frozen=True)
+class EventList:
+    policy: Policy
+    rows: list[EventRow]
+    window: Window
 
 
 @dataclass(frozen=True)
@@ -294,16 +404,17 @@ class PolicyPage:
     versions: list[VersionRow]
     coverages: list[Coverage]
     beneficiaries: list[BeneficiaryRow]
-    events: list[EventRow]
+    events: EventList
 
 
-def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
-    """Everything the policy page shows, in a fixed number of queries."""
-    policy = policy_get(scope=scope, policy_id=policy_id)
-    current = policy.current_versions[0] if policy.current_versions else None
-    people = [(role, getattr(policy, role)) for role in ("owner", "insured", "payer")]
-    visible = visible_customer_ids(scope=scope, customer_ids=[c.pk for _, c in people])
-    events = [
+def event_list(*, policy: Policy, page=None) -> EventList:
+    """One page of the policy's event journal, newest first (one query, two past the first page)."""
+    events, window = _one_page(
+        page,
+        lambda offset, limit: policy_events(policy_id=policy.pk, offset=offset, limit=limit),
+        lambda: policy_event_count(policy_id=policy.pk),
+    )
+    rows = [
         EventRow(
             event=e,
             label=str(EVENT_KIND_LABELS.get(e.kind, e.kind)),
@@ -311,8 +422,17 @@ def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
             to_label=status_label(e.to_status) if e.to_status else "",
             reason=system_reason(e.reason),
         )
-        for e in policy.events.all()
+        for e in events
     ]
+    return EventList(policy=policy, rows=rows, window=window)
+
+
+def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
+    """Everything the policy page shows, with the first page of its journal, in a fixed number of queries."""
+    policy = policy_get(scope=scope, policy_id=policy_id, with_events=False)
+    current = policy.current_versions[0] if policy.current_versions else None
+    people = [(role, getattr(policy, role)) for role in ("owner", "insured", "payer")]
+    visible = visible_customer_ids(scope=scope, customer_ids=[c.pk for _, c in people])
     next_due = next_due_date(policy) if current else None
     beneficiaries = policy_beneficiaries(version=current) if current else []
     return PolicyPage(
@@ -328,5 +448,5 @@ def policy_page(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyPage:
             BeneficiaryRow(b, str(BENEFICIARY_RELATIONS.get(b.relation_to_insured, b.relation_to_insured)))
             for b in beneficiaries
         ],
-        events=events,
+        events=event_list(policy=policy),
     )

@@ -119,3 +119,25 @@ def test_counter_staff_reveal_an_id_number_through_htmx(page: Page, live_server,
     expect(page.get_by_test_id("id-number-full")).to_have_text(customer.id_number)
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))  # swapped in place, no navigation
     page.screenshot(path=str(screenshots / "customer360-revealed-zh-hant.png"), full_page=True)
+
+
+def test_an_employer_pages_through_its_employees_in_place(page: Page, live_server, book, screenshots):
+    callcentre, customer, _ = book
+    employer = make_customer(branch=customer.branch, name="某某有限公司", name_romanised="Moumou Co")
+    for n in range(25):
+        employee = make_customer(branch=customer.branch, name=f"員工{n:02d}", name_romanised=f"Yuangong {n:02d}")
+        relationship_add(actor=None, from_customer=employer, to_customer=employee, kind="employer")
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("使用者名稱").fill(callcentre.user.username)
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.goto(f"{live_server.url}/customers/{employer.pk}/")
+
+    relations = page.get_by_test_id("customer-relationships")
+    expect(relations.get_by_test_id("relationship-counts")).to_have_text("25 位員工 — 顯示 20 位")
+    expect(relations.get_by_role("link", name=re.compile("^員工"))).to_have_count(20)
+    relations.get_by_role("link", name="下一頁").click()
+    expect(page.get_by_test_id("customer-relationships").get_by_text("第 21–25 筆，共 25 筆")).to_be_visible()
+    expect(page.get_by_test_id("customer-relationships").get_by_role("link", name=re.compile("^員工"))).to_have_count(5)
+    expect(page).to_have_url(re.compile(rf"/customers/{employer.pk}/$"))  # swapped in place, no navigation
+    page.screenshot(path=str(screenshots / "customer360-employer-page-2-zh-hant.png"), full_page=True)

@@ -5,7 +5,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from lifecrm.core.registries import StepRegistry, TimelineEntry, as_datetime_key, merge_timeline
+from lifecrm.core.registries import (
+    StepRegistry,
+    TimelineEntry,
+    as_datetime_key,
+    merge_timeline,
+    timeline_counts,
+    timeline_page,
+    timeline_sources,
+)
 
 
 def step(name):
@@ -115,3 +123,45 @@ class TestTimeline:
         merged = merge_timeline({"policies": policies, "calls": calls}, as_of=date(2025, 1, 31), customer_id=1)
         assert [e.title for e in merged] == ["call at 01:00 on 2 Jan", "issued", "call at 11:00 on 1 Jan",
                                              "proposed"]
+
+
+class TestTimelinePage:
+    """A page of the merged timeline asks each source for no more than the page can show, counts only a source
+    with more, and the pages together are the whole merged timeline."""
+
+    @staticmethod
+    def source(days: list[int], calls: list):
+        def entries(*, as_of, customer_id, limit):
+            calls.append(("entries", limit))
+            found = [TimelineEntry(date(2025, 1, 1) + timedelta(days=d), "x", f"day {d}") for d in sorted(days)[::-1]]
+            return found[:limit]
+
+        def count(*, as_of, customer_id):
+            calls.append(("count",))
+            return len(days)
+
+        return entries, count
+
+    def test_pages_cover_the_merged_timeline_with_its_true_total(self):
+        calls: list = []
+        policies, policy_count = self.source(list(range(0, 50, 2)), calls)  # 25 entries
+        reminders, reminder_count = self.source([1, 3, 5], calls)  # 3 entries
+        sources, counts = {"p": policies, "r": reminders}, {"p": policy_count, "r": reminder_count}
+        pages = [timeline_page(sources, counts, as_of=date(2025, 12, 31), customer_id=1, offset=offset, limit=10)
+                 for offset in (0, 10, 20)]
+        assert {page.total for page in pages} == {28}
+        shown = [e.title for page in pages for e in page.entries]
+        merged = merge_timeline(sources, as_of=date(2025, 12, 31), customer_id=1, limit=100)
+        assert shown == [e.title for e in merged] and len(shown) == 28
+        # a source is counted only when it fills what was asked: the long one for the first two pages (10, 20 of
+        # its 25), not for the third (30), the short one never
+        assert calls.count(("count",)) == 2 and ("entries", 30) in calls
+
+    def test_a_source_without_a_count_is_refused(self):
+        calls: list = []
+        entries, _ = self.source([1], calls)
+        with pytest.raises(LookupError, match="without a count: calls"):
+            timeline_page({"calls": entries}, {}, as_of=date(2025, 1, 31), customer_id=1, offset=0, limit=10)
+
+    def test_every_registered_source_has_a_count(self):
+        assert set(timeline_sources()) == set(timeline_counts())

@@ -1,4 +1,4 @@
-"""Template filters of the workbench: status badge colours, money, dates and the language switch."""
+"""Template filters of the workbench: status badge colours, money, counts, dates and the language switch."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -42,6 +42,15 @@ def money(amount, currency: str = "") -> str:
         return str(amount)
     text = f"{value:,.2f}"
     return f"{currency} {text}" if currency else text
+
+
+@register.filter
+def grouped(number) -> str:
+    """`1004` → `1,004`: a count with thousands grouped, as the money amounts are."""
+    try:
+        return f"{int(number):,}"
+    except (TypeError, ValueError):
+        return str(number)
 
 
 @register.filter

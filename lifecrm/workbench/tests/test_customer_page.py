@@ -118,3 +118,105 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_policy_count(login
     # 10 of the page's own (session, user, staff ×2, customer, relationships ×2, policies ×2, consents),
     # plus at most two for each app's timeline source.
     assert count_six <= 10 + 2 * len(timeline_sources())
+
+
+# --- long lists: a first page with the true total, the rest a link away --------------------------------------
+
+def _employer_with_employees(world, count: int):
+    employer = make_customer(branch=world.org.branch_a, agent=world.staff["agent"], name="某某有限公司",
+                             name_romanised="Moumou Co")
+    for n in range(count):
+        employee = make_customer(branch=world.org.branch_a if n % 2 else world.org.branch_b, name=f"员工{n:04d}")
+        relationship_add(actor=None, from_customer=employer, to_customer=employee, kind="employer")
+    return employer
+
+
+def _customer_with_policy_count(world, count: int):
+    customer = make_customer(branch=world.org.branch_a, agent=world.staff["agent"], name="陈多保")
+    for _ in range(count):
+        make_policy(owner=customer, agent=world.staff["agent"], branch=world.org.branch_a)
+    return customer
+
+
+def _htmx(client, url):
+    response = client.get(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_employer_shows_its_first_20_employees_with_the_true_total(login, world):
+    employer = _employer_with_employees(world, 45)
+    relationship_add(actor=None, from_customer=employer, to_customer=world.customer_a, kind="referrer")
+    client = login(world.staff["hq"])
+    body = client.get(reverse("workbench:customer", args=[employer.pk])).content.decode()
+    assert "45 employees · 1 referral — showing 20" in body
+    assert "showing 1–20 of 46" in body
+    assert body.count("員工") + body.count("员工") == 20  # names 员工0000… in number order
+    assert "员工0000" in body and "员工0019" in body and "员工0020" not in body
+    rest = reverse("workbench:customer-relationships", args=[employer.pk])
+    assert f'href="{rest}?page=2"' in body and f'hx-get="{rest}?page=2"' in body
+
+    second = _htmx(client, f"{rest}?page=2")
+    assert "<html" not in second and 'id="customer-relationships"' in second
+    assert "员工0020" in second and "员工0039" in second and "员工0019" not in second
+    assert "showing 21–40 of 46" in second and f"{rest}?page=1" in second and f"{rest}?page=3" in second
+    last = _htmx(client, f"{rest}?page=3")
+    assert "员工0044" in last and world.customer_a.name in last and "showing 41–46 of 46" in last
+    assert 'rel="next"' not in last
+    # without JavaScript the link opens the list on a page of its own; a stale page number shows the last page
+    own_page = client.get(f"{rest}?page=99").content.decode()
+    assert "<html" in own_page and "showing 41–46 of 46" in own_page and employer.name in own_page
+
+
+def test_the_list_pages_follow_the_scope(login, world):
+    employer = _employer_with_employees(world, 3)
+    client = login(world.staff["branch"])  # branch A: the employees of branch B are shown, not linked
+    body = _htmx(client, reverse("workbench:customer-relationships", args=[employer.pk]))
+    assert body.count("outside your scope") == 2
+    for name in ("customer-relationships", "customer-policies", "customer-timeline"):
+        response = client.get(reverse(f"workbench:{name}", args=[world.customer_b.pk]))
+        assert response.status_code == 404  # a customer outside the scope has no lists either
+
+
+def test_policies_and_timeline_show_a_first_page_and_the_true_total(login, world):
+    customer = _customer_with_policy_count(world, 21)  # two journal events each: 42 on the timeline
+    client = login(world.staff["hq"])
+    body = client.get(reverse("workbench:customer", args=[customer.pk])).content.decode()
+    assert body.count('class="font-monospace fw-semibold" href="/policies/') == 20
+    assert "showing 1–20 of 21" in body and "showing 1–20 of 42" in body
+    assert '<span class="badge rounded-pill text-bg-secondary">21</span>' in body
+    policies = _htmx(client, reverse("workbench:customer-policies", args=[customer.pk]) + "?page=2")
+    assert policies.count('class="font-monospace fw-semibold" href="/policies/') == 1
+    timeline = _htmx(client, reverse("workbench:customer-timeline", args=[customer.pk]) + "?page=3")
+    assert timeline.count('class="wb-timeline-item') == 2 and "showing 41–42 of 42" in timeline
+
+
+@pytest.mark.parametrize("role", ["hq", "branch", "agent"])
+def test_long_lists_keep_the_page_to_a_fixed_number_of_queries(login, world, role):
+    """A customer with more relationships, policies and events than a page holds costs one count per list more
+    than a short one; beyond that, the length does not matter."""
+    client = login(world.staff[role])
+    small = _customer_with_policy_count(world, 21)
+    big = _customer_with_policy_count(world, 30)
+    for customer, employees in ((small, 21), (big, 40)):
+        for n in range(employees):
+            relationship_add(actor=None, from_customer=customer, kind="employer",
+                             to_customer=make_customer(branch=world.org.branch_a, name=f"员工{n}"))
+    page = reverse("workbench:customer", args=[small.pk])
+    assert _queries(client, page) == _queries(client, reverse("workbench:customer", args=[big.pk]))
+    # the page's own 10 (see above) and one count for each long list, plus at most two per timeline source
+    assert _queries(client, page) <= 10 + 2 + 2 * len(timeline_sources())
+    for name in ("customer-relationships", "customer-policies", "customer-timeline"):
+        urls = [reverse(f"workbench:{name}", args=[c.pk]) + "?page=2" for c in (small, big)]
+        assert _queries(client, urls[0]) == _queries(client, urls[1]), name
+
+
+@pytest.mark.parametrize(("language", "counts", "shown"), [
+    ("zh-hant", "25 位員工 — 顯示 20 位", "第 1–20 筆，共 25 筆"),
+    ("zh-hans", "25 位员工 — 显示 20 位", "第 1–20 条，共 25 条"),
+])
+def test_the_list_totals_are_translated(login, world, settings, language, counts, shown):
+    settings.LANGUAGE_CODE = language
+    employer = _employer_with_employees(world, 25)
+    body = login(world.staff["hq"]).get(reverse("workbench:customer", args=[employer.pk])).content.decode()
+    assert counts in body and shown in body

@@ -74,3 +74,30 @@ def test_the_page_runs_a_fixed_number_of_queries(login, world):
     policy_services.policy_transition(actor=None, policy_id=busy.pk, to_status="grace", effective_date=AS_OF,
                                       as_of=AS_OF)
     assert _queries(client, simple) == _queries(client, busy) <= 13
+
+
+def test_a_long_journal_shows_its_first_20_events_and_pages_through_the_rest(login, world):
+    policy = world.policy_a  # proposed and issued: two events
+    for n in range(21):  # in and out of grace: 21 more
+        to_status = "grace" if n % 2 == 0 else "in_force"
+        policy_services.policy_transition(actor=None, policy_id=policy.pk, to_status=to_status,
+                                          effective_date=AS_OF, as_of=AS_OF, reason=f"step {n}")
+    client = login(world.staff["hq"])
+    body = _page(client, policy).content.decode()
+    assert body.count("step ") == 20 and "step 20" in body and "step 0<" not in body
+    assert "showing 1–20 of 23" in body
+    rest = reverse("workbench:policy-events", args=[policy.pk])
+    second = client.get(f"{rest}?page=2", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in second and "step 0<" in second and "proposal received" in second
+    assert "showing 21–23 of 23" in second
+    own_page = client.get(f"{rest}?page=2").content.decode()
+    assert "<html" in own_page and policy.number in own_page and "step 0<" in own_page
+    busy = _queries(client, policy)
+    policy_services.policy_transition(actor=None, policy_id=policy.pk, to_status="in_force", effective_date=AS_OF,
+                                      as_of=AS_OF, reason="one more")
+    assert _queries(client, policy) == busy <= 14  # a journal longer than a page costs one count, whatever its length
+
+
+def test_the_journal_of_a_policy_outside_the_scope_is_not_found(login, world):
+    response = login(world.staff["branch"]).get(reverse("workbench:policy-events", args=[world.policy_b.pk]))
+    assert response.status_code == 404

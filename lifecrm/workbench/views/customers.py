@@ -1,6 +1,8 @@
-"""The customer 360 page and the audited reveal of a customer's ID number."""
+"""The customer 360 page, the further pages of its long lists, and the audited reveal of a customer's ID number."""
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from lifecrm.org.rules import may_reveal_id
@@ -9,6 +11,7 @@ from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
 from lifecrm.workbench import pages
 from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import RevealForm, SearchForm
+from lifecrm.workbench.views.lists import list_response
 
 
 @staff_required
@@ -18,6 +21,38 @@ def customer(request, customer_id: int):
         "page": page, "customer": page.customer, "as_of": page.as_of, "form": SearchForm(),
         "reveal_form": RevealForm(),
     })
+
+
+def _customer_list(request, customer, *, title, template: str, context: dict):
+    return list_response(request, title=title, template=template, context=context,
+                         back_url=reverse("workbench:customer", args=[customer.pk]), back_label=customer.name,
+                         back_number=customer.number)
+
+
+@staff_required
+def relationships(request, customer_id: int):
+    customer = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
+    relations = pages.relationship_list(scope=request.scope, customer=customer, page=request.GET.get("page"))
+    return _customer_list(request, customer, title=_("Relationships"),
+                          template="workbench/partials/customer_relationships.html", context={"relations": relations})
+
+
+@staff_required
+def policies(request, customer_id: int):
+    customer = customer_get(scope=request.scope, customer_id=customer_id)
+    found = pages.policy_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
+                              page=request.GET.get("page"))
+    return _customer_list(request, customer, title=_("Policies"),
+                          template="workbench/partials/customer_policies.html", context={"policies": found})
+
+
+@staff_required
+def timeline(request, customer_id: int):
+    customer = customer_get(scope=request.scope, customer_id=customer_id)
+    found = pages.timeline_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
+                                page=request.GET.get("page"))
+    return _customer_list(request, customer, title=_("Timeline"),
+                          template="workbench/partials/customer_timeline.html", context={"timeline": found})
 
 
 def _reveal_response(request, customer, *, status: int = 200, **context):

@@ -1,0 +1,56 @@
+"""EXPLAIN for tests: which scans of the book's tables (customers, policies, relationships, events) no index narrows.
+
+A test captures a page's queries (CaptureQueriesContext) and asks `unindexed_scans` about each. The plan is made
+with `enable_seqscan = off`, so a sequential scan remains only where no index can answer the query at all, and
+a test database of a few rows judges a query as the full book would. An index scan without an index condition
+walks the whole index (a sequential scan in index order): it counts as unindexed too.
+"""
+from __future__ import annotations
+
+import json
+
+# Tables that grow with the book. Reference data (dunning plans and steps, products, org units, staff)
+# stays small whatever the book size and may be scanned.
+BOOK_TABLE_PREFIXES = ("parties_", "policies_", "billing_", "core_auditevent")
+REFERENCE_TABLES = frozenset({"billing_dunningplan", "billing_dunningstep"})
+FULL_SCANS = frozenset({"Seq Scan"})
+INDEX_SCANS = frozenset({"Index Scan", "Index Only Scan"})
+
+
+def is_book_table(table: str) -> bool:
+    return table.startswith(BOOK_TABLE_PREFIXES) and table not in REFERENCE_TABLES
+
+
+def _unindexed(node: dict, found: list[str]) -> list[str]:
+    table = node.get("Relation Name", "")
+    kind = node.get("Node Type", "")
+    if is_book_table(table):
+        if kind in FULL_SCANS:
+            found.append(f"{kind} on {table}")
+        elif kind in INDEX_SCANS and "Index Cond" not in node:
+            found.append(f"{kind} on {table} using {node.get('Index Name')} without an index condition")
+    for child in node.get("Plans", ()):
+        _unindexed(child, found)
+    return found
+
+
+def query_plan(connection, sql: str) -> dict:
+    """The plan PostgreSQL makes for `sql` (as captured, parameters inlined) with sequential scans disabled."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def unindexed_scans(connection, sql: str) -> list[str]:
+    """The scans of book tables in `sql`'s plan that no index condition narrows (empty: every one is indexed)."""
+    return _unindexed(query_plan(connection, sql), [])
+
+
+def reads(captured_queries) -> list[str]:
+    """The SELECTs among captured queries (savepoints, SETs and writes such as the session's are not plans)."""
+    return [q["sql"] for q in captured_queries if q["sql"].lstrip().upper().startswith(("SELECT", "WITH", "("))]
