@@ -13,15 +13,8 @@ from django.db import connection
 
 from lifecrm.core.digest import book_digest
 from lifecrm.core.fields import keyed_hash
-from lifecrm.core.generator import (
-    GeneratorContext,
-    generated_models,
-    generator_step,
-    hk_id_check,
-    org_code_check,
-    tw_id_valid,
-    uscc_check,
-)
+from lifecrm.core.generator import GeneratorContext, generated_models, generator_step, steps
+from lifecrm.core.generator.identity import hk_id_check, org_code_check, tw_id_valid, uscc_check
 from lifecrm.core.registries import generator_steps
 from lifecrm.core.selectors import jurisdiction_rule
 from lifecrm.org.models import OrgUnit, Staff
@@ -270,9 +263,7 @@ def test_new_rows_continue_after_the_generated_ids(book):
 
 
 def test_a_book_of_many_chunks_is_consistent_and_deterministic(monkeypatch):
-    from lifecrm.core import generator
-
-    monkeypatch.setattr(generator, "CHUNK_SIZE", 90)
+    monkeypatch.setattr(steps, "CHUNK_SIZE", 90)
     seed(customers=400, seed=9)  # five chunks
     first = book_digest().sha256
     customers = list(Customer.objects.all())
@@ -312,9 +303,7 @@ def test_an_added_step_does_not_change_the_other_steps_output():
 
 
 def test_a_step_failing_in_a_late_chunk_writes_nothing(monkeypatch):
-    from lifecrm.core import generator
-
-    monkeypatch.setattr(generator, "CHUNK_SIZE", 60)
+    monkeypatch.setattr(steps, "CHUNK_SIZE", 60)
 
     @generator_step("tests.failing", after=["billing.collections"], per_chunk=True)
     def failing(ctx: GeneratorContext) -> None:
