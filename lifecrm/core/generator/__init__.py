@@ -21,6 +21,8 @@ The package's modules:
 | `names`, `places` | name pools per jurisdiction; cities, districts and their codes |
 | `writers` | the bulk writer's checks and conversions; `sqlite_writer`, `postgres_writer` its backends |
 
+Identity numbers are the parties app's (`parties.rules`, in bulk `parties.generator_ids`): core knows no ID rule.
+
 The names below are what the apps' generator steps use: `from lifecrm.core.generator import …`.
 """
 from lifecrm.core.generator.book import BookResult, build_book, validate_arguments, writer_for
@@ -39,7 +41,6 @@ from lifecrm.core.generator.dates import (
     ymd,
 )
 from lifecrm.core.generator.errors import GeneratorError
-from lifecrm.core.generator.identity import hk_id_numbers, prc_id_numbers, tw_id_numbers, uscc_codes
 from lifecrm.core.generator.names import name_pool, search_keys
 from lifecrm.core.generator.places import cities
 from lifecrm.core.generator.sampling import choice_rows, choice_weighted, digits_str, uniform_int, unique_tail
@@ -56,8 +57,8 @@ from lifecrm.core.generator.writers import BulkWriter
 __all__ = [
     "NO_DATE", "BookResult", "BulkWriter", "GeneratorContext", "GeneratorError", "WorkingDays", "add_months", "age_on",
     "aware", "build_book", "choice_rows", "choice_weighted", "cities", "date_of", "days_of", "digits_str",
-    "encrypt_many", "generated_models", "generator_step", "hk_id_numbers", "iso_dates", "keyed_hashes", "name_pool",
-    "ordered_steps", "prc_id_numbers", "run_steps", "search_keys", "tw_id_numbers", "uniform_int", "unique_tail",
-    "uscc_codes", "utc_offset_seconds", "utc_seconds", "validate_arguments", "whole_months_between", "writer_for",
+    "encrypt_many", "generated_models", "generator_step", "iso_dates", "keyed_hashes", "name_pool",
+    "ordered_steps", "run_steps", "search_keys", "uniform_int", "unique_tail",
+    "utc_offset_seconds", "utc_seconds", "validate_arguments", "whole_months_between", "writer_for",
     "ymd",
 ]

@@ -1,4 +1,4 @@
-"""The generator's vectorised helpers agree with the scalar rules: dates, check digits, encryption, hashes."""
+"""The generator's vectorised helpers agree with the scalar rules: dates, encryption, hashes, COPY rows."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,9 +8,8 @@ import pytest
 
 from lifecrm.core import generator as g
 from lifecrm.core.fields import decrypt_text, keyed_hash
-from lifecrm.core.generator import dates, identity, postgres_writer, steps
+from lifecrm.core.generator import dates, postgres_writer, steps
 from lifecrm.core.rules import add_months, age_last_birthday
-from lifecrm.parties.rules import prc_id_check_digit
 
 
 def test_add_months_and_ages_match_the_scalar_rules():
@@ -36,24 +35,6 @@ def test_iso_dates_and_datetimes():
     seconds = np.array([g.days_of(date(2026, 11, 25)) * 86400 + 3661])
     assert dates.datetime_strings(seconds, "").tolist() == ["2026-11-25 01:01:01"]
     assert dates.datetime_strings(seconds, "+00").tolist() == ["2026-11-25 01:01:01+00"]
-
-
-def test_prc_id_numbers_encode_birth_date_sex_and_check_digit():
-    birth = np.array([g.days_of(date(1980, 5, 17)), g.days_of(date(2001, 12, 31))])
-    numbers = g.prc_id_numbers(np.array([110101, 440305]), birth, np.array([123, 4])).tolist()
-    assert numbers[0][:17] == "11010119800517123" and numbers[1][6:14] == "20011231"
-    for number in numbers:
-        assert prc_id_check_digit(number[:17]) == number[17]
-    assert int(numbers[0][16]) % 2 == 1 and int(numbers[1][16]) % 2 == 0
-
-
-def test_hk_tw_and_uscc_check_characters():
-    assert g.hk_id_numbers(np.array([10]), np.array([123456])).tolist() == ["A1234563"]  # the card's A123456(3)
-    assert identity.hk_id_check("A", "123456") == "3"
-    assert g.tw_id_numbers(np.array(["A"]), np.array([1]), np.array([2345678])).tolist() == ["A123456789"]
-    assert identity.tw_id_valid("A123456789") and not identity.tw_id_valid("A123456788")
-    assert identity.uscc_check("91350100M000100Y4") == "3"  # a published example: 91350100M000100Y43
-    assert identity.org_code_check("M000100Y") == "4"
 
 
 def test_encrypt_many_gives_fernet_tokens_that_decrypt():
