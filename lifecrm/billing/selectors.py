@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
 
 from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
-from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
+from lifecrm.billing.models import Allocation, DueItem, LedgerOpening, Payment, SuspenseAccount
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
@@ -89,6 +89,11 @@ def to_recover_from_payer(*, policy_id: int) -> Decimal:
     """What the policy's payer owes back (its negative suspense balance, from its SuspenseAccount), else 0."""
     balance = SuspenseAccount.objects.filter(pk=policy_id).values_list("balance", flat=True).first()
     return max(-(balance or Decimal("0.00")), Decimal("0.00"))
+
+
+def ledger_opened_on() -> date | None:
+    """The day the premium ledger opened (premiums due before it have no due item or payment), if recorded."""
+    return LedgerOpening.objects.order_by("opened_on").values_list("opened_on", flat=True).first()
 
 
 SUSPENSE_LIST_LIMIT = 200
