@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 
 from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
 from lifecrm.billing.models import Allocation, DueItem, LedgerOpening, Payment, SuspenseAccount
@@ -91,9 +91,10 @@ def to_recover_from_payer(*, policy_id: int) -> Decimal:
     return max(-(balance or Decimal("0.00")), Decimal("0.00"))
 
 
-def ledger_opened_on() -> date | None:
-    """The day the premium ledger opened (premiums due before it have no due item or payment), if recorded."""
-    return LedgerOpening.objects.order_by("opened_on").values_list("opened_on", flat=True).first()
+def ledger_opening_subquery() -> Subquery:
+    """The day the premium ledger opened (premiums due before it have no due item or payment; NULL if not recorded),
+    as a subquery to annotate a policy with: no query of its own."""
+    return Subquery(LedgerOpening.objects.order_by("opened_on").values("opened_on")[:1])
 
 
 SUSPENSE_LIST_LIMIT = 200
