@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0012_receipt_series'),
+        ('billing', '0013_money_columns_hold_their_sums'),
     ]
 
     operations = [
