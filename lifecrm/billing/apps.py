@@ -23,6 +23,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Renewal collection")
 
     def ready(self) -> None:
-        from lifecrm.billing import generator, jobs  # noqa: F401  register the book generator step, the daily steps
+        from lifecrm.billing import demo, generator, jobs  # noqa: F401  register the generator, daily and demo steps
 
         post_migrate.connect(_load_dunning_plans, sender=self, dispatch_uid="lifecrm.billing.dunning_plans")

@@ -1,9 +1,11 @@
-"""Book generator step of the billing app: recent payment histories, pending dues and auto-debit mandates.
+"""Book generator steps of the billing app: the ledger's opening, recent payment histories, dues and mandates.
 
 The policies generator decides each policy's path (`paid_instalments`, `paid_to_date`, status and
 events); this step writes the collection records that path implies, for the recent past only (a
 15-year ledger of every policy would make the seed several times slower):
 
+* the ledger opened HISTORY_MONTHS before the as-of date (one LedgerOpening row): the premiums due before it
+  are counted in each policy's `paid_instalments` only, and its billing section says so;
 * every premium instalment due in the HISTORY_MONTHS before the as-of date and below the policy's
   `paid_instalments` is a paid DueItem with one Payment (natural key `seed:<policy id>:<instalment>`)
   and one Allocation. It was paid on its due date (auto-debit) or a few days before it, on the day a
@@ -88,6 +90,16 @@ ACCOUNT_DIGITS = {"CN": 19, "HK": 12, "TW": 14}  # CN: bank card numbers (prefix
 
 _STATUS = {s: i for i, s in enumerate(STATUS_CODES)}
 _PREMIUM_PAYING = np.array([s in (Status.IN_FORCE, Status.GRACE, Status.REINSTATED) for s in STATUS_CODES])
+
+
+@generator_step("billing.ledger_opening", writes=["billing.LedgerOpening"])
+def generate_ledger_opening(ctx: GeneratorContext) -> None:
+    """The day the book's premium ledger opened: HISTORY_MONTHS before the as-of date (premiums paid before it
+    are counted in each policy's paid_instalments, not written)."""
+    ctx.write("billing.LedgerOpening", {
+        "id": ctx.ids("billing.LedgerOpening", 1),
+        "opened_on": add_months(np.array([ctx.as_of_day], dtype=np.int64), -HISTORY_MONTHS),
+    })
 
 
 def _dues_by(issue: np.ndarray, months: np.ndarray, total: np.ndarray, day: np.ndarray | int) -> np.ndarray:

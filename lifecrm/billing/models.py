@@ -89,6 +89,21 @@ class RaiseBookmark(models.Model):
         return f"{self.policy_id}@{self.policy_version}: {self.next_due_on}"
 
 
+class LedgerOpening(models.Model):
+    """The day the premium ledger opened: premiums due before it were taken over with each policy as a count
+    (`Policy.paid_instalments`), without their due items and payments (the generated book keeps the last
+    billing.generator.HISTORY_MONTHS). One row; a policy's billing section says from when its history is kept."""
+
+    opened_on = models.DateField(_("premium records begin"))
+
+    class Meta:
+        verbose_name = _("opening of the premium ledger")
+        verbose_name_plural = _("openings of the premium ledger")
+
+    def __str__(self) -> str:
+        return f"premium ledger opened on {self.opened_on}"
+
+
 class Payment(models.Model):
     """Money received for a policy (or its reversal: a negative row pointing at the original). Append-only."""
 

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 
 from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
-from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
+from lifecrm.billing.models import Allocation, DueItem, LedgerOpening, Payment, SuspenseAccount
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
@@ -89,6 +89,12 @@ def to_recover_from_payer(*, policy_id: int) -> Decimal:
     """What the policy's payer owes back (its negative suspense balance, from its SuspenseAccount), else 0."""
     balance = SuspenseAccount.objects.filter(pk=policy_id).values_list("balance", flat=True).first()
     return max(-(balance or Decimal("0.00")), Decimal("0.00"))
+
+
+def ledger_opening_subquery() -> Subquery:
+    """The day the premium ledger opened (premiums due before it have no due item or payment; NULL if not recorded),
+    as a subquery to annotate a policy with: no query of its own."""
+    return Subquery(LedgerOpening.objects.order_by("opened_on").values("opened_on")[:1])
 
 
 SUSPENSE_LIST_LIMIT = 200

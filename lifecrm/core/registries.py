@@ -1,4 +1,4 @@
-"""Registries through which higher apps plug into lower ones: daily steps, timeline sources, generator steps.
+"""Registries through which higher apps plug into lower ones: daily, generator and demo steps, timeline sources.
 
 Each app registers in its AppConfig.ready(); core never imports a higher app.
 """
@@ -76,6 +76,8 @@ class StepRegistry:
 
 daily_steps = StepRegistry("daily")
 generator_steps = StepRegistry("generator")
+# What `demo-setup` adds to a new demo book after its first daily batch: `func(*, as_of) -> lines to print`.
+demo_steps = StepRegistry("demo")
 
 
 @dataclass(frozen=True, slots=True)

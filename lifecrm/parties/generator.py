@@ -14,19 +14,16 @@ from lifecrm.core.generator import (
     digits_str,
     encrypt_many,
     generator_step,
-    hk_id_numbers,
     keyed_hashes,
     name_pool,
-    prc_id_numbers,
     search_keys,
-    tw_id_numbers,
     uniform_int,
     unique_tail,
-    uscc_codes,
     utc_offset_seconds,
     utc_seconds,
 )
 from lifecrm.org.generator import OrgBook, draw_agents
+from lifecrm.parties.generator_ids import hk_id_numbers, prc_id_numbers, tw_id_numbers, uscc_codes
 
 # --- the shape of the book
 # Share of customers that are organisations (employers).

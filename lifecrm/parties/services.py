@@ -5,12 +5,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from lifecrm.core.fields import keyed_hash
 from lifecrm.core.services import audit_record, audit_reveal
 from lifecrm.org.rules import DataScope, may_reveal_id
 from lifecrm.parties.models import Consent, Customer, Relationship
-from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_prc_id
+from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
 
 
 class RevealRefused(PermissionError):
@@ -21,13 +22,13 @@ class RevealRefused(PermissionError):
 def customer_create(*, actor, number: str, name: str, id_type: str, id_number: str, branch, created_at: datetime,
                     kind: str = Customer.Kind.PERSON, birth_date: date | None = None, sex: str = "",
                     mobile_phone: str = "", **fields) -> Customer:
-    """A new customer; the ID number is checked, encrypted, and indexed by its keyed hash."""
-    if id_type == Customer.IdType.PRC_ID:
-        try:
-            id_number = validate_prc_id(id_number, birth_date=birth_date, sex=sex or None)
-        except InvalidIdNumber as exc:
-            raise ValidationError({"id_number": str(exc)}) from exc
-    id_number = id_number.strip().upper()
+    """A new customer; the ID number is checked by its type's rule (parties.rules), encrypted, and indexed by its
+    keyed hash."""
+    try:
+        id_number = validate_id_number(id_type, id_number, organisation=kind == Customer.Kind.ORGANISATION,
+                                       birth_date=birth_date, sex=sex or None)
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": id_number_error(exc)}) from exc
     customer = Customer(
         number=number, kind=kind, name=name, id_type=id_type, id_number=id_number,
         id_number_digest=keyed_hash(id_number), id_number_last4=id_number[-4:], branch=branch,
@@ -40,6 +41,12 @@ def customer_create(*, actor, number: str, name: str, id_type: str, id_number: s
     audit_record(actor=actor, action="create", object_type="parties.customer", object_id=customer.pk,
                  after={"number": number})
     return customer
+
+
+def id_number_error(exc: InvalidIdNumber) -> str:
+    """The rule's message in the user's language (the catalogues hold parties.rules' messages)."""
+    message = gettext(exc.template)
+    return message % exc.params if exc.params else message
 
 
 @transaction.atomic

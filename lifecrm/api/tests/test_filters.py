@@ -57,7 +57,7 @@ def test_customer_agent_kind_number_filters(world, hq):
     assert listed(hq, f"/api/v1/customers/?agent={world.staff['agent_1'].pk}") == c(world, "c_a", "c_tb")
     assert listed(hq, "/api/v1/customers/?kind=person") == c(world, "c_a", "c_ta", "c_b", "c_tb")
     employer = customer_create(
-        actor=None, number="C900000001", name="北京某科技有限公司", id_type="uscc", id_number="91110105MA01ABCD2X",
+        actor=None, number="C900000001", name="北京某科技有限公司", id_type="uscc", id_number="91110105MA01ABCD26",
         branch=world.org.branch_a, kind="organisation", created_at=datetime(2021, 1, 1, tzinfo=UTC),
     )
     assert listed(hq, "/api/v1/customers/?kind=organisation") == {employer.pk}

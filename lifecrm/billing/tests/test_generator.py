@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, Sum
 
 from lifecrm.billing.generator import HISTORY_MONTHS
 from lifecrm.billing.models import Allocation, DebitMandate, DueItem, Payment
@@ -18,11 +18,13 @@ from lifecrm.core.digest import book_digest, table_digest
 from lifecrm.core.generator import generated_models
 from lifecrm.core.models import JobChunk
 from lifecrm.core.rules import add_months
+from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 25)
+EVERYTHING = DataScope(ScopeKind.ALL, role="hq")
 
 
 def seed(customers: int = 300, seed: int = 7, **options) -> None:
@@ -216,3 +218,43 @@ def test_the_raise_bookmarks_read_only_what_may_need_raising_and_miss_nothing(bo
     assert {row[0] for row in everything if row[5] > days[20]} & set(changed)  # the changed modes raised on
     # after the first day, a day reads a small part of what the full scan reads
     assert sum(reads_with_bookmarks) * 5 < sum(read[1:])
+
+
+def test_every_policy_page_says_from_when_its_premium_history_is_kept(book, client):
+    """The book keeps payments for HISTORY_MONTHS only: a policy whose paid premiums are older says, on its billing
+    section, when the records begin and how many premiums were paid before, instead of "premiums paid 2" beside
+    "no payment recorded"."""
+    from django.utils import translation
+
+    from lifecrm.billing.models import LedgerOpening
+    from lifecrm.billing.views.pages import policy_billing
+
+    opening = LedgerOpening.objects.get()
+    assert opening.opened_on == add_months(AS_OF, -HISTORY_MONTHS)
+    first_instalment = dict(DueItem.objects.filter(kind="premium").values("policy_id")
+                            .annotate(first=Min("instalment")).values_list("policy_id", "first"))
+    without_payments = with_older_premiums = 0
+    for policy in Policy.objects.filter(paid_instalments__gt=0).order_by("pk"):
+        paid_before = min(first_instalment.get(policy.pk, policy.paid_instalments), policy.paid_instalments)
+        billing = policy_billing(scope=EVERYTHING, policy_id=policy.pk, as_of=AS_OF)
+        assert billing.history.paid_before == paid_before and billing.history.kept_from == opening.opened_on
+        # every premium paid is either in the schedule (paid) or counted before the records begin
+        paid_items = sum(1 for row in billing.due_items if row.item.kind == "premium" and row.item.status == "paid")
+        assert paid_before + paid_items == policy.paid_instalments
+        without_payments += not billing.payments
+        with_older_premiums += paid_before > 0
+    assert without_payments > 20 and with_older_premiums > without_payments
+    shown = Policy.objects.filter(paid_instalments__gt=0).exclude(payments__isnull=False).first()
+    with translation.override("en"):
+        html = render_billing(shown)
+    assert f"Premium records begin on {opening.opened_on:%Y-%m-%d}" in html
+    assert f"{shown.paid_instalments} premium" in html and "No payment recorded." in html
+
+
+def render_billing(policy) -> str:
+    from django.template.loader import render_to_string
+
+    from lifecrm.billing.views.pages import policy_billing
+
+    return render_to_string("billing/partials/policy_billing.html", {
+        "billing": policy_billing(scope=EVERYTHING, policy_id=policy.pk, as_of=AS_OF)})

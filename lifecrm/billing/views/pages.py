@@ -31,7 +31,7 @@ from lifecrm.billing.models import (
 )
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.rules import TAKES_PREMIUMS
-from lifecrm.billing.selectors import suspense_balance
+from lifecrm.billing.selectors import ledger_opening_subquery, suspense_balance
 from lifecrm.billing.worklists import outcome_label
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit
@@ -293,6 +293,15 @@ class ReinstatementRow:
 
 
 @dataclass(frozen=True)
+class PremiumHistory:
+    """From when a policy's premiums are in the ledger: `paid_before` premiums (the first ones) were paid before its
+    records begin (`kept_from`, the ledger's opening; None when not recorded) and have no due item or payment."""
+
+    kept_from: date | None
+    paid_before: int
+
+
+@dataclass(frozen=True)
 class PolicyBilling:
     policy: Policy
     as_of: date
@@ -302,6 +311,7 @@ class PolicyBilling:
     arrears: Decimal
     reminders: list[ReminderRow]
     reinstatements: list[ReinstatementRow]
+    history: PremiumHistory = PremiumHistory(None, 0)
 
     @property
     def to_recover(self) -> Decimal:
@@ -311,9 +321,9 @@ class PolicyBilling:
 
 def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBilling:
     """The billing of one policy in scope (404 outside it): schedule, payments, suspense, reminders,
-    reinstatements. Seven queries whatever the history's length."""
-    try:
-        policy = policies_in_scope(scope).get(pk=policy_id)
+    reinstatements, and from when its premium history is kept. Seven queries whatever the history's length."""
+    try:  # with the ledger's opening in the same query
+        policy = policies_in_scope(scope).annotate(ledger_opened_on=ledger_opening_subquery()).get(pk=policy_id)
     except (Policy.DoesNotExist, ValueError, TypeError):
         raise Http404("no such policy") from None
     item_statuses = dict(DueItem.Status.choices)
@@ -344,9 +354,13 @@ def policy_billing(*, scope: DataScope, policy_id: int, as_of: date) -> PolicyBi
         ReinstatementRow(a, str(application_statuses.get(a.status, a.status)))
         for a in ReinstatementApplication.objects.filter(policy=policy).order_by("-received_on", "-id")
     ]
+    # The schedule starts at the first premium the ledger holds: the ones before it were paid before it opened.
+    first_held = min((row.item.instalment for row in due_rows if row.item.kind == DueItem.Kind.PREMIUM),
+                     default=policy.paid_instalments)
+    history = PremiumHistory(policy.ledger_opened_on, min(first_held, policy.paid_instalments))
     return PolicyBilling(policy=policy, as_of=as_of, due_items=due_rows, payments=payments,
                          suspense=suspense_balance(policy_id=policy.pk), arrears=arrears, reminders=reminder_rows,
-                         reinstatements=applications)
+                         reinstatements=applications, history=history)
 
 
 # -- the receipt -----------------------------------------------------------------------------------------

@@ -13,20 +13,12 @@ from django.db import connection
 
 from lifecrm.core.digest import book_digest
 from lifecrm.core.fields import keyed_hash
-from lifecrm.core.generator import (
-    GeneratorContext,
-    generated_models,
-    generator_step,
-    hk_id_check,
-    org_code_check,
-    tw_id_valid,
-    uscc_check,
-)
+from lifecrm.core.generator import GeneratorContext, generated_models, generator_step, steps
 from lifecrm.core.registries import generator_steps
 from lifecrm.core.selectors import jurisdiction_rule
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.parties.models import Consent, Customer, Relationship
-from lifecrm.parties.rules import validate_prc_id
+from lifecrm.parties.rules import org_code_check, validate_id_number
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
 from lifecrm.products import selectors as product_selectors
@@ -93,11 +85,12 @@ def test_identity_numbers_are_valid_and_consistent(book):
         assert customer.id_number_last4 == number[-4:]
         if customer.kind == "person":
             assert customer.id_type == "prc_id"
-            validate_prc_id(number, birth_date=customer.birth_date, sex=customer.sex)
         else:
             assert customer.id_type == "uscc" and customer.birth_date is None
-            assert uscc_check(number[:17]) == number[17]
             assert org_code_check(number[8:16]) == number[16]
+        # the rule customer_create applies
+        assert validate_id_number(customer.id_type, number, organisation=customer.kind == "organisation",
+                                  birth_date=customer.birth_date, sex=customer.sex or None) == number
     assert len(set(numbers)) == len(numbers)
     phones = [p for p in Customer.objects.values_list("mobile_phone", flat=True) if p]
     assert len(set(phones)) == len(phones) > 200
@@ -270,9 +263,7 @@ def test_new_rows_continue_after_the_generated_ids(book):
 
 
 def test_a_book_of_many_chunks_is_consistent_and_deterministic(monkeypatch):
-    from lifecrm.core import generator
-
-    monkeypatch.setattr(generator, "CHUNK_SIZE", 90)
+    monkeypatch.setattr(steps, "CHUNK_SIZE", 90)
     seed(customers=400, seed=9)  # five chunks
     first = book_digest().sha256
     customers = list(Customer.objects.all())
@@ -312,9 +303,7 @@ def test_an_added_step_does_not_change_the_other_steps_output():
 
 
 def test_a_step_failing_in_a_late_chunk_writes_nothing(monkeypatch):
-    from lifecrm.core import generator
-
-    monkeypatch.setattr(generator, "CHUNK_SIZE", 60)
+    monkeypatch.setattr(steps, "CHUNK_SIZE", 60)
 
     @generator_step("tests.failing", after=["billing.collections"], per_chunk=True)
     def failing(ctx: GeneratorContext) -> None:
@@ -379,9 +368,9 @@ def test_hong_kong_and_taiwan_books(jurisdiction):
         assert customer.jurisdiction_id == jurisdiction and customer.preferred_language in ("zh-hant", "en")
         number = customer.id_number
         if jurisdiction == "HK":
-            assert customer.id_type == "hk_id" and hk_id_check(number[0], number[1:7]) == number[7]
+            assert customer.id_type == "hk_id"
         else:
-            assert customer.id_type == "tw_id" and tw_id_valid(number)
-            assert number[1] == ("1" if customer.sex == "M" else "2")
+            assert customer.id_type == "tw_id" and number[1] == ("1" if customer.sex == "M" else "2")
+        assert validate_id_number(customer.id_type, number, birth_date=customer.birth_date, sex=customer.sex) == number
     assert set(Policy.objects.values_list("product__jurisdiction_id", flat=True)) == {jurisdiction}
     assert set(Policy.objects.values_list("currency", flat=True)) == {"HKD" if jurisdiction == "HK" else "TWD"}

@@ -1,4 +1,4 @@
-"""The generator's vectorised helpers agree with the scalar rules: dates, check digits, encryption, hashes."""
+"""The generator's vectorised helpers agree with the scalar rules: dates, encryption, hashes, COPY rows."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,8 +8,8 @@ import pytest
 
 from lifecrm.core import generator as g
 from lifecrm.core.fields import decrypt_text, keyed_hash
+from lifecrm.core.generator import dates, postgres_writer, steps
 from lifecrm.core.rules import add_months, age_last_birthday
-from lifecrm.parties.rules import prc_id_check_digit
 
 
 def test_add_months_and_ages_match_the_scalar_rules():
@@ -33,26 +33,8 @@ def test_iso_dates_and_datetimes():
     days = np.array([g.days_of(date(2026, 11, 25)), g.NO_DATE])
     assert g.iso_dates(days).tolist() == ["2026-11-25", None]
     seconds = np.array([g.days_of(date(2026, 11, 25)) * 86400 + 3661])
-    assert g.datetime_strings(seconds, "").tolist() == ["2026-11-25 01:01:01"]
-    assert g.datetime_strings(seconds, "+00").tolist() == ["2026-11-25 01:01:01+00"]
-
-
-def test_prc_id_numbers_encode_birth_date_sex_and_check_digit():
-    birth = np.array([g.days_of(date(1980, 5, 17)), g.days_of(date(2001, 12, 31))])
-    numbers = g.prc_id_numbers(np.array([110101, 440305]), birth, np.array([123, 4])).tolist()
-    assert numbers[0][:17] == "11010119800517123" and numbers[1][6:14] == "20011231"
-    for number in numbers:
-        assert prc_id_check_digit(number[:17]) == number[17]
-    assert int(numbers[0][16]) % 2 == 1 and int(numbers[1][16]) % 2 == 0
-
-
-def test_hk_tw_and_uscc_check_characters():
-    assert g.hk_id_numbers(np.array([10]), np.array([123456])).tolist() == ["A1234563"]  # the card's A123456(3)
-    assert g.hk_id_check("A", "123456") == "3"
-    assert g.tw_id_numbers(np.array(["A"]), np.array([1]), np.array([2345678])).tolist() == ["A123456789"]
-    assert g.tw_id_valid("A123456789") and not g.tw_id_valid("A123456788")
-    assert g.uscc_check("91350100M000100Y4") == "3"  # a published example: 91350100M000100Y43
-    assert g.org_code_check("M000100Y") == "4"
+    assert dates.datetime_strings(seconds, "").tolist() == ["2026-11-25 01:01:01"]
+    assert dates.datetime_strings(seconds, "+00").tolist() == ["2026-11-25 01:01:01+00"]
 
 
 def test_encrypt_many_gives_fernet_tokens_that_decrypt():
@@ -83,7 +65,7 @@ def test_working_days_move_to_the_next_working_day(db):
 
 @pytest.mark.parametrize("size", [1, 19_999, 20_000, 45_001])
 def test_chunks_cover_the_book(size):
-    chunks = g.plan_chunks(size)
+    chunks = steps.plan_chunks(size)
     assert sum(c.size for c in chunks) == size and chunks[0].first == 0
     assert all(b.first == a.first + a.size for a, b in zip(chunks, chunks[1:], strict=False))
 
@@ -122,8 +104,8 @@ def test_copy_binary_rows_read_back_as_written(db):
         "const_num": ("numeric", 12.5, {"places": 2}),
         "const_day": ("date", date(2026, 1, 31), {}),
     }
-    fields = [(name, g.binary_field(kind, value, 3, **options)) for name, (kind, value, options) in columns.items()]
-    names, data = g.copy_binary(fields, 3)
+    fields = [(name, postgres_writer.binary_field(kind, value, 3, **options)) for name, (kind, value, options) in columns.items()]
+    names, data = postgres_writer.copy_binary(fields, 3)
     types = {"int2": "smallint", "int4": "integer", "int8": "bigint", "timestamptz": "timestamp with time zone",
              "numeric": "numeric(20, 6)"}
     with connection.cursor() as django_cursor:
@@ -133,7 +115,7 @@ def test_copy_binary_rows_read_back_as_written(db):
             cursor.execute(f"CREATE TEMP TABLE copy_check (row serial, {definition})")
             quoted = ", ".join(f'"{n}"' for n in names)
             with cursor.copy(f"COPY copy_check ({quoted}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.write(g._COPY_SIGNATURE)
+                copy.write(postgres_writer._COPY_SIGNATURE)
                 copy.write(memoryview(data))
                 copy.write(b"\xff\xff")
             cursor.execute(f"SELECT {', '.join(chr(34) + n + chr(34) for n in columns)} FROM copy_check ORDER BY row")

@@ -1,5 +1,5 @@
-"""`lifecrm demo-setup`: generate the demo book (and run its first daily batch) if none exists, and give every
-staff role a login."""
+"""`lifecrm demo-setup`: generate the demo book (with its first daily batch and each app's demo cases) if none
+exists, and give every staff role a login."""
 from __future__ import annotations
 
 import os
@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
+from lifecrm.core.commands import parse_date
+from lifecrm.core.registries import demo_steps
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.services import staff_create
 
@@ -32,14 +34,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--customers", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--as-of", dest="as_of", help="business date of the demo, YYYY-MM-DD (default today)")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, customers: int, seed: int, no_progress: bool = False, **options):
+    def handle(self, *args, customers: int, seed: int, as_of: str | None = None, no_progress: bool = False,
+               **options):
         progress = not no_progress
         if customers <= 0:
             raise CommandError("--customers must be a positive number")
+        # the CLI edge: the demo's business date is today unless given
+        day = parse_date(as_of, "--as-of") if as_of else date.today()  # noqa: DTZ011
         if not OrgUnit.objects.exists():
-            as_of = date.today().isoformat()  # noqa: DTZ011  the CLI edge: the demo's business date is today
+            as_of = day.isoformat()
             self.stdout.write(f"Generating a demo book of {customers:,} customers…")
             call_command("seed", customers=customers, seed=seed, as_of=as_of, no_progress=not progress,
                          stdout=self.stdout)
@@ -48,6 +54,10 @@ class Command(BaseCommand):
             call_command("run-daily", as_of=as_of, no_progress=not progress, stdout=self.stdout)
             # And its print run, as cron would after the batch: the day's letters as PDFs in the letter outbox.
             call_command("print-letters", as_of=as_of, no_progress=not progress, stdout=self.stdout)
+            # Each app's demo cases, so that every page has something real (money in suspense, a bank result file).
+            for step in demo_steps.ordered():
+                for line in step.func(as_of=day):
+                    self.stdout.write(f"{step.name}: {line}")
         password = os.environ.get("LIFECRM_DEMO_PASSWORD")
         generated = not password
         if generated:
