@@ -38,16 +38,23 @@ def load_jurisdiction_rules(*, update: bool = False) -> int:
 def calendar_exceptions(code: str, years, weekend: frozenset[int], categories=("public",)
                         ) -> dict[date, tuple[bool, str]]:
     """Rest days on working weekdays (False) and make-up working days on rest days (True) from `holidays`, the
-    package's `categories` being the jurisdiction's rest days (HK's general holidays span public and optional)."""
-    calendar = holidays.country_holidays(code, years=list(years), language="en_US", categories=tuple(categories))
+    package's `categories` being the jurisdiction's rest days (HK's general holidays: public and optional).
+
+    Each category is its own calendar and a day is a working day when every one says so. One calendar of both
+    categories would be wrong: its general-holiday substitutions see the statutory "observed" days as holidays
+    already and move past them (the day following National Day on 3 October 2012, 2017, 2023), which the
+    gazetted lists refute."""
+    calendars = [holidays.country_holidays(code, years=list(years), language="en_US", categories=(category,))
+                 for category in categories]
     result: dict[date, tuple[bool, str]] = {}
     day = date(min(years), 1, 1)
     end = date(max(years), 12, 31)
     while day <= end:
         weekday_work = day.weekday() not in weekend
-        working = calendar.is_working_day(day)
+        working = all(calendar.is_working_day(day) for calendar in calendars)
         if working != weekday_work:
-            result[day] = (working, calendar.get(day) or ("make-up working day" if working else "holiday"))
+            name = next((calendar.get(day) for calendar in calendars if calendar.get(day)), None)
+            result[day] = (working, name or ("make-up working day" if working else "holiday"))
         day += timedelta(days=1)
     return result
 
