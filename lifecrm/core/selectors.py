@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -28,6 +29,7 @@ class RuleNotDefined(LookupError):
 _cached: dict[Any, Any] = {}
 _cached_version: int | None = None  # the ReferenceDataVersion every entry of _cached was read at
 _checked_at = 0.0  # time.monotonic() of the last comparison with the row
+_changed_in_transaction = False  # this process changed the data in a transaction still open: cache nothing
 
 
 def _version_column():
@@ -55,7 +57,12 @@ def _recheck() -> None:
 
 def _cached_read(key: Any, load: Callable[[], tuple[Any, int | None]]) -> Any:
     """The cached value of `key`, or `load()` → (value, version it was read at) remembered under it."""
-    global _cached_version, _checked_at
+    global _cached_version, _checked_at, _changed_in_transaction
+    if _changed_in_transaction:
+        if connection.in_atomic_block:  # what it reads may yet roll back: read, keep nothing
+            return load()[0]
+        _changed_in_transaction = False
+        clear_caches()
     _recheck()
     if key in _cached:
         return _cached[key]
@@ -129,11 +136,22 @@ def deadline_is_provisional(jurisdiction: str, day: date | None) -> bool:
     return years.get(day.year, True)
 
 
+def reference_data_changing() -> None:
+    """This process is changing rules or calendars: forget the cached copies, and cache nothing more until the
+    transaction ends (committed, the new version is read; rolled back, the old one)."""
+    global _changed_in_transaction
+    clear_caches()
+    _changed_in_transaction = connection.in_atomic_block
+    if _changed_in_transaction:
+        transaction.on_commit(clear_caches)
+
+
 def clear_caches() -> None:
     """Forget this process's cached rules and calendars (the next read loads them again)."""
-    global _cached_version
+    global _cached_version, _changed_in_transaction
     _cached.clear()
     _cached_version = None
+    _changed_in_transaction = False
 
 
 def audit_trail(*, object_type: str, object_id: str | int, limit: int = 100):

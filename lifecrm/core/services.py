@@ -80,13 +80,13 @@ def audit_reveal(*, actor, object_type: str, object_id: Any, field: str, purpose
 
 def reference_data_changed() -> None:
     """Raise the reference data version in the current transaction: every process's cached rules and calendars
-    (`core.selectors`) are read again, this one's as soon as the transaction commits. Call it in the transaction
-    of every change to jurisdictions, their rules or their calendars."""
-    from lifecrm.core.selectors import clear_caches
+    (`core.selectors`) are read again. Call it in the transaction of every change to jurisdictions, their rules or
+    their calendars."""
+    from lifecrm.core.selectors import reference_data_changing
 
     if not ReferenceDataVersion.objects.filter(pk=1).update(value=F("value") + 1):
         ReferenceDataVersion.objects.get_or_create(pk=1, defaults={"value": 1})
-    transaction.on_commit(clear_caches)
+    reference_data_changing()
 
 
 def calendar_year_write(*, jurisdiction: str, year: int, status: str, source: str,
