@@ -34,6 +34,7 @@ from lifecrm.billing.forms import (
 from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.core.money import AMOUNT_DIGITS, AMOUNT_HTML_PATTERN, BALANCE_DIGITS, AmountInvalid, parse_amount
+from lifecrm.core.selectors import deadline_is_provisional
 from lifecrm.org.api import (
     DETAIL_ERRORS,
     LIST_ERRORS,
@@ -62,11 +63,17 @@ class DueItemSerializer(serializers.ModelSerializer):
     kind = NamedChoiceField(DueItem.Kind.choices, enum_name="DueItemKindEnum")
     status = NamedChoiceField(DueItem.Status.choices, enum_name="DueItemStatusEnum")
     outstanding = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="amount − paid")
+    grace_end_provisional = serializers.SerializerMethodField(
+        help_text="true when grace_end falls in a year whose official calendar is not published (or not loaded) yet: "
+                  "it may move when that calendar is loaded")
 
     class Meta:
         model = DueItem
         fields = ["id", "policy", "kind", "instalment", "due_date", "amount", "paid_amount", "outstanding", "currency",
-                  "status", "grace_end", "demand_arrived", "paid_on", "raised_on"]
+                  "status", "grace_end", "grace_end_provisional", "demand_arrived", "paid_on", "raised_on"]
+
+    def get_grace_end_provisional(self, item: DueItem) -> bool:
+        return deadline_is_provisional(item.policy.jurisdiction_id, item.grace_end)
 
 
 class DueItemFilterSet(django_filters.FilterSet):

@@ -45,7 +45,7 @@ from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.bulk import bulk_insert, insert_rows
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
-from lifecrm.core.selectors import working_calendar
+from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier
 from lifecrm.policies.models import Policy
@@ -547,6 +547,7 @@ def _context(case: Case, customer, language: str, as_of: date) -> dict:
         "policy": policy.number, "product": (product.name_en if language == "en" and product.name_en else product.name),
         "currency": item.currency, "amount": f"{item.outstanding:,.2f}", "due_date": fmt(item.due_date),
         "overdue": as_of > item.due_date, "grace_end": fmt(item.grace_end),
+        "grace_end_provisional": deadline_is_provisional(policy.jurisdiction_id, item.grace_end),
         "suspension_date": fmt(item.grace_end and rules.suspension_date(grace_end=item.grace_end)),
         "suspended_on": fmt(policy.status_date) if policy.status == Status.SUSPENDED else "",
         "demand_based": grace.demand_based, "grace_days": int(grace.grace.quantity),

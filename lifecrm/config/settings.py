@@ -7,6 +7,8 @@ LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
 LIFECRM_JOB_WORKERS: processes the in-process runner uses for a step's chunks on PostgreSQL (default 1).
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
 LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
+LIFECRM_REFERENCE_RECHECK_SECONDS: how often a process checks that its cached rules and calendars are current
+(default 5; 3600 under LIFECRM_ENV=test, whose tests count queries: the tests of the check set their own).
 """
 from __future__ import annotations
 
@@ -86,6 +88,12 @@ _ahead = os.environ.get("LIFECRM_PAYMENT_AHEAD_PREMIUMS", "12")
 if not (_ahead.isascii() and _ahead.isdigit()):
     raise ImproperlyConfigured(f"LIFECRM_PAYMENT_AHEAD_PREMIUMS must be a whole number, not {_ahead!r}")
 LIFECRM_PAYMENT_AHEAD_PREMIUMS = int(_ahead)
+# Jurisdiction rules and calendars are cached per process; an edit anywhere reaches a process within this many
+# seconds (core.selectors compares its copy with the ReferenceDataVersion row at most this often).
+_recheck = os.environ.get("LIFECRM_REFERENCE_RECHECK_SECONDS", "3600" if LIFECRM_ENV == "test" else "5")
+if not (_recheck.isascii() and _recheck.isdigit()):
+    raise ImproperlyConfigured(f"LIFECRM_REFERENCE_RECHECK_SECONDS must be a whole number of seconds, not {_recheck!r}")
+LIFECRM_REFERENCE_RECHECK_SECONDS = int(_recheck)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False

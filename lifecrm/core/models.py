@@ -83,6 +83,52 @@ class CalendarDay(models.Model):
         return f"{self.jurisdiction_id} {self.day} {'work' if self.is_working_day else 'rest'} {self.name}"
 
 
+class CalendarYear(models.Model):
+    """One year of a jurisdiction's working calendar: where its days come from and whether they are published.
+
+    A provisional year is foreseen (rule-based holidays, no make-up working days) until the authority publishes
+    it (the State Council's notice for CN, the Gazette for HK, the DGPA's calendar for TW); a deadline falling
+    in it says so wherever it is shown. A year with no row is not loaded: counting days in it is an error.
+    """
+
+    class Status(models.TextChoices):
+        OFFICIAL = "official", _("official")
+        PROVISIONAL = "provisional", _("provisional")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="calendar_years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=300)
+    loaded_at = models.DateTimeField(_("loaded at"))
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["jurisdiction", "year"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "year"], name="uniq_calendar_year")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.year} {self.status}"
+
+
+class ReferenceDataVersion(models.Model):
+    """One row: a counter raised in the transaction of every change to jurisdictions, rules and calendars.
+
+    Each process caches those tables (`core.selectors`) and compares its copy's counter with this row now and
+    then (LIFECRM_REFERENCE_RECHECK_SECONDS), so an edit reaches every web process and worker without a restart.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return f"reference data v{self.value}"
+
+
 class AppendOnlyModel(models.Model):
     """A row that is written once: updates and deletes raise."""
 

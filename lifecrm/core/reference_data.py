@@ -8,10 +8,11 @@ from pathlib import Path
 import holidays
 from django.db import transaction
 
-from lifecrm.core.models import CalendarDay, Jurisdiction, JurisdictionRule
+from lifecrm.core.models import CalendarYear, Jurisdiction, JurisdictionRule
+from lifecrm.core.services import calendar_year_write, reference_data_changed
 
 RULES_FILE = Path(__file__).parent / "data" / "jurisdiction_rules.json"
-CALENDAR_YEARS = range(2008, 2032)
+CALENDARS_FILE = Path(__file__).parent / "data" / "calendars.json"
 
 
 def load_jurisdiction_rules(*, update: bool = False) -> int:
@@ -30,50 +31,68 @@ def load_jurisdiction_rules(*, update: bool = False) -> int:
             else:
                 _, created = JurisdictionRule.objects.get_or_create(**keys, defaults=values)
                 written += created
+        reference_data_changed()
     return written
 
 
-def calendar_exceptions(code: str, years, weekend: frozenset[int]) -> dict[date, tuple[bool, str]]:
-    """Holidays on working weekdays (False) and make-up working days on rest days (True) from `holidays`."""
-    calendar = holidays.country_holidays(code, years=list(years), language="en_US")
+def calendar_exceptions(code: str, years, weekend: frozenset[int], categories=("public",)
+                        ) -> dict[date, tuple[bool, str]]:
+    """Rest days on working weekdays (False) and make-up working days on rest days (True) from `holidays`, the
+    package's `categories` being the jurisdiction's rest days (HK's general holidays: public and optional).
+
+    Each category is its own calendar and a day is a working day when every one says so. One calendar of both
+    categories would be wrong: its general-holiday substitutions see the statutory "observed" days as holidays
+    already and move past them (the day following National Day on 3 October 2012, 2017, 2023), which the
+    gazetted lists refute."""
+    calendars = [holidays.country_holidays(code, years=list(years), language="en_US", categories=(category,))
+                 for category in categories]
     result: dict[date, tuple[bool, str]] = {}
     day = date(min(years), 1, 1)
     end = date(max(years), 12, 31)
     while day <= end:
         weekday_work = day.weekday() not in weekend
-        working = calendar.is_working_day(day)
+        working = all(calendar.is_working_day(day) for calendar in calendars)
         if working != weekday_work:
-            result[day] = (working, calendar.get(day) or ("make-up working day" if working else "holiday"))
+            name = next((calendar.get(day) for calendar in calendars if calendar.get(day)), None)
+            result[day] = (working, name or ("make-up working day" if working else "holiday"))
         day += timedelta(days=1)
     return result
 
 
-def load_calendars(*, years=CALENDAR_YEARS) -> int:
-    """Write each jurisdiction's calendar exceptions; manual overrides are never replaced."""
+def shipped_calendars() -> dict:
+    """The shipped calendars' description (CALENDARS_FILE): years, and per jurisdiction its categories, last
+    official year and sources."""
+    return json.loads(CALENDARS_FILE.read_text(encoding="utf-8"))
+
+
+def load_calendars(*, years=None) -> int:
+    """Write each jurisdiction's calendar years from `holidays` (CALENDARS_FILE: official up to its last published
+    year, provisional after); manual overrides stay, and a year already official is never replaced by a
+    provisional one (a year loaded with `lifecrm load-calendar` stays as loaded)."""
+    shipped = shipped_calendars()
+    first, last = shipped["years"]
+    years = list(years if years is not None else range(first, last + 1))
     written = 0
     with transaction.atomic():
-        for jurisdiction in Jurisdiction.objects.all():
-            code = jurisdiction.code
-            overrides = set(
-                CalendarDay.objects.filter(jurisdiction_id=code, is_override=True).values_list("day", flat=True)
-            )
-            CalendarDay.objects.filter(
-                jurisdiction_id=code, is_override=False, day__year__in=list(years)
-            ).delete()
-            rows = [
-                CalendarDay(jurisdiction_id=code, day=day, is_working_day=working, name=name[:120])
-                for day, (working, name) in calendar_exceptions(code, years, jurisdiction.weekend).items()
-                if day not in overrides
-            ]
-            CalendarDay.objects.bulk_create(rows, batch_size=1000)
-            written += len(rows)
-    from lifecrm.core.selectors import clear_caches
-
-    clear_caches()
+        weekends = {j.code: j.weekend for j in Jurisdiction.objects.all()}
+        for entry in shipped["calendars"]:
+            code = entry["jurisdiction"]
+            if code not in weekends:
+                continue
+            exceptions = calendar_exceptions(code, years, weekends[code], entry["categories"])
+            for year in years:
+                official = year <= entry["official_through"]
+                result = calendar_year_write(
+                    jurisdiction=code, year=year, status="official" if official else "provisional",
+                    source=entry["source"] if official else entry["provisional_source"],
+                    exceptions={day: value for day, value in exceptions.items() if day.year == year},
+                    keep_official=True)
+                written += result.holidays + result.working_days
     return written
 
 
 def load_reference_data() -> None:
     load_jurisdiction_rules()
-    if not CalendarDay.objects.exists():
+    # An installation from before calendar years were recorded holds days but no years: load them (again).
+    if not CalendarYear.objects.exists():
         load_calendars()

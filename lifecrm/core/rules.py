@@ -3,7 +3,9 @@
 Counting conventions (DOMAIN.md): day 1 is the day after the trigger date; a period in months or
 years ends on the same date of the final month, or on that month's last day when it has no such
 date; a working-day limit of N ends on the Nth working day after the trigger; when the last day of
-a period the *customer* has falls on a rest day, it moves to the next working day. No I/O here.
+a period the *customer* has falls on a rest day, it moves to the next working day. A working calendar
+knows which years it holds and which of them are provisional (not yet published by the authority): a
+day outside them raises CalendarYearNotLoaded, never a guess. No I/O here.
 """
 from __future__ import annotations
 
@@ -32,6 +34,16 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, last_day))
 
 
+class CalendarYearNotLoaded(LookupError):
+    """A date in a year that the jurisdiction's working calendar does not hold: load it (`lifecrm load-calendar`)."""
+
+    def __init__(self, jurisdiction: str, year: int) -> None:
+        self.jurisdiction = jurisdiction
+        self.year = year
+        super().__init__(f"the {jurisdiction} working calendar has no year {year}: "
+                         f"load it (lifecrm load-calendar) before counting days in {year}")
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingCalendar:
     """Which days are working days: weekdays, less holidays, plus make-up working days (调休)."""
@@ -40,11 +52,25 @@ class WorkingCalendar:
     # date -> True for a make-up working day on a weekend, False for a holiday on a weekday.
     exceptions: Mapping[date, bool] = field(default_factory=dict)
     weekend: frozenset[int] = frozenset({5, 6})
+    # The years the calendar holds, each True when provisional (the authority has not published it yet, so its
+    # holidays are foreseen and its make-up working days unknown). None: a plain week in every year, for
+    # synthetic calendars only; a jurisdiction's calendar always names its years.
+    years: Mapping[int, bool] | None = None
+
+    def _require(self, day: date) -> None:
+        if self.years is not None and day.year not in self.years:
+            raise CalendarYearNotLoaded(self.jurisdiction, day.year)
 
     def is_working_day(self, day: date) -> bool:
+        self._require(day)
         if day in self.exceptions:
             return self.exceptions[day]
         return day.weekday() not in self.weekend
+
+    def is_provisional(self, day: date) -> bool:
+        """True when `day`'s year is provisional: a deadline falling there may still move when it is published."""
+        self._require(day)
+        return bool(self.years and self.years[day.year])
 
     def next_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the first working day after it."""
