@@ -15,7 +15,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the lifecrm package
 PROJECT_DIR = Path(os.environ.get("LIFECRM_HOME", Path.cwd()))
@@ -244,6 +243,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-
-# Verbose names for the admin site.
-ADMIN_SITE_HEADER = _("lifecrm administration")
