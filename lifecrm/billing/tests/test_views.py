@@ -3,6 +3,7 @@ and bank files; fixed query counts."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -235,6 +236,24 @@ def test_the_persistency_page_groups_and_exports(client, world):
     assert response["Content-Disposition"].startswith('attachment; filename="persistency-25-2025-10-2026-09')
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[:2] == ["Company", "Agent"]
+
+
+PERSISTENCY_FORM = {  # language -> (the label of the period's end, the 13th-month option)
+    "en": ("to", "13th month"),
+    "zh-hant": ("至", "第 13 個月"),
+    "zh-hans": ("至", "第 13 个月"),
+}
+
+
+def test_the_persistency_form_speaks_the_page_language(client, world):
+    """One test for the three languages: a label translated once at import would match one of them only."""
+    client = login(client, world, "hq")
+    for language, (to, month) in PERSISTENCY_FORM.items():
+        body = client.get(reverse("billing:persistency"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        label = re.search(r'<label[^>]*for="id_period_end">([^<]*)<', body)
+        assert label and label.group(1).strip() == to, language  # not "new status" (a status change's "to")
+        options = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', body.split('id="id_month"')[1].split("</select>")[0])
+        assert options[0] == month, (language, options)
 
 
 @pytest.mark.parametrize(("params", "field", "message"), [
