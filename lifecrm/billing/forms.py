@@ -16,9 +16,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from lifecrm.billing.models import Payment
 from lifecrm.billing.persistency import WINDOW_MONTHS

@@ -328,6 +328,26 @@ def test_a_bad_bank_file_is_refused_whole_saying_where_and_why(client, world, se
                       list(Collection.objects.values_list("status", flat=True)))
 
 
+REFUSED = {  # language -> where and why a file with an unknown reference on line 4 is refused
+    "zh-hant": ("第 4 行", "未知的端對端參考編號 E999999-1"),
+    "zh-hans": ("第 4 行", "未知的端到端参考号 E999999-1"),
+    "en": ("line 4", "unknown end-to-end reference E999999-1"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(REFUSED))
+def test_why_a_bank_file_is_refused_reads_in_the_page_language(client, world, sent, business_date, language):
+    business_date(date(2026, 11, 20))
+    content = _csv(sent) + b"E999999-1,paid,120.50,CNY,2026-11-20,\n"
+    upload = SimpleUploadedFile("results.csv", content, content_type="text/csv")
+    response = login(client, world, "hq").post(reverse("billing:bank-files"), {"file": upload, "file_format": "csv"},
+                                               HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    alert = response.content.decode().split('data-testid="bank-file-rejected"')[1].split("<form")[0]
+    where, why = REFUSED[language]
+    assert where in alert and why in alert, alert
+
+
 def test_a_missing_file_is_a_field_error(client, world):
     response = login(client, world, "hq").post(reverse("billing:bank-files"), {"file_format": "csv"})
     assert response.status_code == 400 and "Choose the file the bank sent." in response.content.decode()
