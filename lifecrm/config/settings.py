@@ -130,7 +130,7 @@ WSGI_APPLICATION = "lifecrm.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # overrides of third-party templates (admin/)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
