@@ -9,7 +9,6 @@ and fails on a page whose URL arguments it cannot fill, so that a new page canno
 from __future__ import annotations
 
 import itertools
-
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal

@@ -3,6 +3,7 @@ and bank files; fixed query counts."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -166,6 +167,16 @@ def test_the_dashboard_counts_this_months_premiums_and_the_policies_in_grace(cli
     assert "cdn" not in body.lower()
     assert [c.month for c in page.persistency] == [13, 25]
     assert page.trend["labels"][-1] == "2026-10" and page.trend["due"][-2:] == [3, 3]  # September, October
+
+
+@pytest.mark.parametrize(("language", "to_date"), [("en", "to date"), ("zh-hant", "至今"), ("zh-hans", "至今")])
+def test_the_trend_marks_this_month_as_running_not_as_a_cliff(client, world, language, to_date):
+    """October is ten days old on 10 Oct: its premiums keep falling due and being paid until the 31st."""
+    body = login(client, world, "hq").get(reverse("billing:dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    trend = json.loads(body.split('id="collection-trend-data" type="application/json">')[1].split("</script>")[0])
+    assert trend["labels"][trend["running"]] == "2026-10" and trend["running"] == len(trend["labels"]) - 1
+    assert trend["running_label"] == to_date
+    assert 'data-running="' in body  # the legend's entry for the hatched bars
 
 
 def test_a_branch_sees_itself_and_its_teams(client, world):
