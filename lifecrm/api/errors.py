@@ -3,7 +3,9 @@
     {"status": 400, "code": "invalid", "detail": "Invalid input.",
      "fields": {"kind": [{"code": "invalid_choice", "message": "Select a valid choice. …"}]}}
 
-`fields` appears only on 400 answers. `detail` is in the request's language; `code` is not.
+`fields` appears only on 400 answers. `detail` is in the request's language (Accept-Language, or the
+user's choice); `code` is not. No answer names an internal model: Django's 404 message does ("No
+SuspenseAccount matches the given query."), so a 404 says DRF's translated "Not found." instead.
 The shape is described for the schema by lifecrm.org.api.ApiErrorSerializer.
 """
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -60,6 +62,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_KEY: exc.messages}
         )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()  # never Django's text: it names the model, in English
     response = drf_exception_handler(exc, context)
     if response is None:
         set_rollback()

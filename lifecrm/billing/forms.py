@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.models import Payment
@@ -406,11 +406,15 @@ class MonthField(forms.CharField):
         return f"{value:%Y-%m}" if isinstance(value, date) else value
 
 
+# Lazy: `_("…") % {…}` in a class body is translated once, at import, in whatever language is active then.
+_month_label = lazy(lambda month: gettext("%(month)sth month") % {"month": month}, str)
+
+
 class PersistencyForm(StyledForm):
     month = forms.TypedChoiceField(label=_("Persistency of month"), coerce=int,
-                                   choices=[(m, _("%(month)sth month") % {"month": m}) for m in WINDOW_MONTHS])
+                                   choices=[(m, _month_label(m)) for m in WINDOW_MONTHS])
     period_start = MonthField(label=_("Reporting months from"))
-    period_end = MonthField(label=_("to"))
+    period_end = MonthField(label=pgettext_lazy("the end of a period", "to"))  # plain "to" is a status change
     group_by = forms.ChoiceField(label=_("Group by"), choices=GROUP_BY_CHOICES)
 
     def __init__(self, data=None, *, as_of: date) -> None:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the lifecrm package
 PROJECT_DIR = Path(os.environ.get("LIFECRM_HOME", Path.cwd()))
@@ -139,7 +138,7 @@ WSGI_APPLICATION = "lifecrm.config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # overrides of third-party templates (admin/)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -252,6 +251,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-
-# Verbose names for the admin site.
-ADMIN_SITE_HEADER = _("lifecrm administration")

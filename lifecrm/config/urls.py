@@ -2,6 +2,11 @@
 Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+# Django's defaults ("Django administration", "Django site admin") are the product's name on every admin page.
+admin.site.site_header = _("lifecrm administration")
+admin.site.site_title = _("lifecrm administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from lifecrm.billing.bankfiles import rules, xsd
 from lifecrm.billing.bankfiles.errors import BankFileRejected
@@ -73,12 +74,13 @@ class ImportReport:
 
 def _parse(content: bytes, file_format: str) -> ParsedResults:
     if file_format not in FORMATS:
-        raise BankFileRejected("", f"unknown format {file_format!r}: use one of {', '.join(FORMATS)}")
+        raise BankFileRejected("", N_("unknown format %(value)r: use one of %(allowed)s"), value=file_format,
+                               allowed=", ".join(FORMATS))
     if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
         return csvfile.parse(content)
     document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
     if document.format == BankFile.Format.PAIN_008:
-        raise BankFileRejected("", "this is a pain.008 collection file, not a bank result")
+        raise BankFileRejected("", N_("this is a pain.008 collection file, not a bank result"))
     node = root_node(document.root, document.namespace)
     return pain002.parse(node) if document.format == BankFile.Format.PAIN_002 else camt054.parse(node)
 
@@ -89,13 +91,15 @@ def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
     for group in parsed.groups:
         export = BankFile.objects.filter(direction=BankFile.Direction.OUT, message_id=group.original_message_id).first()
         if export is None:
-            raise BankFileRejected(group.where, f"unknown original message {group.original_message_id}")
+            raise BankFileRejected(group.where, N_("unknown original message %(message)s"),
+                                   message=group.original_message_id)
         collections = [
             c for c in export.collections.order_by("end_to_end_id")
             if group.payment_information_id in (None, rules.payment_information_id(export.message_id, c.collection_date))
         ]
         if not collections:
-            raise BankFileRejected(group.where, f"unknown payment information {group.payment_information_id}")
+            raise BankFileRejected(group.where, N_("unknown payment information %(block)s"),
+                                   block=group.payment_information_id)
         lines += [ResultLine(where=group.where, end_to_end_id=c.end_to_end_id, outcome=group.outcome,
                              reason_code=group.reason_code) for c in collections]
     return lines
@@ -104,11 +108,14 @@ def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
 def _check(line: ResultLine, collection: Collection, as_of: date) -> None:
     currency = collection.due_item.currency
     if line.currency and line.currency != currency:
-        raise BankFileRejected(line.where, f"{line.end_to_end_id}: currency {line.currency} is not the collection's {currency}")
+        raise BankFileRejected(line.where, N_("%(reference)s: currency %(currency)s is not the collection's %(expected)s"),
+                               reference=line.end_to_end_id, currency=line.currency, expected=currency)
     if line.amount is not None and line.amount != collection.amount:
-        raise BankFileRejected(line.where, f"{line.end_to_end_id}: amount {line.amount} is not the collected {collection.amount}")
+        raise BankFileRejected(line.where, N_("%(reference)s: amount %(amount)s is not the collected %(expected)s"),
+                               reference=line.end_to_end_id, amount=line.amount, expected=collection.amount)
     if line.value_date and line.value_date > as_of:
-        raise BankFileRejected(line.where, f"{line.end_to_end_id}: value date {line.value_date} is after the business date {as_of}")
+        raise BankFileRejected(line.where, N_("%(reference)s: value date %(day)s is after the business date %(as_of)s"),
+                               reference=line.end_to_end_id, day=line.value_date, as_of=as_of)
 
 
 class _Applier:
@@ -132,8 +139,9 @@ class _Applier:
                     self.report.unknown += 1
                     continue
                 if not line.end_to_end_id:
-                    raise BankFileRejected(line.where, "no end-to-end reference")
-                raise BankFileRejected(line.where, f"unknown end-to-end reference {line.end_to_end_id}")
+                    raise BankFileRejected(line.where, N_("no end-to-end reference"))
+                raise BankFileRejected(line.where, N_("unknown end-to-end reference %(reference)s"),
+                                       reference=line.end_to_end_id)
             self.report.matched += 1
             _check(line, collection, self.as_of)
             if line.outcome == PENDING:
@@ -148,8 +156,9 @@ class _Applier:
             self.report.unchanged += 1
             return
         if collection.status == Collection.Status.REJECTED and not declared_not_collected(collection):
-            raise BankFileRejected(line.where, f"{collection.end_to_end_id} was rejected ({collection.reason_code}) on "
-                                               f"{collection.result_on}: a payment for it needs a manual check")
+            raise BankFileRejected(line.where, N_("%(reference)s was rejected (%(code)s) on %(day)s: a payment for it "
+                                                  "needs a manual check"), reference=collection.end_to_end_id,
+                                   code=collection.reason_code, day=collection.result_on)
         # else sent, or declared not collected by staff (unanswered.py) and collected after all: the money is booked
         received_on = min(line.value_date or collection.collection_date, self.as_of)
         try:
@@ -161,7 +170,8 @@ class _Applier:
         except DuplicatePayment:
             pass  # already booked from another file of the same collection
         except PaymentRefused as exc:
-            raise BankFileRejected(line.where, f"{collection.end_to_end_id}: {exc}") from None
+            raise BankFileRejected(line.where, N_("%(reference)s: %(refusal)s"), reference=collection.end_to_end_id,
+                                   refusal=exc) from None
         else:
             self.report.to_refund += payment.refund_due
         self._settle(collection, Collection.Status.PAID, "", received_on)
@@ -198,12 +208,13 @@ def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format:
                      actor=None) -> ImportReport:
     """Import one result file whole, or raise BankFileRejected having written nothing."""
     if not content.strip():
-        raise BankFileRejected("", "the file is empty")
+        raise BankFileRejected("", N_("the file is empty"))
     digest = hashlib.sha256(content).hexdigest()
     existing = BankFile.objects.filter(sha256=digest).first()
     if existing is not None:
         if existing.direction == BankFile.Direction.OUT:
-            raise BankFileRejected("", f"this is our own export {existing.filename}, not a bank result")
+            raise BankFileRejected("", N_("this is our own export %(filename)s, not a bank result"),
+                                   filename=existing.filename)
         return ImportReport(existing, already_imported=True)
     parsed = _parse(content, file_format)
     try:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element  # noqa: S405  type only; parsing goes through xmlschema, defused
 
+from django.utils.translation import gettext_noop as N_
+
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 
 if TYPE_CHECKING:
@@ -52,9 +54,9 @@ def _resource(content: bytes) -> xmlschema.XMLResource:
     try:
         return xmlschema.XMLResource(io.BytesIO(content), allow="none", defuse="always")
     except XMLResourceForbidden as exc:
-        raise BankFileRejected("", f"forbidden XML construct: {exc}") from None
+        raise BankFileRejected("", N_("forbidden XML construct: %(detail)s"), detail=exc) from None
     except XMLResourceError as exc:
-        raise BankFileRejected("", f"not well-formed XML: {exc}") from None
+        raise BankFileRejected("", N_("not well-formed XML: %(detail)s"), detail=exc) from None
 
 
 def validate(content: bytes, *, expected: str | None = None) -> XmlDocument:
@@ -66,16 +68,22 @@ def validate(content: bytes, *, expected: str | None = None) -> XmlDocument:
     namespace = resource.namespace
     if namespace not in SCHEMAS:
         known = ", ".join(sorted(n.removeprefix(ISO) for n in SCHEMAS))
-        raise BankFileRejected("", f"unsupported message {namespace or 'without namespace'!r}: expected one of {known}")
+        if not namespace:
+            raise BankFileRejected("", N_("a message without namespace: expected one of %(known)s"), known=known)
+        raise BankFileRejected("", N_("unsupported message %(namespace)r: expected one of %(known)s"),
+                               namespace=namespace, known=known)
     file_format = SCHEMAS[namespace][0]
     if expected and expected != file_format:
-        raise BankFileRejected("", f"a {expected} file was expected, this is {namespace.removeprefix(ISO)}")
+        raise BankFileRejected("", N_("a %(expected)s file was expected, this is %(found)s"), expected=expected,
+                               found=namespace.removeprefix(ISO))
     errors = list(schema(namespace).iter_errors(resource))
     if errors:
         first = errors[0]
-        more = f" (and {len(errors) - 1} more schema errors)" if len(errors) > 1 else ""
-        reason = (first.reason or first.message).strip()
-        raise BankFileRejected(first.path or "/", f"{reason}{more}")
+        detail = (first.reason or first.message).strip()  # the schema library's English
+        if len(errors) > 1:
+            raise BankFileRejected(first.path or "/", N_("not valid against its schema: %(detail)s (and %(more)s more "
+                                                         "schema errors)"), detail=detail, more=len(errors) - 1)
+        raise BankFileRejected(first.path or "/", N_("not valid against its schema: %(detail)s"), detail=detail)
     return XmlDocument(file_format, namespace, resource.root)
 
 

@@ -3,6 +3,8 @@ and bank files; fixed query counts."""
 from __future__ import annotations
 
 import io
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -167,6 +169,16 @@ def test_the_dashboard_counts_this_months_premiums_and_the_policies_in_grace(cli
     assert page.trend["labels"][-1] == "2026-10" and page.trend["due"][-2:] == [3, 3]  # September, October
 
 
+@pytest.mark.parametrize(("language", "to_date"), [("en", "to date"), ("zh-hant", "至今"), ("zh-hans", "至今")])
+def test_the_trend_marks_this_month_as_running_not_as_a_cliff(client, world, language, to_date):
+    """October is ten days old on 10 Oct: its premiums keep falling due and being paid until the 31st."""
+    body = login(client, world, "hq").get(reverse("billing:dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    trend = json.loads(body.split('id="collection-trend-data" type="application/json">')[1].split("</script>")[0])
+    assert trend["labels"][trend["running"]] == "2026-10" and trend["running"] == len(trend["labels"]) - 1
+    assert trend["running_label"] == to_date
+    assert 'data-running="' in body  # the legend's entry for the hatched bars
+
+
 def test_a_branch_sees_itself_and_its_teams(client, world):
     translation.activate("en")  # units have English names; teams here have none
     scope = DataScope(ScopeKind.SUBTREE, world.org.branch_a.path, None, "branch")
@@ -235,6 +247,24 @@ def test_the_persistency_page_groups_and_exports(client, world):
     assert response["Content-Disposition"].startswith('attachment; filename="persistency-25-2025-10-2026-09')
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[:2] == ["Company", "Agent"]
+
+
+PERSISTENCY_FORM = {  # language -> (the label of the period's end, the 13th-month option)
+    "en": ("to", "13th month"),
+    "zh-hant": ("至", "第 13 個月"),
+    "zh-hans": ("至", "第 13 个月"),
+}
+
+
+def test_the_persistency_form_speaks_the_page_language(client, world):
+    """One test for the three languages: a label translated once at import would match one of them only."""
+    client = login(client, world, "hq")
+    for language, (to, month) in PERSISTENCY_FORM.items():
+        body = client.get(reverse("billing:persistency"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        label = re.search(r'<label[^>]*for="id_period_end">([^<]*)<', body)
+        assert label and label.group(1).strip() == to, language  # not "new status" (a status change's "to")
+        options = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', body.split('id="id_month"')[1].split("</select>")[0])
+        assert options[0] == month, (language, options)
 
 
 @pytest.mark.parametrize(("params", "field", "message"), [
@@ -307,6 +337,26 @@ def test_a_bad_bank_file_is_refused_whole_saying_where_and_why(client, world, se
     assert "line 2" in body and "99.00" in body
     assert before == (Payment.objects.count(), BankFile.objects.count(),
                       list(Collection.objects.values_list("status", flat=True)))
+
+
+REFUSED = {  # language -> where and why a file with an unknown reference on line 4 is refused
+    "zh-hant": ("第 4 行", "未知的端對端參考編號 E999999-1"),
+    "zh-hans": ("第 4 行", "未知的端到端参考号 E999999-1"),
+    "en": ("line 4", "unknown end-to-end reference E999999-1"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(REFUSED))
+def test_why_a_bank_file_is_refused_reads_in_the_page_language(client, world, sent, business_date, language):
+    business_date(date(2026, 11, 20))
+    content = _csv(sent) + b"E999999-1,paid,120.50,CNY,2026-11-20,\n"
+    upload = SimpleUploadedFile("results.csv", content, content_type="text/csv")
+    response = login(client, world, "hq").post(reverse("billing:bank-files"), {"file": upload, "file_format": "csv"},
+                                               HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    alert = response.content.decode().split('data-testid="bank-file-rejected"')[1].split("<form")[0]
+    where, why = REFUSED[language]
+    assert where in alert and why in alert, alert
 
 
 def test_a_missing_file_is_a_field_error(client, world):

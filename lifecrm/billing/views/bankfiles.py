@@ -40,7 +40,8 @@ def bank_files(request):
                                   file_format=form.cleaned_data["file_format"], actor=request.user)
     except BankFileRejected as exc:
         return _list(request, BankFileForm(initial={"file_format": form.cleaned_data["file_format"]}), status=400,
-                     rejected={"filename": upload.name, "where": exc.where, "reason": exc.reason})
+                     rejected={"filename": upload.name, "where": exc.localised_where(),
+                               "reason": exc.localised_reason()})
     return render(request, "billing/bank_file_report.html", {"outcome": pages.import_outcome(report), "as_of": as_of})
 
 

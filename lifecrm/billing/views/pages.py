@@ -147,7 +147,7 @@ class Dashboard:
     total: CollectionRow
     rows: list[CollectionRow]
     persistency: list[PersistencyCard]
-    trend: dict  # Chart.js data: labels, due, collected, rate (JSON-ready)
+    trend: dict  # Chart.js data: labels, due, collected, rate, the running month (JSON-ready)
 
 
 def _path_ids(path: str) -> list[int]:
@@ -220,7 +220,8 @@ def _local(unit: OrgUnit | None) -> str:
 
 def collection_trend(*, scope: DataScope, as_of: date, months: int = TREND_MONTHS) -> dict:
     """Premiums due per month over the last `months` months (this one included) and how many are paid.
-    One query."""
+    One query. The last month is still running (`running`: its index): its premiums fall due until its end
+    and are paid as they do, so the chart marks it as "to date" rather than draw a cliff."""
     last = month_start(as_of)
     first = add_months(last, 1 - months)
     counts = {
@@ -238,7 +239,8 @@ def collection_trend(*, scope: DataScope, as_of: date, months: int = TREND_MONTH
         collected.append(paid)
         value = pct(paid, total)
         rate.append(float(value) if value is not None else None)
-    return {"labels": labels, "due": due, "collected": collected, "rate": rate}
+    return {"labels": labels, "due": due, "collected": collected, "rate": rate, "running": months - 1,
+            "running_label": str(_("to date"))}
 
 
 def persistency_cards(*, scope: DataScope, as_of: date) -> list[PersistencyCard]:

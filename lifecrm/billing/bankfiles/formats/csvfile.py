@@ -20,41 +20,45 @@ import io
 import re
 from datetime import date
 
+from django.utils.translation import gettext_noop as N_
+
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.formats import PAID, REJECTED, ParsedResults, ResultLine
 from lifecrm.core.money import CURRENCIES, MAX_AMOUNT, AmountInvalid, parse_amount
 
 HEADER = ["end_to_end_id", "status", "amount", "currency", "value_date", "reason_code"]
 STATUSES = {"paid": PAID, "rejected": REJECTED}
-AMOUNT_PROBLEMS = {"invalid": "is not a number (digits, a dot and at most 2 decimals)",
-                   "min_value": "must be positive", "max_decimal_places": "has more than 2 decimals",
-                   "max_value": f"is more than {MAX_AMOUNT}"}
+AMOUNT_PROBLEMS = {"invalid": N_("amount %(value)r is not a number (digits, a dot and at most 2 decimals)"),
+                   "min_value": N_("amount %(value)r must be positive"),
+                   "max_decimal_places": N_("amount %(value)r has more than 2 decimals"),
+                   "max_value": N_("amount %(value)r is more than %(maximum)s")}
 REASON = re.compile(r"[A-Z0-9]{2,8}")
 
 
 def _line(number: int, row: list[str]) -> ResultLine:
     where = f"line {number}"
     if len(row) != len(HEADER):
-        raise BankFileRejected(where, f"{len(row)} fields, expected {len(HEADER)}")
+        raise BankFileRejected(where, N_("%(found)s fields, expected %(expected)s"), found=len(row), expected=len(HEADER))
     reference, status, amount, currency, value_date, reason = (field.strip() for field in row)
     if not reference or len(reference) > 35:
-        raise BankFileRejected(where, f"end_to_end_id {reference!r} must be 1 to 35 characters")
+        raise BankFileRejected(where, N_("end_to_end_id %(value)r must be 1 to 35 characters"), value=reference)
     if status not in STATUSES:
-        raise BankFileRejected(where, f"status {status!r} is not one of {', '.join(STATUSES)}")
+        raise BankFileRejected(where, N_("status %(value)r is not one of %(allowed)s"), value=status, allowed=", ".join(STATUSES))
     try:
         value = parse_amount(amount)
     except AmountInvalid as exc:
-        raise BankFileRejected(where, f"amount {amount!r} {AMOUNT_PROBLEMS[exc.code]}") from None
+        raise BankFileRejected(where, AMOUNT_PROBLEMS[exc.code], value=amount, maximum=MAX_AMOUNT) from None
     if currency not in CURRENCIES:
-        raise BankFileRejected(where, f"currency {currency!r} is not one of {', '.join(CURRENCIES)}")
+        raise BankFileRejected(where, N_("currency %(value)r is not one of %(allowed)s"), value=currency,
+                               allowed=", ".join(CURRENCIES))
     try:
         day = date.fromisoformat(value_date)
     except ValueError:
-        raise BankFileRejected(where, f"value_date {value_date!r} is not a date as YYYY-MM-DD") from None
+        raise BankFileRejected(where, N_("value_date %(value)r is not a date as YYYY-MM-DD"), value=value_date) from None
     if STATUSES[status] == REJECTED and not REASON.fullmatch(reason):
-        raise BankFileRejected(where, f"reason_code {reason!r} must be an ISO reason code such as AM04")
+        raise BankFileRejected(where, N_("reason_code %(value)r must be an ISO reason code such as AM04"), value=reason)
     if STATUSES[status] == PAID and reason:
-        raise BankFileRejected(where, f"reason_code {reason!r} given for a paid line")
+        raise BankFileRejected(where, N_("reason_code %(value)r given for a paid line"), value=reason)
     return ResultLine(where=where, end_to_end_id=reference, outcome=STATUSES[status], amount=value,
                       currency=currency, value_date=day, reason_code=reason)
 
@@ -63,19 +67,19 @@ def parse(content: bytes) -> ParsedResults:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BankFileRejected("", f"not UTF-8 text (byte {exc.start})") from None
+        raise BankFileRejected("", N_("not UTF-8 text (byte %(byte)s)"), byte=exc.start) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise BankFileRejected(f"line {reader.line_num}", f"not valid CSV: {exc}") from None
+        raise BankFileRejected(f"line {reader.line_num}", N_("not valid CSV: %(detail)s"), detail=exc) from None
     if not rows or [c.strip() for c in rows[0]] != HEADER:
-        raise BankFileRejected("line 1", f"the header must be {','.join(HEADER)}")
+        raise BankFileRejected("line 1", N_("the header must be %(header)s"), header=",".join(HEADER))
     lines = []
     for number, row in enumerate(rows[1:], start=2):
         if not row:
-            raise BankFileRejected(f"line {number}", "empty line")
+            raise BankFileRejected(f"line {number}", N_("empty line"))
         lines.append(_line(number, row))
     if not lines:
-        raise BankFileRejected("", "no result lines")
+        raise BankFileRejected("", N_("no result lines"))
     return ParsedResults("csv", "", None, lines, [])

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element  # noqa: S405  type only
 
+from django.utils.translation import gettext_noop as N_
+
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 
 
@@ -47,7 +49,7 @@ class Node:
         try:
             return Decimal(node.elem.text.strip()), node.elem.get("Ccy")
         except (InvalidOperation, AttributeError):
-            raise BankFileRejected(node.path, f"amount {node.elem.text!r} is not a number") from None
+            raise BankFileRejected(node.path, N_("amount %(value)r is not a number"), value=node.elem.text) from None
 
     def date(self, dotted: str) -> date | None:
         """An ISODate or ISODateTime (its calendar date as written), or a Dt/DtTm choice."""
@@ -57,7 +59,7 @@ class Node:
         try:
             return date.fromisoformat(value[:10]) if len(value) > 10 else date.fromisoformat(value)
         except ValueError:
-            raise BankFileRejected(self.where(dotted), f"{value!r} is not a date") from None
+            raise BankFileRejected(self.where(dotted), N_("%(value)r is not a date"), value=value) from None
 
 
 def root_node(root: Element, ns: str) -> Node:
