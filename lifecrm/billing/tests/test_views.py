@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 # page -> the roles that may open it (everyone else: 403); `claims` stands for any role not listed.
 ACCESS = {
     "billing:dashboard": {"hq", "branch"},
-    "billing:worklist": {"agent", "callcentre", "callcentre_hq", "hq"},
+    "billing:worklist": {"agent", "callcentre", "callcentre_hq", "hq", "branch"},
     "billing:payment-new": {"hq", "branch", "counter"},
     "billing:bank-files": {"hq", "branch"},
     "billing:persistency": {"hq", "branch"},

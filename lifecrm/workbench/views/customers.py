@@ -3,15 +3,14 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from lifecrm.org.rules import may_reveal_id
+from lifecrm.org.access import Action, may, staff_page
 from lifecrm.parties.selectors import customer_get
 from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
 from lifecrm.workbench import pages
-from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import RevealForm, SearchForm
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def customer(request, customer_id: int):
     page = pages.customer_page(scope=request.scope, customer_id=customer_id, as_of=timezone.localdate())
     return render(request, "workbench/customer.html", {
@@ -28,10 +27,10 @@ def _reveal_response(request, customer, *, status: int = 200, **context):
 
 
 @require_POST
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def reveal_id(request, customer_id: int):
     found = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
-    if not may_reveal_id(request.scope):
+    if not may(request.scope, Action.REVEAL_ID):
         return _reveal_response(request, found, status=403, refused=True)
     form = RevealForm(request.POST)
     if not form.is_valid():
