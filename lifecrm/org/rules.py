@@ -115,7 +115,7 @@ GRANTS: dict[Action, Grant] = {
 
 def allows(scope: DataScope, action: Action | str) -> bool:
     """Whether the scope's role may take `action`: nothing without a staff record, nothing not granted."""
-    if scope.kind == ScopeKind.NONE:
+    if scope.kind == ScopeKind.NONE or scope.role not in STAFF_ROLES:
         return False
     try:
         grant = GRANTS[Action(action)]
