@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from lifecrm.billing import reminders
 from lifecrm.billing.models import Reminder
-from lifecrm.billing.worklists import TASK_LIMIT, GraceRow, PhoneTask, _task_row, _tasks, policies_in_grace
+from lifecrm.billing.worklists import TASK_LIMIT, GraceRow, PhoneTask, _task_row, policies_in_grace
 from lifecrm.core.services import audit_record
 from lifecrm.org.access import Action, NotInScope, require
 from lifecrm.org.models import OrgUnit, Staff
@@ -72,8 +72,9 @@ def teams(*, scope: DataScope) -> list[OrgUnit]:
 
 
 def _filtered_tasks(scope: DataScope, flt: TaskFilter):
-    rows = (_tasks().filter(status=STATUSES[flt.status], channel__in=reminders.PHONE_CHANNELS,
-                            due_item__policy__in=policies_in_scope(scope).values("pk")))
+    rows = (Reminder.objects.filter(status=STATUSES[flt.status], channel__in=reminders.PHONE_CHANNELS,
+                                    due_item__policy__in=policies_in_scope(scope).values("pk"))
+            .select_related("due_item__policy__payer", "step", "assigned_to").order_by("scheduled_for", "id"))
     if flt.holder == QUEUE:
         rows = rows.filter(assigned_to__isnull=True)
     elif flt.holder is not None:

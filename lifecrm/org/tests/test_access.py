@@ -18,6 +18,7 @@ from lifecrm.parties.selectors import customers_in_scope
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_staff
 
+
 @pytest.fixture(autouse=True)
 def _english():
     with translation.override("en"):  # the refusals are read in their English source
