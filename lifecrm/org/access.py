@@ -39,7 +39,8 @@ NO_STAFF_RECORD_API = _("Your login has no active staff record, so it may not us
 # What a refusal says, per action; an action not listed gets the 403 page's general words.
 REFUSALS = {
     Action.TAKE_PAYMENT: _("Your role may not take payments."),
-    Action.REVEAL_ID: _("Your role may not see full ID numbers."),
+    Action.REVEAL_ID: _("Your role may not see full ID numbers. Work with the masked number, or ask a counter or "
+                        "claims colleague."),
 }
 REFUSED = _("Your role may not do this.")
 
