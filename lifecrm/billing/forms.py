@@ -363,7 +363,7 @@ class TaskFilterForm(StyledForm):
     holder = forms.ChoiceField(label=_("Held by"), required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)
     status = forms.ChoiceField(label=_("Task status"), required=False,
-                               choices=[(OPEN, _("open")), (DONE, _("closed"))])
+                               choices=[(OPEN, _("open tasks")), (DONE, _("closed tasks"))])
 
     def __init__(self, *args, holders: list[Staff], teams: list[OrgUnit], **kwargs) -> None:
         super().__init__(*args, **kwargs)
