@@ -325,7 +325,7 @@ def test_out_of_scope_receipts_and_unknown_bank_files_are_404(client, world):
 def test_the_navbar_offers_each_role_its_collection_pages(client, world):
     expected = {
         "hq": {"dashboard", "worklist", "payment-new", "bank-files", "persistency"},
-        "branch": {"dashboard", "payment-new", "bank-files", "persistency"},
+        "branch": {"dashboard", "worklist", "payment-new", "bank-files", "persistency"},
         "counter": {"payment-new"},
         "callcentre": {"worklist"},
         "agent": {"worklist"},
