@@ -19,7 +19,7 @@ from lifecrm.billing import reminders
 from lifecrm.billing.models import Reminder
 from lifecrm.billing.worklists import TASK_LIMIT, GraceRow, PhoneTask, _task_row, policies_in_grace
 from lifecrm.core.services import audit_record
-from lifecrm.org.access import Action, NotInScope, require
+from lifecrm.org.access import Action, NotInScope, require, visible
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import GRANTS, DataScope
 from lifecrm.org.selectors import data_scope_for_user, in_scope, units_in_scope
@@ -141,7 +141,7 @@ def reminder_task_reassign(*, actor, reminder_id: int, holder_id: int | None, as
     with transaction.atomic():
         reminder = (Reminder.objects.select_for_update(of=("self",)).select_related("due_item__policy")
                     .filter(pk=reminder_id, channel__in=reminders.PHONE_CHANNELS).first())
-        if reminder is None or not policies_in_scope(scope).filter(pk=reminder.due_item.policy_id).exists():
+        if reminder is None or not visible(scope, reminder.due_item.policy):
             raise ReassignRefused(_("There is no such phone task."))
         if reminder.status != Reminder.Status.TASK_OPEN:
             raise ReassignRefused(_("This phone task is already closed."))
