@@ -72,6 +72,7 @@ class Action(StrEnum):
     TAKE_PAYMENT = "billing.take_payment"  # counter payments (page and API) and their receipts
     MANAGE_COLLECTION = "billing.manage_collection"  # dashboard, persistency, bank files, suspense, refunds
     DECLARE_NOT_COLLECTED = "billing.declare_not_collected"  # the bank's confirmation for a whole file
+    CONFIRM_LARGE_PAYMENT = "billing.confirm_large_payment"  # a second login for money far above what is owed
     WORK_OWN_TASKS = "billing.work_own_tasks"  # renewal calls assigned to the staff member
     WORK_QUEUE = "billing.work_queue"  # the call-centre queue: renewal calls assigned to nobody
     SUPERVISE_TASKS = "billing.supervise_tasks"  # every renewal call of the scope: filter and reassign
@@ -105,6 +106,7 @@ GRANTS: dict[Action, Grant] = {
     Action.MANAGE_COLLECTION: Grant(MANAGEMENT_ROLES),
     # A collection file holds the whole company's debits: only management at HQ answers for all of them.
     Action.DECLARE_NOT_COLLECTED: Grant(MANAGEMENT_ROLES, at_hq_only=True),
+    Action.CONFIRM_LARGE_PAYMENT: Grant(MANAGEMENT_ROLES),
     # The ladder assigns agent calls to the policy's agent; a manager may hand a call to a call-centre agent.
     Action.WORK_OWN_TASKS: Grant(frozenset({"agent", "callcentre"})),
     # The queue is the call centre's, and anyone at HQ (agents never have a scope of everything) helps out.

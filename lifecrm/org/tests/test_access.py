@@ -28,11 +28,12 @@ def _english():
 # role (at a branch, or at HQ) -> the actions it may take. Everything not listed is refused.
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                   "billing.declare_not_collected", "billing.work_queue", "billing.supervise_tasks"},
+                   "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
+                   "billing.supervise_tasks"},
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                       "billing.supervise_tasks"},
+                       "billing.confirm_large_payment", "billing.supervise_tasks"},
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                           "billing.manage_collection", "billing.supervise_tasks"},
+                           "billing.manage_collection", "billing.confirm_large_payment", "billing.supervise_tasks"},
     ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"},
     ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.work_queue"},
     ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"},
