@@ -8,12 +8,11 @@ from django.apps import apps
 from django.conf import settings
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from lifecrm.api.errors import not_found
 from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
-from lifecrm.org.api import HasStaffRecord, MeView, ScopedAPIMixin
+from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 
 
@@ -21,7 +20,7 @@ class V1RootView(APIRootView):
     """The endpoints of API v1."""
 
     authentication_classes = ScopedAPIMixin.authentication_classes
-    permission_classes = [IsAuthenticated, HasStaffRecord]
+    permission_classes = ScopedAPIMixin.permission_classes
 
 
 class V1Router(DefaultRouter):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import APIException, ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.response import Response
 
 from lifecrm.billing.forms import (
@@ -27,8 +27,6 @@ from lifecrm.billing.forms import (
     CounterPayment,
     PaymentInputError,
     counter_payment_book,
-    may_manage_collection,
-    may_take_payments,
     policy_for_payment,
 )
 from lifecrm.billing.models import Allocation, DueItem, Payment, SuspenseAccount
@@ -45,6 +43,7 @@ from lifecrm.org.api import (
     StaffRefSerializer,
 )
 from lifecrm.org.filtersets import BIGINT_MAX, IdFilter
+from lifecrm.org.rules import Action
 from lifecrm.org.selectors import staff_for_user
 from lifecrm.policies.models import STATUS_CHOICES, Policy
 from lifecrm.policies.selectors import policies_in_scope
@@ -213,6 +212,7 @@ class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     filterset_class = PaymentFilterSet
     lookup_value_regex = r"[0-9]{1,18}"
+    access_actions = {"create": Action.TAKE_PAYMENT}
 
     def get_queryset(self):
         return (Payment.objects.filter(policy__in=_in_scope(self.scope))
@@ -233,8 +233,6 @@ class PaymentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return _mark_reversed(super().get_object())
 
     def create(self, request, *args, **kwargs):
-        if not may_take_payments(self.scope):
-            raise PermissionDenied(_("Your role may not take payments."))
         incoming = PaymentCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -300,12 +298,9 @@ class SuspenseAccountViewSet(ScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = SuspenseAccountFilterSet
     lookup_field = "policy_id"
     lookup_url_kwarg = "id"
+    access_action = Action.MANAGE_COLLECTION
+    access_refusal = _("Your role may not see money in suspense.")
     lookup_value_regex = r"[0-9]{1,18}"
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not may_manage_collection(self.scope):
-            raise PermissionDenied(_("Your role may not see money in suspense."))
 
     def get_queryset(self):
         return (SuspenseAccount.objects.filter(policy__in=_in_scope(self.scope)).select_related("policy")

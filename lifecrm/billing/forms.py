@@ -1,4 +1,4 @@
-"""Input of the renewal collection pages and API: who may do what, the forms, and the counter payment booking.
+"""Input of the renewal collection pages and API: the forms, and the counter payment booking.
 
 `counter_payment_book` is shared by the counter page and `POST /api/v1/payments/`: it finds the policy in
 the caller's scope, checks what the collection rules would refuse, and books through
@@ -31,36 +31,15 @@ from lifecrm.billing.services import (
     payment_record,
     suspense_refund,
 )
+from lifecrm.billing.supervision import DONE, OPEN, QUEUE, TaskFilter
 from lifecrm.billing.worklists import OUTCOMES, promise_problem
 from lifecrm.core.money import MAX_AMOUNT, AmountInvalid, parse_amount
 from lifecrm.core.rules import add_months
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import staff_for_user
 from lifecrm.policies.models import Policy
 from lifecrm.policies.selectors import policies_in_scope
-
-# -- who may do what (by the role of the staff member; "at HQ" = a data scope of everything) --------------
-
-PAYMENT_ROLES = frozenset({"counter", "branch", "hq"})
-"""Take a premium at the counter (page and API), see its receipt."""
-MANAGEMENT_ROLES = frozenset({"branch", "hq"})
-"""The collection dashboard, persistency, bank result files."""
-
-
-def may_take_payments(scope: DataScope) -> bool:
-    return scope.role in PAYMENT_ROLES
-
-
-def may_manage_collection(scope: DataScope) -> bool:
-    return scope.role in MANAGEMENT_ROLES
-
-
-def may_declare_not_collected(scope: DataScope) -> bool:
-    """Record the bank's confirmation that it did not collect a file's debits: management at HQ only, since a
-    collection file holds the whole company's debits."""
-    return may_manage_collection(scope) and scope.kind == ScopeKind.ALL
-
 
 # -- Bootstrap styling -------------------------------------------------------------------------------------
 
@@ -376,6 +355,43 @@ class CallOutcomeForm(StyledForm):
             if problem is not None:
                 self.add_error("promised_on", forms.ValidationError(problem[1], code=problem[0]))
         return data
+
+
+class TaskFilterForm(StyledForm):
+    """A manager's filter of the renewal calls of their scope (on the query string; every field optional)."""
+
+    holder = forms.ChoiceField(label=_("Held by"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    status = forms.ChoiceField(label=_("Task status"), required=False,
+                               choices=[(OPEN, _("open tasks")), (DONE, _("closed tasks"))])
+
+    def __init__(self, *args, holders: list[Staff], teams: list[OrgUnit], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(unit.pk): unit for unit in teams}
+        self.fields["holder"].choices = [("", _("anyone")), (QUEUE, _("nobody: the call-centre queue"))] + [
+            (str(s.pk), f"{s.name} · {s.get_role_display()}") for s in holders]
+        self.fields["team"].choices = [("", _("every team"))] + [(k, u.name) for k, u in self.teams.items()]
+
+    def task_filter(self) -> TaskFilter:
+        data = self.cleaned_data
+        holder = data.get("holder") or None
+        return TaskFilter(holder=holder if holder in (None, QUEUE) else int(holder),
+                          team=self.teams.get(data.get("team") or ""), status=data.get("status") or OPEN)
+
+
+class ReassignForm(StyledForm):
+    holder = forms.ChoiceField(label=_("Hand the call to"),
+                               error_messages={"required": _("Choose who makes the call."),
+                                               "invalid_choice": _("Choose who makes the call from the list.")})
+
+    def __init__(self, *args, holders: list[Staff], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["holder"].choices = [("", "—"), (QUEUE, _("the call-centre queue"))] + [
+            (str(s.pk), f"{s.name} · {s.get_role_display()} · {s.org_unit.name}") for s in holders]
+
+    def holder_id(self) -> int | None:
+        holder = self.cleaned_data["holder"]
+        return None if holder == QUEUE else int(holder)
 
 
 # -- persistency and bank files ------------------------------------------------------------------------

@@ -31,10 +31,10 @@ from lifecrm.core.bulk import insert_rows
 from lifecrm.core.money import MAX_AMOUNT, MAX_BALANCE, to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
-from lifecrm.org.rules import scope_for
+from lifecrm.org.access import visible
+from lifecrm.org.rules import Action, allows, scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
-from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.policies.services import policy_transition
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
@@ -65,10 +65,6 @@ class ConfirmationNeeded(PaymentRefused):
         self.limit, self.currency = limit, currency
 
 
-SENIOR_ROLES = frozenset({"branch", "hq"})
-"""Roles that confirm a payment far above what a policy owes."""
-
-
 def _check_confirmation(*, policy: Policy, amount: Decimal, booked_by, confirmed_by, as_of: date) -> None:
     """A staff booking above `payment_ahead_limit` needs `confirmed_by`: another active staff member, of a senior
     role, whose data scope holds the policy."""
@@ -79,11 +75,11 @@ def _check_confirmation(*, policy: Policy, amount: Decimal, booked_by, confirmed
         raise ConfirmationNeeded(limit, policy.currency)
     if confirmed_by.pk == booked_by.pk:
         raise PaymentRefused("the confirmation must come from a second colleague, not from the one booking")
-    if confirmed_by.role not in SENIOR_ROLES or not confirmed_by.is_active:
-        raise PaymentRefused("only a branch manager or head office confirms a payment this large")
     scope = scope_for(role=confirmed_by.role, unit_kind=confirmed_by.org_unit.kind,
                       unit_path=confirmed_by.org_unit.path, staff_id=confirmed_by.pk)
-    if not policies_in_scope(scope).filter(pk=policy.pk).exists():
+    if not allows(scope, Action.CONFIRM_LARGE_PAYMENT) or not confirmed_by.is_active:
+        raise PaymentRefused("only a branch manager or head office confirms a payment this large")
+    if not visible(scope, policy):
         raise PaymentRefused(f"policy {policy.number} is outside the confirming colleague's scope")
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("worklist/", worklist.worklist, name="worklist"),
     path("worklist/tasks/<int:reminder_id>/outcome/", worklist.task_outcome, name="task-outcome"),
+    path("worklist/tasks/<int:reminder_id>/reassign/", worklist.task_reassign, name="task-reassign"),
     path("payments/new/", payments.payment_new, name="payment-new"),
     path("payments/<int:payment_id>/", payments.receipt, name="receipt"),
     path("policies/<int:policy_id>/refund/", payments.refund_new, name="refund-new"),

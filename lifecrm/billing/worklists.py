@@ -1,9 +1,11 @@
 """Renewal work lists: the phone tasks of the reminder ladder and the policies in grace, and the call outcome.
 
-Who sees what (`worklist`):
+Who sees what (`worklist`; the grants are `org.rules.GRANTS`):
 - a sales agent: the open phone tasks assigned to them, and the policies of their book in grace;
+- a call-centre agent: the tasks a manager assigned to them;
 - the call centre (role callcentre, or anyone working at HQ): the open tasks nobody is assigned to
-  (the call-centre queue) on policies in their data scope.
+  (the call-centre queue) on policies in their data scope;
+- a manager (branch, HQ): every task of their scope, filtered and reassigned (`billing.supervision`).
 
 `reminder_task_log_outcome` closes a task with the call's outcome through the ladder's own
 `reminders.phone_task_close` (status done, outcome, done_on), keeps the note and the promised date on
@@ -17,7 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from lifecrm.billing import reminders
 from lifecrm.billing.models import DueItem, DunningStep, Reminder
 from lifecrm.core.services import audit_record
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
@@ -50,17 +52,13 @@ class TaskRefused(ValueError):
     """A call outcome that cannot be logged; the message says why, in the staff member's language."""
 
 
-def may_see_queue(scope: DataScope) -> bool:
-    """The call-centre queue: call-centre staff (their unit's subtree) and anyone working at HQ."""
-    return scope.role == "callcentre" or (scope.kind == ScopeKind.ALL and scope.role != "agent")
+WORKLIST_ACTIONS = (Action.WORK_OWN_TASKS, Action.WORK_QUEUE, Action.SUPERVISE_TASKS)
+"""Any of these opens the work list page; each shows its own section (`org.rules.GRANTS` says who has which)."""
 
 
-def has_own_tasks(scope: DataScope) -> bool:
-    return scope.role == "agent"
-
-
-def may_use_worklist(scope: DataScope) -> bool:
-    return may_see_queue(scope) or has_own_tasks(scope)
+def shows_grace_list(scope: DataScope) -> bool:
+    """An agent's own customers' policies in grace (a call-centre agent's own tasks come with no book)."""
+    return allows(scope, Action.WORK_OWN_TASKS) and scope.kind == ScopeKind.OWN_BOOK
 
 
 # -- selectors ------------------------------------------------------------------------------------------
@@ -135,9 +133,11 @@ def call_centre_queue(*, scope: DataScope, as_of: date) -> list[PhoneTask]:
     return [_task_row(r, as_of) for r in rows]
 
 
-def policies_in_grace(*, scope: DataScope, as_of: date) -> list[GraceRow]:
-    """The scope's policies in grace with their arrears, the longest overdue first (two queries)."""
-    policies = {p.pk: p for p in policies_in_scope(scope).filter(status=Status.GRACE).select_related("owner", "payer")}
+def policies_in_grace(*, scope: DataScope, as_of: date, policies: QuerySet[Policy] | None = None) -> list[GraceRow]:
+    """The scope's policies (or those of `policies`, already scoped) in grace with their arrears, the longest
+    overdue first (two queries)."""
+    chosen = policies if policies is not None else policies_in_scope(scope)
+    policies = {p.pk: p for p in chosen.filter(status=Status.GRACE).select_related("owner", "payer")}
     if not policies:
         return []
     arrears = (DueItem.objects.filter(policy_id__in=list(policies), status=DueItem.Status.OPEN, due_date__lt=as_of)
@@ -151,20 +151,19 @@ def policies_in_grace(*, scope: DataScope, as_of: date) -> list[GraceRow]:
 
 def worklist(*, scope: DataScope, as_of: date) -> Worklist:
     """What the work list page shows to this scope's role."""
-    own = has_own_tasks(scope)
     return Worklist(
         as_of=as_of,
-        own_tasks=own_tasks(scope=scope, as_of=as_of) if own else None,
-        queue=call_centre_queue(scope=scope, as_of=as_of) if may_see_queue(scope) else None,
-        in_grace=policies_in_grace(scope=scope, as_of=as_of) if own else None,
+        own_tasks=own_tasks(scope=scope, as_of=as_of) if allows(scope, Action.WORK_OWN_TASKS) else None,
+        queue=call_centre_queue(scope=scope, as_of=as_of) if allows(scope, Action.WORK_QUEUE) else None,
+        in_grace=policies_in_grace(scope=scope, as_of=as_of) if shows_grace_list(scope) else None,
     )
 
 
 def may_work_task(scope: DataScope, reminder: Reminder) -> bool:
     """A task assigned to the caller, or an unassigned one in the caller's queue."""
     if reminder.assigned_to_id is not None:
-        return reminder.assigned_to_id == scope.staff_id
-    if not may_see_queue(scope):
+        return reminder.assigned_to_id == scope.staff_id and allows(scope, Action.WORK_OWN_TASKS)
+    if not allows(scope, Action.WORK_QUEUE):
         return False
     return policies_in_scope(scope).filter(pk=reminder.due_item.policy_id).exists()
 

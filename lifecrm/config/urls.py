@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("lifecrm.workbench.urls")),
 ]
 
+handler400 = "lifecrm.workbench.views.errors.bad_request"
 handler403 = "lifecrm.workbench.views.errors.forbidden"
 handler404 = "lifecrm.workbench.views.errors.not_found"
 handler500 = "lifecrm.workbench.views.errors.server_error"

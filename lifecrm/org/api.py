@@ -1,6 +1,6 @@
 """REST API of the organisation: the caller's staff record and scope, and the plumbing every app's API shares.
 
-The shared pieces (staff-scope permission, scoped view mixin, pagination, the error shape for the
+The shared pieces (the scoped view mixin with `org.access`'s permission, pagination, the error shape for the
 schema, strict filtering) live here because every app API depends on the caller's data scope, which
 org owns, and org is the lowest app with an API: parties and policies may import it, not the reverse.
 """
@@ -16,22 +16,13 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from lifecrm.org.access import StaffMayAct
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.rules import DataScope, ScopeKind, may_reveal_id
+from lifecrm.org.rules import Action, DataScope, ScopeKind, may_reveal_id
 from lifecrm.org.selectors import data_scope_for_user, staff_for_user
-
-
-class HasStaffRecord(BasePermission):
-    """Only a login with an active staff record (hence a data scope) may use the API."""
-
-    message = _("Your login has no active staff record, so it may not use the API.")
-    code = "no_staff_record"
-
-    def has_permission(self, request, view) -> bool:
-        return data_scope_for_user(request.user).kind != ScopeKind.NONE
 
 
 class ApiPagination(PageNumberPagination):
@@ -111,13 +102,15 @@ def _param_names(name: str, filter_) -> list[str]:
 
 
 class ScopedAPIMixin:
-    """Token or session login, an active staff record, and `self.scope`: the caller's data scope.
+    """Token or session login, an active staff record whose role may take the view's `access_action` (or
+    `access_actions` by viewset action; `org.access.StaffMayAct`), and `self.scope`: the caller's data scope.
 
     Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`.
     """
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated, HasStaffRecord]
+    permission_classes = [IsAuthenticated, StaffMayAct]
+    access_action = Action.USE_WORKBENCH
     pagination_class = ApiPagination
     filter_backends = [StrictFilterBackend]
 

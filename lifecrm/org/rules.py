@@ -1,4 +1,13 @@
-"""Data scope and role permissions, as pure data: who sees which customers and who may reveal what."""
+"""Data scope and role permissions, as pure data: who sees which customers and which role may do what.
+
+Two questions make up every access decision, and each has one answer here:
+- the data scope (`DataScope`): which rows a staff member sees (HQ: all; a branch or team: its subtree;
+  a sales agent: their own book). `DataScope.contains` decides it for one loaded row and
+  `org.selectors.in_scope` for a query: the same rule, kept side by side.
+- the grants (`GRANTS`): which role may take which action. An action no grant names is refused, and a
+  login without a staff record may do nothing: deny by default.
+`org.access` applies both at every edge (pages, htmx fragments, the API, exports and commands).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,10 +32,25 @@ class DataScope:
     def sees_everything(self) -> bool:
         return self.kind == ScopeKind.ALL
 
+    def contains(self, *, unit_path: str, agent_id: int | None) -> bool:
+        """Whether a row booked on the unit at `unit_path` (its materialised path) and serviced by the agent
+        `agent_id` lies in this scope (`org.selectors.in_scope` says the same as a query filter)."""
+        if self.kind == ScopeKind.ALL:
+            return True
+        if self.kind == ScopeKind.SUBTREE:
+            return bool(self.unit_path) and unit_path.startswith(self.unit_path)
+        if self.kind == ScopeKind.OWN_BOOK:
+            return agent_id is not None and agent_id == self.staff_id
+        return False
 
-# Roles whose work needs the full identity number (to verify a walk-in customer, pay a claim,
-# answer a regulator); call-centre and sales agents work with masked values.
-ROLES_ALLOWED_TO_REVEAL_ID = frozenset({"hq", "branch", "counter", "claims"})
+
+@dataclass(frozen=True, slots=True)
+class ScopeFields:
+    """Where a scoped model keeps what its data scope is judged by: the materialised path of the unit it is
+    booked on, and the id of its agent (a model declares them as `SCOPE_FIELDS`)."""
+
+    path: str
+    agent: str
 
 
 def scope_for(*, role: str, unit_kind: str, unit_path: str, staff_id: int) -> DataScope:
@@ -38,5 +62,72 @@ def scope_for(*, role: str, unit_kind: str, unit_path: str, staff_id: int) -> Da
     return DataScope(ScopeKind.SUBTREE, unit_path, staff_id, role)
 
 
+# -- what each role may do ------------------------------------------------------------------------------
+
+class Action(StrEnum):
+    """Everything a staff member may be allowed to do; the value names the app that owns it."""
+
+    USE_WORKBENCH = "workbench.use"  # search, the customer 360, the policy page and its billing section
+    REVEAL_ID = "parties.reveal_id"  # see a customer's full identity number (audited)
+    TAKE_PAYMENT = "billing.take_payment"  # counter payments (page and API) and their receipts
+    MANAGE_COLLECTION = "billing.manage_collection"  # dashboard, persistency, bank files, suspense, refunds
+    DECLARE_NOT_COLLECTED = "billing.declare_not_collected"  # the bank's confirmation for a whole file
+    CONFIRM_LARGE_PAYMENT = "billing.confirm_large_payment"  # a second login for money far above what is owed
+    WORK_OWN_TASKS = "billing.work_own_tasks"  # renewal calls assigned to the staff member
+    WORK_QUEUE = "billing.work_queue"  # the call-centre queue: renewal calls assigned to nobody
+    SUPERVISE_TASKS = "billing.supervise_tasks"  # every renewal call of the scope: filter and reassign
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Who may take an action: the roles named, and (`anyone_at_hq`) any role with a scope of everything;
+    `at_hq_only` narrows the named roles to those working at HQ."""
+
+    roles: frozenset[str] = frozenset()
+    anyone_at_hq: bool = False
+    at_hq_only: bool = False
+
+    def allows(self, scope: DataScope) -> bool:
+        at_hq = scope.kind == ScopeKind.ALL
+        if self.anyone_at_hq and at_hq:
+            return True
+        return scope.role in self.roles and (at_hq or not self.at_hq_only)
+
+
+STAFF_ROLES = frozenset({"hq", "branch", "counter", "callcentre", "claims", "agent"})
+MANAGEMENT_ROLES = frozenset({"hq", "branch"})
+
+GRANTS: dict[Action, Grant] = {
+    Action.USE_WORKBENCH: Grant(STAFF_ROLES),
+    # Roles whose work needs the full identity number (to verify a walk-in customer, pay a claim, answer a
+    # regulator); call-centre and sales agents work with masked values.
+    Action.REVEAL_ID: Grant(frozenset({"hq", "branch", "counter", "claims"})),
+    Action.TAKE_PAYMENT: Grant(frozenset({"hq", "branch", "counter"})),
+    Action.MANAGE_COLLECTION: Grant(MANAGEMENT_ROLES),
+    # A collection file holds the whole company's debits: only management at HQ answers for all of them.
+    Action.DECLARE_NOT_COLLECTED: Grant(MANAGEMENT_ROLES, at_hq_only=True),
+    Action.CONFIRM_LARGE_PAYMENT: Grant(MANAGEMENT_ROLES),
+    # The ladder assigns agent calls to the policy's agent; a manager may hand a call to a call-centre agent.
+    Action.WORK_OWN_TASKS: Grant(frozenset({"agent", "callcentre"})),
+    # The queue is the call centre's, and anyone at HQ (agents never have a scope of everything) helps out.
+    Action.WORK_QUEUE: Grant(frozenset({"callcentre"}), anyone_at_hq=True),
+    Action.SUPERVISE_TASKS: Grant(MANAGEMENT_ROLES),
+}
+
+
+def allows(scope: DataScope, action: Action | str) -> bool:
+    """Whether the scope's role may take `action`: nothing without a staff record, nothing not granted."""
+    if scope.kind == ScopeKind.NONE or scope.role not in STAFF_ROLES:
+        return False
+    try:
+        grant = GRANTS[Action(action)]
+    except (ValueError, KeyError):
+        return False
+    return grant.allows(scope)
+
+
+ROLES_ALLOWED_TO_REVEAL_ID = GRANTS[Action.REVEAL_ID].roles
+
+
 def may_reveal_id(scope: DataScope) -> bool:
-    return scope.role in ROLES_ALLOWED_TO_REVEAL_ID
+    return allows(scope, Action.REVEAL_ID)

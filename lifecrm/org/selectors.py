@@ -44,14 +44,21 @@ def units_in_scope(scope: DataScope):
     return qs.none()
 
 
-def in_scope(queryset: QuerySet, scope: DataScope, *, path_field: str, agent_field: str) -> QuerySet:
+def in_scope(queryset: QuerySet, scope: DataScope, *, path_field: str | None = None,
+             agent_field: str | None = None) -> QuerySet:
     """`queryset` narrowed to the scope: everything for HQ, the unit's subtree by the rows' materialised
-    path in `path_field`, or an agent's own book by `agent_field`; nothing without a staff record."""
+    path in `path_field`, or an agent's own book by `agent_field`; nothing without a staff record.
+
+    The fields default to the model's `SCOPE_FIELDS`; this is `DataScope.contains` as a query filter.
+    """
+    if path_field is None or agent_field is None:
+        fields = queryset.model.SCOPE_FIELDS  # a model without them has no data scope: an error, not "all"
+        path_field, agent_field = path_field or fields.path, agent_field or fields.agent
     if scope.kind == ScopeKind.ALL:
         return queryset
-    if scope.kind == ScopeKind.SUBTREE:
+    if scope.kind == ScopeKind.SUBTREE and scope.unit_path:
         return queryset.filter(**{f"{path_field}__startswith": scope.unit_path})
-    if scope.kind == ScopeKind.OWN_BOOK:
+    if scope.kind == ScopeKind.OWN_BOOK and scope.staff_id is not None:
         return queryset.filter(**{agent_field: scope.staff_id})
     return queryset.none()
 

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.core.fields import EncryptedTextField
+from lifecrm.org.rules import ScopeFields
 
 
 class Customer(models.Model):
@@ -79,6 +80,8 @@ class Customer(models.Model):
     # The branch's materialised path, copied here so a scope filter needs no join.
     branch_path = models.CharField(max_length=200, db_index=True, editable=False)
     created_at = models.DateTimeField(_("customer since"))
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="servicing_agent_id")
 
     class Meta:
         verbose_name = _("customer")

@@ -18,7 +18,7 @@ DEFAULT_TIER = "standard"
 
 
 def customers_in_scope(scope: DataScope) -> QuerySet[Customer]:
-    return in_scope(Customer.objects.all(), scope, path_field="branch_path", agent_field="servicing_agent_id")
+    return in_scope(Customer.objects.all(), scope)
 
 
 def customer_get(*, scope: DataScope, customer_id: int) -> Customer:

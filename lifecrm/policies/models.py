@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lifecrm.org.rules import ScopeFields
 from lifecrm.policies.rules import Status
 
 
@@ -77,6 +78,8 @@ class Policy(models.Model):
     paid_to_date = models.DateField(_("paid to"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"))
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
 
     class Meta:
         verbose_name = _("policy")

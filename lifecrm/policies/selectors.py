@@ -14,7 +14,7 @@ from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVers
 
 
 def policies_in_scope(scope: DataScope) -> QuerySet[Policy]:
-    return in_scope(Policy.objects.all(), scope, path_field="branch_path", agent_field="agent_id")
+    return in_scope(Policy.objects.all(), scope)
 
 
 def current_version_prefetch(to_attr: str = "current_versions") -> Prefetch:

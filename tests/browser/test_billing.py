@@ -161,6 +161,31 @@ def test_the_call_centre_logs_a_call_outcome_in_place(page: Page, live_server, w
     assert Reminder.objects.get(pk=task.pk).outcome == "no_answer"
 
 
+def test_a_branch_manager_filters_and_reassigns_a_renewal_call(page: Page, live_server, world, screenshots):
+    from lifecrm.billing.models import Reminder
+
+    task = Reminder.objects.get(due_item__policy=world.policy_a, status="task_open")
+    _log_in(page, live_server.url, world.staff["branch"].user)
+    page.locator("#billing-menu").click()
+    page.get_by_role("link", name="續期工作清單").click()
+    section = page.get_by_test_id("branch-worklist")
+    expect(section).to_contain_text(world.policy_q.number)
+    section.get_by_label("由誰處理").select_option(str(world.staff["agent"].pk))
+    section.get_by_role("button", name="篩選").click()
+    page.wait_for_load_state("networkidle")
+    section = page.get_by_test_id("branch-worklist")
+    expect(section).not_to_contain_text(world.policy_q.number)
+    card = page.get_by_test_id(f"task-{task.pk}")
+    card.get_by_role("link", name="重新指派").click()
+    card = page.get_by_test_id(f"task-{task.pk}")
+    card.get_by_label("將電話交給").select_option(str(world.staff["agent_other"].pk))
+    card.get_by_role("button", name="重新指派").click()
+    expect(page.get_by_test_id("task-reassigned")).to_contain_text(world.staff["agent_other"].name)
+    expect(page).to_have_url(re.compile(r"/billing/worklist/\?"))  # swapped in place, no navigation
+    page.screenshot(path=str(screenshots / "branch-worklist-zh-hant.png"), full_page=True)
+    assert Reminder.objects.get(pk=task.pk).assigned_to_id == world.staff["agent_other"].pk
+
+
 def test_a_branch_manager_refunds_an_overpayment_from_the_policy_page(page: Page, live_server, world, screenshots):
     """A customer paid twice: the branch manager pays the surplus back from suspense, and gets its receipt."""
     from decimal import Decimal

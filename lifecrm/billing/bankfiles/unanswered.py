@@ -4,7 +4,7 @@ A debit is unanswered when it is still `sent` RESULT_EXPECTED_WORKING_DAYS worki
 collection date (its jurisdiction's calendar). Until its result is imported it is neither paid nor
 presented again. When the bank confirms that it did not collect them (a file lost on its side, a run it
 never processed), management at head office records that confirmation for one of our files
-(`forms.may_declare_not_collected`: a collection file holds the whole company's debits): its unanswered debits
+(`org.rules.Action.DECLARE_NOT_COLLECTED`: a collection file holds the whole company's debits): its unanswered debits
 become rejected with reason NOT_COLLECTED_REASON, dated the business date, and go through
 `rejections.on_debit_rejected` like a reject in a result file (presented again after
 REPRESENT_AFTER_WORKING_DAYS, or handed to the reminders on the last attempt). Should the bank's result
@@ -25,6 +25,8 @@ from lifecrm.billing.models import BankFile, Collection
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record_many
+from lifecrm.org.access import Action, require
+from lifecrm.org.selectors import data_scope_for_user
 
 NOT_COLLECTED_REASON = "MS03"
 """The reason recorded for debits the bank confirms it did not collect: MS03, reason not specified (bank side),
@@ -55,7 +57,9 @@ def collections_declare_not_collected(*, actor, export_file_id: int, reference: 
     """Record the bank's confirmation that it did not collect the unanswered debits of one of our pain.008
     files; returns how many were closed. `reference` is the bank's (its ticket, letter or e-mail). One
     transaction, under the collections' locks: a result file imported meanwhile is applied first or after,
-    never half."""
+    never half. `actor=None` is the system; a staff member needs the grant (`AccessDenied` otherwise)."""
+    if actor is not None:
+        require(data_scope_for_user(actor), Action.DECLARE_NOT_COLLECTED)
     reference = " ".join((reference or "").split())
     if not reference:
         raise NotCollectedRefused(_("Say where the bank confirmed it: its ticket, letter or e-mail reference."))

@@ -126,3 +126,18 @@ def test_other_roles_may_not_record_it(client, sent, overdue_day, role):
         page = client.get(reverse("billing:bank-file", args=[our_file(sent).pk])).content.decode()
         assert 'data-testid="hq-declares"' in page
         assert reverse("billing:bank-file-not-collected", args=[our_file(sent).pk]) not in page
+
+
+@pytest.mark.parametrize("role", ["branch", "counter", "callcentre", "agent"])
+def test_the_service_itself_refuses_staff_without_the_grant(sent, role):
+    """Not only the page: the service checks the grant, so no other caller (API, command) can skip it."""
+    from lifecrm.org.access import AccessDenied
+
+    staff = make_staff(role, sent["paying"].branch)
+    with pytest.raises(AccessDenied):
+        collections_declare_not_collected(actor=staff.user, export_file_id=our_file(sent).pk, reference="ticket 1",
+                                          as_of=OVERDUE_DAY)
+    assert not Collection.objects.filter(reason_code="MS03").exists()
+    hq = make_staff("hq", OrgUnit.objects.get(kind="hq"))
+    assert collections_declare_not_collected(actor=hq.user, export_file_id=our_file(sent).pk, reference="ticket 1",
+                                             as_of=OVERDUE_DAY) == 2

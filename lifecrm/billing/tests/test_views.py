@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 # page -> the roles that may open it (everyone else: 403); `claims` stands for any role not listed.
 ACCESS = {
     "billing:dashboard": {"hq", "branch"},
-    "billing:worklist": {"agent", "callcentre", "callcentre_hq", "hq"},
+    "billing:worklist": {"agent", "callcentre", "callcentre_hq", "hq", "branch"},
     "billing:payment-new": {"hq", "branch", "counter"},
     "billing:bank-files": {"hq", "branch"},
     "billing:persistency": {"hq", "branch"},
@@ -375,7 +375,7 @@ def test_out_of_scope_receipts_and_unknown_bank_files_are_404(client, world):
 def test_the_navbar_offers_each_role_its_collection_pages(client, world):
     expected = {
         "hq": {"dashboard", "worklist", "payment-new", "bank-files", "persistency"},
-        "branch": {"dashboard", "payment-new", "bank-files", "persistency"},
+        "branch": {"dashboard", "worklist", "payment-new", "bank-files", "persistency"},
         "counter": {"payment-new"},
         "callcentre": {"worklist"},
         "agent": {"worklist"},

@@ -17,6 +17,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
 )
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
+from lifecrm.org.rules import Action, allows
 from lifecrm.org.selectors import data_scope_for_user
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +44,13 @@ def test_each_role_sees_its_own_list(world):
     other = worklists.worklist(scope=scope(world, "agent_other"), as_of=AS_OF)
     assert other.own_tasks == [] and other.in_grace == []
     branch_callcentre = worklists.worklist(scope=scope(world, "callcentre"), as_of=AS_OF)
-    assert numbers(branch_callcentre.queue) == {q} and branch_callcentre.own_tasks is None  # branch A's queue
+    assert numbers(branch_callcentre.queue) == {q}  # branch A's queue
+    assert branch_callcentre.own_tasks == [] and branch_callcentre.in_grace is None  # a manager may hand calls over
     for who in ("callcentre_hq", "hq"):
         assert numbers(worklists.worklist(scope=scope(world, who), as_of=AS_OF).queue) == {q, b}
-    for who in ("branch", "counter", "claims"):
-        assert not worklists.may_use_worklist(scope(world, who))
+    for who in ("counter", "claims"):
+        assert not any(allows(scope(world, who), action) for action in worklists.WORKLIST_ACTIONS)
+    assert allows(scope(world, "branch"), Action.SUPERVISE_TASKS)  # the branch's lists: test_supervision
 
 
 def test_the_outcome_closes_the_task_with_an_audit_row_and_shows_on_the_timeline(world):
@@ -171,8 +174,8 @@ def test_tasks_off_the_list_are_404_on_the_page(client, world):
 
 def test_the_worklist_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
     client = login(client, world, "callcentre_hq")
-    # session, user, staff (scope), staff (layout), the queue.
-    with django_assert_max_num_queries(5):
+    # session, user, staff (scope), staff (layout), own tasks (handed over by a manager), the queue.
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("billing:worklist")).status_code == 200
     client = login(client, world, "agent")
     # session, user, staff (scope), staff (layout), own tasks, policies in grace, their arrears.

@@ -7,14 +7,9 @@ from django.views.decorators.http import require_http_methods
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
-from lifecrm.billing.forms import (
-    BankFileForm,
-    NotCollectedForm,
-    may_declare_not_collected,
-    may_manage_collection,
-)
+from lifecrm.billing.forms import BankFileForm, NotCollectedForm
 from lifecrm.billing.views import pages
-from lifecrm.billing.views.access import collection_staff
+from lifecrm.org.access import Action, may, staff_page
 
 
 def _list(request, form, *, status=200, rejected=None):
@@ -26,7 +21,7 @@ def _list(request, form, *, status=200, rejected=None):
 
 
 @require_http_methods(["GET", "POST"])
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def bank_files(request):
     if request.method == "GET":
         return _list(request, BankFileForm())
@@ -50,11 +45,11 @@ def _detail(request, bank_file_id: int, *, form=None, status=200, declared=None)
     page = pages.bank_file_detail(bank_file_id=bank_file_id, as_of=as_of)  # 404 for an unknown file
     return render(request, "billing/bank_file.html", {
         "page": page, "as_of": as_of, "not_collected_form": form or NotCollectedForm(), "declared": declared,
-        "may_declare": may_declare_not_collected(request.scope),
+        "may_declare": may(request.scope, Action.DECLARE_NOT_COLLECTED),
     }, status=status)
 
 
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def bank_file(request, bank_file_id: int):
     declared = request.GET.get("declared", "")  # ASCII digits only: "²".isdigit() is true, int("²") fails
     return _detail(request, bank_file_id,
@@ -62,7 +57,7 @@ def bank_file(request, bank_file_id: int):
 
 
 @require_http_methods(["POST"])
-@collection_staff(may_declare_not_collected)
+@staff_page(Action.DECLARE_NOT_COLLECTED)
 def bank_file_not_collected(request, bank_file_id: int):
     """The bank confirms it did not collect this file's unanswered debits: they are presented again."""
     form = NotCollectedForm(request.POST)

@@ -4,11 +4,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.billing.forms import PersistencyForm, may_manage_collection
+from lifecrm.billing.forms import PersistencyForm
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.persistency_export import XLSX_CONTENT_TYPE, export_filename, persistency_xlsx
 from lifecrm.billing.views import pages
-from lifecrm.billing.views.access import collection_staff
+from lifecrm.org.access import Action, staff_page
 from lifecrm.org.rules import ScopeKind
 
 SCOPE_LABELS = {
@@ -18,7 +18,7 @@ SCOPE_LABELS = {
 }
 
 
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def dashboard(request):
     page = pages.dashboard(scope=request.scope, as_of=timezone.localdate())
     return render(request, "billing/dashboard.html", {"page": page, "as_of": page.as_of})
@@ -43,7 +43,7 @@ def _persistency_form(request, as_of):
     return form, render(request, "billing/persistency.html", {"form": form, "as_of": as_of}, status=400)
 
 
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def persistency(request):
     as_of = timezone.localdate()
     form, refused = _persistency_form(request, as_of)
@@ -59,7 +59,7 @@ def persistency(request):
     })
 
 
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def persistency_export(request):
     as_of = timezone.localdate()
     form, refused = _persistency_form(request, as_of)

@@ -10,13 +10,11 @@ from lifecrm.billing.forms import (
     PaymentInputError,
     RefundForm,
     counter_payment_book,
-    may_manage_collection,
-    may_take_payments,
     policy_for_payment,
 )
 from lifecrm.billing.selectors import policy_arrears, refundable_suspense, suspense_work_list
 from lifecrm.billing.views import pages
-from lifecrm.billing.views.access import collection_staff
+from lifecrm.org.access import Action, staff_page
 
 
 def _initial_policy(request):
@@ -31,7 +29,7 @@ def _initial_policy(request):
 
 
 @require_http_methods(["GET", "POST"])
-@collection_staff(may_take_payments)
+@staff_page(Action.TAKE_PAYMENT)
 def payment_new(request):
     as_of = timezone.localdate()
     if request.method == "GET":
@@ -57,14 +55,14 @@ def payment_new(request):
     return render(request, "billing/payment_form.html", {"form": form, "as_of": as_of, "policy": policy}, status=400)
 
 
-@collection_staff(may_take_payments)
+@staff_page(Action.TAKE_PAYMENT)
 def receipt(request, payment_id: int):
     page = pages.receipt(scope=request.scope, payment_id=payment_id)
     return render(request, "billing/receipt.html", {"page": page, "as_of": timezone.localdate()})
 
 
 @require_http_methods(["GET", "POST"])
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def refund_new(request, policy_id: int):
     """Pay back money waiting in suspense (an overpayment, a debit collected after the policy ended)."""
     try:
@@ -87,7 +85,7 @@ def refund_new(request, policy_id: int):
                                                          "refundable": refundable}, status=400)
 
 
-@collection_staff(may_manage_collection)
+@staff_page(Action.MANAGE_COLLECTION)
 def suspense(request):
     """Money in suspense in the staff member's scope: to recover from payers, to refund, paid ahead."""
     return render(request, "billing/suspense.html", {"page": suspense_work_list(scope=request.scope),

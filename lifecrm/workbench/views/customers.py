@@ -5,16 +5,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from lifecrm.org.rules import may_reveal_id
+from lifecrm.org.access import Action, may, staff_page
 from lifecrm.parties.selectors import customer_get
 from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
 from lifecrm.workbench import pages
-from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import RevealForm, SearchForm
 from lifecrm.workbench.views.lists import list_response
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def customer(request, customer_id: int):
     page = pages.customer_page(scope=request.scope, customer_id=customer_id, as_of=timezone.localdate())
     return render(request, "workbench/customer.html", {
@@ -29,7 +28,7 @@ def _customer_list(request, customer, *, title, template: str, context: dict):
                          back_number=customer.number)
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def relationships(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
     relations = pages.relationship_list(scope=request.scope, customer=customer, page=request.GET.get("page"))
@@ -37,7 +36,7 @@ def relationships(request, customer_id: int):
                           template="workbench/partials/customer_relationships.html", context={"relations": relations})
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def policies(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)
     found = pages.policy_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
@@ -46,7 +45,7 @@ def policies(request, customer_id: int):
                           template="workbench/partials/customer_policies.html", context={"policies": found})
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def timeline(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)
     found = pages.timeline_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
@@ -63,10 +62,10 @@ def _reveal_response(request, customer, *, status: int = 200, **context):
 
 
 @require_POST
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def reveal_id(request, customer_id: int):
     found = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
-    if not may_reveal_id(request.scope):
+    if not may(request.scope, Action.REVEAL_ID):
         return _reveal_response(request, found, status=403, refused=True)
     form = RevealForm(request.POST)
     if not form.is_valid():

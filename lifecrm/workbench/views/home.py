@@ -2,12 +2,12 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from lifecrm.workbench.access import staff_required
+from lifecrm.org.access import Action, staff_page
 from lifecrm.workbench.forms import SearchForm
 from lifecrm.workbench.pages import SCOPE_LABELS
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def home(request):
     return render(request, "workbench/home.html", {
         "form": SearchForm(),

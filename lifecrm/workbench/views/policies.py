@@ -4,14 +4,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lifecrm.org.access import Action, staff_page
 from lifecrm.policies.selectors import policy_get
 from lifecrm.workbench import pages
-from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import SearchForm
 from lifecrm.workbench.views.lists import list_response
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def policy(request, policy_id: int):
     page = pages.policy_page(scope=request.scope, policy_id=policy_id, as_of=timezone.localdate())
     return render(request, "workbench/policy.html", {
@@ -19,7 +19,7 @@ def policy(request, policy_id: int):
     })
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def events(request, policy_id: int):
     found = policy_get(scope=request.scope, policy_id=policy_id, with_events=False)  # 404 outside the scope
     journal = pages.event_list(policy=found, page=request.GET.get("page"))

@@ -2,12 +2,12 @@
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from lifecrm.org.access import Action, staff_page
 from lifecrm.workbench import pages
-from lifecrm.workbench.access import staff_required
 from lifecrm.workbench.forms import SearchForm
 
 
-@staff_required
+@staff_page(Action.USE_WORKBENCH)
 def search(request):
     form = SearchForm(request.GET)
     as_of = timezone.localdate()

@@ -18,8 +18,8 @@ from lifecrm.billing.persistency import (
 from lifecrm.billing.persistency_export import build_workbook
 from lifecrm.core.commands import parse_date
 from lifecrm.core.rules import add_months
-from lifecrm.org.models import OrgUnit
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.access import command_scope
+from lifecrm.org.rules import DataScope
 
 HEADINGS = ("cohort", "excl", "pend", "judged", "persist", "count %", "judged premium", "persisting prem",
             "premium %")
@@ -107,14 +107,11 @@ class Command(BaseCommand):
             self.stdout.write(f"wrote {xlsx}")
 
     def _scope(self, code: str | None) -> tuple[DataScope, str]:
-        if not code:
-            return DataScope(ScopeKind.ALL), ""
-        found = OrgUnit.objects.filter(code=code).first()
-        if found is None:
-            raise CommandError(f"--unit: no org unit with code {code!r}")
-        if found.kind == OrgUnit.Kind.HQ:
-            return DataScope(ScopeKind.ALL, found.path), f"{found.code} {found.name}"
-        return DataScope(ScopeKind.SUBTREE, found.path), f"{found.code} {found.name}"
+        try:
+            scope, unit = command_scope(code)
+        except LookupError as exc:
+            raise CommandError(f"--unit: {exc}") from None
+        return scope, f"{unit.code} {unit.name}" if unit else ""
 
     def _print(self, report: PersistencyReport, scope_label: str) -> None:
         self.stdout.write(
