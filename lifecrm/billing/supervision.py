@@ -71,17 +71,24 @@ def teams(*, scope: DataScope) -> list[OrgUnit]:
     return list(units_in_scope(scope).exclude(kind=OrgUnit.Kind.HQ).exclude(path=scope.unit_path))
 
 
+def _held_as_filtered(rows, flt: TaskFilter, *, holder: str, policy: str):
+    """`rows` narrowed to the filter's holder (the queue: nobody in `holder`) and team (its holder in the team, or
+    its policy, reached by the `policy` prefix, in the team's part of the branch)."""
+    if flt.holder == QUEUE:
+        rows = rows.filter(**{f"{holder}__isnull": True})
+    elif flt.holder is not None:
+        rows = rows.filter(**{f"{holder}_id": flt.holder})
+    if flt.team is not None:
+        rows = rows.filter(Q(**{f"{holder}__org_unit__path__startswith": flt.team.path})
+                           | Q(**{f"{policy}branch_path__startswith": flt.team.path}))
+    return rows
+
+
 def _filtered_tasks(scope: DataScope, flt: TaskFilter):
     rows = (Reminder.objects.filter(status=STATUSES[flt.status], channel__in=reminders.PHONE_CHANNELS,
                                     due_item__policy__in=policies_in_scope(scope).values("pk"))
             .select_related("due_item__policy__payer", "step", "assigned_to").order_by("scheduled_for", "id"))
-    if flt.holder == QUEUE:
-        rows = rows.filter(assigned_to__isnull=True)
-    elif flt.holder is not None:
-        rows = rows.filter(assigned_to_id=flt.holder)
-    if flt.team is not None:
-        rows = rows.filter(Q(assigned_to__org_unit__path__startswith=flt.team.path)
-                           | Q(due_item__policy__branch_path__startswith=flt.team.path))
+    rows = _held_as_filtered(rows, flt, holder="assigned_to", policy="due_item__policy__")
     if flt.status == DONE:
         rows = rows.order_by("-done_on", "-id")
     return rows
@@ -94,14 +101,7 @@ def branch_worklist(*, scope: DataScope, flt: TaskFilter, as_of: date) -> Branch
     tasks = _filtered_tasks(scope, flt)
     listed = [_task_row(r, as_of) for r in tasks[:TASK_LIMIT]]
     count = len(listed) if len(listed) < TASK_LIMIT else tasks.count()
-    grace_scope = policies_in_scope(scope)
-    if flt.holder == QUEUE:
-        grace_scope = grace_scope.filter(agent__isnull=True)
-    elif flt.holder is not None:
-        grace_scope = grace_scope.filter(agent_id=flt.holder)
-    if flt.team is not None:
-        grace_scope = grace_scope.filter(Q(agent__org_unit__path__startswith=flt.team.path)
-                                         | Q(branch_path__startswith=flt.team.path))
+    grace_scope = _held_as_filtered(policies_in_scope(scope), flt, holder="agent", policy="")
     in_grace = policies_in_grace(scope=scope, as_of=as_of, policies=grace_scope)
     return BranchWorklist(as_of=as_of, filter=flt, tasks=listed, task_count=count, in_grace=in_grace)
 
