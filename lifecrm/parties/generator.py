@@ -24,6 +24,7 @@ from lifecrm.core.generator import (
 )
 from lifecrm.org.generator import OrgBook, draw_agents
 from lifecrm.parties.generator_ids import hk_id_numbers, prc_id_numbers, tw_id_numbers, uscc_codes
+from lifecrm.parties.search_keys import search_forms
 
 # --- the shape of the book
 # Share of customers that are organisations (employers).
@@ -441,6 +442,9 @@ def generate_customers(ctx: GeneratorContext) -> None:
                                       home_phone[household]]),
         "email": np.concatenate([trade[2], email]),
         "address": np.concatenate([org_address, address[household]]),
+        # what a search compares (parties.search_keys): addresses folded once per household
+        "name_folded": search_forms(np.concatenate([trade[0], name])),
+        "address_folded": np.concatenate([search_forms(org_address), search_forms(address)[household]]),
         "postcode": np.concatenate([org_postcode, postcode[household]]),
         "jurisdiction_id": jurisdiction,
         "preferred_language": np.concatenate([np.full(n_org, languages[0], dtype=object), language]),

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.core.fields import EncryptedTextField
+from lifecrm.core.indexes import TrigramIndex
 from lifecrm.org.rules import ScopeFields
 
 
@@ -43,10 +45,16 @@ class Customer(models.Model):
     # runs on these (a third of the seed's index builds of this table).
     number = models.CharField(_("customer number"), max_length=20)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PERSON)
-    name = models.CharField(_("name"), max_length=100, db_index=True)
+    # Searched through name_folded, never by itself: no index of its own.
+    name = models.CharField(_("name"), max_length=100)
     name_romanised = models.CharField(_("romanised name"), max_length=120, blank=True)
     # Lower-cased romanised name without spaces, for search: "zhangwei".
     name_search = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    # The name and the address as a search compares them (parties.search_keys.search_form): one script
+    # (張 and 张 are both 张), lower case, no spaces. Written with the name and the address by the services
+    # and the generator. Text, not varchar: NFKC may lengthen a text (㍿ is 株式会社).
+    name_folded = models.TextField(blank=True, default="", editable=False)
+    address_folded = models.TextField(blank=True, default="", editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
@@ -102,6 +110,13 @@ class Customer(models.Model):
             models.Index(fields=["mobile_phone"], name="customer_mobile_phone_idx"),
             models.Index(fields=["home_phone"], name="customer_home_phone_idx"),
             models.Index(fields=["id_number_digest"], name="customer_id_digest_idx"),
+            # A name prefix (LIKE '张伟%' needs the pattern operator class on PostgreSQL); the scope's columns
+            # are included so that counting a name's matches in any scope reads the index alone.
+            models.Index(fields=["name_folded"], name="customer_name_folded_idx", opclasses=["text_pattern_ops"],
+                         include=["branch_path", "servicing_agent"]),
+            # Any part of the address (LIKE '%弥敦道%'), through trigrams on PostgreSQL.
+            TrigramIndex(fields=["address_folded"], name="customer_address_folded_idx"),
+            models.Index(Lower("email"), name="customer_email_lower_idx"),
         ]
 
     def __str__(self) -> str:

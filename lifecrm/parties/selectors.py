@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from lifecrm.core.fields import keyed_hash
@@ -13,6 +14,13 @@ from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.rules import ascii_form, normalise_phone, romanised_search_key
+from lifecrm.parties.search_keys import (
+    ADDRESS_MIN_LENGTH,
+    is_han,
+    may_be_identity_number,
+    phone_forms,
+    search_form,
+)
 
 DEFAULT_TIER = "standard"
 
@@ -31,12 +39,16 @@ def customer_get(*, scope: DataScope, customer_id: int) -> Customer:
 
 PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{7,20}$")
 ID_QUERY = re.compile(r"^[A-Za-z0-9()]{8,20}$")
+CUSTOMER_NUMBER_QUERY = re.compile(r"^[A-Za-z0-9]{2,20}$")
+EMAIL_QUERY = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PHONE_DIGITS = 15
+SEARCH_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """What a search box string can be: a phone number, an identity number, or a name."""
+    """What a search box string can be: a phone number, an identity or customer number, an e-mail address,
+    a name (Han characters in either script, or romanised), or a part of an address."""
 
     text: str
 
@@ -49,56 +61,168 @@ class SearchQuery:
         return None
 
     @property
+    def phone_forms(self) -> tuple[str, ...]:
+        """Every stored form of the phone number typed (with or without its country code), or none."""
+        return phone_forms(self.text) if self.phone else ()
+
+    @property
+    def compact(self) -> str:
+        return "".join(ascii_form(self.text).split())
+
+    @property
     def id_digest(self) -> str | None:
-        compact = "".join(ascii_form(self.text).split())
-        if ID_QUERY.match(compact) and any(c.isdigit() for c in compact):
-            return keyed_hash(compact)
+        if ID_QUERY.match(self.compact) and any(c.isdigit() for c in self.compact):
+            return keyed_hash(self.compact)
         return None
+
+    @property
+    def customer_number(self) -> str | None:
+        compact = self.compact
+        if (CUSTOMER_NUMBER_QUERY.match(compact) and any(c.isdigit() for c in compact)
+                and not may_be_identity_number(compact)):
+            return compact.upper()
+        return None
+
+    @property
+    def email(self) -> str | None:
+        return self.compact.lower() if EMAIL_QUERY.match(self.compact) else None
 
     @property
     def romanised(self) -> str:
         return romanised_search_key(self.text)
 
     @property
+    def folded(self) -> str:
+        return search_form(self.text)
+
+    @property
     def has_han(self) -> bool:
-        return any("\u4e00" <= c <= "\u9fff" for c in self.text)
+        return any(is_han(c) for c in self.text)
+
+    @property
+    def has_letters(self) -> bool:
+        return any(c.isalpha() for c in self.folded)
 
 
-def _search_stages(customers: QuerySet[Customer], query: str):
-    """The querysets a search tries in turn, each with whether its answer is final even when empty:
-    an exact phone or ID number (index lookups) first, then a name prefix (Han characters on `name`,
-    Latin letters on `name_search`)."""
-    q = SearchQuery(query.strip())
+@dataclass(frozen=True)
+class SearchStage:
+    """One way a search tries to answer: its matches, ordered, and whether an empty answer ends the search."""
+
+    matched_on: str  # exact (phone, ID, customer number, e-mail), name or address
+    customers: QuerySet[Customer]
+    final: bool
+
+
+def _search_stages(customers: QuerySet[Customer], query: str) -> list[SearchStage]:
+    """The stages a search tries in turn, each through an index: an exact phone, ID number (its keyed hash),
+    customer number or e-mail first; then a name prefix (Han characters in one script on `name_folded`,
+    Latin letters on `name_search`); then a part of the address (`address_folded`). The last stage's
+    answer is final even when empty: nothing is left to try."""
+    q = SearchQuery(" ".join(query.split()))
     if not q.text:
-        return
+        return []
+    stages = []
     exact = Q()
-    if q.phone:
-        exact |= Q(mobile_phone=q.phone) | Q(home_phone=q.phone)
+    if q.phone_forms:
+        exact |= Q(mobile_phone__in=q.phone_forms) | Q(home_phone__in=q.phone_forms)
     if q.id_digest:
         exact |= Q(id_number_digest=q.id_digest)
+    if q.customer_number:
+        exact |= Q(number=q.customer_number)
+    if q.email:
+        exact |= Q(email_lower=q.email)
     if exact:
-        yield customers.filter(exact).order_by("number"), bool(q.phone)
+        # A phone number or an e-mail address is never also a name or an address.
+        matches = customers.alias(email_lower=Lower("email")).filter(exact).order_by("number")
+        stages.append(SearchStage("exact", matches, final=bool(q.phone_forms or q.email)))
+    if stages and stages[-1].final:
+        return stages
     if q.has_han:
-        yield customers.filter(name__startswith=q.text).order_by("name", "number"), True
-    elif q.romanised and len(q.romanised) >= 2:
-        yield customers.filter(name_search__startswith=q.romanised).order_by("name_search", "number"), True
+        matches = customers.filter(name_folded__startswith=q.folded).order_by("name_folded", "number")
+        stages.append(SearchStage("name", matches, final=False))
+    elif len(q.romanised) >= 2:
+        matches = customers.filter(name_search__startswith=q.romanised).order_by("name_search", "number")
+        stages.append(SearchStage("name", matches, final=False))
+    if q.has_letters and len(q.folded) >= ADDRESS_MIN_LENGTH:
+        matches = customers.filter(address_folded__contains=q.folded).order_by("number")
+        stages.append(SearchStage("address", matches, final=True))
+    if stages:
+        stages[-1] = replace(stages[-1], final=True)
+    return stages
 
 
-def customer_search(*, scope: DataScope, query: str, limit: int = 25) -> list[Customer]:
-    """Customers matching an exact phone or ID number, else a name prefix (one query per stage tried)."""
-    base = customers_in_scope(scope).select_related("branch", "servicing_agent")
-    for candidates, final in _search_stages(base, query):
-        found = list(candidates[:limit])
-        if found or final:
+def _scoped_for_lists(scope: DataScope) -> QuerySet[Customer]:
+    return customers_in_scope(scope).select_related("branch", "servicing_agent")
+
+
+def customer_search(*, scope: DataScope, query: str, limit: int = SEARCH_PAGE_SIZE) -> list[Customer]:
+    """The first `limit` customers a search finds (one query per stage tried)."""
+    for stage in _search_stages(_scoped_for_lists(scope), query):
+        found = list(stage.customers[:limit])
+        if found or stage.final:
             return found
     return []
 
 
+@dataclass(frozen=True)
+class CustomerSearchPage:
+    """One page of the customers a search finds, and how many it finds in all."""
+
+    customers: list[Customer]
+    total: int
+    number: int  # the page, from 1
+    per_page: int
+    matched_on: str = ""  # the stage that answered (SearchStage.matched_on); empty when nothing matched
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.customers else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.customers) - 1 if self.customers else 0
+
+    @property
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number < self.page_count else None
+
+
+def customer_search_page(*, scope: DataScope, query: str, page: int = 1,
+                         per_page: int = SEARCH_PAGE_SIZE) -> CustomerSearchPage:
+    """Page `page` of the customers a search finds, with the true number of matches (the last page when
+    `page` is beyond it). Per stage tried, at most two queries: the page, and the count when the first
+    page is full or another page is asked for (an index-only scan for a name on PostgreSQL)."""
+    page = max(page, 1)
+    for stage in _search_stages(_scoped_for_lists(scope), query):
+        if page == 1:
+            found = list(stage.customers[:per_page])
+            if not found and not stage.final:
+                continue
+            total = len(found) if len(found) < per_page else stage.customers.order_by().count()
+            return CustomerSearchPage(found, total, 1, per_page, stage.matched_on if found else "")
+        total = stage.customers.order_by().count()
+        if not total and not stage.final:
+            continue
+        number = min(page, max(1, -(-total // per_page)))
+        offset = (number - 1) * per_page
+        found = list(stage.customers[offset:offset + per_page]) if total else []
+        return CustomerSearchPage(found, total, number, per_page, stage.matched_on if total else "")
+    return CustomerSearchPage([], 0, 1, per_page)
+
+
 def customer_search_filter(*, customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
     """`customers` (already scoped) narrowed as `customer_search` narrows them, unsliced, for a paged list."""
-    for candidates, final in _search_stages(customers, query):
-        if final or candidates.exists():
-            return candidates
+    for stage in _search_stages(customers, query):
+        if stage.final or stage.customers.exists():
+            return stage.customers
     return customers.none()
 
 

@@ -12,6 +12,7 @@ from lifecrm.core.services import audit_record, audit_reveal
 from lifecrm.org.rules import DataScope, may_reveal_id
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
+from lifecrm.parties.search_keys import search_form
 
 
 class RevealRefused(PermissionError):
@@ -21,9 +22,9 @@ class RevealRefused(PermissionError):
 @transaction.atomic
 def customer_create(*, actor, number: str, name: str, id_type: str, id_number: str, branch, created_at: datetime,
                     kind: str = Customer.Kind.PERSON, birth_date: date | None = None, sex: str = "",
-                    mobile_phone: str = "", **fields) -> Customer:
+                    mobile_phone: str = "", home_phone: str = "", **fields) -> Customer:
     """A new customer; the ID number is checked by its type's rule (parties.rules), encrypted, and indexed by its
-    keyed hash."""
+    keyed hash; the phones, name and address are stored with the forms a search compares."""
     try:
         id_number = validate_id_number(id_type, id_number, organisation=kind == Customer.Kind.ORGANISATION,
                                        birth_date=birth_date, sex=sex or None)
@@ -33,9 +34,11 @@ def customer_create(*, actor, number: str, name: str, id_type: str, id_number: s
         number=number, kind=kind, name=name, id_type=id_type, id_number=id_number,
         id_number_digest=keyed_hash(id_number), id_number_last4=id_number[-4:], branch=branch,
         branch_path=branch.path, birth_date=birth_date, sex=sex, mobile_phone=normalise_phone(mobile_phone),
-        created_at=created_at, **fields,
+        home_phone=normalise_phone(home_phone), created_at=created_at, **fields,
     )
     customer.name_search = romanised_search_key(customer.name_romanised)
+    customer.name_folded = search_form(customer.name)
+    customer.address_folded = search_form(customer.address)
     customer.full_clean()
     customer.save()
     audit_record(actor=actor, action="create", object_type="parties.customer", object_id=customer.pk,
