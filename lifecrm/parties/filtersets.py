@@ -17,7 +17,10 @@ class CustomerFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices)
     number = TextFilter(method="filter_number", label=_("customer number (exact)"))
     q = TextFilter(
-        method="filter_q", label=_("search: exact phone or ID number, else a name prefix (Han or romanised)")
+        method="filter_q", label=_(
+            "search: an exact phone number (country code or not), ID number, customer number or e-mail; "
+            "else a name prefix (Chinese in either script, or romanised); else a part of the address"
+        )
     )
 
     class Meta:

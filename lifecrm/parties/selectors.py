@@ -226,6 +226,14 @@ def customer_search_filter(*, customers: QuerySet[Customer], query: str) -> Quer
     return customers.none()
 
 
+def customer_example(*, scope: DataScope) -> Customer | None:
+    """A person of the scope with a mobile phone, to show as a search example (one query; unordered: any
+    such customer will do, and the first the database meets costs least)."""
+    people = customers_in_scope(scope).filter(kind=Customer.Kind.PERSON).exclude(mobile_phone="")
+    found = list(people.order_by()[:1])
+    return found[0] if found else None
+
+
 def customer_consents(*, customer: Customer) -> list[Consent]:
     """The consent in force for each purpose (the latest row), in purpose order."""
     latest: dict[str, Consent] = {}

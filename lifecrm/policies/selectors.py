@@ -17,6 +17,13 @@ def policies_in_scope(scope: DataScope) -> QuerySet[Policy]:
     return in_scope(Policy.objects.all(), scope)
 
 
+def policy_example(*, scope: DataScope) -> Policy | None:
+    """A policy of the scope, to show its number as a search example (one query; unordered, as
+    parties.selectors.customer_example)."""
+    found = list(policies_in_scope(scope).order_by()[:1])
+    return found[0] if found else None
+
+
 def current_version_prefetch(to_attr: str = "current_versions") -> Prefetch:
     return Prefetch("versions", queryset=PolicyVersion.objects.filter(effective_to__isnull=True), to_attr=to_attr)
 

@@ -25,6 +25,16 @@ class SearchForm(forms.Form):
         },
     )
 
+    # The page of a result list; beyond the last page the last one is shown (the list may have shrunk).
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={
+            "invalid": _("A page number is a whole number from 1."),
+            "min_value": _("A page number is a whole number from 1."),
+        },
+    )
+
     def clean_q(self) -> str:
         # One Han character is a surname worth searching; one Latin letter or digit is not.
         query = " ".join(self.cleaned_data["q"].split())

@@ -21,11 +21,13 @@ from lifecrm.core.rules import age_last_birthday
 from lifecrm.org.rules import DataScope, ScopeKind, may_reveal_id
 from lifecrm.parties.models import Consent, Customer
 from lifecrm.parties.selectors import (
+    CustomerSearchPage,
     RelatedCustomer,
     customer_consents,
+    customer_example,
     customer_get,
     customer_relationships,
-    customer_search,
+    customer_search_page,
     relationship_counts,
     visible_customer_ids,
 )
@@ -40,6 +42,7 @@ from lifecrm.policies.selectors import (
     policy_event_count,
     policy_events,
     policy_find_by_number,
+    policy_example,
     policy_get,
     policy_version_history,
 )
@@ -167,11 +170,12 @@ class SearchOutcome:
     query: str
     customers: list[CustomerRow]
     policy: Policy | None = None
+    page: CustomerSearchPage | None = None  # the customers' page and true count; None for a policy number
 
     @property
     def single_customer(self) -> Customer | None:
-        """The customer to open straight away: exactly one hit and no policy-number match."""
-        if self.policy is None and len(self.customers) == 1:
+        """The customer to open straight away: exactly one match in all and no policy-number match."""
+        if self.policy is None and self.page is not None and self.page.total == 1:
             return self.customers[0].customer
         return None
 
@@ -186,8 +190,9 @@ def _row(customer: Customer, *, linked: bool = True, roles: tuple[str, ...] = ()
     )
 
 
-def search(*, scope: DataScope, query: str) -> SearchOutcome:
-    """A policy number finds that policy and its owner and insured; anything else searches customers."""
+def search(*, scope: DataScope, query: str, page: int = 1) -> SearchOutcome:
+    """A policy number finds that policy and its owner and insured; anything else searches customers, a
+    page at a time with the number of matches in all."""
     policy = policy_find_by_number(scope=scope, number=query)
     if policy is not None:
         roles: dict[int, list[str]] = {}
@@ -199,7 +204,47 @@ def search(*, scope: DataScope, query: str) -> SearchOutcome:
         visible = visible_customer_ids(scope=scope, customer_ids=people)
         rows = [_row(c, linked=c.pk in visible, roles=tuple(roles[c.pk])) for c in people.values()]
         return SearchOutcome(query=query, customers=rows, policy=policy)
-    return SearchOutcome(query=query, customers=[_row(c) for c in customer_search(scope=scope, query=query)])
+    found = customer_search_page(scope=scope, query=query, page=page)
+    return SearchOutcome(query=query, customers=[_row(c) for c in found.customers], page=found)
+
+
+@dataclass(frozen=True)
+class SearchExamples:
+    """Values from the user's own book that the search box finds, shown on the home page."""
+
+    phone: str
+    surname: str
+    romanised: str
+    customer_number: str
+    policy_number: str | None
+
+
+def _spaced_phone(digits: str) -> str:
+    """A national number in the groups people say it in (138 0013 8000, 9123 4567): spaces are welcome."""
+    groups = {11: (3, 4, 4), 10: (4, 3, 3), 8: (4, 4)}.get(len(digits)) if digits.isdigit() else None
+    if groups is None:
+        return digits
+    parts, start = [], 0
+    for size in groups:
+        parts.append(digits[start:start + size])
+        start += size
+    return " ".join(parts)
+
+
+def search_examples(*, scope: DataScope) -> SearchExamples | None:
+    """Search examples taken from the book at render time, inside the scope (two queries); None when the
+    scope holds no customer."""
+    customer = customer_example(scope=scope)
+    if customer is None:
+        return None
+    policy = policy_example(scope=scope)
+    return SearchExamples(
+        phone=_spaced_phone(customer.mobile_phone or customer.home_phone),
+        surname=customer.name[:1],
+        romanised=customer.name_romanised.lower(),
+        customer_number=customer.number,
+        policy_number=policy.number if policy is not None else None,
+    )
 
 
 # --- customer 360 --------------------------------------------------------------------------------
