@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.core.fields import EncryptedTextField
-from lifecrm.core.indexes import TrigramIndex
+from lifecrm.core.indexes import CodePointOrder, TrigramIndex
 from lifecrm.org.rules import ScopeFields
 
 
@@ -48,8 +48,8 @@ class Customer(models.Model):
     # Searched through name_folded, never by itself: no index of its own.
     name = models.CharField(_("name"), max_length=100)
     name_romanised = models.CharField(_("romanised name"), max_length=120, blank=True)
-    # Lower-cased romanised name without spaces, for search: "zhangwei".
-    name_search = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    # Lower-cased romanised name without spaces, for search: "zhangwei" (indexed in Meta).
+    name_search = models.CharField(max_length=120, blank=True, editable=False)
     # The name and the address as a search compares them (parties.search_keys.search_form): one script
     # (張 and 张 are both 张), lower case, no spaces. Written with the name and the address by the services
     # and the generator. Text, not varchar: NFKC may lengthen a text (㍿ is 株式会社).
@@ -110,10 +110,13 @@ class Customer(models.Model):
             models.Index(fields=["mobile_phone"], name="customer_mobile_phone_idx"),
             models.Index(fields=["home_phone"], name="customer_home_phone_idx"),
             models.Index(fields=["id_number_digest"], name="customer_id_digest_idx"),
-            # A name prefix (LIKE '张伟%' needs the pattern operator class on PostgreSQL); the scope's columns
-            # are included so that counting a name's matches in any scope reads the index alone.
-            models.Index(fields=["name_folded"], name="customer_name_folded_idx", opclasses=["text_pattern_ops"],
-                         include=["branch_path", "servicing_agent"]),
+            # A name prefix, in code point order (core.indexes.starts_with), read in the order a result list
+            # shows it, a page at a time. The scope's columns close the key (not INCLUDE: SQLite has none), so
+            # that counting the matches in any scope reads the index alone.
+            models.Index(CodePointOrder("name_folded"), "number", "branch_path", "servicing_agent",
+                         name="customer_name_folded_idx"),
+            models.Index(CodePointOrder("name_search"), "number", "branch_path", "servicing_agent",
+                         name="customer_name_search_idx"),
             # Any part of the address (LIKE '%弥敦道%'), through trigrams on PostgreSQL.
             TrigramIndex(fields=["address_folded"], name="customer_address_folded_idx"),
             models.Index(Lower("email"), name="customer_email_lower_idx"),

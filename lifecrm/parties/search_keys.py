@@ -57,7 +57,11 @@ _FOLD_TABLE = _FoldTable()
 def search_form(text: str) -> str:
     """What a name or address search compares: full-width forms as ASCII (NFKC), lower case, no spaces,
     Traditional characters as Simplified. Stored beside the name and the address, applied to what is typed."""
-    text = "".join(unicodedata.normalize("NFKC", text).casefold().split())
+    # NFKC again after case folding and again after removing spaces: either may leave a text that NFKC
+    # would change (´ is a space and a combining accent; without the space the accent joins its letter).
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    # NUL goes too: no database stores it, and numpy's strings (search_forms) cannot hold it at the end.
+    text = unicodedata.normalize("NFKC", "".join(text.split()).replace("\x00", ""))
     return text.translate(_FOLD_TABLE)
 
 
@@ -93,8 +97,12 @@ def search_forms(texts: np.ndarray) -> np.ndarray:
     if not len(values) or width == 0:
         return values.copy()  # nothing but empty texts, whose form is empty
     folded = _fold_codes()[fixed.view(np.uint32).reshape(len(values), width)]
+    # a NUL before another character is in the text, not padding: that text is folded by search_form too
+    inner_nul = ((folded[:, :-1] == 0) & (folded[:, 1:] != 0)).any(axis=1)
+    untabled = np.nonzero((folded == _NOT_TABLED).any(axis=1) | inner_nul)[0]
+    folded[untabled] = 0  # no code point: blanked, then folded one by one
     out = folded.view(f"<U{width}").ravel().astype(object)
-    for row in np.nonzero((folded == _NOT_TABLED).any(axis=1))[0].tolist():
+    for row in untabled.tolist():
         out[row] = search_form(values[row])
     return out
 
