@@ -141,3 +141,46 @@ def test_an_employer_pages_through_its_employees_in_place(page: Page, live_serve
     expect(page.get_by_test_id("customer-relationships").get_by_role("link", name=re.compile("^員工"))).to_have_count(5)
     expect(page).to_have_url(re.compile(rf"/customers/{employer.pk}/$"))  # swapped in place, no navigation
     page.screenshot(path=str(screenshots / "customer360-employer-page-2-zh-hant.png"), full_page=True)
+
+
+def test_call_centre_types_names_and_addresses_in_the_other_script_and_pages_through_a_list(
+        page: Page, live_server, book, screenshots):
+    staff, customer, _ = book
+    for n in range(30):  # 32 customers named 王… in all: two pages
+        make_customer(branch=customer.branch, name=f"王{n:02d}", name_romanised=f"Wang {chr(97 + n % 26)}")
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("使用者名稱").fill(staff.user.username)
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+
+    # the home page's examples are the book's own: the phone example opens a customer
+    examples = page.locator("#search-examples a")
+    expect(examples).to_have_count(5)
+    examples.first.click()
+    expect(page).to_have_url(re.compile(r"/customers/\d+/$"))
+
+    search = page.locator("#nav-q")
+    search.fill("林美华")  # Simplified; the book has 林美華
+    search.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("林美華")
+
+    page.locator("#nav-q").fill("东华门街道")  # a part of 北京市東城區東華門街道 18 號
+    page.locator("#nav-q").press("Enter")
+    expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
+
+    page.locator("#nav-q").fill("+86 138-0013-8000")
+    page.locator("#nav-q").press("Enter")
+    expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
+
+    page.locator("#nav-q").fill("王")
+    page.locator("#nav-q").press("Enter")
+    expect(page.locator("#results-title")).to_have_text("有 32 位客戶符合「王」")
+    expect(page.locator("#results-range")).to_have_text("第 1–25 筆，共 32 筆")
+    expect(page.locator("tbody tr")).to_have_count(25)
+    page.screenshot(path=str(screenshots / "search-paged-zh-hant.png"), full_page=True)
+    page.locator("#page-next").click()
+    expect(page.locator("#page-position")).to_have_text("第 2 頁，共 2 頁")
+    expect(page.locator("tbody tr")).to_have_count(7)
+    expect(page.locator("#page-next")).to_have_count(0)
+    page.locator("#page-previous").click()
+    expect(page.locator("#page-position")).to_have_text("第 1 頁，共 2 頁")
