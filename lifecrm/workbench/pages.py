@@ -41,8 +41,8 @@ from lifecrm.policies.selectors import (
     policy_count_for_customer,
     policy_event_count,
     policy_events,
-    policy_find_by_number,
     policy_example,
+    policy_find_by_number,
     policy_get,
     policy_version_history,
 )

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecrm.parties.search_keys import (
-    _fold_codes,
     _NOT_TABLED,
+    _fold_codes,
     may_be_identity_number,
     phone_forms,
     search_form,
