@@ -3,15 +3,18 @@ written, a customer number, an e-mail address; the true number of matches, a pag
 from __future__ import annotations
 
 import importlib
+from io import StringIO
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
+from lifecrm.parties.search_keys import search_form
 from lifecrm.parties.selectors import (
     customer_search,
     customer_search_filter,
@@ -178,3 +181,21 @@ def test_the_migration_fills_the_search_forms_of_the_customers_already_there(org
     migration.fill_search_forms(apps, editor)
     assert found("陈大文") == [people[0].number] and found("皇后大道") == [people[0].number]
     assert found("張偉") == [people[1].number]
+
+
+def test_a_generated_book_is_searchable_in_either_script():
+    """The generator writes the search forms in bulk (parties.search_keys.search_forms) as the service does."""
+    call_command("seed", customers="150", seed="3", as_of="2026-11-25", jurisdiction="HK", no_progress=True,
+                 stdout=StringIO())
+    customers = list(Customer.objects.order_by("pk"))
+    assert len(customers) == 150
+    for customer in customers:
+        assert customer.name_folded == search_form(customer.name), customer.name
+        assert customer.address_folded == search_form(customer.address), customer.address
+    # Hong Kong's book is written in Traditional characters; the search is typed in Simplified
+    person = next(c for c in customers if c.kind == "person" and search_form(c.name) != c.name)
+    assert person.number in found(search_form(person.name))
+    street = search_form(person.address)[3:9]
+    assert street != person.address[3:9]
+    matches = customer_search_filter(customers=customers_in_scope(EVERYTHING), query=street)
+    assert matches.filter(pk=person.pk).exists()
