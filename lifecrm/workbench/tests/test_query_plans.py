@@ -6,7 +6,7 @@ payments) from end to end. A book of a few rows then judges a query as the full 
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from django.urls import reverse
 from lifecrm.billing import services as billing_services
 from lifecrm.billing.tests.test_views_world import build_world
 from lifecrm.parties.models import Customer
-from lifecrm.parties.services import relationship_add
+from lifecrm.parties.services import customer_create, relationship_add
 from tests.factories import make_customer
 from tests.query_plans import reads, unindexed_scans
 
@@ -36,7 +36,9 @@ def book(settings):
     world = build_world()  # three policies in grace with reminders, the agent's phone task, due items
     owner = world.policy_a.owner
     spouse = make_customer(branch=world.org.team_a, agent=world.staff["agent"], name="林配偶", sex="F")
-    employer = make_customer(branch=world.org.branch_b, name="某某有限公司", kind="organisation")
+    employer = customer_create(actor=None, number="C900000001", name="某某有限公司", id_type="uscc",
+                               id_number="91110105MA01ABCD26", branch=world.org.branch_b, kind="organisation",
+                               created_at=datetime(2021, 1, 1, tzinfo=UTC))
     relationship_add(actor=None, from_customer=spouse, to_customer=owner, kind="spouse")
     relationship_add(actor=None, from_customer=employer, to_customer=owner, kind="employer")
     relationship_add(actor=None, from_customer=owner, to_customer=world.policy_q.owner, kind="referrer")
