@@ -427,19 +427,13 @@ def policy_standing(*, policy: Policy, on: date) -> rules.Standing:
     return rules.standing_on(on=on, first_unpaid_due=item.due_date, grace_end=grace_end)
 
 
-def _start_grace(*, actor, policy: Policy, first_unpaid_due: date, as_of: date) -> None:
-    """The policy enters its grace period from the day after its oldest unpaid premium fell due."""
-    policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.GRACE,
-                      effective_date=first_unpaid_due + timedelta(days=1), as_of=as_of, kind="grace_started",
-                      reason=f"premium due {first_unpaid_due} unpaid")
-
-
 def _settle_grace_end(*, actor, policy: Policy, standing: rules.Standing, as_of: date) -> None:
     """What the daily batch does to a policy whose grace period ended unpaid, done now: an automatic premium loan
     pays the arrears where the owner opted in and the cash value allows, else cover is suspended from the day after
     the grace period's last day (through grace, so that the journal holds both steps)."""
     if policy.status in GRACE_STARTS_FROM:
-        _start_grace(actor=actor, policy=policy, first_unpaid_due=standing.first_unpaid_due, as_of=as_of)
+        policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.GRACE, effective_date=standing.first_unpaid_due + timedelta(days=1), as_of=as_of,
+                          kind="grace_started", reason=f"premium due {standing.first_unpaid_due} unpaid")
     if pay_by_premium_loan(policy=policy, grace_end=standing.grace_end, as_of=as_of):
         return
     policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.SUSPENDED, effective_date=standing.since,
@@ -469,7 +463,8 @@ def _restate(*, actor, policy: Policy, as_of: date, paid_on: date | None = None)
     elif target.status == Status.SUSPENDED:
         _settle_grace_end(actor=actor, policy=policy, standing=target, as_of=as_of)
     elif target.status == Status.GRACE and current in GRACE_STARTS_FROM:
-        _start_grace(actor=actor, policy=policy, first_unpaid_due=target.first_unpaid_due, as_of=as_of)
+        policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.GRACE, effective_date=target.since,
+                          as_of=as_of, kind="grace_started", reason=f"premium due {target.first_unpaid_due} unpaid")
     elif target.status == Status.IN_FORCE and current == Status.GRACE and paid_on is not None:
         policy_transition(actor=actor, policy_id=policy.pk, to_status=Status.IN_FORCE, effective_date=paid_on,
                           as_of=as_of, kind="premium_paid", reason="arrears paid in the grace period")
