@@ -42,9 +42,8 @@ class PageBook:
     objects: dict[str, tuple[int, ...]] = field(default_factory=dict)  # URL argument name → the book's object ids
 
 
-def persistency_cohort(world: World) -> None:
-    """Older policies for the persistency pages: issued March 2025 (13th month) and March 2024 (25th month),
-    most of them still paying (their premiums were paid before the billing history began)."""
+def _persistency_cohort(world: World) -> None:
+    """Older policies for the persistency pages: issued March 2025 (13th month) and March 2024 (25th month)."""
     for issued, paying, lapsed in ((date(2025, 3, 31), 3, 1), (date(2024, 3, 31), 2, 1)):
         for n in range(paying + lapsed):
             owner = make_customer(branch=world.org.team_a, agent=world.staff["agent"])
@@ -71,7 +70,7 @@ def build_page_book() -> PageBook:
     # paid at the counter, more than owed: a receipt, and money waiting in suspense
     payment = payment_record(actor=world.staff["counter"].user, policy_id=world.policy_q.pk, amount=Decimal("500.00"),
                              method=Payment.Method.CASH, received_on=AS_OF, natural_key="page-book-1", as_of=AS_OF)
-    persistency_cohort(world)
+    _persistency_cohort(world)
     world.refresh()
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"

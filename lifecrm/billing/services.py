@@ -32,8 +32,7 @@ from lifecrm.core.money import MAX_AMOUNT, MAX_BALANCE, to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.org.access import visible
-from lifecrm.org.rules import Action, allows
-from lifecrm.org.selectors import data_scope_for_staff
+from lifecrm.org.rules import Action, allows, scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
 from lifecrm.policies.services import policy_transition
@@ -76,8 +75,9 @@ def _check_confirmation(*, policy: Policy, amount: Decimal, booked_by, confirmed
         raise ConfirmationNeeded(limit, policy.currency)
     if confirmed_by.pk == booked_by.pk:
         raise PaymentRefused("the confirmation must come from a second colleague, not from the one booking")
-    scope = data_scope_for_staff(confirmed_by)  # nothing for an inactive colleague
-    if not allows(scope, Action.CONFIRM_LARGE_PAYMENT):
+    scope = scope_for(role=confirmed_by.role, unit_kind=confirmed_by.org_unit.kind,
+                      unit_path=confirmed_by.org_unit.path, staff_id=confirmed_by.pk)
+    if not allows(scope, Action.CONFIRM_LARGE_PAYMENT) or not confirmed_by.is_active:
         raise PaymentRefused("only a branch manager or head office confirms a payment this large")
     if not visible(scope, policy):
         raise PaymentRefused(f"policy {policy.number} is outside the confirming colleague's scope")

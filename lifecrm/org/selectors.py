@@ -23,18 +23,16 @@ def data_scope_for_user(user) -> DataScope:
     cached = getattr(user, "_lifecrm_scope", None)
     if cached is not None:
         return cached
-    scope = data_scope_for_staff(staff_for_user(user))
+    staff = staff_for_user(user)
+    if staff is None:
+        scope = NO_SCOPE
+    else:
+        scope = scope_for(
+            role=staff.role, unit_kind=staff.org_unit.kind, unit_path=staff.org_unit.path, staff_id=staff.pk
+        )
     if user is not None:
         user._lifecrm_scope = scope
     return scope
-
-
-def data_scope_for_staff(staff: Staff | None) -> DataScope:
-    """The data scope of a staff record (its org unit loaded); nothing for none or an inactive one."""
-    if staff is None or not staff.is_active:
-        return NO_SCOPE
-    return scope_for(role=staff.role, unit_kind=staff.org_unit.kind, unit_path=staff.org_unit.path,
-                     staff_id=staff.pk)
 
 
 def units_in_scope(scope: DataScope):

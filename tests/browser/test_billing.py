@@ -15,8 +15,7 @@ from playwright.sync_api import Page, expect
 from lifecrm.billing.models import Payment
 from lifecrm.billing.tests.test_views_world import build_world
 from lifecrm.policies.models import Policy
-from tests.factories import PASSWORD
-from tests.pagebook import persistency_cohort
+from tests.factories import PASSWORD, make_customer, make_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AS_OF = date(2026, 10, 10)  # policies issued 31 Aug 2026, premium due 30 Sep unpaid: in grace since 1 Oct
@@ -29,8 +28,20 @@ def world(transactional_db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: AS_OF)
     world = build_world(as_of=AS_OF)
     assert world.policy_a.status == "grace"
-    persistency_cohort(world)
+    _persistency_cohort(world)
     return world
+
+
+def _persistency_cohort(world) -> None:
+    """Older policies for the persistency card: issued March 2025 (13th month) and March 2024 (25th month),
+    most of them still paying (their premiums were paid before the billing history began)."""
+    for issued, paying, lapsed in ((date(2025, 3, 31), 3, 1), (date(2024, 3, 31), 2, 1)):
+        for n in range(paying + lapsed):
+            owner = make_customer(branch=world.org.team_a, agent=world.staff["agent"])
+            policy = make_policy(owner=owner, agent=world.staff["agent"], branch=world.org.team_a, issue_date=issued,
+                                 as_of=issued)
+            if n < paying:
+                Policy.objects.filter(pk=policy.pk).update(paid_instalments=30)
 
 
 def _log_in(page: Page, base: str, user) -> None:

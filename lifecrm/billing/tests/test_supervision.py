@@ -14,14 +14,26 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     outbox_fixture,
     world_fixture,
 )
-from lifecrm.billing.tests.test_worklists import numbers, scope, task
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.access import AccessDenied
+from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_staff
 
 pytestmark = pytest.mark.django_db
+
+
+def task(policy) -> Reminder:
+    return Reminder.objects.get(due_item__policy=policy, status__in=("task_open", "done"))
+
+
+def scope(world, who):
+    return data_scope_for_user(world.staff[who].user)
+
+
+def numbers(rows) -> set[str]:
+    return {r.policy.number for r in rows}
 
 
 def branch_list(world, who, **filters):
