@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
+from asgiref.local import Local
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -239,7 +240,8 @@ def _run_in_processes(chunks: list[tuple[int, int]], workers: int, bar: tqdm, do
     ones stay done, as with Celery)."""
     connections.close_all()  # the children must not share this process's connections
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=forget_inherited_connections) as pool:
         # every process forks at the first submit, before this process opens a connection again (in `done`)
         futures = {pool.submit(_run_chunk_in_child, chunk_id): run_pk for run_pk, chunk_id in chunks}
         try:
@@ -250,6 +252,20 @@ def _run_in_processes(chunks: list[tuple[int, int]], workers: int, bar: tqdm, do
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def forget_inherited_connections() -> None:
+    """In a forked child: drop every database connection object inherited from the parent, unclosed, so that
+    the child opens its own.
+
+    `connections.close_all()` in the parent before the fork is not enough: Django keeps a thread's connections
+    in thread-local storage, but in a thread where an event loop runs (Playwright's synchronous API in a test
+    process, an ASGI server) in context-local storage instead, and closing one store leaves the other's
+    connections open. A child using such a connection talks on the parent's socket (mixed replies, another
+    transaction's view of the data). psycopg closes a connection only in the process that opened it, so
+    dropping the objects leaves the parent's sessions untouched.
+    """
+    connections._connections = Local(connections.thread_critical)
 
 
 def _run_chunk_in_child(chunk_id: int) -> int:

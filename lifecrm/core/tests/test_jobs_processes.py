@@ -2,6 +2,7 @@
 and a failed chunk leaves a run that a rerun finishes. The processes commit for real (`transaction=True`)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -67,3 +68,18 @@ def test_inside_a_transaction_the_chunks_stay_in_this_process(workers):
         assert not jobs._can_fork()
         run = run_step("test.toy", as_of=date(2025, 10, 11), progress=False, backend="inprocess")
         assert run.status == JobRun.Status.DONE
+
+
+def test_the_processes_never_use_a_connection_of_this_process_while_an_event_loop_runs_here(workers):
+    """In a thread whose event loop runs (Playwright's synchronous API in a test process), Django keeps the
+    thread's connections in context-local storage: the thread-local connection opened before stays open, unseen
+    by `connections.close_all()`. Forked processes that used it would share this process's socket."""
+    JobRun.objects.exists()  # a connection in the thread-local storage, open
+    loop = asyncio.new_event_loop()
+    asyncio._set_running_loop(loop)  # as Playwright's synchronous API leaves it between its calls
+    try:
+        run = run_step("test.toy", as_of=date(2025, 10, 14), progress=False, backend="inprocess")
+    finally:
+        asyncio._set_running_loop(None)
+        loop.close()
+    assert run.status == JobRun.Status.DONE and toy_rows(date(2025, 10, 14)) == expected_rows(date(2025, 10, 14))

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.db.models import F
 
+from lifecrm.core.jobs import forget_inherited_connections
 from lifecrm.core.models import CalendarDay, JurisdictionRule, ReferenceDataVersion
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 
@@ -77,6 +78,7 @@ class TestInOneDatabase:
 
 def _child(commands, answers) -> None:
     """A second process: it answers the CN grace period its own cache gives, each time it is asked."""
+    forget_inherited_connections()
     try:
         while commands.recv() == "read":
             answers.send(grace_days())
@@ -96,15 +98,19 @@ def test_an_admin_edit_reaches_a_running_second_process(settings, admin_client):
     child_answers, from_child = context.Pipe()
     child = context.Process(target=_child, args=(child_commands, child_answers))
     child.start()
+    child_commands.close(), child_answers.close()  # the child's ends: a child that dies is an EOF here, not a hang
+
+    def ask() -> int:
+        to_child.send("read")
+        assert from_child.poll(60), "the second process did not answer within a minute"
+        return from_child.recv()
+
     try:
-        to_child.send("read")
-        assert from_child.recv() == 60  # cached there now
+        assert ask() == 60  # cached there now
         JurisdictionRule.objects.filter(jurisdiction="CN", key="grace_period").update(quantity=59)
-        to_child.send("read")
-        assert from_child.recv() == 60  # a write that bypasses the version is not seen: the cache is real
+        assert ask() == 60  # a write that bypasses the version is not seen: the cache is real
         admin_post_rule(admin_client, "CN", "grace_period", "62")
-        to_child.send("read")
-        assert from_child.recv() == 62
+        assert ask() == 62
         to_child.send("stop")
         child.join(timeout=30)
         assert child.exitcode == 0
