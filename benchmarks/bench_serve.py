@@ -76,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as an error")
     parser.add_argument("--sample", type=int, default=5000, help="customers picked at random from the book")
+    parser.add_argument("--database", default=BOOK_DATABASE, help="PostgreSQL database of the book")
     parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
     parser.add_argument("--build-only", action="store_true", help="build (or check) the book and stop")
     parser.add_argument("--keep-server", action="store_true", help="print the server's address and wait (profiling)")
@@ -387,6 +388,8 @@ def run(args: argparse.Namespace) -> bool:
     except ImportError:
         print("the serve benchmark needs psycopg and a PostgreSQL server", file=sys.stderr)
         return False
+    global BOOK_DATABASE
+    BOOK_DATABASE = args.database
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     key = _book_key(args)
     build = None
