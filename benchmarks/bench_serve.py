@@ -277,6 +277,8 @@ class Phase:
     outcomes: list[Outcome] = field(default_factory=list)
     client_cpu: float = 0.0
     wall: float = 0.0
+    server_cpu: float = 0.0  # CPU-seconds of the gunicorn workers over the phase
+    machine_busy: float = 0.0  # CPU-seconds every CPU of the machine was busy over the phase (everything)
 
     def send_rate(self) -> float:
         starts = sorted(o.started for o in self.outcomes)
@@ -340,11 +342,54 @@ async def _drive(port: int, cookie: str, requests: list[Request], rate: float, t
     return outcomes
 
 
-def _run_phase(port: int, cookie: str, requests: list[Request], rate: float, label: str, timeout: float) -> Phase:
+def _process_cpu(pids: list[int]) -> float:
+    """CPU-seconds (user + system) the processes have used so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
+
+
+def _workers(server: subprocess.Popen) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+    return []
+
+
+def _machine_busy() -> float:
+    with contextlib.suppress(OSError):
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def _wait_idle(port: int, limit: float = 120.0) -> None:
+    """Until the server answers /healthz at once: requests a previous phase left queued (their client gave up
+    at the timeout, the server still works them off) must not weigh on the next phase."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=limit)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            if time.monotonic() - started < 0.1:
+                return
+        time.sleep(0.2)
+
+
+def _run_phase(port: int, cookie: str, requests: list[Request], rate: float, label: str, timeout: float,
+               server: subprocess.Popen) -> Phase:
+    _wait_idle(port)
     phase = Phase(rate, label)
-    cpu, wall = time.process_time(), time.perf_counter()
+    workers = _workers(server)
+    cpu, wall, server_cpu, busy = time.process_time(), time.perf_counter(), _process_cpu(workers), _machine_busy()
     phase.outcomes = asyncio.run(_drive(port, cookie, requests, rate, timeout))
     phase.client_cpu, phase.wall = time.process_time() - cpu, time.perf_counter() - wall
+    phase.server_cpu, phase.machine_busy = _process_cpu(workers) - server_cpu, _machine_busy() - busy
     return phase
 
 
@@ -421,16 +466,16 @@ def run(args: argparse.Namespace) -> bool:
             sample = prepared["customers"]
             # Warm-up, not counted: every worker loads its templates, catalogues and cached reference data.
             _run_phase(port, cookie, _requests(sample, 20 * args.workers, rng, floor=False), 10, "warm-up",
-                       args.timeout)
+                       args.timeout, server)
             _run_phase(port, cookie, _requests(sample, 5 * args.workers, rng, floor=True), 10, "warm-up",
-                       args.timeout)
+                       args.timeout, server)
             phases = []
             for rate in rates:
                 count = max(1, round(rate * args.seconds))
                 for label, floor in (("product", False), ("floor", True)):
                     print(f"{rate:g} req/s: {count:,} {label} requests…", file=sys.stderr, flush=True)
                     phases.append(_run_phase(port, cookie, _requests(sample, count, rng, floor=floor), rate, label,
-                                             args.timeout))
+                                             args.timeout, server))
         finally:
             _stop_server(server)
         server_log = log.read_text(errors="replace").strip().splitlines()
@@ -476,8 +521,10 @@ def _report(args, customers: int, policies: int, build: dict | None, phases: lis
     for phase in phases:
         lag = phase.max_lag_ms()
         print(f"{phase.rate:g} req/s {phase.label}: sent {len(phase.outcomes):,} at {phase.send_rate():.2f}/s "
-              f"(asked {phase.rate:g}/s), latest start {lag:.1f} ms behind schedule, client CPU "
-              f"{phase.client_cpu:.1f} s over {phase.wall:.1f} s")
+              f"(asked {phase.rate:g}/s), latest start {lag:.1f} ms behind schedule; over its {phase.wall:.1f} s: "
+              f"client CPU {phase.client_cpu:.1f} s, gunicorn workers {phase.server_cpu:.1f} s "
+              f"({phase.server_cpu / len(phase.outcomes) * 1000:.0f} ms a request), machine busy "
+              f"{phase.machine_busy / phase.wall:.2f} of {os.cpu_count()} CPUs")
     passing = [rate for rate, (ok, _) in held.items() if ok]
     highest = max(passing) if passing else None
     target_ok = held.get(float(TARGET_RATE), (False, 0))[0]
