@@ -523,7 +523,8 @@ def _report(args, customers: int, policies: int, build: dict | None, phases: lis
         print(f"{phase.rate:g} req/s {phase.label}: sent {len(phase.outcomes):,} at {phase.send_rate():.2f}/s "
               f"(asked {phase.rate:g}/s), latest start {lag:.1f} ms behind schedule; over its {phase.wall:.1f} s: "
               f"client CPU {phase.client_cpu:.1f} s, gunicorn workers {phase.server_cpu:.1f} s "
-              f"({phase.server_cpu / len(phase.outcomes) * 1000:.0f} ms a request), machine busy "
+              f"({phase.server_cpu / len(phase.outcomes) * 1000:.0f} ms per request sent; less than a request costs when "
+              f"the workers could not keep up), machine busy "
               f"{phase.machine_busy / phase.wall:.2f} of {os.cpu_count()} CPUs")
     passing = [rate for rate, (ok, _) in held.items() if ok]
     highest = max(passing) if passing else None
