@@ -26,7 +26,7 @@ from rest_framework.permissions import BasePermission
 
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
-from lifecrm.org.selectors import data_scope_for_user, staff_for_user
+from lifecrm.org.selectors import data_scope_for_user, request_staff
 
 __all__ = ["Action", "AccessDenied", "NotInScope", "StaffMayAct", "command_scope", "may", "require",
            "staff_page", "visible"]
@@ -98,7 +98,7 @@ def staff_page(*actions: Action):
                 raise AccessDenied(REFUSALS.get(wanted[0], "") if len(wanted) == 1 else "")
             request.scope = scope
             user = request.user
-            request.staff = SimpleLazyObject(lambda: staff_for_user(user))
+            request.staff = SimpleLazyObject(lambda: request_staff(user))  # read once with the scope
             return view(request, *args, **kwargs)
 
         wrapper.access_actions = wanted  # read by the test that every page is guarded

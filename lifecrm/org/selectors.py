@@ -18,8 +18,17 @@ def staff_for_user(user) -> Staff | None:
         return None
 
 
+def request_staff(user) -> Staff | None:
+    """The staff record `data_scope_for_user` read for this user object (a page's request), without reading
+    it again; read now when it has not run."""
+    if hasattr(user, "_lifecrm_staff"):
+        return user._lifecrm_staff
+    return staff_for_user(user)
+
+
 def data_scope_for_user(user) -> DataScope:
-    """The data scope of a logged-in user; a user without an active staff record sees nothing."""
+    """The data scope of a logged-in user; a user without an active staff record sees nothing. The scope and
+    the staff record are kept on the user object, which lives for one request."""
     cached = getattr(user, "_lifecrm_scope", None)
     if cached is not None:
         return cached
@@ -32,6 +41,7 @@ def data_scope_for_user(user) -> DataScope:
         )
     if user is not None:
         user._lifecrm_scope = scope
+        user._lifecrm_staff = staff
     return scope
 
 

@@ -150,10 +150,12 @@ def _customer_events(scope: DataScope, customer_id: int, until: date | None) -> 
 
 def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int = 200,
                                until: date | None = None) -> QuerySet[PolicyEvent]:
-    """Journal rows of the customer's in-scope policies (effective by `until` when given), newest first."""
+    """Journal rows of the customer's in-scope policies (effective by `until` when given), newest first, with
+    what a timeline shows of them (the customer 360 reads this on every view: the other columns stay unread)."""
     return (
         _customer_events(scope, customer_id, until)
         .select_related("policy")
+        .only("policy__number", "seq", "kind", "from_status", "to_status", "effective_date", "reason")
         .order_by("-effective_date", "-seq")[:limit]
     )
 

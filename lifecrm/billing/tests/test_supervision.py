@@ -206,8 +206,8 @@ def test_the_branch_work_list_runs_a_fixed_number_of_queries(client, world, djan
     for _ in range(3):  # more calls must not mean more queries
         world.staff[f"extra{_}"] = make_staff("agent", world.org.team_a)
     client = login(client, world, "branch")
-    # session, user, staff (scope), staff (layout), holders, teams, the tasks, policies in grace, their arrears.
-    with django_assert_max_num_queries(9):
+    # session, user, staff (scope and layout), holders, teams, the tasks, policies in grace, their arrears.
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("billing:worklist")).status_code == 200
 
 

@@ -227,10 +227,10 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(client, world, business_da
     assert _count(client, url) == small == DASHBOARD_QUERIES
 
 
-# session, user, staff (scope), staff (the layout's name and menu); units, due this month by unit, received
+# session, user, staff (the scope, and the layout's name and menu); units, due this month by unit, received
 # this month by unit, statuses by unit, the trend; persistency 13th and 25th (policies, versions, window
 # due items, journal: 4 each).
-DASHBOARD_QUERIES = 4 + 5 + 2 * 4
+DASHBOARD_QUERIES = 3 + 5 + 2 * 4
 
 
 # -- persistency ----------------------------------------------------------------------------------------------

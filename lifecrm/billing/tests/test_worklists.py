@@ -174,10 +174,10 @@ def test_tasks_off_the_list_are_404_on_the_page(client, world):
 
 def test_the_worklist_runs_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
     client = login(client, world, "callcentre_hq")
-    # session, user, staff (scope), staff (layout), own tasks (handed over by a manager), the queue.
-    with django_assert_max_num_queries(6):
+    # session, user, staff (scope and layout), own tasks (handed over by a manager), the queue.
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("billing:worklist")).status_code == 200
     client = login(client, world, "agent")
-    # session, user, staff (scope), staff (layout), own tasks, policies in grace, their arrears.
-    with django_assert_max_num_queries(7):
+    # session, user, staff (scope and layout), own tasks, policies in grace, their arrears.
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("billing:worklist")).status_code == 200
