@@ -66,7 +66,8 @@ def run_s(lib: Path, points: int | None) -> tuple[list[tuple], float]:
         point = space[pid]
         rows.append((int(pid), float(point.premium_pp()), float(point.pv_premiums()), float(point.pv_claims()),
                      float(point.pv_expenses()), float(point.pv_commissions()), float(point.pv_net_cf())))
-        space.clear_itemspace_at(pid) if hasattr(space, "clear_itemspace_at") else None
+        if (len(rows) % 100) == 0:  # without this, modelx keeps every point's cells: gigabytes
+            space.clear_items()
     seconds = time.perf_counter() - started
     return rows, seconds
 

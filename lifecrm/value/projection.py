@@ -128,8 +128,9 @@ class ModelPoints:
     def __len__(self) -> int:
         return len(self.policy_id)
 
-    def take(self, index: slice | np.ndarray) -> ModelPoints:
-        return ModelPoints(*(getattr(self, name)[index] for name in self.__dataclass_fields__))
+    def take(self, index: slice | np.ndarray | list[int]) -> ModelPoints:
+        """The points at `index`, as copies."""
+        return ModelPoints(*(getattr(self, name)[index].copy() for name in self.__dataclass_fields__))
 
     def as_new_business(self) -> ModelPoints:
         """BasicTerm_S: one new policy per point."""
@@ -172,8 +173,8 @@ def check_points(points: ModelPoints, mort: MortalityTable, disc: DiscountCurve,
     p = points
     _first_bad(p.policy_term < 1, p, lambda i: f"policy_term {p.policy_term[i]} must be at least 1 year")
     _first_bad(p.age_at_entry < 0, p, lambda i: f"age_at_entry {p.age_at_entry[i]} must not be negative")
-    _first_bad(~(p.sum_assured >= 0), p, lambda i: f"sum_assured {p.sum_assured[i]!r} must not be negative")
-    _first_bad(~(p.policy_count >= 0), p, lambda i: f"policy_count {p.policy_count[i]!r} must not be negative")
+    _first_bad(~(p.sum_assured >= 0), p, lambda i: f"sum_assured {p.sum_assured[i].item()!r} must not be negative")
+    _first_bad(~(p.policy_count >= 0), p, lambda i: f"policy_count {p.policy_count[i].item()!r} must not be negative")
     _first_bad(p.duration_mth > 12 * p.policy_term, p,
                lambda i: f"duration_mth {p.duration_mth[i]} is beyond the policy term ({12 * p.policy_term[i]} months)")
     # Ages while the point is in force: from its age at t = 0 (or at entry, new business) to the last month.

@@ -147,7 +147,7 @@ def read_mortality(path: Path) -> MortalityTable:
     bad = (rates < 0) | (rates > 1)
     if bad.any():
         i, d = np.argwhere(bad)[0]
-        raise TableError(f"{table.path}: the rate for age {ages[i]}, duration {d} is {rates[i, d]!r}, not between 0 and 1")
+        raise TableError(f"{table.path}: the rate for age {ages[i]}, duration {d} is {rates[i, d].item()!r}, not between 0 and 1")
     return MortalityTable(min_age=int(ages[0]), rates=rates)
 
 
