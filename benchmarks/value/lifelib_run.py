@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,12 +53,12 @@ def run_me(lib: Path, points: int | None) -> tuple[list[tuple], float]:
     return rows, seconds
 
 
-def run_s(lib: Path, points: int | None) -> tuple[list[tuple], float]:
+def run_s(lib: Path, points: int | None, skip: int = 0, progress=None) -> tuple[list[tuple], float]:
     import modelx as mx
 
     model = mx.read_model(str(lib / "BasicTerm_S"))
     space = model.Projection
-    ids = list(space.model_point_table.index)
+    ids = list(space.model_point_table.index)[skip:]
     if points is not None:
         ids = ids[:points]
     rows = []
@@ -66,6 +67,9 @@ def run_s(lib: Path, points: int | None) -> tuple[list[tuple], float]:
         point = space[pid]
         rows.append((int(pid), float(point.premium_pp()), float(point.pv_premiums()), float(point.pv_claims()),
                      float(point.pv_expenses()), float(point.pv_commissions()), float(point.pv_net_cf())))
+        if progress is not None:  # a long S run keeps what it has done so far
+            progress.write(",".join([str(rows[-1][0]), *map(repr, rows[-1][1:])]) + "\n")
+            progress.flush()
         if (len(rows) % 100) == 0:  # without this, modelx keeps every point's cells: gigabytes
             space.clear_items()
     seconds = time.perf_counter() - started
@@ -77,10 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=("ME", "S"), required=True)
     parser.add_argument("--library", type=Path, default=Path("/work/basiclife"))
     parser.add_argument("--points", type=int, help="only the first N model points")
+    parser.add_argument("--skip", type=int, default=0, help="S: skip the first N model points")
+    parser.add_argument("--progress", type=Path, help="S: append each point's row to this file as it is done")
     parser.add_argument("--out", type=Path, help="write the results to this CSV file")
     args = parser.parse_args(argv)
     lib = library(args.library)
-    rows, seconds = (run_me if args.model == "ME" else run_s)(lib, args.points)
+    if args.model == "ME":
+        rows, seconds = run_me(lib, args.points)
+    else:
+        with (args.progress.open("a") if args.progress else open(os.devnull, "w")) as progress:
+            rows, seconds = run_s(lib, args.points, args.skip, progress)
     if args.out:
         with args.out.open("w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")

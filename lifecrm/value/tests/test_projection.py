@@ -10,6 +10,7 @@ from lifecrm.value.projection import (
     Projection,
     ProjectionError,
     project,
+    round_to_cent,
 )
 from lifecrm.value.tests.conftest import DATA, read_reference
 
@@ -125,3 +126,14 @@ def test_future_new_business_enters_at_its_month(basiclife):
     assert projection.pols_if_bef_decr[1, :6].sum() == 0
     assert projection.pols_new_biz[1, 6] == book.policy_count[1]
     assert projection.expenses[1, 6] > basiclife["mort"].rates.size  # the acquisition expense is paid then
+
+
+def test_round_to_cent_is_pythons_round():
+    rng = np.random.default_rng(15)
+    values = np.concatenate([
+        rng.uniform(0, 1000, 100_000),
+        np.arange(0, 100_000) / 100 + 0.005,  # half cents, as floats fall either side of them
+        np.array([0.125, 0.375, 2.675, 1.005, 0.015, 1234.565, -0.125, -2.675]),
+    ])
+    expected = np.array([round(x, 2) for x in values.tolist()])
+    np.testing.assert_array_equal(round_to_cent(values), expected)
