@@ -31,6 +31,7 @@ Memory stays bounded: `project` works through the book `chunk_size` points at a 
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -389,6 +390,9 @@ class Result:
 
 
 ENGINES = ("numba", "numpy")
+# numba's default threading layer (workqueue) aborts the process when two threads launch parallel
+# kernels at once: one projection at a time per process (each uses every CPU anyway).
+_KERNEL_LOCK = threading.Lock()
 
 
 def project(model: str, points: ModelPoints, mort: MortalityTable, disc: DiscountCurve,
@@ -430,10 +434,11 @@ def _project_compiled(points: ModelPoints, mort: MortalityTable, disc: DiscountC
     months = int(proj_len(points).max())
     t = np.arange(months)
     years = np.arange(int(points.policy_term.max()) + 1)
-    pv = kernel.present_values(
-        points.age_at_entry, points.duration_mth, points.policy_term, points.policy_count, points.sum_assured,
-        mort.monthly, mort.min_age, 1 - (1 - a.lapse_rate(years)) ** (1 / 12), disc.disc_factors(months),
-        (1 + a.inflation_rate) ** (t / 12), a.expense_acq, a.expense_maint)
+    with _KERNEL_LOCK:
+        pv = kernel.present_values(
+            points.age_at_entry, points.duration_mth, points.policy_term, points.policy_count, points.sum_assured,
+            mort.monthly, mort.min_age, 1 - (1 - a.lapse_rate(years)) ** (1 / 12), disc.disc_factors(months),
+            (1 + a.inflation_rate) ** (t / 12), a.expense_acq, a.expense_maint)
     pv_pols, pv_claims = pv[:, kernel.PV_POLS], pv[:, kernel.PV_CLAIMS]
     if premiums is not None:
         premium_pp = premium_pp_from_table(points.sum_assured, premiums.lookup(points.age_at_entry, points.policy_term))
