@@ -158,7 +158,7 @@ def round_to_cent(x: np.ndarray) -> np.ndarray:
     """
     cents = x * 100
     out = np.around(cents) / 100
-    near_half = np.abs(np.abs(cents - np.trunc(cents)) - 0.5) < 1e-6
+    near_half = np.abs(np.abs(cents - np.trunc(cents)) - 0.5) < 1e-6 + 8 * np.spacing(np.abs(cents))
     out[near_half] = [round(value, 2) for value in x[near_half].tolist()]
     return out
 
