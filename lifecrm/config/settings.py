@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "lifecrm.products",
     "lifecrm.policies",
     "lifecrm.billing",
+    "lifecrm.value",
     "lifecrm.workbench",
     "lifecrm.api",
 ]
