@@ -5,6 +5,12 @@ os.environ.setdefault("LIFECRM_ENV", "test")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# No timing thresholds in tests (the machines are shared and noisy): hypothesis's default 200 ms deadline per
+# example failed a paging property under load. Example counts stay hypothesis's own.
+hypothesis_settings.register_profile("lifecrm", deadline=None)
+hypothesis_settings.load_profile("lifecrm")
 
 
 @pytest.fixture(autouse=True)
