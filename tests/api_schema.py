@@ -18,9 +18,17 @@ def wsgi_connection_fixture():
 
 
 def wsgi_schema():
-    """The project's schema at /api/schema/, called through the WSGI application. Load it at collection:
-    schemathesis 4.32's lazy `from_fixture` reads pytest's removed Node._nodeid."""
+    """The project's schema (what /api/schema/ serves to a logged-in caller), generated in-process and called
+    through the WSGI application. Load it at collection (schemathesis 4.32's lazy `from_fixture` reads
+    pytest's removed Node._nodeid); /api/schema/ itself needs a login, which collection has not."""
+    import json
+
     import schemathesis
     from django.core.wsgi import get_wsgi_application
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
 
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    raw = json.loads(OpenApiJsonRenderer().render(SchemaGenerator().get_schema(request=None, public=True)))
+    loaded = schemathesis.openapi.from_dict(raw)
+    loaded.app = get_wsgi_application()
+    return loaded

@@ -13,6 +13,7 @@ LIFECRM_REFERENCE_RECHECK_SECONDS: how often a process checks that its cached ru
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -105,7 +106,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # -- logins (issue 14 §2): lockout, second factor, hashed expiring API tokens --
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "knox",
+    # -- end logins --
     "django_filters",
     "drf_spectacular",
     "django_htmx",
@@ -128,6 +134,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # -- logins (issue 14 §2): idle/absolute session expiry, the second factor, lockout answers --
+    "lifecrm.org.logins.SessionExpiryMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lifecrm.org.logins.SecondFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # -- end logins --
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -178,6 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -209,11 +222,67 @@ CSRF_FAILURE_VIEW = "lifecrm.workbench.views.errors.csrf_failure"  # the project
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# == Logins (issue 14 §2) ====================================================================================
+# Failed logins (django-axes): an account is locked after LIFECRM_LOGIN_FAILURE_LIMIT failures, and so is an
+# address (one address trying many accounts); the lock lifts after LIFECRM_LOGIN_COOLOFF_MINUTES or when HQ
+# unlocks it (workbench page "Locked logins"). The answer is the login page saying so, in the user's language.
+def _whole(name: str, default: str, minimum: int = 1) -> int:
+    raw = os.environ.get(name, default)
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= minimum):
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+    return int(raw)
+
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _whole("LIFECRM_LOGIN_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=_whole("LIFECRM_LOGIN_COOLOFF_MINUTES", "30"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # per account, and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lifecrm.workbench.views.auth.locked_out"
+AXES_CLIENT_IP_CALLABLE = "lifecrm.org.logins.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy (TLS terminator, load balancer): how many proxies append to X-Forwarded-For; the
+# client's address is the one that many entries from the right. 0: no proxy, REMOTE_ADDR is the client.
+LIFECRM_TRUSTED_PROXY_COUNT = _whole("LIFECRM_TRUSTED_PROXY_COUNT", "0", minimum=0)
+# Second factor (TOTP, django-otp) for the roles that may reveal ID numbers, approve money or administer
+# (org.rules.SECOND_FACTOR_ROLES): required by default in production; the demo and tests log in with the
+# password alone unless they set it.
+LIFECRM_REQUIRE_OTP = _flag("LIFECRM_REQUIRE_OTP", not INSECURE_ENV)
+OTP_TOTP_ISSUER = "lifecrm"
+# Sessions: logged out after LIFECRM_SESSION_IDLE_MINUTES without a request, and LIFECRM_SESSION_MAX_HOURS after
+# the login whatever happens; the cookie dies with the browser.
+LIFECRM_SESSION_IDLE_MINUTES = _whole("LIFECRM_SESSION_IDLE_MINUTES", "30")
+LIFECRM_SESSION_MAX_HOURS = _whole("LIFECRM_SESSION_MAX_HOURS", "10")
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = LIFECRM_SESSION_MAX_HOURS * 3600
+# API: tokens (knox) are stored hashed and expire after LIFECRM_API_TOKEN_HOURS (`lifecrm api-token`);
+# calls are throttled per user and, before a login, per address (429 in the API's error shape).
+LIFECRM_API_TOKEN_HOURS = _whole("LIFECRM_API_TOKEN_HOURS", "720")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=LIFECRM_API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": None,
+    "AUTO_REFRESH": False,
+}
+LIFECRM_API_USER_RATE = os.environ.get("LIFECRM_API_USER_RATE", "100000/hour" if LIFECRM_ENV == "test" else "2000/hour")
+LIFECRM_API_ANON_RATE = os.environ.get("LIFECRM_API_ANON_RATE", "100000/hour" if LIFECRM_ENV == "test" else "60/hour")
+# == end Logins ================================================================================================
+
 REST_FRAMEWORK = {
+    # logins (issue 14 §2): an unknown Authorization scheme is a 401; knox tokens (hashed, expiring); session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "lifecrm.org.logins.KnownSchemeOnly",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": LIFECRM_API_ANON_RATE, "user": LIFECRM_API_USER_RATE},
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -226,6 +295,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API v1 of lifecrm, the customer service and customer value system.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # logins (issue 14 §2): the schema is served to logged-in staff only
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "lifecrm.org.access.StaffMayAct"],
+    "SERVE_AUTHENTICATION": [
+        "lifecrm.org.logins.KnownSchemeOnly",
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # KnownSchemeOnly authenticates nobody (it refuses unknown schemes): no security scheme of its own.
+    "AUTHENTICATION_WHITELIST": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
 
 # Mail: SMTP in production (EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS as in

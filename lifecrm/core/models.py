@@ -153,6 +153,9 @@ class AuditEvent(AppendOnlyModel):
         TRANSITION = "transition", _("status transition")
         REVEAL = "reveal", _("reveal of a sensitive field")
         LOGIN = "login", _("login")
+        LOGOUT = "logout", _("logout")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        UNLOCK = "unlock", _("login unlocked")
 
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.auth import TokenAuthentication
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -20,6 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from lifecrm.org.access import StaffMayAct
+from lifecrm.org.logins import KnownSchemeOnly
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import Action, DataScope, ScopeKind, may_reveal_id
 from lifecrm.org.selectors import data_scope_for_user, staff_for_user
@@ -105,10 +107,12 @@ class ScopedAPIMixin:
     """Token or session login, an active staff record whose role may take the view's `access_action` (or
     `access_actions` by viewset action; `org.access.StaffMayAct`), and `self.scope`: the caller's data scope.
 
-    Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`.
+    Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`; before it, an
+    Authorization header of any other scheme is a 401 (never ignored in favour of the session cookie).
+    Tokens are knox's: stored hashed, expiring, revocable (`lifecrm api-token`).
     """
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [KnownSchemeOnly, TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, StaffMayAct]
     access_action = Action.USE_WORKBENCH
     pagination_class = ApiPagination

@@ -10,3 +10,6 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.org import generator  # noqa: F401  registers the book generator steps
+        from lifecrm.org.logins import connect_signals
+
+        connect_signals()  # logins, logouts and failed logins go into the audit trail

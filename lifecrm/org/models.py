@@ -45,6 +45,7 @@ class Staff(models.Model):
         CALLCENTRE = "callcentre", _("call-centre agent")
         CLAIMS = "claims", _("claims handler")
         AGENT = "agent", _("sales agent")
+        ADMIN = "admin", _("administrator")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"

@@ -76,11 +76,13 @@ class Action(StrEnum):
     WORK_OWN_TASKS = "billing.work_own_tasks"  # renewal calls assigned to the staff member
     WORK_QUEUE = "billing.work_queue"  # the call-centre queue: renewal calls assigned to nobody
     SUPERVISE_TASKS = "billing.supervise_tasks"  # every renewal call of the scope: filter and reassign
+    MANAGE_LOGINS = "org.manage_logins"  # locked logins: see them and unlock them (audited)
+    ADMINISTER = "org.administer"  # the admin site: logins, staff records, reference data, API tokens
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """Who may take an action: the roles named, and (`anyone_at_hq`) any role with a scope of everything;
+    """Who may take an action: the roles named, and (`anyone_at_hq`) any service role with a scope of everything;
     `at_hq_only` narrows the named roles to those working at HQ."""
 
     roles: frozenset[str] = frozenset()
@@ -89,16 +91,19 @@ class Grant:
 
     def allows(self, scope: DataScope) -> bool:
         at_hq = scope.kind == ScopeKind.ALL
-        if self.anyone_at_hq and at_hq:
+        if self.anyone_at_hq and at_hq and scope.role in SERVICE_ROLES:
             return True
         return scope.role in self.roles and (at_hq or not self.at_hq_only)
 
 
-STAFF_ROLES = frozenset({"hq", "branch", "counter", "callcentre", "claims", "agent"})
+# "admin" (administrator) runs the system: logins, staff records, the admin site. It serves no customer, so it
+# has no workbench and no data; HQ management's own work stays with "hq".
+STAFF_ROLES = frozenset({"hq", "branch", "counter", "callcentre", "claims", "agent", "admin"})
+SERVICE_ROLES = STAFF_ROLES - {"admin"}
 MANAGEMENT_ROLES = frozenset({"hq", "branch"})
 
 GRANTS: dict[Action, Grant] = {
-    Action.USE_WORKBENCH: Grant(STAFF_ROLES),
+    Action.USE_WORKBENCH: Grant(SERVICE_ROLES),
     # Roles whose work needs the full identity number (to verify a walk-in customer, pay a claim, answer a
     # regulator); call-centre and sales agents work with masked values.
     Action.REVEAL_ID: Grant(frozenset({"hq", "branch", "counter", "claims"})),
@@ -112,7 +117,20 @@ GRANTS: dict[Action, Grant] = {
     # The queue is the call centre's, and anyone at HQ (agents never have a scope of everything) helps out.
     Action.WORK_QUEUE: Grant(frozenset({"callcentre"}), anyone_at_hq=True),
     Action.SUPERVISE_TASKS: Grant(MANAGEMENT_ROLES),
+    # Unlocking a login is head office's (HQ service management and the administrators), never a branch's.
+    Action.MANAGE_LOGINS: Grant(frozenset({"hq", "admin"}), at_hq_only=True),
+    Action.ADMINISTER: Grant(frozenset({"admin"})),
 }
+
+# Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal
+# ID numbers, approve or manage money, unlock logins or administer.
+SECOND_FACTOR_ACTIONS = (Action.REVEAL_ID, Action.CONFIRM_LARGE_PAYMENT, Action.MANAGE_COLLECTION,
+                         Action.DECLARE_NOT_COLLECTED, Action.MANAGE_LOGINS, Action.ADMINISTER)
+SECOND_FACTOR_ROLES = frozenset().union(*(GRANTS[action].roles for action in SECOND_FACTOR_ACTIONS))
+
+
+def needs_second_factor(role: str) -> bool:
+    return role in SECOND_FACTOR_ROLES
 
 
 def allows(scope: DataScope, action: Action | str) -> bool:
@@ -131,3 +149,26 @@ ROLES_ALLOWED_TO_REVEAL_ID = GRANTS[Action.REVEAL_ID].roles
 
 def may_reveal_id(scope: DataScope) -> bool:
     return allows(scope, Action.REVEAL_ID)
+
+
+# What each role may do in the admin site (Django model permissions, "app_label.codename"); a role not named
+# has no admin site. Nobody is a superuser: the administrators manage logins, staff records, tokens and second
+# factors; HQ service management keeps its reference data (jurisdiction rules, calendars, products).
+_REFERENCE_DATA = tuple(
+    f"{app}.{verb}_{model}"
+    for app, model in (("core", "jurisdiction"), ("core", "jurisdictionrule"), ("core", "calendarday"),
+                       ("core", "calendaryear"), ("products", "product"), ("products", "premiumrate"),
+                       ("products", "cashvalue"))
+    for verb in ("view", "add", "change")
+)
+ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "hq": frozenset(_REFERENCE_DATA),
+    "admin": frozenset(_REFERENCE_DATA) | frozenset({
+        "auth.view_user",
+        "org.view_orgunit", "org.view_staff", "org.add_staff", "org.change_staff",
+        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accessfailurelog",
+        "api.view_apitoken", "api.delete_apitoken",
+        "otp_totp.view_totpdevice", "otp_totp.delete_totpdevice",
+        "core.view_auditevent",
+    }),
+}

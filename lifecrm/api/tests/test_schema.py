@@ -24,7 +24,20 @@ def test_schema_validates_without_warnings(tmp_path):
         assert {"401", "403"} <= set(item["get"]["responses"]), path
 
 
-def test_schema_is_served(client, db):
+def test_schema_is_served_to_staff_only(client, db):
+    """The schema maps the whole API: it needs a login with a staff record (issue 14 §2)."""
+    from django.contrib.auth import get_user_model
+
+    from lifecrm.org.models import OrgUnit
+    from lifecrm.org.services import org_unit_create, staff_create
+
+    anonymous = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+    user = get_user_model().objects.create_user("schema-reader")
+    client.force_login(user)
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 403
+    hq = org_unit_create(actor=None, code="HQ", name="HQ", kind=OrgUnit.Kind.HQ)
+    staff_create(actor=None, employee_no="E1", name="hq", role="hq", org_unit=hq, user=user)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert set(response.json()["paths"]) == ENDPOINTS

@@ -11,9 +11,9 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev
 
 @pytest.fixture
 def hq_token(related_world) -> str:
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    return Token.objects.create(user=related_world.staff["hq"].user).key
+    return AuthToken.objects.create(user=related_world.staff["hq"].user)[1]
 
 
 schema = wsgi_schema()

@@ -236,9 +236,9 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is a dev
 
 @pytest.fixture
 def counter_token(world) -> str:
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    return Token.objects.create(user=world.staff["counter"].user).key
+    return AuthToken.objects.create(user=world.staff["counter"].user)[1]
 
 
 schema = wsgi_schema().include(method="POST", path="/api/v1/payments/")

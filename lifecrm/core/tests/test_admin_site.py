@@ -9,7 +9,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 TITLES = {"zh-hant": "lifecrm 系統管理", "zh-hans": "lifecrm 系统管理", "en": "lifecrm administration"}
-TOKENS = {"zh-hant": "API 權杖", "zh-hans": "API 令牌", "en": "Tokens"}
+TOKENS = {"zh-hant": "API 權杖", "zh-hans": "API 令牌", "en": "API tokens"}
 
 
 def _text(html: str) -> str:
@@ -19,7 +19,7 @@ def _text(html: str) -> str:
 @pytest.mark.parametrize("language", sorted(TITLES))
 def test_admin_pages_name_the_product_in_the_users_language(admin_client, language):
     index = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
-    tokens = admin_client.get(reverse("admin:authtoken_tokenproxy_changelist"),
+    tokens = admin_client.get(reverse("admin:api_apitoken_changelist"),
                               HTTP_ACCEPT_LANGUAGE=language).content.decode()
     for html in (index, tokens):
         assert "<title>" in html and TITLES[language] in html

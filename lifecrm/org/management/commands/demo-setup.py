@@ -15,7 +15,7 @@ from django.db.models import Count
 from lifecrm.core.commands import parse_date
 from lifecrm.core.registries import demo_steps
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.services import staff_create
+from lifecrm.org.services import admin_site_access_set, staff_create
 
 # login -> (role, where the login sits: "hq" or "branch"); the agent login takes over a generated agent.
 DEMO_LOGINS = {
@@ -25,6 +25,7 @@ DEMO_LOGINS = {
     "demo-callcentre": ("callcentre", "hq"),
     "demo-claims": ("claims", "branch"),
     "demo-agent": ("agent", None),
+    "demo-admin": ("admin", "hq"),  # the administrator: logins, staff records, the admin site
 }
 
 
@@ -81,9 +82,9 @@ class Command(BaseCommand):
         for username, (role, place) in DEMO_LOGINS.items():
             user, _ = users.get_or_create(username=username)
             user.set_password(password)
-            user.is_staff = role == "hq"
-            user.is_superuser = role == "hq"
             user.save()
+            # Nobody is a superuser: demo-hq edits reference data, demo-admin administers (org.rules).
+            admin_site_access_set(actor=None, user=user, role=role)
             if Staff.objects.filter(user=user).exists():
                 continue
             if role == "agent":
