@@ -43,6 +43,11 @@ def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(setti
     for username, (role, _place) in DEMO_LOGINS.items():
         user = users.get(username=username)
         assert user.check_password("demo-pass-1") and Staff.objects.get(user=user).role == role
+        assert not user.is_superuser, username  # nobody is a superuser (issue 14 §2)
+    assert users.get(username="demo-admin").is_staff and users.get(username="demo-admin").has_perm("axes.view_accessattempt")
+    hq = users.get(username="demo-hq")
+    assert hq.is_staff and hq.has_perm("core.change_jurisdictionrule") and not hq.has_perm("api.view_apitoken")
+    assert not users.get(username="demo-counter").is_staff
 
     monkeypatch.setenv("LIFECRM_DEMO_PASSWORD", "demo-pass-2")
     again = demo_setup(customers=60)  # the book is kept, the logins take the new password
