@@ -25,6 +25,7 @@ NAMESPACES = ("workbench", "billing")
 # Not pages: a health probe, actions that only answer a POST, a file download.
 NOT_PAGES = {
     "workbench:healthz", "workbench:logout", "workbench:reveal-id",
+    "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
     "billing:bank-file-not-collected", "billing:persistency-export",
 }
 # Pages visited with a query string as well, to show their results.
