@@ -22,9 +22,9 @@ from tests.factories import make_customer, make_mandate, make_policy
 
 AS_OF = date(2026, 10, 10)
 NAMESPACES = ("workbench", "billing")
-# Not pages: a health probe, actions that only answer a POST, a file download.
+# Not pages: actions that only answer a POST, a file download.
 NOT_PAGES = {
-    "workbench:healthz", "workbench:logout", "workbench:reveal-id",
+    "workbench:logout", "workbench:reveal-id",
     "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
     "billing:bank-file-not-collected", "billing:persistency-export",
 }

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the lifecrm package
@@ -61,6 +62,35 @@ FIELD_ENCRYPTION_KEYS = [
 FIELD_HASH_KEY = _required("LIFECRM_HASH_KEY", "dev-insecure-hash-key")
 
 DEBUG = _flag("DEBUG", LIFECRM_ENV == "dev")
+
+# --- Production refuses at start (issue 14 §1) -------------------------------------------------------------
+# A key that is not a Fernet key would pass until the first decrypt, a short key or DEBUG would run weakened.
+def _check_fernet_keys(keys: list[str]) -> None:
+    if not keys:
+        raise ImproperlyConfigured("LIFECRM_FIELD_KEYS holds no key")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"LIFECRM_FIELD_KEYS: key {position} is not a Fernet key (32 url-safe base64-encoded bytes; make one "
+                "with `python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\"`)"
+            ) from None
+
+
+_check_fernet_keys(FIELD_ENCRYPTION_KEYS)
+if not INSECURE_ENV:
+    if DEBUG:
+        raise ImproperlyConfigured(f"DEBUG must be off when LIFECRM_ENV={LIFECRM_ENV}")
+    # Django's own rule for a strong secret key (security.W009), refused here rather than warned about.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is weak: it needs at least 50 characters, 5 of them different, and no 'django-insecure-' "
+            "prefix (make one with `python -c \"import secrets; print(secrets.token_urlsafe(50))\"`)"
+        )
+    if len(FIELD_HASH_KEY) < 32 or len(set(FIELD_HASH_KEY)) < 5:
+        raise ImproperlyConfigured("LIFECRM_HASH_KEY is weak: it needs at least 32 characters, 5 of them different")
+# --- end of production refusals ----------------------------------------------------------------------------
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost" if INSECURE_ENV else "").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -165,9 +195,15 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = VAR_DIR / "lifecrm.sqlite3"
+_conn_max_age = os.environ.get("LIFECRM_CONN_MAX_AGE", "60")
+if not (_conn_max_age.isascii() and _conn_max_age.isdigit()):
+    raise ImproperlyConfigured(f"LIFECRM_CONN_MAX_AGE must be a whole number of seconds, not {_conn_max_age!r}")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"), conn_max_age=60
+        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"),
+        # Connection reuse (docs/operations.md): a process keeps its connection this long, and checks it is
+        # alive before reusing it for a new request (so a restarted database costs no failed request).
+        conn_max_age=int(_conn_max_age), conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -204,7 +240,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("LIFECRM_STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -222,7 +258,7 @@ CSRF_FAILURE_VIEW = "lifecrm.workbench.views.errors.csrf_failure"  # the project
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# == Logins (issue 14 §2) ====================================================================================
+# == Logins (issue 14 §2) =============================================================================
 # Failed logins (django-axes): an account is locked after LIFECRM_LOGIN_FAILURE_LIMIT failures, and so is an
 # address (one address trying many accounts); the lock lifts after LIFECRM_LOGIN_COOLOFF_MINUTES or when HQ
 # unlocks it (workbench page "Locked logins"). The answer is the login page saying so, in the user's language.
@@ -270,6 +306,39 @@ REST_KNOX = {
 LIFECRM_API_USER_RATE = os.environ.get("LIFECRM_API_USER_RATE", "100000/hour" if LIFECRM_ENV == "test" else "2000/hour")
 LIFECRM_API_ANON_RATE = os.environ.get("LIFECRM_API_ANON_RATE", "100000/hour" if LIFECRM_ENV == "test" else "60/hour")
 # == end Logins ================================================================================================
+=======
+# --- HTTPS behind a TLS proxy (issue 14 §1; `lifecrm check --deploy` is clean with these in prod) -------------
+# The proxy terminates TLS and says so in a header it always overwrites (docs/operations.md). Django redirects
+# plain HTTP to HTTPS unless the proxy does it (LIFECRM_SSL_REDIRECT=false); the probes of the load balancer
+# come in plain HTTP from inside and are never redirected.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token from the cookie: forms carry it, htmx sends it from the page
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if not INSECURE_ENV:
+    SECURE_SSL_REDIRECT = _flag("LIFECRM_SSL_REDIRECT", True)
+    if not SECURE_SSL_REDIRECT:  # the operator said the proxy redirects: Django's reminder (W008) is answered
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+    _proxy_header = os.environ.get("LIFECRM_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    _hsts = os.environ.get("LIFECRM_HSTS_SECONDS", "31536000")
+    if not (_hsts.isascii() and _hsts.isdigit()):
+        raise ImproperlyConfigured(f"LIFECRM_HSTS_SECONDS must be a whole number of seconds, not {_hsts!r}")
+    SECURE_HSTS_SECONDS = int(_hsts)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("LIFECRM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _flag("LIFECRM_HSTS_PRELOAD", True)
+    # An operator's explicit choice is not a warning: a zero max-age or a site that may not preload.
+    if not SECURE_HSTS_SECONDS:
+        SILENCED_SYSTEM_CHECKS.append("security.W004")
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+# --- end of HTTPS -------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     # logins (issue 14 §2): an unknown Authorization scheme is a 401; knox tokens (hashed, expiring); session.
@@ -328,9 +397,57 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service@lifecrm.inval
 LIFECRM_SMS_OUTBOX = Path(os.environ.get("LIFECRM_SMS_OUTBOX", VAR_DIR / "outbox" / "sms"))
 LIFECRM_LETTER_OUTBOX = Path(os.environ.get("LIFECRM_LETTER_OUTBOX", VAR_DIR / "outbox" / "letters"))
 
+# --- Logs and probes (issue 14 §1): one JSON object a line in prod, readable text in dev and test ---------------------
+# Every record carries the request id (lifecrm.core.request_id: the X-Request-ID of the request, or of the
+# command or Celery task that published the chunk being run).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if INSECURE_ENV else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "filters": {"request_id": {"()": "lifecrm.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "lifecrm.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING" if INSECURE_ENV else "INFO")},
 }
+# /healthz waits this long for the Celery broker (lifecrm.core.health).
+_broker_timeout = os.environ.get("LIFECRM_HEALTH_BROKER_TIMEOUT", "2")
+try:
+    LIFECRM_HEALTH_BROKER_TIMEOUT = float(_broker_timeout)
+except ValueError:
+    LIFECRM_HEALTH_BROKER_TIMEOUT = -1.0
+if not 0 < LIFECRM_HEALTH_BROKER_TIMEOUT <= 30:
+    raise ImproperlyConfigured(f"LIFECRM_HEALTH_BROKER_TIMEOUT must be seconds between 0 and 30, not {_broker_timeout!r}")
+# The request id is taken (or made) before anything else, so that even a redirect to HTTPS answers with it.
+MIDDLEWARE.insert(0, "lifecrm.core.request_id.RequestIdMiddleware")
+# --- end of logs and probes --------------------------------------------------------------------------------------------
+
+# --- The rest of production's refusals (issue 14 §1), once every setting is read -----------------------------
+_creditors = os.environ.get("BANK_DEBIT_CREDITORS")
+if _creditors:
+    import json
+
+    try:
+        BANK_DEBIT_CREDITORS = json.loads(_creditors)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"BANK_DEBIT_CREDITORS is not JSON: {error}") from None
+    if not isinstance(BANK_DEBIT_CREDITORS, dict):
+        raise ImproperlyConfigured("BANK_DEBIT_CREDITORS must be a JSON object: currency -> collection account")
+if not INSECURE_ENV:
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(f"ALLOWED_HOSTS must be set when LIFECRM_ENV={LIFECRM_ENV}")
+    from lifecrm.config.environment import misspelled
+
+    _misspelled = misspelled(os.environ, extra_settings={name for name in list(globals()) if name.isupper()})
+    if _misspelled:
+        raise ImproperlyConfigured(
+            "the environment holds settings lifecrm does not read (a misspelling is refused rather than ignored; "
+            "name another program's variable in LIFECRM_ALLOW_ENV): " + "; ".join(_misspelled)
+        )
+# --- end of the refusals ------------------------------------------------------------------------------------

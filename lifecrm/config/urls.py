@@ -1,14 +1,19 @@
-"""Root URLs: the workbench at /, renewal collection pages under /billing/, the REST API under /api/,
-Django admin under /admin/."""
+"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/,
+the REST API under /api/, Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from lifecrm.core import health
 
 # Django's defaults ("Django administration", "Django site admin") are the product's name on every admin page.
 admin.site.site_header = _("lifecrm administration")
 admin.site.site_title = _("lifecrm administration")
 
 urlpatterns = [
+    # Probes for the load balancer and the monitoring (no login; lifecrm.core.health).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lifecrm.api.urls")),

@@ -18,3 +18,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from lifecrm.core import lookups  # noqa: F401  registers `__any`
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="lifecrm.core.reference_data")
+        from lifecrm.core.request_id import connect_celery_signals
+
+        connect_celery_signals()  # a task queued in this process carries the current request id

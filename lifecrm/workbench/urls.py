@@ -1,12 +1,11 @@
 """Workbench URLs (namespace `workbench`)."""
 from django.urls import path
 
-from lifecrm.workbench.views import auth, customers, health, home, policies, search
+from lifecrm.workbench.views import auth, customers, home, policies, search
 
 app_name = "workbench"
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
     path("", home.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),

@@ -11,7 +11,7 @@ def test_reference_data_loaded_by_migrate():
 
 
 def test_healthz(client, db):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
 
 
 def test_the_system_checks_pass(db):

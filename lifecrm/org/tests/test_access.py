@@ -165,10 +165,10 @@ class TestStaffPage:
             guarded(self.request(django_user_model.objects.create_user("visitor")))
 
 
-# Views that need no staff record: logging in and out, the health check, the language switch, Django's admin
+# Views that need no staff record: logging in and out, the health checks, the language switch, Django's admin
 # (its own staff flag), and the API's JSON 404 for unknown addresses (the API schema needs staff: issue 14 §2).
 # The second factor's pages serve a login between its password and its code (no staff page yet, by design).
-OPEN_VIEWS = {"LoginView", "LogoutView", "healthz", "set_language", "not_found",
+OPEN_VIEWS = {"LoginView", "LogoutView", "healthz", "readyz", "set_language", "not_found",
               "otp_verify", "otp_enrol"}
 
 
