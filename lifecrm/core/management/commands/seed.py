@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from lifecrm.core.commands import refuse_outside_dev_or_test
 from lifecrm.core.generator import GeneratorError, build_book, validate_arguments
 
 
@@ -26,6 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, customers, seed, as_of=None, jurisdiction=None, replace=False, no_progress=False,
                **options):
+        refuse_outside_dev_or_test(
+            "seed", "deletes the book (--replace) and writes a generated one" if replace else "writes a generated book")
         try:
             customers, seed, as_of_date, jurisdiction = validate_arguments(
                 customers=customers, seed=seed,

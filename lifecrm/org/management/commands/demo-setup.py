@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
-from lifecrm.core.commands import parse_date
+from lifecrm.core.commands import parse_date, refuse_outside_dev_or_test
 from lifecrm.core.registries import demo_steps
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.services import admin_site_access_set, staff_create
@@ -40,6 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, customers: int, seed: int, as_of: str | None = None, no_progress: bool = False,
                **options):
+        refuse_outside_dev_or_test("demo-setup", "creates demo logins with a printed password and a generated book")
         progress = not no_progress
         if customers <= 0:
             raise CommandError("--customers must be a positive number")
