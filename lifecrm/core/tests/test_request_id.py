@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -103,3 +106,14 @@ def test_the_chunks_a_command_queues_log_its_request_id(celery_worker):  # noqa:
     entries = [json.loads(line) for line in lines]
     assert [(entry["chunk_id"] > 0, entry["rows"], entry["request_id"]) for entry in entries] == [
         (True, 10, "cmd-run-daily-1"), (True, 10, "cmd-run-daily-1")]
+
+
+def test_a_command_has_one_request_id_for_its_run(tmp_path):
+    env = {"LIFECRM_ENV": "test", "PATH": "", "LIFECRM_VAR": str(tmp_path)}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    code = "from lifecrm.core import request_id; print(request_id.current())"
+    result = subprocess.run([sys.executable, "-m", "lifecrm", "shell", "-c", code], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip()) == 32 and int(result.stdout.strip(), 16) >= 0
