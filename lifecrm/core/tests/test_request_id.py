@@ -113,7 +113,7 @@ def test_a_command_has_one_request_id_for_its_run(tmp_path):
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     code = "from lifecrm.core import request_id; print(request_id.current())"
-    result = subprocess.run([sys.executable, "-m", "lifecrm", "shell", "-c", code], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "lifecrm", "shell", "--no-imports", "-c", code], capture_output=True, text=True,
                             timeout=120, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip()) == 32 and int(result.stdout.strip(), 16) >= 0
