@@ -22,8 +22,8 @@ def test_production_without_secret_key_refuses_to_start():
 
 def test_production_with_all_secrets_starts(tmp_path):
     result = start(
-        LIFECRM_ENV="prod", SECRET_KEY="x" * 50, LIFECRM_FIELD_KEYS="ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=",
-        LIFECRM_HASH_KEY="h" * 32, DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        LIFECRM_ENV="prod", SECRET_KEY="x1y2z3" * 9, LIFECRM_FIELD_KEYS="ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=",
+        LIFECRM_HASH_KEY="h1i2j3" * 6, DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", ALLOWED_HOSTS="crm.example.com",
     )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
