@@ -67,6 +67,16 @@ KNOWN: dict[str, str] = {
     "CELERY_BROKER_URL": "the Celery broker",
     "CELERY_RESULT_BACKEND": "the Celery result backend (default the broker)",
     "LIFECRM_HEALTH_BROKER_TIMEOUT": "seconds /healthz waits for the broker (default 2)",
+    # logins (issue 14 §2)
+    "LIFECRM_LOGIN_FAILURE_LIMIT": "failed logins that lock an account or address (default 5)",
+    "LIFECRM_LOGIN_COOLOFF_MINUTES": "minutes a lockout lasts (default 30)",
+    "LIFECRM_TRUSTED_PROXY_COUNT": "proxies that append to X-Forwarded-For (default 0)",
+    "LIFECRM_REQUIRE_OTP": "second factor for the roles that need one (prod default true)",
+    "LIFECRM_SESSION_IDLE_MINUTES": "minutes without a request before a session ends (default 30)",
+    "LIFECRM_SESSION_MAX_HOURS": "hours after the login a session ends (default 10)",
+    "LIFECRM_API_TOKEN_HOURS": "lifetime of an API token (default 720)",
+    "LIFECRM_API_USER_RATE": "API calls per user (default 2000/hour)",
+    "LIFECRM_API_ANON_RATE": "API calls per address before a login (default 60/hour)",
     # business
     "LIFECRM_JURISDICTION": "home jurisdiction CN, HK or TW",
     "LIFECRM_PAYMENT_AHEAD_PREMIUMS": "premiums ahead staff may take without a second colleague",

@@ -258,7 +258,7 @@ CSRF_FAILURE_VIEW = "lifecrm.workbench.views.errors.csrf_failure"  # the project
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# == Logins (issue 14 §2) =============================================================================
+# == Logins (issue 14 §2) ====================================================================================
 # Failed logins (django-axes): an account is locked after LIFECRM_LOGIN_FAILURE_LIMIT failures, and so is an
 # address (one address trying many accounts); the lock lifts after LIFECRM_LOGIN_COOLOFF_MINUTES or when HQ
 # unlocks it (workbench page "Locked logins"). The answer is the login page saying so, in the user's language.
@@ -306,7 +306,7 @@ REST_KNOX = {
 LIFECRM_API_USER_RATE = os.environ.get("LIFECRM_API_USER_RATE", "100000/hour" if LIFECRM_ENV == "test" else "2000/hour")
 LIFECRM_API_ANON_RATE = os.environ.get("LIFECRM_API_ANON_RATE", "100000/hour" if LIFECRM_ENV == "test" else "60/hour")
 # == end Logins ================================================================================================
-=======
+
 # --- HTTPS behind a TLS proxy (issue 14 §1; `lifecrm check --deploy` is clean with these in prod) -------------
 # The proxy terminates TLS and says so in a header it always overwrites (docs/operations.md). Django redirects
 # plain HTTP to HTTPS unless the proxy does it (LIFECRM_SSL_REDIRECT=false); the probes of the load balancer
