@@ -58,8 +58,20 @@ FIELD_ENCRYPTION_KEYS = [
     for k in _required("LIFECRM_FIELD_KEYS", "ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=").split(",")
     if k.strip()
 ]
-# Key for the keyed hashes that make encrypted identifiers searchable.
-FIELD_HASH_KEY = _required("LIFECRM_HASH_KEY", "dev-insecure-hash-key")
+# --- Keyed hashes (issue 14 §4, personal data) -----------------------------------------------------------
+# Keys for the keyed hashes (HMAC-SHA256) that make encrypted identifiers searchable. LIFECRM_HASH_KEYS is a
+# comma-separated list, the first hashes new values and every one is tried by lookups, so a key is rotated by
+# putting the new key first, running `lifecrm rotate-keys --hash`, then dropping the old one
+# (docs/operations.md, "Keys"). LIFECRM_HASH_KEY (one key) is still read when LIFECRM_HASH_KEYS is not set.
+FIELD_HASH_KEYS = [
+    k.strip()
+    for k in (os.environ.get("LIFECRM_HASH_KEYS") or _required("LIFECRM_HASH_KEY", "dev-insecure-hash-key")).split(",")
+    if k.strip()
+]
+if not FIELD_HASH_KEYS:
+    raise ImproperlyConfigured("LIFECRM_HASH_KEYS must name at least one key")
+FIELD_HASH_KEY = FIELD_HASH_KEYS[0]  # the current key, for code that needs only it
+# --- end keyed hashes --------------------------------------------------------------------------------------
 
 DEBUG = _flag("DEBUG", LIFECRM_ENV == "dev")
 

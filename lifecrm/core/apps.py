@@ -16,7 +16,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from lifecrm.core import lookups  # noqa: F401  registers `__any`
+        from lifecrm.core.appendonly import register_sqlite_function
+
+        connection_created.connect(register_sqlite_function, dispatch_uid="lifecrm.core.audit_maintenance")
         post_migrate.connect(_load_reference_data, sender=self, dispatch_uid="lifecrm.core.reference_data")
         from lifecrm.core.request_id import connect_celery_signals
 

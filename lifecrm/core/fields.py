@@ -1,4 +1,11 @@
-"""Encrypted model fields (Fernet, with its own rotating key list) and keyed hashes for searching them."""
+"""Encrypted model fields and bytes (Fernet via `cryptography`, with its own rotating key list) and keyed
+hashes for searching them.
+
+Keys: `settings.FIELD_ENCRYPTION_KEYS` (LIFECRM_FIELD_KEYS), the first encrypts, every one decrypts
+(MultiFernet); `lifecrm rotate-keys` re-encrypts stored values under the first. Keyed hashes:
+`settings.FIELD_HASH_KEYS` (LIFECRM_HASH_KEYS), the first hashes new values, lookups try every one until
+`lifecrm rotate-keys --hash` has recomputed the stored digests (docs/operations.md, "Keys").
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,25 +18,70 @@ from django.db import models
 
 
 @cache
-def _fernet() -> MultiFernet:
-    return MultiFernet([Fernet(key.encode()) for key in settings.FIELD_ENCRYPTION_KEYS])
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def fernet() -> MultiFernet:
+    """The MultiFernet of the configured keys (cached per key list, so a changed setting takes effect)."""
+    return _multi_fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
 def encrypt_text(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode()
+    return fernet().encrypt(value.encode()).decode()
 
 
 def decrypt_text(token: str) -> str:
+    return decrypt_bytes(token.encode()).decode()
+
+
+def encrypt_bytes(value: bytes) -> bytes:
+    return fernet().encrypt(value)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return fernet().decrypt(token)
     except InvalidToken as exc:  # a wrong or retired key must fail loudly, never show ciphertext
-        raise ValueError("encrypted field cannot be decrypted with the configured keys") from exc
+        raise ValueError("encrypted value cannot be decrypted with the configured keys") from exc
+
+
+def rotate_token(token: bytes) -> bytes:
+    """`token` re-encrypted under the first key (MultiFernet.rotate); raises ValueError for an unreadable one."""
+    try:
+        return fernet().rotate(token)
+    except InvalidToken as exc:
+        raise ValueError("encrypted value cannot be decrypted with the configured keys") from exc
+
+
+def is_current_token(token: bytes) -> bool:
+    """Whether `token` is already encrypted under the first key (so a rotation can skip it)."""
+    try:
+        Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode()).decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def normalise_identifier(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def _digest(key: str, normalised: str) -> str:
+    return hmac.new(key.encode(), normalised.encode(), hashlib.sha256).hexdigest()
 
 
 def keyed_hash(value: str) -> str:
-    """HMAC-SHA256 of a normalised identifier: lets an index find an encrypted value by equality."""
-    normalised = "".join(value.split()).upper()
-    return hmac.new(settings.FIELD_HASH_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of a normalised identifier under the current (first) hash key: lets an index find an
+    encrypted value by equality."""
+    return _digest(settings.FIELD_HASH_KEYS[0], normalise_identifier(value))
+
+
+def keyed_hashes_all_keys(value: str) -> list[str]:
+    """The digests of `value` under every configured hash key, current first: what a lookup must try while
+    `rotate-keys --hash` has not yet recomputed every stored digest."""
+    normalised = normalise_identifier(value)
+    return [_digest(key, normalised) for key in settings.FIELD_HASH_KEYS]
 
 
 class EncryptedTextField(models.TextField):

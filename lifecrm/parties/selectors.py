@@ -9,7 +9,7 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
-from lifecrm.core.fields import keyed_hash
+from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
@@ -77,6 +77,11 @@ class SearchQuery:
         return None
 
     @property
+    def id_digests(self) -> list[str]:
+        """The ID number's digest under every configured hash key (one while no hash-key rotation runs)."""
+        return keyed_hashes_all_keys(self.compact) if self.id_digest else []
+
+    @property
     def customer_number(self) -> str | None:
         compact = self.compact
         if (CUSTOMER_NUMBER_QUERY.match(compact) and any(c.isdigit() for c in compact)
@@ -126,8 +131,9 @@ def _search_stages(customers: QuerySet[Customer], query: str) -> list[SearchStag
     exact = Q()
     if q.phone_forms:
         exact |= Q(mobile_phone__in=q.phone_forms) | Q(home_phone__in=q.phone_forms)
-    if q.id_digest:
-        exact |= Q(id_number_digest=q.id_digest)
+    if q.id_digest:  # every hash key during a rotation (`rotate-keys --hash`); one equality otherwise
+        digests = q.id_digests
+        exact |= Q(id_number_digest=digests[0]) if len(digests) == 1 else Q(id_number_digest__in=digests)
     if q.customer_number:
         exact |= Q(number=q.customer_number)
     if q.email:

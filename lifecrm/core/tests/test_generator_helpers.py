@@ -44,6 +44,15 @@ def test_encrypt_many_gives_fernet_tokens_that_decrypt():
     assert g.encrypt_many(values) != tokens  # a fresh IV each time
 
 
+def test_encrypt_many_on_a_process_pool_gives_the_same_plain_values(monkeypatch):
+    from lifecrm.core.generator import sensitive
+
+    monkeypatch.setattr(sensitive, "PARALLEL_MIN", 10)
+    values = [f"6222{n:015d}" for n in range(101)]
+    tokens = sensitive.encrypt_many(values, processes=2)
+    assert [decrypt_text(t) for t in tokens] == values
+
+
 def test_keyed_hashes_equal_the_field_hash():
     values = ["110101198005171235", "A1234563"]
     assert g.keyed_hashes(values) == [keyed_hash(v) for v in values]

@@ -1,0 +1,25 @@
+"""The audit trail is append-only in the database: triggers refuse UPDATE and DELETE (lifecrm.core.appendonly)."""
+from django.db import migrations
+
+
+def install(apps, schema_editor):
+    from lifecrm.core import appendonly
+
+    appendonly.install(schema_editor)
+
+
+def remove(apps, schema_editor):
+    from lifecrm.core import appendonly
+
+    appendonly.remove(schema_editor)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('core', '0004_calendar_years_and_reference_version'),
+    ]
+
+    operations = [
+        migrations.RunPython(install, remove),
+    ]
