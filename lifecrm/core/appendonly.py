@@ -10,9 +10,9 @@ it, the sqlite3 shell, cannot delete at all). UPDATE is refused even then.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 AUDIT_TABLES = ("core_auditevent",)
 _maintenance_depth = 0
@@ -42,11 +42,9 @@ def audit_maintenance(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     finally:
         _maintenance_depth -= 1
         if connection.vendor == "postgresql" and connection.connection is not None:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("RESET lifecrm.audit_maintenance")
-            except Exception:  # noqa: BLE001  a failed transaction: the setting ends with the session anyway
-                pass
+            # In a failed transaction RESET fails too; the setting then ends with the session.
+            with suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("RESET lifecrm.audit_maintenance")
 
 
 POSTGRES_INSTALL = [
