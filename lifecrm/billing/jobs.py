@@ -206,6 +206,11 @@ from lifecrm.billing.bankfiles.export import debit_export_step  # noqa: E402
 
 register_daily_step(debit_export_step, after=("billing.lapse",))
 
+# -- bank files past their retention (bankfiles/retention.py): content purged, row and hash kept
+from lifecrm.billing.bankfiles.retention import bank_file_purge_step  # noqa: E402
+
+register_daily_step(bank_file_purge_step, after=("billing.debit_export",))
+
 
 # -- reminder ladder (dunning) -------------------------------------------------------------------------
 # After every status change of the day (billing.lapse comes after billing.suspend and the reinstatements'

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.core.fields import EncryptedTextField
+from lifecrm.core.fields import EncryptedBinaryField, EncryptedTextField
 from lifecrm.core.money import BALANCE_DIGITS
 
 
@@ -291,7 +291,10 @@ class BankFile(models.Model):
     created_at = models.DateTimeField(_("recorded at"))
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     total_amount = models.DecimalField(_("total"), max_digits=BALANCE_DIGITS + 2, decimal_places=2, default=0)
-    content = models.BinaryField(_("content"))
+    # Encrypted at rest (Fernet, the field keys): a pain.008 holds every debtor's account number. Emptied once the
+    # jurisdiction's `bank_file_retention` has run (`bankfiles.retention`); the row, its hash and totals stay.
+    content = EncryptedBinaryField(_("content"))
+    content_purged_on = models.DateField(_("content purged on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bank file")

@@ -97,3 +97,19 @@ class EncryptedTextField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt_text(value)
+
+
+class EncryptedBinaryField(models.BinaryField):
+    """Bytes stored as a Fernet token (a bank file's content, say); Python sees the plain bytes. Empty bytes
+    stay empty (a purged file). Raw SQL sees only the token."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        value = bytes(value)
+        return decrypt_bytes(value) if value else value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value not in (None, b"") and not prepared:
+            value = encrypt_bytes(bytes(value))
+        return super().get_db_prep_value(value, connection, prepared)

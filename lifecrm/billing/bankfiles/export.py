@@ -4,7 +4,8 @@ A premium is presented when its policy pays by auto-debit (current PolicyVersion
 mandate, is premium-paying (in force, grace, reinstated), and `rules.next_attempt` says so; it goes
 into the file of the day that is `rules.EXPORT_LEAD_WORKING_DAYS` working days before its collection
 date. The file (validated against its XSD), its BankFile row and one Collection per line are recorded
-in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that commits. The message id
+in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that commits, encrypted like its
+content column (`lifecrm bank-file-export` gives the clear file for the bank transfer). The message id
 is the business date and currency, so a rerun for the same date finds the file and adds nothing.
 
 The due items are read, not locked. Two exports for one date never both record (the job chunk's row
@@ -34,6 +35,7 @@ from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
 from lifecrm.billing.bankfiles.formats import pain008
 from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
 from lifecrm.core.bulk import insert_rows
+from lifecrm.core.fields import decrypt_bytes, encrypt_bytes
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
@@ -71,15 +73,46 @@ def out_dir() -> Path:
     return Path(settings.VAR_DIR) / "bankfiles" / "out"
 
 
-def write_file(bank_file: BankFile) -> Path:
-    """Write (or rewrite, if missing or different) the recorded content to the out folder, atomically."""
+ENCRYPTED_SUFFIX = ".fernet"
+
+
+def stored_path(bank_file: BankFile) -> Path:
+    """Where the file rests on disk: encrypted (a Fernet token under the field keys), never in clear. The clear
+    file for the bank's transfer comes from `lifecrm bank-file-export` (`write_plain`)."""
+    return out_dir() / (bank_file.filename + ENCRYPTED_SUFFIX)
+
+
+def write_file(bank_file: BankFile) -> Path | None:
+    """Write (or rewrite, if missing or different) the recorded content to the out folder, encrypted and
+    atomically; nothing for a file whose content was purged after its retention."""
+    if bank_file.content_purged_on is not None:
+        return None
     content = bytes(bank_file.content)
-    target = out_dir() / bank_file.filename
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == bank_file.sha256:
-        return target
+    target = stored_path(bank_file)
+    if target.exists():
+        try:
+            if hashlib.sha256(decrypt_bytes(target.read_bytes())).hexdigest() == bank_file.sha256:
+                return target
+        except ValueError:  # unreadable (a retired key, a torn write): written again below
+            pass
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
-    partial.write_bytes(content)
+    partial.write_bytes(encrypt_bytes(content))
+    os.replace(partial, target)
+    return target
+
+
+def write_plain(bank_file: BankFile, target: Path) -> Path:
+    """The file in clear at `target`, for the bank transfer (`lifecrm bank-file-export`), readable by its owner
+    only; refused for a purged file."""
+    if bank_file.content_purged_on is not None:
+        raise ValueError(f"the content of {bank_file.filename} was purged on {bank_file.content_purged_on} "
+                         "after its retention period")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(bytes(bank_file.content))
     os.replace(partial, target)
     return target
 

@@ -18,6 +18,7 @@ from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
 from lifecrm.billing.models import Allocation, BankFile, Collection, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.services import PaymentRefused, due_items_raise, suspense_refund
+from lifecrm.core.fields import decrypt_bytes
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import daily_steps
 from lifecrm.core.selectors import working_calendar
@@ -105,8 +106,8 @@ def test_export_makes_one_valid_file_with_one_line_per_auto_debit_premium(org, s
     [collection] = Collection.objects.all()
     assert (collection.end_to_end_id, collection.attempt, collection.amount, collection.collection_date,
             collection.status, collection.export_file) == (reference, 1, PREMIUM, DUE, "sent", bank_file)
-    written = tmp_path / "bankfiles" / "out" / "LCDD20261117CNY.xml"
-    assert written.read_bytes() == content
+    written = tmp_path / "bankfiles" / "out" / "LCDD20261117CNY.xml.fernet"  # encrypted at rest
+    assert decrypt_bytes(written.read_bytes()) == content
 
 
 def test_a_second_export_for_the_same_date_adds_nothing(org, django_capture_on_commit_callbacks):

@@ -23,4 +23,5 @@ class Command(BaseCommand):
             raise CommandError(" ".join(str(exc).split())) from None
         self.stdout.write(result.summary())
         if result.created or result.existing:
-            self.stdout.write(f"files in {out_dir()}")
+            self.stdout.write(f"files in {out_dir()}, encrypted; `lifecrm bank-file-export MESSAGE_ID --out FILE` "
+                              "writes one in clear for the bank transfer")
