@@ -211,6 +211,12 @@ from lifecrm.billing.bankfiles.retention import bank_file_purge_step  # noqa: E4
 
 register_daily_step(bank_file_purge_step, after=("billing.debit_export",))
 
+# -- `rotate-keys` re-encrypts the bank files resting encrypted on disk too
+from lifecrm.billing.bankfiles.export import rotate_stored_files  # noqa: E402
+from lifecrm.core.keys import register_rotation_hook  # noqa: E402
+
+register_rotation_hook("billing.bank_files_on_disk", rotate_stored_files)
+
 
 # -- reminder ladder (dunning) -------------------------------------------------------------------------
 # After every status change of the day (billing.lapse comes after billing.suspend and the reinstatements'

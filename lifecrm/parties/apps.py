@@ -9,4 +9,8 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from lifecrm.core.keys import register_keyed_hash
         from lifecrm.parties import generator  # noqa: F401  registers the book generator steps
+
+        # `rotate-keys --hash` recomputes the searchable digest of the encrypted ID number
+        register_keyed_hash("parties.Customer", digest_field="id_number_digest", source_field="id_number")

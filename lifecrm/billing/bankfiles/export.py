@@ -35,7 +35,7 @@ from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
 from lifecrm.billing.bankfiles.formats import pain008
 from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
 from lifecrm.core.bulk import insert_rows
-from lifecrm.core.fields import decrypt_bytes, encrypt_bytes
+from lifecrm.core.fields import decrypt_bytes, encrypt_bytes, is_current_token, rotate_token
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
@@ -232,3 +232,18 @@ def debit_export(*, as_of: date) -> ExportResult:
 def debit_export_step(as_of: date, first_id: int, last_id: int) -> int:
     """Direct debits: the business date's pain.008 files (one per currency), one Collection per line."""
     return debit_export(as_of=as_of).lines
+
+
+def rotate_stored_files() -> int:
+    """`rotate-keys`: re-encrypt the files under out/ still under an older key with the first one (atomically;
+    a file already under the first key is left as it is). Returns how many were rewritten."""
+    rewritten = 0
+    for path in sorted(out_dir().glob("*" + ENCRYPTED_SUFFIX)):
+        token = path.read_bytes()
+        if is_current_token(token):
+            continue
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(rotate_token(token))
+        os.replace(partial, path)
+        rewritten += 1
+    return rewritten
