@@ -23,6 +23,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Renewal collection")
 
     def ready(self) -> None:
-        from lifecrm.billing import demo, generator, jobs  # noqa: F401  register the generator, daily and demo steps
+        from lifecrm.billing import demo, generator, jobs, privacy  # noqa: F401  generator, daily, demo steps; PIPL
 
         post_migrate.connect(_load_dunning_plans, sender=self, dispatch_uid="lifecrm.billing.dunning_plans")

@@ -41,6 +41,8 @@ REFUSALS = {
     Action.TAKE_PAYMENT: _("Your role may not take payments."),
     Action.REVEAL_ID: _("Your role may not see full ID numbers. Work with the masked number, or ask a counter or "
                         "claims colleague."),
+    Action.EXPORT_PERSONAL_DATA: _("Only head office service management may export a customer's personal data."),
+    Action.ANONYMISE_CUSTOMER: _("Only head office service management may anonymise a customer."),
 }
 REFUSED = _("Your role may not do this.")
 

@@ -78,6 +78,8 @@ class Action(StrEnum):
     SUPERVISE_TASKS = "billing.supervise_tasks"  # every renewal call of the scope: filter and reassign
     MANAGE_LOGINS = "org.manage_logins"  # locked logins: see them and unlock them (audited)
     ADMINISTER = "org.administer"  # the admin site: logins, staff records, reference data, API tokens
+    EXPORT_PERSONAL_DATA = "parties.export_personal_data"  # a customer's PIPL data export (audited)
+    ANONYMISE_CUSTOMER = "parties.anonymise"  # anonymise a former customer past the retention period (audited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,9 @@ GRANTS: dict[Action, Grant] = {
     # Unlocking a login is head office's (HQ service management and the administrators), never a branch's.
     Action.MANAGE_LOGINS: Grant(frozenset({"hq", "admin"}), at_hq_only=True),
     Action.ADMINISTER: Grant(frozenset({"admin"})),
+    # PIPL rights: head office's service management answers a customer's request, for the whole company.
+    Action.EXPORT_PERSONAL_DATA: Grant(frozenset({"hq"}), at_hq_only=True),
+    Action.ANONYMISE_CUSTOMER: Grant(frozenset({"hq"}), at_hq_only=True),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

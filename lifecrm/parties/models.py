@@ -88,6 +88,8 @@ class Customer(models.Model):
     # The branch's materialised path, copied here so a scope filter needs no join.
     branch_path = models.CharField(max_length=200, db_index=True, editable=False)
     created_at = models.DateTimeField(_("customer since"))
+    # PIPL: the day the former customer's identifying data was overwritten (parties.services.customer_anonymise).
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True, editable=False)
 
     SCOPE_FIELDS = ScopeFields(path="branch_path", agent="servicing_agent_id")
 

@@ -1,7 +1,7 @@
 """Writes of customers: create, consent, relationships, and the audited reveal of the ID number."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,3 +84,102 @@ def customer_reveal_id_number(*, actor, scope: DataScope, customer: Customer, pu
         audit_reveal(actor=actor, object_type="parties.customer", object_id=customer.pk, field="id_number",
                      purpose=purpose)
     return customer.id_number
+
+
+# -- PIPL rights: the data export and the anonymisation of a former customer ---------------------------------
+
+RETENTION_RULE = "customer_data_retention"
+
+
+class AnonymisationRefused(ValueError):
+    """Why a customer cannot be anonymised (yet): a message for staff, in their language."""
+
+
+def customer_data_export(*, actor, scope: DataScope, customer: Customer, as_of: date) -> bytes:
+    """Everything lifecrm holds about `customer` (every app's section, `core.privacy`) as a zip of JSON, for
+    head office answering a PIPL access request; the export is audited."""
+    from lifecrm.core.privacy import export_zip, personal_data
+    from lifecrm.org.access import require
+    from lifecrm.org.rules import Action
+
+    require(scope, Action.EXPORT_PERSONAL_DATA, customer)
+    sections = personal_data(customer.pk)
+    with transaction.atomic():
+        audit_record(actor=actor, action="reveal", object_type="parties.customer", object_id=customer.pk,
+                     field="personal_data_export", purpose=f"PIPL data export as of {as_of}",
+                     after={"sections": {name: len(rows) for name, rows in sections.items()}})
+    return export_zip(customer_number=customer.number, sections=sections,
+                      meta={"customer_number": customer.number, "as_of": as_of.isoformat(),
+                            "exported_by": getattr(actor, "username", None) or "lifecrm"})
+
+
+def anonymisation_date(customer: Customer) -> date | None:
+    """The first day `customer` may be anonymised: the day after the jurisdiction's customer_data_retention has
+    run from the end of their last policy (or from when they were recorded, if they never held one); None while a
+    policy has not ended."""
+    from lifecrm.core.privacy import relationship_end
+    from lifecrm.core.selectors import jurisdiction_rule
+
+    end = relationship_end(customer.pk)
+    if end.active:
+        return None
+    anchor = end.last_ended_on or customer.created_at.date()
+    return jurisdiction_rule(customer.jurisdiction_id, RETENTION_RULE).period.end(anchor) + timedelta(days=1)
+
+
+def anonymisation_refusal(customer: Customer, as_of: date) -> str | None:
+    """Why `customer` may not be anonymised on `as_of`, or None if they may."""
+    from lifecrm.core.selectors import jurisdiction_rule
+
+    if customer.anonymised_on is not None:
+        return gettext("This customer was already anonymised on %(date)s.") % {"date": customer.anonymised_on}
+    first_day = anonymisation_date(customer)
+    if first_day is None:
+        return gettext("This customer still has a policy that has not ended; their data is kept while it runs.")
+    if as_of < first_day:
+        rule = jurisdiction_rule(customer.jurisdiction_id, RETENTION_RULE)
+        return gettext("The retention period (%(quantity)s %(unit)s, %(source)s) runs until %(end)s; the customer "
+                       "may be anonymised from %(first)s.") % {
+            "quantity": int(rule.quantity), "unit": rule.unit, "source": rule.source,
+            "end": first_day - timedelta(days=1), "first": first_day}
+    return None
+
+
+ANONYMISED_NAME = "ANONYMISED"
+
+
+def customer_anonymise(*, actor, scope: DataScope, customer: Customer, as_of: date) -> dict[str, int]:
+    """Overwrite a former customer's names, ID number, contacts and address with anonymised values, clear the
+    digest and search keys, and have every app overwrite what identifies them (`core.privacy`), keeping the
+    financial records and their amounts. Refused, with the reason, before the retention period has run.
+    Audited (without the values). Returns the rows changed per app."""
+    from lifecrm.core.privacy import anonymise_everywhere
+    from lifecrm.org.access import require
+    from lifecrm.org.rules import Action
+
+    require(scope, Action.ANONYMISE_CUSTOMER, customer)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        refusal = anonymisation_refusal(customer, as_of)
+        if refusal:
+            raise AnonymisationRefused(refusal)
+        changed = anonymise_everywhere(customer.pk, as_of)
+        Customer.objects.filter(pk=customer.pk).update(
+            name=f"{ANONYMISED_NAME} {customer.number}", name_romanised="", name_search="", name_folded="",
+            address_folded="", id_number="", id_number_digest="", id_number_last4="", mobile_phone="",
+            home_phone="", email="", address="", postcode="", occupation="", sex="", date_of_death=None,
+            # a person keeps a birth date (a constraint, and age bands for the statistics): 1 January of its year
+            birth_date=customer.birth_date.replace(month=1, day=1) if customer.birth_date else None,
+            anonymised_on=as_of,
+        )
+        changed["parties.customer"] = 1
+        audit_record(actor=actor, action="update", object_type="parties.customer", object_id=customer.pk,
+                     purpose=f"PIPL anonymisation as of {as_of}", before={"anonymised_on": None},
+                     after={"anonymised_on": as_of.isoformat(), "rows": changed})
+    return changed
+
+
+def customers_to_anonymise(*, as_of: date) -> list[Customer]:
+    """Former customers who may be anonymised on `as_of` (none is anonymised here: that is a decision)."""
+    candidates = Customer.objects.filter(anonymised_on__isnull=True).order_by("pk")
+    return [c for c in candidates.iterator(chunk_size=2000) if anonymisation_refusal(c, as_of) is None]

@@ -10,4 +10,4 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         # register the daily step, the timeline source and the book generator steps
-        from lifecrm.policies import generator, jobs, timeline  # noqa: F401
+        from lifecrm.policies import generator, jobs, privacy, timeline  # noqa: F401  (privacy: PIPL sections)

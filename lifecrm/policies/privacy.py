@@ -1,0 +1,53 @@
+"""What policies holds about a customer (`core.privacy`): the policies they own, are insured by or pay, the
+policies naming them as beneficiary, and when their last policy ended (the anonymisation's retention start)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max, Q
+
+from lifecrm.core.privacy import (
+    RelationshipEnd,
+    register_anonymiser,
+    register_personal_data,
+    register_relationship_end,
+)
+from lifecrm.policies.models import Beneficiary, Policy
+from lifecrm.policies.rules import TERMINAL
+
+
+def _policies(customer_id: int):
+    return Policy.objects.filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
+
+
+@register_personal_data("policies")
+def policies_section(customer_id: int) -> list[dict[str, Any]]:
+    return [{"number": p.number, "product": p.product.code, "roles": [role for role in ("owner", "insured", "payer")
+                                                                      if getattr(p, f"{role}_id") == customer_id],
+             "status": p.status, "status_date": p.status_date, "issue_date": p.issue_date,
+             "maturity_date": p.maturity_date, "currency": p.currency, "paid_to_date": p.paid_to_date,
+             "paid_instalments": p.paid_instalments}
+            for p in _policies(customer_id).select_related("product").order_by("number")]
+
+
+@register_personal_data("beneficiary_of")
+def beneficiary_section(customer_id: int) -> list[dict[str, Any]]:
+    return [{"policy": b.version.policy.number, "name": b.name, "relation_to_insured": b.relation_to_insured,
+             "order": b.order, "share": b.share, "version_from": b.version.effective_from}
+            for b in Beneficiary.objects.filter(customer_id=customer_id).select_related("version__policy")
+            .order_by("version__policy__number", "version__effective_from", "order")]
+
+
+@register_relationship_end("policies")
+def policies_end(customer_id: int) -> RelationshipEnd:
+    named = _policies(customer_id) | Policy.objects.filter(
+        versions__effective_to__isnull=True, versions__beneficiaries__customer_id=customer_id)
+    active = named.exclude(status__in=TERMINAL).exists()
+    last = named.filter(status__in=TERMINAL).aggregate(last=Max("status_date"))["last"]
+    return RelationshipEnd(active, last)
+
+
+@register_anonymiser("policies")
+def anonymise_policies(customer_id: int, as_of) -> int:
+    """The beneficiary entries naming the customer: their name overwritten (shares and orders kept)."""
+    return Beneficiary.objects.filter(customer_id=customer_id).update(name="ANONYMISED")
