@@ -26,6 +26,7 @@ NAMESPACES = ("workbench", "billing")
 NOT_PAGES = {
     "workbench:logout", "workbench:reveal-id",
     "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
+    "workbench:personal-data-export",  # a POST answered with a zip download
     "billing:bank-file-not-collected", "billing:persistency-export",
 }
 # Pages visited with a query string as well, to show their results.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path("customers/<int:customer_id>/reveal-id/", customers.reveal_id, name="reveal-id"),
+    path("customers/<int:customer_id>/personal-data/", customers.personal_data_export, name="personal-data-export"),
     path("customers/<int:customer_id>/relationships/", customers.relationships, name="customer-relationships"),
     path("customers/<int:customer_id>/policies/", customers.policies, name="customer-policies"),
     path("customers/<int:customer_id>/timeline/", customers.timeline, name="customer-timeline"),

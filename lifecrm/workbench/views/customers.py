@@ -1,4 +1,6 @@
-"""The customer 360 page, the further pages of its long lists, and the audited reveal of a customer's ID number."""
+"""The customer 360 page, the further pages of its long lists, the audited reveal of a customer's ID number and
+the audited PIPL data export."""
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -7,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from lifecrm.org.access import Action, may, staff_page
 from lifecrm.parties.selectors import customer_get
-from lifecrm.parties.services import RevealRefused, customer_reveal_id_number
+from lifecrm.parties.services import RevealRefused, customer_data_export, customer_reveal_id_number
 from lifecrm.workbench import pages
 from lifecrm.workbench.forms import RevealForm, SearchForm
 from lifecrm.workbench.views.lists import list_response
@@ -77,3 +79,16 @@ def reveal_id(request, customer_id: int):
     except RevealRefused:
         return _reveal_response(request, found, status=403, refused=True)
     return _reveal_response(request, found, id_number=id_number, purpose=purpose)
+
+
+@require_POST
+@staff_page(Action.EXPORT_PERSONAL_DATA)
+def personal_data_export(request, customer_id: int):
+    """The customer's PIPL data export (a zip of JSON), for head office; the service audits it."""
+    found = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
+    content = customer_data_export(actor=request.user, scope=request.scope, customer=found,
+                                   as_of=timezone.localdate())
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="customer-{found.number}-personal-data.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
