@@ -6,6 +6,7 @@ LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
 LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
 LIFECRM_JOB_WORKERS: processes the in-process runner uses for a step's chunks on PostgreSQL (default 1).
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
+LIFECRM_HASH_KEYS: comma-separated keys of the searchable hashes (first one hashes; LIFECRM_HASH_KEY: one key).
 LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
 LIFECRM_REFERENCE_RECHECK_SECONDS: how often a process checks that its cached rules and calendars are current
 (default 5; 3600 under LIFECRM_ENV=test, whose tests count queries: the tests of the check set their own).
