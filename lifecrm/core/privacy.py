@@ -4,8 +4,9 @@ Each app knows what it holds about a customer, so each registers (in `AppConfig.
 DESIGN.md: core never imports an app):
 - `register_personal_data(name)`: `func(customer_id) -> list[dict]`, the rows of one section of the export
   (JSON-serialisable values: dates and Decimals are written as strings);
-- `register_relationship_end(name)`: `func(customer_id) -> RelationshipEnd`, whether the customer still has a
-  live relationship (a policy in force, say) and when the last one ended;
+- `register_relationship_end(name)`: `func(customer_ids) -> {customer_id: RelationshipEnd}` (ids it knows
+  nothing about may be left out), whether the customer still has a live relationship (a policy in force, say)
+  and when the last one ended; in bulk, so that finding who may be anonymised is a few queries a batch;
 - `register_anonymiser(name)`: `func(customer_id, as_of) -> int`, overwrite what the app holds that identifies
   the customer (names, numbers, contacts), keeping the financial records' amounts; returns rows changed.
 
@@ -34,7 +35,8 @@ class RelationshipEnd:
 
 
 _sources: dict[str, PersonalDataSource] = {}
-_ends: dict[str, Callable[[int], RelationshipEnd]] = {}
+RelationshipEnds = Callable[[list[int]], dict[int, RelationshipEnd]]
+_ends: dict[str, RelationshipEnds] = {}
 _anonymisers: dict[str, Anonymiser] = {}
 
 
@@ -46,7 +48,7 @@ def register_personal_data(name: str):
 
 
 def register_relationship_end(name: str):
-    def decorator(func: Callable[[int], RelationshipEnd]) -> Callable[[int], RelationshipEnd]:
+    def decorator(func: RelationshipEnds) -> RelationshipEnds:
         _ends[name] = func
         return func
     return decorator
@@ -64,11 +66,22 @@ def personal_data(customer_id: int) -> dict[str, list[dict[str, Any]]]:
     return {name: _sources[name](customer_id) for name in sorted(_sources)}
 
 
+NO_RELATIONSHIP = RelationshipEnd(False, None)
+
+
+def relationship_ends(customer_ids: list[int]) -> dict[int, RelationshipEnd]:
+    """For each customer, combined over every app: active if any is; ended on the latest end."""
+    combined = dict.fromkeys(customer_ids, NO_RELATIONSHIP)
+    for func in _ends.values():
+        for customer_id, end in func(customer_ids).items():
+            before = combined[customer_id]
+            last = max((d for d in (before.last_ended_on, end.last_ended_on) if d), default=None)
+            combined[customer_id] = RelationshipEnd(before.active or end.active, last)
+    return combined
+
+
 def relationship_end(customer_id: int) -> RelationshipEnd:
-    """Combined over every app: active if any is; ended on the latest end."""
-    ends = [func(customer_id) for func in _ends.values()]
-    last = max((e.last_ended_on for e in ends if e.last_ended_on), default=None)
-    return RelationshipEnd(any(e.active for e in ends), last)
+    return relationship_ends([customer_id])[customer_id]
 
 
 def anonymise_everywhere(customer_id: int, as_of: date) -> dict[str, int]:

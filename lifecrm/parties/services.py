@@ -113,27 +113,27 @@ def customer_data_export(*, actor, scope: DataScope, customer: Customer, as_of: 
                             "exported_by": getattr(actor, "username", None) or "lifecrm"})
 
 
-def anonymisation_date(customer: Customer) -> date | None:
+def anonymisation_date(customer: Customer, end=None) -> date | None:
     """The first day `customer` may be anonymised: the day after the jurisdiction's customer_data_retention has
     run from the end of their last policy (or from when they were recorded, if they never held one); None while a
-    policy has not ended."""
+    policy has not ended. `end`: the customer's `core.privacy.RelationshipEnd`, if already read."""
     from lifecrm.core.privacy import relationship_end
     from lifecrm.core.selectors import jurisdiction_rule
 
-    end = relationship_end(customer.pk)
+    end = end or relationship_end(customer.pk)
     if end.active:
         return None
     anchor = end.last_ended_on or customer.created_at.date()
     return jurisdiction_rule(customer.jurisdiction_id, RETENTION_RULE).period.end(anchor) + timedelta(days=1)
 
 
-def anonymisation_refusal(customer: Customer, as_of: date) -> str | None:
+def anonymisation_refusal(customer: Customer, as_of: date, end=None) -> str | None:
     """Why `customer` may not be anonymised on `as_of`, or None if they may."""
     from lifecrm.core.selectors import jurisdiction_rule
 
     if customer.anonymised_on is not None:
         return gettext("This customer was already anonymised on %(date)s.") % {"date": customer.anonymised_on}
-    first_day = anonymisation_date(customer)
+    first_day = anonymisation_date(customer, end)
     if first_day is None:
         return gettext("This customer still has a policy that has not ended; their data is kept while it runs.")
     if as_of < first_day:
@@ -179,7 +179,23 @@ def customer_anonymise(*, actor, scope: DataScope, customer: Customer, as_of: da
     return changed
 
 
+ANONYMISE_BATCH = 1000
+
+
 def customers_to_anonymise(*, as_of: date) -> list[Customer]:
-    """Former customers who may be anonymised on `as_of` (none is anonymised here: that is a decision)."""
-    candidates = Customer.objects.filter(anonymised_on__isnull=True).order_by("pk")
-    return [c for c in candidates.iterator(chunk_size=2000) if anonymisation_refusal(c, as_of) is None]
+    """Former customers who may be anonymised on `as_of` (none is anonymised here: that is a decision). Read a
+    batch of customers at a time, with their relationships' ends in a few grouped queries per batch."""
+    from lifecrm.core.privacy import relationship_ends
+
+    eligible = []
+    candidates = (Customer.objects.filter(anonymised_on__isnull=True).order_by("pk")
+                  .only("pk", "number", "jurisdiction", "created_at", "anonymised_on"))
+    batch: list[Customer] = []
+    for customer in [*candidates.iterator(chunk_size=ANONYMISE_BATCH), None]:
+        if customer is not None:
+            batch.append(customer)
+        if batch and (customer is None or len(batch) == ANONYMISE_BATCH):
+            ends = relationship_ends([c.pk for c in batch])
+            eligible += [c for c in batch if anonymisation_refusal(c, as_of, ends[c.pk]) is None]
+            batch = []
+    return eligible

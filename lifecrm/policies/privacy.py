@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 
 from lifecrm.core.privacy import (
     RelationshipEnd,
@@ -39,12 +39,27 @@ def beneficiary_section(customer_id: int) -> list[dict[str, Any]]:
 
 
 @register_relationship_end("policies")
-def policies_end(customer_id: int) -> RelationshipEnd:
-    named = _policies(customer_id) | Policy.objects.filter(
-        versions__effective_to__isnull=True, versions__beneficiaries__customer_id=customer_id)
-    active = named.exclude(status__in=TERMINAL).exists()
-    last = named.filter(status__in=TERMINAL).aggregate(last=Max("status_date"))["last"]
-    return RelationshipEnd(active, last)
+def policies_end(customer_ids: list[int]) -> dict[int, RelationshipEnd]:
+    """Per customer named on a policy (owner, insured, payer, or beneficiary of its current version): whether
+    one has not reached a final status, and the latest final status date. Four grouped queries."""
+    ended = Q(status__in=TERMINAL)
+    found: dict[int, RelationshipEnd] = {}
+
+    def merge(customer_id, active, last):
+        before = found.get(customer_id, RelationshipEnd(False, None))
+        latest = max((d for d in (before.last_ended_on, last) if d), default=None)
+        found[customer_id] = RelationshipEnd(before.active or bool(active), latest)
+
+    for role in ("owner_id", "insured_id", "payer_id"):
+        for row in (Policy.objects.filter(**{f"{role}__in": customer_ids}).values(role)
+                    .annotate(active=Count("pk", filter=~ended), last=Max("status_date", filter=ended))):
+            merge(row[role], row["active"], row["last"])
+    policy_ended = Q(version__policy__status__in=TERMINAL)
+    for row in (Beneficiary.objects.filter(customer_id__in=customer_ids, version__effective_to__isnull=True)
+                .values("customer_id").annotate(active=Count("pk", filter=~policy_ended),
+                                                last=Max("version__policy__status_date", filter=policy_ended))):
+        merge(row["customer_id"], row["active"], row["last"])
+    return found
 
 
 @register_anonymiser("policies")

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from lifecrm.billing.models import DebitMandate, DueItem, Payment
 from lifecrm.billing.services import due_items_raise, payment_record
@@ -35,6 +36,12 @@ pytestmark = pytest.mark.django_db
 HQ = DataScope(ScopeKind.ALL, role="hq")
 ENDED = date(2026, 11, 30)  # the policy was surrendered on this day
 FIRST_DAY = date(2036, 12, 1)  # CN: 10 years, kept through 30 Nov 2036
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(name="book")

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from cryptography.fernet import Fernet
@@ -24,30 +24,38 @@ def _encrypt_slice(key: str, values: Sequence[str]) -> list[str]:
     return [fernet.encrypt(v.encode()).decode() for v in values]
 
 
-def encrypt_many(values: Sequence[str], *, processes: int | None = None) -> list[str]:
-    """Fernet tokens of `values` under the first field key: what `fields.encrypt_text` gives, on a process pool
-    for a long list (`processes`, default one per CPU). Each value gets its own random IV, so the ciphertext
-    differs per run (which is why `book-digest` reads the decrypted value)."""
-    key = settings.FIELD_ENCRYPTION_KEYS[0]
-    values = list(values)
-    processes = processes or os.cpu_count() or 1
-    if len(values) < PARALLEL_MIN or processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _encrypt_slice(key, values)
-    size = -(-len(values) // processes)
-    slices = [values[i:i + size] for i in range(0, len(values), size)]
-    # fork: the children need no Django set-up, only the key and their slice.
-    with ProcessPoolExecutor(max_workers=len(slices), mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = pool.map(_encrypt_slice, [key] * len(slices), slices)
-        return [token for part in parts for token in part]
-
-
-def keyed_hashes(values: Sequence[str]) -> list[str]:
-    """`fields.keyed_hash` of already-normalised identifiers (no spaces, upper case), in bulk: the keyed state
-    is computed once and copied per value (the standard library's `hmac`)."""
-    base = hmac.new(settings.FIELD_HASH_KEYS[0].encode(), digestmod=hashlib.sha256)
+def _hash_slice(key: str, values: Sequence[str]) -> list[str]:
+    base = hmac.new(key.encode(), digestmod=hashlib.sha256)  # the keyed state once, copied per value
     out = []
     for value in values:
         mac = base.copy()
         mac.update(value.encode())
         out.append(mac.hexdigest())
     return out
+
+
+def _on_pool(work: Callable[[str, Sequence[str]], list[str]], key: str, values: Sequence[str],
+             processes: int | None) -> list[str]:
+    """`work(key, values)`, on a pool of forked processes (one per CPU) for a list of PARALLEL_MIN or more."""
+    values = list(values)
+    processes = processes or os.cpu_count() or 1
+    if len(values) < PARALLEL_MIN or processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return work(key, values)
+    size = -(-len(values) // processes)
+    slices = [values[i:i + size] for i in range(0, len(values), size)]
+    # fork: the children need no Django set-up, only the key and their slice.
+    with ProcessPoolExecutor(max_workers=len(slices), mp_context=multiprocessing.get_context("fork")) as pool:
+        return [out for part in pool.map(work, [key] * len(slices), slices) for out in part]
+
+
+def encrypt_many(values: Sequence[str], *, processes: int | None = None) -> list[str]:
+    """Fernet tokens of `values` under the first field key: what `fields.encrypt_text` gives, on a process pool
+    for a long list (`processes`, default one per CPU). Each value gets its own random IV, so the ciphertext
+    differs per run (which is why `book-digest` reads the decrypted value)."""
+    return _on_pool(_encrypt_slice, settings.FIELD_ENCRYPTION_KEYS[0], values, processes)
+
+
+def keyed_hashes(values: Sequence[str], *, processes: int | None = None) -> list[str]:
+    """`fields.keyed_hash` (current hash key) of already-normalised identifiers (no spaces, upper case), in
+    bulk: the standard library's `hmac`, on the process pool for a long list."""
+    return _on_pool(_hash_slice, settings.FIELD_HASH_KEYS[0], values, processes)

@@ -51,6 +51,7 @@ def test_encrypt_many_on_a_process_pool_gives_the_same_plain_values(monkeypatch)
     values = [f"6222{n:015d}" for n in range(101)]
     tokens = sensitive.encrypt_many(values, processes=2)
     assert [decrypt_text(t) for t in tokens] == values
+    assert sensitive.keyed_hashes(values, processes=2) == [keyed_hash(v) for v in values]
 
 
 def test_keyed_hashes_equal_the_field_hash():
