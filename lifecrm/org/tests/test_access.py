@@ -29,7 +29,8 @@ def _english():
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
-                   "billing.supervise_tasks", "org.manage_logins"},
+                   "billing.supervise_tasks", "org.manage_logins", "parties.export_personal_data",
+                   "parties.anonymise"},
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                        "billing.confirm_large_payment", "billing.supervise_tasks"},
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
