@@ -25,6 +25,8 @@ KNOWN: dict[str, str] = {
     "SECRET_KEY": "Django's secret key (prod: at least 50 characters, 5 different)",
     "LIFECRM_FIELD_KEYS": "Fernet keys of the encrypted fields, comma-separated; the first encrypts",
     "LIFECRM_HASH_KEY": "key of the searchable keyed hashes (prod: at least 32 characters)",
+    "LIFECRM_HASH_KEYS": "keys of the searchable keyed hashes, comma-separated; the first hashes, lookups try all "
+                         "(rotation: rotate-keys --hash); LIFECRM_HASH_KEY when unset",
     "DEBUG": "Django's DEBUG (refused in prod)",
     "LIFECRM_ALLOW_ENV": "names of other programs' variables that the misspelling check must let through",
     "DJANGO_SETTINGS_MODULE": "the settings module (lifecrm.config.settings)",

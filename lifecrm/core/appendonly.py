@@ -1,4 +1,4 @@
-"""The audit trail is append-only in the database itself (migration core 0005): a trigger on PostgreSQL and on
+"""The audit trail is append-only in the database itself (migration core 0006): a trigger on PostgreSQL and on
 SQLite refuses every UPDATE and DELETE of `core_auditevent`, whatever the client (ORM, raw SQL, psql).
 
 One documented maintenance path may delete rows: `audit_maintenance()`, used by `lifecrm flush` (Django's

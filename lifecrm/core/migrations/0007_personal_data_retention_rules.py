@@ -47,7 +47,7 @@ def remove_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_audit_append_only_triggers'),
+        ('core', '0006_audit_append_only_triggers'),
     ]
 
     operations = [

@@ -17,7 +17,7 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_calendar_years_and_reference_version'),
+        ('core', '0005_auditevent_login_actions'),
     ]
 
     operations = [
