@@ -137,10 +137,10 @@ def celery_worker_processes(timeout: float = 1.0) -> int:
         return settings.LIFECRM_CELERY_WORKERS
     if _asked_workers is not None and time.monotonic() - _asked_workers[0] < WORKERS_ASKED_FOR:
         return _asked_workers[1]
-    from lifecrm.config.celery import app
+    from celery import current_app  # the project's app (lifecrm.config loads it): core does not import config
 
     try:
-        stats = app.control.inspect(timeout=timeout).stats() or {}
+        stats = current_app.control.inspect(timeout=timeout).stats() or {}
     except Exception:  # noqa: BLE001  (a broker that does not answer: plan as for the in-process runner)
         stats = {}
     processes = sum(int(s.get("pool", {}).get("max-concurrency") or 1) for s in stats.values())
