@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import OperationalError
 from django.utils.module_loading import import_string
 
 from lifecrm.core import jobs, tasks
@@ -43,23 +42,6 @@ def test_a_step_is_shared_out_among_the_celery_workers_processes(settings):
 def test_a_chunk_that_lost_its_connection_is_tried_again_later_and_later(settings):
     settings.LIFECRM_CHUNK_RETRY_MAX_DELAY = 20
     assert [tasks.retry_delay(n) for n in range(6)] == [2, 4, 8, 16, 20, 20]
-
-
-@pytest.mark.django_db
-def test_a_chunk_task_retries_on_a_lost_connection_then_succeeds(settings, monkeypatch):
-    """Eager (the task's own retry path, without a broker): the first try loses its connection, the second runs."""
-    settings.LIFECRM_CHUNK_RETRY_MAX_DELAY = 1
-    tries = []
-
-    def flaky(chunk_id):
-        tries.append(chunk_id)
-        if len(tries) == 1:
-            raise OperationalError("server closed the connection unexpectedly")
-        return 7
-
-    monkeypatch.setattr(jobs, "run_chunk", flaky)
-    assert tasks.run_chunk_task.apply(args=(42,)).get() == 7
-    assert tries == [42, 42]
 
 
 @pytest.mark.redis
