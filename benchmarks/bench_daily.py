@@ -23,7 +23,11 @@ every open auto-debit premium. `--warm-up` runs run-daily for D0 once when the b
 
 Targets: run-daily ≤ TARGET_SECONDS and ≤ TARGET_RATIO × the SQL bound. E-mail goes to Django's
 dummy backend (no SMTP server is timed); letters, SMS and bank files to a temporary VAR directory.
-3. with `--print-run`, the print run, `lifecrm print-letters --as-of D`, after run-daily: the day's
+3. with `--celery-workers N` (default 2; 0: skipped), the same day again on a fresh copy with
+   `LIFECRM_JOBS=celery`: the benchmark starts a Celery worker itself (`celery -A lifecrm.config.celery worker
+   --concurrency N`, on a queue of its own, Redis BENCH_REDIS_URL), and prints each step's rows, chunks and seconds
+   in-process and on Celery side by side, and checks that both raised the same due items;
+4. with `--print-run`, the print run, `lifecrm print-letters --as-of D`, after run-daily: the day's
    letters to PDF. It is not part of the daily batch (docs/operations.md) and is timed and reported apart.
 """
 from __future__ import annotations
@@ -46,8 +50,10 @@ TARGET_RATIO = 3.0
 # Policies per customer of a generated CN book (seed 1, 100,000 customers: 165,471 policies).
 POLICIES_PER_CUSTOMER = 1.6547
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-BOOK_DATABASE = "lifecrm_bench_daily"
-RUN_DATABASE = "lifecrm_bench_daily_run"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+# BENCH_DAILY_DB: another name for the book's databases (two checkouts benchmarking on one server side by side).
+BOOK_DATABASE = os.environ.get("BENCH_DAILY_DB", "lifecrm_bench_daily")
+RUN_DATABASE = f"{BOOK_DATABASE}_run"
 WARM_SUFFIX = "_warm"
 REPO = Path(__file__).resolve().parent.parent
 LEAD_DAYS = 45  # lifecrm.billing.services.DUE_ITEM_LEAD_DAYS (checked against it in the worker)
@@ -86,6 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="LIFECRM_JOB_WORKERS for run-daily: processes for a step's chunks (default: the CPUs)")
+    parser.add_argument("--celery-workers", type=int, default=2,
+                        help="worker processes of the Celery run (LIFECRM_JOBS=celery), side by side with the "
+                             "in-process one; 0: no Celery run")
     parser.add_argument("--rebuild", action="store_true", help="generate the book even if a matching one exists")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before run-daily is stopped (FAIL)")
     parser.add_argument("--keep-copy", action="store_true", help=f"leave {RUN_DATABASE} after the last repeat")
@@ -128,11 +137,12 @@ def _existing_key(book: str) -> str | None:
     return None if row is None else (row[0] or "")
 
 
-def _env(database: str, var_dir: str, workers: int = 1) -> dict[str, str]:
-    return os.environ | {
+def _env(database: str, var_dir: str, workers: int = 1, jobs: str = "inprocess") -> dict[str, str]:
+    return os.environ | {"CELERY_BROKER_URL": REDIS_URL, "CELERY_RESULT_BACKEND": REDIS_URL,
+                         "LIFECRM_CELERY_QUEUE": f"lifecrm-bench-{os.getpid()}"} | {
         "LIFECRM_JOB_WORKERS": str(workers), "LIFECRM_ENV": "dev", "DEBUG": "false", "DATABASE_URL": _url(database), "LIFECRM_VAR": var_dir,
         "DJANGO_SETTINGS_MODULE": "lifecrm.config.settings", "PYTHONPATH": str(REPO),
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LIFECRM_JOBS": "inprocess",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LIFECRM_JOBS": jobs,
     }
 
 
@@ -188,13 +198,13 @@ def _sql_bound(as_of: date) -> tuple[list[float], set[tuple]]:
 
 
 def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path, workers: int,
-               command_name: str = "run-daily") -> tuple[float, int | None]:
+               command_name: str = "run-daily", jobs: str = "inprocess") -> tuple[float, int | None]:
     lifecrm = Path(sys.executable).with_name("lifecrm")
     command = [str(lifecrm)] if lifecrm.exists() else [sys.executable, "-m", "lifecrm"]
     command += [command_name, "--as-of", as_of.isoformat(), "--no-progress"]
     started = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir, workers), cwd=REPO, stdout=out,
+        process = subprocess.Popen(command, env=_env(RUN_DATABASE, var_dir, workers, jobs), cwd=REPO, stdout=out,
                                    stderr=subprocess.STDOUT)
         try:
             code = process.wait(timeout=timeout)
@@ -203,6 +213,54 @@ def _run_daily(as_of: date, var_dir: str, timeout: float, log: Path, workers: in
             process.wait()
             code = None
     return time.perf_counter() - started, code
+
+
+def _start_celery_worker(var_dir: str, concurrency: int, log: Path) -> subprocess.Popen:
+    """A Celery worker on the run's copy, started as the README says (plus its own queue), once it is ready."""
+    env = _env(RUN_DATABASE, var_dir, 1, "celery")
+    command = [str(Path(sys.executable).with_name("celery")), "-A", "lifecrm.config.celery", "worker", "-l", "info",
+               "--concurrency", str(concurrency), "-Q", env["LIFECRM_CELERY_QUEUE"], "--without-gossip",
+               "--without-mingle", "-n", f"bench-{os.getpid()}@%h"]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    deadline = time.monotonic() + 120
+    while " ready." not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop_celery_worker(process)
+            raise RuntimeError(f"the Celery worker did not start:\n{log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.2)
+    return process
+
+
+def _stop_celery_worker(process: subprocess.Popen) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def _celery_day(as_of: date, book: str, var_dir: str, args: argparse.Namespace, repeat: int) -> dict:
+    """The same day on a fresh copy with LIFECRM_JOBS=celery and a worker of `--celery-workers` processes."""
+    copy_seconds = _copy_book(book)
+    print(f"repeat {repeat}: copied the book in {copy_seconds:.1f} s; run-daily --as-of {as_of} on Celery "
+          f"({args.celery_workers} worker processes)…", file=sys.stderr, flush=True)
+    repeat_var = Path(var_dir) / f"var-celery-{repeat}"
+    repeat_var.mkdir()
+    worker = _start_celery_worker(str(repeat_var), args.celery_workers, Path(var_dir) / f"worker-{repeat}.log")
+    try:
+        log = Path(var_dir) / f"run-daily-celery-{repeat}.log"
+        seconds, code = _run_daily(as_of, str(repeat_var), args.timeout, log, 1, jobs="celery")
+    finally:
+        _stop_celery_worker(worker)
+    steps, raised = _steps_and_raised(as_of)
+    return {"seconds": seconds, "code": code, "steps": steps, "raised": raised,
+            "log_tail": log.read_text(errors="replace").strip().splitlines()[-5:]}
 
 
 def _steps_and_raised(as_of: date) -> tuple[list[tuple[str, int, int, float | None]], set[tuple]]:
@@ -264,9 +322,11 @@ def run(args: argparse.Namespace) -> bool:
                                                        args.workers, "print-letters")
             steps, raised = _steps_and_raised(as_of)
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            celery = _celery_day(as_of, book, var_dir, args, repeat + 1) if args.celery_workers else None
             results.append({"print_seconds": print_seconds, "print_code": print_code,
                             "seconds": seconds, "code": code, "bound": bound_seconds, "bound_rows": bound_rows,
-                             "steps": steps, "raised": raised, "copy_seconds": copy_seconds, "log_tail": tail})
+                            "steps": steps, "raised": raised, "copy_seconds": copy_seconds, "log_tail": tail,
+                            "celery": celery})
         if not args.keep_copy:
             with _admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
@@ -337,9 +397,43 @@ def _report(args, customers: int, policies: int, as_of: date, build: dict | None
                 print(f"  e.g. {label}: {row}")
         if not finished:
             print("run-daily output, last lines:\n  " + "\n  ".join(r["log_tail"]))
+        if r.get("celery"):
+            ok &= _report_celery(args, r)
+            ok_all &= ok
         print(f"result                   {'PASS' if ok else 'FAIL'}")
     print(f"\nmachine: {os.cpu_count()} CPUs, load average now {os.getloadavg()[0]:.2f}")
     return ok_all
+
+
+def _report_celery(args, r: dict) -> bool:
+    """In-process and Celery, step by step, side by side; True when the Celery run finished with the same due items."""
+    celery = r["celery"]
+    by_step = {step: (count, chunks, t) for step, chunks, count, t in celery["steps"]}
+    rows = [("step", "rows", "chunks", "in-process s", "chunks", "Celery s")]
+    for step, chunks, count, seconds in r["steps"]:
+        if step in PRINT_RUN:
+            continue
+        c_count, c_chunks, c_seconds = by_step.get(step, (0, 0, None))
+        rows.append((step, f"{count:,}" + ("" if c_count == count else f" / {c_count:,}"), f"{chunks:,}",
+                     "-" if seconds is None else f"{seconds:.2f}", f"{c_chunks:,}",
+                     "-" if c_seconds is None else f"{c_seconds:.2f}"))
+    widths = [max(len(row[c]) for row in rows) for c in range(6)]
+    print()
+    print(f"in-process (LIFECRM_JOB_WORKERS={args.workers}) and Celery ({args.celery_workers} worker processes), "
+          "side by side (rows: in-process / Celery where they differ)")
+    for j, row in enumerate(rows):
+        print(" | ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in
+                         enumerate(zip(row, widths, strict=True))))
+        if j == 0:
+            print("-+-".join("-" * w for w in widths))
+    finished, same = celery["code"] == 0, celery["raised"] == r["raised"]
+    print(f"run-daily total          {r['seconds']:8.2f} s in-process, {celery['seconds']:8.2f} s on Celery "
+          f"({celery['seconds'] / r['seconds'] if r['seconds'] else 0:.2f}x)"
+          + ("" if finished else f"  -- Celery {'stopped at the timeout' if celery['code'] is None else 'FAILED'}"))
+    print(f"same due items on Celery {'yes' if same else 'NO'}: {len(celery['raised']):,} raised")
+    if not finished:
+        print("run-daily on Celery, last lines:\n  " + "\n  ".join(celery["log_tail"]))
+    return finished and same
 
 
 # --------------------------------------------------------------------------- worker: generate the book

@@ -251,3 +251,7 @@ register_daily_step(resend_emails, after=("billing.reminders",))
 def print_letters(as_of: date, first_id: int, last_id: int) -> int:
     """Print the letters the reminder ladder recorded on the business date: a PDF from each print file."""
     return reminders.letters_print(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+# -- the ledger's reconciliation (lifecrm/billing/reconciliation.py): the last daily step of billing.
+from lifecrm.billing import reconciliation  # noqa: E402,F401  registers billing.reconcile_ledger

@@ -458,3 +458,34 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"letter of reminder {self.reminder_id}"
+
+
+class LedgerDifference(models.Model):
+    """A difference the daily reconciliation (billing.reconciliation) found in the premium ledger on `as_of`: a
+    copy that no longer matches what it is kept from, or an amount beyond what it may be. Rewritten by each
+    rerun of the day; shown on the head office's collection dashboard until a later day's reconciliation is clean."""
+
+    class Check(models.TextChoices):
+        SUSPENSE = "suspense", _("suspense account differs from its ledger")
+        ALLOCATED = "allocated", _("paid amount differs from its allocations")
+        OVER_DUE = "over_due", _("allocations exceed the amount due")
+        STATUS = "status", _("status contradicts the paid amount")
+        OVER_PAYMENT = "over_payment", _("payment applied beyond its amount")
+
+    as_of = models.DateField(_("business date"))
+    kind = models.CharField(_("check"), max_length=16, choices=Check.choices)
+    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="+", db_index=False)
+    object_id = models.BigIntegerField(_("row"))  # the due item, payment or policy (suspense) checked
+    expected = models.DecimalField(_("expected"), max_digits=BALANCE_DIGITS + 2, decimal_places=2)
+    found = models.DecimalField(_("found"), max_digits=BALANCE_DIGITS + 2, decimal_places=2)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger difference")
+        verbose_name_plural = _("ledger differences")
+        ordering = ["-as_of", "policy", "kind", "object_id"]
+        constraints = [models.UniqueConstraint(fields=["as_of", "kind", "object_id"], name="uniq_ledger_difference")]
+        indexes = [models.Index(fields=["as_of", "policy"], name="ledger_difference_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.kind} {self.object_id}: {self.expected} / {self.found}"

@@ -35,7 +35,7 @@ from lifecrm.org.access import visible
 from lifecrm.org.rules import Action, allows, scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
-from lifecrm.policies.services import policy_transition
+from lifecrm.policies.services import policy_record_paid, policy_transition
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
 DUE_ITEM_LEAD_DAYS = 45
@@ -194,6 +194,20 @@ def _paid_to(policy: Policy, paid_instalments: int) -> date:
     return due_date(policy.issue_date, mode, paid_instalments)
 
 
+def _record_paid(policy: Policy, paid_instalments: int) -> None:
+    """The policy's premiums paid, through the policies service (its lock and version); billing's bookmarks that
+    were current stay current, since what is paid does not change what the raise or the reminder ladder would do
+    with them (see RaiseBookmark): only the version they are compared with moved on."""
+    before = policy.version
+    updated = policy_record_paid(policy_id=policy.pk, paid_instalments=paid_instalments,
+                                 paid_to_date=_paid_to(policy, paid_instalments), expected_version=before)
+    RaiseBookmark.objects.filter(policy_id=policy.pk, policy_version=before).update(policy_version=updated.version)
+    DueItem.objects.filter(policy_id=policy.pk, status=DueItem.Status.OPEN, ladder_version=before).update(
+        ladder_version=updated.version)
+    policy.paid_instalments, policy.paid_to_date, policy.version = (
+        updated.paid_instalments, updated.paid_to_date, updated.version)
+
+
 def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decimal:
     """Allocate `available` to `items` in order; a fully paid premium advances the policy's paid-to date."""
     now = timezone.now()
@@ -207,11 +221,9 @@ def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decima
         if item.paid_amount >= item.amount:
             item.status, item.paid_on = DueItem.Status.PAID, paid_on
             if item.kind == DueItem.Kind.PREMIUM:
-                policy = Policy.objects.get(pk=item.policy_id)
+                policy = Policy.objects.select_for_update().get(pk=item.policy_id)
                 if policy.paid_instalments == item.instalment:
-                    policy.paid_instalments += 1
-                    policy.paid_to_date = _paid_to(policy, policy.paid_instalments)
-                    policy.save(update_fields=["paid_instalments", "paid_to_date"])
+                    _record_paid(policy, policy.paid_instalments + 1)
         item.save(update_fields=["paid_amount", "status", "paid_on"])
     return available
 
@@ -502,10 +514,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
         if item.status == DueItem.Status.PAID and item.paid_amount < item.amount:
             item.status, item.paid_on = DueItem.Status.OPEN, None
             if item.kind == DueItem.Kind.PREMIUM:
-                policy = Policy.objects.get(pk=item.policy_id)
-                policy.paid_instalments = min(policy.paid_instalments, item.instalment)
-                policy.paid_to_date = _paid_to(policy, policy.paid_instalments)
-                policy.save(update_fields=["paid_instalments", "paid_to_date"])
+                policy = Policy.objects.select_for_update().get(pk=item.policy_id)
+                _record_paid(policy, min(policy.paid_instalments, item.instalment))
         item.save(update_fields=["paid_amount", "status", "paid_on"])
     suspense = suspense_balance(policy_id=policy_id)
     _suspense_sync(original.policy, on=as_of, balance=suspense)

@@ -69,6 +69,15 @@ KNOWN: dict[str, str] = {
     "CELERY_BROKER_URL": "the Celery broker",
     "CELERY_RESULT_BACKEND": "the Celery result backend (default the broker)",
     "LIFECRM_HEALTH_BROKER_TIMEOUT": "seconds /healthz waits for the broker (default 2)",
+    "LIFECRM_CELERY_QUEUE": "the queue the batch chunks go to (default celery)",
+    "LIFECRM_CELERY_WORKERS": "worker processes a step's chunks are shared between on Celery (default: ask the workers)",
+    "LIFECRM_CELERY_VISIBILITY_TIMEOUT": "seconds before Redis gives an unacknowledged chunk to another worker "
+                                         "(default two hard limits + 60)",
+    "LIFECRM_CHUNK_SOFT_TIME_LIMIT": "seconds a chunk may run on Celery before it is interrupted (default 900)",
+    "LIFECRM_CHUNK_TIME_LIMIT": "seconds before a chunk's worker process is killed (default soft limit + 60)",
+    "LIFECRM_CHUNK_RETRIES": "tries again of a chunk that lost its database connection (default 5)",
+    "LIFECRM_CHUNK_RETRY_MAX_DELAY": "most seconds between those tries (default 120)",
+    "LIFECRM_JOB_WAIT_SECONDS": "how long run-daily waits for a wave's chunks on Celery (default 3 hours)",
     # logins (issue 14 §2)
     "LIFECRM_LOGIN_FAILURE_LIMIT": "failed logins that lock an account or address (default 5)",
     "LIFECRM_LOGIN_COOLOFF_MINUTES": "minutes a lockout lasts (default 30)",

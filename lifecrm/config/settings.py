@@ -5,6 +5,7 @@ DATABASE_URL: default SQLite file var/lifecrm.sqlite3.
 LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
 LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
 LIFECRM_JOB_WORKERS: processes the in-process runner uses for a step's chunks on PostgreSQL (default 1).
+LIFECRM_CELERY_*, LIFECRM_CHUNK_*, LIFECRM_JOB_WAIT_SECONDS: batch chunks on Celery (the block below CELERY_BROKER_URL).
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
 LIFECRM_HASH_KEYS: comma-separated keys of the searchable hashes (first one hashes; LIFECRM_HASH_KEY: one key).
 LIFECRM_JURISDICTION: CN (default) | HK | TW — the company's home jurisdiction.
@@ -140,6 +141,54 @@ LIFECRM_REFERENCE_RECHECK_SECONDS = int(_recheck)
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False
+
+
+# --- Batch chunks on Celery: surviving a lost worker, a lost connection, a stuck chunk (issue 14 §5) -----------
+def _seconds(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        raise ImproperlyConfigured(f"{name} must be a positive whole number of seconds, not {raw!r}")
+    return int(raw)
+
+
+# A chunk's message is acknowledged only once the chunk is done, and goes back to the queue when the worker process
+# running it dies: another worker process (or the restarted one) runs it, and the chunk's checkpoint (core.jobs)
+# makes a second run of a finished chunk a no-op. Each worker process reserves one chunk at a time, so a slow chunk
+# never holds back chunks another process could run.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue the chunks go to (`celery … worker -Q <queue>` when not the default).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("LIFECRM_CELERY_QUEUE", "celery")
+# A chunk running longer than the soft limit is interrupted (its transaction rolls back, the run fails and names
+# it); the hard limit kills its process if it does not stop. Prefork pool only.
+LIFECRM_CHUNK_SOFT_TIME_LIMIT = _seconds("LIFECRM_CHUNK_SOFT_TIME_LIMIT", 900)
+LIFECRM_CHUNK_TIME_LIMIT = _seconds("LIFECRM_CHUNK_TIME_LIMIT", LIFECRM_CHUNK_SOFT_TIME_LIMIT + 60)
+if LIFECRM_CHUNK_TIME_LIMIT <= LIFECRM_CHUNK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("LIFECRM_CHUNK_TIME_LIMIT must be longer than LIFECRM_CHUNK_SOFT_TIME_LIMIT")
+CELERY_TASK_SOFT_TIME_LIMIT = LIFECRM_CHUNK_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = LIFECRM_CHUNK_TIME_LIMIT
+# Redis gives a chunk whose whole worker (machine) vanished to another worker after this long unacknowledged: longer
+# than a reserved chunk can wait plus run (two hard limits), or a slow chunk would run twice (harmless, but wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _seconds("LIFECRM_CELERY_VISIBILITY_TIMEOUT", 2 * LIFECRM_CHUNK_TIME_LIMIT + 60)}
+# A chunk that lost its database connection (a restart, a failover) is tried again this many times, after 2, 4, 8 …
+# seconds, at most LIFECRM_CHUNK_RETRY_MAX_DELAY apart.
+_chunk_retries = os.environ.get("LIFECRM_CHUNK_RETRIES", "5")
+if not (_chunk_retries.isascii() and _chunk_retries.isdigit()):
+    raise ImproperlyConfigured(f"LIFECRM_CHUNK_RETRIES must be a whole number, not {_chunk_retries!r}")
+LIFECRM_CHUNK_RETRIES = int(_chunk_retries)
+LIFECRM_CHUNK_RETRY_MAX_DELAY = _seconds("LIFECRM_CHUNK_RETRY_MAX_DELAY", 120)
+# `run-daily` on Celery waits at most this long for the chunks of a wave of steps, then fails naming the chunks
+# not done (step, chunk, id range).
+LIFECRM_JOB_WAIT_SECONDS = _seconds("LIFECRM_JOB_WAIT_SECONDS", 3 * 3600)
+# The worker processes a step's ids are shared out between on Celery (chunks enough for each); empty: ask the
+# workers at the start of each step (their pool sizes, within a second), else LIFECRM_JOB_WORKERS.
+_celery_workers = os.environ.get("LIFECRM_CELERY_WORKERS", "")
+if _celery_workers and not (_celery_workers.isascii() and _celery_workers.isdigit() and int(_celery_workers) > 0):
+    raise ImproperlyConfigured(f"LIFECRM_CELERY_WORKERS must be a positive whole number, not {_celery_workers!r}")
+LIFECRM_CELERY_WORKERS = int(_celery_workers) if _celery_workers else None
+# --- end of batch chunks on Celery ---------------------------------------------------------------------------
 
 INSTALLED_APPS = [
     "django.contrib.admin",

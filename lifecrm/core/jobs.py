@@ -3,7 +3,7 @@
 A chunk's work and its checkpoint commit in one transaction, so a run killed at any point and
 started again does every chunk exactly once; a finished run for the same as-of date is a no-op.
 In-process by default (on LIFECRM_JOB_WORKERS forked processes on PostgreSQL); with LIFECRM_JOBS=celery the
-pending chunks fan out to Celery workers.
+pending chunks fan out to Celery workers, and the runner waits for them at most LIFECRM_JOB_WAIT_SECONDS.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datetime import date
 
 from asgiref.local import Local
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -108,28 +108,55 @@ def _cut(ids: Iterable[int], chunk_size: int, *, keep: bool) -> list[tuple[int, 
     return chunks
 
 
-# A step's ids are shared out so that each of the LIFECRM_JOB_WORKERS processes gets a chunk, down to this size.
+# A step's ids are shared out so that each worker process (LIFECRM_JOB_WORKERS, or the Celery workers' processes)
+# gets a chunk, down to this size.
 MIN_SHARED_CHUNK = 500
 
 
-def chunk_size_for(step: ChunkedStep, count: int) -> int:
+def chunk_size_for(step: ChunkedStep, count: int, workers: int | None = None) -> int:
     """The chunk size of a run of `step` over `count` ids: LIFECRM_JOB_CHUNK_SIZE if set; else the step's, or
-    less where that gives every worker process a chunk (a step of one big chunk would leave the others idle),
-    but not below MIN_SHARED_CHUNK ids."""
+    less where that gives every one of `workers` processes (default LIFECRM_JOB_WORKERS) a chunk (a step of one big
+    chunk would leave the others idle), but not below MIN_SHARED_CHUNK ids."""
     if settings.LIFECRM_JOB_CHUNK_SIZE:
         return settings.LIFECRM_JOB_CHUNK_SIZE
-    share = -(-count // settings.LIFECRM_JOB_WORKERS)
+    share = -(-count // (workers or settings.LIFECRM_JOB_WORKERS))
     return min(step.chunk_size, max(share, MIN_SHARED_CHUNK))
 
 
-def _open_run(step: ChunkedStep, as_of: date, params_key: str) -> JobRun:
+# The Celery workers' process count, as last asked (monotonic time, count): asking waits a second for the answers,
+# so a run-daily of many waves asks once a minute, not once a wave.
+_asked_workers: tuple[float, int] | None = None
+WORKERS_ASKED_FOR = 60.0
+
+
+def celery_worker_processes(timeout: float = 1.0) -> int:
+    """The processes the Celery workers run chunks on: LIFECRM_CELERY_WORKERS if set, else the pool sizes the
+    workers that answer within `timeout` seconds report (`inspect().stats()`), else LIFECRM_JOB_WORKERS."""
+    global _asked_workers
+    if settings.LIFECRM_CELERY_WORKERS:
+        return settings.LIFECRM_CELERY_WORKERS
+    if _asked_workers is not None and time.monotonic() - _asked_workers[0] < WORKERS_ASKED_FOR:
+        return _asked_workers[1]
+    from celery import current_app  # the project's app (lifecrm.config loads it): core does not import config
+
+    try:
+        stats = current_app.control.inspect(timeout=timeout).stats() or {}
+    except Exception:  # noqa: BLE001  (a broker that does not answer: plan as for the in-process runner)
+        stats = {}
+    processes = sum(int(s.get("pool", {}).get("max-concurrency") or 1) for s in stats.values())
+    if processes:
+        _asked_workers = (time.monotonic(), processes)
+    return processes or settings.LIFECRM_JOB_WORKERS
+
+
+def _open_run(step: ChunkedStep, as_of: date, params_key: str, workers: int | None = None) -> JobRun:
     with transaction.atomic():
         run, created = JobRun.objects.get_or_create(
             step=step.name, as_of=as_of, params_key=params_key, defaults={"started_at": timezone.now()}
         )
         if created or (run.status != JobRun.Status.DONE and run.chunk_count == 0 and not run.chunks.exists()):
             planned = list(step.ids(as_of))  # (a queryset's rows are all fetched when iterated anyway)
-            chunks = _cut(planned, chunk_size_for(step, len(planned)), keep=step.keep_ids)
+            chunks = _cut(planned, chunk_size_for(step, len(planned), workers), keep=step.keep_ids)
             JobChunk.objects.bulk_create(JobChunk(run=run, index=i, first_id=first, last_id=last, ids=ids)
                                          for i, (first, last, ids) in enumerate(chunks))
             run.chunk_count = len(chunks)
@@ -182,7 +209,9 @@ def run_steps(
     marked done when its last chunk is. The steps must not read what the others write (a wave of the daily
     steps, `daily_steps.waves`). Returns the finished JobRuns."""
     steps = [get_chunked_step(step) if isinstance(step, str) else step for step in steps]
-    runs = [_open_run(step, as_of, params_key) for step in steps]
+    backend = backend or settings.LIFECRM_JOBS
+    workers = celery_worker_processes() if backend == "celery" and not settings.LIFECRM_JOB_CHUNK_SIZE else None
+    runs = [_open_run(step, as_of, params_key, workers) for step in steps]
     chunks = [(run.pk, chunk_id) for run in runs if run.status != JobRun.Status.DONE
               for chunk_id in run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True)]
     left = Counter(run_pk for run_pk, _ in chunks)
@@ -195,7 +224,6 @@ def run_steps(
         if not left[run_pk]:
             _finish(run_pk)
 
-    backend = backend or settings.LIFECRM_JOBS
     label = " + ".join(step.name for step in steps)
     try:
         if backend == "celery" and chunks:
@@ -214,13 +242,26 @@ def run_steps(
                         bar.update(1)
                         chunk_done(run_pk)
     except Exception as exc:
-        JobRun.objects.filter(pk__in=[run.pk for run in runs]).exclude(status=JobRun.Status.DONE).update(
-            status=JobRun.Status.FAILED, error=repr(exc)[:2000])
+        _record_failure([run.pk for run in runs], exc)
         raise
     for run in runs:
         if run.status != JobRun.Status.DONE:
             run.refresh_from_db()
     return runs
+
+
+def _record_failure(run_pks: list[int], exc: Exception) -> None:
+    """Mark the runs not done as failed, with the error. When the database itself is what failed (a lost connection),
+    try once on a fresh connection; failing that the runs stay `running`, which a rerun resumes just the same."""
+    for attempt in (1, 2):
+        try:
+            JobRun.objects.filter(pk__in=run_pks).exclude(status=JobRun.Status.DONE).update(
+                status=JobRun.Status.FAILED, error=repr(exc)[:2000])
+            return
+        except (OperationalError, InterfaceError):
+            connections[DEFAULT_DB_ALIAS].close()  # the next attempt (or the caller) connects afresh
+            if attempt == 2:
+                return
 
 
 def _finish(run_pk: int) -> None:
@@ -275,15 +316,33 @@ def _run_chunk_in_child(chunk_id: int) -> int:
         connections.close_all()
 
 
+class ChunksStuck(RuntimeError):
+    """Chunks sent to the Celery workers were not done within LIFECRM_JOB_WAIT_SECONDS; the message names them."""
+
+
+def stuck_chunks_message(chunk_ids: Iterable[int], waited: float) -> str:
+    """Which chunks are not done (step, chunk index of its run, id range), for an operator."""
+    stuck = (JobChunk.objects.filter(pk__in=list(chunk_ids), done_at__isnull=True).select_related("run")
+             .order_by("run__step", "index"))
+    names = [f"{chunk.run.step} chunk {chunk.index} (ids {chunk.first_id}-{chunk.last_id})" for chunk in stuck]
+    return (f"{len(names)} chunk(s) not done after waiting {waited:.0f} s (LIFECRM_JOB_WAIT_SECONDS): "
+            + "; ".join(names) + f". Are Celery workers running on queue {settings.CELERY_TASK_DEFAULT_QUEUE!r} "
+            "(celery -A lifecrm.config.celery worker)? Done chunks are kept: run the same command again to resume.")
+
+
 def _run_on_celery(chunk_ids: list[int], name: str, progress: bool) -> None:
-    """Fan the pending chunks out as a Celery group and wait, showing progress as chunks finish."""
+    """Fan the pending chunks out as a Celery group and wait, showing progress as chunks finish, at most
+    LIFECRM_JOB_WAIT_SECONDS (then `ChunksStuck` names the chunks not done)."""
     from celery import group
 
     from lifecrm.core.tasks import run_chunk_task
 
     result = group(run_chunk_task.s(chunk_id) for chunk_id in chunk_ids).apply_async()
+    started = time.monotonic()
     with tqdm(total=len(chunk_ids), desc=f"{name} (celery)", unit="chunk", disable=not progress, file=sys.stderr) as bar:
         while not result.ready():
+            if time.monotonic() - started > settings.LIFECRM_JOB_WAIT_SECONDS:
+                raise ChunksStuck(stuck_chunks_message(chunk_ids, time.monotonic() - started))
             bar.n = result.completed_count()
             bar.refresh()
             time.sleep(0.2)

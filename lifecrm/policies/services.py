@@ -17,6 +17,12 @@ from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, 
 class StaleVersion(RuntimeError):
     """The policy changed since the caller read it (optimistic lock)."""
 
+    def __init__(self, policy: Policy, expected_version: int) -> None:
+        super().__init__(f"policy {policy.number} was changed by someone else since you read it (it is at version "
+                         f"{policy.version}, you read version {expected_version}): reload it and make your change "
+                         "again")
+        self.policy_number, self.version, self.expected_version = policy.number, policy.version, expected_version
+
 
 class InvalidBeneficiaries(ValueError):
     pass
@@ -56,7 +62,21 @@ def _append_event(policy: Policy, *, actor, kind: str, effective_date: date, fro
 def _lock(policy_id: int, expected_version: int | None) -> Policy:
     policy = Policy.objects.select_for_update().get(pk=policy_id)
     if expected_version is not None and policy.version != expected_version:
-        raise StaleVersion(f"policy {policy.number} is at version {policy.version}, not {expected_version}")
+        raise StaleVersion(policy, expected_version)
+    return policy
+
+
+def policy_record_paid(*, policy_id: int, paid_instalments: int, paid_to_date: date,
+                       expected_version: int | None = None) -> Policy:
+    """Record how many premiums a policy has paid and its paid-to date (billing's bookings and reversals), through
+    the policy's lock like every other write of it: the version moves on, so a writer that read the policy before
+    the booking (a contract change worked out on the old paid-to date) is refused rather than acting on stale
+    figures. Billing moves its own bookmarks of the policy's version along (billing.services)."""
+    with transaction.atomic():
+        policy = _lock(policy_id, expected_version)
+        policy.paid_instalments, policy.paid_to_date = paid_instalments, paid_to_date
+        policy.version += 1
+        policy.save(update_fields=["paid_instalments", "paid_to_date", "version"])
     return policy
 
 

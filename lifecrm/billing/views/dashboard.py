@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from lifecrm.billing.forms import PersistencyForm
 from lifecrm.billing.persistency import persistency_overview
 from lifecrm.billing.persistency_export import XLSX_CONTENT_TYPE, export_filename, persistency_xlsx
+from lifecrm.billing.reconciliation import latest_ledger_differences
 from lifecrm.billing.views import pages
 from lifecrm.org.access import Action, staff_page
 from lifecrm.org.rules import ScopeKind
@@ -21,7 +22,12 @@ SCOPE_LABELS = {
 @staff_page(Action.MANAGE_COLLECTION)
 def dashboard(request):
     page = pages.dashboard(scope=request.scope, as_of=timezone.localdate())
-    return render(request, "billing/dashboard.html", {"page": page, "as_of": page.as_of})
+    # The whole ledger's reconciliation: head office's to investigate (a branch sees only its own policies' figures).
+    differences = latest_ledger_differences() if request.scope.kind == ScopeKind.ALL else []
+    return render(request, "billing/dashboard.html", {
+        "page": page, "as_of": page.as_of, "differences": differences,
+        "differences_total": differences[0].total if differences else 0,
+        "differences_more": differences[0].total - len(differences) if differences else 0})
 
 
 def _chart(overview) -> dict:

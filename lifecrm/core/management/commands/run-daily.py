@@ -2,7 +2,8 @@
 job runs; the steps of a wave run side by side."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 
 from lifecrm.core import jobs
 from lifecrm.core.commands import add_date_range_arguments, business_dates
@@ -27,11 +28,25 @@ class Command(BaseCommand):
             return
         for day in days:
             for wave in daily_steps.waves():
-                chunked = [getattr(step.func, "chunked_step", None) for step in wave]
-                if all(chunked):  # independent steps: their chunks share the workers
-                    jobs.run_steps(chunked, as_of=day, progress=not no_progress)
-                    continue
-                for step in wave:
-                    step.func(as_of=day, progress=not no_progress)
+                try:
+                    self.run_wave(wave, day, progress=not no_progress)
+                except (OperationalError, InterfaceError) as exc:
+                    # A database restart or failover: the chunk in flight rolled back, the finished ones stay done.
+                    raise CommandError(
+                        f"run-daily stopped on {day} in {', '.join(step.name for step in wave)}: the database "
+                        f"connection was lost ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}). "
+                        f"Finished chunks are kept: once the database is back, run the same command again to "
+                        f"resume.") from exc
+                except jobs.ChunksStuck as exc:
+                    raise CommandError(f"run-daily stopped on {day}: {exc}") from exc
             done = JobRun.objects.filter(as_of=day, status=JobRun.Status.DONE).count()
             self.stdout.write(f"{day}: {len(steps)} steps run ({done} job runs done)")
+
+    @staticmethod
+    def run_wave(wave, day, *, progress: bool) -> None:
+        chunked = [getattr(step.func, "chunked_step", None) for step in wave]
+        if all(chunked):  # independent steps: their chunks share the workers
+            jobs.run_steps(chunked, as_of=day, progress=progress)
+            return
+        for step in wave:
+            step.func(as_of=day, progress=progress)
