@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.services import org_unit_create, staff_create
 from lifecrm.parties.models import Customer
@@ -41,20 +42,20 @@ class Org:
 
 
 def make_org() -> Org:
-    hq = org_unit_create(actor=None, code=f"HQ{seq()}", name="总公司", kind="hq", name_en="Head office")
-    branch_a = org_unit_create(actor=None, code=f"BA{seq()}", name="北京分公司", kind="branch", parent=hq,
+    hq = org_unit_create(actor=SYSTEM, code=f"HQ{seq()}", name="总公司", kind="hq", name_en="Head office")
+    branch_a = org_unit_create(actor=SYSTEM, code=f"BA{seq()}", name="北京分公司", kind="branch", parent=hq,
                                name_en="Beijing branch")
-    team_a = org_unit_create(actor=None, code=f"TA{seq()}", name="北京一组", kind="team", parent=branch_a)
-    branch_b = org_unit_create(actor=None, code=f"BB{seq()}", name="上海分公司", kind="branch", parent=hq,
+    team_a = org_unit_create(actor=SYSTEM, code=f"TA{seq()}", name="北京一组", kind="team", parent=branch_a)
+    branch_b = org_unit_create(actor=SYSTEM, code=f"BB{seq()}", name="上海分公司", kind="branch", parent=hq,
                                name_en="Shanghai branch")
-    team_b = org_unit_create(actor=None, code=f"TB{seq()}", name="上海一组", kind="team", parent=branch_b)
+    team_b = org_unit_create(actor=SYSTEM, code=f"TB{seq()}", name="上海一组", kind="team", parent=branch_b)
     return Org(hq, branch_a, team_a, branch_b, team_b)
 
 
 def make_staff(role: str, unit: OrgUnit, *, username: str | None = None, name: str = "员工") -> Staff:
     n = seq()
     user = get_user_model().objects.create_user(username=username or f"{role}{n}", password=PASSWORD)
-    return staff_create(actor=None, employee_no=f"E{n:06d}", name=f"{name}{n}", role=role, org_unit=unit,
+    return staff_create(actor=SYSTEM, employee_no=f"E{n:06d}", name=f"{name}{n}", role=role, org_unit=unit,
                         user=user)
 
 
@@ -77,7 +78,7 @@ def make_customer(*, branch: OrgUnit, agent: Staff | None = None, name: str = "�
                   mobile_phone: str | None = None, **fields) -> Customer:
     n = seq()
     return customer_create(
-        actor=None, number=f"C{n:09d}", name=name, name_romanised=name_romanised, sex=sex, birth_date=birth_date,
+        actor=SYSTEM, number=f"C{n:09d}", name=name, name_romanised=name_romanised, sex=sex, birth_date=birth_date,
         id_type="prc_id", id_number=prc_id(birth_date, sex), branch=branch, servicing_agent=agent,
         mobile_phone=mobile_phone or f"139{n:08d}", created_at=datetime(2020, 1, 1, tzinfo=UTC), **fields,
     )
@@ -101,7 +102,7 @@ def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insure
     n = seq()
     insured = insured or owner
     policy = policy_services.policy_create(
-        actor=None, as_of=as_of, number=f"P{n:010d}", product=product or make_product(), owner=owner,
+        actor=SYSTEM, as_of=as_of, number=f"P{n:010d}", product=product or make_product(), owner=owner,
         insured=insured, payer=owner, agent=agent, branch=branch, channel="agency", application_date=issue_date,
         issue_date=issue_date, term_years=term_years, premium_term_years=premium_term_years,
         sum_assured=sum_assured, premium_mode=premium_mode, modal_premium=modal_premium,
@@ -109,7 +110,7 @@ def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insure
         beneficiaries=[policy_services.BeneficiaryInput("李娜", "spouse", Decimal("100"))],
     )
     if issue:
-        policy = policy_services.policy_issue(actor=None, policy_id=policy.pk, as_of=as_of)
+        policy = policy_services.policy_issue(actor=SYSTEM, policy_id=policy.pk, as_of=as_of)
     policy.refresh_from_db()
     return policy
 

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from lifecrm.billing.models import Collection, Payment, Reminder
 from lifecrm.billing.tests.test_views_world import World, build_world, run_daily
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_policy
 
@@ -67,7 +68,7 @@ def build_page_book() -> PageBook:
     assert collection is not None, "the batch sent no direct debit"
     result = (f"end_to_end_id,status,amount,currency,value_date,reason_code\n"
               f"{collection.end_to_end_id},rejected,{collection.amount},CNY,{AS_OF},AM04\n")
-    bank_file_import(content=result.encode(), filename="results-demo.csv", as_of=AS_OF)
+    bank_file_import(content=result.encode(), filename="results-demo.csv", as_of=AS_OF, actor=SYSTEM)
     collection.refresh_from_db()
     # paid at the counter, more than owed: a receipt, and money waiting in suspense
     payment = payment_record(actor=world.staff["counter"].user, policy_id=world.policy_q.pk, amount=Decimal("500.00"),

@@ -21,6 +21,7 @@ from lifecrm.billing.bankfiles import xsd
 from lifecrm.billing.models import BankFile, DueItem, Payment
 from lifecrm.billing.rules import TAKES_PREMIUMS
 from lifecrm.billing.services import payment_record, payment_reverse, suspense_refund
+from lifecrm.core.actors import DEMO_SETUP
 from lifecrm.core.registries import demo_steps
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
@@ -58,27 +59,27 @@ def _suspense_cases(as_of: date) -> list[str]:
     closed = list(Policy.objects.exclude(status__in=TAKES_PREMIUMS).filter(issue_date__lt=as_of).order_by("pk")[:2])
     lines = []
     if ahead is not None:
-        payment = payment_record(actor=None, policy_id=ahead.pk, amount=_modal_premium(ahead),
+        payment = payment_record(actor=DEMO_SETUP, policy_id=ahead.pk, amount=_modal_premium(ahead),
                                  method=Payment.Method.BANK_TRANSFER, received_on=as_of,
                                  natural_key=f"demo:paid-ahead:{ahead.pk}", as_of=as_of,
                                  note="demo: the next premium paid ahead")
         lines.append(f"paid ahead: {payment.amount} {payment.currency} for policy {ahead.number}")
     if len(closed) == 2:
         refund_due, to_recover = closed
-        payment = payment_record(actor=None, policy_id=refund_due.pk, amount=_modal_premium(refund_due),
+        payment = payment_record(actor=DEMO_SETUP, policy_id=refund_due.pk, amount=_modal_premium(refund_due),
                                  method=Payment.Method.BANK_TRANSFER, received_on=as_of,
                                  natural_key=f"demo:after-end:{refund_due.pk}", as_of=as_of, if_closed="suspense",
                                  note="demo: a standing order the payer forgot to cancel")
         lines.append(f"to refund: {payment.amount} {payment.currency} for policy {refund_due.number} "
                      f"({refund_due.get_status_display()})")
-        cheque = payment_record(actor=None, policy_id=to_recover.pk, amount=_modal_premium(to_recover),
+        cheque = payment_record(actor=DEMO_SETUP, policy_id=to_recover.pk, amount=_modal_premium(to_recover),
                                 method=Payment.Method.CHEQUE, received_on=as_of,
                                 natural_key=f"demo:cheque:{to_recover.pk}", as_of=as_of, if_closed="suspense",
                                 note="demo: a cheque for a policy that takes no premium")
-        suspense_refund(actor=None, policy_id=to_recover.pk, amount=cheque.amount,
+        suspense_refund(actor=DEMO_SETUP, policy_id=to_recover.pk, amount=cheque.amount,
                         method=Payment.Method.BANK_TRANSFER, reference=f"DEMO-REFUND-{to_recover.pk}",
                         reason="demo: paid back to the payer", as_of=as_of)
-        payment_reverse(actor=None, payment_id=cheque.pk, reason="demo: the cheque bounced after the refund",
+        payment_reverse(actor=DEMO_SETUP, payment_id=cheque.pk, reason="demo: the cheque bounced after the refund",
                         as_of=as_of)
         lines.append(f"to recover: {cheque.amount} {cheque.currency} from the payer of policy {to_recover.number}")
     return lines

@@ -19,6 +19,7 @@ from lifecrm.billing.services import (
     raise_candidate_ids,
     reinstatements_deem_consent,
 )
+from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
@@ -85,7 +86,7 @@ def start_grace(as_of: date, first_id: int, last_id: int) -> int:
     """A premium unpaid after its due date puts the policy in its grace period from the next day."""
     overdue = _oldest_overdue(as_of, Policy.objects.filter(pk__range=(first_id, last_id),
                                                            status__in=GRACE_STARTS_FROM).values("pk"))
-    return policies_transition(actor=None, as_of=as_of, changes=[
+    return policies_transition(actor=RUN_DAILY, as_of=as_of, changes=[
         Transition(policy_id, Status.GRACE, first_due + timedelta(days=1), kind="grace_started",
                    reason=f"premium due {first_due} unpaid")
         for policy_id, first_due in sorted(overdue.items())
@@ -140,7 +141,7 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
                                           kind="suspended", reason=f"grace period ended {grace_end} unpaid"))
     for grace_end, pks in new_ends.items():  # the ladder's grace-end steps move with it: its bookmark is reset
         DueItem.objects.filter(pk__any=pks).update(grace_end=grace_end, ladder_version=None)
-    return policies_transition(actor=None, as_of=as_of, changes=suspensions)
+    return policies_transition(actor=RUN_DAILY, as_of=as_of, changes=suspensions)
 
 
 def _suspended_long_enough(as_of: date) -> date:
@@ -174,7 +175,7 @@ def lapse_after_window(as_of: date, first_id: int, last_id: int) -> int:
         if as_of >= lapse_on:
             lapses.append(Transition(policy.pk, Status.LAPSED, lapse_on, kind="lapsed",
                                      reason="reinstatement window ended"))
-    return policies_transition(actor=None, as_of=as_of, changes=lapses)
+    return policies_transition(actor=RUN_DAILY, as_of=as_of, changes=lapses)
 
 
 @chunked_step(

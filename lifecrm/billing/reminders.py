@@ -43,6 +43,7 @@ from lifecrm.billing.messaging.sms import sms_gateway
 from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Letter, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
+from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.bulk import bulk_insert, insert_rows
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
@@ -605,7 +606,7 @@ def _check_notice_limit(case: Case, as_of: date) -> tuple[str, Callable[[Reminde
     met = deadline is None or as_of <= deadline
 
     def audit(reminder: Reminder) -> None:
-        audit_record(actor=None, action="create", object_type="billing.suspension_notice", object_id=reminder.pk,
+        audit_record(actor=RUN_DAILY, action="create", object_type="billing.suspension_notice", object_id=reminder.pk,
                      after={"policy": case.policy.number, "suspended_on": str(suspended_on), "sent_on": str(as_of),
                             "deadline": str(deadline) if deadline else None, "met": met})
 

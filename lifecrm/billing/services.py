@@ -27,11 +27,12 @@ from lifecrm.billing.selectors import (
     refundable_suspense,
     suspense_balance,
 )
+from lifecrm.core.actors import RUN_DAILY, on_behalf
 from lifecrm.core.bulk import insert_rows
 from lifecrm.core.money import MAX_AMOUNT, MAX_BALANCE, to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
-from lifecrm.org.access import visible
+from lifecrm.org.access import authorize, visible
 from lifecrm.org.rules import Action, allows, scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
@@ -268,6 +269,8 @@ def payment_record(*, actor, policy_id: int, amount: Decimal, method: str, recei
             if method != Payment.Method.APL:
                 _hold_loan_series(policy_id, as_of)
             policy = Policy.objects.select_for_update().get(pk=policy_id)
+            authorize(actor, Action.TAKE_PAYMENT, policy)
+            actor = on_behalf(actor, Action.TAKE_PAYMENT)
             if received_on < policy.issue_date:
                 raise PaymentRefused(f"money for policy {policy.number} cannot be received before its issue date "
                                      f"{policy.issue_date}")
@@ -348,6 +351,7 @@ def suspense_refund(*, actor, policy_id: int, amount: Decimal, method: str, refe
         with transaction.atomic():
             receipt_no = _next_receipt_no(as_of, method)  # before the policy lock: see _next_receipt_no
             policy = Policy.objects.select_for_update().get(pk=policy_id)
+            authorize(actor, Action.REFUND_SUSPENSE, policy)
             refundable = refundable_suspense(policy_id=policy.pk, as_of=as_of)
             if amount > refundable.balance:
                 raise PaymentRefused(f"only {refundable.balance} {policy.currency} is in suspense for policy "
@@ -393,7 +397,7 @@ def apply_suspense_to_new_items(*, policy_id: int, as_of: date) -> bool:
         if not items:
             return False
         left = _apply(last, items, available, as_of)
-        _restate(actor=None, policy=policy, as_of=as_of, paid_on=as_of)
+        _restate(actor=RUN_DAILY, policy=policy, as_of=as_of, paid_on=as_of)
         _suspense_sync(policy, on=as_of, balance=left)
         return True
 
@@ -492,7 +496,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     receipt_no = _next_receipt_no(as_of, method)  # in the original's series, before any lock on its policy
     if method != Payment.Method.APL:
         _hold_loan_series(policy_id, as_of)
-    Policy.objects.select_for_update().filter(pk=policy_id).first()
+    authorize(actor, Action.REVERSE_PAYMENT, Policy.objects.select_for_update().get(pk=policy_id))
+    actor = on_behalf(actor, Action.REVERSE_PAYMENT)
     original = Payment.objects.select_for_update().get(pk=payment_id)
     if original.amount < 0:
         raise PaymentRefused("a reversal cannot itself be reversed")
@@ -527,7 +532,7 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     return reversal
 
 
-def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date) -> bool:
+def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=RUN_DAILY) -> bool:
     """At the end of an unpaid grace period, an automatic premium loan (APL, 自动垫交) pays the arrears
     when the owner opted in and the loan limit on the cash value covers them. Returns True if it did."""
     arrears = sum(
@@ -541,7 +546,7 @@ def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date) -> bool
                             on=grace_end)
     if capacity.available < arrears:
         return False
-    payment_record(actor=None, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
+    payment_record(actor=actor, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
                    received_on=grace_end, natural_key=f"apl:{policy.pk}:{grace_end}", as_of=as_of,
                    note=f"automatic premium loan on cash value {capacity.cash_value}")
     return True
@@ -560,6 +565,7 @@ def reinstatement_apply(*, actor, policy_id: int, received_on: date, health_decl
                         as_of: date) -> ReinstatementApplication:
     """Register an owner's reinstatement application, received inside the reinstatement window."""
     policy = Policy.objects.select_for_update().select_related("product").get(pk=policy_id)
+    authorize(actor, Action.APPLY_REINSTATEMENT, policy)
     if policy.status != Status.SUSPENDED:
         raise BillingRefused(f"policy {policy.number} is not suspended")
     if received_on > as_of:
@@ -584,6 +590,8 @@ def reinstatement_apply(*, actor, policy_id: int, received_on: date, health_decl
 def reinstatement_decide(*, actor, application_id: int, approve: bool, decided_on: date, as_of: date,
                          reason: str = "", deemed: bool = False) -> ReinstatementApplication:
     application = ReinstatementApplication.objects.select_for_update().select_related("policy").get(pk=application_id)
+    authorize(actor, Action.DECIDE_REINSTATEMENT, application.policy)
+    actor = on_behalf(actor, Action.DECIDE_REINSTATEMENT)
     if application.status != ReinstatementApplication.Status.PENDING:
         raise BillingRefused("this application has already been decided")
     if not approve and not reason.strip():
@@ -658,7 +666,7 @@ def reinstatements_deem_consent(*, as_of: date, first_id: int, last_id: int) -> 
             calendar=working_calendar(application.policy.jurisdiction_id),
         )
         if consent_on is not None and consent_on <= as_of:
-            reinstatement_decide(actor=None, application_id=application.pk, approve=True, decided_on=consent_on,
+            reinstatement_decide(actor=RUN_DAILY, application_id=application.pk, approve=True, decided_on=consent_on,
                                  as_of=as_of, reason="no answer within the legal period", deemed=True)
             deemed += 1
     return deemed

@@ -26,9 +26,10 @@ from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import reminders
 from lifecrm.billing.models import DueItem, DunningStep, Reminder
+from lifecrm.core.actors import trusted
 from lifecrm.core.services import audit_record
+from lifecrm.org.access import actor_scope, authorize
 from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
-from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import Status
@@ -208,7 +209,7 @@ def reminder_task_log_outcome(*, actor, reminder_id: int, outcome: str, note: st
     """Close an open phone task with the outcome of the call, a note and (for a promise) the promised date.
 
     The actor must have the task on their work list (an agent's own task, or the call-centre queue);
-    `actor=None` is the system. One transaction: the close, the note and the audit row.
+    a program is `core.actors.system`. One transaction: the close, the note and the audit row.
     """
     note = " ".join((note or "").split())
     if outcome not in OUTCOMES:
@@ -225,7 +226,8 @@ def reminder_task_log_outcome(*, actor, reminder_id: int, outcome: str, note: st
             raise TaskRefused(_("There is no such phone task.")) from None
         if reminder.channel not in reminders.PHONE_CHANNELS:
             raise TaskRefused(_("There is no such phone task."))
-        if actor is not None and not may_work_task(data_scope_for_user(actor), reminder):
+        authorize(actor, Action.USE_WORKBENCH)  # no actor: refused
+        if not trusted(actor) and not may_work_task(actor_scope(actor), reminder):
             raise TaskRefused(_("This phone task is not on your work list."))
         if reminder.status != Reminder.Status.TASK_OPEN:
             raise TaskRefused(_("This phone task is already closed."))

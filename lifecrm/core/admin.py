@@ -66,7 +66,7 @@ class CalendarYearAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "field", "purpose"]
+    list_display = ["at", "actor", "system_actor", "action", "object_type", "object_id", "field", "purpose"]
     list_filter = ["action", "object_type"]
 
 

@@ -161,6 +161,8 @@ class AuditEvent(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A program acting (core.actors.system: "run-daily", "bank-import"…) instead of a person; blank for a person.
+    system_actor = models.CharField(_("system actor"), max_length=40, blank=True, default="")
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=64)
     object_id = models.CharField(_("object id"), max_length=64)

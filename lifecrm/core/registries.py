@@ -174,3 +174,46 @@ def timeline_page(sources: dict[str, TimelineSource], counts: dict[str, Timeline
         total += len(found) if len(found) < wanted else counts[name](as_of=as_of, **kwargs)
     merged = sorted(entries, key=lambda e: as_datetime_key(e.at), reverse=True)
     return TimelinePage(entries=merged[offset:wanted], total=total)
+
+
+# -- copies of an org unit's materialised path ----------------------------------------------------------------
+# Rows booked on an org unit keep a copy of its path (`branch_path` of customers and policies: a data scope is one
+# indexed prefix match). Each app that keeps such a copy registers a rewrite, and `org.services.org_unit_move`
+# calls them all in its transaction: `func(*, old_prefix, new_prefix, chunk_size) -> rows rewritten`.
+PathRewrite = Callable[..., int]
+_path_copies: dict[str, PathRewrite] = {}
+
+
+def register_path_copy(name: str):
+    def decorator(func: PathRewrite) -> PathRewrite:
+        existing = _path_copies.get(name)
+        if existing is not None and existing is not func:
+            raise ValueError(f"path copy {name!r} is registered twice")
+        _path_copies[name] = func
+        return func
+
+    return decorator
+
+
+def path_copies() -> dict[str, PathRewrite]:
+    return dict(_path_copies)
+
+
+def rewrite_path_prefix(model, field: str, *, old_prefix: str, new_prefix: str, chunk_size: int = 2000) -> int:
+    """Replace `old_prefix` by `new_prefix` at the start of `field` in every row of `model` that has it, in chunks
+    of `chunk_size` rows by primary key (one UPDATE each: no row is loaded). Inside the caller's transaction."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Concat, Substr
+
+    if not old_prefix or not new_prefix:
+        raise ValueError("a path prefix is never empty")
+    rewritten, last = 0, None
+    matching = model.objects.filter(**{f"{field}__startswith": old_prefix}).order_by("pk")
+    while True:
+        chunk = matching if last is None else matching.filter(pk__gt=last)
+        ids = list(chunk.values_list("pk", flat=True)[:chunk_size])
+        if not ids:
+            return rewritten
+        rewritten += model.objects.filter(pk__in=ids).update(**{field: Concat(
+            Value(new_prefix), Substr(field, len(old_prefix) + 1), output_field=CharField())})
+        last = ids[-1]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from lifecrm.core.actors import audit_system_name, audit_user
 from lifecrm.core.calendar_files import CalendarFile, CalendarFileError
 from lifecrm.core.models import AuditEvent, CalendarDay, CalendarYear, Jurisdiction, ReferenceDataVersion
 
@@ -45,7 +46,8 @@ def audit_record(
     """Append one audit row. Call it inside the transaction of the write it records."""
     return AuditEvent.objects.create(
         at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=audit_user(actor),
+        system_actor=audit_system_name(actor),
         action=action,
         object_type=object_type,
         object_id=str(object_id),
@@ -60,9 +62,9 @@ def audit_record_many(*, actor, action: str, object_type: str, entries: list[tup
                       ) -> None:
     """Append one audit row per (object id, before, after), in one insert. Inside the write's transaction."""
     at = timezone.now()
-    actor = actor if getattr(actor, "pk", None) else None
+    user, system_name = audit_user(actor), audit_system_name(actor)
     AuditEvent.objects.bulk_create(
-        [AuditEvent(at=at, actor=actor, action=action, object_type=object_type, object_id=str(object_id),
+        [AuditEvent(at=at, actor=user, system_actor=system_name, action=action, object_type=object_type, object_id=str(object_id),
                     before=before, after=after) for object_id, before, after in entries],
         batch_size=1000,
     )

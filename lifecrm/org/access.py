@@ -6,7 +6,10 @@ The answer comes from `org.rules` (the grants of each role and the data scope); 
   gets the 403 page; the view finds the scope on `request.scope` and the staff member on `request.staff`;
 - the API: `StaffMayAct` (a DRF permission) reads the view's `access_action` (or `access_actions` by
   viewset action) and answers 403 with a code;
-- services and selectors: `require(scope, action, obj)` raises `AccessDenied` (the role) or `NotInScope`
+- services: `authorize(actor, action, obj)`: the actor (a login or a staff record) must hold the grant and see
+  the object; a system caller (`core.actors.system`) and a person a calling service has already checked
+  (`core.actors.on_behalf`) pass; no actor (`None`) is refused: deny by default;
+- selectors: `require(scope, action, obj)` raises `AccessDenied` (the role) or `NotInScope`
   (an object outside the scope, which does not exist for the caller: a 404);
 - templates: `{% may "billing.take_payment" as flag %}` and `{% visible customer as linked %}`
   (`org.templatetags.access`): a record outside the scope is never a link;
@@ -24,12 +27,13 @@ from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.permissions import BasePermission
 
-from lifecrm.org.models import OrgUnit
-from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
-from lifecrm.org.selectors import data_scope_for_user, request_staff
+from lifecrm.core.actors import person, trusted
+from lifecrm.org.models import OrgUnit, Staff
+from lifecrm.org.rules import Action, DataScope, ScopeKind, allows, scope_for
+from lifecrm.org.selectors import NO_SCOPE, data_scope_for_user, request_staff
 
-__all__ = ["Action", "AccessDenied", "NotInScope", "StaffMayAct", "command_scope", "may", "require",
-           "staff_page", "visible"]
+__all__ = ["Action", "AccessDenied", "NotInScope", "StaffMayAct", "actor_scope", "authorize", "command_scope", "may",
+           "require", "staff_page", "visible"]
 
 NO_STAFF_RECORD = _(
     "Your login has no active staff record, so the workbench shows you nothing. "
@@ -45,6 +49,7 @@ REFUSALS = {
     Action.ANONYMISE_CUSTOMER: _("Only head office service management may anonymise a customer."),
 }
 REFUSED = _("Your role may not do this.")
+NO_ACTOR = "a service was called without an actor: pass the person, or core.actors.system(name) for a program"
 
 
 class AccessDenied(PermissionDenied):
@@ -76,6 +81,28 @@ def require(scope: DataScope, action: Action, obj=None) -> None:
         raise AccessDenied(REFUSALS.get(action, REFUSED) if scope.kind != ScopeKind.NONE else NO_STAFF_RECORD)
     if obj is not None and not visible(scope, obj):
         raise NotInScope("outside the data scope")
+
+
+def actor_scope(actor) -> DataScope:
+    """The data scope of a person acting: a staff record's, or a login's (none without an active staff record)."""
+    if isinstance(actor, Staff):
+        if not actor.is_active:
+            return NO_SCOPE
+        unit = actor.org_unit
+        return scope_for(role=actor.role, unit_kind=unit.kind, unit_path=unit.path, staff_id=actor.pk)
+    return data_scope_for_user(actor)
+
+
+def authorize(actor, action: Action, obj=None) -> None:
+    """The check every write service makes before it writes: `require` for the person acting (`actor_scope`).
+
+    A system caller and a person already checked by the calling service pass; `actor=None` is a programming
+    error refused as `AccessDenied` (there is no "anyone")."""
+    if trusted(actor):
+        return
+    if person(actor) is None:
+        raise AccessDenied(NO_ACTOR)
+    require(actor_scope(actor), action, obj)
 
 
 def staff_page(*actions: Action):

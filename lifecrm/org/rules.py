@@ -80,6 +80,14 @@ class Action(StrEnum):
     ADMINISTER = "org.administer"  # the admin site: logins, staff records, reference data, API tokens
     EXPORT_PERSONAL_DATA = "parties.export_personal_data"  # a customer's PIPL data export (audited)
     ANONYMISE_CUSTOMER = "parties.anonymise"  # anonymise a former customer past the retention period (audited)
+    REFUND_SUSPENSE = "billing.refund_suspense"  # pay money waiting in suspense back to the payer
+    REVERSE_PAYMENT = "billing.reverse_payment"  # take a booked payment back (bounced cheque, booking error)
+    IMPORT_BANK_FILE = "billing.import_bank_file"  # a bank's result file: the whole company's debits
+    APPLY_REINSTATEMENT = "billing.apply_reinstatement"  # register an owner's reinstatement application
+    DECIDE_REINSTATEMENT = "billing.decide_reinstatement"  # approve or decline a reinstatement
+    CHANGE_POLICY = "policies.change"  # create, issue, change a policy or move it through its statuses
+    CHANGE_CUSTOMER = "parties.change"  # register a customer, record consent, relate two customers
+    MANAGE_ORG = "org.manage"  # create, move org units; create staff records
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +133,18 @@ GRANTS: dict[Action, Grant] = {
     # PIPL rights: head office's service management answers a customer's request, for the whole company.
     Action.EXPORT_PERSONAL_DATA: Grant(frozenset({"hq"}), at_hq_only=True),
     Action.ANONYMISE_CUSTOMER: Grant(frozenset({"hq"}), at_hq_only=True),
+    # Money going back out, and undoing a booking, are for management (the suspense and refunds pages).
+    Action.REFUND_SUSPENSE: Grant(MANAGEMENT_ROLES),
+    Action.REVERSE_PAYMENT: Grant(MANAGEMENT_ROLES),
+    # A result file answers for every branch's debits: head office imports it.
+    Action.IMPORT_BANK_FILE: Grant(MANAGEMENT_ROLES, at_hq_only=True),
+    # The owner hands the application in at the counter; management (underwriting) decides it.
+    Action.APPLY_REINSTATEMENT: Grant(frozenset({"hq", "branch", "counter"})),
+    Action.DECIDE_REINSTATEMENT: Grant(MANAGEMENT_ROLES),
+    Action.CHANGE_POLICY: Grant(MANAGEMENT_ROLES),
+    Action.CHANGE_CUSTOMER: Grant(frozenset({"hq", "branch", "counter"})),
+    # The org chart decides who sees what: HQ service management only.
+    Action.MANAGE_ORG: Grant(frozenset({"hq"}), at_hq_only=True),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

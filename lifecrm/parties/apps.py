@@ -10,7 +10,7 @@ class PartiesConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.keys import register_keyed_hash
-        from lifecrm.parties import generator, privacy  # noqa: F401  registers the generator steps, PIPL sections
+        from lifecrm.parties import generator, privacy, services  # noqa: F401  generator steps, PIPL sections, path copy
 
         # `rotate-keys --hash` recomputes the searchable digest of the encrypted ID number
         register_keyed_hash("parties.Customer", digest_field="id_number_digest", source_field="id_number")

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from lifecrm.core.fields import keyed_hash
+from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record, audit_reveal
+from lifecrm.org.access import Action, NotInScope, authorize, visible
 from lifecrm.org.rules import DataScope, may_reveal_id
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
@@ -36,6 +38,7 @@ def customer_create(*, actor, number: str, name: str, id_type: str, id_number: s
         branch_path=branch.path, birth_date=birth_date, sex=sex, mobile_phone=normalise_phone(mobile_phone),
         home_phone=normalise_phone(home_phone), created_at=created_at, **fields,
     )
+    authorize(actor, Action.CHANGE_CUSTOMER, customer)  # the role, and the new customer's branch in its scope
     customer.name_search = romanised_search_key(customer.name_romanised)
     customer.name_folded = search_form(customer.name)
     customer.address_folded = search_form(customer.address)
@@ -56,6 +59,7 @@ def id_number_error(exc: InvalidIdNumber) -> str:
 def consent_record(*, actor, customer: Customer, purpose: str, granted: bool, at: datetime, source: str,
                    recorded_by=None) -> Consent:
     """Append a consent (or its withdrawal); the latest row per purpose is the one in force."""
+    authorize(actor, Action.CHANGE_CUSTOMER, customer)
     consent = Consent(customer=customer, purpose=purpose, granted=granted, at=at, source=source,
                       recorded_by=recorded_by)
     consent.full_clean()
@@ -68,6 +72,9 @@ def consent_record(*, actor, customer: Customer, purpose: str, granted: bool, at
 @transaction.atomic
 def relationship_add(*, actor, from_customer: Customer, to_customer: Customer, kind: str,
                      since: date | None = None) -> Relationship:
+    """Relate two customers; the actor sees both."""
+    authorize(actor, Action.CHANGE_CUSTOMER, from_customer)
+    authorize(actor, Action.CHANGE_CUSTOMER, to_customer)
     relationship = Relationship(from_customer=from_customer, to_customer=to_customer, kind=kind, since=since)
     relationship.full_clean()
     relationship.save()
@@ -80,6 +87,8 @@ def customer_reveal_id_number(*, actor, scope: DataScope, customer: Customer, pu
     """The full ID number, for a role allowed to see it; the reveal is audited with its purpose."""
     if not may_reveal_id(scope):
         raise RevealRefused("your role may not see full identity numbers")
+    if not visible(scope, customer):
+        raise NotInScope("outside the data scope")
     with transaction.atomic():
         audit_reveal(actor=actor, object_type="parties.customer", object_id=customer.pk, field="id_number",
                      purpose=purpose)
@@ -199,3 +208,8 @@ def customers_to_anonymise(*, as_of: date) -> list[Customer]:
             eligible += [c for c in batch if anonymisation_refusal(c, as_of, ends[c.pk]) is None]
             batch = []
     return eligible
+@register_path_copy("parties.customer")
+def customer_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_size: int) -> int:
+    """An org unit moved (`org.services.org_unit_move`): the copies of its path on customers follow."""
+    return rewrite_path_prefix(Customer, "branch_path", old_prefix=old_prefix, new_prefix=new_prefix,
+                               chunk_size=chunk_size)

@@ -9,5 +9,5 @@ class PoliciesConfig(AppConfig):
     verbose_name = _("Policies")
 
     def ready(self) -> None:
-        # register the daily step, the timeline source and the book generator steps
-        from lifecrm.policies import generator, jobs, privacy, timeline  # noqa: F401  (privacy: PIPL sections)
+        # register the daily step, the timeline source, the book generator steps and the path copy
+        from lifecrm.policies import generator, jobs, privacy, services, timeline  # noqa: F401  (privacy: PIPL sections)

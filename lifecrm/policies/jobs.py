@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step, register_daily_step
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import Status
@@ -22,7 +23,7 @@ def mature_policies(as_of: date, first_id: int, last_id: int) -> int:
     for policy_id, maturity in (
         _maturing(as_of).filter(pk__range=(first_id, last_id)).order_by("pk").values_list("pk", "maturity_date")
     ):
-        policy_transition(actor=None, policy_id=policy_id, to_status=Status.MATURED, effective_date=maturity,
+        policy_transition(actor=RUN_DAILY, policy_id=policy_id, to_status=Status.MATURED, effective_date=maturity,
                           as_of=as_of, kind="matured", reason="end of the policy term")
         matured += 1
     return matured

@@ -9,7 +9,11 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from lifecrm.core.actors import audit_user, on_behalf, trusted
+from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record, audit_record_many
+from lifecrm.org.access import Action, NotInScope, actor_scope, authorize, require
+from lifecrm.org.selectors import in_scope
 from lifecrm.policies import rules
 from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
 
@@ -55,7 +59,7 @@ def _append_event(policy: Policy, *, actor, kind: str, effective_date: date, fro
     return PolicyEvent.objects.create(
         policy=policy, seq=last + 1, kind=kind, from_status=from_status, to_status=to_status,
         effective_date=effective_date, recorded_at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None, reason=reason, data=data,
+        actor=audit_user(actor), reason=reason, data=data,
     )
 
 
@@ -86,7 +90,10 @@ def policy_create(*, actor, as_of: date, number: str, product, owner, insured, p
                   sum_assured: Decimal, premium_mode: str, modal_premium: Decimal, annual_premium: Decimal,
                   payment_method: str, apl_opt_in: bool = False,
                   beneficiaries: list[BeneficiaryInput] = ()) -> Policy:
-    """A new policy in status proposal, with contract version 1, its base coverage and beneficiaries."""
+    """A new policy in status proposal, with contract version 1, its base coverage and beneficiaries.
+
+    The actor must be allowed to change policies and see the policy-to-be (its branch and agent)."""
+    authorize(actor, Action.CHANGE_POLICY, Policy(branch_path=branch.path, agent_id=getattr(agent, "pk", None)))
     beneficiaries = list(beneficiaries)
     if beneficiaries:
         check_beneficiary_shares(beneficiaries)
@@ -124,11 +131,13 @@ def policy_create(*, actor, as_of: date, number: str, product, owner, insured, p
 def policy_transition(*, actor, policy_id: int, to_status: str, effective_date: date, as_of: date,
                       expected_version: int | None = None, kind: str = "transition", reason: str = "",
                       data: dict | None = None) -> Policy:
-    """Move a policy to `to_status` if the transition table allows it; journal and audit it."""
+    """Move a policy to `to_status` if the transition table allows it; journal and audit it. The actor may change
+    policies and sees this one (a billing service passes its own checked actor: `core.actors.on_behalf`)."""
     if effective_date > as_of:
         raise ValueError("a status change cannot take effect after the business date")
     with transaction.atomic():
         policy = _lock(policy_id, expected_version)
+        authorize(actor, Action.CHANGE_POLICY, policy)
         from_status = policy.status
         rules.check_transition(from_status, to_status)
         policy.status = to_status
@@ -171,6 +180,11 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
         missing = set(ids) - current.keys()
         if missing:
             raise Policy.DoesNotExist(f"no policy with id {min(missing)}")
+        if not trusted(actor):  # a person: the grant, and every policy of the batch in their scope
+            scope = actor_scope(actor)
+            require(scope, Action.CHANGE_POLICY)
+            if in_scope(Policy.objects.filter(pk__any=ids), scope).count() != len(ids):
+                raise NotInScope("outside the data scope")
         for change in changes:
             rules.check_transition(current[change.policy_id], change.to_status)
         last_seq = dict(PolicyEvent.objects.filter(policy_id__any=ids).values("policy_id")
@@ -181,7 +195,7 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
         for (to_status, effective_date), pks in groups.items():
             Policy.objects.filter(pk__any=pks).update(status=to_status, status_date=effective_date,
                                                      version=F("version") + 1)
-        now, who = timezone.now(), actor if getattr(actor, "pk", None) else None
+        now, who = timezone.now(), audit_user(actor)
         PolicyEvent.objects.bulk_create([
             PolicyEvent(policy_id=c.policy_id, seq=last_seq.get(c.policy_id, 0) + 1, kind=c.kind,
                         from_status=current[c.policy_id], to_status=c.to_status, effective_date=c.effective_date,
@@ -198,7 +212,8 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
 def policy_issue(*, actor, policy_id: int, as_of: date, expected_version: int | None = None) -> Policy:
     """Put a proposal in force from its issue date."""
     policy = Policy.objects.get(pk=policy_id)
-    policy = policy_transition(actor=actor, policy_id=policy_id, to_status=rules.Status.IN_FORCE,
+    authorize(actor, Action.CHANGE_POLICY, policy)
+    policy = policy_transition(actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy_id, to_status=rules.Status.IN_FORCE,
                                effective_date=policy.issue_date, as_of=as_of,
                                expected_version=expected_version, kind="issued")
     first_premium_paid(policy)
@@ -228,6 +243,7 @@ def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: da
         check_beneficiary_shares(beneficiaries)
     with transaction.atomic():
         policy = _lock(policy_id, expected_version)
+        authorize(actor, Action.CHANGE_POLICY, policy)
         current = policy.versions.get(effective_to__isnull=True)
         if effective_from <= current.effective_from:
             raise ValueError("a new version must start after the current one (backdating is a servicing case)")
@@ -255,3 +271,10 @@ def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: da
         audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
                      before={k: str(getattr(current, k)) for k in changes}, after=changed)
     return new
+
+
+@register_path_copy("policies.policy")
+def policy_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_size: int) -> int:
+    """An org unit moved (`org.services.org_unit_move`): the copies of its path on policys follow."""
+    return rewrite_path_prefix(Policy, "branch_path", old_prefix=old_prefix, new_prefix=new_prefix,
+                               chunk_size=chunk_size)

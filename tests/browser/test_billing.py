@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from lifecrm.billing.models import Payment
 from lifecrm.billing.tests.test_views_world import build_world
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.factories import PASSWORD, make_customer, make_policy
 
@@ -194,7 +195,7 @@ def test_a_branch_manager_refunds_an_overpayment_from_the_policy_page(page: Page
     from lifecrm.billing.selectors import suspense_balance
 
     policy = world.policy_a
-    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="bank_transfer",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("500.00"), method="bank_transfer",
                             received_on=AS_OF, natural_key="transfer:T-1", as_of=AS_OF)
     surplus = suspense_balance(policy_id=policy.pk)
     assert surplus > 0
@@ -263,11 +264,11 @@ def test_a_branch_manager_recovers_a_refund_a_bounced_cheque_took_back(page: Pag
     from lifecrm.billing.models import SuspenseAccount
 
     policy = world.policy_a
-    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
+    cheque = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
                                      received_on=AS_OF, natural_key="cheque:77", as_of=AS_OF)
-    services.suspense_refund(actor=None, policy_id=policy.pk, amount=Decimal("259.00"), method="bank_transfer",
+    services.suspense_refund(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("259.00"), method="bank_transfer",
                              reference="TR-1", reason="overpaid", as_of=AS_OF)
-    services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    services.payment_reverse(actor=SYSTEM, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
     _log_in(page, live_server.url, world.staff["branch"].user)
     page.locator("#billing-menu").click()
     page.get_by_role("link", name="暫收款").click()

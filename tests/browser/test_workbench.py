@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.services import consent_record, relationship_add
 from tests.factories import PASSWORD, make_customer, make_org, make_policy, make_staff
 
@@ -26,8 +27,8 @@ def book(transactional_db):
                            birth_date=date(1983, 2, 8))
     make_customer(branch=org.branch_a, agent=agent, name="王大同", name_romanised="Wang Datong",
                   birth_date=date(1975, 11, 3))
-    relationship_add(actor=None, from_customer=spouse, to_customer=customer, kind="spouse", since=date(2008, 10, 1))
-    consent_record(actor=None, customer=customer, purpose="marketing", granted=True,
+    relationship_add(actor=SYSTEM, from_customer=spouse, to_customer=customer, kind="spouse", since=date(2008, 10, 1))
+    consent_record(actor=SYSTEM, customer=customer, purpose="marketing", granted=True,
                    at=datetime(2023, 6, 1, tzinfo=UTC), source="sms")
     policies = [
         make_policy(owner=customer, agent=agent, branch=org.branch_a),
@@ -126,7 +127,7 @@ def test_an_employer_pages_through_its_employees_in_place(page: Page, live_serve
     employer = make_customer(branch=customer.branch, name="某某有限公司", name_romanised="Moumou Co")
     for n in range(25):
         employee = make_customer(branch=customer.branch, name=f"員工{n:02d}", name_romanised=f"Yuangong {n:02d}")
-        relationship_add(actor=None, from_customer=employer, to_customer=employee, kind="employer")
+        relationship_add(actor=SYSTEM, from_customer=employer, to_customer=employee, kind="employer")
     page.goto(live_server.url + "/login/")
     page.get_by_label("使用者名稱").fill(callcentre.user.username)
     page.get_by_label("密碼").fill(PASSWORD)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 from rest_framework.test import APIClient
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import consent_record, relationship_add
@@ -94,15 +95,15 @@ def related_world(world) -> World:
     """c_a has a spouse c_b (another branch) and a marketing consent given, then withdrawn."""
     from datetime import UTC, datetime
 
-    relationship_add(actor=None, from_customer=world.customers["c_a"], to_customer=world.customers["c_b"],
+    relationship_add(actor=SYSTEM, from_customer=world.customers["c_a"], to_customer=world.customers["c_b"],
                      kind="spouse")
-    relationship_add(actor=None, from_customer=world.customers["c_ta"], to_customer=world.customers["c_a"],
+    relationship_add(actor=SYSTEM, from_customer=world.customers["c_ta"], to_customer=world.customers["c_a"],
                      kind="parent")
     c_a = world.customers["c_a"]
-    consent_record(actor=None, customer=c_a, purpose="marketing", granted=True,
+    consent_record(actor=SYSTEM, customer=c_a, purpose="marketing", granted=True,
                    at=datetime(2024, 1, 1, tzinfo=UTC), source="counter")
-    consent_record(actor=None, customer=c_a, purpose="marketing", granted=False,
+    consent_record(actor=SYSTEM, customer=c_a, purpose="marketing", granted=False,
                    at=datetime(2025, 6, 1, tzinfo=UTC), source="phone")
-    consent_record(actor=None, customer=c_a, purpose="sensitive_data", granted=True,
+    consent_record(actor=SYSTEM, customer=c_a, purpose="sensitive_data", granted=True,
                    at=datetime(2024, 1, 1, tzinfo=UTC), source="application")
     return world

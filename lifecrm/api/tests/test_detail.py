@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from lifecrm.api.tests.conftest import LOGINS
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.services import BeneficiaryInput, policy_new_version, policy_transition
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +72,7 @@ def test_customer_list_masks_the_phone(world):
 def test_policy_detail_shows_current_version_coverages_beneficiaries_and_events(world):
     policy = world.policies["p_a"]
     policy_new_version(
-        actor=None, policy_id=policy.pk, effective_from=date(2024, 3, 31), as_of=date(2024, 3, 31),
+        actor=SYSTEM, policy_id=policy.pk, effective_from=date(2024, 3, 31), as_of=date(2024, 3, 31),
         changes={"sum_assured": Decimal("800000.00")}, reason="sum assured increase",
         beneficiaries=[BeneficiaryInput("李娜", "spouse", Decimal("60")),
                        BeneficiaryInput("王小明", "child", Decimal("40"))],

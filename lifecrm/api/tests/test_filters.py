@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.services import customer_create
 from lifecrm.policies.services import policy_transition
 from tests.factories import make_policy, make_product
@@ -57,7 +58,7 @@ def test_customer_agent_kind_number_filters(world, hq):
     assert listed(hq, f"/api/v1/customers/?agent={world.staff['agent_1'].pk}") == c(world, "c_a", "c_tb")
     assert listed(hq, "/api/v1/customers/?kind=person") == c(world, "c_a", "c_ta", "c_b", "c_tb")
     employer = customer_create(
-        actor=None, number="C900000001", name="北京某科技有限公司", id_type="uscc", id_number="91110105MA01ABCD26",
+        actor=SYSTEM, number="C900000001", name="北京某科技有限公司", id_type="uscc", id_number="91110105MA01ABCD26",
         branch=world.org.branch_a, kind="organisation", created_at=datetime(2021, 1, 1, tzinfo=UTC),
     )
     assert listed(hq, "/api/v1/customers/?kind=organisation") == {employer.pk}
@@ -114,7 +115,7 @@ def test_policy_filters(world, hq):
     other_product = make_product("WL01", name="终身寿险", name_en="Whole life", kind="whole_life", terms="0")
     late = make_policy(owner=world.customers["c_a"], agent=None, branch=world.org.team_b, product=other_product,
                        issue_date=date(2024, 7, 1))
-    policy_transition(actor=None, policy_id=world.policies["p_b"].pk, to_status="grace",
+    policy_transition(actor=SYSTEM, policy_id=world.policies["p_b"].pk, to_status="grace",
                       effective_date=date(2024, 5, 1), as_of=date(2024, 5, 1))
     everything = p(world, "p_a", "p_ta", "p_b", "p_tb") | {late.pk}
     assert listed(hq, "/api/v1/policies/") == everything

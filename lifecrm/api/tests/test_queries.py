@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.services import consent_record, relationship_add
 from lifecrm.policies.services import BeneficiaryInput, policy_new_version, policy_transition
 from tests.factories import make_customer, make_policy, make_staff
@@ -81,9 +82,9 @@ def test_customer_detail_query_count_is_fixed(related_world, django_assert_max_n
         small = client.get(f"/api/v1/customers/{customer.pk}/").json()
     for n in range(6):  # more of everything the detail shows
         other = make_customer(branch=world.org.branch_b, name="陈静", name_romanised="Chen Jing")
-        relationship_add(actor=None, from_customer=customer, to_customer=other, kind="referrer")
+        relationship_add(actor=SYSTEM, from_customer=customer, to_customer=other, kind="referrer")
         make_policy(owner=other, insured=customer, agent=None, branch=world.org.branch_b)
-        consent_record(actor=None, customer=customer, purpose="third_party", granted=n % 2 == 0,
+        consent_record(actor=SYSTEM, customer=customer, purpose="third_party", granted=n % 2 == 0,
                        at=datetime(2024, 1, 1 + n, tzinfo=UTC), source="sms")
     with django_assert_max_num_queries(CUSTOMER_DETAIL_QUERIES):
         large = client.get(f"/api/v1/customers/{customer.pk}/").json()

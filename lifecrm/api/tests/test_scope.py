@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from lifecrm.api.tests.conftest import ALL, LOGINS, VISIBLE_CUSTOMERS, VISIBLE_POLICIES
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.services import staff_create
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,7 @@ def test_staff_moved_to_another_unit_sees_the_new_scope(world):
 
 def test_a_second_staff_login_in_the_same_unit_sees_the_same(world):
     user = get_user_model().objects.create_user(username="counter2", password="x-irrelevant-9")
-    staff_create(actor=None, employee_no="E999999", name="柜员", role="counter", org_unit=world.org.team_a, user=user)
+    staff_create(actor=SYSTEM, employee_no="E999999", name="柜员", role="counter", org_unit=world.org.team_a, user=user)
     client = APIClient()
     client.force_login(user)
     assert listed(client, "/api/v1/customers/") == ids(world, "customers", VISIBLE_CUSTOMERS["counter_team_a"])

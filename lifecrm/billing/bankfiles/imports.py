@@ -37,6 +37,8 @@ from lifecrm.billing.bankfiles.rejections import on_debit_rejected
 from lifecrm.billing.bankfiles.unanswered import declared_not_collected
 from lifecrm.billing.models import BankFile, Collection, Payment
 from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record, payment_reverse
+from lifecrm.core.actors import on_behalf
+from lifecrm.org.access import Action, authorize
 
 FORMATS = ("auto", "pain.002", "camt.054", "csv")
 
@@ -205,8 +207,13 @@ class _Applier:
 
 
 def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format: str = "auto",
-                     actor=None) -> ImportReport:
-    """Import one result file whole, or raise BankFileRejected having written nothing."""
+                     actor) -> ImportReport:
+    """Import one result file whole, or raise BankFileRejected having written nothing.
+
+    A file holds the whole company's debits: head office imports it (`Action.IMPORT_BANK_FILE`), or an operator's
+    command (`core.actors.system("bank-import")`)."""
+    authorize(actor, Action.IMPORT_BANK_FILE)
+    actor = on_behalf(actor, Action.IMPORT_BANK_FILE)
     if not content.strip():
         raise BankFileRejected("", N_("the file is empty"))
     digest = hashlib.sha256(content).hexdigest()

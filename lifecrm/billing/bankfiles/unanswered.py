@@ -25,8 +25,7 @@ from lifecrm.billing.models import BankFile, Collection
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record_many
-from lifecrm.org.access import Action, require
-from lifecrm.org.selectors import data_scope_for_user
+from lifecrm.org.access import Action, authorize
 
 NOT_COLLECTED_REASON = "MS03"
 """The reason recorded for debits the bank confirms it did not collect: MS03, reason not specified (bank side),
@@ -57,9 +56,8 @@ def collections_declare_not_collected(*, actor, export_file_id: int, reference: 
     """Record the bank's confirmation that it did not collect the unanswered debits of one of our pain.008
     files; returns how many were closed. `reference` is the bank's (its ticket, letter or e-mail). One
     transaction, under the collections' locks: a result file imported meanwhile is applied first or after,
-    never half. `actor=None` is the system; a staff member needs the grant (`AccessDenied` otherwise)."""
-    if actor is not None:
-        require(data_scope_for_user(actor), Action.DECLARE_NOT_COLLECTED)
+    never half. A staff member needs the grant (`AccessDenied` otherwise); a program is `core.actors.system`."""
+    authorize(actor, Action.DECLARE_NOT_COLLECTED)
     reference = " ".join((reference or "").split())
     if not reference:
         raise NotCollectedRefused(_("Say where the bank confirmed it: its ticket, letter or e-mail reference."))

@@ -19,6 +19,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     outbox_fixture,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.api_schema import wsgi_connection_fixture, wsgi_schema  # noqa: F401  (the *_fixture is a fixture)
 from tests.factories import make_customer, make_policy
@@ -52,7 +53,7 @@ VISIBLE = {
 @pytest.mark.parametrize("who", sorted(VISIBLE))
 def test_due_items_and_payments_follow_the_scope(world, who):
     for name in ("policy_a", "policy_q", "policy_b"):
-        payment_record(actor=None, policy_id=getattr(world, name).pk, amount=Decimal("10.00"), method="cash",
+        payment_record(actor=SYSTEM, policy_id=getattr(world, name).pk, amount=Decimal("10.00"), method="cash",
                        received_on=AS_OF, natural_key=f"counter:X:{name}", as_of=AS_OF)
     expected = {getattr(world, name).pk for name in VISIBLE[who]}
     client = api(world, who)
@@ -82,9 +83,9 @@ def test_due_item_filters(world):
 def test_payment_detail_shows_allocations_and_reversal(world):
     from lifecrm.billing.services import payment_reverse
 
-    payment = payment_record(actor=None, policy_id=world.policy_a.pk, amount=Decimal("200.00"), method="cheque",
+    payment = payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=Decimal("200.00"), method="cheque",
                              received_on=AS_OF, natural_key="counter:T:CHQ1", as_of=AS_OF)
-    payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=AS_OF)
+    payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=AS_OF)
     body = api(world, "branch").get(f"{PAY}{payment.pk}/").json()
     assert (body["receipt_no"], body["method"], body["reversed"], body["reference"]) == (
         payment.receipt_no, "cheque", True, "counter:T:CHQ1")
@@ -208,7 +209,7 @@ def _more_policies(world, n: int) -> None:
                              as_of=date(2026, 8, 31))
         DueItem.objects.create(policy=policy, instalment=1, due_date=date(2026, 9, 30), amount=PREMIUM,
                                currency="CNY", raised_on=AS_OF)
-        payment_record(actor=None, policy_id=policy.pk, amount=Decimal("200"), method="cash", received_on=AS_OF,
+        payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("200"), method="cash", received_on=AS_OF,
                        natural_key=f"counter:Q:{policy.pk}-{k}", as_of=AS_OF)
 
 

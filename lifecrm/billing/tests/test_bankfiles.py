@@ -18,6 +18,7 @@ from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
 from lifecrm.billing.models import Allocation, BankFile, Collection, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.services import PaymentRefused, due_items_raise, suspense_refund
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.fields import decrypt_bytes
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import daily_steps
@@ -166,7 +167,7 @@ def sent_fixture(org, django_capture_on_commit_callbacks):
 
 def import_sample(name, sent, as_of=DUE, **kwargs):
     values = {k: sent[k] for k in ("paid", "rejected", "message_id")}
-    return bank_file_import(content=sample(name, **values), filename=name, as_of=as_of, **kwargs)
+    return bank_file_import(content=sample(name, **values), filename=name, as_of=as_of, **({"actor": SYSTEM} | kwargs))
 
 
 def test_pain002_pays_the_accepted_line_and_presents_the_am04_reject_again(sent, django_capture_on_commit_callbacks):
@@ -251,7 +252,7 @@ def test_a_policy_in_grace_is_back_in_force_when_its_debit_is_collected(org):
     assert Policy.objects.get(pk=policy.pk).status == "grace"
     values = {"paid": e2e(policy), "rejected": "E999998-1", "message_id": "LCDD20261117CNY"}
     content = sample("camt054_credit.xml", **values).replace(b"2026-11-20", b"2026-11-23")
-    bank_file_import(content=content, filename="late.xml", as_of=date(2026, 11, 23))
+    bank_file_import(content=content, filename="late.xml", as_of=date(2026, 11, 23), actor=SYSTEM)
     p = Policy.objects.get(pk=policy.pk)
     assert (p.status, p.status_date, p.paid_to_date) == ("in_force", date(2026, 11, 23), date(2026, 12, 20))
 
@@ -297,14 +298,14 @@ def test_a_csv_amount_is_plain_digits(amount, reason):
 ])
 def test_unreadable_files_are_rejected(content, reason):
     with pytest.raises(BankFileRejected, match=reason):
-        bank_file_import(content=content, filename="x", as_of=DUE)
+        bank_file_import(content=content, filename="x", as_of=DUE, actor=SYSTEM)
     assert not BankFile.objects.exists()
 
 
 def test_our_own_export_is_not_a_result_file(sent):
     own = BankFile.objects.get(direction="out")
     with pytest.raises(BankFileRejected, match="our own export"):
-        bank_file_import(content=bytes(own.content), filename=own.filename, as_of=DUE)
+        bank_file_import(content=bytes(own.content), filename=own.filename, as_of=DUE, actor=SYSTEM)
 
 
 def test_a_payment_dated_after_the_business_date_is_refused(sent):
@@ -401,7 +402,7 @@ def test_money_collected_for_a_policy_that_ended_meanwhile_waits_in_suspense_for
     assert held_until == date(2027, 1, 15)
 
     def refund(on, reference):
-        return suspense_refund(actor=None, policy_id=sent["paying"].pk, amount=PREMIUM, method="bank_transfer",
+        return suspense_refund(actor=SYSTEM, policy_id=sent["paying"].pk, amount=PREMIUM, method="bank_transfer",
                                reference=reference, reason="policy surrendered before the debit", as_of=on)
 
     for on in (held_until - timedelta(days=1), held_until):

@@ -16,6 +16,7 @@ from lifecrm.billing.tests.test_bankfiles import (  # noqa: F401  (_var_dir and 
     org_fixture,
     sent_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.models import OrgUnit
 from tests.factories import make_staff
@@ -36,7 +37,7 @@ def our_file(sent) -> BankFile:
 
 
 def declare(sent, *, on=OVERDUE_DAY, reference="ICBC ticket 2026-1126-007", export_file_id=None):
-    return collections_declare_not_collected(actor=None, export_file_id=export_file_id or our_file(sent).pk,
+    return collections_declare_not_collected(actor=SYSTEM, export_file_id=export_file_id or our_file(sent).pk,
                                              reference=reference, as_of=on)
 
 

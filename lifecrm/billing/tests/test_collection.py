@@ -8,6 +8,7 @@ from django.core.management import call_command
 from lifecrm.billing import services
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_staff
 
@@ -70,7 +71,7 @@ def test_catch_up_over_missed_days_and_lapse_after_two_years(policy):
 def test_payment_in_grace_puts_the_policy_back_in_force(policy):
     run_daily("2026-10-05")
     assert status(policy) == "grace"
-    services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM, method="cash",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM, method="cash",
                             received_on=date(2026, 10, 6), natural_key="till-1-0001", as_of=date(2026, 10, 6))
     p = Policy.objects.get(pk=policy.pk)
     assert (p.status, p.status_date, p.paid_instalments, p.paid_to_date) == (
@@ -79,11 +80,11 @@ def test_payment_in_grace_puts_the_policy_back_in_force(policy):
 
 def test_partial_payment_leaves_the_item_open_and_overpayment_goes_to_suspense(policy):
     run_daily("2026-09-20")
-    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("100"), method="cash",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("100"), method="cash",
                             received_on=date(2026, 9, 20), natural_key="slip-1", as_of=date(2026, 9, 20))
     first = DueItem.objects.get(policy=policy, instalment=1)
     assert (first.status, first.paid_amount) == ("open", Decimal("100.00"))
-    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("300"), method="cash",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("300"), method="cash",
                             received_on=date(2026, 9, 21), natural_key="slip-2", as_of=date(2026, 9, 21))
     statuses = list(DueItem.objects.filter(policy=policy).order_by("instalment").values_list("status", flat=True))
     assert statuses == ["paid", "paid"]
@@ -94,7 +95,7 @@ def test_partial_payment_leaves_the_item_open_and_overpayment_goes_to_suspense(p
 
 def test_a_payment_booked_twice_is_refused_and_changes_nothing(policy):
     run_daily("2026-09-20")
-    kwargs = dict(actor=None, policy_id=policy.pk, amount=PREMIUM, method="auto_debit",
+    kwargs = dict(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM, method="auto_debit",
                   received_on=date(2026, 9, 30), natural_key="E2E-2026-09-30-0001", as_of=date(2026, 9, 30))
     services.payment_record(**kwargs)
     with pytest.raises(services.DuplicatePayment):
@@ -105,6 +106,6 @@ def test_a_payment_booked_twice_is_refused_and_changes_nothing(policy):
 @pytest.mark.parametrize(("amount", "message"), [(Decimal("0"), "positive"), (Decimal("-5"), "positive")])
 def test_bad_payment_amounts_are_refused(policy, amount, message):
     with pytest.raises(services.PaymentRefused, match=message):
-        services.payment_record(actor=None, policy_id=policy.pk, amount=amount, method="cash",
+        services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=amount, method="cash",
                                 received_on=date(2026, 9, 20), natural_key="x", as_of=date(2026, 9, 20))
     assert not Payment.objects.exists()

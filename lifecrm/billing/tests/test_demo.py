@@ -11,6 +11,7 @@ from django.core.management import call_command
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.models import BankFile, Collection, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_work_list
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind
 
 pytestmark = pytest.mark.django_db
@@ -46,11 +47,11 @@ def test_the_latest_debit_export_has_a_result_file_that_imports_once(demo, tmp_p
     assert f"bank result file for {export.filename}: {path}" in demo
     content = path.read_bytes()
     lines = export.collections.count()
-    report = bank_file_import(content=content, filename=path.name, as_of=AS_OF)
+    report = bank_file_import(content=content, filename=path.name, as_of=AS_OF, actor=SYSTEM)
     assert report.lines == report.matched == lines and report.unknown == 0
     assert report.paid and sum(report.rejected.values()) and report.paid + sum(report.rejected.values()) == lines
     assert not export.collections.filter(status=Collection.Status.SENT).exists()
     state = (Payment.objects.count(), list(Collection.objects.values_list("pk", "status", "reason_code")))
-    again = bank_file_import(content=content, filename=path.name, as_of=AS_OF)
+    again = bank_file_import(content=content, filename=path.name, as_of=AS_OF, actor=SYSTEM)
     assert again.already_imported and again.bank_file == report.bank_file
     assert (Payment.objects.count(), list(Collection.objects.values_list("pk", "status", "reason_code"))) == state

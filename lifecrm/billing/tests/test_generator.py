@@ -14,6 +14,7 @@ from django.db.models import Count, Min, Sum
 from lifecrm.billing.generator import HISTORY_MONTHS
 from lifecrm.billing.models import Allocation, DebitMandate, DueItem, Payment
 from lifecrm.billing.services import DUE_ITEM_LEAD_DAYS
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.digest import book_digest, table_digest
 from lifecrm.core.generator import generated_models
 from lifecrm.core.models import JobChunk
@@ -197,7 +198,7 @@ def test_the_raise_bookmarks_read_only_what_may_need_raising_and_miss_nothing(bo
                 step.process(day, 0, last)
             if day == days[20]:  # annual payers switch to monthly premiums from their next month
                 for pk in changed:
-                    policy_new_version(actor=None, policy_id=pk, effective_from=day + timedelta(days=1), as_of=day,
+                    policy_new_version(actor=SYSTEM, policy_id=pk, effective_from=day + timedelta(days=1), as_of=day,
                                        changes={"premium_mode": "monthly"}, reason="test: mode change")
         return set(DueItem.objects.values_list("policy_id", "kind", "instalment", "due_date", "amount", "raised_on"))
 

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from lifecrm.billing import services
 from lifecrm.billing.models import DueItem, Payment, ReinstatementApplication
 from lifecrm.billing.selectors import suspense_balance
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_product, make_staff
 
@@ -60,7 +61,7 @@ def journal(policy) -> list[tuple[str, date]]:
 
 
 def pay(policy, *, received: date, booked: date, key: str = "slip-1") -> Payment:
-    return services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM, method="cheque",
+    return services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM, method="cheque",
                                    received_on=received, natural_key=key, as_of=booked)
 
 
@@ -155,7 +156,7 @@ def test_a_reversal_after_the_grace_end_suspends_at_once(case):
     policy, g = case
     payment = pay(policy, received=g - 5 * DAY, booked=g - 5 * DAY)
     assert state(policy) == ("in_force", g - 5 * DAY)
-    services.payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=g + 3 * DAY)
+    services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=g + 3 * DAY)
     assert state(policy) == ("suspended", g + DAY) and not premium_paid(policy)
     assert journal(policy) == [("grace_started", DUE + DAY), ("premium_paid", g - 5 * DAY),
                                ("grace_started", DUE + DAY), ("suspended", g + DAY)]
@@ -166,7 +167,7 @@ def test_a_reversal_after_the_grace_end_suspends_at_once(case):
 def test_a_reversal_within_grace_puts_the_policy_back_in_grace_at_once(case):
     policy, g = case
     payment = pay(policy, received=g - 10 * DAY, booked=g - 10 * DAY)
-    services.payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=g - 5 * DAY)
+    services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=g - 5 * DAY)
     assert state(policy) == ("grace", DUE + DAY)
     batch(g)
     assert state(policy) == ("grace", DUE + DAY)
@@ -177,7 +178,7 @@ def test_a_reversal_within_grace_puts_the_policy_back_in_grace_at_once(case):
 def test_a_reversal_on_the_last_day_of_grace_leaves_the_day_to_pay(case):
     policy, g = case
     payment = pay(policy, received=g - 10 * DAY, booked=g - 10 * DAY)
-    services.payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=g)
+    services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=g)
     assert state(policy) == ("grace", DUE + DAY)
     pay(policy, received=g, booked=g, key="slip-2")
     assert state(policy) == ("in_force", g)
@@ -188,7 +189,7 @@ def test_reversing_the_money_that_undid_a_suspension_suspends_again(case):
     batch(g + DAY)
     payment = pay(policy, received=g, booked=g + DAY)
     assert state(policy) == ("in_force", g)
-    services.payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=g + 2 * DAY)
+    services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=g + 2 * DAY)
     assert state(policy) == ("suspended", g + DAY)
     assert journal(policy)[-2:] == [("grace_started", DUE + DAY), ("suspended", g + DAY)]
     assert suspense_balance(policy_id=policy.pk) == 0
@@ -197,7 +198,7 @@ def test_reversing_the_money_that_undid_a_suspension_suspends_again(case):
 def test_reversing_late_money_waiting_in_suspense_changes_no_status(case):
     policy, g = case
     payment = pay(policy, received=g + DAY, booked=g + DAY)
-    services.payment_reverse(actor=None, payment_id=payment.pk, reason="cheque bounced", as_of=g + 2 * DAY)
+    services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="cheque bounced", as_of=g + 2 * DAY)
     assert state(policy) == ("suspended", g + DAY) and suspense_balance(policy_id=policy.pk) == 0
 
 
@@ -206,6 +207,6 @@ def test_reversing_late_money_waiting_in_suspense_changes_no_status(case):
 def test_part_of_the_premium_within_grace_does_not_undo_the_suspension(case):
     policy, g = case
     batch(g + DAY)
-    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("100.00"), method="cash",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("100.00"), method="cash",
                             received_on=g, natural_key="slip-part", as_of=g + DAY)
     assert state(policy) == ("suspended", g + DAY) and not premium_paid(policy)

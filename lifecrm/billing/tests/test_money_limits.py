@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from lifecrm.billing import rules, services
 from lifecrm.billing.models import Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_balance, suspense_work_list
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.money import CENT, MAX_AMOUNT, MAX_BALANCE
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.policies.rules import PAYMENTS_PER_YEAR, due_date, premium_term_end
@@ -47,7 +48,7 @@ def readable_everywhere(policy, hq) -> None:
 def test_two_maximal_payments_stay_readable(policy_and_hq):
     policy, hq = policy_and_hq
     for key in ("big-1", "big-2"):
-        services.payment_record(actor=None, policy_id=policy.pk, amount=MAX_AMOUNT, method="bank_transfer",
+        services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=MAX_AMOUNT, method="bank_transfer",
                                 received_on=AS_OF, natural_key=key, as_of=AS_OF)
     assert SuspenseAccount.objects.get(pk=policy.pk).balance == 2 * MAX_AMOUNT
     readable_everywhere(policy, hq)
@@ -57,7 +58,7 @@ def test_an_amount_beyond_what_one_booking_may_carry_is_refused(policy_and_hq):
     policy, _ = policy_and_hq
     for amount in (MAX_AMOUNT + CENT, Decimal("1e20")):
         with pytest.raises(services.PaymentRefused, match="at most 9,999,999,999.99"):
-            services.payment_record(actor=None, policy_id=policy.pk, amount=amount, method="bank_transfer",
+            services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=amount, method="bank_transfer",
                                     received_on=AS_OF, natural_key="huge", as_of=AS_OF)
     assert not Payment.objects.exists()
 
@@ -81,13 +82,13 @@ def test_payments_refunds_and_reversals_never_leave_an_unreadable_balance(policy
             try:
                 if kind == "pay":
                     booked.append(services.payment_record(
-                        actor=None, policy_id=policy.pk, amount=value, method="bank_transfer", received_on=AS_OF,
+                        actor=SYSTEM, policy_id=policy.pk, amount=value, method="bank_transfer", received_on=AS_OF,
                         natural_key=f"p{n}", as_of=AS_OF).pk)
                 elif kind == "refund":
-                    services.suspense_refund(actor=None, policy_id=policy.pk, amount=value, method="bank_transfer",
+                    services.suspense_refund(actor=SYSTEM, policy_id=policy.pk, amount=value, method="bank_transfer",
                                              reference=f"r{n}", reason="overpaid", as_of=AS_OF)
                 elif booked:
-                    services.payment_reverse(actor=None, payment_id=booked[value % len(booked)], reason="bounced",
+                    services.payment_reverse(actor=SYSTEM, payment_id=booked[value % len(booked)], reason="bounced",
                                              as_of=AS_OF)
             except services.BillingRefused:
                 pass  # refused whole, with its reason: what is checked is that nothing unreadable was written

@@ -19,6 +19,7 @@ from lifecrm.billing.persistency import (
 )
 from lifecrm.billing.rules import grace_period_end
 from lifecrm.billing.selectors import grace_rules_for
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.selectors import clear_caches, working_calendar
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
 from lifecrm.parties.models import Customer
@@ -73,7 +74,7 @@ def paid_instalments(policy, count: int) -> None:
 
 def move(policy, *steps) -> None:
     for to_status, on, *kind in steps:
-        policy_transition(actor=None, policy_id=policy.pk, to_status=to_status, effective_date=on, as_of=LATER,
+        policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status=to_status, effective_date=on, as_of=LATER,
                           kind=kind[0] if kind else "transition")
 
 

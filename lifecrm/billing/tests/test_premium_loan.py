@@ -8,6 +8,7 @@ from django.core.management import call_command
 from lifecrm.billing import services
 from lifecrm.billing.models import Payment
 from lifecrm.billing.selectors import apl_capacity
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from lifecrm.products.selectors import product_by_code
 from tests.factories import make_customer, make_org, make_policy, make_staff
@@ -57,7 +58,7 @@ def test_money_received_after_the_grace_end_finds_the_premiums_paid_by_the_loan(
     policy = whole_life_policy(apl_opt_in=True)
     call_command("run-daily", as_of="2026-11-30", from_date="2026-09-30", no_progress=True)
     assert Policy.objects.get(pk=policy.pk).status == "grace"
-    payment = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
+    payment = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
                                       received_on=date(2026, 12, 1), natural_key="late-1", as_of=date(2026, 12, 1))
     policy.refresh_from_db()
     assert (policy.status, policy.status_date) == ("in_force", date(2026, 11, 30))

@@ -11,6 +11,7 @@ from django.db import connection, connections
 
 from lifecrm.billing import services
 from lifecrm.billing.models import Payment
+from lifecrm.core.actors import SYSTEM
 from tests.factories import make_customer, make_org, make_policy, make_staff
 
 DAY = date(2026, 11, 25)
@@ -24,7 +25,7 @@ def _policies(count: int):
 
 
 def _pay(policy, key: str, day: date = DAY) -> Payment:
-    return services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("10"), method="cash",
+    return services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("10"), method="cash",
                                    received_on=day, natural_key=key, as_of=DAY)
 
 
@@ -42,7 +43,7 @@ def test_receipt_numbers_are_consecutive_per_booking_day_and_follow_numbers_alre
                _pay(second, "slip-4").receipt_no]
     assert numbers == ["R202611250000043", "R202611250000044", "R202611250000042", "R202611250000045"]
     assert late.received_on == date(2026, 11, 24)
-    booked_next_day = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="cash",
+    booked_next_day = services.payment_record(actor=SYSTEM, policy_id=second.pk, amount=Decimal("10"), method="cash",
                                               received_on=DAY, natural_key="slip-5", as_of=date(2026, 11, 26))
     assert booked_next_day.receipt_no == "R202611260000001"
 
@@ -77,12 +78,12 @@ def test_each_source_of_bookings_numbers_its_own_series():
     """Staff bookings R, direct debits B (their returns too), automatic premium loans L: one day, three series."""
     first, second = _policies(2)
     cash = _pay(first, "slip-1")
-    debit = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="auto_debit",
+    debit = services.payment_record(actor=SYSTEM, policy_id=second.pk, amount=Decimal("10"), method="auto_debit",
                                     received_on=DAY, natural_key="debit:E1-1", as_of=DAY)
-    loan = services.payment_record(actor=None, policy_id=second.pk, amount=Decimal("10"), method="apl",
+    loan = services.payment_record(actor=SYSTEM, policy_id=second.pk, amount=Decimal("10"), method="apl",
                                    received_on=DAY, natural_key="apl:1", as_of=DAY)
-    returned = services.payment_reverse(actor=None, payment_id=debit.pk, reason="MD06", as_of=DAY)
-    bounced = services.payment_reverse(actor=None, payment_id=cash.pk, reason="counterfeit", as_of=DAY)
+    returned = services.payment_reverse(actor=SYSTEM, payment_id=debit.pk, reason="MD06", as_of=DAY)
+    bounced = services.payment_reverse(actor=SYSTEM, payment_id=cash.pk, reason="counterfeit", as_of=DAY)
     assert [p.receipt_no for p in (cash, debit, loan, returned, bounced)] == [
         "R202611250000001", "B202611250000001", "L202611250000001", "B202611250000002", "R202611250000002"]
 
@@ -101,7 +102,7 @@ def test_a_clerk_does_not_wait_for_a_bank_file_still_being_booked():
     def bank_file():
         try:
             with transaction.atomic():
-                services.payment_record(actor=None, policy_id=in_file.pk, amount=Decimal("10"), method="auto_debit",
+                services.payment_record(actor=SYSTEM, policy_id=in_file.pk, amount=Decimal("10"), method="auto_debit",
                                         received_on=DAY, natural_key="debit:E9-1", as_of=DAY)
                 booked.set()
                 release.wait(timeout=20)

@@ -15,6 +15,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     outbox_fixture,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +24,13 @@ OVERPAID = Decimal("500.00")
 
 def overpay(policy, key="S-9001") -> Payment:
     """2 × 120.50 pays the overdue premium and the next one (raised ahead); 259.00 waits in suspense."""
-    return services.payment_record(actor=None, policy_id=policy.pk, amount=OVERPAID, method="cash",
+    return services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=OVERPAID, method="cash",
                                    received_on=AS_OF, natural_key=key, as_of=AS_OF)
 
 
 def refund(policy, **overrides) -> Payment:
     values = {"amount": Decimal("100.00"), "method": "bank_transfer", "reference": "TR-1", "reason": "overpaid"}
-    return services.suspense_refund(actor=None, policy_id=policy.pk, as_of=AS_OF, **(values | overrides))
+    return services.suspense_refund(actor=SYSTEM, policy_id=policy.pk, as_of=AS_OF, **(values | overrides))
 
 
 def test_a_refund_pays_back_at_most_the_suspense_balance_once(world):
@@ -84,7 +85,7 @@ def test_who_may_refund(client, world, who, policy, status):
 
 def test_the_page_holds_back_debit_money_the_payers_bank_can_still_claim(client, world):
     policy = world.policy_a
-    services.payment_record(actor=None, policy_id=policy.pk, amount=OVERPAID, method="auto_debit",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=OVERPAID, method="auto_debit",
                             received_on=AS_OF, natural_key="debit:E000001-1", as_of=AS_OF)
     url = reverse("billing:refund-new", args=[policy.pk])
     client.force_login(world.staff["branch"].user)
@@ -100,10 +101,10 @@ def test_reversing_money_already_refunded_says_what_to_recover_from_the_payer(wo
     """A cheque overpaid, the surplus refunded, then the cheque bounces: the reversal is booked, suspense
     goes below zero, and the audit entry says how much to get back from the payer."""
     policy = world.policy_a
-    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=OVERPAID, method="cheque",
+    cheque = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=OVERPAID, method="cheque",
                                      received_on=AS_OF, natural_key="cheque:88", as_of=AS_OF)
     refund(policy, amount=Decimal("259.00"))
-    reversal = services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    reversal = services.payment_reverse(actor=SYSTEM, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
     assert suspense_balance(policy_id=policy.pk) == Decimal("-259.00")
     audit = AuditEvent.objects.get(object_type="billing.payment", object_id=str(reversal.pk))
     assert audit.after == {"reverses": cheque.receipt_no, "reason": "cheque bounced", "to_recover_from_payer": "259.00"}

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from lifecrm.billing import services
 from lifecrm.billing.models import DueItem, ReinstatementApplication
 from lifecrm.billing.selectors import suspense_balance
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_product, make_staff
 
@@ -29,7 +30,7 @@ def run_daily(day, since=None):
 
 
 def pay(policy, amount, on, key):
-    return services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal(amount), method="cash",
+    return services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal(amount), method="cash",
                                    received_on=on, natural_key=key, as_of=on)
 
 
@@ -43,9 +44,9 @@ def suspended():
 
 
 def test_approved_reinstatement_revives_cover_on_the_day_arrears_and_interest_are_paid(suspended):
-    app = services.reinstatement_apply(actor=None, policy_id=suspended.pk, received_on=date(2026, 12, 10),
+    app = services.reinstatement_apply(actor=SYSTEM, policy_id=suspended.pk, received_on=date(2026, 12, 10),
                                        health_declaration="no illness since suspension", as_of=date(2026, 12, 10))
-    services.reinstatement_decide(actor=None, application_id=app.pk, approve=True, decided_on=date(2026, 12, 14),
+    services.reinstatement_decide(actor=SYSTEM, application_id=app.pk, approve=True, decided_on=date(2026, 12, 14),
                                   as_of=date(2026, 12, 14))
     # Arrears on 15 Dec: 30 Sep, 31 Oct, 30 Nov at 120.50 = 361.50; interest 5 % a year on each from its
     # due date: 120.50 × 0.05 × (76 + 45 + 15) / 365 = 2.2449… → 2.24.
@@ -64,7 +65,7 @@ def test_approved_reinstatement_revives_cover_on_the_day_arrears_and_interest_ar
 
 
 def test_deemed_consent_the_day_after_30_days_of_silence(suspended):
-    app = services.reinstatement_apply(actor=None, policy_id=suspended.pk, received_on=date(2026, 12, 10),
+    app = services.reinstatement_apply(actor=SYSTEM, policy_id=suspended.pk, received_on=date(2026, 12, 10),
                                        health_declaration="healthy", as_of=date(2026, 12, 10))
     run_daily("2027-01-09")
     app.refresh_from_db()
@@ -76,9 +77,9 @@ def test_deemed_consent_the_day_after_30_days_of_silence(suspended):
 
 def test_application_after_the_window_is_refused_and_an_open_one_stops_the_lapse(suspended):
     with pytest.raises(services.BillingRefused, match="window ended on 2028-12-01"):
-        services.reinstatement_apply(actor=None, policy_id=suspended.pk, received_on=date(2028, 12, 2),
+        services.reinstatement_apply(actor=SYSTEM, policy_id=suspended.pk, received_on=date(2028, 12, 2),
                                      health_declaration="healthy", as_of=date(2028, 12, 2))
-    services.reinstatement_apply(actor=None, policy_id=suspended.pk, received_on=date(2028, 12, 1),
+    services.reinstatement_apply(actor=SYSTEM, policy_id=suspended.pk, received_on=date(2028, 12, 1),
                                  health_declaration="healthy", as_of=date(2028, 12, 1))
     ReinstatementApplication.objects.filter(policy=suspended).update(status="declined")
     ReinstatementApplication.objects.create(policy=suspended, received_on=date(2028, 12, 1),
@@ -89,7 +90,7 @@ def test_application_after_the_window_is_refused_and_an_open_one_stops_the_lapse
 
 def test_missing_health_declaration_is_refused(suspended):
     with pytest.raises(services.BillingRefused, match="health declaration"):
-        services.reinstatement_apply(actor=None, policy_id=suspended.pk, received_on=date(2026, 12, 10),
+        services.reinstatement_apply(actor=SYSTEM, policy_id=suspended.pk, received_on=date(2026, 12, 10),
                                      health_declaration="  ", as_of=date(2026, 12, 10))
     assert not ReinstatementApplication.objects.exists()
 

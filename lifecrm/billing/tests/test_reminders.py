@@ -29,6 +29,7 @@ from lifecrm.billing.models import (
 )
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
 from lifecrm.billing.services import due_items_raise, payment_record
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
 from lifecrm.org.rules import DataScope, ScopeKind
@@ -208,7 +209,7 @@ def test_no_contact_detail_at_all_records_a_failed_reminder(org, agent):
 
 
 def test_a_customer_without_marketing_consent_still_gets_service_reminders(policy, outbox):
-    consent_record(actor=None, customer=policy.owner, purpose="marketing", granted=False,
+    consent_record(actor=SYSTEM, customer=policy.owner, purpose="marketing", granted=False,
                    at=datetime(2026, 1, 5, tzinfo=UTC), source="counter")
     run_daily("2026-09-15")
     text = sms_file(outbox, policy, "pre-due-15")
@@ -325,7 +326,7 @@ def test_an_email_the_mail_server_never_got_is_sent_the_next_day_once(org, agent
 def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, django_capture_on_commit_callbacks):
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
     run_daily("2026-09-15")  # the send never ran
-    payment_record(actor=None, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
+    payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
                    received_on=date(2026, 9, 15), natural_key="counter:T:resend-1", as_of=date(2026, 9, 15))
     with django_capture_on_commit_callbacks(execute=True):
         run_daily("2026-09-16")
@@ -580,9 +581,9 @@ def test_the_handler_is_registered_with_the_bank_files_rejection_hook():
 def test_timeline_shows_reminders_and_call_outcomes_within_the_scope(policy, agent, org):
     run_daily("2026-10-10", since="2026-10-04")
     task = reminder(policy, "agent-call")
-    reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="will_pay", as_of=date(2026, 10, 10))
+    reminders.phone_task_close(actor=SYSTEM, reminder_id=task.pk, outcome="will_pay", as_of=date(2026, 10, 10))
     with pytest.raises(reminders.ReminderRefused, match="not open"):
-        reminders.phone_task_close(actor=None, reminder_id=task.pk, outcome="paid", as_of=date(2026, 10, 10))
+        reminders.phone_task_close(actor=SYSTEM, reminder_id=task.pk, outcome="paid", as_of=date(2026, 10, 10))
     source = timeline_sources()["billing.reminders"]
     with translation.override("en"):
         entries = source(scope=DataScope(ScopeKind.ALL), customer_id=policy.owner_id, as_of=date(2026, 10, 10))

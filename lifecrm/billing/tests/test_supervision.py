@@ -14,6 +14,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     outbox_fixture,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.access import AccessDenied
 from lifecrm.org.selectors import data_scope_for_user
@@ -241,7 +242,7 @@ def test_the_queue_and_the_suspense_list_link_only_payers_in_scope(client, world
         assert reverse("workbench:customer", args=[world.policy_a.payer_id]) in body or who == "callcentre"
     from lifecrm.billing.services import payment_record
 
-    payment_record(actor=None, policy_id=world.policy_q.pk, amount=500, method="cash", received_on=AS_OF,
+    payment_record(actor=SYSTEM, policy_id=world.policy_q.pk, amount=500, method="cash", received_on=AS_OF,
                    natural_key="test:suspense-link", as_of=AS_OF)
     body = login(client, world, "branch").get(reverse("billing:suspense")).content.decode()
     assert world.policy_q.number in body and "钱七" in body

@@ -24,6 +24,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     run_daily,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import Status
@@ -49,13 +50,13 @@ def test_every_booking_keeps_the_suspense_account_and_none_is_kept_at_zero(world
 
 def test_a_reversal_after_a_refund_is_to_recover_and_the_payers_next_payment_clears_it(world):
     policy = world.policy_a
-    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
+    cheque = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
                                      received_on=AS_OF, natural_key="cheque:88", as_of=AS_OF)
     refund(policy, amount=Decimal("259.00"))
-    services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    services.payment_reverse(actor=SYSTEM, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
     assert account(policy) == (Decimal("-259.00"), AS_OF)
     # 500.00 again: 259.00 makes good the refund, 241.00 pays the two premiums the reversal reopened
-    services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="cash",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("500.00"), method="cash",
                             received_on=AS_OF, natural_key="cash:1", as_of=AS_OF)
     assert account(policy) is None
     assert not DueItem.objects.filter(policy=policy, status=DueItem.Status.OPEN, due_date__lte=date(2026, 10, 31)).exists()
@@ -65,7 +66,7 @@ def test_money_paid_ahead_pays_the_premiums_the_daily_batch_raises_later(world):
     """Six premiums paid on 10 Oct: the two raised by then are paid at once, the other four are paid from
     suspense as the batch raises them (45 days ahead of each due date); the policy never goes into grace."""
     policy = world.policy_a
-    services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM * 6, method="bank_transfer",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM * 6, method="bank_transfer",
                             received_on=AS_OF, natural_key="tr:ahead", as_of=AS_OF)
     assert account(policy) == (PREMIUM * 4, AS_OF)
     run_daily(date(2027, 1, 31), since=date(2026, 10, 11))
@@ -79,7 +80,7 @@ def test_money_paid_ahead_pays_the_premiums_the_daily_batch_raises_later(world):
 
 def test_premiums_paid_from_suspense_are_allocated_to_the_money_received_not_to_a_refund(world):
     policy = world.policy_a
-    transfer = services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM * 6, method="bank_transfer",
+    transfer = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM * 6, method="bank_transfer",
                                        received_on=AS_OF, natural_key="tr:ahead", as_of=AS_OF)
     refund(policy, amount=Decimal("10.00"))  # the latest payment is now the (negative) refund
     run_daily(date(2026, 11, 30), since=date(2026, 10, 11))
@@ -107,10 +108,10 @@ def test_the_migration_backfills_the_accounts_of_an_existing_ledger(world):
 
 
 def _to_recover(policy) -> None:
-    cheque = services.payment_record(actor=None, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
+    cheque = services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("500.00"), method="cheque",
                                      received_on=AS_OF, natural_key=f"cheque:{policy.pk}", as_of=AS_OF)
     refund(policy, amount=Decimal("259.00"), reference=f"TR-{policy.pk}")
-    services.payment_reverse(actor=None, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
+    services.payment_reverse(actor=SYSTEM, payment_id=cheque.pk, reason="cheque bounced", as_of=AS_OF)
 
 
 def test_the_work_list_splits_what_to_recover_from_what_waits_in_a_fixed_number_of_queries(world, django_assert_num_queries):
@@ -213,7 +214,7 @@ def test_the_daily_step_pays_from_suspense_only_what_fell_due_and_is_idempotent(
     names = [step.name for step in daily_steps.ordered()]
     assert names.index("billing.raise_due_items") < names.index("billing.apply_suspense") < names.index("billing.grace")
     policy = world.policy_a
-    services.payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM * 3, method="bank_transfer",
+    services.payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM * 3, method="bank_transfer",
                             received_on=AS_OF, natural_key="tr:ahead", as_of=AS_OF)
     assert account(policy) == (PREMIUM, AS_OF)  # the overdue and the next premium paid, one in suspense
     run_daily(date(2026, 11, 15), since=date(2026, 10, 11))
@@ -228,7 +229,7 @@ def test_the_counter_takes_what_a_closed_policys_payer_owes_and_no_more(client, 
     _to_recover(world.policy_a)
     Policy.objects.filter(pk=world.policy_a.pk).update(status=Status.LAPSED)
     with pytest.raises(services.PaymentRefused, match="only the 259.00 to recover from the payer"):
-        services.payment_record(actor=None, policy_id=world.policy_a.pk, amount=Decimal("259.01"), method="cash",
+        services.payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=Decimal("259.01"), method="cash",
                                 received_on=AS_OF, natural_key="cash:too-much", as_of=AS_OF)
     client.force_login(world.staff["counter"].user)
     url = reverse("billing:payment-new")

@@ -28,6 +28,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     world_fixture,
 )
 from lifecrm.billing.views import pages
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind
 from tests.factories import make_customer, make_policy
 
@@ -107,7 +108,7 @@ def test_the_policy_page_loads_its_billing_section_with_htmx(client, world):
 
 
 def test_the_billing_section_shows_schedule_payments_suspense_reminders(client, world, business_date):
-    payment_record(actor=None, policy_id=world.policy_a.pk, amount=Decimal("300.00"), method="cash",
+    payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=Decimal("300.00"), method="cash",
                    received_on=AS_OF, natural_key="counter:T:1", as_of=AS_OF)
     body = login(client, world, "counter").get(reverse("billing:policy", args=[world.policy_a.pk]),
                                                HTTP_HX_REQUEST="true").content.decode()
@@ -142,7 +143,7 @@ def test_the_billing_section_runs_a_fixed_number_of_queries(client, world, busin
     _count(client, url_q, HTTP_HX_REQUEST="true")  # warm the process caches (grace rules, calendars)
     quiet = _count(client, url_q, HTTP_HX_REQUEST="true")
     for n in range(4):
-        payment_record(actor=None, policy_id=world.policy_a.pk, amount=PREMIUM, method="cash", received_on=AS_OF,
+        payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=PREMIUM, method="cash", received_on=AS_OF,
                        natural_key=f"counter:T:{n}", as_of=AS_OF)
     for day in (date(2026, 11, 20), date(2026, 12, 15)):
         run_daily(day)
@@ -194,11 +195,11 @@ def test_payments_show_as_received_and_paid_on_the_dashboard(world):
     from lifecrm.billing.services import payment_reverse
 
     # Two premiums' worth: the arrears of 30 Sep and October's premium (31 Oct).
-    payment_record(actor=None, policy_id=world.policy_b.pk, amount=PREMIUM * 2, method="cash", received_on=AS_OF,
+    payment_record(actor=SYSTEM, policy_id=world.policy_b.pk, amount=PREMIUM * 2, method="cash", received_on=AS_OF,
                    natural_key="counter:B:1", as_of=AS_OF)
-    cheque = payment_record(actor=None, policy_id=world.policy_q.pk, amount=Decimal("50.00"), method="cheque",
+    cheque = payment_record(actor=SYSTEM, policy_id=world.policy_q.pk, amount=Decimal("50.00"), method="cheque",
                             received_on=AS_OF, natural_key="counter:A:2", as_of=AS_OF)
-    payment_reverse(actor=None, payment_id=cheque.pk, reason="bounced", as_of=AS_OF)
+    payment_reverse(actor=SYSTEM, payment_id=cheque.pk, reason="bounced", as_of=AS_OF)
     total, rows = pages.collection_rows(scope=DataScope(ScopeKind.ALL, world.org.hq.path, None, "hq"), as_of=AS_OF)
     assert (total.paid_count, total.in_grace) == (1, 2)
     assert total.rate == Decimal("33.3")
@@ -365,7 +366,7 @@ def test_a_missing_file_is_a_field_error(client, world):
 
 
 def test_out_of_scope_receipts_and_unknown_bank_files_are_404(client, world):
-    payment = payment_record(actor=None, policy_id=world.policy_b.pk, amount=PREMIUM, method="cash",
+    payment = payment_record(actor=SYSTEM, policy_id=world.policy_b.pk, amount=PREMIUM, method="cash",
                              received_on=AS_OF, natural_key="counter:B:9", as_of=AS_OF)
     assert login(client, world, "counter").get(reverse("billing:receipt", args=[payment.pk])).status_code == 404
     assert login(client, world, "hq").get(reverse("billing:receipt", args=[payment.pk])).status_code == 200

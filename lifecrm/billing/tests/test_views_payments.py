@@ -16,6 +16,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     outbox_fixture,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.policies.models import Policy
 from lifecrm.policies.services import policy_transition
@@ -123,7 +124,7 @@ def test_the_same_slip_twice_is_refused(client, world):
 
 
 def test_a_policy_that_takes_no_premium_is_refused(client, world):
-    policy_transition(actor=None, policy_id=world.policy_a.pk, to_status="surrendered", effective_date=AS_OF,
+    policy_transition(actor=SYSTEM, policy_id=world.policy_a.pk, to_status="surrendered", effective_date=AS_OF,
                       as_of=AS_OF)
     before = written()
     response = login(client, world).post(URL, form(world.policy_a))

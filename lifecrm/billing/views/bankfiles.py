@@ -2,6 +2,7 @@
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
@@ -9,7 +10,9 @@ from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
 from lifecrm.billing.forms import BankFileForm, NotCollectedForm
 from lifecrm.billing.views import pages
-from lifecrm.org.access import Action, may, staff_page
+from lifecrm.org.access import AccessDenied, Action, may, staff_page
+
+IMPORT_REFUSED = _("Only head office imports a bank's result file: it holds the whole company's debits.")
 
 
 def _list(request, form, *, status=200, rejected=None):
@@ -17,6 +20,7 @@ def _list(request, form, *, status=200, rejected=None):
     return render(request, "billing/bank_files.html", {
         "form": form, "files": pages.recent_bank_files(), "rejected": rejected, "as_of": as_of,
         "awaiting": pages.debits_awaiting_results(as_of=as_of),
+        "may_import": may(request.scope, Action.IMPORT_BANK_FILE),
     }, status=status)
 
 
@@ -25,6 +29,8 @@ def _list(request, form, *, status=200, rejected=None):
 def bank_files(request):
     if request.method == "GET":
         return _list(request, BankFileForm())
+    if not may(request.scope, Action.IMPORT_BANK_FILE):
+        raise AccessDenied(IMPORT_REFUSED)
     form = BankFileForm(request.POST, request.FILES)
     if not form.is_valid():
         return _list(request, form, status=400)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.digest import book_digest
 from lifecrm.core.fields import keyed_hash
 from lifecrm.core.generator import GeneratorContext, generated_models, generator_step, steps
@@ -258,7 +259,7 @@ def test_new_rows_continue_after_the_generated_ids(book):
 
     hq = OrgUnit.objects.get(kind="hq")
     highest = OrgUnit.objects.order_by("-pk").values_list("pk", flat=True)[0]
-    unit = org_unit_create(actor=None, code="NEW1", name="新营业部", kind="branch", parent=hq)
+    unit = org_unit_create(actor=SYSTEM, code="NEW1", name="新营业部", kind="branch", parent=hq)
     assert unit.pk == highest + 1 and unit.path == f"{hq.path}{unit.pk}/"
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.fields import keyed_hash
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import customer_create
@@ -23,7 +24,7 @@ def branch():
 
 def create(branch, *, id_type, id_number, kind="person", sex="M", birth_date=date(1980, 5, 17), **fields):
     return customer_create(
-        actor=None, number=f"C9{abs(hash(id_number)) % 10**8:08d}", name="陳大文", kind=kind, id_type=id_type,
+        actor=SYSTEM, number=f"C9{abs(hash(id_number)) % 10**8:08d}", name="陳大文", kind=kind, id_type=id_type,
         id_number=id_number, branch=branch, created_at=CREATED, sex=sex if kind == "person" else "",
         birth_date=birth_date if kind == "person" else None, **fields,
     )

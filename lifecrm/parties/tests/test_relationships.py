@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.selectors import customer_relationships, relationship_counts
 from lifecrm.parties.services import relationship_add
@@ -23,9 +24,9 @@ def family():
     spouse = make_customer(branch=org.team_a, agent=agent, name="林配偶", sex="F")
     mother = make_customer(branch=org.branch_b, name="王母", sex="F", birth_date=date(1955, 1, 1))
     employer = make_customer(branch=org.branch_b, name="某某有限公司")
-    relationship_add(actor=None, from_customer=me, to_customer=spouse, kind="spouse", since=date(2010, 5, 1))
-    relationship_add(actor=None, from_customer=mother, to_customer=me, kind="parent")
-    relationship_add(actor=None, from_customer=employer, to_customer=me, kind="employer")
+    relationship_add(actor=SYSTEM, from_customer=me, to_customer=spouse, kind="spouse", since=date(2010, 5, 1))
+    relationship_add(actor=SYSTEM, from_customer=mother, to_customer=me, kind="parent")
+    relationship_add(actor=SYSTEM, from_customer=employer, to_customer=me, kind="employer")
     return org, agent, me, spouse, mother, employer
 
 
@@ -58,7 +59,7 @@ def test_an_employer_pages_through_its_employees_in_one_query_per_page(family, d
     org, _, _, _, _, employer = family
     employees = [make_customer(branch=org.branch_b, name=f"员工{n}") for n in range(24)]
     for employee in employees:
-        relationship_add(actor=None, from_customer=employer, to_customer=employee, kind="employer")
+        relationship_add(actor=SYSTEM, from_customer=employer, to_customer=employee, kind="employer")
     # the first employee (from the fixture) and the 24 new ones, in customer number order
     with django_assert_num_queries(1):
         first = customer_relationships(scope=ALL, customer=employer, offset=0, limit=20)

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.policies.selectors import (
     next_due_date,
@@ -95,7 +96,7 @@ def test_policy_get_outside_the_scope_is_404(book):
 
 def test_version_on_a_date_ends_exclusively(book):
     *_, own, _ = book
-    policy_new_version(actor=None, policy_id=own.pk, effective_from=date(2024, 3, 31), as_of=date(2024, 3, 31),
+    policy_new_version(actor=SYSTEM, policy_id=own.pk, effective_from=date(2024, 3, 31), as_of=date(2024, 3, 31),
                        changes={"sum_assured": Decimal("700000.00")}, reason="increase")
     assert policy_version_on(policy_id=own.pk, on=date(2022, 3, 30)) is None  # before issue
     assert policy_version_on(policy_id=own.pk, on=date(2022, 3, 31)).version_no == 1
@@ -111,14 +112,14 @@ def test_next_due_date_only_while_premiums_are_payable(book):
     *_, own, _ = book
     policy = policy_get(scope=ALL, policy_id=own.pk)
     assert next_due_date(policy) == date(2022, 4, 30)
-    policy_transition(actor=None, policy_id=own.pk, to_status="paid_up", effective_date=date(2024, 1, 1),
+    policy_transition(actor=SYSTEM, policy_id=own.pk, to_status="paid_up", effective_date=date(2024, 1, 1),
                       as_of=date(2024, 1, 1))
     assert next_due_date(policy_get(scope=ALL, policy_id=own.pk)) is None
 
 
 def test_policy_events_for_customer_are_scoped_newest_first(book):
     org, _, owner, child, own, for_child = book
-    policy_transition(actor=None, policy_id=own.pk, to_status="grace", effective_date=date(2024, 5, 1),
+    policy_transition(actor=SYSTEM, policy_id=own.pk, to_status="grace", effective_date=date(2024, 5, 1),
                       as_of=date(2024, 5, 1))
     events = list(policy_events_for_customer(scope=ALL, customer_id=owner.pk))
     assert events[0].kind == "transition" and events[0].policy_id == own.pk

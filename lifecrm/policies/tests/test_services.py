@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.policies import services
 from lifecrm.policies.models import PolicyEvent
@@ -31,7 +32,7 @@ def test_issue_puts_policy_in_force_with_journal(policy):
 
 def test_refused_transition_changes_nothing(policy):
     with pytest.raises(TransitionRefused):
-        services.policy_transition(actor=None, policy_id=policy.pk, to_status="reinstated",
+        services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="reinstated",
                                    effective_date=AS_OF, as_of=AS_OF)
     policy.refresh_from_db()
     assert policy.status == "in_force"
@@ -40,18 +41,18 @@ def test_refused_transition_changes_nothing(policy):
 
 def test_stale_version_is_refused(policy):
     with pytest.raises(services.StaleVersion):
-        services.policy_transition(actor=None, policy_id=policy.pk, to_status="grace", effective_date=AS_OF,
+        services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="grace", effective_date=AS_OF,
                                    as_of=AS_OF, expected_version=policy.version - 1)
 
 
 def test_effective_from_after_business_date_is_refused(policy):
     with pytest.raises(ValueError):
-        services.policy_transition(actor=None, policy_id=policy.pk, to_status="grace",
+        services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="grace",
                                    effective_date=date(2026, 11, 26), as_of=AS_OF)
 
 
 def test_new_version_keeps_history(policy):
-    services.policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2024, 1, 1), as_of=AS_OF,
+    services.policy_new_version(actor=SYSTEM, policy_id=policy.pk, effective_from=date(2024, 1, 1), as_of=AS_OF,
                                 changes={"payment_method": "cash"}, reason="payment method change")
     assert policy_version_on(policy_id=policy.pk, on=date(2023, 12, 31)).payment_method == "auto_debit"
     assert policy_version_on(policy_id=policy.pk, on=date(2024, 1, 1)).payment_method == "cash"
@@ -92,12 +93,12 @@ def test_a_batch_of_transitions_journals_and_audits_each_policy_as_one_at_a_time
     days = [date(2026, 11, 1), date(2026, 11, 1), date(2026, 11, 2)]
     # savepoint, lock, last seqs, one update per (status, date), events, audit rows, release
     with django_assert_num_queries(8):
-        changed = services.policies_transition(actor=None, as_of=AS_OF, changes=[
+        changed = services.policies_transition(actor=SYSTEM, as_of=AS_OF, changes=[
             services.Transition(p.pk, "grace", day, kind="grace_started", reason="unpaid")
             for p, day in zip(batch, days, strict=True)])
     assert changed == 3
     for p, day in zip(single, days, strict=True):
-        services.policy_transition(actor=None, policy_id=p.pk, to_status="grace", effective_date=day, as_of=AS_OF,
+        services.policy_transition(actor=SYSTEM, policy_id=p.pk, to_status="grace", effective_date=day, as_of=AS_OF,
                                    kind="grace_started", reason="unpaid")
     shift = {b.pk: s.pk for b, s in zip(batch, single, strict=True)}
     assert [(shift[row[0]], *row[1:]) for row in _journal(batch)] == _journal(single)
@@ -114,13 +115,13 @@ def test_a_batch_of_transitions_journals_and_audits_each_policy_as_one_at_a_time
 def test_one_refused_transition_refuses_the_whole_batch():
     first, second = _policies(2)
     with pytest.raises(TransitionRefused):
-        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+        services.policies_transition(actor=SYSTEM, as_of=AS_OF, changes=[
             services.Transition(first.pk, "grace", AS_OF), services.Transition(second.pk, "reinstated", AS_OF)])
     assert {p.status for p in type(first).objects.filter(pk__in=[first.pk, second.pk])} == {"in_force"}
     assert PolicyEvent.objects.filter(policy__in=[first, second]).count() == 4
     with pytest.raises(ValueError, match="after the business date"):
-        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+        services.policies_transition(actor=SYSTEM, as_of=AS_OF, changes=[
             services.Transition(first.pk, "grace", date(2026, 11, 26))])
     with pytest.raises(ValueError, match="at most once"):
-        services.policies_transition(actor=None, as_of=AS_OF, changes=[
+        services.policies_transition(actor=SYSTEM, as_of=AS_OF, changes=[
             services.Transition(first.pk, "grace", AS_OF), services.Transition(first.pk, "grace", AS_OF)])

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.registries import timeline_sources
 from lifecrm.parties.services import consent_record, relationship_add
 from lifecrm.policies import services as policy_services
@@ -52,8 +53,8 @@ def test_policies_list_roles_status_amounts_and_next_due(login, world):
 
 def test_consents_show_the_one_in_force(login, world):
     at = datetime(2024, 1, 1, tzinfo=UTC)
-    consent_record(actor=None, customer=world.customer_a, purpose="marketing", granted=True, at=at, source="sms")
-    consent_record(actor=None, customer=world.customer_a, purpose="marketing", granted=False,
+    consent_record(actor=SYSTEM, customer=world.customer_a, purpose="marketing", granted=True, at=at, source="sms")
+    consent_record(actor=SYSTEM, customer=world.customer_a, purpose="marketing", granted=False,
                    at=datetime(2025, 1, 1, tzinfo=UTC), source="phone")
     body = login(world.staff["hq"]).get(reverse("workbench:customer", args=[world.customer_a.pk])).content.decode()
     assert "marketing" in body
@@ -62,8 +63,8 @@ def test_consents_show_the_one_in_force(login, world):
 
 
 def test_relationships_link_only_to_customers_in_scope(login, world):
-    relationship_add(actor=None, from_customer=world.customer_b, to_customer=world.customer_a, kind="spouse")
-    relationship_add(actor=None, from_customer=world.customer_a, to_customer=world.customer_a_other, kind="parent")
+    relationship_add(actor=SYSTEM, from_customer=world.customer_b, to_customer=world.customer_a, kind="spouse")
+    relationship_add(actor=SYSTEM, from_customer=world.customer_a, to_customer=world.customer_a_other, kind="parent")
     body = login(world.staff["branch"]).get(reverse("workbench:customer", args=[world.customer_a.pk])).content.decode()
     assert world.customer_b.name in body  # shown by name…
     assert reverse("workbench:customer", args=[world.customer_b.pk]) not in body  # …without a link
@@ -83,8 +84,8 @@ def _customer_with_policies(world, count: int):
                              name_romanised="Chen Duobao")
     spouse = make_customer(branch=world.org.branch_a, agent=world.staff["agent"], name="林配偶",
                            name_romanised="Lin Peiou", sex="F")
-    relationship_add(actor=None, from_customer=customer, to_customer=spouse, kind="spouse")
-    consent_record(actor=None, customer=customer, purpose="marketing", granted=True,
+    relationship_add(actor=SYSTEM, from_customer=customer, to_customer=spouse, kind="spouse")
+    consent_record(actor=SYSTEM, customer=customer, purpose="marketing", granted=True,
                    at=datetime(2024, 1, 1, tzinfo=UTC), source="sms")
     for n in range(count):
         # owner of some, insured (not owner) of others, each with a second contract version
@@ -92,7 +93,7 @@ def _customer_with_policies(world, count: int):
             policy = make_policy(owner=spouse, insured=customer, agent=world.staff["agent"], branch=world.org.branch_a)
         else:
             policy = make_policy(owner=customer, agent=world.staff["agent"], branch=world.org.branch_a)
-        policy_services.policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2024, 1, 1),
+        policy_services.policy_new_version(actor=SYSTEM, policy_id=policy.pk, effective_from=date(2024, 1, 1),
                                            as_of=date(2026, 11, 25), changes={"sum_assured": Decimal("600000")},
                                            reason="sum assured increase")
     return customer
@@ -127,7 +128,7 @@ def _employer_with_employees(world, count: int):
                              name_romanised="Moumou Co")
     for n in range(count):
         employee = make_customer(branch=world.org.branch_a if n % 2 else world.org.branch_b, name=f"员工{n:04d}")
-        relationship_add(actor=None, from_customer=employer, to_customer=employee, kind="employer")
+        relationship_add(actor=SYSTEM, from_customer=employer, to_customer=employee, kind="employer")
     return employer
 
 
@@ -146,7 +147,7 @@ def _htmx(client, url):
 
 def test_an_employer_shows_its_first_20_employees_with_the_true_total(login, world):
     employer = _employer_with_employees(world, 45)
-    relationship_add(actor=None, from_customer=employer, to_customer=world.customer_a, kind="referrer")
+    relationship_add(actor=SYSTEM, from_customer=employer, to_customer=world.customer_a, kind="referrer")
     client = login(world.staff["hq"])
     body = client.get(reverse("workbench:customer", args=[employer.pk])).content.decode()
     assert "45 employees · 1 referral — showing 20" in body
@@ -200,7 +201,7 @@ def test_long_lists_keep_the_page_to_a_fixed_number_of_queries(login, world, rol
     big = _customer_with_policy_count(world, 30)
     for customer, employees in ((small, 21), (big, 40)):
         for n in range(employees):
-            relationship_add(actor=None, from_customer=customer, kind="employer",
+            relationship_add(actor=SYSTEM, from_customer=customer, kind="employer",
                              to_customer=make_customer(branch=world.org.branch_a, name=f"员工{n}"))
     page = reverse("workbench:customer", args=[small.pk])
     assert _queries(client, page) == _queries(client, reverse("workbench:customer", args=[big.pk]))

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies import services as policy_services
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def test_the_page_shows_the_contract(login, world):
 
 def test_version_history_lists_every_version(login, world):
     policy = world.policy_a
-    policy_services.policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2024, 1, 1), as_of=AS_OF,
+    policy_services.policy_new_version(actor=SYSTEM, policy_id=policy.pk, effective_from=date(2024, 1, 1), as_of=AS_OF,
                                        changes={"payment_method": "cash"}, reason="payment method change")
     body = _page(login(world.staff["hq"]), policy).content.decode()
     assert "payment method change" in body and "new business" in body
@@ -69,9 +70,9 @@ def test_the_page_runs_a_fixed_number_of_queries(login, world):
     simple = world.policy_b
     busy = world.policy_a
     for n, when in enumerate((date(2023, 1, 1), date(2024, 1, 1), date(2025, 1, 1)), start=1):
-        policy_services.policy_new_version(actor=None, policy_id=busy.pk, effective_from=when, as_of=AS_OF,
+        policy_services.policy_new_version(actor=SYSTEM, policy_id=busy.pk, effective_from=when, as_of=AS_OF,
                                            changes={"sum_assured": Decimal(500000 + n * 1000)}, reason=f"change {n}")
-    policy_services.policy_transition(actor=None, policy_id=busy.pk, to_status="grace", effective_date=AS_OF,
+    policy_services.policy_transition(actor=SYSTEM, policy_id=busy.pk, to_status="grace", effective_date=AS_OF,
                                       as_of=AS_OF)
     assert _queries(client, simple) == _queries(client, busy) <= 13
 
@@ -80,7 +81,7 @@ def test_a_long_journal_shows_its_first_20_events_and_pages_through_the_rest(log
     policy = world.policy_a  # proposed and issued: two events
     for n in range(21):  # in and out of grace: 21 more
         to_status = "grace" if n % 2 == 0 else "in_force"
-        policy_services.policy_transition(actor=None, policy_id=policy.pk, to_status=to_status,
+        policy_services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status=to_status,
                                           effective_date=AS_OF, as_of=AS_OF, reason=f"step {n}")
     client = login(world.staff["hq"])
     body = _page(client, policy).content.decode()
@@ -93,7 +94,7 @@ def test_a_long_journal_shows_its_first_20_events_and_pages_through_the_rest(log
     own_page = client.get(f"{rest}?page=2").content.decode()
     assert "<html" in own_page and policy.number in own_page and "step 0<" in own_page
     busy = _queries(client, policy)
-    policy_services.policy_transition(actor=None, policy_id=policy.pk, to_status="in_force", effective_date=AS_OF,
+    policy_services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="in_force", effective_date=AS_OF,
                                       as_of=AS_OF, reason="one more")
     assert _queries(client, policy) == busy <= 14  # a journal longer than a page costs one count, whatever its length
 

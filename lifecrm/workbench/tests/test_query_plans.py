@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from lifecrm.billing import services as billing_services
 from lifecrm.billing.tests.test_views_world import build_world
+from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import customer_create, relationship_add
 from tests.factories import make_customer
@@ -36,14 +37,14 @@ def book(settings):
     world = build_world()  # three policies in grace with reminders, the agent's phone task, due items
     owner = world.policy_a.owner
     spouse = make_customer(branch=world.org.team_a, agent=world.staff["agent"], name="林配偶", sex="F")
-    employer = customer_create(actor=None, number="C900000001", name="某某有限公司", id_type="uscc",
+    employer = customer_create(actor=SYSTEM, number="C900000001", name="某某有限公司", id_type="uscc",
                                id_number="91110105MA01ABCD26", branch=world.org.branch_b, kind="organisation",
                                created_at=datetime(2021, 1, 1, tzinfo=UTC))
-    relationship_add(actor=None, from_customer=spouse, to_customer=owner, kind="spouse")
-    relationship_add(actor=None, from_customer=employer, to_customer=owner, kind="employer")
-    relationship_add(actor=None, from_customer=owner, to_customer=world.policy_q.owner, kind="referrer")
+    relationship_add(actor=SYSTEM, from_customer=spouse, to_customer=owner, kind="spouse")
+    relationship_add(actor=SYSTEM, from_customer=employer, to_customer=owner, kind="employer")
+    relationship_add(actor=SYSTEM, from_customer=owner, to_customer=world.policy_q.owner, kind="referrer")
     billing_services.payment_record(
-        actor=None, policy_id=world.policy_a.pk, amount=Decimal("120.50"), method="cash",
+        actor=SYSTEM, policy_id=world.policy_a.pk, amount=Decimal("120.50"), method="cash",
         received_on=date(2026, 10, 9), natural_key="counter:plans:1", as_of=date(2026, 10, 10),
     )
     return world, owner

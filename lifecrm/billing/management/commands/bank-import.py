@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.billing.bankfiles.errors import BankFileRejected
 from lifecrm.billing.bankfiles.imports import FORMATS, bank_file_import
+from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
 
 
@@ -27,7 +28,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
         try:
-            report = bank_file_import(content=content, filename=path.name, as_of=day, file_format=file_format)
+            report = bank_file_import(content=content, filename=path.name, as_of=day, file_format=file_format,
+                                       actor=system("bank-import"))
         except BankFileRejected as exc:
             raise CommandError(f"{path.name} rejected, nothing imported: {' '.join(str(exc).split())}") from None
         self.stdout.write(report.summary())

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lifecrm.core.actors import system
 from lifecrm.core.calendar_files import CalendarFileError, parse_calendar_file
 from lifecrm.core.services import calendar_year_load
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{file}: {error.strerror}") from None
         try:
-            result = calendar_year_load(actor=None, data=parse_calendar_file(text))
+            result = calendar_year_load(actor=system("load-calendar"), data=parse_calendar_file(text))
         except CalendarFileError as error:
             raise CommandError(f"{file}: {error}; nothing was loaded") from None
         line = (f"{result.jurisdiction} {result.year} loaded as {result.status}: {result.holidays} holidays on "

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 
+from lifecrm.core.actors import DEMO_SETUP
 from lifecrm.core.commands import parse_date, refuse_outside_dev_or_test
 from lifecrm.core.registries import demo_steps
 from lifecrm.org.models import OrgUnit, Staff
@@ -101,6 +102,6 @@ class Command(BaseCommand):
                 agent.save(update_fields=["user"])
                 continue
             staff_create(
-                actor=None, employee_no=username.upper(), name=username, role=role,
+                actor=DEMO_SETUP, employee_no=username.upper(), name=username, role=role,
                 org_unit=hq if place == "hq" else branch, user=user,
             )

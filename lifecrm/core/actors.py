@@ -1,0 +1,88 @@
+"""Who a service acts for: a person (a login, or their staff record) or a named system caller.
+
+Every write service takes `actor` and checks it (`org.access.authorize`): a person must hold the grant and
+see the object; a system caller (`system("run-daily")`: the daily batch, a bank file imported by an operator's
+command, the demo and the generator) is trusted and named in the audit trail. There is no anonymous caller:
+`actor=None` is refused (deny by default).
+
+A service that has checked its actor and calls another service passes `on_behalf(actor, action)`: the callee
+trusts the check already made, and the audit trail still names the person.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SystemActor:
+    """A program, not a person: trusted by every service, named in the audit trail (`system:<name>`)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"system:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A person whose permission a calling service has checked for `action` (the callee does not check again)."""
+
+    actor: Any
+    action: str
+
+    def __str__(self) -> str:
+        return str(self.actor)
+
+
+def system(name: str) -> SystemActor:
+    name = name.strip()
+    if not name:
+        raise ValueError("a system actor needs a name")
+    return SystemActor(name)
+
+
+# The generic system caller, for code paths no more specific name fits (and the test suite's set-up).
+SYSTEM = system("system")
+# The daily batch (`lifecrm run-daily` and its Celery chunks).
+RUN_DAILY = system("run-daily")
+# `lifecrm demo-setup`: the demo book's staff logins and its worked examples.
+DEMO_SETUP = system("demo-setup")
+
+
+def on_behalf(actor, action: str):
+    """`actor`, marked as checked for `action`, for the services the checking service calls in turn."""
+    if actor is None or isinstance(actor, SystemActor | Checked):
+        return actor
+    return Checked(actor, str(action))
+
+
+def trusted(actor) -> bool:
+    """A system caller, or a person a calling service has already checked."""
+    return isinstance(actor, SystemActor | Checked)
+
+
+def person(actor):
+    """The person behind an actor (a login or a staff record), or None for a system caller."""
+    if isinstance(actor, Checked):
+        actor = actor.actor
+    if actor is None or isinstance(actor, SystemActor):
+        return None
+    return actor
+
+
+def audit_user(actor):
+    """The login the audit trail records for `actor` (a staff record's login), or None."""
+    actor = person(actor)
+    if actor is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    if isinstance(actor, get_user_model()):
+        return actor if actor.pk else None
+    user = getattr(actor, "user", None)  # a staff record
+    return user if getattr(user, "pk", None) else None
+
+
+def audit_system_name(actor) -> str:
+    return actor.name if isinstance(actor, SystemActor) else ""
