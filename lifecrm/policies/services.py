@@ -12,7 +12,7 @@ from django.utils import timezone
 from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record, audit_record_many
-from lifecrm.org.access import Action, NotInScope, actor_scope, authorize, require
+from lifecrm.org.access import Action, NotInScope, actor_scope, authorize
 from lifecrm.org.selectors import in_scope
 from lifecrm.policies import rules
 from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
@@ -181,9 +181,8 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
         if missing:
             raise Policy.DoesNotExist(f"no policy with id {min(missing)}")
         if not trusted(actor):  # a person: the grant, and every policy of the batch in their scope
-            scope = actor_scope(actor)
-            require(scope, Action.CHANGE_POLICY)
-            if in_scope(Policy.objects.filter(pk__any=ids), scope).count() != len(ids):
+            authorize(actor, Action.CHANGE_POLICY)
+            if in_scope(Policy.objects.filter(pk__any=ids), actor_scope(actor)).count() != len(ids):
                 raise NotInScope("outside the data scope")
         for change in changes:
             rules.check_transition(current[change.policy_id], change.to_status)
