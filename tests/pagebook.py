@@ -70,8 +70,9 @@ def build_page_book() -> PageBook:
               f"{collection.end_to_end_id},rejected,{collection.amount},CNY,{AS_OF},AM04\n")
     bank_file_import(content=result.encode(), filename="results-demo.csv", as_of=AS_OF, actor=SYSTEM)
     collection.refresh_from_db()
-    # paid at the counter, more than owed: a receipt, and money waiting in suspense
-    payment = payment_record(actor=world.staff["counter"].user, policy_id=world.policy_q.pk, amount=Decimal("500.00"),
+    # paid at branch A's counter (its manager: the policy is outside the team-A clerk's scope), more than owed: a
+    # receipt, and money waiting in suspense
+    payment = payment_record(actor=world.staff["branch"].user, policy_id=world.policy_q.pk, amount=Decimal("500.00"),
                              method=Payment.Method.CASH, received_on=AS_OF, natural_key="page-book-1", as_of=AS_OF)
     _persistency_cohort(world)
     world.refresh()

@@ -1,0 +1,238 @@
+"""Every URL × every kind of user: the pages, htmx fragments, exports and API operations each may reach.
+
+ONE table (`EXPECTED`) says, for each URL name (and method), which users get the page; everyone else gets what
+the access rules say for them: a logged-out visitor the login page (the API: 401/403), a login without an active
+staff record and a role without the grant 403, a role with the grant whose scope does not hold the page's object
+404 (`hidden`). A URL added to any URLconf, or an API operation added to the OpenAPI schema, without a row here
+fails `test_every_url_has_an_expectation`, naming it. A role added to `Staff.Role` without a column here fails
+`test_every_role_is_in_the_matrix` (add it to `STAFF_ROLES` and to the rows that grant it).
+
+The objects are the page book's (`tests/pagebook.py`): customer_id the agent's customer in team A, policy_id a
+branch A policy without an agent (outside the team-A counter clerk's and the agent's scope), payment_id a
+counter payment on it, bank_file_id our collection file and the bank's answer, reminder_id the agent's task.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from lifecrm.billing.models import DueItem
+from lifecrm.org.models import Staff
+from tests.factories import make_staff
+from tests.pagebook import build_page_book
+
+# The staff users of the matrix: one per role (branch A; the counter clerk and the agent in team A; HQ at HQ),
+# plus a manager of another branch ("branch_b"), who has the branch role but none of the book's objects in scope.
+STAFF_ROLES = ("hq", "branch", "counter", "callcentre", "claims", "agent")
+STAFF = frozenset(STAFF_ROLES)
+OTHERS = ("branch_b", "anonymous", "no_staff", "inactive_staff")
+MANAGEMENT = frozenset({"hq", "branch"})
+TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
+
+
+@dataclass(frozen=True)
+class Expect:
+    ok: frozenset = frozenset()  # who gets the page (2xx, a form's 400/409, a redirect other than to the login)
+    hidden: frozenset = frozenset()  # who has the grant but not the object in scope: 404
+    public: bool = False  # everyone, logged in or not, gets it
+    everyone: str | None = None  # what everyone gets: "login" (a redirect to it), "404"…
+    api: bool = False  # logged-out callers get 401/403, not the login page
+    query: dict = field(default_factory=dict)
+
+
+def page(ok, hidden=(), **kw) -> Expect:
+    return Expect(frozenset(ok), frozenset(hidden), **kw)
+
+
+def api(ok, hidden=(), **kw) -> Expect:
+    return Expect(frozenset(ok), frozenset(hidden), api=True, **kw)
+
+
+PUBLIC = Expect(public=True)
+# The whole company's collection file: only management working at HQ.
+HQ_ONLY = frozenset({"hq"})
+# policy_id (and payment_id, a payment on it) is branch A's, without an agent: the team-A counter clerk and the
+# agent do not see it, nor does the manager of branch B.
+POLICY_HIDDEN = ("counter", "agent", "branch_b")
+
+# (URL name, method) → who gets it. Unnamed patterns are keyed by their route.
+EXPECTED: dict[tuple[str, str], Expect] = {
+    # workbench
+    ("workbench:healthz", "GET"): PUBLIC,
+    ("workbench:login", "GET"): PUBLIC,
+    ("workbench:logout", "POST"): Expect(everyone="login"),  # back to the login page, whoever asks
+    ("workbench:home", "GET"): page(STAFF | {"branch_b"}),
+    ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
+    ("workbench:customer", "GET"): page(STAFF, ["branch_b"]),
+    ("workbench:customer-relationships", "GET"): page(STAFF, ["branch_b"]),  # htmx fragments
+    ("workbench:customer-policies", "GET"): page(STAFF, ["branch_b"]),
+    ("workbench:customer-timeline", "GET"): page(STAFF, ["branch_b"]),
+    ("workbench:reveal-id", "POST"): page({"hq", "branch", "counter", "claims"}, ["branch_b"]),
+    ("workbench:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    ("workbench:policy-events", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # billing
+    ("billing:dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:worklist", "GET"): page({"hq", "branch", "branch_b", "callcentre", "agent"}),
+    # the agent's own task: the call centre and HQ work the queue, which it is not in
+    ("billing:task-outcome", "GET"): page({"agent"}, ["callcentre", "hq"]),
+    ("billing:task-reassign", "GET"): page(MANAGEMENT, ["branch_b"]),
+    ("billing:payment-new", "GET"): page(TAKES_PAYMENT | {"branch_b"}),
+    ("billing:receipt", "GET"): page({"hq", "branch"}, ["counter", "branch_b"]),
+    ("billing:refund-new", "GET"): page(MANAGEMENT, ["branch_b"]),
+    ("billing:suspense", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:bank-files", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:bank-files", "POST"): page(HQ_ONLY),  # importing a result file: head office only
+    ("billing:bank-file", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:bank-file-not-collected", "POST"): page(HQ_ONLY),
+    ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
+    ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # API v1
+    ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:me", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:customer-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:customer-detail", "GET"): api(STAFF, ["branch_b"]),
+    ("v1:policy-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:policy-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    ("v1:due-item-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:due-item-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    ("v1:payment-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:payment-list", "POST"): api(TAKES_PAYMENT | {"branch_b"}),  # an empty body: 400 for who may book
+    ("v1:payment-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    ("v1:suspense-account-list", "GET"): api(MANAGEMENT | {"branch_b"}),
+    ("v1:suspense-account-detail", "GET"): api(MANAGEMENT, ["branch_b"]),
+    ("api-schema", "GET"): PUBLIC,
+    ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
+    # elsewhere
+    ("set_language", "POST"): PUBLIC,
+    ("admin:index", "GET"): Expect(),  # no staff role is a Django admin user: the admin's own login for all
+    ("admin:login", "GET"): PUBLIC,
+}
+# The Django admin's own pages (one per model) answer to Django's is_staff, not to the roles: `admin:index` and
+# `admin:login` above stand for them all.
+ADMIN_NAMESPACE = "admin:"
+# Methods a URL answers besides those in EXPECTED, not checked here (the form's GET, the payment form's POST…).
+SCHEMA_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _patterns(resolver: URLResolver, namespace: tuple[str, ...] = (), prefix: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, namespace + ((entry.namespace,) if entry.namespace else ()),
+                                 prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            route = prefix + str(entry.pattern)  # an unnamed pattern is known by its route
+            name = ":".join(namespace + (entry.name or route,))
+            yield name, entry
+
+
+def url_names() -> set[str]:
+    return {name for name, _ in _patterns(get_resolver()) if not name.startswith(ADMIN_NAMESPACE)}
+
+
+def test_every_url_has_an_expectation():
+    listed = {name for name, _ in EXPECTED}
+    unlisted = sorted(url_names() - listed)
+    assert not unlisted, f"URLs without a row in the access matrix (lifecrm/workbench/tests/test_access_matrix.py " \
+                         f"EXPECTED): {', '.join(unlisted)}"
+    gone = sorted(n for n in listed - url_names() if not n.startswith(ADMIN_NAMESPACE))
+    assert not gone, f"rows of the access matrix for URLs that no longer exist: {', '.join(gone)}"
+
+
+def test_every_api_operation_has_an_expectation():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    missing = []
+    for path, operations in schema["paths"].items():
+        match = resolve(path.replace("{id}", "1").replace("{pk}", "1"))
+        for method in operations:
+            if method in SCHEMA_METHODS and (match.view_name, method.upper()) not in EXPECTED:
+                missing.append(f"{method.upper()} {path} ({match.view_name})")
+    assert not missing, f"API operations without a row in the access matrix: {', '.join(missing)}"
+
+
+def test_every_role_is_in_the_matrix():
+    assert set(Staff.Role.values) == STAFF, (
+        f"roles without a column in the access matrix: {sorted(set(Staff.Role.values) - STAFF)}; add them to "
+        f"STAFF_ROLES and to the rows of EXPECTED that grant them")
+
+
+def _users(world) -> dict[str, object]:
+    users = {role: world.staff[role].user for role in STAFF_ROLES} | {"branch_b": world.staff["branch_b"].user,
+                                                                     "anonymous": None}
+    users["no_staff"] = get_user_model().objects.create_user(username="no-staff", password="x-9-correct-horse")
+    users["inactive_staff"] = make_staff("counter", world.org.team_a).user
+    Staff.objects.filter(user=users["inactive_staff"]).update(is_active=False)
+    return users
+
+
+def _kwargs(name: str, pattern: URLPattern, book) -> dict:
+    world = book.world
+    api_objects = {
+        "v1:customer-detail": book.objects["customer_id"][0],
+        "v1:policy-detail": world.policy_q.pk,
+        "v1:due-item-detail": DueItem.objects.filter(policy=world.policy_q).order_by("pk").first().pk,
+        "v1:payment-detail": book.objects["payment_id"][0],
+        "v1:suspense-account-detail": world.policy_q.pk,
+    }
+    kwargs = {}
+    for argument in pattern.pattern.regex.groupindex:
+        kwargs[argument] = api_objects[name] if name in api_objects else book.objects[argument][-1]
+    return kwargs
+
+
+def outcome(response) -> str:
+    location = response.get("Location", "")
+    if response.status_code in (301, 302) and (location.startswith(settings.LOGIN_URL) or "/login/" in location):
+        return "login"
+    if response.status_code in (200, 201, 204, 301, 302, 400, 409):
+        return "ok"
+    return str(response.status_code)
+
+
+def expected_outcome(expect: Expect, who: str) -> set[str]:
+    if expect.everyone is not None:
+        return {expect.everyone}
+    if expect.public:
+        return {"ok"}
+    if who == "anonymous":
+        return {"401", "403"} if expect.api else {"login"}
+    if who in expect.ok:
+        return {"ok"}
+    if who in expect.hidden:
+        return {"404"}
+    return {"403"}
+
+
+@pytest.mark.django_db
+def test_each_user_reaches_exactly_the_urls_of_the_matrix(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    book = build_page_book()
+    users = _users(book.world)
+    patterns = dict(_patterns(get_resolver()))
+    wrong = []
+    for (name, method), expect in sorted(EXPECTED.items()):
+        if name.startswith(ADMIN_NAMESPACE):
+            path = reverse(name)
+        elif name in patterns and patterns[name].name is None:
+            path = "/api/no-such-thing/"
+        else:
+            path = reverse(name, kwargs=_kwargs(name, patterns[name], book))
+        for who in STAFF_ROLES + OTHERS:
+            client = Client()
+            if users[who] is not None:
+                client.force_login(users[who])
+            response = getattr(client, method.lower())(path, **({"data": {}} if method == "POST" else {}))
+            got, want = outcome(response), expected_outcome(expect, who)
+            if name == "admin:index" and got == "login":
+                got = "ok" if who in expect.ok else "403" if users[who] is not None else "login"
+                want = {"403"} if users[who] is not None else {"login"}
+            if got not in want:
+                wrong.append(f"{method} {path} ({name}) as {who}: {response.status_code} "
+                             f"({got}), expected {' or '.join(sorted(want))}")
+    assert not wrong, "\n".join(["access matrix differs:"] + wrong)
