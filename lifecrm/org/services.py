@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lifecrm.core.registries import path_copies, rewrite_path_prefix
 from lifecrm.core.services import audit_record
@@ -55,18 +56,20 @@ def org_unit_move(*, actor, unit: OrgUnit, new_parent: OrgUnit, as_of: date, chu
         unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
         new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
         if unit.parent_id is None:
-            raise OrgUnitMoveRefused(f"{unit.code} is the top of the org chart: it does not move")
+            raise OrgUnitMoveRefused(_("%(unit)s is the top of the org chart: it does not move.") % {"unit": unit.code})
         if new_parent.path.startswith(unit.path):
-            raise OrgUnitMoveRefused(f"{unit.code} cannot move under {new_parent.code}, which lies in its own subtree")
+            raise OrgUnitMoveRefused(_("%(unit)s cannot move under %(parent)s, which lies in its own subtree.")
+                                     % {"unit": unit.code, "parent": new_parent.code})
         if RANK[new_parent.kind] >= RANK[unit.kind]:
-            raise OrgUnitMoveRefused(f"a {unit.get_kind_display()} cannot hang under a "
-                                     f"{new_parent.get_kind_display()} ({new_parent.code})")
+            raise OrgUnitMoveRefused(_("A %(kind)s cannot hang under a %(parent_kind)s (%(parent)s).") % {
+                "kind": unit.get_kind_display(), "parent_kind": new_parent.get_kind_display(),
+                "parent": new_parent.code})
         if unit.parent_id == new_parent.pk:
             return OrgUnitMove(unit, unit.path, unit.path, 0)
         old_path, new_path = unit.path, f"{new_parent.path}{unit.pk}/"
         deepest = max(len(p) for p in OrgUnit.objects.filter(path__startswith=old_path).values_list("path", flat=True))
         if deepest - len(old_path) + len(new_path) > PATH_MAX_LENGTH:
-            raise OrgUnitMoveRefused(f"the org chart would be too deep under {new_parent.code}")
+            raise OrgUnitMoveRefused(_("The org chart would be too deep under %(parent)s.") % {"parent": new_parent.code})
         old_parent = unit.parent
         OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
         units = rewrite_path_prefix(OrgUnit, "path", old_prefix=old_path, new_prefix=new_path, chunk_size=chunk_size)
