@@ -308,9 +308,22 @@ def _upload(client, content: bytes, name="results.csv", file_format="auto"):
     return client.post(reverse("billing:bank-files"), {"file": upload, "file_format": file_format})
 
 
-def test_a_bank_result_file_is_imported_and_reported(client, world, sent, business_date):
+def test_a_branch_manager_may_not_import_a_bank_result_file(client, world, sent, business_date):
+    """A result file holds the whole company's debits: head office imports it; the branch sees the files only."""
     business_date(date(2026, 11, 20))
     client = login(client, world, "branch")
+    page = client.get(reverse("billing:bank-files")).content.decode()
+    assert 'data-testid="bank-import-hq-only"' in page and 'name="file"' not in page
+    response = _upload(client, _csv(sent))
+    assert response.status_code == 403
+    assert "Only head office imports" in response.content.decode()
+    assert not BankFile.objects.filter(direction=BankFile.Direction.IN).exists()
+    assert not Payment.objects.filter(natural_key=f"debit:{sent['paid']}").exists()
+
+
+def test_a_bank_result_file_is_imported_and_reported(client, world, sent, business_date):
+    business_date(date(2026, 11, 20))
+    client = login(client, world, "hq")
     response = _upload(client, _csv(sent))
     assert response.status_code == 200
     body = response.content.decode()
