@@ -26,17 +26,22 @@ def _english():
 
 
 # role (at a branch, or at HQ) -> the actions it may take. Everything not listed is refused.
+MANAGING = {"billing.refund_suspense", "billing.reverse_payment", "billing.apply_reinstatement",
+            "billing.decide_reinstatement", "policies.change", "parties.change"}
+AT_THE_COUNTER = {"billing.apply_reinstatement", "parties.change"}
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
-                   "billing.supervise_tasks", "org.manage_logins", "parties.export_personal_data",
-                   "parties.anonymise"},
+                   "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
+                   "org.manage_logins", "parties.export_personal_data", "parties.anonymise"} | MANAGING,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                       "billing.confirm_large_payment", "billing.supervise_tasks"},
+                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                           "billing.manage_collection", "billing.confirm_large_payment", "billing.supervise_tasks"},
-    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"},
-    ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.work_queue"},
+                           "billing.manage_collection", "billing.confirm_large_payment",
+                           "billing.supervise_tasks"} | MANAGING,
+    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER,
+    ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
+                        "billing.work_queue"} | AT_THE_COUNTER,
     ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"},
     ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"},
     ("claims", "branch"): {"workbench.use", "parties.reveal_id"},
