@@ -94,7 +94,9 @@ def test_only_hq_moves_units_and_a_refused_move_changes_nothing(chart, settings)
                       list(Customer.objects.values_list("pk", "branch_path")), AuditEvent.objects.count())
 
 
-def test_the_admin_shows_path_and_parent_read_only_and_moves_through_the_service(chart, admin_client, admin_user):
+def test_the_admin_shows_path_and_parent_read_only_and_moves_through_the_service(chart, admin_client, admin_user,
+                                                                                 settings):
+    settings.LANGUAGE_CODE = "en"  # the note is read in its English source
     org = chart["org"]
     url = reverse("admin:org_orgunit_change", args=[org.team_a.pk])
     form = admin_client.get(url).content.decode()
