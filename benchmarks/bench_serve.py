@@ -592,6 +592,7 @@ def _prepare_worker(argv: list[str]) -> int:
     from django.db import connection, transaction
 
     from lifecrm.org.models import OrgUnit, Staff
+    from lifecrm.core.actors import system
     from lifecrm.org.services import staff_create
 
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -602,7 +603,7 @@ def _prepare_worker(argv: list[str]) -> int:
         user.save()
         if not Staff.objects.filter(user=user).exists():
             hq = OrgUnit.objects.filter(kind=OrgUnit.Kind.HQ).order_by("path").first()
-            staff_create(actor=None, employee_no=BENCH_USER.upper(), name=BENCH_USER, role=Staff.Role.CALLCENTRE,
+            staff_create(actor=system("bench-serve"), employee_no=BENCH_USER.upper(), name=BENCH_USER, role=Staff.Role.CALLCENTRE,
                          org_unit=hq, user=user)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(%s)", [1 / (1 + args.seed)])
