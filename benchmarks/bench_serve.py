@@ -591,8 +591,8 @@ def _prepare_worker(argv: list[str]) -> int:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from lifecrm.org.models import OrgUnit, Staff
     from lifecrm.core.actors import system
+    from lifecrm.org.models import OrgUnit, Staff
     from lifecrm.org.services import staff_create
 
     call_command("collectstatic", interactive=False, verbosity=0)
