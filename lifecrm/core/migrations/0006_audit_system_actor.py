@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_calendar_years_and_reference_version'),
+        ('core', '0005_auditevent_login_actions'),
     ]
 
     operations = [
