@@ -64,7 +64,9 @@ POLICY_HIDDEN = ("counter", "agent", "branch_b")
 # (URL name, method) → who gets it. Unnamed patterns are keyed by their route.
 EXPECTED: dict[tuple[str, str], Expect] = {
     # workbench
-    ("workbench:healthz", "GET"): PUBLIC,
+    ("healthz", "GET"): PUBLIC,
+    ("readyz", "GET"): PUBLIC,
+    ("workbench:locked-logins", "GET"): page(HQ_ONLY),  # unlocking logins: head office (and the administrators)
     ("workbench:login", "GET"): PUBLIC,
     ("workbench:logout", "POST"): Expect(everyone="login"),  # back to the login page, whoever asks
     ("workbench:home", "GET"): page(STAFF | {"branch_b"}),
@@ -107,7 +109,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:payment-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     ("v1:suspense-account-list", "GET"): api(MANAGEMENT | {"branch_b"}),
     ("v1:suspense-account-detail", "GET"): api(MANAGEMENT, ["branch_b"]),
-    ("api-schema", "GET"): PUBLIC,
+    ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
     # elsewhere
     ("set_language", "POST"): PUBLIC,
