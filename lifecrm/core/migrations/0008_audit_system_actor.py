@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_auditevent_login_actions'),
+        ('core', '0007_personal_data_retention_rules'),
     ]
 
     operations = [
