@@ -1,4 +1,5 @@
 """`python -m lifecrm` runs the console script."""
 from lifecrm.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
