@@ -6,6 +6,8 @@ from io import StringIO
 import yaml
 from django.core.management import call_command
 
+from lifecrm.core.actors import SYSTEM
+
 ENDPOINTS = {"/api/v1/customers/", "/api/v1/customers/{id}/", "/api/v1/policies/", "/api/v1/policies/{id}/",
              "/api/v1/me/", "/api/v1/due-items/", "/api/v1/due-items/{id}/", "/api/v1/payments/",
              "/api/v1/payments/{id}/", "/api/v1/suspense-accounts/", "/api/v1/suspense-accounts/{id}/"}
@@ -36,8 +38,8 @@ def test_schema_is_served_to_staff_only(client, db):
     user = get_user_model().objects.create_user("schema-reader")
     client.force_login(user)
     assert client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 403
-    hq = org_unit_create(actor=None, code="HQ", name="HQ", kind=OrgUnit.Kind.HQ)
-    staff_create(actor=None, employee_no="E1", name="hq", role="hq", org_unit=hq, user=user)
+    hq = org_unit_create(actor=SYSTEM, code="HQ", name="HQ", kind=OrgUnit.Kind.HQ)
+    staff_create(actor=SYSTEM, employee_no="E1", name="hq", role="hq", org_unit=hq, user=user)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert set(response.json()["paths"]) == ENDPOINTS

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from lifecrm.billing.models import Allocation, DueItem, Payment
 from lifecrm.billing.reconciliation import ledger_differences_find
 from lifecrm.billing.services import DuplicatePayment, due_items_raise, payment_record
+from lifecrm.core.actors import SYSTEM
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.services import StaleVersion, policy_new_version
 from tests.factories import make_customer, make_org, make_policy, make_staff
@@ -58,7 +59,7 @@ def at_once(*calls):
 
 
 def book(policy, staff, key, method="cash"):
-    return lambda: payment_record(actor=staff.user if staff else None, policy_id=policy.pk, amount=PREMIUM,
+    return lambda: payment_record(actor=staff.user if staff else SYSTEM, policy_id=policy.pk, amount=PREMIUM,
                                   method=method, received_on=AS_OF, natural_key=key, as_of=AS_OF, booked_by=staff)
 
 
@@ -95,7 +96,7 @@ def test_a_policy_edited_concurrently_refuses_the_second_writer(overdue_policy):
     org, policy = overdue_policy
     read = policy.version
     change = lambda amount: lambda: policy_new_version(  # noqa: E731
-        actor=None, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
+        actor=SYSTEM, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
         changes={"sum_assured": Decimal(amount)}, reason="sum assured changed", expected_version=read)
     results = at_once(change("600000.00"), change("700000.00"))
     stale = [r for r in results if isinstance(r, StaleVersion)]
@@ -110,16 +111,16 @@ def test_a_payment_moves_the_version_on_so_a_change_read_before_it_is_refused(ov
     date the clerk saw before the payment is refused, not applied over it."""
     org, policy = overdue_policy
     read = policy.version
-    payment_record(actor=None, policy_id=policy.pk, amount=PREMIUM, method="cash", received_on=AS_OF,
+    payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM, method="cash", received_on=AS_OF,
                    natural_key="till-9:0001", as_of=AS_OF)
     with pytest.raises(StaleVersion, match=rf"policy {policy.number} was changed by someone else since you read it "
                                            rf"\(it is at version \d+, you read version {read}\): reload it"):
-        policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
+        policy_new_version(actor=SYSTEM, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
                            changes={"sum_assured": Decimal("600000.00")}, reason="sum assured changed",
                            expected_version=read)
     now = Policy.objects.get(pk=policy.pk).version
     assert now > read
-    assert policy_new_version(actor=None, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
+    assert policy_new_version(actor=SYSTEM, policy_id=policy.pk, effective_from=date(2026, 11, 30), as_of=AS_OF,
                               changes={"sum_assured": Decimal("600000.00")}, reason="sum assured changed",
                               expected_version=now).version_no == 2
     assert Policy.objects.get(pk=policy.pk).version == now + 1

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from lifecrm.billing.models import DebitMandate, DueItem, Payment
 from lifecrm.billing.services import due_items_raise, payment_record
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.selectors import jurisdiction_rule
 from lifecrm.org.access import AccessDenied
@@ -55,11 +56,11 @@ def book_fixture():
                          as_of=date(2026, 10, 20), payment_method="auto_debit")
     mandate = make_mandate(policy, debtor_name="欧阳娜娜")
     due_items_raise(as_of=date(2026, 11, 17), first_id=policy.pk, last_id=policy.pk)
-    payment = payment_record(actor=None, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
+    payment = payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
                              received_on=date(2026, 11, 18), natural_key="T-PIPL-1", as_of=date(2026, 11, 18))
-    consent_record(actor=None, customer=customer, purpose="marketing", granted=True,
+    consent_record(actor=SYSTEM, customer=customer, purpose="marketing", granted=True,
                    at=datetime(2026, 1, 1, tzinfo=UTC), source="counter")
-    relationship_add(actor=None, from_customer=customer, to_customer=spouse, kind="spouse")
+    relationship_add(actor=SYSTEM, from_customer=customer, to_customer=spouse, kind="spouse")
     hq_staff = make_staff("hq", org.hq)
     customer_reveal_id_number(actor=hq_staff.user, scope=HQ, customer=customer, purpose="verify at the counter")
     return {"org": org, "customer": customer, "policy": policy, "mandate": mandate, "payment": payment,
@@ -116,7 +117,7 @@ def test_customer_export_command_writes_the_zip(book, tmp_path):
 
 def test_anonymisation_is_refused_while_a_policy_runs(book):
     with pytest.raises(AnonymisationRefused, match="still has a policy"):
-        customer_anonymise(actor=None, scope=HQ, customer=book["customer"], as_of=date(2050, 1, 1))
+        customer_anonymise(actor=SYSTEM, scope=HQ, customer=book["customer"], as_of=date(2050, 1, 1))
 
 
 @pytest.mark.parametrize(("as_of", "allowed"), [
@@ -131,7 +132,7 @@ def test_anonymisation_waits_for_the_retention_period(book, as_of, allowed):
     assert anonymisation_date(customer) == FIRST_DAY
     if not allowed:
         with pytest.raises(AnonymisationRefused, match="runs until 2036-11-30"):
-            customer_anonymise(actor=None, scope=HQ, customer=customer, as_of=as_of)
+            customer_anonymise(actor=SYSTEM, scope=HQ, customer=customer, as_of=as_of)
         assert Customer.objects.get(pk=customer.pk).name == "欧阳娜娜"
         return
     customer_anonymise(actor=book["hq"].user, scope=HQ, customer=customer, as_of=as_of)
@@ -154,7 +155,7 @@ def test_anonymisation_waits_for_the_retention_period(book, as_of, allowed):
                                    purpose__startswith="PIPL anonymisation")
     assert event.actor == book["hq"].user and "欧阳" not in json.dumps(event.after, ensure_ascii=False)
     with pytest.raises(AnonymisationRefused, match="already anonymised"):
-        customer_anonymise(actor=None, scope=HQ, customer=after, as_of=FIRST_DAY)
+        customer_anonymise(actor=SYSTEM, scope=HQ, customer=after, as_of=FIRST_DAY)
 
 
 def test_the_command_lists_the_eligible_and_anonymises_them(book):

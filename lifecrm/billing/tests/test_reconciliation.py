@@ -21,6 +21,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     run_daily,
     world_fixture,
 )
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
 
@@ -33,7 +34,7 @@ def test_the_reconciliation_runs_after_the_billing_steps_and_finds_a_clean_ledge
     assert all(names.index("billing.reconcile_ledger") > names.index(step) for step in (
         "billing.apply_suspense", "billing.suspend", "billing.lapse", "billing.debit_export", "billing.email_resend"))
     assert JobRun.objects.get(step="billing.reconcile_ledger", as_of=AS_OF).status == JobRun.Status.DONE
-    payment_record(actor=None, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=AS_OF,
+    payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=AS_OF,
                    natural_key="till:1", as_of=AS_OF)  # two premiums paid, one ahead in suspense
     run_daily(NEXT)
     assert not LedgerDifference.objects.exists() and latest_ledger_differences() == []
@@ -50,7 +51,7 @@ def corrupt(world) -> None:
 
 
 def test_corrupted_rows_are_recorded_and_shown_to_head_office(world, client, business_date):
-    payment_record(actor=None, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=AS_OF,
+    payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=AS_OF,
                    natural_key="till:1", as_of=AS_OF)
     corrupt(world)
     run_daily(NEXT)
@@ -91,7 +92,7 @@ def test_corrupted_rows_are_recorded_and_shown_to_head_office(world, client, bus
 
 
 def test_a_payment_applied_beyond_its_amount_is_found(world):
-    payment = payment_record(actor=None, policy_id=world.policy_b.pk, amount=PREMIUM, method="cash",
+    payment = payment_record(actor=SYSTEM, policy_id=world.policy_b.pk, amount=PREMIUM, method="cash",
                              received_on=AS_OF, natural_key="till:2", as_of=AS_OF)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE billing_allocation SET amount = amount + 1 WHERE payment_id = %s", [payment.pk])

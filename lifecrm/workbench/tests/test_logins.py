@@ -4,6 +4,7 @@ schemes and throttling."""
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
@@ -23,6 +25,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
+from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.logins import LOGIN_AT, SEEN_AT, client_ip
 from lifecrm.org.services import admin_site_access_set
@@ -162,11 +165,14 @@ def test_the_demo_and_tests_need_no_second_factor(world):
 
 def _setting(env: str, name: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("LIFECRM_", "SECRET_KEY", "DATABASE_URL"))}
-    clean.update(LIFECRM_ENV=env, SECRET_KEY="x" * 50, LIFECRM_FIELD_KEYS="ZGV2LWluc2VjdXJlLWZpZWxkLWtleS0zMi1ieXRlcyE=",
-                 LIFECRM_HASH_KEY="h" * 32, DJANGO_SETTINGS_MODULE="lifecrm.config.settings")
+    # keys strong enough for production's start checks (lifecrm.config.settings)
+    clean.update(LIFECRM_ENV=env, SECRET_KEY=secrets.token_urlsafe(50), LIFECRM_FIELD_KEYS=Fernet.generate_key().decode(),
+                 LIFECRM_HASH_KEY=secrets.token_urlsafe(32), ALLOWED_HOSTS="crm.example.com",
+                 DJANGO_SETTINGS_MODULE="lifecrm.config.settings")
     code = f"from django.conf import settings; print(settings.{name})"
-    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True,
-                          timeout=60).stdout.strip()
+    done = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
 
 
 def test_production_requires_the_second_factor_and_the_demo_does_not():
@@ -203,7 +209,7 @@ def test_an_active_session_stays(world, login):
 
 def test_administrators_administer_but_see_no_customers(world, login):
     admin = make_staff("admin", world.org.hq)
-    admin_site_access_set(actor=None, user=admin.user, role="admin")
+    admin_site_access_set(actor=SYSTEM, user=admin.user, role="admin")
     client = login(admin)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/auth/user/").status_code == 200
@@ -217,7 +223,7 @@ def test_administrators_administer_but_see_no_customers(world, login):
 
 def test_hq_edits_reference_data_but_no_logins_or_tokens(world, login):
     hq = world.staff["hq"]
-    admin_site_access_set(actor=None, user=hq.user, role="hq")
+    admin_site_access_set(actor=SYSTEM, user=hq.user, role="hq")
     client = login(hq)
     assert client.get("/admin/core/jurisdictionrule/").status_code == 200
     assert client.get("/admin/api/apitoken/").status_code == 403

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from knox.models import AuthToken
 
+from lifecrm.core.actors import system
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.services import audit_record
 from lifecrm.org.models import Staff
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         if revoke:
             with transaction.atomic():
                 count, _ = AuthToken.objects.filter(user=user).delete()
-                audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="api.token",
+                audit_record(actor=system("api-token"), action=AuditEvent.Action.UPDATE, object_type="api.token",
                              object_id=user.pk, field="revoked", after={"tokens": count})
             self.stdout.write(f"Revoked {count} token(s) of {username}.")
             return
@@ -51,7 +52,7 @@ class Command(BaseCommand):
             raise CommandError("--hours must be a positive number")
         with transaction.atomic():
             token, key = AuthToken.objects.create(user=user, expiry=timedelta(hours=hours))
-            audit_record(actor=None, action=AuditEvent.Action.CREATE, object_type="api.token",
+            audit_record(actor=system("api-token"), action=AuditEvent.Action.CREATE, object_type="api.token",
                          object_id=user.pk, after={"token_key": token.token_key, "expiry": token.expiry.isoformat()})
         self.stdout.write(f"Token for {username} (expires {token.expiry:%Y-%m-%d %H:%M %Z}; shown only now):")
         self.stdout.write(key)

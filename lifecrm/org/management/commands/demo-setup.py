@@ -86,7 +86,7 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             # Nobody is a superuser: demo-hq edits reference data, demo-admin administers (org.rules).
-            admin_site_access_set(actor=None, user=user, role=role)
+            admin_site_access_set(actor=DEMO_SETUP, user=user, role=role)
             if Staff.objects.filter(user=user).exists():
                 continue
             if role == "agent":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         failed = 0
         for customer in targets:
             try:
-                customer_anonymise(actor=None, scope=OPERATOR_SCOPE, customer=customer, as_of=day)
+                customer_anonymise(actor=system("customer-anonymise"), scope=OPERATOR_SCOPE, customer=customer, as_of=day)
             except AnonymisationRefused as exc:
                 failed += 1
                 self.stderr.write(f"{customer.number}: {exc}")
