@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from lifecrm.billing.bankfiles.export import stored_path
 from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.billing.bankfiles.export import stored_path
 from lifecrm.billing.bankfiles.imports import bank_file_import
 from lifecrm.billing.bankfiles.retention import bank_file_purge_step, bank_files_purge, retention_end
 from lifecrm.billing.models import BankFile, DebitMandate
