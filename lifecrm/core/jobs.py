@@ -280,6 +280,7 @@ def _run_in_processes(chunks: list[tuple[int, int]], workers: int, bar: tqdm, do
     `done(run)` here as each chunk finishes; the first failure cancels the chunks not started (the finished
     ones stay done, as with Celery)."""
     connections.close_all()  # the children must not share this process's connections
+    _close_broker_connections()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=forget_inherited_connections) as pool:
@@ -293,6 +294,19 @@ def _run_in_processes(chunks: list[tuple[int, int]], workers: int, bar: tqdm, do
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _close_broker_connections() -> None:
+    """Close this process's pooled Celery broker connections before a fork (they reopen on demand).
+
+    kombu closes every pooled connection in a forked child (an after-fork hook); a connection of this process
+    with a command still waiting for its reply (a consumer's blocking pop) then makes the child wait for ever
+    for a reply that this process reads."""
+    from celery import current_app
+
+    pool = getattr(current_app._get_current_object(), "_pool", None)  # never created: nothing to close
+    if pool is not None:
+        pool.force_close_all(close_pool=False)  # the pool stays usable here
 
 
 def forget_inherited_connections() -> None:
