@@ -306,7 +306,8 @@ def _close_broker_connections() -> None:
 
     pool = getattr(current_app._get_current_object(), "_pool", None)  # never created: nothing to close
     if pool is not None:
-        pool.force_close_all(close_pool=False)  # the pool stays usable here
+        pool.force_close_all(close_pool=False)
+        pool.setup()  # refilled with unopened connections: usable here by whoever holds the pool
 
 
 def forget_inherited_connections() -> None:
