@@ -62,6 +62,14 @@ class Assumptions:
     def lapse_rate(self, duration: np.ndarray) -> np.ndarray:
         return np.maximum(self.lapse_start - self.lapse_step * duration, self.lapse_floor)
 
+    def lapse_rate_mth(self, duration: np.ndarray) -> np.ndarray:
+        """The monthly rate of the annual lapse rate in each policy year `duration`."""
+        return 1 - (1 - self.lapse_rate(duration)) ** (1 / 12)
+
+    def inflation_factor(self, t: np.ndarray) -> np.ndarray:
+        """Expense inflation from month 0 to each month `t`."""
+        return (1 + self.inflation_rate) ** (t / 12)
+
 
 LIFELIB = Assumptions()
 
@@ -212,21 +220,20 @@ def check_points(points: ModelPoints, mort: MortalityTable, disc: DiscountCurve,
 
 
 class Projection:
-    """One chunk of model points projected over `months` months; lifelib's names, one array each.
+    """One chunk of model points projected over its longest point's months; lifelib's names, one array each.
 
     Arrays are (points, months); `pv_*` are per point. `premium_rates` (ME) are per unit of sum
     assured; without them (S) the premium is computed from the claims as lifelib does.
     """
 
     def __init__(self, points: ModelPoints, mort: MortalityTable, disc: DiscountCurve, *,
-                 premium_rates: np.ndarray | None = None, assumptions: Assumptions = LIFELIB,
-                 months: int | None = None):
+                 premium_rates: np.ndarray | None = None, assumptions: Assumptions = LIFELIB):
         self.points = points
         self.mort = mort
         self.disc = disc
         self.premium_rates = premium_rates
         self.a = assumptions
-        self.months = int(proj_len(points).max()) if months is None else months
+        self.months = int(proj_len(points).max())
         self.t = np.arange(self.months)
 
     # time and age
@@ -267,8 +274,7 @@ class Projection:
     @cached_property
     def lapse_rate_mth(self) -> np.ndarray:
         years = np.arange(int(self.duration.max(initial=0)) + 1)
-        by_year = 1 - (1 - self.a.lapse_rate(years)) ** (1 / 12)
-        return by_year[np.clip(self.duration, 0, None)]
+        return self.a.lapse_rate_mth(years)[np.clip(self.duration, 0, None)]
 
     # policies
     @cached_property
@@ -311,7 +317,7 @@ class Projection:
 
     @cached_property
     def inflation_factor(self) -> np.ndarray:
-        return (1 + self.a.inflation_rate) ** (self.t / 12)
+        return self.a.inflation_factor(self.t)
 
     def pv(self, flows: np.ndarray) -> np.ndarray:
         return flows @ self.disc_factors
@@ -420,11 +426,17 @@ def project(model: str, points: ModelPoints, mort: MortalityTable, disc: Discoun
     out = {name: np.empty(len(points)) for name in RESULT_COLUMNS}
     for start in range(0, len(points), chunk_size):
         chunk = points.take(slice(start, start + chunk_size))
-        rates = premiums.lookup(chunk.age_at_entry, chunk.policy_term) if premiums is not None else None
-        results = Projection(chunk, mort, disc, premium_rates=rates, assumptions=assumptions).results()
+        results = projection_for(chunk, mort, disc, premiums, assumptions).results()
         for name in RESULT_COLUMNS:
             out[name][start:start + len(chunk)] = results[name]
     return Result(points.policy_id, out)
+
+
+def projection_for(points: ModelPoints, mort: MortalityTable, disc: DiscountCurve, premiums: PremiumTable | None,
+                   assumptions: Assumptions = LIFELIB) -> Projection:
+    """The whole-array projection of `points`, with the premium table's rates when there is one (ME)."""
+    rates = premiums.lookup(points.age_at_entry, points.policy_term) if premiums is not None else None
+    return Projection(points, mort, disc, premium_rates=rates, assumptions=assumptions)
 
 
 def _project_compiled(points: ModelPoints, mort: MortalityTable, disc: DiscountCurve,
@@ -432,13 +444,12 @@ def _project_compiled(points: ModelPoints, mort: MortalityTable, disc: DiscountC
     from lifecrm.value import kernel
 
     months = int(proj_len(points).max())
-    t = np.arange(months)
     years = np.arange(int(points.policy_term.max()) + 1)
     with _KERNEL_LOCK:
         pv = kernel.present_values(
             points.age_at_entry, points.duration_mth, points.policy_term, points.policy_count, points.sum_assured,
-            mort.monthly, mort.min_age, 1 - (1 - a.lapse_rate(years)) ** (1 / 12), disc.disc_factors(months),
-            (1 + a.inflation_rate) ** (t / 12), a.expense_acq, a.expense_maint)
+            mort.monthly, mort.min_age, a.lapse_rate_mth(years), disc.disc_factors(months),
+            a.inflation_factor(np.arange(months)), a.expense_acq, a.expense_maint)
     pv_pols, pv_claims = pv[:, kernel.PV_POLS], pv[:, kernel.PV_CLAIMS]
     if premiums is not None:
         premium_pp = premium_pp_from_table(points.sum_assured, premiums.lookup(points.age_at_entry, points.policy_term))

@@ -47,14 +47,8 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
     rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
     if not rows:
         raise TableError(f"{path}: the file is empty")
-    header = [_header(cell) for cell in rows[0]]
+    header = [_text(cell) for cell in rows[0]]
     return header, rows[1:]
-
-
-def _header(cell: object) -> str:
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    return "" if cell is None else str(cell).strip()
 
 
 class _Table:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecrm.value.projection import ENGINES, MODELS, RESULT_COLUMNS, Projection, ProjectionError, project
+from lifecrm.value.projection import ENGINES, MODELS, RESULT_COLUMNS, ProjectionError, project, projection_for
 from lifecrm.value.tables import (
     TableError,
     read_discount,
@@ -101,8 +101,7 @@ class Command(BaseCommand):
         point = points.take(where[:1])
         if model == "S":
             point = point.as_new_business()
-        rates = premiums.lookup(point.age_at_entry, point.policy_term) if premiums is not None else None
-        rows = Projection(point, *tables, premium_rates=rates).trace(0)
+        rows = projection_for(point, *tables, premiums).trace(0)
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow(rows[0].keys())
         writer.writerows(row.values() for row in rows)
