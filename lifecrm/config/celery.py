@@ -43,12 +43,5 @@ def daily_schedule(at: str) -> dict:
     }
 
 
-def _beat_timezone() -> str:
-    from django.conf import settings
-
-    return settings.TIME_ZONE
-
-
-app.conf.timezone = _beat_timezone()  # LIFECRM_DAILY_AT is a time of the business day, in TIME_ZONE
 app.conf.beat_schedule = daily_schedule(os.environ.get("LIFECRM_DAILY_AT", "22:00"))
 app.conf.task_routes = {"lifecrm.core.run_daily": {"queue": "lifecrm.daily"}}

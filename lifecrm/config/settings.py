@@ -298,6 +298,7 @@ LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+CELERY_TIMEZONE = TIME_ZONE  # beat's LIFECRM_DAILY_AT is a time of the business day, in TIME_ZONE
 USE_I18N = True
 USE_TZ = True
 
@@ -428,11 +429,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # logins (issue 14 §2): the schema is served to logged-in staff only
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "lifecrm.org.access.StaffMayAct"],
-    "SERVE_AUTHENTICATION": [
-        "lifecrm.org.logins.KnownSchemeOnly",
-        "knox.auth.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
     # KnownSchemeOnly authenticates nobody (it refuses unknown schemes): no security scheme of its own.
     "AUTHENTICATION_WHITELIST": [
         "knox.auth.TokenAuthentication",

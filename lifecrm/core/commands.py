@@ -35,16 +35,12 @@ def business_dates(as_of: str, from_date: str | None) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-# Environments where generated books, demo logins and truncated tables are at home (issue 14 §1).
-DEMO_ENVS = ("dev", "test")
-
-
 def refuse_outside_dev_or_test(command: str, what: str) -> None:
     """A CommandError (exit status 1, nothing written) unless LIFECRM_ENV is dev or test: `command` `what`
     (creates demo logins, writes a generated book, deletes data), which has no place in production."""
     from django.conf import settings
 
-    if settings.LIFECRM_ENV not in DEMO_ENVS:
+    if not settings.INSECURE_ENV:
         raise CommandError(
             f"`lifecrm {command}` {what}: it runs only with LIFECRM_ENV=dev or test, "
             f"not {settings.LIFECRM_ENV}; nothing was changed"

@@ -29,8 +29,8 @@ from rest_framework.permissions import BasePermission
 
 from lifecrm.core.actors import person, trusted
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.rules import Action, DataScope, ScopeKind, allows, scope_for
-from lifecrm.org.selectors import NO_SCOPE, data_scope_for_user, request_staff
+from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
+from lifecrm.org.selectors import NO_SCOPE, data_scope_for_user, request_staff, scope_for_staff
 
 __all__ = ["Action", "AccessDenied", "NotInScope", "StaffMayAct", "actor_scope", "authorize", "command_scope", "may",
            "require", "staff_page", "visible"]
@@ -86,10 +86,7 @@ def require(scope: DataScope, action: Action, obj=None) -> None:
 def actor_scope(actor) -> DataScope:
     """The data scope of a person acting: a staff record's, or a login's (none without an active staff record)."""
     if isinstance(actor, Staff):
-        if not actor.is_active:
-            return NO_SCOPE
-        unit = actor.org_unit
-        return scope_for(role=actor.role, unit_kind=unit.kind, unit_path=unit.path, staff_id=actor.pk)
+        return scope_for_staff(actor) if actor.is_active else NO_SCOPE
     return data_scope_for_user(actor)
 
 

@@ -26,8 +26,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.services import audit_record
-from lifecrm.org.models import Staff
 from lifecrm.org.rules import needs_second_factor
+from lifecrm.org.selectors import data_scope_for_user
 
 LOGIN_AT = "lifecrm_login_at"  # session keys: when the password was accepted, and the last request seen
 SEEN_AT = "lifecrm_seen_at"
@@ -129,12 +129,8 @@ def second_factor_required(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    cached = getattr(user, "_lifecrm_needs_otp", None)
-    if cached is None:
-        role = Staff.objects.filter(user=user, is_active=True).values_list("role", flat=True).first()
-        cached = bool(role) and needs_second_factor(role)
-        user._lifecrm_needs_otp = cached
-    return cached
+    role = data_scope_for_user(user).role  # the staff record the page reads anyway, read once per request
+    return bool(role) and needs_second_factor(role)
 
 
 def has_confirmed_device(user) -> bool:

@@ -26,6 +26,11 @@ def request_staff(user) -> Staff | None:
     return staff_for_user(user)
 
 
+def scope_for_staff(staff: Staff) -> DataScope:
+    """The data scope of a staff record (its role, and its unit's kind and path)."""
+    return scope_for(role=staff.role, unit_kind=staff.org_unit.kind, unit_path=staff.org_unit.path, staff_id=staff.pk)
+
+
 def data_scope_for_user(user) -> DataScope:
     """The data scope of a logged-in user; a user without an active staff record sees nothing. The scope and
     the staff record are kept on the user object, which lives for one request."""
@@ -33,12 +38,7 @@ def data_scope_for_user(user) -> DataScope:
     if cached is not None:
         return cached
     staff = staff_for_user(user)
-    if staff is None:
-        scope = NO_SCOPE
-    else:
-        scope = scope_for(
-            role=staff.role, unit_kind=staff.org_unit.kind, unit_path=staff.org_unit.path, staff_id=staff.pk
-        )
+    scope = NO_SCOPE if staff is None else scope_for_staff(staff)
     if user is not None:
         user._lifecrm_scope = scope
         user._lifecrm_staff = staff

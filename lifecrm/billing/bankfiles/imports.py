@@ -91,7 +91,8 @@ def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
     """pain.002 verdicts on a whole message or PmtInf block, as one line per collection in it."""
     lines = []
     for group in parsed.groups:
-        export = BankFile.objects.filter(direction=BankFile.Direction.OUT, message_id=group.original_message_id).first()
+        export = BankFile.objects.defer("content").filter(direction=BankFile.Direction.OUT,
+                                                         message_id=group.original_message_id).first()
         if export is None:
             raise BankFileRejected(group.where, N_("unknown original message %(message)s"),
                                    message=group.original_message_id)
@@ -217,7 +218,7 @@ def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format:
     if not content.strip():
         raise BankFileRejected("", N_("the file is empty"))
     digest = hashlib.sha256(content).hexdigest()
-    existing = BankFile.objects.filter(sha256=digest).first()
+    existing = BankFile.objects.defer("content").filter(sha256=digest).first()
     if existing is not None:
         if existing.direction == BankFile.Direction.OUT:
             raise BankFileRejected("", N_("this is our own export %(filename)s, not a bank result"),
@@ -236,7 +237,7 @@ def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format:
             report = ImportReport(bank_file)
             _Applier(bank_file=bank_file, parsed=parsed, as_of=as_of, actor=actor, report=report).run()
     except IntegrityError:
-        existing = BankFile.objects.filter(sha256=digest).first()
+        existing = BankFile.objects.defer("content").filter(sha256=digest).first()
         if existing is None:
             raise
         return ImportReport(existing, already_imported=True)

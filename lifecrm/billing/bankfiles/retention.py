@@ -19,6 +19,7 @@ from django.db import transaction
 
 from lifecrm.billing.bankfiles import rules as bank_rules
 from lifecrm.billing.models import BankFile
+from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import AuditEvent, Jurisdiction
 from lifecrm.core.selectors import jurisdiction_rule
@@ -71,7 +72,7 @@ def bank_files_purge(*, as_of: date, first_id: int, last_id: int) -> int:
             if as_of <= end:
                 continue
             BankFile.objects.filter(pk=bank_file.pk).update(content=b"", content_purged_on=as_of)
-            audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="billing.bankfile",
+            audit_record(actor=RUN_DAILY, action=AuditEvent.Action.UPDATE, object_type="billing.bankfile",
                          object_id=bank_file.pk, field="content", purpose=f"{RULE} ended {end}",
                          before={"content": "kept"}, after={"content_purged_on": as_of.isoformat()})
             purged.append(bank_file)

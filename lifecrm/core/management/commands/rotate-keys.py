@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
 from lifecrm.core.keys import rotate_hashes, rotate_keys
 from lifecrm.core.models import AuditEvent
@@ -31,6 +32,6 @@ class Command(BaseCommand):
         report = (rotate_hashes if hash else rotate_keys)(as_of=day, progress=not no_progress)
         for name, count in [*report.rows.items(), *report.files.items()]:
             self.stdout.write(f"{name}: {count} rewritten")
-        audit_record(actor=None, action=AuditEvent.Action.UPDATE, object_type="core.keys",
+        audit_record(actor=system("rotate-keys"), action=AuditEvent.Action.UPDATE, object_type="core.keys",
                      object_id="hash" if hash else "field", purpose="rotate-keys",
                      after={"rewritten": {**report.rows, **report.files}})
