@@ -212,6 +212,7 @@ def _record_paid(policy: Policy, paid_instalments: int) -> None:
 def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decimal:
     """Allocate `available` to `items` in order; a fully paid premium advances the policy's paid-to date."""
     now = timezone.now()
+    locked: dict[int, Policy] = {}  # each policy read under its lock once; _record_paid keeps the instance current
     for item in items:
         if available <= 0:
             break
@@ -222,7 +223,9 @@ def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decima
         if item.paid_amount >= item.amount:
             item.status, item.paid_on = DueItem.Status.PAID, paid_on
             if item.kind == DueItem.Kind.PREMIUM:
-                policy = Policy.objects.select_for_update().get(pk=item.policy_id)
+                policy = locked.get(item.policy_id)
+                if policy is None:
+                    policy = locked[item.policy_id] = Policy.objects.select_for_update().get(pk=item.policy_id)
                 if policy.paid_instalments == item.instalment:
                     _record_paid(policy, policy.paid_instalments + 1)
         item.save(update_fields=["paid_amount", "status", "paid_on"])
