@@ -4,6 +4,8 @@ import os
 os.environ.setdefault("LIFECRM_ENV", "test")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+import asyncio  # noqa: E402
+
 import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
@@ -28,3 +30,43 @@ def _clear_kernel_caches():
     clear_caches()
     yield
     clear_caches()
+
+
+def _close_connections(loop) -> None:
+    """Close the thread's connections and those Django keeps while `loop` runs (between tests no transaction is open)."""
+    from django.db import connections
+
+    if loop is not None:
+        asyncio._set_running_loop(None)
+        try:
+            connections.close_all()
+        finally:
+            asyncio._set_running_loop(loop)
+    connections.close_all()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Every test but the browser's sees its thread as the plain thread it is, with one set of connections.
+
+    Playwright's synchronous API (a session fixture) leaves its event loop "running" in this thread, and Django
+    keeps a thread's connections in context-local rather than thread-local storage while a loop runs: without
+    this, the tests after the first browser test of a worker would use a second set of connections, and the
+    first set would stay open unseen (a second session on the test database: CREATE DATABASE … TEMPLATE refuses
+    to copy it). So outside the browser tests no loop is running, and around a browser test both sets close.
+    The last test of a worker keeps the loop too: Playwright's session fixtures close in its teardown, and they
+    need their loop running.
+    """
+    loop = asyncio._get_running_loop()
+    if item.get_closest_marker("browser") or nextitem is None:
+        _close_connections(loop)
+        yield
+        _close_connections(asyncio._get_running_loop())
+        return
+    if loop is not None:
+        asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        if loop is not None:
+            asyncio._set_running_loop(loop)

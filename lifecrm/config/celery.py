@@ -18,13 +18,17 @@ app.autodiscover_tasks(["lifecrm.core"])
 
 
 @setup_logging.connect(weak=False)
-def _django_logging(**kwargs) -> None:
-    """Workers and beat log as the web does (JSON in prod, with the request id), not in Celery's own format."""
+def _django_logging(loglevel=None, **kwargs) -> None:
+    """Workers and beat log as the web does (JSON in prod, with the request id), not in Celery's own format, at the
+    level of their command line (`-l info`: "ready." and every task) rather than the settings' default."""
+    import logging
     from logging.config import dictConfig
 
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
 
 
 # --- Beat: `run-daily` once a day (issue 14 §1) -------------------------------------------------------------

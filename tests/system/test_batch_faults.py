@@ -90,7 +90,7 @@ class Workers:
         with open(log, "w") as out:
             self.processes[name] = subprocess.Popen(command, env=self.env, cwd=REPO, stdout=out,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a worker's start-up (imports, broker) on a busy machine
         while " ready." not in log.read_text():
             assert self.processes[name].poll() is None, log.read_text()
             assert time.monotonic() < deadline, f"worker {name} did not start:\n{log.read_text()}"
@@ -181,7 +181,7 @@ def test_a_worker_process_killed_mid_chunk_gives_its_chunk_back_and_the_run_comp
              "run = run_step('test.slow', as_of=date(2025, 10, 8), progress=False); print(run.status, run.chunk_count)"],
             env=env | {"DJANGO_SETTINGS_MODULE": "lifecrm.config.settings"}, cwd=REPO, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a worker's start-up (imports, broker) on a busy machine
         while starts.llen(key) < 2:  # the second chunk has just started: its process is mid-chunk
             assert driver.poll() is None and time.monotonic() < deadline, driver.stdout.read()
             time.sleep(0.02)

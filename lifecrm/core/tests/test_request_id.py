@@ -9,6 +9,7 @@ import sys
 from datetime import date
 
 import pytest
+from django.conf import settings
 
 from lifecrm.core import request_id
 from lifecrm.core.jobs import chunked_step, run_step
@@ -117,3 +118,20 @@ def test_a_command_has_one_request_id_for_its_run(tmp_path):
                             timeout=120, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip()) == 32 and int(result.stdout.strip(), 16) >= 0
+
+
+def test_a_worker_logs_at_the_level_its_command_line_asks_for():
+    """`celery worker -l info` logs "ready." and each task, whatever the settings' default level (WARNING in dev):
+    Celery leaves its logging to lifecrm's setup_logging handler, which must keep the worker's level."""
+    from lifecrm.config.celery import _django_logging
+
+    root = logging.getLogger()
+    before = root.level, list(root.handlers)
+    try:
+        _django_logging(loglevel=logging.INFO, logfile=None, format="", colorize=False)
+        assert root.level == logging.INFO
+        _django_logging(loglevel=None)
+        assert root.level == logging.getLevelName(settings.LOGGING["root"]["level"])
+    finally:
+        root.setLevel(before[0])
+        root.handlers[:] = before[1]
