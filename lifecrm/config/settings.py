@@ -42,6 +42,16 @@ def _required(name: str, dev_default: str) -> str:
     raise ImproperlyConfigured(f"{name} must be set when LIFECRM_ENV={LIFECRM_ENV}")
 
 
+def _whole(name: str, default: str | int | None, minimum: int = 1, unit: str = "") -> int | None:
+    """The environment's whole number `name` (at least `minimum`), else its default; None when both are unset."""
+    raw = os.environ.get(name, "" if default is None else str(default))
+    if raw == "" and default is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and int(raw) >= minimum):
+        raise ImproperlyConfigured(f"{name} must be a whole number{unit} of at least {minimum}, not {raw!r}")
+    return int(raw)
+
+
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -116,28 +126,17 @@ LIFECRM_JOBS = os.environ.get("LIFECRM_JOBS", "inprocess")
 if LIFECRM_JOBS not in {"inprocess", "celery"}:
     raise ImproperlyConfigured(f"LIFECRM_JOBS must be inprocess or celery, not {LIFECRM_JOBS!r}")
 # Overrides every batch step's own chunk size (smaller chunks: finer checkpoints, more transactions).
-_chunk_size = os.environ.get("LIFECRM_JOB_CHUNK_SIZE", "")
-if _chunk_size and not (_chunk_size.isdigit() and int(_chunk_size) > 0):
-    raise ImproperlyConfigured(f"LIFECRM_JOB_CHUNK_SIZE must be a positive whole number, not {_chunk_size!r}")
-LIFECRM_JOB_CHUNK_SIZE = int(_chunk_size) if _chunk_size else None
+LIFECRM_JOB_CHUNK_SIZE = _whole("LIFECRM_JOB_CHUNK_SIZE", None)
 # In-process runner on PostgreSQL: a step's chunks run on this many forked processes (1: one after the other).
 # SQLite takes one writer at a time, so there the chunks always run one after the other.
-_job_workers = os.environ.get("LIFECRM_JOB_WORKERS", "1")
-if not (_job_workers.isdigit() and int(_job_workers) > 0):
-    raise ImproperlyConfigured(f"LIFECRM_JOB_WORKERS must be a positive whole number, not {_job_workers!r}")
-LIFECRM_JOB_WORKERS = int(_job_workers)
+LIFECRM_JOB_WORKERS = _whole("LIFECRM_JOB_WORKERS", 1)
 # A payment taken by staff for more than the policy owes plus this many future premiums needs a second, senior
 # colleague's confirmation (an amount typed with a slip of the finger, or money that belongs elsewhere).
-_ahead = os.environ.get("LIFECRM_PAYMENT_AHEAD_PREMIUMS", "12")
-if not (_ahead.isascii() and _ahead.isdigit()):
-    raise ImproperlyConfigured(f"LIFECRM_PAYMENT_AHEAD_PREMIUMS must be a whole number, not {_ahead!r}")
-LIFECRM_PAYMENT_AHEAD_PREMIUMS = int(_ahead)
+LIFECRM_PAYMENT_AHEAD_PREMIUMS = _whole("LIFECRM_PAYMENT_AHEAD_PREMIUMS", 12, minimum=0)
 # Jurisdiction rules and calendars are cached per process; an edit anywhere reaches a process within this many
 # seconds (core.selectors compares its copy with the ReferenceDataVersion row at most this often).
-_recheck = os.environ.get("LIFECRM_REFERENCE_RECHECK_SECONDS", "3600" if LIFECRM_ENV == "test" else "5")
-if not (_recheck.isascii() and _recheck.isdigit()):
-    raise ImproperlyConfigured(f"LIFECRM_REFERENCE_RECHECK_SECONDS must be a whole number of seconds, not {_recheck!r}")
-LIFECRM_REFERENCE_RECHECK_SECONDS = int(_recheck)
+LIFECRM_REFERENCE_RECHECK_SECONDS = _whole("LIFECRM_REFERENCE_RECHECK_SECONDS", 3600 if LIFECRM_ENV == "test" else 5,
+                                           minimum=0, unit=" of seconds")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = False
@@ -145,10 +144,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 
 # --- Batch chunks on Celery: surviving a lost worker, a lost connection, a stuck chunk (issue 14 §5) -----------
 def _seconds(name: str, default: int) -> int:
-    raw = os.environ.get(name, str(default))
-    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-        raise ImproperlyConfigured(f"{name} must be a positive whole number of seconds, not {raw!r}")
-    return int(raw)
+    return _whole(name, default, unit=" of seconds")
 
 
 # A chunk's message is acknowledged only once the chunk is done, and goes back to the queue when the worker process
@@ -174,20 +170,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _seconds("LIFECRM_CELERY_VISIBILITY_TIMEOUT", 2 * LIFECRM_CHUNK_TIME_LIMIT + 60)}
 # A chunk that lost its database connection (a restart, a failover) is tried again this many times, after 2, 4, 8 …
 # seconds, at most LIFECRM_CHUNK_RETRY_MAX_DELAY apart.
-_chunk_retries = os.environ.get("LIFECRM_CHUNK_RETRIES", "5")
-if not (_chunk_retries.isascii() and _chunk_retries.isdigit()):
-    raise ImproperlyConfigured(f"LIFECRM_CHUNK_RETRIES must be a whole number, not {_chunk_retries!r}")
-LIFECRM_CHUNK_RETRIES = int(_chunk_retries)
+LIFECRM_CHUNK_RETRIES = _whole("LIFECRM_CHUNK_RETRIES", 5, minimum=0)
 LIFECRM_CHUNK_RETRY_MAX_DELAY = _seconds("LIFECRM_CHUNK_RETRY_MAX_DELAY", 120)
 # `run-daily` on Celery waits at most this long for the chunks of a wave of steps, then fails naming the chunks
 # not done (step, chunk, id range).
 LIFECRM_JOB_WAIT_SECONDS = _seconds("LIFECRM_JOB_WAIT_SECONDS", 3 * 3600)
 # The worker processes a step's ids are shared out between on Celery (chunks enough for each); empty: ask the
 # workers at the start of each step (their pool sizes, within a second), else LIFECRM_JOB_WORKERS.
-_celery_workers = os.environ.get("LIFECRM_CELERY_WORKERS", "")
-if _celery_workers and not (_celery_workers.isascii() and _celery_workers.isdigit() and int(_celery_workers) > 0):
-    raise ImproperlyConfigured(f"LIFECRM_CELERY_WORKERS must be a positive whole number, not {_celery_workers!r}")
-LIFECRM_CELERY_WORKERS = int(_celery_workers) if _celery_workers else None
+LIFECRM_CELERY_WORKERS = _whole("LIFECRM_CELERY_WORKERS", None)
 # --- end of batch chunks on Celery ---------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -257,15 +247,12 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = VAR_DIR / "lifecrm.sqlite3"
-_conn_max_age = os.environ.get("LIFECRM_CONN_MAX_AGE", "60")
-if not (_conn_max_age.isascii() and _conn_max_age.isdigit()):
-    raise ImproperlyConfigured(f"LIFECRM_CONN_MAX_AGE must be a whole number of seconds, not {_conn_max_age!r}")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"),
         # Connection reuse (docs/operations.md): a process keeps its connection this long, and checks it is
         # alive before reusing it for a new request (so a restarted database costs no failed request).
-        conn_max_age=int(_conn_max_age), conn_health_checks=True,
+        conn_max_age=_whole("LIFECRM_CONN_MAX_AGE", 60, minimum=0, unit=" of seconds"), conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -325,13 +312,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Failed logins (django-axes): an account is locked after LIFECRM_LOGIN_FAILURE_LIMIT failures, and so is an
 # address (one address trying many accounts); the lock lifts after LIFECRM_LOGIN_COOLOFF_MINUTES or when HQ
 # unlocks it (workbench page "Locked logins"). The answer is the login page saying so, in the user's language.
-def _whole(name: str, default: str, minimum: int = 1) -> int:
-    raw = os.environ.get(name, default)
-    if not (raw.isascii() and raw.isdigit() and int(raw) >= minimum):
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
-    return int(raw)
-
-
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked account or address before any password check
     "django.contrib.auth.backends.ModelBackend",
@@ -388,10 +368,7 @@ if not INSECURE_ENV:
     _proxy_header = os.environ.get("LIFECRM_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
     if _proxy_header:
         SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
-    _hsts = os.environ.get("LIFECRM_HSTS_SECONDS", "31536000")
-    if not (_hsts.isascii() and _hsts.isdigit()):
-        raise ImproperlyConfigured(f"LIFECRM_HSTS_SECONDS must be a whole number of seconds, not {_hsts!r}")
-    SECURE_HSTS_SECONDS = int(_hsts)
+    SECURE_HSTS_SECONDS = _whole("LIFECRM_HSTS_SECONDS", 31536000, minimum=0, unit=" of seconds")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("LIFECRM_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _flag("LIFECRM_HSTS_PRELOAD", True)
     # An operator's explicit choice is not a warning: a zero max-age or a site that may not preload.
@@ -446,7 +423,7 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "outbox" / "email"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = _whole("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", False)

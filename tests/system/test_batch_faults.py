@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 import redis
 from django.db import connection, connections
 
+from lifecrm.core.tests.test_jobs_celery import redis_is_listening
 from tests.system.test_run_daily_kill import SNAPSHOT_QUERIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,20 +37,12 @@ SEED_AS_OF, AS_OF = "2026-09-30", "2026-10-01"
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def _redis_listening() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 @pytest.fixture
 def pg(tmp_path):
     """The test database's URL (and an admin URL to copy it), for the subprocesses."""
     if connection.vendor != "postgresql":
         pytest.skip("the batch's processes share the database: PostgreSQL only (SQLite's test database is in memory)")
-    if not _redis_listening():
+    if not redis_is_listening():
         pytest.skip("Redis is not listening on 127.0.0.1:6379")
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
