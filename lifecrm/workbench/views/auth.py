@@ -20,7 +20,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lifecrm.org.access import Action, staff_page
-from lifecrm.org.logins import EXPIRED, UnlockRefused, locked_logins, login_unlock, second_factor_required
+from lifecrm.org.logins import (
+    EXPIRED,
+    UnlockRefused,
+    has_confirmed_device,
+    locked_logins,
+    login_unlock,
+    second_factor_required,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -103,7 +110,7 @@ def otp_enrol(request):
     """First login of a role that needs a second factor: scan the QR code, then confirm with a code."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if has_confirmed_device(request.user):
         return redirect(f"{reverse('workbench:otp-verify')}?{urlencode({'next': _next_url(request)})}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
