@@ -50,13 +50,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from bench_daily import _admin, _existing_key, _url
+from bench_daily import _book_key as daily_key
+from bench_seed import _machine_busy_seconds
+
 NAME = "serve"
 HELP = "customer 360 and search under open-loop load on gunicorn (at 50 req/s: 360 p99 ≤ 250 ms and ≤ 3x the floor)"
 TARGET_RATE = 50
 TARGET_P99_MS = 250.0
 TARGET_RATIO = 3.0
 POLICIES_PER_CUSTOMER = 1.6547  # as the daily benchmark: a CN book of seed 1
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BOOK_DATABASE = "bench_serve"
 SECRETS_TABLE = "bench_serve_secrets"
 BENCH_USER = "bench-callcentre"
@@ -85,27 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------- the book
 
 
-def _url(database: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
-
-
-def _admin():
-    import psycopg
-
-    return psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
-
-
 def _book_key(args: argparse.Namespace) -> str:
-    from bench_daily import _book_key as daily_key
-
     return daily_key(args.customers, args)
-
-
-def _existing_key() -> str | None:
-    with _admin() as admin:
-        row = admin.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                            (BOOK_DATABASE,)).fetchone()
-    return None if row is None else (row[0] or "")
 
 
 def _build_env(field_keys: str, hash_key: str) -> dict[str, str]:
@@ -359,11 +343,7 @@ def _workers(server: subprocess.Popen) -> list[int]:
 
 
 def _machine_busy() -> float:
-    with contextlib.suppress(OSError):
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-    return 0.0
+    return _machine_busy_seconds() or 0.0
 
 
 def _wait_idle(port: int, limit: float = 120.0) -> None:
@@ -438,7 +418,7 @@ def run(args: argparse.Namespace) -> bool:
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     key = _book_key(args)
     build = None
-    if args.rebuild or _existing_key() != key:
+    if args.rebuild or _existing_key(BOOK_DATABASE) != key:
         build = _build_book(args, key)
     else:
         print(f"reusing {BOOK_DATABASE} ({key})", file=sys.stderr, flush=True)
