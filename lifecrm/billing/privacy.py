@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q
 
 from lifecrm.billing.models import DebitMandate, Letter, Payment, Reminder
-from lifecrm.core.privacy import register_anonymiser, register_personal_data
+from lifecrm.core.privacy import ANONYMISED_NAME, register_anonymiser, register_personal_data
 from lifecrm.policies.models import Policy
 
 
@@ -46,7 +46,7 @@ def anonymise_billing(customer_id: int, as_of) -> int:
     paid = _paid_policy_ids(customer_id)
     changed = 0
     for mandate in DebitMandate.objects.filter(policy_id__in=paid):
-        mandate.debtor_name, mandate.account_number, mandate.account_last4 = "ANONYMISED", "", ""
+        mandate.debtor_name, mandate.account_number, mandate.account_last4 = ANONYMISED_NAME, "", ""
         mandate.save(update_fields=["debtor_name", "account_number", "account_last4"])
         changed += 1
     reminders = Reminder.objects.filter(due_item__policy_id__in=_policy_ids(customer_id))

@@ -67,6 +67,8 @@ def personal_data(customer_id: int) -> dict[str, list[dict[str, Any]]]:
 
 
 NO_RELATIONSHIP = RelationshipEnd(False, None)
+# What an anonymiser writes where a name stood (the customer's number follows it on the customer record).
+ANONYMISED_NAME = "ANONYMISED"
 
 
 def relationship_ends(customer_ids: list[int]) -> dict[int, RelationshipEnd]:

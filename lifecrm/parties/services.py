@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils.translation import gettext
 from lifecrm.core.fields import keyed_hash
 from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record, audit_reveal
-from lifecrm.org.access import Action, NotInScope, authorize, visible
+from lifecrm.org.access import Action, NotInScope, authorize, require, visible
 from lifecrm.org.rules import DataScope, may_reveal_id
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
@@ -108,9 +109,6 @@ def customer_data_export(*, actor, scope: DataScope, customer: Customer, as_of: 
     """Everything lifecrm holds about `customer` (every app's section, `core.privacy`) as a zip of JSON, for
     head office answering a PIPL access request; the export is audited."""
     from lifecrm.core.privacy import export_zip, personal_data
-    from lifecrm.org.access import require
-    from lifecrm.org.rules import Action
-
     require(scope, Action.EXPORT_PERSONAL_DATA, customer)
     sections = personal_data(customer.pk)
     with transaction.atomic():
@@ -154,18 +152,12 @@ def anonymisation_refusal(customer: Customer, as_of: date, end=None) -> str | No
     return None
 
 
-ANONYMISED_NAME = "ANONYMISED"
-
-
 def customer_anonymise(*, actor, scope: DataScope, customer: Customer, as_of: date) -> dict[str, int]:
     """Overwrite a former customer's names, ID number, contacts and address with anonymised values, clear the
     digest and search keys, and have every app overwrite what identifies them (`core.privacy`), keeping the
     financial records and their amounts. Refused, with the reason, before the retention period has run.
     Audited (without the values). Returns the rows changed per app."""
-    from lifecrm.core.privacy import anonymise_everywhere
-    from lifecrm.org.access import require
-    from lifecrm.org.rules import Action
-
+    from lifecrm.core.privacy import ANONYMISED_NAME, anonymise_everywhere
     require(scope, Action.ANONYMISE_CUSTOMER, customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -198,15 +190,11 @@ def customers_to_anonymise(*, as_of: date) -> list[Customer]:
 
     eligible = []
     candidates = (Customer.objects.filter(anonymised_on__isnull=True).order_by("pk")
-                  .only("pk", "number", "jurisdiction", "created_at", "anonymised_on"))
-    batch: list[Customer] = []
-    for customer in [*candidates.iterator(chunk_size=ANONYMISE_BATCH), None]:
-        if customer is not None:
-            batch.append(customer)
-        if batch and (customer is None or len(batch) == ANONYMISE_BATCH):
-            ends = relationship_ends([c.pk for c in batch])
-            eligible += [c for c in batch if anonymisation_refusal(c, as_of, ends[c.pk]) is None]
-            batch = []
+                  .only("pk", "number", "jurisdiction", "created_at", "anonymised_on")
+                  .iterator(chunk_size=ANONYMISE_BATCH))
+    while batch := list(islice(candidates, ANONYMISE_BATCH)):
+        ends = relationship_ends([c.pk for c in batch])
+        eligible += [c for c in batch if anonymisation_refusal(c, as_of, ends[c.pk]) is None]
     return eligible
 @register_path_copy("parties.customer")
 def customer_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_size: int) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from lifecrm.core.privacy import (
+    ANONYMISED_NAME,
     RelationshipEnd,
     register_anonymiser,
     register_personal_data,
@@ -65,4 +66,4 @@ def policies_end(customer_ids: list[int]) -> dict[int, RelationshipEnd]:
 @register_anonymiser("policies")
 def anonymise_policies(customer_id: int, as_of) -> int:
     """The beneficiary entries naming the customer: their name overwritten (shares and orders kept)."""
-    return Beneficiary.objects.filter(customer_id=customer_id).update(name="ANONYMISED")
+    return Beneficiary.objects.filter(customer_id=customer_id).update(name=ANONYMISED_NAME)
