@@ -44,6 +44,10 @@ class DataScope:
         return False
 
 
+# An operator's command (a PIPL export or anonymisation run on the server) acts as head office.
+OPERATOR_SCOPE = DataScope(ScopeKind.ALL, role="hq")
+
+
 @dataclass(frozen=True, slots=True)
 class ScopeFields:
     """Where a scoped model keeps what its data scope is judged by: the materialised path of the unit it is

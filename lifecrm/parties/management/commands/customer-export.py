@@ -10,11 +10,9 @@ from django.utils import timezone
 
 from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
-from lifecrm.org.rules import DataScope, ScopeKind
+from lifecrm.org.rules import OPERATOR_SCOPE
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import customer_data_export
-
-OPERATOR_SCOPE = DataScope(ScopeKind.ALL, role="hq")
 
 
 class Command(BaseCommand):
