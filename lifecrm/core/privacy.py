@@ -33,6 +33,11 @@ class RelationshipEnd:
     active: bool  # a relationship that has not ended (a policy not in a final status)
     last_ended_on: date | None  # when the latest ended relationship ended; None if there was none
 
+    def and_(self, active: bool, last_ended_on: date | None) -> RelationshipEnd:
+        """Combined with another relationship: active if either is; ended on the later end."""
+        latest = max((d for d in (self.last_ended_on, last_ended_on) if d), default=None)
+        return RelationshipEnd(self.active or bool(active), latest)
+
 
 _sources: dict[str, PersonalDataSource] = {}
 RelationshipEnds = Callable[[list[int]], dict[int, RelationshipEnd]]
@@ -76,9 +81,7 @@ def relationship_ends(customer_ids: list[int]) -> dict[int, RelationshipEnd]:
     combined = dict.fromkeys(customer_ids, NO_RELATIONSHIP)
     for func in _ends.values():
         for customer_id, end in func(customer_ids).items():
-            before = combined[customer_id]
-            last = max((d for d in (before.last_ended_on, end.last_ended_on) if d), default=None)
-            combined[customer_id] = RelationshipEnd(before.active or end.active, last)
+            combined[customer_id] = combined[customer_id].and_(end.active, end.last_ended_on)
     return combined
 
 

@@ -8,6 +8,7 @@ from django.db.models import Count, Max, Q
 
 from lifecrm.core.privacy import (
     ANONYMISED_NAME,
+    NO_RELATIONSHIP,
     RelationshipEnd,
     register_anonymiser,
     register_personal_data,
@@ -47,9 +48,7 @@ def policies_end(customer_ids: list[int]) -> dict[int, RelationshipEnd]:
     found: dict[int, RelationshipEnd] = {}
 
     def merge(customer_id, active, last):
-        before = found.get(customer_id, RelationshipEnd(False, None))
-        latest = max((d for d in (before.last_ended_on, last) if d), default=None)
-        found[customer_id] = RelationshipEnd(before.active or bool(active), latest)
+        found[customer_id] = found.get(customer_id, NO_RELATIONSHIP).and_(active, last)
 
     for role in ("owner_id", "insured_id", "payer_id"):
         for row in (Policy.objects.filter(**{f"{role}__in": customer_ids}).values(role)
