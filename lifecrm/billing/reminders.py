@@ -48,7 +48,7 @@ from lifecrm.core.bulk import bulk_insert, insert_rows
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
-from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier
+from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier, customer_tiers
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
@@ -220,7 +220,7 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
         (due_item_id, code): _Done(pk, status) for pk, due_item_id, code, status in Reminder.objects.filter(
             due_item__any=[item.pk for item in items]).values_list("pk", "due_item_id", "step__code", "status")
     }
-    tiers, seen = {}, set()
+    tiers, seen = customer_tiers(customer_ids={p.payer_id for p in policies.values()}, as_of=as_of), set()
     batch = Batch(alone=False)
     next_on: dict[int, tuple[date | None, int]] = {}  # due item → (next step date, its policy)
     for item in items:
@@ -230,8 +230,6 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
         next_on[item.pk] = (None, item.policy_id)
         if policy.status == Status.SUSPENDED and not first_of_policy:
             continue  # the suspension notice concerns the premium whose grace ran out
-        if policy.payer_id not in tiers:
-            tiers[policy.payer_id] = customer_tier(customer_id=policy.payer_id, as_of=as_of)
         found = plan_for(plans, policy.jurisdiction_id, tiers[policy.payer_id])
         if found is None:
             continue

@@ -92,6 +92,7 @@ class Action(StrEnum):
     CHANGE_POLICY = "policies.change"  # create, issue, change a policy or move it through its statuses
     CHANGE_CUSTOMER = "parties.change"  # register a customer, record consent, relate two customers
     MANAGE_ORG = "org.manage"  # create, move org units; create staff records
+    SET_SEGMENT = "parties.set_segment"  # a customer's tier and life-cycle stage (the value engine's, or HQ's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,8 @@ GRANTS: dict[Action, Grant] = {
     Action.CHANGE_CUSTOMER: Grant(frozenset({"hq", "branch", "counter"})),
     # The org chart decides who sees what: HQ service management only.
     Action.MANAGE_ORG: Grant(frozenset({"hq"}), at_hq_only=True),
+    # Tiers decide what every customer is entitled to: head office's service management sets them.
+    Action.SET_SEGMENT: Grant(frozenset({"hq"}), at_hq_only=True),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifecrm.core.fields import EncryptedTextField
 from lifecrm.core.indexes import CodePointOrder, TrigramIndex
@@ -181,3 +182,50 @@ class Relationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_customer_id} {self.kind} {self.to_customer_id}"
+
+
+class CustomerSegment(models.Model):
+    """A customer's service tier and life-cycle stage over a span of days (`valid_from` to `valid_to`, exclusive;
+    open: the current row). The value engine writes them through `parties.services.segments_record`: a change
+    closes the current row and opens a new one, so every change is kept and the segment on any day, and the
+    migration between two days, is a query. `reasons` says why (the figures and rules behind each)."""
+
+    class Tier(models.TextChoices):
+        DIAMOND = "diamond", pgettext_lazy("customer tier", "diamond")
+        GOLD = "gold", pgettext_lazy("customer tier", "gold")
+        SILVER = "silver", pgettext_lazy("customer tier", "silver")
+        STANDARD = "standard", pgettext_lazy("customer tier", "standard")
+
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", pgettext_lazy("customer stage", "prospect")
+        NEW = "new", pgettext_lazy("customer stage", "new")
+        GROWING = "growing", pgettext_lazy("customer stage", "growing")
+        MATURE = "mature", pgettext_lazy("customer stage", "mature")
+        AT_RISK = "at_risk", pgettext_lazy("customer stage", "at risk")
+        LAPSED = "lapsed", pgettext_lazy("customer stage", "lapsed")
+        WON_BACK = "won_back", pgettext_lazy("customer stage", "won back")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="segments", db_index=False)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices)
+    stage = models.CharField(_("life-cycle stage"), max_length=16, choices=Stage.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    confirmed_on = models.DateField(_("last confirmed on"))  # the latest as-of day that found this tier and stage
+    reasons = models.JSONField(_("reasons"), default=dict, blank=True)
+    set_by = models.CharField(_("set by"), max_length=100)
+
+    class Meta:
+        verbose_name = _("customer segment")
+        verbose_name_plural = _("customer segments")
+        ordering = ["customer", "valid_from"]
+        indexes = [models.Index(fields=["customer", "valid_from"], name="segment_customer_idx"),
+                   models.Index(fields=["valid_from", "valid_to"], name="segment_span_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=models.Q(valid_to__isnull=True),
+                                    name="one_current_segment"),
+            models.CheckConstraint(condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                                   name="segment_span_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.tier}/{self.stage} from {self.valid_from}"

@@ -1,12 +1,12 @@
 """What parties holds about a customer, for the PIPL data export (`core.privacy`): the party with its contacts
-and addresses, consents, relationships, and the audit trail of their record (reveals of their ID number too)."""
+and addresses, consents, relationships, segments, and the audit trail of their record (reveals of their ID number too)."""
 from __future__ import annotations
 
 from typing import Any
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.privacy import register_personal_data
-from lifecrm.parties.models import Consent, Customer, Relationship
+from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
 
 # Internal search keys and digests are derived from the fields exported; they are not the person's data.
 NOT_EXPORTED = {"name_search", "name_folded", "address_folded", "id_number_digest", "branch_path"}
@@ -36,6 +36,14 @@ def relationships_section(customer_id: int) -> list[dict[str, Any]]:
     out += [{"direction": "to", "kind": r.kind, "other_customer": r.from_customer.number, "since": r.since}
             for r in Relationship.objects.filter(to_customer_id=customer_id).select_related("from_customer")]
     return out
+
+
+@register_personal_data("segments")
+def segments_section(customer_id: int) -> list[dict[str, Any]]:
+    """The tiers and life-cycle stages the customer was placed in, with the reasons (PIPL Art. 24: automated
+    decisions are explained)."""
+    return list(CustomerSegment.objects.filter(customer_id=customer_id).order_by("valid_from")
+                .values("tier", "stage", "valid_from", "valid_to", "reasons"))
 
 
 @register_personal_data("audit_trail")

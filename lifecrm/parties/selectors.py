@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
@@ -13,7 +13,7 @@ from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
-from lifecrm.parties.models import Consent, Customer, Relationship
+from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
 from lifecrm.parties.rules import ascii_form, normalise_phone, romanised_search_key
 from lifecrm.parties.search_keys import (
     ADDRESS_MIN_LENGTH,
@@ -23,7 +23,7 @@ from lifecrm.parties.search_keys import (
     search_form,
 )
 
-DEFAULT_TIER = "standard"
+DEFAULT_TIER = CustomerSegment.Tier.STANDARD.value
 
 
 def customers_in_scope(scope: DataScope) -> QuerySet[Customer]:
@@ -322,9 +322,37 @@ def relationship_counts(*, customer: Customer) -> dict[str, int]:
     return dict(sorted(labels.items()))
 
 
+def _segments_on(as_of: date) -> QuerySet[CustomerSegment]:
+    return CustomerSegment.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=as_of), valid_from__lte=as_of)
+
+
+def customer_segment(*, customer_id: int, as_of: date) -> CustomerSegment | None:
+    """The customer's tier and stage on `as_of`, with their reasons (None: the value engine has not placed them)."""
+    return _segments_on(as_of).filter(customer_id=customer_id).first()
+
+
+def customer_tiers(*, customer_ids, as_of: date) -> dict[int, str]:
+    """Each customer's service tier on `as_of` (standard for one not yet placed), in one query."""
+    ids = list(customer_ids)
+    tiers = dict.fromkeys(ids, DEFAULT_TIER)
+    tiers.update(_segments_on(as_of).filter(customer_id__in=ids).values_list("customer_id", "tier"))
+    return tiers
+
+
 def customer_tier(*, customer_id: int, as_of: date) -> str:
-    """The customer's service tier on `as_of`. Until the value engine exists, everyone is standard."""
-    return DEFAULT_TIER
+    """The customer's service tier on `as_of`: what the value engine last placed them in (standard until then)."""
+    return customer_tiers(customer_ids=[customer_id], as_of=as_of)[customer_id]
+
+
+def segment_migration(*, scope: DataScope, start: date, end: date, field: str = "tier") -> dict[tuple, int]:
+    """How many customers of the scope moved from each tier (or stage: `field="stage"`) on `start` to each on
+    `end`, as {(before, after): count}; `before` is None for a customer placed after `start`. One query."""
+    if field not in {"tier", "stage"}:
+        raise ValueError(f"segments migrate by tier or stage, not {field!r}")
+    before = _segments_on(start).filter(customer_id=OuterRef("customer_id")).values(field)[:1]
+    rows = (_segments_on(end).filter(customer__in=customers_in_scope(scope))
+            .annotate(before=Subquery(before)).values("before", field).annotate(n=Count("pk")).order_by())
+    return {(row["before"], row[field]): row["n"] for row in rows}
 
 
 def visible_customer_ids(*, scope: DataScope, customer_ids) -> set[int]:

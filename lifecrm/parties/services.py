@@ -1,6 +1,7 @@
 """Writes of customers: create, consent, relationships, and the audited reveal of the ID number."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
@@ -10,10 +11,10 @@ from django.utils.translation import gettext
 
 from lifecrm.core.fields import keyed_hash
 from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
-from lifecrm.core.services import audit_record, audit_reveal
+from lifecrm.core.services import audit_record, audit_record_many, audit_reveal
 from lifecrm.org.access import Action, NotInScope, authorize, require, visible
 from lifecrm.org.rules import DataScope, may_reveal_id
-from lifecrm.parties.models import Consent, Customer, Relationship
+from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
 from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
 from lifecrm.parties.search_keys import search_form
 
@@ -201,3 +202,57 @@ def customer_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_siz
     """An org unit moved (`org.services.org_unit_move`): the copies of its path on customers follow."""
     return rewrite_path_prefix(Customer, "branch_path", old_prefix=old_prefix, new_prefix=new_prefix,
                                chunk_size=chunk_size)
+
+
+# --- Tiers and life-cycle stages (issue 15 §4) -----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A customer's tier and stage as the value engine finds them on a day, with the reasons behind each."""
+
+    tier: str
+    stage: str
+    reasons: dict = field(default_factory=dict)
+
+
+def segments_record(*, actor, as_of: date, segments: dict[int, Segment]) -> int:
+    """Write each customer's tier and stage found on `as_of` onto their current segment row: the same tier and
+    stage confirm it (its reasons and confirmation day follow), a change closes it on `as_of` and opens a new one
+    (a second change on the same day replaces that day's row). Never rewrites history: a day before a customer's
+    current row is refused. One transaction; a few queries whatever the number of customers; every change is
+    audited. Returns the number of customers whose tier or stage changed."""
+    authorize(actor, Action.SET_SEGMENT)
+    tiers, stages = set(CustomerSegment.Tier.values), set(CustomerSegment.Stage.values)
+    for customer_id, segment in segments.items():
+        if segment.tier not in tiers or segment.stage not in stages:
+            raise ValidationError(gettext("Customer %(id)s: %(tier)s / %(stage)s is not a known tier and stage.")
+                                  % {"id": customer_id, "tier": segment.tier, "stage": segment.stage})
+    with transaction.atomic():
+        current = {row.customer_id: row for row in CustomerSegment.objects.select_for_update()
+                   .filter(customer_id__in=list(segments), valid_to__isnull=True)}
+        closed, updated, opened, changes = [], [], [], []
+        for customer_id, segment in segments.items():
+            row = current.get(customer_id)
+            if row is not None and row.valid_from > as_of:
+                raise ValidationError(gettext("Customer %(id)s has a segment from %(day)s: a segment on %(as_of)s "
+                                              "would rewrite its history.")
+                                      % {"id": customer_id, "day": row.valid_from, "as_of": as_of})
+            same = row is not None and (row.tier, row.stage) == (segment.tier, segment.stage)
+            if not same:
+                changes.append((customer_id, None if row is None else {"tier": row.tier, "stage": row.stage},
+                                {"tier": segment.tier, "stage": segment.stage, "as_of": as_of.isoformat()}))
+            if row is not None and (same or row.valid_from == as_of):
+                row.tier, row.stage, row.reasons = segment.tier, segment.stage, segment.reasons
+                row.confirmed_on = max(row.confirmed_on, as_of)
+                updated.append(row)
+                continue
+            if row is not None:
+                row.valid_to = as_of
+                closed.append(row)
+            opened.append(CustomerSegment(customer_id=customer_id, tier=segment.tier, stage=segment.stage,
+                                          valid_from=as_of, confirmed_on=as_of, reasons=segment.reasons,
+                                          set_by=str(actor)[:100]))
+        CustomerSegment.objects.bulk_update(closed, ["valid_to"])  # before the new rows: one current row each
+        CustomerSegment.objects.bulk_update(updated, ["tier", "stage", "reasons", "confirmed_on"])
+        CustomerSegment.objects.bulk_create(opened)
+        audit_record_many(actor=actor, action="update", object_type="parties.segment", entries=changes)
+    return len(changes)

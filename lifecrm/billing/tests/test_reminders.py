@@ -34,7 +34,7 @@ from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
-from lifecrm.parties.services import consent_record
+from lifecrm.parties.services import Segment, consent_record, segments_record
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_org, make_policy, make_product, make_staff
 
@@ -539,8 +539,8 @@ def test_cn_demand_option_counts_30_days_from_the_demand_letter_arrival(org, age
 
 # -- tiers, phone tasks, debit rejections, timeline ------------------------------------------------------------
 
-def test_a_vip_customer_gets_the_agent_call_a_week_before_the_due_date(policy, agent, monkeypatch):
-    monkeypatch.setattr(reminders, "customer_tier", lambda *, customer_id, as_of: "vip")
+def test_a_diamond_customer_gets_the_agent_call_a_week_before_the_due_date(policy, agent):
+    segments_record(actor=SYSTEM, as_of=date(2026, 9, 1), segments={policy.payer_id: Segment("diamond", "mature")})
     run_daily("2026-09-22")
     assert not Reminder.objects.filter(due_item__policy=policy, step__code="agent-call").exists()
     run_daily("2026-09-23")
