@@ -45,7 +45,12 @@ from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.bulk import bulk_insert, insert_rows
-from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
+from lifecrm.core.registries import (
+    TimelineEntry,
+    register_segment_listener,
+    register_timeline_count,
+    register_timeline_source,
+)
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier, customer_tiers
@@ -614,6 +619,15 @@ def _check_notice_limit(case: Case, as_of: date) -> tuple[str, Callable[[Reminde
 
 
 # -- events and staff actions --------------------------------------------------------------------------
+
+@register_segment_listener("billing.reminders")
+def tier_changed(*, customer_ids: list[int], as_of: date) -> None:
+    """The payers' tiers changed (`parties.services.segments_record`), so their ladders may have: the bookmarks of
+    their open premiums go stale, and the next daily step looks at those premiums again under the plan of the new
+    tier (steps already taken stay taken; the new plan's steps still to come follow). One update."""
+    DueItem.objects.filter(status=DueItem.Status.OPEN, ladder_version__isnull=False,
+                           policy__payer_id__in=customer_ids).update(ladder_version=None)
+
 
 def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | None:
     """A rejected direct debit (bankfiles.REJECTION_HANDLERS): remind the payer now, by the plan's

@@ -217,3 +217,25 @@ def rewrite_path_prefix(model, field: str, *, old_prefix: str, new_prefix: str, 
         rewritten += model.objects.filter(pk__in=ids).update(**{field: Concat(
             Value(new_prefix), Substr(field, len(old_prefix) + 1), output_field=CharField())})
         last = ids[-1]
+
+
+# A customer's tier or life-cycle stage changed (`parties.services.segments_record`): what follows from it in
+# higher apps (billing restarts the reminder ladder of the payer's open premiums). Each registers a listener, called
+# in the change's transaction with the customers whose segment changed: `func(*, customer_ids, as_of) -> None`.
+SegmentListener = Callable[..., None]
+_segment_listeners: dict[str, SegmentListener] = {}
+
+
+def register_segment_listener(name: str):
+    def decorator(func: SegmentListener) -> SegmentListener:
+        existing = _segment_listeners.get(name)
+        if existing is not None and existing is not func:
+            raise ValueError(f"segment listener {name!r} is registered twice")
+        _segment_listeners[name] = func
+        return func
+
+    return decorator
+
+
+def segment_listeners() -> dict[str, SegmentListener]:
+    return dict(_segment_listeners)

@@ -549,6 +549,17 @@ def test_a_diamond_customer_gets_the_agent_call_a_week_before_the_due_date(polic
         "cn-vip", "task_open", agent, policy.owner.mobile_phone)
 
 
+def test_a_new_tier_restarts_the_ladder_of_the_payers_open_premiums(policy, agent):
+    run_daily("2026-09-22")  # standard ladder: pre-due-15 sent, its next step (pre-due-3) on 27 September
+    assert {r.step.code for r in Reminder.objects.filter(due_item__policy=policy)} == {"pre-due-15"}
+    segments_record(actor=SYSTEM, as_of=date(2026, 9, 22), segments={policy.payer_id: Segment("diamond", "mature")})
+    run_daily("2026-09-23")  # the diamond ladder's agent call, a week before the due date; pre-due-15 not again
+    rows = Reminder.objects.filter(due_item__policy=policy)
+    assert sorted((r.step.plan.code, r.step.code) for r in rows) == [("cn-standard", "pre-due-15"), ("cn-vip", "agent-call")]
+    segments_record(actor=SYSTEM, as_of=date(2026, 9, 23), segments={policy.payer_id: Segment("diamond", "at_risk")})
+    assert DueItem.objects.get(policy=policy, instalment=1).ladder_version is not None  # a stage alone: no restart
+
+
 def test_an_agent_step_without_an_agent_goes_to_the_call_centre_queue(org):
     owner = make_customer(branch=org.branch_a)
     policy = make_policy(owner=owner, agent=None, branch=org.branch_a, issue_date=date(2026, 8, 31),
