@@ -53,7 +53,7 @@ from lifecrm.core.registries import (
 )
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
-from lifecrm.parties.selectors import DEFAULT_TIER, customer_tier, customer_tiers
+from lifecrm.parties.selectors import DEFAULT_TIER, customer_entitlements, customers_entitlements
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
@@ -225,7 +225,9 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
         (due_item_id, code): _Done(pk, status) for pk, due_item_id, code, status in Reminder.objects.filter(
             due_item__any=[item.pk for item in items]).values_list("pk", "due_item_id", "step__code", "status")
     }
-    tiers, seen = customer_tiers(customer_ids={p.payer_id for p in policies.values()}, as_of=as_of), set()
+    ladders = {customer_id: found.reminder_ladder for customer_id, found in customers_entitlements(
+        customer_ids={p.payer_id for p in policies.values()}, as_of=as_of).items()}
+    seen = set()
     batch = Batch(alone=False)
     next_on: dict[int, tuple[date | None, int]] = {}  # due item → (next step date, its policy)
     for item in items:
@@ -235,7 +237,7 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
         next_on[item.pk] = (None, item.policy_id)
         if policy.status == Status.SUSPENDED and not first_of_policy:
             continue  # the suspension notice concerns the premium whose grace ran out
-        found = plan_for(plans, policy.jurisdiction_id, tiers[policy.payer_id])
+        found = plan_for(plans, policy.jurisdiction_id, ladders[policy.payer_id])
         if found is None:
             continue
         case = Case(policy, item, found[0], found[1])
@@ -622,9 +624,9 @@ def _check_notice_limit(case: Case, as_of: date) -> tuple[str, Callable[[Reminde
 
 @register_segment_listener("billing.reminders")
 def tier_changed(*, customer_ids: list[int], as_of: date) -> None:
-    """The payers' tiers changed (`parties.services.segments_record`), so their ladders may have: the bookmarks of
-    their open premiums go stale, and the next daily step looks at those premiums again under the plan of the new
-    tier (steps already taken stay taken; the new plan's steps still to come follow). One update."""
+    """The payers' tiers or stages changed (`parties.services.segments_record`), so their entitled ladders may have:
+    the bookmarks of their open premiums go stale, and the next daily step looks at those premiums again under the
+    plan they are now entitled to (steps already taken stay taken; the new plan's steps still to come follow)."""
     DueItem.objects.filter(status=DueItem.Status.OPEN, ladder_version__isnull=False,
                            policy__payer_id__in=customer_ids).update(ladder_version=None)
 
@@ -637,7 +639,7 @@ def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | Non
     if item.status != DueItem.Status.OPEN or policy.status not in PREMIUM_PAYING:
         return None
     found = plan_for(active_plans(), policy.jurisdiction_id,
-                     customer_tier(customer_id=policy.payer_id, as_of=as_of))
+                     customer_entitlements(customer_id=policy.payer_id, as_of=as_of).reminder_ladder)
     step = next((s for s in found[1] if s.code == DEBIT_REJECTED_STEP), None) if found else None
     if step is None or Reminder.objects.filter(due_item=item, step__code=step.code).exists():
         return None

@@ -220,7 +220,7 @@ def rewrite_path_prefix(model, field: str, *, old_prefix: str, new_prefix: str, 
 
 
 # A customer's tier or life-cycle stage changed (`parties.services.segments_record`): what follows from it in
-# higher apps (billing restarts the reminder ladder of the payer's open premiums). Each registers a listener, called
+# higher apps (billing restarts the reminder ladder of the payer's open premiums, as they may be entitled to another). Each registers a listener, called
 # in the change's transaction with the customers whose segment changed: `func(*, customer_ids, as_of) -> None`.
 SegmentListener = Callable[..., None]
 _segment_listeners: dict[str, SegmentListener] = {}

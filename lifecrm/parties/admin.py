@@ -1,8 +1,9 @@
-"""Admin for customers: read-only (customers change through services, with audit)."""
+"""Admin for customers: read-only (customers change through services, with audit); the entitlements per tier are
+reference data the administrators edit."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.parties.models import Consent, Customer, Relationship
+from lifecrm.parties.models import Consent, Customer, CustomerSegment, Entitlement, Relationship
 
 
 @admin.register(Customer)
@@ -25,3 +26,16 @@ class ConsentAdmin(ReadOnlyAdmin):
 class RelationshipAdmin(ReadOnlyAdmin):
     list_display = ["from_customer", "kind", "to_customer", "since"]
     list_filter = ["kind"]
+
+
+@admin.register(CustomerSegment)
+class CustomerSegmentAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "tier", "stage", "valid_from", "valid_to", "confirmed_on", "set_by"]
+    list_filter = ["tier", "stage"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(admin.ModelAdmin):
+    list_display = ["tier", "stage", "reminder_ladder", "routing_priority", "sla_multiplier", "dedicated_manager"]
+    list_filter = ["tier"]

@@ -1,5 +1,6 @@
 """Customers: persons and organisations, contact data, consent, relationships."""
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,9 @@ class PartiesConfig(AppConfig):
     def ready(self) -> None:
         from lifecrm.core.keys import register_keyed_hash
         from lifecrm.parties import generator, privacy, services  # noqa: F401  generator steps, PIPL sections, path copy
+        from lifecrm.parties.reference_data import load_entitlements
+
+        post_migrate.connect(load_entitlements, sender=self, dispatch_uid="lifecrm.parties.entitlements")
 
         # `rotate-keys --hash` recomputes the searchable digest of the encrypted ID number
         register_keyed_hash("parties.Customer", digest_field="id_number_digest", source_field="id_number")

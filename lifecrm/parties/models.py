@@ -229,3 +229,32 @@ class CustomerSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.tier}/{self.stage} from {self.valid_from}"
+
+
+class Entitlement(models.Model):
+    """What a customer of a tier (and, where a row names one, a life-cycle stage) is entitled to: data head office
+    maintains (issue 15 §5). Billing, the service desk, servicing and claims read it through
+    `parties.selectors.customer_entitlements`; a row for a stage overrides the tier's row for any stage."""
+
+    tier = models.CharField(_("tier"), max_length=16, choices=CustomerSegment.Tier.choices)
+    stage = models.CharField(_("life-cycle stage"), max_length=16, choices=CustomerSegment.Stage.choices, blank=True,
+                             help_text=_("Empty: every stage of the tier without a row of its own."))
+    reminder_ladder = models.CharField(_("reminder ladder"), max_length=20,
+                                       help_text=_("The customer tier of the dunning plan that reminds them."))
+    routing_priority = models.PositiveSmallIntegerField(_("routing priority"), help_text=_("1 is served first."))
+    sla_multiplier = models.DecimalField(_("SLA multiplier"), max_digits=4, decimal_places=2,
+                                         help_text=_("Service-level targets times this (0.50: twice as fast)."))
+    dedicated_manager = models.BooleanField(_("dedicated service manager"), default=False)
+    care_events = models.JSONField(_("care events"), default=list, blank=True)
+    gifts = models.JSONField(_("gifts"), default=list, blank=True)
+    fee_waivers = models.JSONField(_("fee waivers"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+        ordering = ["routing_priority", "tier", "stage"]
+        constraints = [models.UniqueConstraint(fields=["tier", "stage"], name="one_entitlement_per_tier_stage"),
+                       models.CheckConstraint(condition=models.Q(sla_multiplier__gt=0), name="sla_multiplier_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tier}/{self.stage or '*'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
@@ -13,7 +14,7 @@ from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
-from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
+from lifecrm.parties.models import Consent, Customer, CustomerSegment, Entitlement, Relationship
 from lifecrm.parties.rules import ascii_form, normalise_phone, romanised_search_key
 from lifecrm.parties.search_keys import (
     ADDRESS_MIN_LENGTH,
@@ -342,6 +343,49 @@ def customer_tiers(*, customer_ids, as_of: date) -> dict[int, str]:
 def customer_tier(*, customer_id: int, as_of: date) -> str:
     """The customer's service tier on `as_of`: what the value engine last placed them in (standard until then)."""
     return customer_tiers(customer_ids=[customer_id], as_of=as_of)[customer_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlements:
+    """What a customer gets on a day: their tier and stage, and the entitlement row that applies to them."""
+
+    tier: str
+    stage: str | None
+    reminder_ladder: str
+    routing_priority: int
+    sla_multiplier: Decimal
+    dedicated_manager: bool
+    care_events: tuple[str, ...]
+    gifts: tuple[str, ...]
+    fee_waivers: tuple[str, ...]
+
+
+class NoEntitlement(LookupError):
+    """Head office has no entitlement row for the standard tier: every customer needs one to fall back on."""
+
+
+def customers_entitlements(*, customer_ids, as_of: date) -> dict[int, Entitlements]:
+    """Each customer's entitlements on `as_of` (one query for their segments, one for the table): the row of their
+    tier and stage, else their tier's row for any stage, else the standard tier's (a customer not yet placed)."""
+    ids = list(customer_ids)
+    placed = {row[0]: row[1:] for row in _segments_on(as_of).filter(customer_id__in=ids)
+              .values_list("customer_id", "tier", "stage")}
+    rows = {(e.tier, e.stage): e for e in Entitlement.objects.all()}
+    if (DEFAULT_TIER, "") not in rows:
+        raise NoEntitlement("no entitlement row for the standard tier (any stage)")
+    found = {}
+    for customer_id in ids:
+        tier, stage = placed.get(customer_id, (DEFAULT_TIER, None))
+        row = rows.get((tier, stage)) or rows.get((tier, "")) or rows[(DEFAULT_TIER, "")]
+        found[customer_id] = Entitlements(tier, stage, row.reminder_ladder, row.routing_priority, row.sla_multiplier,
+                                          row.dedicated_manager, tuple(row.care_events), tuple(row.gifts),
+                                          tuple(row.fee_waivers))
+    return found
+
+
+def customer_entitlements(*, customer_id: int, as_of: date) -> Entitlements:
+    """What billing, the service desk, servicing and claims give the customer on `as_of` (see Entitlement)."""
+    return customers_entitlements(customer_ids=[customer_id], as_of=as_of)[customer_id]
 
 
 def segment_migration(*, scope: DataScope, start: date, end: date, field: str = "tier") -> dict[tuple, int]:

@@ -219,8 +219,8 @@ def segments_record(*, actor, as_of: date, segments: dict[int, Segment]) -> int:
     stage confirm it (its reasons and confirmation day follow), a change closes it on `as_of` and opens a new one
     (a second change on the same day replaces that day's row). Never rewrites history: a day before a customer's
     current row is refused. One transaction; a few queries whatever the number of customers; every change is
-    audited, and the apps that follow a tier (`core.registries.register_segment_listener`) hear of the customers
-    whose tier changed. Returns the number of customers whose tier or stage changed."""
+    audited, and the apps that follow a segment (`core.registries.register_segment_listener`) hear of the customers
+    whose tier or stage changed. Returns the number of customers whose tier or stage changed."""
     authorize(actor, Action.SET_SEGMENT)
     tiers, stages = set(CustomerSegment.Tier.values), set(CustomerSegment.Stage.values)
     for customer_id, segment in segments.items():
@@ -256,9 +256,7 @@ def segments_record(*, actor, as_of: date, segments: dict[int, Segment]) -> int:
         CustomerSegment.objects.bulk_update(updated, ["tier", "stage", "reasons", "confirmed_on"])
         CustomerSegment.objects.bulk_create(opened)
         audit_record_many(actor=actor, action="update", object_type="parties.segment", entries=changes)
-        tier_changed = [customer_id for customer_id, before, after in changes
-                        if before is None or before["tier"] != after["tier"]]
-        if tier_changed:
+        if changes:
             for listener in segment_listeners().values():
-                listener(customer_ids=tier_changed, as_of=as_of)
+                listener(customer_ids=[customer_id for customer_id, _before, _after in changes], as_of=as_of)
     return len(changes)

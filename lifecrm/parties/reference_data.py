@@ -1,0 +1,35 @@
+"""The default entitlements per tier, loaded on migrate (and after a test database is flushed): missing rows are
+created, rows head office has edited are kept. The two upper tiers get the VIP reminder ladder (a personal agent call
+before the due date), are served first, on halved or three-quarter service-level targets, with a dedicated service
+manager for diamond customers; every tier gets a birthday greeting."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import connections
+
+DEFAULT_ENTITLEMENTS = [
+    # tier, stage, ladder, priority, SLA multiplier, dedicated manager, care events, gifts, fee waivers
+    ("diamond", "", "vip", 1, "0.50", True, ["birthday_call", "anniversary_call", "festival_card", "agent_visit"],
+     ["birthday_gift", "health_check"], ["policy_loan_fee", "reinstatement_fee", "duplicate_document_fee"]),
+    ("gold", "", "vip", 2, "0.75", False, ["birthday_card", "anniversary_call", "festival_card"],
+     ["birthday_gift"], ["duplicate_document_fee"]),
+    ("silver", "", "standard", 3, "1.00", False, ["birthday_card", "festival_card"], [], []),
+    ("standard", "", "standard", 4, "1.00", False, ["birthday_card"], [], []),
+]
+
+
+def load_entitlements(sender=None, using: str = "default", **kwargs) -> int:
+    """Create the default entitlement rows that are missing (a post_migrate receiver). Returns rows created."""
+    from lifecrm.parties.models import Entitlement
+
+    connection = connections[using]
+    with connection.cursor() as cursor:  # a partial `migrate` may stop before the table exists
+        if Entitlement._meta.db_table not in connection.introspection.table_names(cursor):
+            return 0
+    created = 0
+    for tier, stage, ladder, priority, sla, manager, care, gifts, waivers in DEFAULT_ENTITLEMENTS:
+        created += Entitlement.objects.using(using).get_or_create(tier=tier, stage=stage, defaults=dict(
+            reminder_ladder=ladder, routing_priority=priority, sla_multiplier=Decimal(sla), dedicated_manager=manager,
+            care_events=care, gifts=gifts, fee_waivers=waivers))[1]
+    return created
