@@ -364,23 +364,51 @@ class NoEntitlement(LookupError):
     """Head office has no entitlement row for the standard tier: every customer needs one to fall back on."""
 
 
-def customers_entitlements(*, customer_ids, as_of: date) -> dict[int, Entitlements]:
-    """Each customer's entitlements on `as_of` (one query for their segments, one for the table): the row of their
-    tier and stage, else their tier's row for any stage, else the standard tier's (a customer not yet placed)."""
-    ids = list(customer_ids)
-    placed = {row[0]: row[1:] for row in _segments_on(as_of).filter(customer_id__in=ids)
-              .values_list("customer_id", "tier", "stage")}
+def _entitlement_rows() -> dict[tuple[str, str], Entitlement]:
     rows = {(e.tier, e.stage): e for e in Entitlement.objects.all()}
     if (DEFAULT_TIER, "") not in rows:
         raise NoEntitlement("no entitlement row for the standard tier (any stage)")
-    found = {}
-    for customer_id in ids:
-        tier, stage = placed.get(customer_id, (DEFAULT_TIER, None))
-        row = rows.get((tier, stage)) or rows.get((tier, "")) or rows[(DEFAULT_TIER, "")]
-        found[customer_id] = Entitlements(tier, stage, row.reminder_ladder, row.routing_priority, row.sla_multiplier,
-                                          row.dedicated_manager, tuple(row.care_events), tuple(row.gifts),
-                                          tuple(row.fee_waivers))
-    return found
+    return rows
+
+
+def _entitled(rows: dict[tuple[str, str], Entitlement], tier: str, stage: str | None) -> Entitlements:
+    """The row of the tier and stage, else the tier's row for any stage, else the standard tier's."""
+    row = rows.get((tier, stage)) or rows.get((tier, "")) or rows[(DEFAULT_TIER, "")]
+    return Entitlements(tier, stage, row.reminder_ladder, row.routing_priority, row.sla_multiplier,
+                        row.dedicated_manager, tuple(row.care_events), tuple(row.gifts), tuple(row.fee_waivers))
+
+
+def customers_entitlements(*, customer_ids, as_of: date) -> dict[int, Entitlements]:
+    """Each customer's entitlements on `as_of` (one query for their segments, one for the table); a customer not
+    yet placed is standard."""
+    ids = list(customer_ids)
+    placed = {row[0]: row[1:] for row in _segments_on(as_of).filter(customer_id__in=ids)
+              .values_list("customer_id", "tier", "stage")}
+    rows = _entitlement_rows()
+    return {customer_id: _entitled(rows, *placed.get(customer_id, (DEFAULT_TIER, None))) for customer_id in ids}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProfile:
+    """The customer 360's view of a segment: the row in force (None: not placed yet) and what it entitles to."""
+
+    segment: CustomerSegment | None
+    entitlements: Entitlements
+
+    @property
+    def tier_label(self) -> str:
+        return CustomerSegment.Tier(self.entitlements.tier).label
+
+    @property
+    def stage_label(self) -> str:
+        return CustomerSegment.Stage(self.segment.stage).label if self.segment else ""
+
+
+def customer_service_profile(*, customer_id: int, as_of: date) -> ServiceProfile:
+    """The customer's segment on `as_of` with its reasons, and their entitlements: two queries."""
+    segment = customer_segment(customer_id=customer_id, as_of=as_of)
+    tier, stage = (segment.tier, segment.stage) if segment else (DEFAULT_TIER, None)
+    return ServiceProfile(segment, _entitled(_entitlement_rows(), tier, stage))
 
 
 def customer_entitlements(*, customer_id: int, as_of: date) -> Entitlements:

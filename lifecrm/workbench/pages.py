@@ -23,11 +23,13 @@ from lifecrm.parties.models import Consent, Customer
 from lifecrm.parties.selectors import (
     CustomerSearchPage,
     RelatedCustomer,
+    ServiceProfile,
     customer_consents,
     customer_example,
     customer_get,
     customer_relationships,
     customer_search_page,
+    customer_service_profile,
     relationship_counts,
     visible_customer_ids,
 )
@@ -309,6 +311,7 @@ class CustomerPage:
     relationships: RelationList
     policies: PolicyList
     timeline: TimelineList
+    service: ServiceProfile
 
 
 def _one_page(requested, fetch: Callable[[int, int], list], count: Callable[[], int]) -> tuple[list, Window]:
@@ -397,6 +400,7 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         relationships=relationship_list(scope=scope, customer=customer),
         policies=policy_list(scope=scope, customer=customer, as_of=as_of),
         timeline=timeline_list(scope=scope, customer=customer, as_of=as_of),
+        service=customer_service_profile(customer_id=customer.pk, as_of=as_of),
     )
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.registries import timeline_sources
-from lifecrm.parties.services import consent_record, relationship_add
+from lifecrm.parties.services import Segment, consent_record, relationship_add, segments_record
 from lifecrm.policies import services as policy_services
 from tests.factories import make_customer, make_policy
 
@@ -116,9 +116,9 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_policy_count(login
     body = client.get(reverse("workbench:customer", args=[six.pk])).content.decode()
     assert body.count('class="font-monospace fw-semibold" href="/policies/') == 6
     assert count_one == count_six, (count_one, count_six)
-    # 9 of the page's own (session, user, staff once for the scope and the header, customer, relationships ×2,
-    # policies ×2, consents), plus at most two for each app's timeline source.
-    assert count_six <= 9 + 2 * len(timeline_sources())
+    # 11 of the page's own (session, user, staff once for the scope and the header, customer, relationships ×2,
+    # policies ×2, consents, the service tier's segment and entitlements), plus at most two per timeline source.
+    assert count_six <= 11 + 2 * len(timeline_sources())
 
 
 # --- long lists: a first page with the true total, the rest a link away --------------------------------------
@@ -205,8 +205,8 @@ def test_long_lists_keep_the_page_to_a_fixed_number_of_queries(login, world, rol
                              to_customer=make_customer(branch=world.org.branch_a, name=f"员工{n}"))
     page = reverse("workbench:customer", args=[small.pk])
     assert _queries(client, page) == _queries(client, reverse("workbench:customer", args=[big.pk]))
-    # the page's own 10 (see above) and one count for each long list, plus at most two per timeline source
-    assert _queries(client, page) <= 10 + 2 + 2 * len(timeline_sources())
+    # the page's own 12 (see above) and one count for each long list, plus at most two per timeline source
+    assert _queries(client, page) <= 12 + 2 + 2 * len(timeline_sources())
     for name in ("customer-relationships", "customer-policies", "customer-timeline"):
         urls = [reverse(f"workbench:{name}", args=[c.pk]) + "?page=2" for c in (small, big)]
         assert _queries(client, urls[0]) == _queries(client, urls[1]), name
@@ -221,3 +221,19 @@ def test_the_list_totals_are_translated(login, world, settings, language, counts
     employer = _employer_with_employees(world, 25)
     body = login(world.staff["hq"]).get(reverse("workbench:customer", args=[employer.pk])).content.decode()
     assert counts in body and shown in body
+
+
+def test_the_service_tier_card_shows_the_tier_stage_reasons_and_what_they_entitle_to(login, world, settings):
+    settings.LANGUAGE_CODE = "en"
+    client = login(world.staff["agent"])
+    customer = _customer_with_policies(world, 1)
+    body = client.get(reverse("workbench:customer", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Not placed by the value engine yet: served as standard." in body
+    segments_record(actor=SYSTEM, as_of=date(2026, 1, 4), segments={customer.pk: Segment(
+        "gold", "growing", {"tier": ["Customer value CNY 48,200: gold from CNY 30,000"],
+                            "stage": ["Second policy bought within two years of the first"]})})
+    body = client.get(reverse("workbench:customer", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    card = body[body.index('id="service-title"'):body.index('id="consents-title"')]
+    for shown in ("gold", "growing", "2026-01-04", "priority 2", "service-level targets × 0.75",
+                  "Customer value CNY 48,200: gold from CNY 30,000", "Second policy bought within two years"):
+        assert shown in card, shown
