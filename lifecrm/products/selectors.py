@@ -73,6 +73,16 @@ def product_by_code(code: str) -> Product:
         raise ProductTableLookupError(f"no product with code {code!r}") from None
 
 
+def product_ids_by_code(codes: Iterable[str], *, using: str = "default") -> dict[str, int]:
+    """The ids of the products of `codes` that exist, by code (one query; `using`: a database alias)."""
+    return dict(Product.objects.using(using).filter(code__in=list(codes)).values_list("code", "pk"))
+
+
+def product_codes(product_ids: Iterable[int]) -> dict[int, str]:
+    """Product code by id, for messages (one query)."""
+    return dict(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", "code"))
+
+
 def premium_rate(*, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int) -> Decimal:
     """Gross annual premium per 1,000 of sum assured, or RateNotFound."""
     rate = (
