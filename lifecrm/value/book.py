@@ -93,19 +93,35 @@ class Points:
     annual_premium: np.ndarray
     modal_premium: np.ndarray
     kind: np.ndarray  # product kind, str
+    surrender_value: np.ndarray  # (points, policy years): the cash value paid on a lapse in each year
 
 
 def describe(row) -> str:
     return f"policy {row.number}, coverage {row.coverage_id}"
 
 
-def model_points(rows: Sequence, modal_premiums: Sequence, tables: SetTables, *, as_of: date) -> Points:
-    """The model points of `rows` (policies.selectors.ValuationCoverage, all of `tables`' product) at `as_of`."""
+def cash_value_key(row) -> tuple | None:
+    """The cash value table key of a coverage (`rules.cash_value_key`), None when its kind pays none on a lapse
+    or its insured cannot be valued (refused by `model_points`)."""
+    if not rules.BENEFITS[row.product_kind].surrender or row.insured_birth_date is None:
+        return None
+    age = rules.age_last_birthday(row.insured_birth_date, row.start_date)
+    term = rules.whole_months(row.start_date, row.end_date) if row.end_date else 0
+    return rules.cash_value_key(product_id=row.product_id, sex=row.insured_sex, age_at_entry=age, term_mth=term,
+                                whole_of_life=row.end_date is None,
+                                premium_term_years=row.premium_term_years if row.is_base else None)
+
+
+def model_points(rows: Sequence, modal_premiums: Sequence, tables: SetTables, *, as_of: date,
+                 cash_values: dict) -> Points:
+    """The model points of `rows` (policies.selectors.ValuationCoverage, all of `tables`' product) at `as_of`;
+    `cash_values`: the products' cash values per 1,000 by policy year, by `cash_value_key`."""
     n = len(rows)
     out = {name: np.zeros(n, dtype=np.int64) for name in ("age_at_entry", "duration_mth", "term_mth", "premium_mth",
                                                           "premium_every", "sex")}
     money = {name: np.zeros(n) for name in ("sum_assured", "annual_premium", "modal_premium")}
     kind = np.empty(n, dtype=object)
+    surrender = np.zeros((n, 1 + max((len(v) for v in cash_values.values()), default=1)))
     for i, (row, modal) in enumerate(zip(rows, modal_premiums, strict=True)):
         if row.insured_sex not in SEX_INDEX or row.insured_birth_date is None:
             raise ValuationError(f"{describe(row)}: the insured has no sex or birth date to value the cover on")
@@ -127,7 +143,14 @@ def model_points(rows: Sequence, modal_premiums: Sequence, tables: SetTables, *,
         money["annual_premium"][i] = float(row.annual_premium)
         money["modal_premium"][i] = float(modal)
         kind[i] = row.product_kind
-    return Points(**out, **money, kind=kind)
+        key = cash_value_key(row)
+        if key is not None:
+            if key not in cash_values:
+                raise ValuationError(f"{describe(row)}: no cash value table for sex {key[1]}, issue age {key[2]}, "
+                                     f"term {key[3]}, premium term {key[4]}")
+            values = np.array([float(v) for v in cash_values[key]])
+            surrender[i, :len(values)] = values / 1000 * money["sum_assured"][i]
+    return Points(**out, **money, kind=kind, surrender_value=surrender)
 
 
 def present_values(points: Points, tables: SetTables) -> dict[str, np.ndarray]:
@@ -156,7 +179,7 @@ def present_values(points: Points, tables: SetTables) -> dict[str, np.ndarray]:
             np.ones(n), points.sex, benefit["death"] * sa, np.where(refund, points.annual_premium, 0.0),
             np.where(refund, pension_age, 0).astype(np.int64), benefit["diagnosis"] * sa, benefit["morbidity"] * sa,
             benefit["pension"] * sa, np.where(benefit["pension"] > 0, pension_age, NO_AGE).astype(np.int64),
-            benefit["maturity"] * sa, tables.acquisition_expense / 1000 * sa,
+            benefit["maturity"] * sa, points.surrender_value, tables.acquisition_expense / 1000 * sa,
             tables.maintenance_expense / 1000 * sa, tables.mort_monthly, 0, tables.incidence_monthly,
             tables.morbidity_monthly, lapse, commission, tables.discount.disc_factors(months),
             (1 + tables.expense_inflation) ** (t / 12))

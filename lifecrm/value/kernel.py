@@ -12,7 +12,7 @@ The loop is lifelib's generalised for lifecrm's own products (`value.book`): a s
 (critical-illness diagnosis, `incidence`), a premium term shorter than the term and premiums due
 every `premium_every` months, a commission rate by policy year, benefits on death (with a refund of
 premiums before an age), on diagnosis, as a monthly morbidity cost (hospital cash), as a pension at
-anniversaries from an age and on maturity. With lifelib's arguments every extra term is an exact
+anniversaries from an age, on maturity, and the surrender value paid on a lapse. With lifelib's arguments every extra term is an exact
 zero (x + 0.0 and x × 1.0 are x), so lifelib's numbers come out bit for bit as before.
 """
 from __future__ import annotations
@@ -29,15 +29,17 @@ COLUMNS = 5
 @njit(cache=True, parallel=True, fastmath=False)
 def present_values(age_at_entry, duration_mth, term_mth, premium_mth, premium_every, policy_count, sex,
                    death_benefit, refund_premium, refund_before_age, incidence_benefit, morbidity_benefit,
-                   annuity, annuity_from_age, maturity_benefit, expense_acq, expense_maint,
+                   annuity, annuity_from_age, maturity_benefit, surrender_value, expense_acq, expense_maint,
                    mort_monthly, min_age, incidence_monthly, morbidity_monthly, lapse_monthly, commission_rate,
                    disc_factors, inflation_factor):  # pragma: no cover - compiled; its results are tested
     """Per point (arrays of one entry per point; `sex` indexes the first axis of the age tables):
 
     mort_monthly (sexes, ages, 6 select columns), incidence_monthly and morbidity_monthly (sexes, ages),
-    lapse_monthly and commission_rate by policy year, disc_factors and inflation_factor by projection month.
+    lapse_monthly and commission_rate by policy year, disc_factors and inflation_factor by projection month;
+    surrender_value (points, years): the amount paid on a lapse in each policy year (its last column holds on).
     """
     n = age_at_entry.shape[0]
+    last_cv = surrender_value.shape[1] - 1
     out = np.zeros((n, COLUMNS))
     for i in prange(n):
         d0 = duration_mth[i]
@@ -70,7 +72,9 @@ def present_values(age_at_entry, duration_mth, term_mth, premium_mth, premium_ev
             benefit = death_benefit[i]
             if age + min_age < refund_before_age[i]:
                 benefit += refund_premium[i] * min(year + 1, premium_years)
-            claim = benefit * death + incidence_benefit[i] * diagnosed + morbidity_benefit[i] * pols * morbidity_monthly[s, age]
+            claim = (benefit * death + incidence_benefit[i] * diagnosed
+                     + morbidity_benefit[i] * pols * morbidity_monthly[s, age]
+                     + lapse * surrender_value[i, min(year, last_cv)])
             if dm % 12 == 0 and age + min_age >= annuity_from_age[i]:
                 claim += annuity[i] * pols
             pv_claims += claim * df

@@ -455,7 +455,7 @@ def _project_compiled(points: ModelPoints, mort: MortalityTable, disc: DiscountC
         pv = kernel.present_values(
             points.age_at_entry, points.duration_mth, term_mth, term_mth, np.ones(n, dtype=np.int64),
             points.policy_count, ints, points.sum_assured, zeros, ints, zeros, zeros, zeros, no_age, zeros,
-            np.full(n, a.expense_acq), np.full(n, a.expense_maint),
+            np.zeros((n, 1)), np.full(n, a.expense_acq), np.full(n, a.expense_maint),
             mort.monthly[None], mort.min_age, np.zeros((1, ages)), np.zeros((1, ages)), a.lapse_rate_mth(years),
             first_year_only, disc.disc_factors(months), a.inflation_factor(np.arange(months)))
     pv_pols, pv_claims = pv[:, kernel.PV_POLS], pv[:, kernel.PV_CLAIMS]

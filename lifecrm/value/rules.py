@@ -46,6 +46,7 @@ class Benefits:
     maturity: float = 0.0  # to the survivors at the end of the term (whole of life: at 105)
     pension: float = 0.0  # at each anniversary from the set's pension age, while alive
     refund_premiums: bool = False  # on death before the pension age: the annual premium × years paid
+    surrender: bool = True  # a lapse is paid the cash value of the completed policy years (products' table)
 
 
 BENEFITS = {
@@ -54,5 +55,13 @@ BENEFITS = {
     "endowment": Benefits(death=1.0, maturity=1.0),
     "annuity": Benefits(pension=1.0, refund_premiums=True),
     "ci_rider": Benefits(diagnosis=1.0),
-    "hospital_rider": Benefits(morbidity=1.0),
+    "hospital_rider": Benefits(morbidity=1.0, surrender=False),  # yearly renewable: no cash value
 }
+
+
+def cash_value_key(*, product_id: int, sex: str, age_at_entry: int, term_mth: int, whole_of_life: bool,
+                   premium_term_years: int | None) -> tuple[int, str, int, int, int]:
+    """The products' cash value table key of a coverage: (product, sex, issue age, term, premium term) in years,
+    term 0 for whole of life; a rider's premium term is its term."""
+    term = 0 if whole_of_life else term_mth // 12
+    return (product_id, sex, age_at_entry, term, premium_term_years if premium_term_years is not None else term)

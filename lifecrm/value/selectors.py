@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
+from lifecrm.core.money import to_cents
 from lifecrm.value.book import SetTables, set_tables
 from lifecrm.value.models import AssumptionRate, AssumptionSet, PolicyValue
 
@@ -51,4 +52,6 @@ def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
     totals = PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=current_set_ids().values()).aggregate(
         coverages=Count("pk"), pv_premiums=Sum("pv_premiums"), pv_claims=Sum("pv_claims"),
         pv_expenses=Sum("pv_expenses"), pv_commissions=Sum("pv_commissions"), pvfp=Sum("pvfp"))
-    return {name: value if value is not None else Decimal("0.00") for name, value in totals.items()}
+    count = totals.pop("coverages")
+    # (SQLite sums decimals as floats: back to the cent.)
+    return {"coverages": count, **{name: to_cents(value if value is not None else 0) for name, value in totals.items()}}

@@ -10,8 +10,15 @@ from django.utils import timezone
 
 from lifecrm.core.money import to_cents
 from lifecrm.policies.selectors import valuation_coverages
-from lifecrm.products.selectors import modal_premium, mode_factor_lookup, product_codes
-from lifecrm.value.book import PV_NAMES, ValuationError, describe, model_points, present_values
+from lifecrm.products.selectors import cash_value_vectors, modal_premium, mode_factor_lookup, product_codes
+from lifecrm.value.book import (
+    PV_NAMES,
+    ValuationError,
+    cash_value_key,
+    describe,
+    model_points,
+    present_values,
+)
 from lifecrm.value.models import PolicyValue
 from lifecrm.value.selectors import current_sets
 
@@ -31,8 +38,8 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
 
     Idempotent: (coverage, as_of, assumption set) is unique, so a rerun writes nothing new. A coverage whose
     product has no assumption set refuses the whole chunk with a `MissingAssumptionSet` naming it, and nothing
-    of the chunk is written. Seven queries whatever the number of policies (coverages, versions, mode factors,
-    three for the sets, the insert; the insert in batches on SQLite beyond its variable limit).
+    of the chunk is written. Eight queries whatever the number of policies (coverages, versions, mode factors,
+    cash values, three for the sets, the insert; the insert in batches on SQLite beyond its variable limit).
     """
     rows = valuation_coverages(as_of=as_of, first_id=first_id, last_id=last_id)
     if not rows:
@@ -48,6 +55,7 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
             f"{describe(first)}: product {codes.get(first.product_id, first.product_id)} has no assumption set, "
             f"so it cannot be valued{more}; load one (lifecrm value load-assumptions) or end its coverages")
     factors = mode_factor_lookup(product_ids)
+    cash_values = cash_value_vectors({key for key in map(cash_value_key, rows) if key is not None})
     by_product = defaultdict(list)
     for row in rows:
         by_product[row.product_id].append(row)
@@ -56,7 +64,7 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
     for product_id, group in by_product.items():
         tables = sets[product_id]
         modal = [modal_premium(row.annual_premium, factors[(product_id, row.premium_mode)]) for row in group]
-        pv = present_values(model_points(group, modal, tables, as_of=as_of), tables)
+        pv = present_values(model_points(group, modal, tables, as_of=as_of, cash_values=cash_values), tables)
         for i, row in enumerate(group):
             values.append(PolicyValue(
                 policy_id=row.policy_id, coverage_id=row.coverage_id, as_of=as_of, assumption_set_id=tables.set_id,

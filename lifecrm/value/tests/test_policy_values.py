@@ -67,9 +67,18 @@ def _set_rates(code: str) -> tuple[AssumptionSet, dict]:
     return aset, table
 
 
+def cash_values(code, sex, age, term, premium_term) -> list[float]:
+    """The products' cash values per 1,000 at the end of policy years 0 (none), 1, 2, … to the term's end."""
+    years = term or 105 - age
+    return [0.0] + [float(products.cash_value_rate(product=products.product_by_code(code), sex=sex, issue_age=age,
+                                                   term=term, premium_term=premium_term, policy_year=year))
+                    for year in range(1, years + 1)]
+
+
 def expected_values(*, code, sex, age, term_mth, premium_mth, every, duration, sum_assured, annual, modal,
-                    death=0.0, maturity=0.0, diagnosis=0.0):
-    """One policy's present values, month by month in plain Python, from the stored rates."""
+                    cv, death=0.0, maturity=0.0, diagnosis=0.0):
+    """One policy's present values, month by month in plain Python, from the stored rates and the cash values
+    `cv` per 1,000 by completed policy years (paid on a lapse)."""
     aset, r = _set_rates(code)
     mort, lapse, comm, disc = r[("mortality", sex)], r[("lapse", "")], r[("commission", "")], r[("discount", "")]
     incid = r.get(("incidence", sex), {})
@@ -90,9 +99,10 @@ def expected_values(*, code, sex, age, term_mth, premium_mth, every, duration, s
         if month < premium_mth and month % every == 0:
             pv["pv_premiums"] += modal * alive * v
             pv["pv_commissions"] += comm[year] * modal * alive * v
-        pv["pv_claims"] += (death * deaths + diagnosis * diagnosed) * sum_assured * v
+        lapses = (alive - deaths - diagnosed) * w
+        pv["pv_claims"] += (death * deaths + diagnosis * diagnosed + lapses * cv[year] / 1000) * sum_assured * v
         pv["pv_expenses"] += (acq * new + maint / 12 * alive) * v
-        alive -= deaths + diagnosed + (alive - deaths - diagnosed) * w
+        alive -= deaths + diagnosed + lapses
     n = term_mth - duration
     pv["pv_claims"] += maturity * sum_assured * alive * (1 + disc[n // 12]) ** (-n / 12)
     pv["pvfp"] = pv["pv_premiums"] - pv["pv_claims"] - pv["pv_expenses"] - pv["pv_commissions"]
@@ -155,14 +165,17 @@ def test_a_small_book_equals_the_hand_computation(book):
     assert base.assumption_set.product.code == "CN-TL01"
     _check(base, expected_values(code="CN-TL01", sex="M", age=38, term_mth=120, premium_mth=120, every=12,
                                  duration=35, sum_assured=300000.0, annual=float(book["tl_annual"]),
-                                 modal=float(book["tl_annual"]), death=1.0))
+                                 modal=float(book["tl_annual"]), death=1.0,
+                                 cv=cash_values("CN-TL01", "M", 38, 10, 10)))
     _check(term[book["rider"].pk], expected_values(
         code="CN-CI01", sex="M", age=38, term_mth=120, premium_mth=120, every=12, duration=35,
-        sum_assured=100000.0, annual=float(book["ci_annual"]), modal=float(book["ci_annual"]), diagnosis=1.0))
+        sum_assured=100000.0, annual=float(book["ci_annual"]), modal=float(book["ci_annual"]), diagnosis=1.0,
+        cv=cash_values("CN-CI01", "M", 38, 10, 10)))
     (whole,) = _stored(book["whole"]).values()
     expected = expected_values(code="CN-WL01", sex="F", age=35, term_mth=12 * 70, premium_mth=240, every=1,
                                duration=15, sum_assured=200000.0, annual=float(book["wl_annual"]),
-                               modal=float(book["wl_modal"]), death=1.0, maturity=1.0)
+                               modal=float(book["wl_modal"]), death=1.0, maturity=1.0,
+                               cv=cash_values("CN-WL01", "F", 35, 0, 20))
     _check(whole, expected)
     # Both are past their first policy year: no commission left to pay.
     assert base.pv_commissions == whole.pv_commissions == 0
@@ -177,7 +190,8 @@ def test_new_business_pays_its_acquisition_expense_and_first_year_commission(boo
     base = next(v for v in values.values() if v.coverage_id != book["rider"].pk)
     expected = expected_values(code="CN-TL01", sex="M", age=38, term_mth=120, premium_mth=120, every=12,
                                duration=0, sum_assured=300000.0, annual=float(book["tl_annual"]),
-                               modal=float(book["tl_annual"]), death=1.0)
+                               modal=float(book["tl_annual"]), death=1.0,
+                               cv=cash_values("CN-TL01", "M", 38, 10, 10))
     _check(base, expected)
     # Commission: half the first premium (the acquisition loading), paid at issue, undiscounted.
     assert base.pv_commissions == (book["tl_annual"] / 2).quantize(Decimal("0.01"))
@@ -252,6 +266,6 @@ def test_queries_per_chunk_are_fixed(book):
 
     one = count(ids[0], ids[0])
     assert one == count(ids[1], ids[-1])  # one policy with a rider, or five policies of two products
-    # Versions, coverages, the current set ids, their rates and fields, mode factors, the insert; the
+    # Versions, coverages, the current set ids, their rates and fields, mode factors, cash values, the insert; the
     # chunk's savepoint and its release.
-    assert one == 9
+    assert one == 10
