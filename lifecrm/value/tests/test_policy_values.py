@@ -76,12 +76,12 @@ def cash_values(code, sex, age, term, premium_term) -> list[float]:
 
 
 def expected_values(*, code, sex, age, term_mth, premium_mth, every, duration, sum_assured, annual, modal,
-                    cv, death=0.0, maturity=0.0, diagnosis=0.0):
+                    cv, death=0.0, maturity=0.0, diagnosis=0.0, morbidity=0.0, pension=0.0, refund=False):
     """One policy's present values, month by month in plain Python, from the stored rates and the cash values
     `cv` per 1,000 by completed policy years (paid on a lapse)."""
     aset, r = _set_rates(code)
     mort, lapse, comm, disc = r[("mortality", sex)], r[("lapse", "")], r[("commission", "")], r[("discount", "")]
-    incid = r.get(("incidence", sex), {})
+    incid, morb = r.get(("incidence", sex), {}), r.get(("morbidity", ""), {})
     acq, maint = float(aset.acquisition_expense) * sum_assured / 1000, float(aset.maintenance_expense) * sum_assured / 1000
     alive = 1.0 if duration > 0 else 0.0
     pv = {"pv_premiums": 0.0, "pv_claims": 0.0, "pv_expenses": 0.0, "pv_commissions": 0.0}
@@ -101,6 +101,11 @@ def expected_values(*, code, sex, age, term_mth, premium_mth, every, duration, s
             pv["pv_commissions"] += comm[year] * modal * alive * v
         lapses = (alive - deaths - diagnosed) * w
         pv["pv_claims"] += (death * deaths + diagnosis * diagnosed + lapses * cv[year] / 1000) * sum_assured * v
+        pv["pv_claims"] += morbidity * morb.get(age + year, 0.0) / 12 * sum_assured * alive * v
+        if pension and month % 12 == 0 and age + year >= aset.pension_from_age:
+            pv["pv_claims"] += pension * sum_assured * alive * v
+        if refund and age + year < aset.pension_from_age:  # the gross premiums paid, without interest
+            pv["pv_claims"] += annual * min(year + 1, premium_mth // 12) * deaths * v
         pv["pv_expenses"] += (acq * new + maint / 12 * alive) * v
         alive -= deaths + diagnosed + lapses
     n = term_mth - duration
@@ -181,6 +186,35 @@ def test_a_small_book_equals_the_hand_computation(book):
     assert base.pv_commissions == whole.pv_commissions == 0
     assert base.pvfp == base.pv_premiums - base.pv_claims - base.pv_expenses - base.pv_commissions
     assert not math.isnan(float(whole.pvfp))
+
+
+def test_an_annuity_and_a_hospital_rider_equal_the_hand_computation(book):
+    org = make_org()
+    man = make_customer(branch=org.branch_a, sex="M", birth_date=date(1979, 9, 1))
+    an, hc = products.product_by_code("CN-AN01"), products.product_by_code("CN-HC01")
+    # A deferred pension of 20,000 a year from 60, ten annual premiums from age 40; in its 7th policy year.
+    an_annual = products.annual_premium(product=an, sex="M", issue_age=40, term=0, premium_term=10,
+                                        sum_assured=Decimal("20000"))
+    annuity = make_policy(owner=man, agent=None, branch=org.branch_a, product=an, issue_date=date(2020, 3, 1),
+                          premium_mode="annual", term_years=None, premium_term_years=10, sum_assured=Decimal("20000"),
+                          modal_premium=an_annual, annual_premium=an_annual, as_of=AS_OF)
+    Coverage.objects.filter(policy=annuity).update(annual_premium=an_annual)
+    # A hospital cash rider (100 a day: 18,000) on the man's term policy, renewable to 65.
+    hc_annual = products.annual_premium(product=hc, sex="M", issue_age=38, term=1, premium_term=1,
+                                        sum_assured=Decimal("18000"))
+    hospital = Coverage.objects.create(policy=book["term"], product=hc, is_base=False, sum_assured=Decimal("18000"),
+                                       annual_premium=hc_annual, start_date=date(2024, 1, 15),
+                                       end_date=date(2034, 1, 15))
+    run_policy_values(as_of=AS_OF, progress=False)
+    (value,) = _stored(annuity).values()
+    _check(value, expected_values(code="CN-AN01", sex="M", age=40, term_mth=12 * 65, premium_mth=120, every=12,
+                                  duration=rules.duration_mth(date(2020, 3, 1), AS_OF), sum_assured=20000.0,
+                                  annual=float(an_annual), modal=float(an_annual), pension=1.0, refund=True,
+                                  cv=cash_values("CN-AN01", "M", 40, 0, 10)))
+    assert value.pv_claims > value.pv_premiums  # the pension is mostly paid for by the premiums already in
+    _check(_stored(book["term"])[hospital.pk], expected_values(
+        code="CN-HC01", sex="M", age=38, term_mth=120, premium_mth=120, every=12, duration=35, sum_assured=18000.0,
+        annual=float(hc_annual), modal=float(hc_annual), morbidity=1.0, cv=[0.0] * 11))
 
 
 def test_new_business_pays_its_acquisition_expense_and_first_year_commission(book):
