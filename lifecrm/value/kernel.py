@@ -47,7 +47,18 @@ def present_values(age_at_entry, duration_mth, term_mth, premium_mth, premium_ev
         maturity = term_mth[i] - d0
         count = policy_count[i]
         s = sex[i]
-        premium_years = premium_mth[i] // 12
+        premium_end = premium_mth[i]
+        every = premium_every[i]
+        premium_years = premium_end // 12
+        # Benefits this point does not have are skipped (lifelib's points have none of them): the same
+        # arithmetic as adding their zeros, without the loads.
+        diagnosis = incidence_benefit[i]
+        morbidity = morbidity_benefit[i]
+        refund = refund_premium[i]
+        pension = annuity[i]
+        surrenders = last_cv > 0
+        start = d0 + entry
+        next_premium = -(-start // every) * every  # the first month from `start` a premium falls due
         pols = count if d0 > 0 else 0.0
         pv_pols = 0.0
         pv_premium = 0.0
@@ -62,21 +73,27 @@ def present_values(age_at_entry, duration_mth, term_mth, premium_mth, premium_ev
             pols = pols + new_biz
             q = mort_monthly[s, age, min(year, 5)]
             death = pols * q
-            diagnosed = (pols - death) * incidence_monthly[s, age]
+            diagnosed = (pols - death) * incidence_monthly[s, age] if diagnosis != 0.0 else 0.0
             lapse = (pols - death - diagnosed) * lapse_monthly[year]
             df = disc_factors[t]
             pv_pols += pols * df
-            if dm < premium_mth[i] and dm % premium_every[i] == 0:
-                pv_premium += pols * df
-                pv_commission += commission_rate[year] * pols * df
+            if dm == next_premium:
+                next_premium += every
+                if dm < premium_end:
+                    pv_premium += pols * df
+                    pv_commission += commission_rate[year] * pols * df
             benefit = death_benefit[i]
-            if age + min_age < refund_before_age[i]:
-                benefit += refund_premium[i] * min(year + 1, premium_years)
-            claim = (benefit * death + incidence_benefit[i] * diagnosed
-                     + morbidity_benefit[i] * pols * morbidity_monthly[s, age]
-                     + lapse * surrender_value[i, min(year, last_cv)])
-            if dm % 12 == 0 and age + min_age >= annuity_from_age[i]:
-                claim += annuity[i] * pols
+            if refund != 0.0 and age + min_age < refund_before_age[i]:
+                benefit += refund * min(year + 1, premium_years)
+            claim = benefit * death
+            if diagnosis != 0.0:
+                claim += diagnosis * diagnosed
+            if morbidity != 0.0:
+                claim += morbidity * pols * morbidity_monthly[s, age]
+            if surrenders:
+                claim += lapse * surrender_value[i, min(year, last_cv)]
+            if pension != 0.0 and dm % 12 == 0 and age + min_age >= annuity_from_age[i]:
+                claim += pension * pols
             pv_claims += claim * df
             pv_expenses += (expense_acq[i] * new_biz + pols * expense_maint[i] / 12 * inflation_factor[t]) * df
             pols = pols - lapse - death - diagnosed
