@@ -10,6 +10,8 @@ stores them as a versioned `AssumptionSet`. What comes from the basis and what i
 - expenses: the basis's issue and yearly expense per 1,000 of sum assured, no inflation (the basis has none);
 - commission: the basis's acquisition loading as the share of the first policy year's premiums;
 - discount: a flat spot curve at the product's pricing interest rate, projection years 0..105;
+- reserves: the basis's net premium reserve ₜV per 1,000 by issue age and policy year (`reserves`), the
+  reserve a coverage holds at the valuation date, which its future profits release;
 - lapse by policy year: *not* in the basis (it prices without lapse). An illustrative curve per kind of
   cover, high in the first years and falling to a floor, lower for savings products with a cash value;
   §6 of issue 15 is to fit it on the book's own history.
@@ -19,12 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from lifecrm.products.actuarial.basis import HOSPITAL_BANDS, HOSPITAL_DAYS_PER_SUM_ASSURED, MAX_AGE, SEXES
-from lifecrm.products.actuarial.catalogue import PRODUCTS, ProductSpec
+from lifecrm.products.actuarial.catalogue import PRODUCTS, ProductSpec, product
 from lifecrm.products.actuarial.commutation import critical_illness_rate, mortality_rate
+from lifecrm.products.actuarial.pricing import HOSPITAL, Cover, cover_commutation, net_premium_reserve
 
 YEARS = MAX_AGE + 1  # policy and projection years 0..105 (a whole-of-life cover from age 0 runs 105 years)
 
@@ -92,3 +96,18 @@ def derive_spec(spec: ProductSpec) -> DerivedSet:
 def derive_all() -> dict[str, DerivedSet]:
     """Every catalogue product's set, by product code."""
     return {spec.code: derive_spec(spec) for spec in PRODUCTS}
+
+
+@lru_cache(maxsize=512)
+def reserves(code: str, sex: str, term: int, premium_term: int) -> tuple[int, np.ndarray]:
+    """The basis's net premium reserve per 1,000 at the end of policy years 0..105 (0 beyond the term), by issue
+    age from the first age of the product's table: (first age, array (ages, 106)). The hospital rider (one
+    year, renewable) holds none. Raises KeyError for a product outside the catalogue, OutsideTableError
+    (a ValueError) for a term the product does not have at some of its ages."""
+    spec = product(code)
+    ages = np.arange(spec.table_ages.start, spec.table_ages.stop)
+    if spec.kind == HOSPITAL:
+        return int(ages[0]), np.zeros((len(ages), YEARS))
+    cover = Cover(spec.kind, term, premium_term, spec.annuity_start_age)
+    grid = net_premium_reserve(cover, cover_commutation(cover, sex, spec.basis), spec.basis, ages, np.arange(YEARS))
+    return int(ages[0]), grid

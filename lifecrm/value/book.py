@@ -17,11 +17,11 @@ from datetime import date
 import numpy as np
 
 from lifecrm.policies.rules import Status, months_between_payments
-from lifecrm.value import rules
+from lifecrm.value import assumptions, rules
 from lifecrm.value.projection import _KERNEL_LOCK, DiscountCurve
 
 SEX_INDEX = {"M": 0, "F": 1}
-PV_NAMES = ("pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp")
+PV_NAMES = ("reserve", "pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp")
 NO_AGE = np.iinfo(np.int64).max
 
 
@@ -36,6 +36,7 @@ class SetTables:
     set_id: int
     version: int
     product_id: int
+    product_code: str
     mort_monthly: np.ndarray  # (2 sexes, ages 0..105, 6): no select period, the six columns equal
     incidence_monthly: np.ndarray  # (2, ages)
     morbidity_monthly: np.ndarray  # (2, ages): yearly cost per unit of sum assured / 12
@@ -56,7 +57,8 @@ def monthly(annual: np.ndarray) -> np.ndarray:
     return 1 - (1 - annual) ** (1 / 12)
 
 
-def set_tables(*, set_id: int, version: int, product_id: int, fields: dict, rates: Sequence[tuple]) -> SetTables:
+def set_tables(*, set_id: int, version: int, product_id: int, product_code: str, fields: dict,
+               rates: Sequence[tuple]) -> SetTables:
     """Arrays of a set from its rows (table, sex, index, rate); a table it lacks is zero (no incidence...)."""
     ages = 1 + max(index for table, _, index, _ in rates if table == "mortality")
     by_age = {name: np.zeros((2, ages)) for name in ("mortality", "incidence", "morbidity")}
@@ -69,7 +71,7 @@ def set_tables(*, set_id: int, version: int, product_id: int, fields: dict, rate
         else:
             by_year[table][index] = rate
     return SetTables(
-        set_id=set_id, version=version, product_id=product_id,
+        set_id=set_id, version=version, product_id=product_id, product_code=product_code,
         mort_monthly=np.repeat(monthly(by_age["mortality"])[:, :, None], 6, axis=2),
         incidence_monthly=monthly(by_age["incidence"]), morbidity_monthly=by_age["morbidity"] / 12,
         lapse_monthly=monthly(by_year["lapse"]), commission=by_year["commission"],
@@ -94,6 +96,7 @@ class Points:
     modal_premium: np.ndarray
     kind: np.ndarray  # product kind, str
     surrender_value: np.ndarray  # (points, policy years): the cash value paid on a lapse in each year
+    reserve: np.ndarray  # the basis's net premium reserve held at the projection's month 0
 
 
 def describe(row) -> str:
@@ -122,6 +125,7 @@ def model_points(rows: Sequence, modal_premiums: Sequence, tables: SetTables, *,
     money = {name: np.zeros(n) for name in ("sum_assured", "annual_premium", "modal_premium")}
     kind = np.empty(n, dtype=object)
     surrender = np.zeros((n, 1 + max((len(v) for v in cash_values.values()), default=1)))
+    reserve = np.zeros(n)
     for i, (row, modal) in enumerate(zip(rows, modal_premiums, strict=True)):
         if row.insured_sex not in SEX_INDEX or row.insured_birth_date is None:
             raise ValuationError(f"{describe(row)}: the insured has no sex or birth date to value the cover on")
@@ -150,11 +154,29 @@ def model_points(rows: Sequence, modal_premiums: Sequence, tables: SetTables, *,
                                      f"term {key[3]}, premium term {key[4]}")
             values = np.array([float(v) for v in cash_values[key]])
             surrender[i, :len(values)] = values / 1000 * money["sum_assured"][i]
-    return Points(**out, **money, kind=kind, surrender_value=surrender)
+        reserve[i] = reserve_at(row, tables.product_code, age, term, duration) / 1000 * money["sum_assured"][i]
+    return Points(**out, **money, kind=kind, surrender_value=surrender, reserve=reserve)
+
+
+def reserve_at(row, code: str, age: int, term_mth: int, duration: int) -> float:
+    """The basis's net premium reserve per 1,000 after `duration` months, linear between policy-year ends."""
+    term = 0 if row.end_date is None else term_mth // 12
+    years = row.premium_term_years if row.is_base else term
+    try:
+        first_age, grid = assumptions.reserves(code, row.insured_sex, term, years)
+    except (KeyError, ValueError) as exc:
+        raise ValuationError(f"{describe(row)}: no reserve on the basis of {code} for term {term}, premium term "
+                             f"{years}: {exc}") from None
+    if not 0 <= age - first_age < grid.shape[0]:
+        raise ValuationError(f"{describe(row)}: issue age {age} is outside {code}'s reserve table")
+    year, month = divmod(duration, 12)
+    here = grid[age - first_age, min(year, grid.shape[1] - 1)]
+    after = grid[age - first_age, min(year + 1, grid.shape[1] - 1)]
+    return float(here + (after - here) * month / 12)
 
 
 def present_values(points: Points, tables: SetTables) -> dict[str, np.ndarray]:
-    """PV of premiums, claims, expenses, commissions and PVFP per point, at the set's spot curve."""
+    """The reserve, PV of premiums, claims, expenses, commissions and PVFP per point, at the set's spot curve."""
     from lifecrm.value import kernel
 
     n = len(points.sum_assured)
@@ -186,5 +208,8 @@ def present_values(points: Points, tables: SetTables) -> dict[str, np.ndarray]:
     pv_premiums = points.modal_premium * pv[:, kernel.PV_PREMIUM_POLS]
     pv_commissions = points.modal_premium * pv[:, kernel.PV_COMMISSION_POLS]
     pv_claims, pv_expenses = pv[:, kernel.PV_CLAIMS], pv[:, kernel.PV_EXPENSES]
-    return {"pv_premiums": pv_premiums, "pv_claims": pv_claims, "pv_expenses": pv_expenses,
-            "pv_commissions": pv_commissions, "pvfp": pv_premiums - pv_claims - pv_expenses - pv_commissions}
+    # PVFP: the reserve held now is released to the profits as the benefits it was held for are paid (with the
+    # discount rate the rate the reserve earns, the profit signature telescopes to this).
+    return {"reserve": points.reserve, "pv_premiums": pv_premiums, "pv_claims": pv_claims, "pv_expenses": pv_expenses,
+            "pv_commissions": pv_commissions,
+            "pvfp": points.reserve + pv_premiums - pv_claims - pv_expenses - pv_commissions}

@@ -67,6 +67,9 @@ class AssumptionRate(models.Model):
 class PolicyValue(models.Model):
     """The present values of one in-force coverage's future cash flows at `as_of`, on one assumption set.
 
+    pvfp = reserve + pv_premiums − pv_claims − pv_expenses − pv_commissions: the present value of the future
+    profits, which release the reserve held now (the discount curve being the rate the reserve earns).
+
     Written by the `value.policy_values` step; unique on (coverage, as_of, assumption set), so a rerun is a
     no-op. Amounts are in the policy's currency, rounded half-up to the cent when stored.
     """
@@ -77,6 +80,8 @@ class PolicyValue(models.Model):
     assumption_set = models.ForeignKey(AssumptionSet, on_delete=models.PROTECT, related_name="+")
     assumption_version = models.PositiveIntegerField(_("assumption set version"))
     currency = models.CharField(_("currency"), max_length=3)
+    # The net premium reserve on the product's basis held at `as_of`: the PVFP counts its release.
+    reserve = models.DecimalField(_("reserve"), max_digits=16, decimal_places=2)
     pv_premiums = models.DecimalField(_("PV of premiums"), max_digits=16, decimal_places=2)
     pv_claims = models.DecimalField(_("PV of claims"), max_digits=16, decimal_places=2)
     pv_expenses = models.DecimalField(_("PV of expenses"), max_digits=16, decimal_places=2)

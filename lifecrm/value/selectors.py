@@ -35,9 +35,10 @@ def current_sets(product_ids: Iterable[int]) -> dict[int, SetTables]:
             "assumption_set_id", "table", "sex", "index", "rate"):
         rates[set_id].append(tuple(row))
     out = {}
-    for row in AssumptionSet.objects.filter(pk__in=ids.values()).values("pk", "version", "product_id", *SET_FIELDS):
+    for row in AssumptionSet.objects.filter(pk__in=ids.values()).values("pk", "version", "product_id",
+                                                                        "product__code", *SET_FIELDS):
         out[row["product_id"]] = set_tables(set_id=row["pk"], version=row["version"], product_id=row["product_id"],
-                                            fields=row, rates=rates[row["pk"]])
+                                            product_code=row["product__code"], fields=row, rates=rates[row["pk"]])
     return out
 
 
@@ -50,7 +51,7 @@ def policy_values(*, policy_id: int, as_of: date) -> list[PolicyValue]:
 def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
     """The book's totals at `as_of`, on each product's current assumption set (two queries)."""
     totals = PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=current_set_ids().values()).aggregate(
-        coverages=Count("pk"), pv_premiums=Sum("pv_premiums"), pv_claims=Sum("pv_claims"),
+        coverages=Count("pk"), reserve=Sum("reserve"), pv_premiums=Sum("pv_premiums"), pv_claims=Sum("pv_claims"),
         pv_expenses=Sum("pv_expenses"), pv_commissions=Sum("pv_commissions"), pvfp=Sum("pvfp"))
     count = totals.pop("coverages")
     # (SQLite sums decimals as floats: back to the cent.)

@@ -34,7 +34,8 @@ def _money(value: float) -> Decimal:
 @transaction.atomic
 def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
     """Value every coverage running on `as_of` of the in-force policies in [first_id, last_id] on its product's
-    current assumption set, and store the present values (rounded half-up to the cent). Returns the rows written.
+    current assumption set, and store the reserve and present values (each rounded half-up to the cent; the
+    PVFP is theirs: reserve + premiums − claims − expenses − commissions). Returns the rows written.
 
     Idempotent: (coverage, as_of, assumption set) is unique, so a rerun writes nothing new. A coverage whose
     product has no assumption set refuses the whole chunk with a `MissingAssumptionSet` naming it, and nothing
@@ -66,9 +67,12 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
         modal = [modal_premium(row.annual_premium, factors[(product_id, row.premium_mode)]) for row in group]
         pv = present_values(model_points(group, modal, tables, as_of=as_of, cash_values=cash_values), tables)
         for i, row in enumerate(group):
+            amounts = {name: _money(pv[name][i]) for name in PV_NAMES if name != "pvfp"}
+            # The PVFP of the stored (rounded) amounts, so that the row adds up to the cent.
+            pvfp = (amounts["reserve"] + amounts["pv_premiums"] - amounts["pv_claims"] - amounts["pv_expenses"]
+                    - amounts["pv_commissions"])
             values.append(PolicyValue(
                 policy_id=row.policy_id, coverage_id=row.coverage_id, as_of=as_of, assumption_set_id=tables.set_id,
-                assumption_version=tables.version, currency=row.currency, computed_at=now,
-                **{name: _money(pv[name][i]) for name in PV_NAMES}))
+                assumption_version=tables.version, currency=row.currency, computed_at=now, pvfp=pvfp, **amounts))
     PolicyValue.objects.bulk_create(values, ignore_conflicts=True, batch_size=2000)
     return len(values)
