@@ -98,8 +98,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         seconds = time.perf_counter() - started
         totals = book_totals(as_of=day)
-        amounts = ", ".join(f"{name} {totals[name]:,}" for name in ("pv_premiums", "pv_claims", "pv_expenses",
-                                                                     "pv_commissions", "pvfp"))
+        names = ("reserve", "pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp")
+        amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
         self.stdout.write(f"policy values at {day} ({run.status}): {totals['coverages']:,} coverages on the current "
                           f"assumption sets, {seconds:.1f} s; {amounts}")
 
