@@ -346,3 +346,16 @@ def test_queries_per_chunk_are_fixed(book):
     # Versions, coverages, the current set ids, their rates and fields, mode factors, cash values, the insert; the
     # chunk's savepoint and its release.
     assert one == 10
+
+
+def test_the_admin_shows_sets_and_values_read_only(book, admin_client):
+    from django.urls import reverse
+
+    run_policy_values(as_of=AS_OF, progress=False)
+    aset = AssumptionSet.objects.get(product__code="CN-TL01")
+    for path in (reverse("admin:value_assumptionset_changelist"), reverse("admin:value_policyvalue_changelist"),
+                 reverse("admin:value_assumptionset_change", args=[aset.pk])):
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+    assert book["term"].number.encode() in admin_client.get(reverse("admin:value_policyvalue_changelist")).content
+    assert admin_client.post(reverse("admin:value_assumptionset_delete", args=[aset.pk])).status_code == 403
