@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lifecrm.core.models import JobRun
 from lifecrm.core.rules import add_months
-from lifecrm.policies.models import Coverage
+from lifecrm.policies.models import Coverage, Policy
 from lifecrm.products import selectors as products
 from lifecrm.value import rules
 from lifecrm.value.assumptions import derive_all, reserves
@@ -359,3 +359,18 @@ def test_the_admin_shows_sets_and_values_read_only(book, admin_client):
         assert response.status_code == 200, path
     assert book["term"].number.encode() in admin_client.get(reverse("admin:value_policyvalue_changelist")).content
     assert admin_client.post(reverse("admin:value_assumptionset_delete", args=[aset.pk])).status_code == 403
+
+
+def test_a_failed_run_resumes_where_it_stopped(book, settings):
+    settings.LIFECRM_JOB_CHUNK_SIZE = 1  # a chunk per policy
+    org = make_org()
+    odd = make_policy(owner=make_customer(branch=org.branch_a), agent=None, branch=org.branch_a,
+                      product=make_product("NOSET02"), as_of=AS_OF)  # the last id: the last chunk
+    with pytest.raises(MissingAssumptionSet):
+        run_policy_values(as_of=AS_OF, progress=False)
+    done = {v.pk: v.computed_at for v in PolicyValue.objects.all()}
+    assert len(done) == 3  # the two chunks before it are done and kept
+    Policy.objects.filter(pk=odd.pk).update(status="surrendered")  # no longer in force: nothing to value
+    run = run_policy_values(as_of=AS_OF, progress=False)
+    assert run.status == JobRun.Status.DONE and run.chunk_count == 3
+    assert {v.pk: v.computed_at for v in PolicyValue.objects.all()} == done  # the done chunks were not redone
