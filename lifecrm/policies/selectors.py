@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -10,7 +11,7 @@ from django.http import Http404
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
 from lifecrm.policies import rules
-from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
 
 
 def policies_in_scope(scope: DataScope) -> QuerySet[Policy]:
@@ -168,3 +169,54 @@ def policy_event_count_for_customer(*, scope: DataScope, customer_id: int, until
 def policy_version_history(*, policy_id: int) -> list[PolicyVersion]:
     """Every contract version of a policy, newest first (one query; the roles are not loaded)."""
     return list(PolicyVersion.objects.filter(policy_id=policy_id).order_by("-version_no"))
+
+
+def valuation_policy_ids(*, as_of: date) -> QuerySet:
+    """Ids, ascending, of the policies whose cover runs (statuses `rules.COVER_IN_FORCE`) and that were issued by
+    `as_of`: the book a valuation at `as_of` covers (one query; the status is the policy's current one)."""
+    return (Policy.objects.filter(status__in=rules.COVER_IN_FORCE, issue_date__lte=as_of)
+            .order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ValuationCoverage:
+    """One coverage of a policy in force at `as_of`, with what a valuation reads of it, its policy and insured."""
+
+    policy_id: int
+    number: str
+    status: str
+    currency: str
+    coverage_id: int
+    product_id: int
+    is_base: bool
+    sum_assured: Decimal
+    annual_premium: Decimal
+    start_date: date
+    end_date: date | None
+    premium_term_years: int
+    product_kind: str
+    premium_mode: str
+    insured_sex: str
+    insured_birth_date: date | None
+
+
+def valuation_coverages(*, as_of: date, first_id: int, last_id: int) -> list[ValuationCoverage]:
+    """The coverages running on `as_of` (started, not ended) of the policies of `valuation_policy_ids` in
+    [first_id, last_id], by policy and coverage id; the premium mode is the contract version's on `as_of`.
+    Unscoped: the valuation batch values the whole book. Two queries whatever the number of policies."""
+    policies = valuation_policy_ids(as_of=as_of).filter(pk__gte=first_id, pk__lte=last_id)
+    modes = dict(
+        PolicyVersion.objects.filter(policy_id__in=policies, effective_from__lte=as_of)
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=as_of))
+        .values_list("policy_id", "premium_mode")
+    )
+    rows = (
+        Coverage.objects.filter(policy_id__in=policies, start_date__lte=as_of)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
+        .order_by("policy_id", "pk")
+        .values_list("policy_id", "policy__number", "policy__status", "policy__currency", "pk", "product_id",
+                     "is_base", "sum_assured", "annual_premium", "start_date", "end_date",
+                     "policy__premium_term_years", "product__kind", "policy__insured__sex",
+                     "policy__insured__birth_date")
+    )
+    return [ValuationCoverage(*row[:13], modes.get(row[0], ""), *row[13:]) for row in rows]

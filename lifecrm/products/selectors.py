@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from lifecrm.core.money import to_cents
 from lifecrm.products.models import CashValue, PremiumModeFactor, PremiumRate, Product
@@ -71,6 +71,16 @@ def product_by_code(code: str) -> Product:
         return Product.objects.get(code=code)
     except Product.DoesNotExist:
         raise ProductTableLookupError(f"no product with code {code!r}") from None
+
+
+def product_ids_by_code(codes: Iterable[str], *, using: str = "default") -> dict[str, int]:
+    """The ids of the products of `codes` that exist, by code (one query; `using`: a database alias)."""
+    return dict(Product.objects.using(using).filter(code__in=list(codes)).values_list("code", "pk"))
+
+
+def product_codes(product_ids: Iterable[int]) -> dict[int, str]:
+    """Product code by id, for messages (one query)."""
+    return dict(Product.objects.filter(pk__in=list(product_ids)).values_list("pk", "code"))
 
 
 def premium_rate(*, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int) -> Decimal:
@@ -240,3 +250,27 @@ def cash_value_lookup(products: Iterable[ProductRef]) -> CashValueLookup:
     return CashValueLookup(
         ((product_id, sex, age, term, years, year), value) for product_id, sex, age, term, years, year, value in rows
     )
+
+
+CashValueKey = tuple[int, str, int, int, int]  # product_id, sex, issue_age, term, premium_term
+
+
+def cash_value_vectors(keys: Iterable[CashValueKey]) -> dict[CashValueKey, list[Decimal]]:
+    """Each key's cash values per 1,000 by policy year, index 0 (issue: 0) to the term's end, in one query; a key
+    without a table is absent."""
+    groups: dict[tuple[int, str, int, int], set[int]] = {}
+    for product_id, sex, age, term, years in keys:
+        groups.setdefault((product_id, sex, term, years), set()).add(age)
+    if not groups:
+        return {}
+    which = Q()
+    for (product_id, sex, term, years), ages in groups.items():
+        which |= Q(product_id=product_id, sex=sex, term=term, premium_term=years, issue_age__in=sorted(ages))
+    out: dict[CashValueKey, list[Decimal]] = {}
+    for product_id, sex, age, term, years, year, value in CashValue.objects.filter(which).order_by(
+            "product_id", "sex", "issue_age", "term", "premium_term", "policy_year").values_list(
+            "product_id", "sex", "issue_age", "term", "premium_term", "policy_year", "value"):
+        vector = out.setdefault((product_id, sex, age, term, years), [Decimal(0)])
+        vector.extend([Decimal(0)] * (year + 1 - len(vector)))
+        vector[year] = value
+    return out

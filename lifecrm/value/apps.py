@@ -1,9 +1,29 @@
 """Customer value: actuarial projection, customer value, segments and tiers, entitlements, lapse risk."""
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _load_assumption_sets(sender, using="default", **kwargs) -> None:
+    from lifecrm.value.models import AssumptionSet
+    from lifecrm.value.reference_data import load_assumption_sets
+
+    # A partial `migrate` may stop before this app's tables exist.
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if AssumptionSet._meta.db_table not in connection.introspection.table_names(cursor):
+            return
+    load_assumption_sets(using=using)
 
 
 class ValueConfig(AppConfig):
     name = "lifecrm.value"
     label = "value"
     verbose_name = _("Customer value")
+
+    def ready(self) -> None:
+        from lifecrm.value import jobs  # noqa: F401  the policy values step
+
+        # After products' own hook (INSTALLED_APPS order): the products exist when their sets are derived.
+        post_migrate.connect(_load_assumption_sets, sender=self, dispatch_uid="lifecrm.value.assumption_sets")

@@ -445,18 +445,26 @@ def _project_compiled(points: ModelPoints, mort: MortalityTable, disc: DiscountC
 
     months = int(proj_len(points).max())
     years = np.arange(int(points.policy_term.max()) + 1)
+    n = len(points)
+    zeros, ints = np.zeros(n), np.zeros(n, dtype=np.int64)
+    term_mth = 12 * points.policy_term
+    first_year_only = (years == 0).astype(float)  # lifelib's commission: the whole premium in policy year 0
+    no_age = np.full(n, np.iinfo(np.int64).max)
+    ages = mort.rates.shape[0]
     with _KERNEL_LOCK:
         pv = kernel.present_values(
-            points.age_at_entry, points.duration_mth, points.policy_term, points.policy_count, points.sum_assured,
-            mort.monthly, mort.min_age, a.lapse_rate_mth(years), disc.disc_factors(months),
-            a.inflation_factor(np.arange(months)), a.expense_acq, a.expense_maint)
+            points.age_at_entry, points.duration_mth, term_mth, term_mth, np.ones(n, dtype=np.int64),
+            points.policy_count, ints, points.sum_assured, zeros, ints, zeros, zeros, zeros, no_age, zeros,
+            np.zeros((n, 1)), np.full(n, a.expense_acq), np.full(n, a.expense_maint),
+            mort.monthly[None], mort.min_age, np.zeros((1, ages)), np.zeros((1, ages)), a.lapse_rate_mth(years),
+            first_year_only, disc.disc_factors(months), a.inflation_factor(np.arange(months)))
     pv_pols, pv_claims = pv[:, kernel.PV_POLS], pv[:, kernel.PV_CLAIMS]
     if premiums is not None:
         premium_pp = premium_pp_from_table(points.sum_assured, premiums.lookup(points.age_at_entry, points.policy_term))
     else:
         premium_pp = premium_pp_from_claims(pv_claims, pv_pols, a)
-    pv_premiums = premium_pp * pv_pols
-    pv_commissions = premium_pp * pv[:, kernel.PV_POLS_FIRST_YEAR]
+    pv_premiums = premium_pp * pv[:, kernel.PV_PREMIUM_POLS]
+    pv_commissions = premium_pp * pv[:, kernel.PV_COMMISSION_POLS]
     pv_expenses = pv[:, kernel.PV_EXPENSES]
     columns = {"premium_pp": premium_pp, "pv_premiums": pv_premiums, "pv_claims": pv_claims,
                "pv_expenses": pv_expenses, "pv_commissions": pv_commissions,

@@ -1,4 +1,7 @@
-"""`lifecrm value project --model ME|S --model-points F --mort F --disc F [--premium-table F] --out F`.
+"""`lifecrm value project …` (lifelib's basiclife on files), `value policies --as-of DATE` (lifecrm's own book),
+`value load-assumptions` (the products' assumption sets).
+
+`value project --model ME|S --model-points F --mort F --disc F [--premium-table F] --out F`:
 
 Runs lifelib's basiclife projection (BasicTerm_ME or BasicTerm_S) on the given files (lifelib's own
 xlsx files or the same tables as CSV) and writes one CSV row per model point: policy_id,
@@ -15,6 +18,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lifecrm.core.commands import parse_date
+from lifecrm.value.book import ValuationError
 from lifecrm.value.projection import ENGINES, MODELS, RESULT_COLUMNS, ProjectionError, project, projection_for
 from lifecrm.value.tables import (
     TableError,
@@ -63,9 +68,40 @@ class Command(BaseCommand):
         p.add_argument("--engine", default="numba", help=f"{' or '.join(ENGINES)} (default numba)")
         p.add_argument("--trace", metavar="POLICY_ID", help="also print this model point's projection month by month")
 
+        v = sub.add_parser("policies", help="value every in-force policy of the book at a date (PV of premiums, "
+                                            "claims, expenses, commissions, PVFP), stored per coverage",
+                           called_from_command_line=getattr(parser, "called_from_command_line", None))
+        v.add_argument("--as-of", help="valuation date, YYYY-MM-DD")
+        sub.add_parser("load-assumptions", help="load each product's assumption set from its basis (a new version "
+                                                "when it changed)",
+                       called_from_command_line=getattr(parser, "called_from_command_line", None))
+
     def handle(self, *args, action=None, **options):
         if action == "project":
             self.project(**options)
+        elif action == "policies":
+            self.policies(options.get("as_of"), progress=options.get("verbosity", 1) >= 1)
+        elif action == "load-assumptions":
+            from lifecrm.value.reference_data import load_assumption_sets
+
+            self.stdout.write(str(load_assumption_sets()))
+
+    def policies(self, as_of, *, progress: bool) -> None:
+        from lifecrm.value.jobs import run_policy_values
+        from lifecrm.value.selectors import book_totals
+
+        day = parse_date(as_of, "--as-of")
+        started = time.perf_counter()
+        try:
+            run = run_policy_values(as_of=day, progress=progress)
+        except ValuationError as exc:
+            raise CommandError(str(exc)) from None
+        seconds = time.perf_counter() - started
+        totals = book_totals(as_of=day)
+        names = ("reserve", "pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp")
+        amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
+        self.stdout.write(f"policy values at {day} ({run.status}): {totals['coverages']:,} coverages on the current "
+                          f"assumption sets, {seconds:.1f} s; {amounts}")
 
     def project(self, *, model=None, model_points=None, mort=None, disc=None, premium_table=None, out=None,
                 engine="numba", trace=None, **options):

@@ -1,0 +1,101 @@
+"""Assumption sets (versioned, per product) and the value of each in-force coverage at an as-of date."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AssumptionSet(models.Model):
+    """One version of a product's valuation assumptions, derived from its pricing basis (`value.assumptions`).
+
+    A set is never changed once written: a changed basis loads as the next version, and each stored value
+    names the version it was computed on. Rates by age, policy year or projection year are `AssumptionRate` rows.
+    """
+
+    product = models.ForeignKey("products.Product", on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(_("version"))
+    # SHA-256 of the set's fields and rates: an unchanged basis loads nothing new.
+    checksum = models.CharField(_("checksum"), max_length=64)
+    source = models.CharField(_("source"), max_length=200)
+    created_at = models.DateTimeField(_("created at"))
+    # Expenses per 1,000 of sum assured, as the pricing basis states them: once at issue, and every year.
+    acquisition_expense = models.DecimalField(_("acquisition expense per 1,000"), max_digits=10, decimal_places=4)
+    maintenance_expense = models.DecimalField(_("maintenance expense per 1,000 a year"), max_digits=10,
+                                              decimal_places=4)
+    expense_inflation = models.DecimalField(_("expense inflation a year"), max_digits=6, decimal_places=4)
+    # The pension of an annuity is paid at each anniversary from this attained age (null: no pension).
+    pension_from_age = models.PositiveSmallIntegerField(_("pension from age"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assumption set")
+        verbose_name_plural = _("assumption sets")
+        ordering = ["product", "-version"]
+        constraints = [models.UniqueConstraint(fields=["product", "version"], name="uniq_assumption_set_version")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} v{self.version}"
+
+
+class AssumptionRate(models.Model):
+    """One annual rate of a set: by attained age (mortality, incidence, morbidity, per sex), by policy year
+    (lapse, commission as a share of the premium) or by projection year (discount, an annual spot rate)."""
+
+    class Table(models.TextChoices):
+        MORTALITY = "mortality", _("mortality q by age")
+        INCIDENCE = "incidence", _("critical illness incidence by age")
+        MORBIDITY = "morbidity", _("hospital cash cost per unit of sum assured by age")
+        LAPSE = "lapse", _("lapse rate by policy year")
+        COMMISSION = "commission", _("commission rate by policy year")
+        DISCOUNT = "discount", _("annual spot rate by projection year")
+
+    assumption_set = models.ForeignKey(AssumptionSet, on_delete=models.CASCADE, related_name="rates")
+    table = models.CharField(_("table"), max_length=12, choices=Table.choices)
+    sex = models.CharField(_("sex"), max_length=1, blank=True)  # blank: the same for both sexes
+    index = models.PositiveSmallIntegerField(_("age or year"))
+    rate = models.FloatField(_("rate"))
+
+    class Meta:
+        verbose_name = _("assumption rate")
+        verbose_name_plural = _("assumption rates")
+        constraints = [models.UniqueConstraint(fields=["assumption_set", "table", "sex", "index"],
+                                               name="uniq_assumption_rate")]
+
+    def __str__(self) -> str:
+        return f"{self.assumption_set_id} {self.table} {self.sex}{self.index}: {self.rate}"
+
+
+class PolicyValue(models.Model):
+    """The present values of one in-force coverage's future cash flows at `as_of`, on one assumption set.
+
+    pvfp = reserve + pv_premiums − pv_claims − pv_expenses − pv_commissions: the present value of the future
+    profits, which release the reserve held now (the discount curve being the rate the reserve earns).
+
+    Written by the `value.policy_values` step; unique on (coverage, as_of, assumption set), so a rerun is a
+    no-op. Amounts are in the policy's currency, rounded half-up to the cent when stored.
+    """
+
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
+    coverage = models.ForeignKey("policies.Coverage", on_delete=models.PROTECT, related_name="+", db_index=False)
+    as_of = models.DateField(_("as of"))
+    assumption_set = models.ForeignKey(AssumptionSet, on_delete=models.PROTECT, related_name="+")
+    assumption_version = models.PositiveIntegerField(_("assumption set version"))
+    currency = models.CharField(_("currency"), max_length=3)
+    # The net premium reserve on the product's basis held at `as_of`: the PVFP counts its release.
+    reserve = models.DecimalField(_("reserve"), max_digits=16, decimal_places=2)
+    pv_premiums = models.DecimalField(_("PV of premiums"), max_digits=16, decimal_places=2)
+    pv_claims = models.DecimalField(_("PV of claims"), max_digits=16, decimal_places=2)
+    pv_expenses = models.DecimalField(_("PV of expenses"), max_digits=16, decimal_places=2)
+    pv_commissions = models.DecimalField(_("PV of commissions"), max_digits=16, decimal_places=2)
+    pvfp = models.DecimalField(_("PV of future profits"), max_digits=16, decimal_places=2)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("policy value")
+        verbose_name_plural = _("policy values")
+        constraints = [models.UniqueConstraint(fields=["coverage", "as_of", "assumption_set"],
+                                               name="uniq_policy_value")]
+        indexes = [models.Index(fields=["policy", "as_of"], name="policy_value_policy_idx"),
+                   models.Index(fields=["as_of"], name="policy_value_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.coverage_id} {self.as_of}: {self.pvfp}"

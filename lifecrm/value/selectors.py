@@ -1,0 +1,58 @@
+"""Reads of the value app: the current assumption set of products, stored policy values."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from lifecrm.core.money import to_cents
+from lifecrm.value.book import SetTables, set_tables
+from lifecrm.value.models import AssumptionRate, AssumptionSet, PolicyValue
+
+SET_FIELDS = ("acquisition_expense", "maintenance_expense", "expense_inflation", "pension_from_age")
+
+
+def current_set_ids(product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """The id of each product's latest assumption set, by product id (one query); a product without one is absent."""
+    sets = AssumptionSet.objects.all()
+    if product_ids is not None:
+        sets = sets.filter(product_id__in=list(product_ids))
+    # Ascending versions: each product's last one stays in the dict.
+    return dict(sets.order_by("product_id", "version").values_list("product_id", "pk"))
+
+
+def current_sets(product_ids: Iterable[int]) -> dict[int, SetTables]:
+    """Each product's latest assumption set as arrays, by product id; a product without one is absent.
+    Three queries whatever the number of products."""
+    ids = current_set_ids(product_ids)
+    if not ids:
+        return {}
+    rates: dict[int, list[tuple]] = defaultdict(list)
+    for set_id, *row in AssumptionRate.objects.filter(assumption_set_id__in=ids.values()).values_list(
+            "assumption_set_id", "table", "sex", "index", "rate"):
+        rates[set_id].append(tuple(row))
+    out = {}
+    for row in AssumptionSet.objects.filter(pk__in=ids.values()).values("pk", "version", "product_id",
+                                                                        "product__code", *SET_FIELDS):
+        out[row["product_id"]] = set_tables(set_id=row["pk"], version=row["version"], product_id=row["product_id"],
+                                            product_code=row["product__code"], fields=row, rates=rates[row["pk"]])
+    return out
+
+
+def policy_values(*, policy_id: int, as_of: date) -> list[PolicyValue]:
+    """The stored values of a policy's coverages at `as_of` (every assumption set version computed), one query."""
+    return list(PolicyValue.objects.filter(policy_id=policy_id, as_of=as_of)
+                .select_related("assumption_set").order_by("coverage_id", "assumption_version"))
+
+
+def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
+    """The book's totals at `as_of`, on each product's current assumption set (two queries)."""
+    totals = PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=current_set_ids().values()).aggregate(
+        coverages=Count("pk"), reserve=Sum("reserve"), pv_premiums=Sum("pv_premiums"), pv_claims=Sum("pv_claims"),
+        pv_expenses=Sum("pv_expenses"), pv_commissions=Sum("pv_commissions"), pvfp=Sum("pvfp"))
+    count = totals.pop("coverages")
+    # (SQLite sums decimals as floats: back to the cent.)
+    return {"coverages": count, **{name: to_cents(value if value is not None else 0) for name, value in totals.items()}}
