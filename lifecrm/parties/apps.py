@@ -10,9 +10,12 @@ class PartiesConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from lifecrm.core.generator import register_derived
         from lifecrm.core.keys import register_keyed_hash
         from lifecrm.parties import generator, privacy, services  # noqa: F401  generator steps, PIPL sections, path copy
         from lifecrm.parties.reference_data import load_entitlements
+
+        register_derived("parties.CustomerSegment")  # the value engine's, from the book: replaced with it
 
         post_migrate.connect(load_entitlements, sender=self, dispatch_uid="lifecrm.parties.entitlements")
 

@@ -23,7 +23,10 @@ class ValueConfig(AppConfig):
     verbose_name = _("Customer value")
 
     def ready(self) -> None:
+        from lifecrm.core.generator import register_derived
         from lifecrm.value import jobs  # noqa: F401  the policy values step
+
+        register_derived("value.PolicyValue")  # derived from the book: replaced with it
 
         # After products' own hook (INSTALLED_APPS order): the products exist when their sets are derived.
         post_migrate.connect(_load_assumption_sets, sender=self, dispatch_uid="lifecrm.value.assumption_sets")

@@ -50,6 +50,7 @@ from lifecrm.core.generator.steps import (
     generated_models,
     generator_step,
     ordered_steps,
+    register_derived,
     run_steps,
 )
 from lifecrm.core.generator.writers import BulkWriter
@@ -58,7 +59,7 @@ __all__ = [
     "NO_DATE", "BookResult", "BulkWriter", "GeneratorContext", "GeneratorError", "WorkingDays", "add_months", "age_on",
     "aware", "build_book", "choice_rows", "choice_weighted", "cities", "date_of", "days_of", "digits_str",
     "encrypt_many", "generated_models", "generator_step", "iso_dates", "keyed_hashes", "name_pool",
-    "ordered_steps", "run_steps", "search_keys", "uniform_int", "unique_tail",
+    "ordered_steps", "register_derived", "run_steps", "search_keys", "uniform_int", "unique_tail",
     "utc_offset_seconds", "utc_seconds", "validate_arguments", "whole_months_between", "writer_for",
     "ymd",
 ]

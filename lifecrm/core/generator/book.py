@@ -11,7 +11,13 @@ from django.db import connections, models, transaction
 from lifecrm.core.generator.errors import GeneratorError
 from lifecrm.core.generator.postgres_writer import PostgresWriter
 from lifecrm.core.generator.sqlite_writer import BulkSession, SqliteWriter
-from lifecrm.core.generator.steps import GeneratorContext, generated_models, ordered_steps, run_steps
+from lifecrm.core.generator.steps import (
+    GeneratorContext,
+    derived_models,
+    generated_models,
+    ordered_steps,
+    run_steps,
+)
 from lifecrm.core.generator.writers import BulkWriter
 
 JURISDICTIONS = ("CN", "HK", "TW")
@@ -87,8 +93,9 @@ def build_book(
     if existing and not replace:
         listed = ", ".join(f"{label} ({n:,})" for label, n in existing.items())
         raise GeneratorError(f"the database already holds a book: {listed}; use --replace to replace it")
+    derived = derived_models()
     if existing:
-        check_replaceable(tables, using)
+        check_replaceable(tables + derived, using)
     connection = connections[using]
     started = time.perf_counter()
     ctx = GeneratorContext(seed=seed, customers=customers, as_of=as_of, jurisdiction=jurisdiction)
@@ -100,7 +107,7 @@ def build_book(
             if existing or connection.vendor == "postgresql":
                 # On PostgreSQL also when empty: tables truncated in the loading transaction let a
                 # server with wal_level=minimal skip writing WAL for the COPY.
-                writer.delete_all(tables)
+                writer.delete_all(tables + derived)  # what was derived from the old book goes with it
             if not writer.generate_in_child:
                 writer.start_background()
             try:

@@ -57,6 +57,20 @@ def ordered_steps() -> list[Step]:
     return generator_steps.ordered()
 
 
+_derived: list[str] = []
+
+
+def register_derived(label: str) -> None:
+    """A model whose rows a batch derives from the book (customer segments, policy values): replacing the book
+    deletes them with it (the next run derives them again), instead of refusing because they refer to it."""
+    if label not in _derived:
+        _derived.append(label)
+
+
+def derived_models() -> list[type[models.Model]]:
+    return [apps.get_model(label) for label in _derived]
+
+
 def generated_models() -> list[type[models.Model]]:
     """Every model the registered steps write, parents before children, each once."""
     result: list[type[models.Model]] = []
