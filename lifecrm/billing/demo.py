@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from lxml.etree import Element, SubElement, tostring  # building, not parsing
 
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.bankfiles import xsd
-from lifecrm.billing.models import BankFile, DueItem, Payment
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking import xsd
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.models import DueItem, Payment
 from lifecrm.billing.rules import TAKES_PREMIUMS
 from lifecrm.billing.services import payment_record, payment_reverse, suspense_refund
 from lifecrm.core.actors import DEMO_SETUP

@@ -16,12 +16,12 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.bankfiles.imports import ImportReport
-from lifecrm.billing.bankfiles.unanswered import unanswered
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.debits.imports import ImportReport
+from lifecrm.billing.debits.unanswered import unanswered
 from lifecrm.billing.models import (
     Allocation,
-    BankFile,
     Collection,
     DueItem,
     DunningStep,
@@ -43,7 +43,7 @@ from lifecrm.policies.selectors import policies_in_scope
 TREND_MONTHS = 12
 PERSISTENCY_MONTHS = 12
 
-# The bank's reject codes (bankfiles.rules.REASON_LABELS), translated for the pages.
+# The bank's reject codes (banking.rules.REASON_LABELS), translated for the pages.
 REJECT_REASONS = {
     "AC01": _("incorrect account number"),
     "AC04": _("account closed"),

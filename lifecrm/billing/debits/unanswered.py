@@ -19,9 +19,10 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from lifecrm.billing.bankfiles import rules
-from lifecrm.billing.bankfiles.rejections import on_debit_rejected
-from lifecrm.billing.models import BankFile, Collection
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.debits import rules
+from lifecrm.billing.debits.rejections import on_debit_rejected
+from lifecrm.billing.models import Collection
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record_many
