@@ -3,9 +3,9 @@ jurisdiction's `bank_file_retention` rule (jurisdiction_rules.json, counted from
 then purged by the daily step `banking.bank_file_purge`.
 
 Purging empties `BankFile.content` and deletes the encrypted copy under VAR_DIR/bankfiles/out/; the row stays
-with its content hash (a bank result file imported again is still recognised), totals, message id and
-collections, and `content_purged_on` says when. The content is kept through the period's last day
-(`Period.is_running`) and purged from the day after.
+with its content hash (a bank result file imported again is still recognised), totals, message id and the
+apps' rows pointing at it (billing's collections), and `content_purged_on` says when. The content is kept through the
+period's last day (`Period.is_running`) and purged from the day after.
 
 Which jurisdiction's rule: an outgoing pain.008 is per currency (its message id carries it), so the
 jurisdiction of that currency; a bank result file, the company's home jurisdiction (LIFECRM_JURISDICTION).
