@@ -59,6 +59,7 @@ def looks_like_ours(reference: str | None) -> bool:
 
 
 MAX_LINES_PER_FILE = bank_rules.MAX_LINES_PER_FILE
+"""At most this many debits go in one pain.008 file: banking's cap for every outgoing file."""
 
 
 def message_id(as_of: date, currency: str, part: int = 1) -> str:
