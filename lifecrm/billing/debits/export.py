@@ -31,6 +31,7 @@ from lifecrm.banking import xsd
 from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain008
 from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import files_made
 from lifecrm.banking.services import bank_file_record, bank_file_store_on_commit
 from lifecrm.billing.debits import rules
 from lifecrm.billing.models import Collection, DebitMandate, DueItem
@@ -155,10 +156,7 @@ def debit_export(*, as_of: date) -> ExportResult:
         by_currency: dict[str, list[_Pick]] = defaultdict(list)
         for pick in _picks(as_of):
             by_currency[pick.item.currency].append(pick)
-        made_today = {
-            f.message_id: f for f in BankFile.objects.filter(
-                direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008, as_of=as_of)
-        }
+        made_today = {f.message_id: f for f in files_made(file_format=BankFile.Format.PAIN_008, as_of=as_of)}
         for currency in sorted(set(by_currency) | {bank_rules.message_currency(m) for m in made_today}):
             existing = [f for m, f in sorted(made_today.items()) if bank_rules.message_currency(m) == currency]
             if existing:  # today's files are made: what became due since waits for the next one

@@ -22,6 +22,7 @@ from lifecrm.banking import rules as bank_rules
 from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.formats import PAID, PENDING, ParsedResults, ResultLine
 from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import sent_file
 from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive
 from lifecrm.billing.debits import rules
 from lifecrm.billing.debits.rejections import on_debit_rejected
@@ -69,8 +70,7 @@ def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
     """pain.002 verdicts on a whole message or PmtInf block, as one line per collection in it."""
     lines = []
     for group in parsed.groups:
-        export = BankFile.objects.defer("content").filter(direction=BankFile.Direction.OUT,
-                                                         message_id=group.original_message_id).first()
+        export = sent_file(group.original_message_id)
         if export is None:
             raise BankFileRejected(group.where, N_("unknown original message %(message)s"),
                                    message=group.original_message_id)
