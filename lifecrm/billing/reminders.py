@@ -38,8 +38,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
-from lifecrm.billing.messaging import contacts, content, letters, mail
-from lifecrm.billing.messaging.sms import sms_gateway
 from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Letter, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
@@ -53,11 +51,16 @@ from lifecrm.core.registries import (
 )
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
+from lifecrm.notifications import contacts, content, letters, mail
+from lifecrm.notifications.sms import sms_gateway
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_entitlements, customers_entitlements
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
+# A step's message: templates/billing/messages/<step code or action>.<language>.txt (the step's own text, else
+# its action's), rendered by notifications.content.
+MESSAGES = "billing/messages/"
 STALE_AFTER_DAYS = 3
 # Addressed to the owner, by letter (SMS fallback), retried after a failure.
 LEGAL_ACTIONS = frozenset({DunningStep.Action.DEMAND, DunningStep.Action.SUSPENSION_NOTICE})
@@ -520,7 +523,7 @@ def _addressee(case: Case, step: DunningStep):
 def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict, parts: tuple[str, ...]) -> content.Message:
     """The step's message in the customer's language: the sections `parts` the channel sends."""
     language = content.language_for(customer, case.policy.jurisdiction_id)
-    return content.render(names=[step.code, step.action], language=language, parts=parts,
+    return content.render(names=[MESSAGES + step.code, MESSAGES + step.action], language=language, parts=parts,
                           context=_context(case, customer, language, as_of) | extra)
 
 
