@@ -1,7 +1,7 @@
 """Letters: composed as HTML by the daily batch, printed to PDF (weasyprint, Noto Sans CJK) by the print run.
 
-The sending app saves each letter's HTML, its print file (billing: `billing.Letter`, with its reminder in one
-transaction); `lifecrm print-letters` turns each recorded letter into `<key>.pdf` in LIFECRM_LETTER_OUTBOX
+The sending app saves each letter's HTML, its print file (`notifications.Letter`; billing: with its reminder in
+one transaction); `lifecrm print-letters` turns each recorded letter into `<key>.pdf` in LIFECRM_LETTER_OUTBOX
 (default var/outbox/letters/): about 0.1 s a page, far too slow for the daily batch of a large book, and
 work that fans out to Celery workers. The print file fixes what the letter says on the day it was
 recorded, whenever it is printed.

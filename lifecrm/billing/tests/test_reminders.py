@@ -23,7 +23,6 @@ from lifecrm.billing.models import (
     DueItem,
     DunningPlan,
     DunningStep,
-    Letter,
     Reminder,
 )
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
@@ -31,6 +30,7 @@ from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
+from lifecrm.notifications.models import Letter
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
