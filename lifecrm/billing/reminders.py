@@ -12,12 +12,12 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
-- The row and what it sends are written in one transaction: a letter's print file (`notifications.Letter`,
-  its HTML, named by the message key) linked from the row, an SMS in the outbox spool named by a key of (policy, instalment, plan, step) (a
-  chunk's spool: by its first message's), so a rolled-back and retried send replaces its file. Letters
-  become PDFs in the print run (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit;
-  a failure marks the reminder failed, and one the mail server never got is sent by the next day's
-  `billing.email_resend`.
+- The row and what it sends are written in one transaction, each named by the message key of (policy,
+  instalment, plan, step): a letter's print file (`notifications.Letter`, its HTML) linked from the row,
+  an SMS in the outbox spool (a chunk's spool: by its first message's), so a rolled-back and retried
+  send replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`,
+  `letters_print`). E-mail is sent after commit; a failure marks the reminder failed, and one the mail
+  server never got is sent by the next day's `billing.email_resend`.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
