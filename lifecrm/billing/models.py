@@ -393,6 +393,9 @@ class Reminder(models.Model):
     # An e-mail recorded but not yet handed to the mail server (it is sent after commit): still True a day
     # later means the process stopped in between, and `billing.email_resend` sends it.
     mail_pending = models.BooleanField(default=False, editable=False)
+    # A letter's print file (composed when the letter was recorded, printed by `lifecrm print-letters`).
+    letter = models.OneToOneField("notifications.Letter", on_delete=models.SET_NULL, null=True, blank=True,
+                                  editable=False, related_name="reminder")
 
     class Meta:
         verbose_name = _("reminder")
@@ -404,25 +407,6 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_item_id} {self.step_id} {self.status}"
-
-
-class Letter(models.Model):
-    """A letter's print file: the HTML the reminder ladder composed, saved with its reminder in one transaction.
-
-    It fixes what the letter says on the day it was recorded, whenever the print run
-    (`lifecrm print-letters`) makes the PDF of it; a rolled-back and retried send leaves no print file
-    behind, and the daily batch writes no file of its own.
-    """
-
-    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, primary_key=True, related_name="letter")
-    html = models.TextField(_("print file (HTML)"))
-
-    class Meta:
-        verbose_name = _("letter")
-        verbose_name_plural = _("letters")
-
-    def __str__(self) -> str:
-        return f"letter of reminder {self.reminder_id}"
 
 
 class LedgerDifference(models.Model):

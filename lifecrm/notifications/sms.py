@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from lifecrm.billing.messaging.outbox import outbox_dir, write_atomic
+from lifecrm.notifications.outbox import outbox_dir, write_atomic
 
-DEFAULT_GATEWAY = "lifecrm.billing.messaging.sms.OutboxSmsGateway"
+DEFAULT_GATEWAY = "lifecrm.notifications.sms.OutboxSmsGateway"
 SPOOL_SUFFIX = ".jsonl"
 
 

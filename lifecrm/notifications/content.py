@@ -1,7 +1,9 @@
 """What a service message says: its template by step and language, rendered into subject, SMS and body.
 
-A message template (templates/billing/messages/<name>.<language>.txt) has three sections, each
-opened by a marker line: `=== subject`, `=== sms` (the short form) and `=== body` (e-mail, letter).
+A message is named by its template's path without the language: `billing/messages/demand` is the template
+templates/billing/messages/demand.<language>.txt of the billing app (each app keeps its messages under its own
+prefix). A message template has three sections, each opened by a marker line: `=== subject`, `=== sms` (the
+short form) and `=== body` (e-mail, letter).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.template import Context, TemplateSyntaxError
 
-from lifecrm.billing.messaging.engine import engine
+from lifecrm.notifications.engine import engine
 
 LANGUAGES = ("zh-hans", "zh-hant", "en")
 # When a customer's preferred language is not one we write in: the jurisdiction's usual script.
@@ -76,8 +78,8 @@ def _once_per_process(lookup):
 
 @_once_per_process
 def _template(names: tuple[str, ...], language: str):
-    """The first of the named templates that exists in `language`."""
-    return engine().select_template([f"billing/messages/{name}.{language}.txt" for name in names])
+    """The first of the named templates (`<app>/messages/<name>`) that exists in `language`."""
+    return engine().select_template([f"{name}.{language}.txt" for name in names])
 
 
 def _split(text: str) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Letters: composed as HTML by the daily batch, printed to PDF (weasyprint, Noto Sans CJK) by the print run.
 
-The daily batch saves each letter's HTML, its print file (`billing.Letter`), with its reminder in one
-transaction; `lifecrm print-letters` turns each recorded letter into `<key>.pdf` in LIFECRM_LETTER_OUTBOX
+The sending app saves each letter's HTML, its print file (`notifications.Letter`; billing: with its reminder in
+one transaction); `lifecrm print-letters` turns each recorded letter into `<key>.pdf` in LIFECRM_LETTER_OUTBOX
 (default var/outbox/letters/): about 0.1 s a page, far too slow for the daily batch of a large book, and
 work that fans out to Celery workers. The print file fixes what the letter says on the day it was
 recorded, whenever it is printed.
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from django.template import Context
 
-from lifecrm.billing.messaging.content import Message, format_date
-from lifecrm.billing.messaging.engine import engine
-from lifecrm.billing.messaging.outbox import outbox_dir, write_atomic
+from lifecrm.notifications.content import Message, format_date
+from lifecrm.notifications.engine import engine
+from lifecrm.notifications.outbox import outbox_dir, write_atomic
 
 
 class MissingPrintFile(LookupError):
@@ -33,7 +33,7 @@ HTML_LANG = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant", "en": "en"}
 
 def letter_html(*, message: Message, recipient: str, address: str, postcode: str, posted_on: date,
                 company: str) -> str:
-    return engine().get_template("billing/letters/letter.html").render(Context({
+    return engine().get_template("notifications/letters/letter.html").render(Context({
         "message": message, "recipient": recipient, "address": address, "postcode": postcode,
         "company": company, "date": format_date(posted_on, message.language),
         "lang": HTML_LANG[message.language], "font_family": FONT_FAMILIES[message.language],
