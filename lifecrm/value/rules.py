@@ -176,11 +176,13 @@ def potential_value(*, currency: str, age: int | None, children_ages: list[int],
 
 def network_value(*, referred: dict[int, Decimal], household: dict[int, Decimal]) -> tuple[Decimal, list[str]]:
     """A share of the current value of the people they referred (REFERRAL_SHARE) and of their household
-    (HOUSEHOLD_SHARE), each person once (at the referral share when both), with its reasons. The current values
+    (HOUSEHOLD_SHARE), each person once (at the referral share when both; someone without a current value is not
+    counted), with its reasons. The current values
     given leave out the policies already counted in the customer's own current value."""
     total, reasons = Decimal("0.00"), []
+    referred = {k: v for k, v in referred.items() if v}  # only the people with a current value are named
     parts = [(REFERRAL_SHARE, "referred", referred),
-             (HOUSEHOLD_SHARE, "household", {k: v for k, v in household.items() if k not in referred})]
+             (HOUSEHOLD_SHARE, "household", {k: v for k, v in household.items() if k not in referred and v})]
     for share, label, values in parts:
         base = sum(values.values(), Decimal("0.00"))
         if values and base:
