@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lifecrm.billing.selectors import premiums_paid_by_policy, rejected_debits_by_policy
 from lifecrm.core.actors import system
@@ -234,19 +235,19 @@ def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
     try:
         limits = {"diamond": Decimal(str(diamond)), "gold": Decimal(str(gold)), "silver": Decimal(str(silver))}
     except ArithmeticError:
-        raise ValidationError("The tier thresholds must be amounts.") from None
+        raise ValidationError(gettext("The tier thresholds must be amounts.")) from None
     if not limits["diamond"] > limits["gold"] > limits["silver"] > 0:
-        raise ValidationError("The tier thresholds must descend from diamond to gold to silver, all above zero "
-                              f"(given {limits['diamond']}, {limits['gold']}, {limits['silver']}).")
+        raise ValidationError(gettext("The tier thresholds must descend from diamond to gold to silver, all above "
+                                      "zero (given %(diamond)s, %(gold)s, %(silver)s).") % limits)
     if any(v != v.quantize(Decimal("0.01")) for v in limits.values()):
-        raise ValidationError("The tier thresholds are amounts to the cent.")
+        raise ValidationError(gettext("The tier thresholds are amounts to the cent."))
     return limits
 
 
 def _preview(jurisdiction: str, limits: dict[str, Decimal], as_of: date) -> ThresholdsPreview:
     in_force = current_thresholds().get(jurisdiction)
     if in_force is None:
-        raise ValidationError(f"Jurisdiction {jurisdiction} has no tier thresholds.")
+        raise ValidationError(gettext("Jurisdiction %(code)s has no tier thresholds.") % {"code": jurisdiction})
     day = latest_value_day(as_of=as_of)
     moves: Counter = Counter()
     before: Counter = Counter()
@@ -283,7 +284,7 @@ def tier_thresholds_apply(*, actor, jurisdiction: str, diamond, gold, silver, as
         latest = (TierThresholds.objects.select_for_update().filter(jurisdiction_id=jurisdiction)
                   .order_by("-version").first())
         if latest is None:
-            raise ValidationError(f"Jurisdiction {jurisdiction} has no tier thresholds.")
+            raise ValidationError(gettext("Jurisdiction %(code)s has no tier thresholds.") % {"code": jurisdiction})
         preview = _preview(jurisdiction, limits, as_of)
         row = TierThresholds.objects.create(jurisdiction_id=jurisdiction, version=latest.version + 1,
                                             currency=latest.currency, created_at=timezone.now(),
