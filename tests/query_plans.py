@@ -18,7 +18,7 @@ from django.db import transaction
 
 # Tables that grow with the book. Reference data (dunning plans and steps, products, org units, staff) and the
 # premium ledger's one-row opening stay small whatever the book size and may be scanned.
-BOOK_TABLE_PREFIXES = ("parties_", "policies_", "billing_", "core_auditevent")
+BOOK_TABLE_PREFIXES = ("parties_", "policies_", "banking_", "billing_", "core_auditevent")
 REFERENCE_TABLES = frozenset({"billing_dunningplan", "billing_dunningstep", "billing_ledgeropening"})
 FULL_SCANS = frozenset({"Seq Scan"})
 INDEX_SCANS = frozenset({"Index Scan", "Index Only Scan"})

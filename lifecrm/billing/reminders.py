@@ -632,7 +632,7 @@ def tier_changed(*, customer_ids: list[int], as_of: date) -> None:
 
 
 def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | None:
-    """A rejected direct debit (bankfiles.REJECTION_HANDLERS): remind the payer now, by the plan's
+    """A rejected direct debit (debits.rejections.REJECTION_HANDLERS): remind the payer now, by the plan's
     `debit-rejected` step. At most once per due item; None when nothing was sent."""
     item = DueItem.objects.get(pk=getattr(due_item, "pk", due_item))
     policy = _policies(Q(pk=item.policy_id))[item.policy_id]
@@ -718,5 +718,5 @@ def _register_rejection_handler() -> bool:
     return True
 
 
-REJECTION_REGISTRY = "lifecrm.billing.bankfiles.rejections"
+REJECTION_REGISTRY = "lifecrm.billing.debits.rejections"
 REJECTION_HANDLER_REGISTERED = _register_rejection_handler()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q, Subquery, Sum
 
-from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
+from lifecrm.billing.debits.rules import DEBIT_RETURN_DAYS
 from lifecrm.billing.models import Allocation, Collection, DueItem, LedgerOpening, Payment, SuspenseAccount
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents

@@ -202,6 +202,7 @@ INSTALLED_APPS = [
     "lifecrm.parties",
     "lifecrm.products",
     "lifecrm.policies",
+    "lifecrm.banking",
     "lifecrm.billing",
     "lifecrm.value",
     "lifecrm.workbench",

@@ -16,10 +16,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from lifecrm.banking.models import BankFile
 from lifecrm.billing import reminders
 from lifecrm.billing.messaging.sms import read_outbox
 from lifecrm.billing.models import (
-    BankFile,
     Collection,
     DueItem,
     DunningPlan,
@@ -580,7 +580,7 @@ def test_a_rejected_debit_sends_one_immediate_reminder(policy, outbox):
 
 
 def test_the_handler_is_registered_with_the_bank_files_rejection_hook():
-    rejections = pytest.importorskip("lifecrm.billing.bankfiles.rejections")
+    rejections = pytest.importorskip("lifecrm.billing.debits.rejections")
     if not hasattr(rejections, "REJECTION_HANDLERS"):
         pytest.skip("the bank files have no REJECTION_HANDLERS yet")
     assert reminders.REJECTION_HANDLER_REGISTERED

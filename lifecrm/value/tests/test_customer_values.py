@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lifecrm.billing.models import Allocation, BankFile, Collection, DueItem, Payment
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.models import Allocation, Collection, DueItem, Payment
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent, JobRun
 from lifecrm.core.registries import daily_steps

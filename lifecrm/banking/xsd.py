@@ -15,7 +15,7 @@ from xml.etree.ElementTree import Element  # noqa: S405  type only; parsing goes
 
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.banking.errors import BankFileRejected
 
 if TYPE_CHECKING:
     import xmlschema  # imported where it is used: a quarter of a second at every process start otherwise

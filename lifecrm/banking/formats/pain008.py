@@ -15,8 +15,8 @@ from itertools import groupby
 
 from lxml.etree import Element, SubElement, tostring  # building, not parsing; serialised by libxml2
 
-from lifecrm.billing.bankfiles import rules
-from lifecrm.billing.bankfiles.xsd import PAIN_008
+from lifecrm.banking import rules
+from lifecrm.banking.xsd import PAIN_008
 
 BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 CLEARING_SYSTEMS = {"CN": "CNAPS", "HK": "HKNCC", "TW": "TWNCC"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from lifecrm.billing.bankfiles.formats.pain008 import Creditor
+from lifecrm.banking.formats.pain008 import Creditor
 
 DEMO_CREDITORS = {
     "CNY": {"name": "示例人寿保险股份有限公司", "account": "110060149018010001234", "bank_code": "301290000007",

@@ -4,7 +4,7 @@ The hook: `REJECTION_HANDLERS` is a list of callables `handler(*, due_item, reas
 in order, for every reject that will not be presented again (a non-retryable code such as AC04 or
 MD01, or a retryable one on its last attempt). Another module registers itself at import time:
 
-    from lifecrm.billing.bankfiles.rejections import rejection_handler
+    from lifecrm.billing.debits.rejections import rejection_handler
 
     @rejection_handler
     def debit_rejected(*, due_item, reason_code, as_of): ...
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from lifecrm.billing.bankfiles import rules
+from lifecrm.billing.debits import rules
 from lifecrm.billing.models import Collection, DueItem
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record

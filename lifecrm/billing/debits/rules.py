@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking.rules import describe
 from lifecrm.core.rules import WorkingCalendar
 
 EXPORT_LEAD_WORKING_DAYS = 3
@@ -38,20 +40,6 @@ RETRYABLE_REASONS = frozenset({"AM04", "MS03"})
 Every other code (AC04 account closed, AC01 wrong account, AC06 blocked, MD01 no mandate, MD07 debtor
 deceased, MS02 refused by the debtor, AG01 forbidden, MD06 refund claim…) needs the payer to act."""
 
-REASON_LABELS = {
-    "AC01": "incorrect account number",
-    "AC04": "account closed",
-    "AC06": "account blocked",
-    "AG01": "transaction forbidden on this account",
-    "AM04": "insufficient funds",
-    "AM05": "duplicate collection",
-    "MD01": "no valid mandate",
-    "MD06": "refund requested by the debtor",
-    "MD07": "debtor deceased",
-    "MS02": "refused by the debtor",
-    "MS03": "reason not specified",
-    "FF01": "file format invalid",
-}
 
 E2E_PREFIX = "E"
 MESSAGE_PREFIX = "LCDD"
@@ -70,27 +58,14 @@ def looks_like_ours(reference: str | None) -> bool:
     return item.isdigit() and attempt.isdigit()
 
 
-# At most this many debits go in one pain.008 file: banks cap their files, and the XSD check of a much
-# bigger file runs into xmlschema's element limit (a 1M-policy book's day does).
-MAX_LINES_PER_FILE = 5000
+MAX_LINES_PER_FILE = bank_rules.MAX_LINES_PER_FILE
+"""At most this many debits go in one pain.008 file: banking's cap for every outgoing file."""
 
 
 def message_id(as_of: date, currency: str, part: int = 1) -> str:
     """The pain.008 message id of a business date, currency and part (files of MAX_LINES_PER_FILE lines):
     `LCDD20261117CNY`, then `LCDD20261117CNY-2`…, so a rerun finds what the date already made."""
-    base = f"{MESSAGE_PREFIX}{as_of:%Y%m%d}{currency}"
-    return base if part == 1 else f"{base}-{part}"
-
-
-def message_currency(message: str) -> str:
-    """The currency inside a message id made by `message_id`."""
-    start = len(MESSAGE_PREFIX) + 8
-    return message[start:start + 3]
-
-
-def payment_information_id(message: str, collection_date: date) -> str:
-    """One PmtInf block per requested collection date inside a file."""
-    return f"{message}-{collection_date:%Y%m%d}"
+    return bank_rules.message_id(MESSAGE_PREFIX, as_of, currency, part)
 
 
 def requested_collection_date(*, due: date, as_of: date, calendar: WorkingCalendar) -> date:
@@ -126,12 +101,6 @@ class RejectDecision:
     @property
     def escalate(self) -> bool:
         return self.represent_on is None
-
-
-def describe(reason_code: str) -> str:
-    if not reason_code:
-        return "no reason code"
-    return f"{reason_code} ({REASON_LABELS[reason_code]})" if reason_code in REASON_LABELS else reason_code
 
 
 def after_reject(*, reason_code: str, attempt: int, result_on: date, calendar: WorkingCalendar) -> RejectDecision:

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from lifecrm.billing.bankfiles import rules
-from lifecrm.billing.bankfiles.rejections import on_debit_rejected
-from lifecrm.billing.models import BankFile, Collection
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import bank_file_get
+from lifecrm.billing.debits import rules
+from lifecrm.billing.debits.rejections import on_debit_rejected
+from lifecrm.billing.models import Collection
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
 from lifecrm.core.services import audit_record_many
@@ -65,7 +67,7 @@ def collections_declare_not_collected(*, actor, export_file_id: int, reference: 
         raise NotCollectedRefused(_("The bank's reference is at most %(limit)s characters long.")
                                   % {"limit": REFERENCE_MAX_LENGTH})
     with transaction.atomic():
-        export = BankFile.objects.defer("content").filter(pk=export_file_id).first()
+        export = bank_file_get(export_file_id)
         if export is None or export.direction != BankFile.Direction.OUT:
             raise NotCollectedRefused(_("Only the debits of one of our own collection files can be declared not collected."))
         collections = list(unanswered(as_of=as_of).filter(export_file=export)

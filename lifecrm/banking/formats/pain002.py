@@ -6,8 +6,8 @@ message (no `TxInfAndSts`) applies to every transaction in it.
 """
 from __future__ import annotations
 
-from lifecrm.billing.bankfiles.formats import PAID, PENDING, REJECTED, GroupResult, ParsedResults, ResultLine
-from lifecrm.billing.bankfiles.formats.xmlnav import Node, parse_datetime_date
+from lifecrm.banking.formats import PAID, PENDING, REJECTED, GroupResult, ParsedResults, ResultLine
+from lifecrm.banking.formats.xmlnav import Node, parse_datetime_date
 
 OUTCOMES = {"ACCP": PAID, "ACSC": PAID, "ACSP": PAID, "ACWC": PAID, "RJCT": REJECTED}
 

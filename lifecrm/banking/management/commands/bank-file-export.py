@@ -10,8 +10,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from lifecrm.billing.bankfiles.export import write_plain
-from lifecrm.billing.models import BankFile
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.storage import write_plain
 from lifecrm.core.actors import system
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.services import audit_record
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             target = write_plain(bank_file, Path(out))
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from None
-        audit_record(actor=system("bank-file-export"), action=AuditEvent.Action.REVEAL, object_type="billing.bankfile",
+        audit_record(actor=system("bank-file-export"), action=AuditEvent.Action.REVEAL, object_type=BankFile._meta.label_lower,
                      object_id=bank_file.pk, field="content", purpose=f"bank transfer: written to {target}")
         self.stdout.write(f"{bank_file.filename}: {bank_file.line_count} lines, total {bank_file.total_amount} "
                           f"-> {target}")

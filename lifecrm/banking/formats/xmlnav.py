@@ -8,7 +8,7 @@ from xml.etree.ElementTree import Element  # noqa: S405  type only
 
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
+from lifecrm.banking.errors import BankFileRejected
 
 
 @dataclass(frozen=True)

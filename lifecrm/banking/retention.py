@@ -1,11 +1,11 @@
 """Bank files are personal data (a pain.008 holds every debtor's account number): their content is kept for the
 jurisdiction's `bank_file_retention` rule (jurisdiction_rules.json, counted from the file's business date),
-then purged by the daily step `billing.bank_file_purge`.
+then purged by the daily step `banking.bank_file_purge`.
 
 Purging empties `BankFile.content` and deletes the encrypted copy under VAR_DIR/bankfiles/out/; the row stays
-with its content hash (a bank result file imported again is still recognised), totals, message id and
-collections, and `content_purged_on` says when. The content is kept through the period's last day
-(`Period.is_running`) and purged from the day after.
+with its content hash (a bank result file imported again is still recognised), totals, message id and the
+apps' rows pointing at it (billing's collections), and `content_purged_on` says when. The content is kept through the
+period's last day (`Period.is_running`) and purged from the day after.
 
 Which jurisdiction's rule: an outgoing pain.008 is per currency (its message id carries it), so the
 jurisdiction of that currency; a bank result file, the company's home jurisdiction (LIFECRM_JURISDICTION).
@@ -17,8 +17,9 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.models import BankFile
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.storage import stored_path
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import AuditEvent, Jurisdiction
@@ -60,8 +61,6 @@ def purge_candidate_ids(as_of: date):
 def bank_files_purge(*, as_of: date, first_id: int, last_id: int) -> int:
     """Purge the content of the files in [first_id, last_id] whose retention ended before `as_of`. Returns how
     many were purged; a file already purged is left alone (a rerun changes nothing)."""
-    from lifecrm.billing.bankfiles.export import stored_path
-
     by_currency = _jurisdiction_by_currency()
     purged = []
     with transaction.atomic():
@@ -72,7 +71,7 @@ def bank_files_purge(*, as_of: date, first_id: int, last_id: int) -> int:
             if as_of <= end:
                 continue
             BankFile.objects.filter(pk=bank_file.pk).update(content=b"", content_purged_on=as_of)
-            audit_record(actor=RUN_DAILY, action=AuditEvent.Action.UPDATE, object_type="billing.bankfile",
+            audit_record(actor=RUN_DAILY, action=AuditEvent.Action.UPDATE, object_type=BankFile._meta.label_lower,
                          object_id=bank_file.pk, field="content", purpose=f"{RULE} ended {end}",
                          before={"content": "kept"}, after={"content_purged_on": as_of.isoformat()})
             purged.append(bank_file)
@@ -81,7 +80,7 @@ def bank_files_purge(*, as_of: date, first_id: int, last_id: int) -> int:
     return len(purged)
 
 
-@chunked_step("billing.bank_file_purge", ids=purge_candidate_ids, chunk_size=1000)
+@chunked_step("banking.bank_file_purge", ids=purge_candidate_ids, chunk_size=1000)
 def bank_file_purge_step(as_of: date, first_id: int, last_id: int) -> int:
     """Bank files: purge the content (and encrypted disk copy) of files past their jurisdiction's retention."""
     return bank_files_purge(as_of=as_of, first_id=first_id, last_id=last_id)

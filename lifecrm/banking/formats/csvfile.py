@@ -22,8 +22,8 @@ from datetime import date
 
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.formats import PAID, REJECTED, ParsedResults, ResultLine
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.banking.formats import PAID, REJECTED, ParsedResults, ResultLine
 from lifecrm.core.money import CURRENCIES, MAX_AMOUNT, AmountInvalid, parse_amount
 
 HEADER = ["end_to_end_id", "status", "amount", "currency", "value_date", "reason_code"]

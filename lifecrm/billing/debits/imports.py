@@ -1,7 +1,7 @@
 """Importing a bank result file (pain.002, camt.054 or CSV): validated first, then applied whole or not at all.
 
-A file is recorded by its content hash: the same bytes a second time return the first BankFile and
-change nothing. Each line is matched to a Collection by its end-to-end reference. Collected →
+A file is recorded by its content hash (`banking.services.bank_file_receive`): the same bytes a second time return
+the first BankFile and change nothing. Each line is matched to a Collection by its end-to-end reference. Collected →
 `payment_record` with natural key `debit:<end-to-end id>` (so a camt.054 confirming a line a pain.002
 already accepted books nothing twice) and the Collection paid. Rejected → the Collection rejected
 with its reason code and date, then `rejections.on_debit_rejected`; a return of a collection already
@@ -11,36 +11,28 @@ business date rejects the whole file (BankFileRejected), inside one transaction,
 """
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.billing.bankfiles import rules, xsd
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.formats import (
-    PAID,
-    PENDING,
-    ParsedResults,
-    ResultLine,
-    camt054,
-    csvfile,
-    pain002,
-)
-from lifecrm.billing.bankfiles.formats.xmlnav import root_node
-from lifecrm.billing.bankfiles.rejections import on_debit_rejected
-from lifecrm.billing.bankfiles.unanswered import declared_not_collected
-from lifecrm.billing.models import BankFile, Collection, Payment
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.banking.formats import PAID, PENDING, ParsedResults, ResultLine
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import sent_file
+from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive
+from lifecrm.billing.debits import rules
+from lifecrm.billing.debits.rejections import on_debit_rejected
+from lifecrm.billing.debits.unanswered import declared_not_collected
+from lifecrm.billing.models import Collection, Payment
 from lifecrm.billing.services import DuplicatePayment, PaymentRefused, payment_record, payment_reverse
 from lifecrm.core.actors import on_behalf
 from lifecrm.org.access import Action, authorize
 
-FORMATS = ("auto", "pain.002", "camt.054", "csv")
+FORMATS = RESULT_FORMATS
 
 
 @dataclass
@@ -74,31 +66,17 @@ class ImportReport:
                    if self.to_refund else ""))
 
 
-def _parse(content: bytes, file_format: str) -> ParsedResults:
-    if file_format not in FORMATS:
-        raise BankFileRejected("", N_("unknown format %(value)r: use one of %(allowed)s"), value=file_format,
-                               allowed=", ".join(FORMATS))
-    if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
-        return csvfile.parse(content)
-    document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
-    if document.format == BankFile.Format.PAIN_008:
-        raise BankFileRejected("", N_("this is a pain.008 collection file, not a bank result"))
-    node = root_node(document.root, document.namespace)
-    return pain002.parse(node) if document.format == BankFile.Format.PAIN_002 else camt054.parse(node)
-
-
 def _group_lines(parsed: ParsedResults) -> list[ResultLine]:
     """pain.002 verdicts on a whole message or PmtInf block, as one line per collection in it."""
     lines = []
     for group in parsed.groups:
-        export = BankFile.objects.defer("content").filter(direction=BankFile.Direction.OUT,
-                                                         message_id=group.original_message_id).first()
+        export = sent_file(group.original_message_id)
         if export is None:
             raise BankFileRejected(group.where, N_("unknown original message %(message)s"),
                                    message=group.original_message_id)
         collections = [
             c for c in export.collections.order_by("end_to_end_id")
-            if group.payment_information_id in (None, rules.payment_information_id(export.message_id, c.collection_date))
+            if group.payment_information_id in (None, bank_rules.payment_information_id(export.message_id, c.collection_date))
         ]
         if not collections:
             raise BankFileRejected(group.where, N_("unknown payment information %(block)s"),
@@ -190,7 +168,7 @@ class _Applier:
             payment = Payment.objects.filter(natural_key=f"debit:{collection.end_to_end_id}", reversed_by__isnull=True).first()
             if payment is not None:
                 payment_reverse(actor=self.actor, payment_id=payment.pk, as_of=self.as_of,
-                                reason=f"direct debit {collection.end_to_end_id} returned: {rules.describe(code)}")
+                                reason=f"direct debit {collection.end_to_end_id} returned: {bank_rules.describe(code)}")
             self.report.returned += 1
         result_on = min(line.value_date or self.parsed.created_on or self.as_of, self.as_of)
         self._settle(collection, Collection.Status.REJECTED, code, result_on)
@@ -215,30 +193,12 @@ def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format:
     command (`core.actors.system("bank-import")`)."""
     authorize(actor, Action.IMPORT_BANK_FILE)
     actor = on_behalf(actor, Action.IMPORT_BANK_FILE)
-    if not content.strip():
-        raise BankFileRejected("", N_("the file is empty"))
-    digest = hashlib.sha256(content).hexdigest()
-    existing = BankFile.objects.defer("content").filter(sha256=digest).first()
-    if existing is not None:
-        if existing.direction == BankFile.Direction.OUT:
-            raise BankFileRejected("", N_("this is our own export %(filename)s, not a bank result"),
-                                   filename=existing.filename)
-        return ImportReport(existing, already_imported=True)
-    parsed = _parse(content, file_format)
-    try:
-        with transaction.atomic():
-            bank_file = BankFile.objects.create(
-                direction=BankFile.Direction.IN, format=parsed.format, sha256=digest, filename=filename[-200:],
-                message_id=parsed.message_id[:35], as_of=as_of, created_at=timezone.now(),
-                line_count=len(parsed.lines),
-                total_amount=sum((line.amount or Decimal(0) for line in parsed.lines), Decimal(0)),
-                content=content,
-            )
-            report = ImportReport(bank_file)
-            _Applier(bank_file=bank_file, parsed=parsed, as_of=as_of, actor=actor, report=report).run()
-    except IntegrityError:
-        existing = BankFile.objects.defer("content").filter(sha256=digest).first()
-        if existing is None:
-            raise
-        return ImportReport(existing, already_imported=True)
-    return report
+
+    def apply(bank_file: BankFile, parsed: ParsedResults) -> ImportReport:
+        report = ImportReport(bank_file)
+        _Applier(bank_file=bank_file, parsed=parsed, as_of=as_of, actor=actor, report=report).run()
+        return report
+
+    bank_file, report = bank_file_receive(content=content, filename=filename, as_of=as_of, file_format=file_format,
+                                          ours=rules.looks_like_ours, apply=apply)
+    return ImportReport(bank_file, already_imported=True) if report is None else report

@@ -3,9 +3,10 @@
 A premium is presented when its policy pays by auto-debit (current PolicyVersion), has an active
 mandate, is premium-paying (in force, grace, reinstated), and `rules.next_attempt` says so; it goes
 into the file of the day that is `rules.EXPORT_LEAD_WORKING_DAYS` working days before its collection
-date. The file (validated against its XSD), its BankFile row and one Collection per line are recorded
-in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that commits, encrypted like its
-content column (`lifecrm bank-file-export` gives the clear file for the bank transfer). The message id
+date. The file (validated against its XSD), its BankFile row (`banking.services.bank_file_record`) and one
+Collection per line are recorded in one transaction; the file is written to VAR_DIR/bankfiles/out/ once that
+commits, encrypted like its content column (`banking.storage`; `lifecrm bank-file-export` gives the clear file for
+the bank transfer). The message id
 is the business date and currency, so a rerun for the same date finds the file and adds nothing.
 
 The due items are read, not locked. Two exports for one date never both record (the job chunk's row
@@ -16,26 +17,25 @@ is never kept waiting.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lifecrm.billing.bankfiles import rules, xsd
-from lifecrm.billing.bankfiles.creditors import creditor_for
-from lifecrm.billing.bankfiles.errors import BankFileRejected, ExportInvalid
-from lifecrm.billing.bankfiles.formats import pain008
-from lifecrm.billing.models import BankFile, Collection, DebitMandate, DueItem
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking import xsd
+from lifecrm.banking.creditors import creditor_for
+from lifecrm.banking.formats import pain008
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import files_made
+from lifecrm.banking.services import bank_file_record, bank_file_store_on_commit
+from lifecrm.billing.debits import rules
+from lifecrm.billing.models import Collection, DebitMandate, DueItem
 from lifecrm.core.bulk import insert_rows
-from lifecrm.core.fields import decrypt_bytes, encrypt_bytes, is_current_token, rotate_token
 from lifecrm.core.jobs import chunked_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import working_calendar
@@ -67,54 +67,6 @@ class _Pick:
     mandate: DebitMandate
     attempt: int
     collection_date: date
-
-
-def out_dir() -> Path:
-    return Path(settings.VAR_DIR) / "bankfiles" / "out"
-
-
-ENCRYPTED_SUFFIX = ".fernet"
-
-
-def stored_path(bank_file: BankFile) -> Path:
-    """Where the file rests on disk: encrypted (a Fernet token under the field keys), never in clear. The clear
-    file for the bank's transfer comes from `lifecrm bank-file-export` (`write_plain`)."""
-    return out_dir() / (bank_file.filename + ENCRYPTED_SUFFIX)
-
-
-def write_file(bank_file: BankFile) -> Path | None:
-    """Write (or rewrite, if missing or different) the recorded content to the out folder, encrypted and
-    atomically; nothing for a file whose content was purged after its retention."""
-    if bank_file.content_purged_on is not None:
-        return None
-    content = bytes(bank_file.content)
-    target = stored_path(bank_file)
-    if target.exists():
-        try:
-            if hashlib.sha256(decrypt_bytes(target.read_bytes())).hexdigest() == bank_file.sha256:
-                return target
-        except ValueError:  # unreadable (a retired key, a torn write): written again below
-            pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".part")
-    partial.write_bytes(encrypt_bytes(content))
-    os.replace(partial, target)
-    return target
-
-
-def write_plain(bank_file: BankFile, target: Path) -> Path:
-    """The file in clear at `target`, for the bank transfer (`lifecrm bank-file-export`), readable by its owner
-    only; refused for a purged file."""
-    if bank_file.content_purged_on is not None:
-        raise ValueError(f"the content of {bank_file.filename} was purged on {bank_file.content_purged_on} "
-                         "after its retention period")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(bytes(bank_file.content))
-    os.replace(partial, target)
-    return target
 
 
 def _last_due_in_window(as_of: date) -> date:
@@ -184,16 +136,9 @@ def _record(as_of: date, currency: str, picks: list[_Pick], part: int) -> BankFi
     lines = [_line(p) for p in picks]
     content = pain008.build(message_id=message, created_at=timezone.localtime(), creditor=creditor_for(currency),
                             lines=lines)
-    try:
-        xsd.check_outgoing(content, xsd.PAIN_008)
-    except BankFileRejected as exc:
-        raise ExportInvalid(f"{message} fails pain.008.001.08: {exc}") from exc
-    total = sum((line.amount for line in lines), Decimal(0))
-    bank_file = BankFile.objects.create(
-        direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008,
-        sha256=hashlib.sha256(content).hexdigest(), filename=f"{message}.xml", message_id=message, as_of=as_of,
-        created_at=timezone.now(), line_count=len(lines), total_amount=total, content=content,
-    )
+    bank_file = bank_file_record(file_format=BankFile.Format.PAIN_008, namespace=xsd.PAIN_008, content=content,
+                                 message_id=message, as_of=as_of, line_count=len(lines),
+                                 total_amount=sum((line.amount for line in lines), Decimal(0)))
     insert_rows(Collection, [
         {"due_item_id": p.item.pk, "mandate_id": p.mandate.pk, "end_to_end_id": line.end_to_end_id,
          "attempt": p.attempt, "amount": line.amount, "collection_date": p.collection_date,
@@ -211,20 +156,17 @@ def debit_export(*, as_of: date) -> ExportResult:
         by_currency: dict[str, list[_Pick]] = defaultdict(list)
         for pick in _picks(as_of):
             by_currency[pick.item.currency].append(pick)
-        made_today = {
-            f.message_id: f for f in BankFile.objects.filter(
-                direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008, as_of=as_of)
-        }
-        for currency in sorted(set(by_currency) | {rules.message_currency(m) for m in made_today}):
-            existing = [f for m, f in sorted(made_today.items()) if rules.message_currency(m) == currency]
+        made_today = {f.message_id: f for f in files_made(file_format=BankFile.Format.PAIN_008, as_of=as_of)}
+        for currency in sorted(set(by_currency) | {bank_rules.message_currency(m) for m in made_today}):
+            existing = [f for m, f in sorted(made_today.items()) if bank_rules.message_currency(m) == currency]
             if existing:  # today's files are made: what became due since waits for the next one
                 result.existing.extend(existing)
                 continue
             picks = by_currency[currency]
             for part, start in enumerate(range(0, len(picks), rules.MAX_LINES_PER_FILE), start=1):
                 result.created.append(_record(as_of, currency, picks[start:start + rules.MAX_LINES_PER_FILE], part))
-        for bank_file in result.created + result.existing:
-            transaction.on_commit(lambda f=bank_file: write_file(f))
+        for bank_file in result.existing:  # a rerun writes a missing copy again (`bank_file_record` did the new ones)
+            bank_file_store_on_commit(bank_file)
     return result
 
 
@@ -232,18 +174,3 @@ def debit_export(*, as_of: date) -> ExportResult:
 def debit_export_step(as_of: date, first_id: int, last_id: int) -> int:
     """Direct debits: the business date's pain.008 files (one per currency), one Collection per line."""
     return debit_export(as_of=as_of).lines
-
-
-def rotate_stored_files() -> int:
-    """`rotate-keys`: re-encrypt the files under out/ still under an older key with the first one (atomically;
-    a file already under the first key is left as it is). Returns how many were rewritten."""
-    rewritten = 0
-    for path in sorted(out_dir().glob("*" + ENCRYPTED_SUFFIX)):
-        token = path.read_bytes()
-        if is_current_token(token):
-            continue
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(rotate_token(token))
-        os.replace(partial, path)
-        rewritten += 1
-    return rewritten
