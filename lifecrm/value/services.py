@@ -102,19 +102,27 @@ VALUE_FIELDS = ["jurisdiction", "currency", "current_value", "premiums_paid", "m
                 "network_value", "total_value", "reasons", "computed_at"]
 
 
-def _household_and_referred(customer_id: int, relationships) -> tuple[set[int], set[int], set[int]]:
-    """The customer's household (spouse and parent or child, either way), the people they referred, and their
-    children, from the chunk's relationships."""
-    household, referred, children = set(), set(), set()
+@dataclass
+class _Relations:
+    """A customer's household (spouse, parent or child, either way), the people they referred, their children."""
+
+    household: set[int]
+    referred: set[int]
+    children: set[int]
+
+
+def _relations(relationships) -> dict[int, _Relations]:
+    """Each customer's relations from the chunk's relationships (from, to, kind), in one pass."""
+    out: dict[int, _Relations] = defaultdict(lambda: _Relations(set(), set(), set()))
     for source, target, kind in relationships:
         if kind == "referrer":
-            if source == customer_id:
-                referred.add(target)
-        elif customer_id in (source, target):
-            household.add(target if source == customer_id else source)
-            if kind == "parent" and source == customer_id:
-                children.add(target)
-    return household, referred, children
+            out[source].referred.add(target)
+            continue
+        out[source].household.add(target)
+        out[target].household.add(source)
+        if kind == "parent":
+            out[source].children.add(target)
+    return out
 
 
 @transaction.atomic
@@ -131,6 +139,7 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
     if not ids:
         return 0
     relationships = value_relationships(customer_ids=ids)
+    relations = _relations(relationships)
     related = {c for source, target, _kind in relationships for c in (source, target)} - set(ids)
     facts = customers_value_facts(customer_ids=[*ids, *sorted(related)])
     policies = customer_value_policies(customer_ids=[*ids, *sorted(related)], as_of=as_of)
@@ -170,7 +179,9 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
         current_lines = current_lines or ["no policy in force"]
         premiums = sum((paid.get(p.policy_id, ZERO) for p in mine), ZERO)
         margin, historical_lines = rules.historical_value(premiums)
-        household, referred, children = _household_and_referred(customer_id, relationships)
+        mine_relations = relations[customer_id]
+        household, referred, children = (mine_relations.household, mine_relations.referred,
+                                         mine_relations.children)
         age = (rules.age_last_birthday(fact.birth_date, as_of)
                if fact.kind == "person" and fact.birth_date is not None else None)
         children_ages = [rules.age_last_birthday(facts[c].birth_date, as_of) for c in sorted(children)
