@@ -1,8 +1,9 @@
-"""Admin for the value app: assumption sets and policy values, read-only (derived data, never edited by hand)."""
+"""Admin for the value app: assumption sets, policy and customer values, tier thresholds, read-only (derived data
+or versioned reference data, never edited by hand)."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.value.models import AssumptionRate, AssumptionSet, PolicyValue
+from lifecrm.value.models import AssumptionRate, AssumptionSet, CustomerValue, PolicyValue, TierThresholds
 
 
 class AssumptionRateInline(admin.TabularInline):
@@ -37,3 +38,21 @@ class PolicyValueAdmin(ReadOnlyAdmin):
     search_fields = ["policy__number"]
     raw_id_fields = ["policy", "coverage", "assumption_set"]
     list_per_page = 100
+
+
+@admin.register(CustomerValue)
+class CustomerValueAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "as_of", "currency", "current_value", "premiums_paid", "margin_earned",
+                    "potential_value", "network_value", "total_value"]
+    list_filter = ["as_of", "jurisdiction"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    list_per_page = 100
+
+
+@admin.register(TierThresholds)
+class TierThresholdsAdmin(ReadOnlyAdmin):
+    """A new version is set with `value.services.tier_thresholds_apply` (after its preview), never edited here."""
+
+    list_display = ["jurisdiction", "version", "currency", "diamond", "gold", "silver", "created_at", "created_by"]
+    list_filter = ["jurisdiction"]
