@@ -98,35 +98,31 @@ class Command(BaseCommand):
         from lifecrm.value.jobs import run_policy_values
         from lifecrm.value.selectors import book_totals
 
-        day = parse_date(as_of, "--as-of")
-        started = time.perf_counter()
-        try:
-            run = run_policy_values(as_of=day, progress=progress)
-        except ValuationError as exc:
-            raise CommandError(str(exc)) from None
-        seconds = time.perf_counter() - started
-        totals = book_totals(as_of=day)
-        names = ("reserve", "pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp")
-        amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
-        self.stdout.write(f"policy values at {day} ({run.status}): {totals['coverages']:,} coverages on the current "
-                          f"assumption sets, {seconds:.1f} s; {amounts}")
+        self._run(run_policy_values, book_totals, as_of, progress=progress, what="policy values",
+                  count="coverages", unit="coverages on the current assumption sets",
+                  names=("reserve", "pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pvfp"))
 
     def customers(self, as_of, *, progress: bool) -> None:
         from lifecrm.value.jobs import run_customer_values
         from lifecrm.value.selectors import customer_value_totals
 
+        self._run(run_customer_values, customer_value_totals, as_of, progress=progress, what="customer values",
+                  count="customers", unit="customers",
+                  names=("current_value", "premiums_paid", "margin_earned", "potential_value", "network_value",
+                         "total_value"))
+
+    def _run(self, run_step, totals_of, as_of, *, progress: bool, what: str, count: str, unit: str, names) -> None:
+        """Run a valuation step for `as_of` and print its totals: "<what> at <day> (<status>): <n> <unit>, <s> s; …"."""
         day = parse_date(as_of, "--as-of")
         started = time.perf_counter()
         try:
-            run = run_customer_values(as_of=day, progress=progress)
+            run = run_step(as_of=day, progress=progress)
         except ValuationError as exc:
             raise CommandError(str(exc)) from None
         seconds = time.perf_counter() - started
-        totals = customer_value_totals(as_of=day)
-        names = ("current_value", "premiums_paid", "margin_earned", "potential_value", "network_value", "total_value")
+        totals = totals_of(as_of=day)
         amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
-        self.stdout.write(f"customer values at {day} ({run.status}): {totals['customers']:,} customers, "
-                          f"{seconds:.1f} s; {amounts}")
+        self.stdout.write(f"{what} at {day} ({run.status}): {totals[count]:,} {unit}, {seconds:.1f} s; {amounts}")
 
     def project(self, *, model=None, model_points=None, mort=None, disc=None, premium_table=None, out=None,
                 engine="numba", trace=None, **options):
