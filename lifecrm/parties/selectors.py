@@ -416,6 +416,12 @@ def customer_entitlements(*, customer_id: int, as_of: date) -> Entitlements:
     return customers_entitlements(customer_ids=[customer_id], as_of=as_of)[customer_id]
 
 
+def segment_counts(*, as_of: date) -> dict[str, dict[str, int]]:
+    """How many customers are in each tier and in each stage on `as_of` (two grouped queries)."""
+    return {field: dict(_segments_on(as_of).values_list(field).annotate(n=Count("pk")).order_by(field))
+            for field in ("tier", "stage")}
+
+
 def segment_migration(*, scope: DataScope, start: date, end: date, field: str = "tier") -> dict[tuple, int]:
     """How many customers of the scope moved from each tier (or stage: `field="stage"`) on `start` to each on
     `end`, as {(before, after): count}; `before` is None for a customer placed after `start`. One query."""

@@ -35,7 +35,7 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.value import jobs  # noqa: F401  the policy and customer values steps
+        from lifecrm.value import demo, jobs  # noqa: F401  the policy and customer values steps, the demo's
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
         register_derived("value.CustomerValue")

@@ -13,7 +13,7 @@ from lifecrm.billing.models import DueItem, Reminder
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
 from lifecrm.org.models import Staff
-from lifecrm.parties.models import Customer
+from lifecrm.parties.models import Customer, CustomerSegment
 
 pytestmark = pytest.mark.django_db
 DEMO_LOGINS = importlib.import_module("lifecrm.org.management.commands.demo-setup").DEMO_LOGINS
@@ -33,7 +33,11 @@ def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(setti
     assert "Generating a demo book of 60 customers" in output and Customer.objects.count() == 60
     today = date.today()  # noqa: DTZ011  demo-setup's business date
     done = set(JobRun.objects.filter(as_of=today, status=JobRun.Status.DONE).values_list("step", flat=True))
-    assert done == {step.name for step in daily_steps.ordered()} | {"billing.print_letters"}  # and the print run
+    # and the print run, and the demo's valuation (policies, then customers: their tiers and stages)
+    assert done == {step.name for step in daily_steps.ordered()} | {"billing.print_letters", "value.policy_values",
+                                                                    "value.customer_values"}
+    assert CustomerSegment.objects.filter(valid_to__isnull=True).count() == 60
+    assert "value.demo: tiers: " in output and "value.demo: stages: " in output
     assert DueItem.objects.exists()
     letters = Reminder.objects.filter(channel="letter", status="sent", done_on=today)
     assert letters.exists()
