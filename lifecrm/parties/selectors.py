@@ -433,3 +433,24 @@ def visible_customer_ids(*, scope: DataScope, customer_ids) -> set[int]:
     if not ids:
         return set()
     return set(customers_in_scope(scope).filter(pk__in=ids).order_by().values_list("pk", flat=True))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    """What the lapse-risk model (value.lapse) reads of a customer."""
+
+    birth_date: date | None
+    occupation_class: int | None
+    created_on: date
+    servicing_agent_id: int | None
+
+
+def customers_facts(*, customer_ids) -> dict[int, CustomerFacts]:
+    """Birth date, occupation class, customer-since day and servicing agent of each customer, by id (one
+    query; unscoped: a batch reads the whole book)."""
+    rows = Customer.objects.filter(pk__in=list(customer_ids)).values_list(
+        "pk", "birth_date", "occupation_class", "created_at", "servicing_agent_id")
+    from django.utils import timezone
+
+    return {pk: CustomerFacts(birth, occupation, timezone.localdate(created), agent)
+            for pk, birth, occupation, created, agent in rows}

@@ -27,6 +27,7 @@ class ValueConfig(AppConfig):
         from lifecrm.value import jobs  # noqa: F401  the policy values step
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
+        register_derived("value.LapseScore")
 
         # After products' own hook (INSTALLED_APPS order): the products exist when their sets are derived.
         post_migrate.connect(_load_assumption_sets, sender=self, dispatch_uid="lifecrm.value.assumption_sets")
