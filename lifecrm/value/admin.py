@@ -1,8 +1,8 @@
-"""Admin for the value app: assumption sets and policy values, read-only (derived data, never edited by hand)."""
+"""Admin for the value app: assumption sets, policy values, lapse models and scores, read-only (derived data, never edited by hand)."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.value.models import AssumptionRate, AssumptionSet, PolicyValue
+from lifecrm.value.models import AssumptionRate, AssumptionSet, LapseModelVersion, LapseScore, PolicyValue
 
 
 class AssumptionRateInline(admin.TabularInline):
@@ -36,4 +36,22 @@ class PolicyValueAdmin(ReadOnlyAdmin):
     list_select_related = ["policy", "coverage"]
     search_fields = ["policy__number"]
     raw_id_fields = ["policy", "coverage", "assumption_set"]
+    list_per_page = 100
+
+
+@admin.register(LapseModelVersion)
+class LapseModelVersionAdmin(ReadOnlyAdmin):
+    """A new version comes from `lifecrm value train-lapse`."""
+
+    list_display = ["version", "as_of", "trained_at", "algorithm", "test_cutoff"]
+
+
+@admin.register(LapseScore)
+class LapseScoreAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "as_of", "model", "score"]
+    list_filter = ["as_of"]
+    list_select_related = ["policy", "model"]
+    search_fields = ["policy__number"]
+    raw_id_fields = ["policy", "model"]
+    ordering = ["-as_of", "-score"]
     list_per_page = 100
