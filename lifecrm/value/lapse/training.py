@@ -17,11 +17,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from lifecrm.policies.selectors import policy_ids_between
+from lifecrm.billing.services import renewal_priorities_replace
+from lifecrm.core.actors import system
+from lifecrm.policies.selectors import policy_facts_on, policy_ids_between
 from lifecrm.value.lapse import metrics
 from lifecrm.value.lapse.features import FEATURES, HORIZON_DAYS, FeatureSet, book_features
 from lifecrm.value.lapse.model import ALGORITHM, LapseModel
 from lifecrm.value.models import LapseModelVersion, LapseScore
+from lifecrm.value.selectors import policies_pvfp
 
 TRAIN_CUTOFFS = 3
 
@@ -152,3 +155,21 @@ def scores_compute(*, version: LapseModelVersion, as_of: date) -> int:
     before = LapseScore.objects.filter(as_of=as_of, model=version).count()
     LapseScore.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
     return LapseScore.objects.filter(as_of=as_of, model=version).count() - before
+
+
+LAPSE_BATCH = system("value.train-lapse")
+
+
+def priorities_publish(*, version: LapseModelVersion, as_of: date) -> int:
+    """Hand billing the renewal priorities of the policies scored at `as_of` by `version`: lapse risk × value,
+    the value being the policy's PVFP at `as_of` (`value policies`) or, where it was not valued, its annualised
+    premium. Returns the policies written."""
+    scores = dict(LapseScore.objects.filter(as_of=as_of, model=version).values_list("policy_id", "score"))
+    if not scores:
+        return 0
+    pvfp = policies_pvfp(as_of=as_of)
+    premiums = {fact.policy_id: fact.annual_premium
+                for fact in policy_facts_on(on=as_of, first_id=min(scores), last_id=max(scores))}
+    priorities = {policy_id: (risk, pvfp.get(policy_id, premiums.get(policy_id, 0)))
+                  for policy_id, risk in scores.items()}
+    return renewal_priorities_replace(actor=LAPSE_BATCH, as_of=as_of, priorities=priorities)

@@ -191,6 +191,12 @@ def test_train_lapse_prints_the_table_stores_the_version_and_scores_the_book(gen
     assert riskiest.score > 0.3 and riskiest.reasons
     assert {"feature", "value", "contribution"} <= set(riskiest.reasons[0])
     assert all(r["contribution"] > 0 for s in scores[:50] for r in s.reasons)
+    # the renewal work lists' order: risk × value (PVFP, or the annualised premium where not valued)
+    from lifecrm.billing.models import RenewalPriority
+
+    assert RenewalPriority.objects.count() == len(scores)
+    top = RenewalPriority.objects.order_by("-priority").first()
+    assert top.priority == pytest.approx(top.lapse_risk * float(top.value))
 
     # a second run is the next version; a stored model whose parameters were altered is refused
     call_command("value", "train-lapse", as_of=AS_OF.isoformat(), stdout=StringIO())
@@ -214,3 +220,38 @@ def test_train_lapse_refuses_a_book_without_history(db):
         call_command("value", "train-lapse", as_of=AS_OF.isoformat(), stdout=StringIO())
     with pytest.raises(CommandError, match="--as-of"):
         call_command("value", "train-lapse", as_of="2026-13-01", stdout=StringIO())
+
+
+# --- renewal work lists ordered by risk × value ------------------------------------------------------------------
+
+def test_the_grace_list_puts_the_riskiest_and_most_valuable_first(hand_book):
+    from lifecrm.billing.models import RenewalPriority
+    from lifecrm.billing.services import PriorityRefused, renewal_priorities_replace
+    from lifecrm.billing.worklists import policies_in_grace
+    from lifecrm.core.actors import system
+    from lifecrm.policies.models import Policy
+
+    org, agent, _other, owner = hand_book
+    policies = []
+    for due in (date(2026, 10, 1), date(2026, 10, 20), date(2026, 11, 1)):
+        policy = make_policy(owner=owner, agent=agent, branch=org.branch_a, issue_date=date(2025, due.month, 1),
+                             as_of=date(2025, due.month, 1), premium_mode="annual")
+        Policy.objects.filter(pk=policy.pk).update(status="grace", status_date=due + timedelta(days=1))
+        DueItem.objects.create(policy=policy, instalment=1, due_date=due, amount=Decimal("1339.00"), currency="CNY",
+                               raised_on=due - timedelta(days=30))
+        policies.append(policy)
+    everyone = Policy.objects.all()
+    # without scores: the longest overdue first
+    assert [r.policy.pk for r in policies_in_grace(scope=None, as_of=AS_OF, policies=everyone)] == [
+        p.pk for p in policies]
+    written = renewal_priorities_replace(actor=system("test"), as_of=AS_OF, priorities={
+        policies[0].pk: (0.05, Decimal("1000.00")),  # 50
+        policies[1].pk: (0.50, Decimal("-300.00")),  # a loss-making policy: 0
+        policies[2].pk: (0.20, Decimal("20000.00")),  # 4,000
+    })
+    assert written == 3
+    assert RenewalPriority.objects.get(pk=policies[2].pk).priority == pytest.approx(4000)
+    assert [r.policy.pk for r in policies_in_grace(scope=None, as_of=AS_OF, policies=everyone)] == [
+        policies[2].pk, policies[0].pk, policies[1].pk]
+    with pytest.raises(PriorityRefused):
+        renewal_priorities_replace(actor=agent.user, as_of=AS_OF, priorities={})

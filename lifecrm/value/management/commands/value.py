@@ -94,7 +94,13 @@ class Command(BaseCommand):
             self.train_lapse(options.get("as_of"))
 
     def train_lapse(self, as_of) -> None:
-        from lifecrm.value.lapse.training import NotEnoughHistory, model_store, scores_compute, train
+        from lifecrm.value.lapse.training import (
+            NotEnoughHistory,
+            model_store,
+            priorities_publish,
+            scores_compute,
+            train,
+        )
 
         day = parse_date(as_of, "--as-of")
         started = time.perf_counter()
@@ -120,8 +126,10 @@ class Command(BaseCommand):
                                "nothing stored")
         version = model_store(result)
         scored = scores_compute(version=version, as_of=day)
+        prioritised = priorities_publish(version=version, as_of=day)
         self.stdout.write(f"stored lapse model v{version.version} (sha256 {version.checksum[:12]}…); "
-                          f"{scored:,} policies scored at {day}; {time.perf_counter() - started:.1f} s")
+                          f"{scored:,} policies scored at {day}; renewal work lists ordered by risk × value "
+                          f"({prioritised:,} policies); {time.perf_counter() - started:.1f} s")
 
     def policies(self, as_of, *, progress: bool) -> None:
         from lifecrm.value.jobs import run_policy_values
