@@ -198,6 +198,15 @@ def test_train_lapse_prints_the_table_stores_the_version_and_scores_the_book(gen
     top = RenewalPriority.objects.order_by("-priority").first()
     assert top.priority == pytest.approx(top.lapse_risk * float(top.value))
 
+    # scoring a later date with the stored model, without training; the same date again writes nothing new
+    out = StringIO()
+    call_command("value", "score-lapse", as_of=(AS_OF + timedelta(days=7)).isoformat(), stdout=out)
+    assert f"newly scored at {AS_OF + timedelta(days=7)}" in out.getvalue()
+    assert LapseScore.objects.filter(as_of=AS_OF + timedelta(days=7)).count() > 1000
+    out = StringIO()
+    call_command("value", "score-lapse", as_of=AS_OF.isoformat(), stdout=out)
+    assert "0 policies newly scored" in out.getvalue()
+
     # a second run is the next version; a stored model whose parameters were altered is refused
     call_command("value", "train-lapse", as_of=AS_OF.isoformat(), stdout=StringIO())
     assert list(LapseModelVersion.objects.values_list("version", flat=True)) == [2, 1]
@@ -216,6 +225,8 @@ def test_train_lapse_exits_non_zero_when_the_model_does_not_beat_the_baseline(ge
 
 
 def test_train_lapse_refuses_a_book_without_history(db):
+    with pytest.raises(CommandError, match="no lapse model is stored yet"):
+        call_command("value", "score-lapse", as_of=AS_OF.isoformat(), stdout=StringIO())
     with pytest.raises(CommandError, match="too few to learn from"):
         call_command("value", "train-lapse", as_of=AS_OF.isoformat(), stdout=StringIO())
     with pytest.raises(CommandError, match="--as-of"):

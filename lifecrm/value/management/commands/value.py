@@ -80,6 +80,10 @@ class Command(BaseCommand):
                                                "exit status 1 when it does not beat the baseline",
                            called_from_command_line=getattr(parser, "called_from_command_line", None))
         t.add_argument("--as-of", help="business date, YYYY-MM-DD: the test cut-off is 90 days before it")
+        r = sub.add_parser("score-lapse", help="score every premium-paying policy at a date with the latest stored "
+                                               "lapse model and reorder the renewal work lists (no training)",
+                           called_from_command_line=getattr(parser, "called_from_command_line", None))
+        r.add_argument("--as-of", help="business date, YYYY-MM-DD")
 
     def handle(self, *args, action=None, **options):
         if action == "project":
@@ -92,6 +96,24 @@ class Command(BaseCommand):
             self.stdout.write(str(load_assumption_sets()))
         elif action == "train-lapse":
             self.train_lapse(options.get("as_of"))
+        elif action == "score-lapse":
+            self.score_lapse(options.get("as_of"))
+
+    def score_lapse(self, as_of) -> None:
+        from lifecrm.value.lapse.model import ModelIntegrityError
+        from lifecrm.value.lapse.training import current_model, priorities_publish, scores_compute
+
+        day = parse_date(as_of, "--as-of")
+        version = current_model()
+        if version is None:
+            raise CommandError("no lapse model is stored yet: train one first (lifecrm value train-lapse --as-of DATE)")
+        try:
+            scored = scores_compute(version=version, as_of=day)
+        except ModelIntegrityError as exc:
+            raise CommandError(str(exc)) from None
+        prioritised = priorities_publish(version=version, as_of=day)
+        self.stdout.write(f"lapse model v{version.version}: {scored:,} policies newly scored at {day}; renewal work "
+                          f"lists ordered by risk × value ({prioritised:,} policies)")
 
     def train_lapse(self, as_of) -> None:
         from lifecrm.value.lapse.training import (
