@@ -24,7 +24,7 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.value import jobs  # noqa: F401  the policy values step
+        from lifecrm.value import jobs, privacy  # noqa: F401  the policy values step; PIPL sections
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
         register_derived("value.LapseScore")

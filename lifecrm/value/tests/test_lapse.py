@@ -198,6 +198,15 @@ def test_train_lapse_prints_the_table_stores_the_version_and_scores_the_book(gen
     top = RenewalPriority.objects.order_by("-priority").first()
     assert top.priority == pytest.approx(top.lapse_risk * float(top.value))
 
+    # the owner's personal data export shows the score and its reasons (PIPL Art. 24)
+    from lifecrm.core.privacy import personal_data
+    from lifecrm.policies.models import Policy
+
+    owner_id = Policy.objects.values_list("owner_id", flat=True).get(pk=riskiest.policy_id)
+    section = personal_data(owner_id)["lapse_risk"]
+    assert any(row["probability_90_days"] == round(riskiest.score, 4) and row["reasons"] == riskiest.reasons
+               for row in section)
+
     # scoring a later date with the stored model, without training; the same date again writes nothing new
     out = StringIO()
     call_command("value", "score-lapse", as_of=(AS_OF + timedelta(days=7)).isoformat(), stdout=out)
