@@ -223,6 +223,12 @@ def test_train_lapse_prints_the_table_stores_the_version_and_scores_the_book(gen
     with pytest.raises(ModelIntegrityError):
         LapseModel.from_parameters(altered, version.checksum)
 
+    # scores and priorities are derived from the book: replacing it deletes them, the model versions stay
+    call_command("seed", customers="50", seed="8", as_of=AS_OF.isoformat(), no_progress=True, replace=True,
+                 stdout=StringIO())
+    assert not LapseScore.objects.exists() and not RenewalPriority.objects.exists()
+    assert LapseModelVersion.objects.count() == 2
+
 
 def test_train_lapse_exits_non_zero_when_the_model_does_not_beat_the_baseline(generated_book, monkeypatch):
     monkeypatch.setattr(LapseModel, "predict", lambda self, x: np.full(len(x), 0.01))
