@@ -57,7 +57,7 @@ def _persistency_cohort(world: World) -> None:
 
 
 def build_page_book() -> PageBook:
-    from lifecrm.billing.bankfiles.imports import bank_file_import
+    from lifecrm.billing.debits.imports import bank_file_import
     from lifecrm.billing.services import payment_record
 
     world = build_world(as_of=date(2026, 9, 1))  # the policies, before any batch

@@ -1,52 +1,37 @@
 """EXPLAIN for tests: which scans of the book's tables (customers, policies, relationships, events) no index narrows.
 
 A test captures a page's queries (CaptureQueriesContext) and asks `unindexed_scans` about each. The plan is made
-the same whatever a test database of a few rows and its last ANALYZE say:
-- every book table counts the same rows (BOOK_TABLE_ROWS) and has no column statistics, so a plan depends neither
-  on when autovacuum last analysed a handful of rows nor on the dead pages earlier tests left (a flaky check);
-- sequential scans are disabled, so one remains only where no index can answer the query at all;
-- merge and hash joins are off, so a join reads its inner side as it would for one customer's rows (a nested loop
-  through an index).
-All of it in a savepoint that is rolled back. An index scan without an index condition walks the whole index (a
-sequential scan in index order): it counts as unindexed too.
+with `enable_seqscan = off`, so a sequential scan remains only where no index can answer the query at all, and
+with merge and hash joins off, so a join reads its inner side as it would for one customer's rows in the full
+book (a nested loop through an index): a test database of a few rows then judges a query as the full book
+would, whatever its statistics say today (on a handful of rows a merge join that walks a whole index can look
+cheaper, depending on when the table was last analysed: autovacuum is off in the test database, see the root
+conftest). An index scan without an index condition walks the whole index (a sequential scan in index order): it
+counts as unindexed too.
 """
 from __future__ import annotations
 
 import json
 
-from django.db import transaction
-
-# Tables that grow with the book. Reference data (dunning plans and steps, products, org units, staff) and the
-# premium ledger's one-row opening stay small whatever the book size and may be scanned.
-BOOK_TABLE_PREFIXES = ("parties_", "policies_", "billing_", "core_auditevent")
-REFERENCE_TABLES = frozenset({"billing_dunningplan", "billing_dunningstep", "billing_ledgeropening"})
+# Tables that grow with the book. Reference data (dunning plans and steps, entitlements, products, org units, staff)
+# and the premium ledger's one-row opening stay small whatever the book size and may be scanned.
+BOOK_TABLE_PREFIXES = ("parties_", "policies_", "banking_", "billing_", "notifications_", "core_auditevent")
+REFERENCE_TABLES = frozenset({"billing_dunningplan", "billing_dunningstep", "billing_ledgeropening",
+                              "parties_entitlement"})
 FULL_SCANS = frozenset({"Seq Scan"})
 INDEX_SCANS = frozenset({"Index Scan", "Index Only Scan"})
 PLANNER_OFF = ("enable_seqscan", "enable_mergejoin", "enable_hashjoin")
-# Every book table the same size, whatever rows earlier tests left behind as dead pages, and no column statistics:
-# the planner reads a table's rows as its actual pages times pg_class's density (reltuples / relpages), so relpages
-# set to the actual pages and reltuples to BOOK_TABLE_ROWS make it count that many rows; without pg_statistic's rows
-# it uses its default selectivities (0.5 % for an equality), so a lookup by customer or policy finds about five rows,
-# as in the full book (a customer holds a few policies, relationships, events per policy). An empty table keeps the
-# "never analysed" estimate (ten pages of rows). Autovacuum analyses the test tables at moments no test controls:
-# after an ANALYZE of five customers, one of them related to three others, a walk of every customer or of every
-# relationship looked cheapest to the planner (the check failed now and then), and on a few thousand dead pages left
-# by a search test a walk of every policy event did.
-BOOK_TABLE_ROWS = 1000
-BOOK_SIZED = """
-WITH book AS (
-    SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = current_schema() AND c.relkind = 'r'
-      AND EXISTS (SELECT FROM unnest(%s::text[]) AS prefix WHERE starts_with(c.relname, prefix))
-      AND NOT c.relname = ANY (%s::text[])
-), sized AS (
-    UPDATE pg_class c SET relallvisible = 0,
-        relpages = pg_relation_size(c.oid) / current_setting('block_size')::int,
-        reltuples = CASE WHEN pg_relation_size(c.oid) > 0 THEN %s ELSE -1 END
-    FROM book WHERE c.oid = book.oid RETURNING c.oid
-)
-DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM sized)
-"""
+
+
+def fresh_book_tables(connection) -> None:
+    """Empty the book's tables in the test's transaction (TRUNCATE makes new, empty files; the rollback brings the
+    old ones back): the plans then see a book of the few rows the test writes, as if the database were new, and not
+    the dead pages rows rolled back by earlier tests left behind (a search test's thousands of customers made a walk
+    of every policy event look cheap)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace")
+        tables = [t for (t,) in cursor.fetchall() if is_book_table(t)]
+        cursor.execute("TRUNCATE " + ", ".join(connection.ops.quote_name(t) for t in tables) + " CASCADE")
 
 
 def is_book_table(table: str) -> bool:
@@ -67,15 +52,17 @@ def _unindexed(node: dict, found: list[str]) -> list[str]:
 
 
 def query_plan(connection, sql: str) -> dict:
-    """The plan PostgreSQL makes for `sql` (as captured, parameters inlined) with the book's tables all one size
-    and no statistics, sequential scans, merge and hash joins disabled."""
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(BOOK_SIZED, [list(BOOK_TABLE_PREFIXES), list(REFERENCE_TABLES), BOOK_TABLE_ROWS])
+    """The plan PostgreSQL makes for `sql` (as captured, parameters inlined) with sequential scans, merge and hash
+    joins disabled."""
+    with connection.cursor() as cursor:
         for setting in PLANNER_OFF:
-            cursor.execute(f"SET LOCAL {setting} = off")  # undone with the savepoint
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-        plan = cursor.fetchone()[0]
-        transaction.set_rollback(True, using=connection.alias)
+            cursor.execute(f"SET LOCAL {setting} = off")
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        finally:
+            for setting in PLANNER_OFF:
+                cursor.execute(f"RESET {setting}")
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
 
 

@@ -16,9 +16,11 @@ from django.conf import settings
 from django.db import transaction
 from lxml.etree import Element, SubElement, tostring  # building, not parsing
 
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.bankfiles import xsd
-from lifecrm.billing.models import BankFile, DueItem, Payment
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking import xsd
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import latest_sent
+from lifecrm.billing.models import DueItem, Payment
 from lifecrm.billing.rules import TAKES_PREMIUMS
 from lifecrm.billing.services import payment_record, payment_reverse, suspense_refund
 from lifecrm.core.actors import DEMO_SETUP
@@ -86,8 +88,7 @@ def _suspense_cases(as_of: date) -> list[str]:
 
 
 def _write_result_file(as_of: date) -> str:
-    export = (BankFile.objects.filter(direction=BankFile.Direction.OUT, format=BankFile.Format.PAIN_008)
-              .order_by("-as_of", "-created_at", "-pk").first())
+    export = latest_sent(file_format=BankFile.Format.PAIN_008)
     if export is None:
         return "no debit export to answer: no bank result file written"
     content = status_report(export, as_of=as_of)

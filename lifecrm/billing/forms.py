@@ -482,7 +482,7 @@ class BankFileForm(StyledForm):
 
 
 class NotCollectedForm(StyledForm):
-    """The bank's confirmation that it did not collect a file's unanswered debits (bankfiles.unanswered)."""
+    """The bank's confirmation that it did not collect a file's unanswered debits (billing.debits.unanswered)."""
 
     reference = forms.CharField(
         label=_("The bank's confirmation"), max_length=100, strip=True,

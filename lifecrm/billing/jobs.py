@@ -200,23 +200,12 @@ for _step, _after in STEPS:
     register_daily_step(_step, after=_after)
 
 
-# -- direct-debit export (lifecrm/billing/bankfiles): the day's pain.008 files, once the day's status changes
+# -- direct-debit export (lifecrm/billing/debits): the day's pain.008 files, once the day's status changes
 # are made (a policy suspended or lapsed today is not debited, one reinstated today is). It reads nothing the
 # reminder ladder writes and the ladder nothing it writes: the two run side by side.
-from lifecrm.billing.bankfiles.export import debit_export_step  # noqa: E402
+from lifecrm.billing.debits.export import debit_export_step  # noqa: E402
 
 register_daily_step(debit_export_step, after=("billing.lapse",))
-
-# -- bank files past their retention (bankfiles/retention.py): content purged, row and hash kept
-from lifecrm.billing.bankfiles.retention import bank_file_purge_step  # noqa: E402
-
-register_daily_step(bank_file_purge_step, after=("billing.debit_export",))
-
-# -- `rotate-keys` re-encrypts the bank files resting encrypted on disk too
-from lifecrm.billing.bankfiles.export import rotate_stored_files  # noqa: E402
-from lifecrm.core.keys import register_rotation_hook  # noqa: E402
-
-register_rotation_hook("billing.bank_files_on_disk", rotate_stored_files)
 
 
 # -- reminder ladder (dunning) -------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.core.fields import EncryptedBinaryField, EncryptedTextField
+from lifecrm.banking.models import BankFile
+from lifecrm.core.fields import EncryptedTextField
 from lifecrm.core.money import BALANCE_DIGITS
 
 
@@ -269,42 +270,6 @@ class DebitMandate(models.Model):
         return f"{self.reference} ****{self.account_last4}"
 
 
-class BankFile(models.Model):
-    """A file exchanged with a bank, recorded by its content hash: the same file twice is the same row."""
-
-    class Direction(models.TextChoices):
-        OUT = "out", _("sent to the bank")
-        IN = "in", _("received from the bank")
-
-    class Format(models.TextChoices):
-        PAIN_008 = "pain.008", _("ISO 20022 pain.008 direct-debit collection")
-        PAIN_002 = "pain.002", _("ISO 20022 pain.002 payment status report")
-        CAMT_054 = "camt.054", _("ISO 20022 camt.054 debit/credit notification")
-        CSV = "csv", _("bank CSV result file")
-
-    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
-    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    sha256 = models.CharField(_("content hash"), max_length=64, unique=True)
-    filename = models.CharField(_("file name"), max_length=200)
-    message_id = models.CharField(_("message id"), max_length=35, blank=True)
-    as_of = models.DateField(_("business date"))
-    created_at = models.DateTimeField(_("recorded at"))
-    line_count = models.PositiveIntegerField(_("lines"), default=0)
-    total_amount = models.DecimalField(_("total"), max_digits=BALANCE_DIGITS + 2, decimal_places=2, default=0)
-    # Encrypted at rest (Fernet, the field keys): a pain.008 holds every debtor's account number. Emptied once the
-    # jurisdiction's `bank_file_retention` has run (`bankfiles.retention`); the row, its hash and totals stay.
-    content = EncryptedBinaryField(_("content"))
-    content_purged_on = models.DateField(_("content purged on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("bank file")
-        verbose_name_plural = _("bank files")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.format} {self.filename}"
-
-
 class Collection(models.Model):
     """One direct-debit instruction for one due item, and what the bank said of it."""
 
@@ -428,6 +393,9 @@ class Reminder(models.Model):
     # An e-mail recorded but not yet handed to the mail server (it is sent after commit): still True a day
     # later means the process stopped in between, and `billing.email_resend` sends it.
     mail_pending = models.BooleanField(default=False, editable=False)
+    # A letter's print file (composed when the letter was recorded, printed by `lifecrm print-letters`).
+    letter = models.OneToOneField("notifications.Letter", on_delete=models.SET_NULL, null=True, blank=True,
+                                  editable=False, related_name="reminder")
 
     class Meta:
         verbose_name = _("reminder")
@@ -439,25 +407,6 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_item_id} {self.step_id} {self.status}"
-
-
-class Letter(models.Model):
-    """A letter's print file: the HTML the reminder ladder composed, saved with its reminder in one transaction.
-
-    It fixes what the letter says on the day it was recorded, whenever the print run
-    (`lifecrm print-letters`) makes the PDF of it; a rolled-back and retried send leaves no print file
-    behind, and the daily batch writes no file of its own.
-    """
-
-    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, primary_key=True, related_name="letter")
-    html = models.TextField(_("print file (HTML)"))
-
-    class Meta:
-        verbose_name = _("letter")
-        verbose_name_plural = _("letters")
-
-    def __str__(self) -> str:
-        return f"letter of reminder {self.reminder_id}"
 
 
 class LedgerDifference(models.Model):

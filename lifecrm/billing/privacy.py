@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from lifecrm.billing.models import DebitMandate, Letter, Payment, Reminder
+from lifecrm.billing.models import DebitMandate, Payment, Reminder
 from lifecrm.core.privacy import ANONYMISED_NAME, register_anonymiser, register_personal_data
+from lifecrm.notifications.models import Letter
 from lifecrm.policies.models import Policy
 
 

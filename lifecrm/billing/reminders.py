@@ -12,12 +12,12 @@ grace ends are computed and today's suspensions are known before the ladder look
   grace period still waits for: those go out late, never not at all.
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
-- The row and what it sends are written in one transaction: a letter's print file (`Letter`, its HTML)
-  beside the row, an SMS in the outbox spool named by a key of (policy, instalment, plan, step) (a
-  chunk's spool: by its first message's), so a rolled-back and retried send replaces its file. Letters
-  become PDFs in the print run (`lifecrm print-letters`, `letters_print`). E-mail is sent after commit;
-  a failure marks the reminder failed, and one the mail server never got is sent by the next day's
-  `billing.email_resend`.
+- The row and what it sends are written in one transaction, each named by the message key of (policy,
+  instalment, plan, step): a letter's print file (`notifications.Letter`, its HTML) linked from the row,
+  an SMS in the outbox spool (a chunk's spool: by its first message's), so a rolled-back and retried
+  send replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`,
+  `letters_print`). E-mail is sent after commit; a failure marks the reminder failed, and one the mail
+  server never got is sent by the next day's `billing.email_resend`.
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
@@ -38,13 +38,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
-from lifecrm.billing.messaging import contacts, content, letters, mail
-from lifecrm.billing.messaging.sms import sms_gateway
-from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Letter, Reminder
+from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.actors import RUN_DAILY
-from lifecrm.core.bulk import bulk_insert, insert_rows
+from lifecrm.core.bulk import bulk_insert
 from lifecrm.core.registries import (
     TimelineEntry,
     register_segment_listener,
@@ -53,11 +51,17 @@ from lifecrm.core.registries import (
 )
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
+from lifecrm.notifications import contacts, content, letters, mail
+from lifecrm.notifications.models import Letter
+from lifecrm.notifications.sms import sms_gateway
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_entitlements, customers_entitlements
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
 from lifecrm.policies.selectors import policies_in_scope
 
+# A step's message: templates/billing/messages/<step code or action>.<language>.txt (the step's own text, else
+# its action's), rendered by notifications.content.
+MESSAGES = "billing/messages/"
 STALE_AFTER_DAYS = 3
 # Addressed to the owner, by letter (SMS fallback), retried after a failure.
 LEGAL_ACTIONS = frozenset({DunningStep.Action.DEMAND, DunningStep.Action.SUSPENSION_NOTICE})
@@ -306,7 +310,8 @@ class Batch:
     """Reminders planned one by one and saved together: a daily chunk's rows in one INSERT, then what
     needs their ids (audit entries), then e-mail over one connection after commit.
 
-    Letters' print files are composed while planning and inserted with the rows; a chunk's batch writes its
+    Letters' print files are composed while planning and inserted before the rows that link them (a print file's
+    key is unique: a concurrent run that recorded the letter first fails the insert); a chunk's batch writes its
     SMS as one spool file before its rows are saved. `alone`: a single reminder outside the daily batch (a
     debit rejection), saved in its own savepoint so that a concurrent run that recorded it first is not an
     error.
@@ -318,7 +323,7 @@ class Batch:
         self.then: list[tuple[Reminder, Callable[[Reminder], None]]] = []
         self.emails: list[tuple[Reminder, EmailMessage]] = []
         self.arrivals: dict[date, list[int]] = {}  # deemed arrival of a demand → its due items
-        self.letters: list[tuple[Reminder, str]] = []  # a letter's reminder and its print file
+        self.letters: list[tuple[Reminder, Letter]] = []  # a letter's reminder and its print file
         self._sms = None
 
     @property
@@ -344,16 +349,13 @@ class Batch:
         if self.alone:
             try:
                 with transaction.atomic():
-                    bulk_insert(new)
+                    self._insert(new)
             except IntegrityError:
                 return []
         else:
-            bulk_insert(new)
+            self._insert(new)
         for row in retried:
             row.save()
-        # A letter is composed only for a reminder sent now (new, or a failed one retried): never one that has
-        # a print file already.
-        insert_rows(Letter, [{"reminder_id": row.pk, "html": html} for row, html in self.letters])
         for arrival, pks in self.arrivals.items():
             DueItem.objects.filter(pk__any=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:
@@ -361,6 +363,14 @@ class Batch:
         mail.send_after_commit([((r.pk, email.extra_headers["Message-ID"]), email) for r, email in self.emails],
                                _email_outcomes)
         return self.rows
+
+    def _insert(self, new: list[Reminder]) -> None:
+        """The letters' print files, then the new rows that link them. A letter is composed only for a reminder
+        sent now (new, or a failed one retried): never one that has a print file already."""
+        bulk_insert([letter for _row, letter in self.letters])
+        for row, letter in self.letters:
+            row.letter_id = letter.pk
+        bulk_insert(new)
 
 
 def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, str], str]]) -> None:
@@ -520,7 +530,7 @@ def _addressee(case: Case, step: DunningStep):
 def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict, parts: tuple[str, ...]) -> content.Message:
     """The step's message in the customer's language: the sections `parts` the channel sends."""
     language = content.language_for(customer, case.policy.jurisdiction_id)
-    return content.render(names=[step.code, step.action], language=language, parts=parts,
+    return content.render(names=[MESSAGES + step.code, MESSAGES + step.action], language=language, parts=parts,
                           context=_context(case, customer, language, as_of) | extra)
 
 
@@ -534,9 +544,9 @@ def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key
             return f"sms {key} queued"
         return f"sms {send()}"
     if route.channel == contacts.LETTER:
-        batch.letters.append((row, letters.letter_html(
+        batch.letters.append((row, Letter(key=key, recorded_on=as_of, html=letters.letter_html(
             message=message, recipient=content.salutation(customer, message.language), address=route.address,
-            postcode=customer.postcode, posted_on=as_of, company=content.company_name(message.language))))
+            postcode=customer.postcode, posted_on=as_of, company=content.company_name(message.language)))))
         return f"letter {letters.pdf_name(key)}"
     email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
     row.mail_pending = True
@@ -632,7 +642,7 @@ def tier_changed(*, customer_ids: list[int], as_of: date) -> None:
 
 
 def debit_rejected(*, due_item, reason_code: str, as_of: date) -> Reminder | None:
-    """A rejected direct debit (bankfiles.REJECTION_HANDLERS): remind the payer now, by the plan's
+    """A rejected direct debit (debits.rejections.REJECTION_HANDLERS): remind the payer now, by the plan's
     `debit-rejected` step. At most once per due item; None when nothing was sent."""
     item = DueItem.objects.get(pk=getattr(due_item, "pk", due_item))
     policy = _policies(Q(pk=item.policy_id))[item.policy_id]
@@ -718,5 +728,5 @@ def _register_rejection_handler() -> bool:
     return True
 
 
-REJECTION_REGISTRY = "lifecrm.billing.bankfiles.rejections"
+REJECTION_REGISTRY = "lifecrm.billing.debits.rejections"
 REJECTION_HANDLER_REGISTERED = _register_rejection_handler()

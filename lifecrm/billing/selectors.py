@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Max, Q, Subquery, Sum
 
-from lifecrm.billing.bankfiles.rules import DEBIT_RETURN_DAYS
-from lifecrm.billing.models import Allocation, DueItem, LedgerOpening, Payment, SuspenseAccount
+from lifecrm.billing.debits.rules import DEBIT_RETURN_DAYS
+from lifecrm.billing.models import Allocation, Collection, DueItem, LedgerOpening, Payment, SuspenseAccount
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
@@ -208,6 +208,30 @@ def payment_ahead_limit(*, policy: Policy, as_of: date) -> Decimal:
     modal = (PolicyVersion.objects.filter(policy_id=policy.pk, effective_to__isnull=True)
              .values_list("modal_premium", flat=True).first()) or Decimal("0.00")
     return policy_arrears(policy=policy, as_of=as_of) + settings.LIFECRM_PAYMENT_AHEAD_PREMIUMS * modal
+
+
+# --- what the customer value engine reads (issue 15 §3, §4): unscoped, for the batch ----------------------------
+def premiums_paid_by_policy(*, policy_ids, as_of: date) -> dict[int, Decimal]:
+    """Premiums paid to date per policy: the allocations to premium due items of the payments received by `as_of`
+    (a reversal's negative allocations taken off; interest on arrears is not premium). Premiums taken over as a
+    count when the ledger opened (`LedgerOpening`) have no rows and are not included. One query."""
+    rows = (Allocation.objects.filter(due_item__policy_id__in=list(policy_ids), due_item__kind=DueItem.Kind.PREMIUM,
+                                      payment__received_on__lte=as_of)
+            .values("due_item__policy_id").annotate(total=Sum("amount")).order_by()
+            .values_list("due_item__policy_id", "total"))
+    # (SQLite sums decimals as floats: back to the cent.)
+    return {policy_id: to_cents(Decimal(str(total))) for policy_id, total in rows if total}
+
+
+def rejected_debits_by_policy(*, policy_ids, since: date, as_of: date) -> dict[int, list[date]]:
+    """The days (after `since`, up to `as_of`) the bank rejected a direct debit of each policy. One query."""
+    out: dict[int, list[date]] = {}
+    for policy_id, day in (Collection.objects.filter(due_item__policy_id__in=list(policy_ids),
+                                                     status=Collection.Status.REJECTED, result_on__gt=since,
+                                                     result_on__lte=as_of)
+                           .order_by("result_on", "pk").values_list("due_item__policy_id", "result_on")):
+        out.setdefault(policy_id, []).append(day)
+    return out
 
 
 # -- what the lapse-risk model (value.lapse) reads of the premium ledger, in bulk ----------------------------

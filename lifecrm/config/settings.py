@@ -202,6 +202,8 @@ INSTALLED_APPS = [
     "lifecrm.parties",
     "lifecrm.products",
     "lifecrm.policies",
+    "lifecrm.notifications",
+    "lifecrm.banking",
     "lifecrm.billing",
     "lifecrm.value",
     "lifecrm.workbench",

@@ -22,8 +22,8 @@ from django.db.models.fields import AutoFieldMixin
 # Fields whose attribute value is what Django would send (exact types: a subclass may convert its values).
 PLAIN_FIELDS = (
     models.BigIntegerField, models.BooleanField, models.CharField, models.DateField, models.DecimalField,
-    models.ForeignKey, models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
-    models.SmallIntegerField, models.TextField,
+    models.ForeignKey, models.IntegerField, models.OneToOneField, models.PositiveIntegerField,
+    models.PositiveSmallIntegerField, models.SmallIntegerField, models.TextField,
 )
 
 
@@ -32,8 +32,7 @@ def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     """The columns an insert gives (all but an auto-increment primary key); TypeError when one is not plain."""
     fields = tuple(f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, AutoFieldMixin)))
     for field in fields:
-        plain = type(field) in PLAIN_FIELDS or (field.primary_key and type(field) is models.OneToOneField)
-        if not plain or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        if type(field) not in PLAIN_FIELDS or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise TypeError(f"bulk_insert: {model.__name__}.{field.name} ({type(field).__name__}) is not a plain column")
     return fields
 

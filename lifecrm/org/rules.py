@@ -93,6 +93,7 @@ class Action(StrEnum):
     CHANGE_CUSTOMER = "parties.change"  # register a customer, record consent, relate two customers
     MANAGE_ORG = "org.manage"  # create, move org units; create staff records
     SET_SEGMENT = "parties.set_segment"  # a customer's tier and life-cycle stage (the value engine's, or HQ's)
+    SET_TIER_THRESHOLDS = "value.set_tier_thresholds"  # the value each tier starts from: preview, then apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,7 @@ GRANTS: dict[Action, Grant] = {
     Action.MANAGE_ORG: Grant(frozenset({"hq"}), at_hq_only=True),
     # Tiers decide what every customer is entitled to: head office's service management sets them.
     Action.SET_SEGMENT: Grant(frozenset({"hq"}), at_hq_only=True),
+    Action.SET_TIER_THRESHOLDS: Grant(frozenset({"hq"}), at_hq_only=True),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

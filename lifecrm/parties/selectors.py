@@ -435,6 +435,48 @@ def visible_customer_ids(*, scope: DataScope, customer_ids) -> set[int]:
     return set(customers_in_scope(scope).filter(pk__in=ids).order_by().values_list("pk", flat=True))
 
 
+# --- what the customer value engine reads (issue 15 §3, §4): unscoped, for the batch, a fixed number of queries ---
+def customer_ids_for_value() -> QuerySet:
+    """Ids, ascending, of the customers the value engine places (every customer not anonymised). One query."""
+    return Customer.objects.filter(anonymised_on__isnull=True).order_by("pk").values_list("pk", flat=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFacts:
+    """What the customer value engine reads of a customer."""
+
+    customer_id: int
+    kind: str
+    birth_date: date | None
+    jurisdiction_id: str
+    currency: str
+
+
+def customers_value_facts(*, customer_ids) -> dict[int, ValueFacts]:
+    """Each customer's kind, birth date, jurisdiction and its currency, by id. One query."""
+    rows = (Customer.objects.filter(pk__in=list(customer_ids)).order_by("pk")
+            .values_list("pk", "kind", "birth_date", "jurisdiction_id", "jurisdiction__currency"))
+    return {row[0]: ValueFacts(*row) for row in rows}
+
+
+HOUSEHOLD_KINDS = (Relationship.Kind.SPOUSE, Relationship.Kind.PARENT)
+
+
+def value_relationships(*, customer_ids) -> list[tuple[int, int, str]]:
+    """(from customer, to customer, kind) of the household (spouse, parent) and referral relationships that
+    any of the customers is on either side of. One query."""
+    ids = list(customer_ids)
+    return list(Relationship.objects.filter(Q(from_customer_id__in=ids) | Q(to_customer_id__in=ids),
+                                            kind__in=[*HOUSEHOLD_KINDS, Relationship.Kind.REFERRER])
+                .order_by("pk").values_list("from_customer_id", "to_customer_id", "kind"))
+
+
+def current_segment_starts(*, customer_ids) -> dict[int, date]:
+    """The day each customer's current segment row starts (absent: never placed). One query."""
+    return dict(CustomerSegment.objects.filter(customer_id__in=list(customer_ids), valid_to__isnull=True)
+                .values_list("customer_id", "valid_from"))
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerFacts:
     """What the lapse-risk model (value.lapse) reads of a customer."""

@@ -222,6 +222,46 @@ def valuation_coverages(*, as_of: date, first_id: int, last_id: int) -> list[Val
     return [ValuationCoverage(*row[:13], modes.get(row[0], ""), *row[13:]) for row in rows]
 
 
+# --- what the customer value engine reads (issue 15 §3, §4): unscoped, for the batch, a fixed number of queries ---
+@dataclass(frozen=True, slots=True)
+class CustomerValuePolicy:
+    """A policy with the parties to it and its current status, for the customer value engine."""
+
+    policy_id: int
+    number: str
+    owner_id: int
+    payer_id: int
+    insured_id: int
+    status: str
+    status_date: date
+    issue_date: date
+    currency: str
+
+
+# A proposal was never bought; a cancellation in the cooling-off period undoes the purchase.
+_NEVER_HELD = (rules.Status.PROPOSAL, rules.Status.COOLING_OFF_CANCELLED)
+
+
+def customer_value_policies(*, customer_ids, as_of: date) -> list[CustomerValuePolicy]:
+    """The policies issued by `as_of` that any of the customers owns or pays for (proposals and cooling-off
+    cancellations left out), by id, each once; their current status. One query."""
+    ids = list(customer_ids)
+    rows = (Policy.objects.filter(Q(owner_id__in=ids) | Q(payer_id__in=ids), issue_date__lte=as_of)
+            .exclude(status__in=_NEVER_HELD).order_by("pk")
+            .values_list("pk", "number", "owner_id", "payer_id", "insured_id", "status", "status_date", "issue_date",
+                         "currency"))
+    return [CustomerValuePolicy(*row) for row in rows]
+
+
+def insured_cover(*, customer_ids, as_of: date) -> list[tuple[int, str, Decimal]]:
+    """(insured customer id, product kind, sum assured) of each coverage running on `as_of` of the policies in
+    force (cover runs) on the lives of the customers. One query."""
+    return list(Coverage.objects.filter(policy__insured_id__in=list(customer_ids),
+                                        policy__status__in=rules.COVER_IN_FORCE, start_date__lte=as_of)
+                .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
+                .order_by("pk").values_list("policy__insured_id", "product__kind", "sum_assured"))
+
+
 # -- what the lapse-risk model (value.lapse) reads of policies, in bulk --------------------------------------
 
 @dataclass(frozen=True, slots=True)

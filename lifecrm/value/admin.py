@@ -1,8 +1,17 @@
-"""Admin for the value app: assumption sets, policy values, lapse models and scores, read-only (derived data, never edited by hand)."""
+"""Admin for the value app: assumption sets, policy and customer values, tier thresholds, lapse models and
+scores, read-only (derived data or versioned reference data, never edited by hand)."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.value.models import AssumptionRate, AssumptionSet, LapseModelVersion, LapseScore, PolicyValue
+from lifecrm.value.models import (
+    AssumptionRate,
+    AssumptionSet,
+    CustomerValue,
+    LapseModelVersion,
+    LapseScore,
+    PolicyValue,
+    TierThresholds,
+)
 
 
 class AssumptionRateInline(admin.TabularInline):
@@ -37,6 +46,24 @@ class PolicyValueAdmin(ReadOnlyAdmin):
     search_fields = ["policy__number"]
     raw_id_fields = ["policy", "coverage", "assumption_set"]
     list_per_page = 100
+
+
+@admin.register(CustomerValue)
+class CustomerValueAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "as_of", "currency", "current_value", "premiums_paid", "margin_earned",
+                    "potential_value", "network_value", "total_value"]
+    list_filter = ["as_of", "jurisdiction"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    list_per_page = 100
+
+
+@admin.register(TierThresholds)
+class TierThresholdsAdmin(ReadOnlyAdmin):
+    """A new version is set with `value.services.tier_thresholds_apply` (after its preview), never edited here."""
+
+    list_display = ["jurisdiction", "version", "currency", "diamond", "gold", "silver", "created_at", "created_by"]
+    list_filter = ["jurisdiction"]
 
 
 @admin.register(LapseModelVersion)

@@ -17,6 +17,17 @@ def _load_assumption_sets(sender, using="default", **kwargs) -> None:
     load_assumption_sets(using=using)
 
 
+def _load_tier_thresholds(sender, using="default", **kwargs) -> None:
+    from lifecrm.value.models import TierThresholds
+    from lifecrm.value.reference_data import load_tier_thresholds
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if TierThresholds._meta.db_table not in connection.introspection.table_names(cursor):
+            return
+    load_tier_thresholds(using=using)
+
+
 class ValueConfig(AppConfig):
     name = "lifecrm.value"
     label = "value"
@@ -24,10 +35,12 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.value import jobs, privacy  # noqa: F401  the policy values step; PIPL sections
+        from lifecrm.value import jobs, privacy  # noqa: F401  the policy and customer values steps; PIPL sections
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
+        register_derived("value.CustomerValue")
         register_derived("value.LapseScore")
 
         # After products' own hook (INSTALLED_APPS order): the products exist when their sets are derived.
         post_migrate.connect(_load_assumption_sets, sender=self, dispatch_uid="lifecrm.value.assumption_sets")
+        post_migrate.connect(_load_tier_thresholds, sender=self, dispatch_uid="lifecrm.value.tier_thresholds")

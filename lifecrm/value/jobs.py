@@ -1,13 +1,16 @@
-"""Batch steps of the value app: the value of every in-force policy at an as-of date."""
+"""Batch steps of the value app: the value of every in-force policy at an as-of date; each customer's value, tier
+and life-cycle stage (weekly in the daily batch)."""
 from __future__ import annotations
 
 import hashlib
 from datetime import date
 
-from lifecrm.core.jobs import chunked_step, run_step
+from lifecrm.core.jobs import chunked_step, register_daily_step, run_step
+from lifecrm.parties.selectors import customer_ids_for_value
 from lifecrm.policies.selectors import valuation_policy_ids
+from lifecrm.value.rules import is_value_day
 from lifecrm.value.selectors import current_set_ids
-from lifecrm.value.services import policy_values_compute
+from lifecrm.value.services import customer_values_compute, policy_values_compute
 
 
 def _ids(as_of: date):
@@ -32,3 +35,47 @@ def sets_key() -> str:
 def run_policy_values(*, as_of: date, progress: bool = True):
     """Run (or resume) the step for `as_of` on the current assumption sets. Returns the JobRun."""
     return run_step(policy_values, as_of=as_of, params_key=sets_key(), progress=progress)
+
+
+# --- customer values, tiers and stages (issue 15 §3, §4) ---------------------------------------------------------
+def _customer_ids(as_of: date):
+    return customer_ids_for_value()
+
+
+@chunked_step("value.customer_values", ids=_customer_ids, chunk_size=1000)
+def customer_values(as_of: date, first_id: int, last_id: int) -> int:
+    """Each customer's value (current, historical, potential, network) with its reasons, and their tier and
+    life-cycle stage recorded on their segment."""
+    return customer_values_compute(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+def run_customer_values(*, as_of: date, progress: bool = True):
+    """Value the book's policies at `as_of` (resumed or a no-op when done), then its customers. Returns the
+    customer step's JobRun."""
+    run_policy_values(as_of=as_of, progress=progress)
+    return run_step(customer_values, as_of=as_of, params_key=sets_key(), progress=progress)
+
+
+# The daily batch does both once a week (`rules.VALUE_RUN_WEEKDAY`): on the other days these steps plan no chunk.
+# They come after the day's status changes and ledger (a policy lapsed today is no longer in force, a payment
+# booked today is counted), and the customer values after the policy values they add up. Only the policies of
+# products with an assumption set are valued by the batch (a product without one is the command's refusal).
+def _weekly_policy_ids(as_of: date):
+    if not is_value_day(as_of):
+        return []
+    return valuation_policy_ids(as_of=as_of).filter(product_id__in=list(current_set_ids()))
+
+
+def _weekly_customer_ids(as_of: date):
+    return customer_ids_for_value() if is_value_day(as_of) else []
+
+
+weekly_policy_values = chunked_step("value.weekly_policy_values", ids=_weekly_policy_ids, chunk_size=2000)(
+    policy_values.process)
+weekly_customer_values = chunked_step("value.weekly_customer_values", ids=_weekly_customer_ids, chunk_size=1000)(
+    customer_values.process)
+register_daily_step(weekly_policy_values, after=("billing.reconcile_ledger",),
+                    description="Weekly: the value of every in-force policy (PV of premiums, claims, expenses, "
+                                "commissions, PVFP).")
+register_daily_step(weekly_customer_values, after=("value.weekly_policy_values",),
+                    description="Weekly: each customer's value with its reasons, tier and life-cycle stage.")

@@ -101,6 +101,77 @@ class PolicyValue(models.Model):
         return f"{self.coverage_id} {self.as_of}: {self.pvfp}"
 
 
+class CustomerValue(models.Model):
+    """What a customer is worth to the company at `as_of`, by component, with the reasons behind each.
+
+    - current value: the PVFP of the in-force policies they own or pay for (each policy once);
+    - historical value: the premiums paid to date and the margin earned on them (`rules.MARGIN_ON_PREMIUMS`);
+    - potential value: the expected value of the cover they lack (`rules.potential_value`);
+    - network value: a share of the value of the people they referred and of their household.
+    `total_value` (current + margin earned + network; not the premiums, whose margin is counted, nor the
+    potential, which is not yet theirs) is what the tier thresholds are compared with.
+
+    Written by the `value.customer_values` step; unique on (customer, as_of): a rerun rewrites the same row.
+    `reasons`: {component: [English sentences with their figures]}.
+    """
+
+    customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)
+    as_of = models.DateField(_("as of"))
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=8)  # the customer's: whose thresholds apply
+    currency = models.CharField(_("currency"), max_length=3)
+    current_value = models.DecimalField(_("current value"), max_digits=16, decimal_places=2)
+    premiums_paid = models.DecimalField(_("premiums paid to date"), max_digits=16, decimal_places=2)
+    margin_earned = models.DecimalField(_("margin earned to date"), max_digits=16, decimal_places=2)
+    potential_value = models.DecimalField(_("potential value"), max_digits=16, decimal_places=2)
+    network_value = models.DecimalField(_("network value"), max_digits=16, decimal_places=2)
+    total_value = models.DecimalField(_("value for the tier"), max_digits=16, decimal_places=2)
+    reasons = models.JSONField(_("reasons"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("customer value")
+        verbose_name_plural = _("customer values")
+        constraints = [models.UniqueConstraint(fields=["customer", "as_of"], name="uniq_customer_value")]
+        indexes = [models.Index(fields=["as_of", "customer"], name="customer_value_asof_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.as_of}: {self.total_value}"
+
+
+class TierThresholds(models.Model):
+    """The minimum value (`CustomerValue.total_value`) of each tier in a jurisdiction, as head office sets it.
+
+    Versioned: a change is a new row (`services.tier_thresholds_apply`, audited), never an edit; the latest
+    version is the one in force. Version 1 of each jurisdiction is loaded on migrate (`reference_data`)."""
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    version = models.PositiveIntegerField(_("version"))
+    currency = models.CharField(_("currency"), max_length=3)
+    diamond = models.DecimalField(_("diamond from"), max_digits=16, decimal_places=2)
+    gold = models.DecimalField(_("gold from"), max_digits=16, decimal_places=2)
+    silver = models.DecimalField(_("silver from"), max_digits=16, decimal_places=2)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.CharField(_("set by"), max_length=100)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tier thresholds")
+        verbose_name_plural = _("tier thresholds")
+        ordering = ["jurisdiction", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "version"], name="uniq_tier_thresholds_version"),
+            models.CheckConstraint(condition=models.Q(diamond__gt=models.F("gold"), gold__gt=models.F("silver"),
+                                                      silver__gt=0), name="tier_thresholds_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} v{self.version}: {self.diamond}/{self.gold}/{self.silver}"
+
+    def as_dict(self) -> dict:
+        return {"diamond": self.diamond, "gold": self.gold, "silver": self.silver}
+
+
 class LapseModelVersion(models.Model):
     """One trained version of the lapse-risk model (value.lapse): its parameters as JSON with their SHA-256
     (no pickled code), the cut-offs it was trained and tested on, and its metrics against the rule baseline."""

@@ -59,3 +59,32 @@ def load_assumption_sets(*, using: str = "default", derived: dict[str, DerivedSe
                  for table, sex, index, rate in spec.rates), batch_size=2000)
         result.created.append(f"{code} v{version + 1}")
     return result
+
+
+# --- tier thresholds (issue 15 §4) -------------------------------------------------------------------------------
+# Version 1 of each jurisdiction's tier thresholds: the minimum `CustomerValue.total_value` of diamond, gold and
+# silver, in the jurisdiction's currency (HKD and TWD at about CNY's purchasing power). Head office changes them
+# with `services.tier_thresholds_apply` (a new version, after a preview of what would move).
+DEFAULT_TIER_THRESHOLDS = {
+    "CN": ("100000", "30000", "5000"),
+    "HK": ("110000", "33000", "5500"),
+    "TW": ("450000", "135000", "22500"),
+}
+THRESHOLDS_SOURCE = "value.reference_data (defaults)"
+
+
+def load_tier_thresholds(using: str = "default") -> int:
+    """Create version 1 of the tier thresholds of each jurisdiction that has none (a post-migrate receiver; a
+    jurisdiction head office has set keeps its versions). Returns the rows created."""
+    from lifecrm.core.models import Jurisdiction
+    from lifecrm.value.models import TierThresholds
+
+    have = set(TierThresholds.objects.using(using).values_list("jurisdiction_id", flat=True))
+    now = timezone.now()
+    rows = [TierThresholds(jurisdiction_id=code, version=1, currency=currency, diamond=Decimal(diamond),
+                           gold=Decimal(gold), silver=Decimal(silver), created_at=now, created_by=THRESHOLDS_SOURCE)
+            for code, currency in Jurisdiction.objects.using(using).order_by("code").values_list("code", "currency")
+            if code not in have and code in DEFAULT_TIER_THRESHOLDS
+            for diamond, gold, silver in [DEFAULT_TIER_THRESHOLDS[code]]]
+    TierThresholds.objects.using(using).bulk_create(rows)
+    return len(rows)

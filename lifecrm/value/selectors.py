@@ -1,4 +1,5 @@
-"""Reads of the value app: the current assumption set of products, stored policy values."""
+"""Reads of the value app: the current assumption set of products, stored policy and customer values, tier
+thresholds."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,7 +11,7 @@ from django.db.models import Count, Sum
 
 from lifecrm.core.money import to_cents
 from lifecrm.value.book import SetTables, set_tables
-from lifecrm.value.models import AssumptionRate, AssumptionSet, PolicyValue
+from lifecrm.value.models import AssumptionRate, AssumptionSet, CustomerValue, PolicyValue, TierThresholds
 
 SET_FIELDS = ("acquisition_expense", "maintenance_expense", "expense_inflation", "pension_from_age")
 
@@ -56,6 +57,41 @@ def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
     count = totals.pop("coverages")
     # (SQLite sums decimals as floats: back to the cent.)
     return {"coverages": count, **{name: to_cents(value if value is not None else 0) for name, value in totals.items()}}
+
+
+def policy_pvfps(*, policy_ids, as_of: date) -> dict[int, Decimal]:
+    """The PVFP at `as_of` of each policy (its coverages' on their product's current assumption set); a policy
+    not valued at `as_of` is absent. Two queries."""
+    rows = (PolicyValue.objects.filter(policy_id__in=list(policy_ids), as_of=as_of,
+                                       assumption_set_id__in=list(current_set_ids().values()))
+            .values("policy_id").annotate(total=Sum("pvfp")).order_by().values_list("policy_id", "total"))
+    return {policy_id: to_cents(Decimal(str(total))) for policy_id, total in rows}
+
+
+def current_thresholds() -> dict[str, TierThresholds]:
+    """The tier thresholds in force (each jurisdiction's latest version), by jurisdiction code. One query."""
+    return {row.jurisdiction_id: row for row in TierThresholds.objects.order_by("jurisdiction_id", "version")}
+
+
+def customer_value(*, customer_id: int, as_of: date) -> CustomerValue | None:
+    """The customer's latest stored value on or before `as_of` (None: never computed). One query."""
+    return CustomerValue.objects.filter(customer_id=customer_id, as_of__lte=as_of).order_by("-as_of").first()
+
+
+def latest_value_day(*, as_of: date) -> date | None:
+    """The latest day on or before `as_of` that customer values were computed for. One query."""
+    return (CustomerValue.objects.filter(as_of__lte=as_of).order_by("-as_of")
+            .values_list("as_of", flat=True).first())
+
+
+def customer_value_totals(*, as_of: date) -> dict[str, Decimal | int]:
+    """The customers valued at `as_of` and the sums of their components (one query; all currencies added)."""
+    names = ("current_value", "premiums_paid", "margin_earned", "potential_value", "network_value", "total_value")
+    totals = CustomerValue.objects.filter(as_of=as_of).aggregate(customers=Count("pk"),
+                                                                 **{name: Sum(name) for name in names})
+    count = totals.pop("customers")
+    return {"customers": count, **{name: to_cents(Decimal(str(value if value is not None else 0)))
+                                   for name, value in totals.items()}}
 
 
 def policies_pvfp(*, as_of: date) -> dict[int, Decimal]:

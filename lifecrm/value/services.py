@@ -1,16 +1,33 @@
-"""Writes of the value app: the stored value of each in-force coverage at an as-of date."""
+"""Writes of the value app: the stored value of each in-force coverage at an as-of date; each customer's value
+(issue 15 §3) with their tier and life-cycle stage (§4); head office's tier thresholds (a preview, then a version)."""
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from lifecrm.billing.selectors import premiums_paid_by_policy, rejected_debits_by_policy
+from lifecrm.core.actors import system
 from lifecrm.core.money import to_cents
-from lifecrm.policies.selectors import valuation_coverages
+from lifecrm.core.services import audit_record
+from lifecrm.org.access import authorize
+from lifecrm.org.rules import Action
+from lifecrm.parties.selectors import (
+    current_segment_starts,
+    customer_ids_for_value,
+    customers_value_facts,
+    value_relationships,
+)
+from lifecrm.parties.services import Segment, segments_record
+from lifecrm.policies.selectors import customer_value_policies, insured_cover, valuation_coverages
 from lifecrm.products.selectors import cash_value_vectors, modal_premium, mode_factor_lookup, product_codes
+from lifecrm.value import rules
 from lifecrm.value.book import (
     PV_NAMES,
     ValuationError,
@@ -19,8 +36,8 @@ from lifecrm.value.book import (
     model_points,
     present_values,
 )
-from lifecrm.value.models import PolicyValue
-from lifecrm.value.selectors import current_sets
+from lifecrm.value.models import CustomerValue, PolicyValue, TierThresholds
+from lifecrm.value.selectors import current_sets, current_thresholds, latest_value_day, policy_pvfps
 
 
 class MissingAssumptionSet(ValuationError):
@@ -76,3 +93,216 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
                 assumption_version=tables.version, currency=row.currency, computed_at=now, pvfp=pvfp, **amounts))
     PolicyValue.objects.bulk_create(values, ignore_conflicts=True, batch_size=2000)
     return len(values)
+
+
+# --- customer value, tier and life-cycle stage (issue 15 §3, §4) ------------------------------------------------
+VALUE_ENGINE = system("value.customer_values")
+ZERO = Decimal("0.00")
+VALUE_FIELDS = ["jurisdiction", "currency", "current_value", "premiums_paid", "margin_earned", "potential_value",
+                "network_value", "total_value", "reasons", "computed_at"]
+
+
+@dataclass
+class _Relations:
+    """A customer's household (spouse, parent or child, either way), the people they referred, their children."""
+
+    household: set[int]
+    referred: set[int]
+    children: set[int]
+
+
+def _relations(relationships) -> dict[int, _Relations]:
+    """Each customer's relations from the chunk's relationships (from, to, kind), in one pass."""
+    out: dict[int, _Relations] = defaultdict(lambda: _Relations(set(), set(), set()))
+    for source, target, kind in relationships:
+        if kind == "referrer":
+            out[source].referred.add(target)
+            continue
+        out[source].household.add(target)
+        out[target].household.add(source)
+        if kind == "parent":
+            out[source].children.add(target)
+    return out
+
+
+@transaction.atomic
+def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
+    """Compute and store the value of the customers in [first_id, last_id] at `as_of` (`CustomerValue`, one row
+    each, rewritten by a rerun), and record each one's tier and life-cycle stage with their reasons through
+    `parties.services.segments_record` (a customer placed on a later day is left alone: history is not
+    rewritten). Reads the policy values stored at `as_of` (`value.policy_values`). Returns the customers valued.
+
+    A fixed number of queries whatever the number of customers: customers, relationships, the facts of the
+    customers and of their relations, their policies, the cover on their lives, the policy values (two),
+    premiums paid, rejected debits, thresholds, segment starts, the upsert; then `segments_record`'s."""
+    ids = list(customer_ids_for_value().filter(pk__gte=first_id, pk__lte=last_id))
+    if not ids:
+        return 0
+    relationships = value_relationships(customer_ids=ids)
+    relations = _relations(relationships)
+    related = {c for source, target, _kind in relationships for c in (source, target)} - set(ids)
+    facts = customers_value_facts(customer_ids=[*ids, *sorted(related)])
+    policies = customer_value_policies(customer_ids=[*ids, *sorted(related)], as_of=as_of)
+    held: dict[int, list] = defaultdict(list)  # customer -> the policies they own or pay for, each once
+    for policy in policies:
+        for party in {policy.owner_id, policy.payer_id}:
+            held[party].append(policy)
+    own_policy_ids = sorted({p.policy_id for c in ids for p in held[c]})
+    in_force_ids = [p.policy_id for p in policies if p.status in rules.COVER_RUNS]
+    pvfps = policy_pvfps(policy_ids=in_force_ids, as_of=as_of)
+    paid = premiums_paid_by_policy(policy_ids=own_policy_ids, as_of=as_of)
+    rejected = rejected_debits_by_policy(policy_ids=own_policy_ids, since=as_of - timedelta(days=rules.AT_RISK_DAYS),
+                                         as_of=as_of)
+    cover: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for insured_id, kind, sum_assured in insured_cover(customer_ids=ids, as_of=as_of):
+        cover[insured_id].append((kind, sum_assured))
+    thresholds = current_thresholds()
+    starts = current_segment_starts(customer_ids=ids)
+
+    def current(customer_id: int, leave_out: frozenset[int] = frozenset()) -> tuple[Decimal, list[str]]:
+        total, lines = ZERO, []
+        for p in held[customer_id]:
+            if p.status in rules.COVER_RUNS and p.policy_id not in leave_out:
+                if p.policy_id in pvfps:
+                    total += pvfps[p.policy_id]
+                    lines.append(f"policy {p.number}: PVFP {rules.money(pvfps[p.policy_id])}")
+                else:
+                    lines.append(f"policy {p.number}: in force but not valued on {as_of.isoformat()}")
+        return total, lines
+
+    now = timezone.now()
+    values, segments = [], {}
+    for customer_id in ids:
+        fact = facts[customer_id]
+        mine = held[customer_id]
+        current_value, current_lines = current(customer_id)
+        current_lines = current_lines or ["no policy in force"]
+        premiums = sum((paid.get(p.policy_id, ZERO) for p in mine), ZERO)
+        margin, historical_lines = rules.historical_value(premiums)
+        mine_relations = relations[customer_id]
+        household, referred, children = (mine_relations.household, mine_relations.referred,
+                                         mine_relations.children)
+        age = (rules.age_last_birthday(fact.birth_date, as_of)
+               if fact.kind == "person" and fact.birth_date is not None else None)
+        children_ages = [rules.age_last_birthday(facts[c].birth_date, as_of) for c in sorted(children)
+                         if c in facts and facts[c].birth_date is not None]
+        death_cover = sum((sa for kind, sa in cover[customer_id] if kind in rules.DEATH_COVER_KINDS), ZERO)
+        has_annuity = any(kind == "annuity" for kind, _sa in cover[customer_id])
+        potential, potential_lines = rules.potential_value(currency=fact.currency, age=age, children_ages=children_ages,
+                                                           death_cover=death_cover, has_annuity=has_annuity)
+        counted = frozenset(p.policy_id for p in mine)
+        network, network_lines = rules.network_value(
+            referred={c: current(c, counted)[0] for c in sorted(referred)},
+            household={c: current(c, counted)[0] for c in sorted(household)})
+        total = current_value + margin + network
+        values.append(CustomerValue(
+            customer_id=customer_id, as_of=as_of, jurisdiction=fact.jurisdiction_id, currency=fact.currency,
+            current_value=current_value, premiums_paid=premiums, margin_earned=margin, potential_value=potential,
+            network_value=network, total_value=total, computed_at=now,
+            reasons={"current": current_lines, "historical": historical_lines,
+                     "potential": potential_lines or ["no protection or annuity gap found"],
+                     "network": network_lines or ["no referred or household customer with a current value"]}))
+        start = starts.get(customer_id)
+        if start is not None and start > as_of:
+            continue  # placed on a later day already
+        limits = thresholds.get(fact.jurisdiction_id)
+        if limits is None:
+            tier, tier_lines = "standard", [f"no tier thresholds for jurisdiction {fact.jurisdiction_id}"]
+        else:
+            tier = rules.tier_for(total, limits.as_dict())
+            tier_lines = rules.tier_reasons(tier, total, limits.as_dict(), limits.version)
+        stage, stage_lines = rules.stage_for(
+            [rules.PolicyFacts(p.policy_id, p.number, p.issue_date, p.status, p.status_date) for p in mine],
+            [day for p in mine for day in rejected.get(p.policy_id, ())], as_of)
+        segments[customer_id] = Segment(tier, stage, {"tier": tier_lines, "stage": stage_lines})
+    CustomerValue.objects.bulk_create(values, update_conflicts=True, unique_fields=["customer", "as_of"],
+                                      update_fields=VALUE_FIELDS, batch_size=1000)
+    if segments:
+        segments_record(actor=VALUE_ENGINE, as_of=as_of, segments=segments)
+    return len(values)
+
+
+# --- tier thresholds: preview, then apply (HQ) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ThresholdsPreview:
+    """What new thresholds would do to the customers of a jurisdiction valued on `value_day`: how many move from
+    which tier to which (`moves`, only the changes), and how many each tier holds before and after."""
+
+    jurisdiction: str
+    value_day: date | None
+    customers: int
+    moves: dict[tuple[str, str], int]
+    before: dict[str, int]
+    after: dict[str, int]
+
+    def moved(self) -> int:
+        return sum(self.moves.values())
+
+    def summary(self) -> list[str]:
+        return [f"{count} customer(s) from {source} to {target}" for (source, target), count in self.moves.items()]
+
+
+def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
+    try:
+        limits = {"diamond": Decimal(str(diamond)), "gold": Decimal(str(gold)), "silver": Decimal(str(silver))}
+    except ArithmeticError:
+        raise ValidationError(gettext("The tier thresholds must be amounts.")) from None
+    if not limits["diamond"] > limits["gold"] > limits["silver"] > 0:
+        raise ValidationError(gettext("The tier thresholds must descend from diamond to gold to silver, all above "
+                                      "zero (given %(diamond)s, %(gold)s, %(silver)s).") % limits)
+    if any(v != v.quantize(Decimal("0.01")) for v in limits.values()):
+        raise ValidationError(gettext("The tier thresholds are amounts to the cent."))
+    return limits
+
+
+def _preview(jurisdiction: str, limits: dict[str, Decimal], as_of: date) -> ThresholdsPreview:
+    in_force = current_thresholds().get(jurisdiction)
+    if in_force is None:
+        raise ValidationError(gettext("Jurisdiction %(code)s has no tier thresholds.") % {"code": jurisdiction})
+    day = latest_value_day(as_of=as_of)
+    moves: Counter = Counter()
+    before: Counter = Counter()
+    after: Counter = Counter()
+    if day is not None:
+        for total in (CustomerValue.objects.filter(as_of=day, jurisdiction=jurisdiction)
+                      .values_list("total_value", flat=True).iterator(chunk_size=5000)):
+            old, new = rules.tier_for(total, in_force.as_dict()), rules.tier_for(total, limits)
+            before[old] += 1
+            after[new] += 1
+            if old != new:
+                moves[(old, new)] += 1
+    order = {tier: i for i, tier in enumerate(rules.TIER_ORDER)}
+    return ThresholdsPreview(
+        jurisdiction=jurisdiction, value_day=day, customers=sum(before.values()),
+        moves=dict(sorted(moves.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]]))),
+        before={tier: before[tier] for tier in rules.TIER_ORDER}, after={tier: after[tier] for tier in rules.TIER_ORDER})
+
+
+def tier_thresholds_preview(*, actor, jurisdiction: str, diamond, gold, silver, as_of: date) -> ThresholdsPreview:
+    """What the thresholds would move, on the customer values last computed on or before `as_of`: each value's
+    tier under the thresholds in force against its tier under these. Writes nothing. Head office only."""
+    authorize(actor, Action.SET_TIER_THRESHOLDS)
+    return _preview(jurisdiction, _clean_thresholds(diamond, gold, silver), as_of)
+
+
+def tier_thresholds_apply(*, actor, jurisdiction: str, diamond, gold, silver, as_of: date,
+                          note: str = "") -> tuple[TierThresholds, ThresholdsPreview]:
+    """Store the thresholds as the jurisdiction's next version, with an audit record of the change and of what it
+    moves (the preview). Customers change tier at the next run of `value.customer_values`. Head office only."""
+    authorize(actor, Action.SET_TIER_THRESHOLDS)
+    limits = _clean_thresholds(diamond, gold, silver)
+    with transaction.atomic():
+        latest = (TierThresholds.objects.select_for_update().filter(jurisdiction_id=jurisdiction)
+                  .order_by("-version").first())
+        if latest is None:
+            raise ValidationError(gettext("Jurisdiction %(code)s has no tier thresholds.") % {"code": jurisdiction})
+        preview = _preview(jurisdiction, limits, as_of)
+        row = TierThresholds.objects.create(jurisdiction_id=jurisdiction, version=latest.version + 1,
+                                            currency=latest.currency, created_at=timezone.now(),
+                                            created_by=str(actor)[:100], note=note[:200], **limits)
+        audit_record(actor=actor, action="create", object_type="value.tier_thresholds", object_id=row.pk,
+                     before={"version": latest.version, **{k: str(v) for k, v in latest.as_dict().items()}},
+                     after={"version": row.version, **{k: str(v) for k, v in limits.items()},
+                            "as_of": as_of.isoformat(), "value_day": preview.value_day and preview.value_day.isoformat(),
+                            "moves": preview.summary()})
+    return row, preview

@@ -224,7 +224,7 @@ def test_hq_sees_unanswered_debits_and_imports_the_banks_result_file(page: Page,
                                                                      settings, tmp_path, monkeypatch, screenshots):
     """Debits sent on 17 Nov for 20 Nov; on 26 Nov the bank has still not answered: the bank files page says
     so. HQ uploads the bank's pain.002; the report shows one paid, one rejected, and the warning is gone."""
-    from lifecrm.billing.bankfiles.export import debit_export
+    from lifecrm.billing.debits.export import debit_export
     from lifecrm.billing.tests.test_bankfiles import EXPORT_DAY, auto_debit_policy, e2e, sample
     from tests.factories import make_org, make_staff
 

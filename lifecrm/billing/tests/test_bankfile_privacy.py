@@ -7,11 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.export import stored_path
-from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.bankfiles.retention import bank_file_purge_step, bank_files_purge, retention_end
-from lifecrm.billing.models import BankFile, DebitMandate
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.retention import bank_file_purge_step, bank_files_purge, retention_end
+from lifecrm.banking.storage import stored_path
+from lifecrm.billing.debits.imports import bank_file_import
+from lifecrm.billing.models import DebitMandate
 from lifecrm.billing.tests.test_bankfiles import (  # noqa: F401  fixtures
     EXPORT_DAY,
     _var_dir,
@@ -33,7 +34,7 @@ RETENTION_END = date(2036, 11, 17)  # CN: 10 years from the file's business date
 
 def _stored(pk) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT content FROM billing_bankfile WHERE id = %s", [pk])
+        cursor.execute("SELECT content FROM banking_bankfile WHERE id = %s", [pk])
         return bytes(cursor.fetchone()[0])
 
 
@@ -63,7 +64,7 @@ def test_bank_file_export_writes_the_clear_file_for_the_transfer_and_audits_it(m
     call_command("bank-file-export", bank_file.message_id, out=str(target), stdout=open("/dev/null", "w"))
     assert target.read_bytes() == bytes(bank_file.content) and account.encode() in target.read_bytes()
     assert target.stat().st_mode & 0o777 == 0o600
-    assert AuditEvent.objects.filter(action="reveal", object_type="billing.bankfile", object_id=str(bank_file.pk),
+    assert AuditEvent.objects.filter(action="reveal", object_type="banking.bankfile", object_id=str(bank_file.pk),
                                      field="content").count() == 1
     with pytest.raises(CommandError, match="no bank file"):
         call_command("bank-file-export", "LCDD19990101CNY", out=str(target))
@@ -108,7 +109,7 @@ def test_the_daily_step_purges_once_and_keeps_the_hash_that_recognises_the_file(
     run_step(bank_file_purge_step, as_of=date(2036, 11, 19), progress=False)
     row = BankFile.objects.get(pk=bank_file.pk)
     assert row.content_purged_on == date(2036, 11, 18) and _stored(row.pk) == b""
-    assert AuditEvent.objects.filter(object_type="billing.bankfile", object_id=str(row.pk), field="content",
+    assert AuditEvent.objects.filter(object_type="banking.bankfile", object_id=str(row.pk), field="content",
                                      action="update").count() == 1
     with pytest.raises(BankFileRejected, match="our own export"):  # still known by its hash
         bank_file_import(actor=SYSTEM, content=plain, filename="again.xml", as_of=date(2036, 11, 19))

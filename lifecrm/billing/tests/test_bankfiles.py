@@ -9,13 +9,14 @@ import xmlschema
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lifecrm.billing.bankfiles import rejections, rules
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.export import debit_export
-from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.bankfiles.xsd import SCHEMA_DIR
-from lifecrm.billing.models import Allocation, BankFile, Collection, DueItem, Payment
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.xsd import SCHEMA_DIR
+from lifecrm.billing.debits import rejections, rules
+from lifecrm.billing.debits import rules as bank_rules
+from lifecrm.billing.debits.export import debit_export
+from lifecrm.billing.debits.imports import bank_file_import
+from lifecrm.billing.models import Allocation, Collection, DueItem, Payment
 from lifecrm.billing.selectors import suspense_balance
 from lifecrm.billing.services import PaymentRefused, due_items_raise, suspense_refund
 from lifecrm.core.actors import SYSTEM
@@ -283,7 +284,7 @@ def test_a_bad_file_is_rejected_whole_saying_where_and_why(sent, name, file_form
     ("0.00", "must be positive"), ("120.505", "more than 2 decimals"), ("10000000000", "is more than"),
 ])
 def test_a_csv_amount_is_plain_digits(amount, reason):
-    from lifecrm.billing.bankfiles.formats.csvfile import _line
+    from lifecrm.banking.formats.csvfile import _line
 
     with pytest.raises(BankFileRejected, match=reason):
         _line(2, ["E000123-1", "paid", amount, "CNY", "2026-09-30", ""])
@@ -369,8 +370,8 @@ def test_a_new_mandate_after_a_reject_is_presented_at_once():
 
 def test_an_export_that_breaks_its_schema_is_never_written():
     """The outgoing check (libxml2) rejects a file we would make wrong, with the element, line and reason."""
-    from lifecrm.billing.bankfiles import xsd
-    from lifecrm.billing.bankfiles.errors import BankFileRejected
+    from lifecrm.banking import xsd
+    from lifecrm.banking.errors import BankFileRejected
 
     broken = b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.008.001.08">' \
              b'<CstmrDrctDbtInitn><GrpHdr><MsgId>X</MsgId></GrpHdr></CstmrDrctDbtInitn></Document>'

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
-from lifecrm.billing.models import BankFile, Collection, Payment
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.debits.unanswered import NotCollectedRefused, collections_declare_not_collected
+from lifecrm.billing.models import Collection, Payment
 from lifecrm.billing.tests.test_bankfiles import (  # noqa: F401  (_var_dir and the *_fixture names are fixtures)
     _var_dir,
     e2e,

@@ -8,8 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.models import BankFile, Collection, Payment, SuspenseAccount
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.debits.imports import bank_file_import
+from lifecrm.billing.models import Collection, Payment, SuspenseAccount
 from lifecrm.billing.selectors import suspense_work_list
 from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind

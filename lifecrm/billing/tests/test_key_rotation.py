@@ -8,8 +8,9 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 from django.db import connection
 
-from lifecrm.billing.bankfiles.export import stored_path
-from lifecrm.billing.models import BankFile, DebitMandate
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.storage import stored_path
+from lifecrm.billing.models import DebitMandate
 from lifecrm.billing.tests.test_bankfile_privacy import made_fixture  # noqa: F401  fixtures
 from lifecrm.billing.tests.test_bankfiles import _var_dir, org_fixture  # noqa: F401  fixtures
 from lifecrm.core.fields import keyed_hash
@@ -57,11 +58,11 @@ def test_rotation_re_encrypts_fields_and_bank_files_under_the_new_first_key(made
     report = _rotate()
     assert "core.rotate_keys.parties_customer: 1 rewritten" in report
     assert "core.rotate_keys.billing_debitmandate: 1 rewritten" in report
-    assert "core.rotate_keys.billing_bankfile: 1 rewritten" in report
-    assert "billing.bank_files_on_disk: 1 rewritten" in report
+    assert "core.rotate_keys.banking_bankfile: 1 rewritten" in report
+    assert "banking.bank_files_on_disk: 1 rewritten" in report
     for table, column, pk in [("parties_customer", "id_number", customer.pk),
                               ("billing_debitmandate", "account_number", mandate.pk),
-                              ("billing_bankfile", "content", bank_file.pk)]:
+                              ("banking_bankfile", "content", bank_file.pk)]:
         assert _under(NEW_KEY, _raw(table, column, pk)) and not _under(old_key, _raw(table, column, pk))
     assert _under(NEW_KEY, stored_path(bank_file).read_bytes())
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from django.template import Context
 
-from lifecrm.billing.messaging import content
+from lifecrm.billing import reminders
+from lifecrm.notifications import content
 
-TEMPLATES = Path(content.__file__).resolve().parent.parent / "templates" / "billing" / "messages"
-NAMES = sorted({path.name.split(".")[0] for path in TEMPLATES.glob("*.txt")})
+TEMPLATES = Path(reminders.__file__).resolve().parent / "templates" / "billing" / "messages"
+NAMES = sorted({reminders.MESSAGES + path.name.split(".")[0] for path in TEMPLATES.glob("*.txt")})
 BASE = {"company": "立孚人寿", "salutation": "张伟先生 & <Co>", "policy": "P0000001", "product": "终身寿险",
         "currency": "CNY", "amount": "1,234.50", "due_date": "2026年12月11日", "grace_end": "2027年2月9日",
         "suspension_date": "2027年2月10日", "suspended_on": "2027年2月10日", "grace_days": 60,
@@ -38,15 +39,3 @@ def test_each_section_alone_renders_as_in_the_whole_template(name, language):
         written = content.render(names=[name], language=language, context=context, parts=content.WRITTEN)
         assert (written.subject, written.sms, written.body) == (expected.subject, "", expected.body)
 
-
-def test_a_template_whose_sections_do_not_stand_alone_is_rendered_whole(settings, tmp_path):
-    folder = tmp_path / "billing" / "messages"
-    folder.mkdir(parents=True)
-    (folder / "spanning.en.txt").write_text(
-        "{% if overdue %}\n=== subject\nLate {{ policy }}\n=== sms\nPay now\n=== body\nOverdue{% else %}\n"
-        "=== subject\nDue {{ policy }}\n=== sms\nPay soon\n=== body\nDue soon{% endif %}\n", encoding="utf-8")
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
-    assert content._sections(("spanning",), "en") is None
-    message = content.render(names=["spanning"], language="en", context={"overdue": True, "policy": "P1"},
-                             parts=("sms",))
-    assert (message.subject, message.sms, message.body) == ("", "Pay now", "")

@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.urls import reverse
 
 from lifecrm.billing import reminders
-from lifecrm.billing.messaging import content
 from lifecrm.billing.models import DueItem
 from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixture names are fixtures)
     business_date_fixture,
@@ -17,6 +16,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     world_fixture,
 )
 from lifecrm.core.models import CalendarYear
+from lifecrm.notifications import content
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,6 @@ def test_the_reminder_context_and_messages_say_so(world):
     for name in ("grace_warning", "demand"):
         for language, note in notes.items():
             for provisional in (True, False):
-                message = content.render(names=[name], language=language, context=context | {
+                message = content.render(names=[f"billing/messages/{name}"], language=language, context=context | {
                     "grace_end_provisional": provisional, "demand_based": False})
                 assert (note in message.sms, note in message.body) == (provisional, provisional), (name, language)

@@ -16,15 +16,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from lifecrm.banking.models import BankFile
 from lifecrm.billing import reminders
-from lifecrm.billing.messaging.sms import read_outbox
 from lifecrm.billing.models import (
-    BankFile,
     Collection,
     DueItem,
     DunningPlan,
     DunningStep,
-    Letter,
     Reminder,
 )
 from lifecrm.billing.reference_data import BadPlanData, load_dunning_plans
@@ -32,6 +30,8 @@ from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
+from lifecrm.notifications.models import Letter
+from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import Segment, consent_record, segments_record
@@ -244,9 +244,9 @@ def test_templates_follow_the_preferred_language(org, agent, outbox, language, p
 
 
 def test_traditional_chinese_suspension_notice_uses_taiwanese_terms():
-    from lifecrm.billing.messaging.content import render
+    from lifecrm.notifications.content import render
 
-    message = render(names=["suspension_notice"], language="zh-hant", context={
+    message = render(names=["billing/messages/suspension_notice"], language="zh-hant", context={
         "policy": "P1", "suspended_on": "2027年10月7日", "reinstatement_years": 2, "jurisdiction": "TW"})
     assert "停效" in message.subject and "復效" in message.body and "六個月" in message.body
     assert "中止" not in message.body
@@ -580,7 +580,7 @@ def test_a_rejected_debit_sends_one_immediate_reminder(policy, outbox):
 
 
 def test_the_handler_is_registered_with_the_bank_files_rejection_hook():
-    rejections = pytest.importorskip("lifecrm.billing.bankfiles.rejections")
+    rejections = pytest.importorskip("lifecrm.billing.debits.rejections")
     if not hasattr(rejections, "REJECTION_HANDLERS"):
         pytest.skip("the bank files have no REJECTION_HANDLERS yet")
     assert reminders.REJECTION_HANDLER_REGISTERED

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from lifecrm.banking.models import BankFile
 from lifecrm.billing import services
-from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.models import BankFile, Payment, ReinstatementApplication
+from lifecrm.billing.debits.imports import bank_file_import
+from lifecrm.billing.models import Payment, ReinstatementApplication
 from lifecrm.billing.tests.test_views_world import AS_OF, business_date_fixture, outbox_fixture, world_fixture  # noqa: F401
 from lifecrm.core.actors import SYSTEM, system
 from lifecrm.core.models import AuditEvent

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from lifecrm.billing.models import BankFile, Collection, DueItem, Payment
+from lifecrm.banking.models import BankFile
+from lifecrm.billing.models import Collection, DueItem, Payment
 from lifecrm.billing.services import payment_record
 from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixture names are fixtures)
     AS_OF,

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.imports import bank_file_import
-from lifecrm.billing.bankfiles.unanswered import NotCollectedRefused, collections_declare_not_collected
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.billing.debits.imports import bank_file_import
+from lifecrm.billing.debits.unanswered import NotCollectedRefused, collections_declare_not_collected
 from lifecrm.billing.forms import BankFileForm, NotCollectedForm
 from lifecrm.billing.views import pages
 from lifecrm.org.access import AccessDenied, Action, may, staff_page

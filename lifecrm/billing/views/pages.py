@@ -16,12 +16,13 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.billing.bankfiles import rules as bank_rules
-from lifecrm.billing.bankfiles.imports import ImportReport
-from lifecrm.billing.bankfiles.unanswered import unanswered
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import bank_file_get, bank_files
+from lifecrm.billing.debits.imports import ImportReport
+from lifecrm.billing.debits.unanswered import unanswered
 from lifecrm.billing.models import (
     Allocation,
-    BankFile,
     Collection,
     DueItem,
     DunningStep,
@@ -43,7 +44,7 @@ from lifecrm.policies.selectors import policies_in_scope
 TREND_MONTHS = 12
 PERSISTENCY_MONTHS = 12
 
-# The bank's reject codes (bankfiles.rules.REASON_LABELS), translated for the pages.
+# The bank's reject codes (banking.rules.REASON_LABELS), translated for the pages.
 REJECT_REASONS = {
     "AC01": _("incorrect account number"),
     "AC04": _("account closed"),
@@ -438,7 +439,7 @@ class BankFileRow:
 def recent_bank_files(*, limit: int = 20) -> list[BankFileRow]:
     """The latest bank files, ours and the bank's, with what their lines did (one query, content left out)."""
     formats, directions = dict(BankFile.Format.choices), dict(BankFile.Direction.choices)
-    files = (BankFile.objects.defer("content")
+    files = (bank_files()
              .annotate(sent=Count("collections", distinct=True),
                        paid=Count("results", filter=Q(results__status=Collection.Status.PAID), distinct=True),
                        rejected=Count("results", filter=Q(results__status=Collection.Status.REJECTED), distinct=True))
@@ -460,7 +461,7 @@ def debits_awaiting_results(*, as_of: date) -> list[AwaitingResult]:
     """Our pain.008 files with debits the bank has not answered in time, oldest first (two queries)."""
     rows = list(unanswered(as_of=as_of).values("export_file_id")
                 .annotate(debits=Count("pk"), oldest=Min("collection_date")).order_by("oldest", "export_file_id"))
-    files = BankFile.objects.defer("content").in_bulk([r["export_file_id"] for r in rows])
+    files = bank_files().in_bulk([r["export_file_id"] for r in rows])
     return [AwaitingResult(files[r["export_file_id"]], r["debits"], r["oldest"]) for r in rows]
 
 
@@ -506,10 +507,9 @@ class BankFileDetail:
 
 def bank_file_detail(*, bank_file_id: int, as_of: date) -> BankFileDetail:
     """A recorded bank file and the results of its lines, from the collections (three queries)."""
-    try:
-        bank_file = BankFile.objects.defer("content").get(pk=bank_file_id)
-    except (BankFile.DoesNotExist, ValueError, TypeError):
-        raise Http404("no such bank file") from None
+    bank_file = bank_file_get(bank_file_id)
+    if bank_file is None:
+        raise Http404("no such bank file")
     paid = 0
     reasons: dict[str, int] = defaultdict(int)
     sent, total_sent = 0, Decimal("0.00")

@@ -34,7 +34,7 @@ EXPECTED = {
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
                    "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
                    "org.manage_logins", "parties.export_personal_data", "parties.anonymise",
-                   "parties.set_segment"} | MANAGING,
+                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                        "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",

@@ -20,7 +20,7 @@ from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import customer_create, relationship_add
 from tests.factories import make_customer
-from tests.query_plans import reads, unindexed_scans
+from tests.query_plans import fresh_book_tables, reads, unindexed_scans
 
 pytestmark = [
     pytest.mark.django_db,
@@ -34,6 +34,7 @@ ROLES = ("hq", "branch", "agent")
 def book(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
+    fresh_book_tables(connection)
     world = build_world()  # three policies in grace with reminders, the agent's phone task, due items
     owner = world.policy_a.owner
     spouse = make_customer(branch=world.org.team_a, agent=world.staff["agent"], name="林配偶", sex="F")

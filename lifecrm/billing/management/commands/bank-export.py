@@ -4,8 +4,9 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecrm.billing.bankfiles.errors import ExportInvalid
-from lifecrm.billing.bankfiles.export import debit_export, out_dir
+from lifecrm.banking.errors import ExportInvalid
+from lifecrm.banking.storage import out_dir
+from lifecrm.billing.debits.export import debit_export
 from lifecrm.core.commands import parse_date
 
 

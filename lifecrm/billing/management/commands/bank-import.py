@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecrm.billing.bankfiles.errors import BankFileRejected
-from lifecrm.billing.bankfiles.imports import FORMATS, bank_file_import
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.billing.debits.imports import FORMATS, bank_file_import
 from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
 

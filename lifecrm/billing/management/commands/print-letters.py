@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lifecrm.billing.messaging.letters import MissingPrintFile, letter_folder
 from lifecrm.billing.reminders import letter_ids
 from lifecrm.core.commands import add_date_range_arguments, business_dates
 from lifecrm.core.jobs import run_step
+from lifecrm.notifications.letters import MissingPrintFile, letter_folder
 
 
 class Command(BaseCommand):

@@ -1,5 +1,7 @@
 """`lifecrm value project …` (lifelib's basiclife on files), `value policies --as-of DATE` (lifecrm's own book),
-`value load-assumptions` (the products' assumption sets), `value train-lapse --as-of DATE` (the lapse-risk model).
+`value load-assumptions` (the products' assumption sets), `value customers --as-of DATE` (each customer's value,
+tier and life-cycle stage), `value train-lapse --as-of DATE` and `value score-lapse --as-of DATE` (the lapse-risk
+model).
 
 `value project --model ME|S --model-points F --mort F --disc F [--premium-table F] --out F`:
 
@@ -72,6 +74,11 @@ class Command(BaseCommand):
                                             "claims, expenses, commissions, PVFP), stored per coverage",
                            called_from_command_line=getattr(parser, "called_from_command_line", None))
         v.add_argument("--as-of", help="valuation date, YYYY-MM-DD")
+        c = sub.add_parser("customers", help="value every customer at a date (current, historical, potential and "
+                                             "network value, with reasons) and record their tier and life-cycle "
+                                             "stage; values the policies at that date first",
+                           called_from_command_line=getattr(parser, "called_from_command_line", None))
+        c.add_argument("--as-of", help="valuation date, YYYY-MM-DD")
         sub.add_parser("load-assumptions", help="load each product's assumption set from its basis (a new version "
                                                 "when it changed)",
                        called_from_command_line=getattr(parser, "called_from_command_line", None))
@@ -90,6 +97,8 @@ class Command(BaseCommand):
             self.project(**options)
         elif action == "policies":
             self.policies(options.get("as_of"), progress=options.get("verbosity", 1) >= 1)
+        elif action == "customers":
+            self.customers(options.get("as_of"), progress=options.get("verbosity", 1) >= 1)
         elif action == "load-assumptions":
             from lifecrm.value.reference_data import load_assumption_sets
 
@@ -169,6 +178,23 @@ class Command(BaseCommand):
         amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
         self.stdout.write(f"policy values at {day} ({run.status}): {totals['coverages']:,} coverages on the current "
                           f"assumption sets, {seconds:.1f} s; {amounts}")
+
+    def customers(self, as_of, *, progress: bool) -> None:
+        from lifecrm.value.jobs import run_customer_values
+        from lifecrm.value.selectors import customer_value_totals
+
+        day = parse_date(as_of, "--as-of")
+        started = time.perf_counter()
+        try:
+            run = run_customer_values(as_of=day, progress=progress)
+        except ValuationError as exc:
+            raise CommandError(str(exc)) from None
+        seconds = time.perf_counter() - started
+        totals = customer_value_totals(as_of=day)
+        names = ("current_value", "premiums_paid", "margin_earned", "potential_value", "network_value", "total_value")
+        amounts = ", ".join(f"{name} {totals[name]:,}" for name in names)
+        self.stdout.write(f"customer values at {day} ({run.status}): {totals['customers']:,} customers, "
+                          f"{seconds:.1f} s; {amounts}")
 
     def project(self, *, model=None, model_points=None, mort=None, disc=None, premium_table=None, out=None,
                 engine="numba", trace=None, **options):
