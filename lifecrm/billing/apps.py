@@ -24,5 +24,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.billing import demo, generator, jobs, privacy  # noqa: F401  generator, daily, demo steps; PIPL
+        from lifecrm.core.generator import register_derived
 
+        register_derived("billing.RenewalPriority")  # value's lapse risk × value: replaced with the book
         post_migrate.connect(_load_dunning_plans, sender=self, dispatch_uid="lifecrm.billing.dunning_plans")

@@ -438,3 +438,28 @@ class LedgerDifference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} {self.kind} {self.object_id}: {self.expected} / {self.found}"
+
+
+class RenewalPriority(models.Model):
+    """The order in which renewal calls are worth making: a premium-paying policy's lapse risk (the probability
+    that it stops being paid in the next 90 days) times its value (the PVFP of its coverages, or its annualised
+    premium where no valuation was run), as the value app computed them at `as_of`.
+
+    Written whole by `services.renewal_priorities_replace` (value's `train-lapse`); the work lists
+    (`billing.worklists`) put the riskiest and most valuable policies first. Derived data: replaced with the book.
+    """
+
+    policy = models.OneToOneField("policies.Policy", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="renewal_priority")
+    as_of = models.DateField(_("as of"))
+    lapse_risk = models.FloatField(_("lapse probability in 90 days"))
+    value = models.DecimalField(_("policy value"), max_digits=16, decimal_places=2)
+    priority = models.FloatField(_("priority (risk × value)"))
+
+    class Meta:
+        verbose_name = _("renewal priority")
+        verbose_name_plural = _("renewal priorities")
+        indexes = [models.Index(fields=["-priority"], name="renewal_priority_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.as_of}: {self.priority:.2f}"

@@ -232,3 +232,29 @@ def rejected_debits_by_policy(*, policy_ids, since: date, as_of: date) -> dict[i
                            .order_by("result_on", "pk").values_list("due_item__policy_id", "result_on")):
         out.setdefault(policy_id, []).append(day)
     return out
+
+
+# -- what the lapse-risk model (value.lapse) reads of the premium ledger, in bulk ----------------------------
+
+def premium_history(*, first_id: int, last_id: int, until: date) -> list[tuple[int, date, date | None]]:
+    """(policy id, due date, paid on or None) of the premiums of the policies of [first_id, last_id] due by
+    `until` (cancelled ones left out), by policy and due date. One query."""
+    return list(DueItem.objects.filter(policy_id__gte=first_id, policy_id__lte=last_id, kind=DueItem.Kind.PREMIUM,
+                                       due_date__lte=until)
+                .exclude(status=DueItem.Status.CANCELLED)
+                .order_by("policy_id", "due_date").values_list("policy_id", "due_date", "paid_on"))
+
+
+def rejected_debits(*, first_id: int, last_id: int, until: date) -> list[tuple[int, date]]:
+    """(policy id, result date) of each direct debit the payer's bank rejected, of the policies of
+    [first_id, last_id], by `until`. One query."""
+    from lifecrm.billing.models import Collection
+
+    return list(Collection.objects.filter(due_item__policy_id__gte=first_id, due_item__policy_id__lte=last_id,
+                                          status=Collection.Status.REJECTED, result_on__lte=until)
+                .order_by("due_item__policy_id", "result_on").values_list("due_item__policy_id", "result_on"))
+
+
+def ledger_opened_on() -> date | None:
+    """The day the premium ledger opened (LedgerOpening), or None (one query)."""
+    return LedgerOpening.objects.order_by("opened_on").values_list("opened_on", flat=True).first()

@@ -673,3 +673,25 @@ def reinstatements_deem_consent(*, as_of: date, first_id: int, last_id: int) -> 
                                  as_of=as_of, reason="no answer within the legal period", deemed=True)
             deemed += 1
     return deemed
+
+
+class PriorityRefused(PermissionError):
+    """Renewal priorities are written by a batch (a system actor), never by a person."""
+
+
+def renewal_priorities_replace(*, actor, as_of: date, priorities: dict[int, tuple[float, Decimal]]) -> int:
+    """Replace the book's renewal priorities with `priorities` (policy id → (lapse risk, value)): priority =
+    risk × max(value, 0). One transaction; written by the value app's batch, a system actor only. Returns the
+    rows written."""
+    from lifecrm.billing.models import RenewalPriority
+    from lifecrm.core.actors import trusted
+
+    if not trusted(actor):
+        raise PriorityRefused("renewal priorities are computed by the value batch, not set by hand")
+    rows = [RenewalPriority(policy_id=policy_id, as_of=as_of, lapse_risk=float(risk), value=to_cents(value),
+                            priority=float(risk) * max(float(value), 0.0))
+            for policy_id, (risk, value) in priorities.items()]
+    with transaction.atomic():
+        RenewalPriority.objects.all().delete()
+        RenewalPriority.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -46,7 +46,8 @@ OUTCOMES = {
 """The outcomes a caller logs (codes of `reminders.PHONE_OUTCOMES`, which the timeline translates)."""
 NOTE_MAX_LENGTH = 200
 TASK_LIMIT = 200
-"""At most this many tasks (the oldest first) and policies in grace (the longest overdue first) per list."""
+"""At most this many tasks and policies in grace per list (by renewal priority, then the oldest task or the longest
+overdue policy first)."""
 
 
 class TaskRefused(ValueError):
@@ -105,9 +106,10 @@ class Worklist:
 
 
 def _tasks():
+    # The riskiest and most valuable policies first (RenewalPriority: lapse risk × value), then the oldest task.
     return (Reminder.objects.filter(status=Reminder.Status.TASK_OPEN)
             .select_related("due_item__policy__payer", "step", "assigned_to")
-            .order_by("scheduled_for", "id"))
+            .order_by(F("due_item__policy__renewal_priority__priority").desc(nulls_last=True), "scheduled_for", "id"))
 
 
 def _task_row(reminder: Reminder, as_of: date) -> PhoneTask:
@@ -121,24 +123,35 @@ def _task_row(reminder: Reminder, as_of: date) -> PhoneTask:
     )
 
 
+def _priority(policy: Policy) -> float:
+    """The policy's renewal priority (lapse risk × value), 0 where the value app has not scored it."""
+    try:
+        return policy.renewal_priority.priority
+    except Policy.renewal_priority.RelatedObjectDoesNotExist:
+        return 0.0
+
+
 def own_tasks(*, scope: DataScope, as_of: date) -> list[PhoneTask]:
-    """The agent's open phone tasks, the oldest first (one query)."""
+    """The agent's open phone tasks, by renewal priority (lapse risk × value), then the oldest first (one query)."""
     rows = _tasks().filter(assigned_to_id=scope.staff_id)[:TASK_LIMIT]
     return [_task_row(r, as_of) for r in rows]
 
 
 def call_centre_queue(*, scope: DataScope, as_of: date) -> list[PhoneTask]:
-    """Open tasks assigned to nobody on policies in the scope, the oldest first (one query)."""
+    """Open tasks assigned to nobody on policies in the scope, by renewal priority, then the oldest first (one
+    query)."""
     rows = _tasks().filter(assigned_to__isnull=True,
                            due_item__policy__in=policies_in_scope(scope).values("pk"))[:TASK_LIMIT]
     return [_task_row(r, as_of) for r in rows]
 
 
 def policies_in_grace(*, scope: DataScope, as_of: date, policies: QuerySet[Policy] | None = None) -> list[GraceRow]:
-    """The scope's policies (or those of `policies`, already scoped) in grace with their arrears, the longest
-    overdue first (two queries)."""
+    """The scope's policies (or those of `policies`, already scoped) in grace with their arrears, by renewal
+    priority (lapse risk × value: the riskiest and most valuable first), then the longest overdue first (two
+    queries)."""
     chosen = policies if policies is not None else policies_in_scope(scope)
-    policies = {p.pk: p for p in chosen.filter(status=Status.GRACE).select_related("owner", "payer")}
+    policies = {p.pk: p for p in chosen.filter(status=Status.GRACE).select_related("owner", "payer",
+                                                                                      "renewal_priority")}
     if not policies:
         return []
     arrears = (DueItem.objects.filter(policy_id__in=list(policies), status=DueItem.Status.OPEN, due_date__lt=as_of)
@@ -146,7 +159,7 @@ def policies_in_grace(*, scope: DataScope, as_of: date, policies: QuerySet[Polic
                .annotate(arrears=Sum(F("amount") - F("paid_amount")), oldest=Min("due_date"), grace_end=Max("grace_end"),
                          n=Count("id")))
     rows = [GraceRow(policies[a["policy_id"]], a["arrears"], a["oldest"], a["grace_end"], a["n"]) for a in arrears]
-    rows.sort(key=lambda r: (r.oldest_due, r.policy.number))
+    rows.sort(key=lambda r: (-_priority(r.policy), r.oldest_due, r.policy.number))
     return rows[:TASK_LIMIT]
 
 

@@ -481,3 +481,24 @@ def current_segment_starts(*, customer_ids) -> dict[int, date]:
     """The day each customer's current segment row starts (absent: never placed). One query."""
     return dict(CustomerSegment.objects.filter(customer_id__in=list(customer_ids), valid_to__isnull=True)
                 .values_list("customer_id", "valid_from"))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    """What the lapse-risk model (value.lapse) reads of a customer."""
+
+    birth_date: date | None
+    occupation_class: int | None
+    created_on: date
+    servicing_agent_id: int | None
+
+
+def customers_facts(*, customer_ids) -> dict[int, CustomerFacts]:
+    """Birth date, occupation class, customer-since day and servicing agent of each customer, by id (one
+    query; unscoped: a batch reads the whole book)."""
+    rows = Customer.objects.filter(pk__in=list(customer_ids)).values_list(
+        "pk", "birth_date", "occupation_class", "created_at", "servicing_agent_id")
+    from django.utils import timezone
+
+    return {pk: CustomerFacts(birth, occupation, timezone.localdate(created), agent)
+            for pk, birth, occupation, created, agent in rows}

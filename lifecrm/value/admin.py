@@ -1,9 +1,17 @@
-"""Admin for the value app: assumption sets, policy and customer values, tier thresholds, read-only (derived data
-or versioned reference data, never edited by hand)."""
+"""Admin for the value app: assumption sets, policy and customer values, tier thresholds, lapse models and
+scores, read-only (derived data or versioned reference data, never edited by hand)."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.value.models import AssumptionRate, AssumptionSet, CustomerValue, PolicyValue, TierThresholds
+from lifecrm.value.models import (
+    AssumptionRate,
+    AssumptionSet,
+    CustomerValue,
+    LapseModelVersion,
+    LapseScore,
+    PolicyValue,
+    TierThresholds,
+)
 
 
 class AssumptionRateInline(admin.TabularInline):
@@ -56,3 +64,21 @@ class TierThresholdsAdmin(ReadOnlyAdmin):
 
     list_display = ["jurisdiction", "version", "currency", "diamond", "gold", "silver", "created_at", "created_by"]
     list_filter = ["jurisdiction"]
+
+
+@admin.register(LapseModelVersion)
+class LapseModelVersionAdmin(ReadOnlyAdmin):
+    """A new version comes from `lifecrm value train-lapse`."""
+
+    list_display = ["version", "as_of", "trained_at", "algorithm", "test_cutoff"]
+
+
+@admin.register(LapseScore)
+class LapseScoreAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "as_of", "model", "score"]
+    list_filter = ["as_of"]
+    list_select_related = ["policy", "model"]
+    search_fields = ["policy__number"]
+    raw_id_fields = ["policy", "model"]
+    ordering = ["-as_of", "-score"]
+    list_per_page = 100

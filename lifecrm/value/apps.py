@@ -35,10 +35,11 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.value import demo, jobs  # noqa: F401  the policy and customer values steps, the demo's
+        from lifecrm.value import demo, jobs, privacy  # noqa: F401  the values steps, the demo's, PIPL sections
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
         register_derived("value.CustomerValue")
+        register_derived("value.LapseScore")
 
         # After products' own hook (INSTALLED_APPS order): the products exist when their sets are derived.
         post_migrate.connect(_load_assumption_sets, sender=self, dispatch_uid="lifecrm.value.assumption_sets")

@@ -170,3 +170,47 @@ class TierThresholds(models.Model):
 
     def as_dict(self) -> dict:
         return {"diamond": self.diamond, "gold": self.gold, "silver": self.silver}
+
+
+class LapseModelVersion(models.Model):
+    """One trained version of the lapse-risk model (value.lapse): its parameters as JSON with their SHA-256
+    (no pickled code), the cut-offs it was trained and tested on, and its metrics against the rule baseline."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    as_of = models.DateField(_("trained as of"))
+    trained_at = models.DateTimeField(_("trained at"))
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    train_cutoffs = models.JSONField(_("training cut-offs"))
+    test_cutoff = models.DateField(_("test cut-off"))
+    parameters = models.JSONField(_("parameters"))
+    checksum = models.CharField(_("checksum"), max_length=64)
+    metrics = models.JSONField(_("metrics"))
+
+    class Meta:
+        verbose_name = _("lapse model version")
+        verbose_name_plural = _("lapse model versions")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"lapse model v{self.version} ({self.as_of})"
+
+
+class LapseScore(models.Model):
+    """A premium-paying policy's probability of lapsing in the next 90 days at `as_of`, by one model version,
+    with the features that raised it most (`reasons`: feature, value, log-odds added). Unique on
+    (policy, as_of, model): scoring a date again with the same model writes nothing new."""
+
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
+    as_of = models.DateField(_("as of"))
+    model = models.ForeignKey(LapseModelVersion, on_delete=models.PROTECT, related_name="scores")
+    score = models.FloatField(_("lapse probability in 90 days"))
+    reasons = models.JSONField(_("reasons"))
+
+    class Meta:
+        verbose_name = _("lapse score")
+        verbose_name_plural = _("lapse scores")
+        constraints = [models.UniqueConstraint(fields=["policy", "as_of", "model"], name="uniq_lapse_score")]
+        indexes = [models.Index(fields=["as_of", "model", "-score"], name="lapse_score_rank_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.as_of}: {self.score:.3f}"

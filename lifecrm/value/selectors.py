@@ -92,3 +92,11 @@ def customer_value_totals(*, as_of: date) -> dict[str, Decimal | int]:
     count = totals.pop("customers")
     return {"customers": count, **{name: to_cents(Decimal(str(value if value is not None else 0)))
                                    for name, value in totals.items()}}
+
+
+def policies_pvfp(*, as_of: date) -> dict[int, Decimal]:
+    """The PVFP of each valued policy at `as_of` (its coverages' sum, on each product's current assumption set),
+    by policy id; a policy not valued on that date is absent (two queries)."""
+    rows = (PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=current_set_ids().values())
+            .values_list("policy_id").annotate(total=Sum("pvfp")).order_by())
+    return {policy_id: to_cents(total) for policy_id, total in rows}

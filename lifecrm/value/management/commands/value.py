@@ -1,6 +1,7 @@
 """`lifecrm value project …` (lifelib's basiclife on files), `value policies --as-of DATE` (lifecrm's own book),
 `value load-assumptions` (the products' assumption sets), `value customers --as-of DATE` (each customer's value,
-tier and life-cycle stage).
+tier and life-cycle stage), `value train-lapse --as-of DATE` and `value score-lapse --as-of DATE` (the lapse-risk
+model).
 
 `value project --model ME|S --model-points F --mort F --disc F [--premium-table F] --out F`:
 
@@ -81,6 +82,15 @@ class Command(BaseCommand):
         sub.add_parser("load-assumptions", help="load each product's assumption set from its basis (a new version "
                                                 "when it changed)",
                        called_from_command_line=getattr(parser, "called_from_command_line", None))
+        t = sub.add_parser("train-lapse", help="train the lapse-risk model on the book's history (time-based holdout), "
+                                               "print it against the rule baseline, store it and score the book; "
+                                               "exit status 1 when it does not beat the baseline",
+                           called_from_command_line=getattr(parser, "called_from_command_line", None))
+        t.add_argument("--as-of", help="business date, YYYY-MM-DD: the test cut-off is 90 days before it")
+        r = sub.add_parser("score-lapse", help="score every premium-paying policy at a date with the latest stored "
+                                               "lapse model and reorder the renewal work lists (no training)",
+                           called_from_command_line=getattr(parser, "called_from_command_line", None))
+        r.add_argument("--as-of", help="business date, YYYY-MM-DD")
 
     def handle(self, *args, action=None, **options):
         if action == "project":
@@ -93,6 +103,64 @@ class Command(BaseCommand):
             from lifecrm.value.reference_data import load_assumption_sets
 
             self.stdout.write(str(load_assumption_sets()))
+        elif action == "train-lapse":
+            self.train_lapse(options.get("as_of"))
+        elif action == "score-lapse":
+            self.score_lapse(options.get("as_of"))
+
+    def score_lapse(self, as_of) -> None:
+        from lifecrm.value.lapse.model import ModelIntegrityError
+        from lifecrm.value.lapse.training import current_model, priorities_publish, scores_compute
+
+        day = parse_date(as_of, "--as-of")
+        version = current_model()
+        if version is None:
+            raise CommandError("no lapse model is stored yet: train one first (lifecrm value train-lapse --as-of DATE)")
+        try:
+            scored = scores_compute(version=version, as_of=day)
+        except ModelIntegrityError as exc:
+            raise CommandError(str(exc)) from None
+        prioritised = priorities_publish(version=version, as_of=day)
+        self.stdout.write(f"lapse model v{version.version}: {scored:,} policies newly scored at {day}; renewal work "
+                          f"lists ordered by risk × value ({prioritised:,} policies)")
+
+    def train_lapse(self, as_of) -> None:
+        from lifecrm.value.lapse.training import (
+            NotEnoughHistory,
+            model_store,
+            priorities_publish,
+            scores_compute,
+            train,
+        )
+
+        day = parse_date(as_of, "--as-of")
+        started = time.perf_counter()
+        try:
+            result = train(as_of=day)
+        except NotEnoughHistory as exc:
+            raise CommandError(str(exc)) from None
+        cutoffs = ", ".join(d.isoformat() for d in result.train_cutoffs)
+        self.stdout.write(f"lapse within 90 days: trained on the cut-offs {cutoffs} ({result.train_policies:,} "
+                          f"policies, {result.train_lapses:,} lapsed), tested on {result.test_cutoff} "
+                          f"({result.test_policies:,} policies, {result.test_lapses:,} lapsed)")
+        model, baseline = result.model_card, result.baseline_card
+        self.stdout.write(f"{'metric':<28}{'model':>10}{'baseline':>10}")
+        for label, name in (("AUC", "auc"), ("precision in the top decile", "precision_top_decile"),
+                            ("Brier score", "brier"), ("calibration error", "calibration_error")):
+            self.stdout.write(f"{label:<28}{getattr(model, name):>10.3f}{getattr(baseline, name):>10.3f}")
+        self.stdout.write("calibration of the model on the test cut-off (deciles of its score):")
+        self.stdout.write(f"{'decile':<8}{'policies':>10}{'predicted':>11}{'observed':>10}")
+        for i, b in enumerate(model.calibration, 1):
+            self.stdout.write(f"{i:<8}{b.policies:>10,}{b.predicted:>11.3f}{b.observed:>10.3f}")
+        if not result.beats_baseline:
+            raise CommandError("the model does not beat the rule baseline (AUC and precision in the top decile): "
+                               "nothing stored")
+        version = model_store(result)
+        scored = scores_compute(version=version, as_of=day)
+        prioritised = priorities_publish(version=version, as_of=day)
+        self.stdout.write(f"stored lapse model v{version.version} (sha256 {version.checksum[:12]}…); "
+                          f"{scored:,} policies scored at {day}; renewal work lists ordered by risk × value "
+                          f"({prioritised:,} policies); {time.perf_counter() - started:.1f} s")
 
     def policies(self, as_of, *, progress: bool) -> None:
         from lifecrm.value.jobs import run_policy_values
