@@ -388,6 +388,9 @@ def customers_entitlements(*, customer_ids, as_of: date) -> dict[int, Entitlemen
     return {customer_id: _entitled(rows, *placed.get(customer_id, (DEFAULT_TIER, None))) for customer_id in ids}
 
 
+TIER_BADGES = {"diamond": "text-bg-primary", "gold": "text-bg-warning", "silver": "text-bg-secondary"}
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceProfile:
     """The customer 360's view of a segment: the row in force (None: not placed yet) and what it entitles to."""
@@ -398,6 +401,11 @@ class ServiceProfile:
     @property
     def tier_label(self) -> str:
         return CustomerSegment.Tier(self.entitlements.tier).label
+
+    @property
+    def tier_badge(self) -> str:
+        """The Bootstrap badge classes of the tier (diamond stands out most)."""
+        return TIER_BADGES.get(self.entitlements.tier, "text-bg-light border")
 
     @property
     def stage_label(self) -> str:
