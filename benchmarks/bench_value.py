@@ -4,9 +4,8 @@ On lifelib's 10,000 model points (lifecrm/value/tests/data/basiclife/):
 1. lifelib BasicTerm_ME (modelx, whole-book pandas formulas) and BasicTerm_S (modelx, one point at
    a time; `--s-points` of them, 10,000 takes about ten minutes) in their own virtualenv, run as
    subprocesses (`benchmarks/value/lifelib_run.py`); lifelib and modelx are never lifecrm
-   dependencies. Without the virtualenv the benchmark says so and prints lifecrm's figures alone.
-   Make it with:  python3.11 -m venv /work/lifelib-venv &&
-   /work/lifelib-venv/bin/pip install lifelib==0.17.2 modelx==0.33.0 openpyxl pandas
+   dependencies. The benchmark makes that virtualenv when it is missing (this Python's venv, PyPI's
+   lifelib 0.17.2 and modelx 0.33.0); if it cannot, it prints lifecrm's figures alone and no verdict of met.
 2. lifecrm's projection on the same points: the numba kernel (lifecrm's default) and the numpy
    whole-array formulas, each warm (compiled code loaded, tables read), best of `--repeat`.
 3. the largest differences from lifelib: per point (absolute) and on the totals (relative), and
@@ -49,6 +48,7 @@ def add_arguments(parser) -> None:
 def _setup_django() -> None:
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifecrm.config.settings")
+    os.environ.setdefault("LIFECRM_ENV", "dev")  # a benchmark on this machine, like the demo (no production secrets)
 
 
 def _inputs():
@@ -137,17 +137,35 @@ def _scale_worker(argv: list[str]) -> int:
 WORKERS = {"_value_scale": _scale_worker}
 
 
+LIFELIB_PACKAGES = ("lifelib==0.17.2", "modelx==0.33.0", "openpyxl", "pandas")
+
+
+def _lifelib_venv(venv: Path) -> bool:
+    """lifelib's own virtualenv (never lifecrm's): made with this Python and PyPI's packages when missing."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"  making lifelib's virtualenv {venv} ({', '.join(LIFELIB_PACKAGES)})…", file=sys.stderr, flush=True)
+        made = subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], capture_output=True, text=True)
+        if made.returncode == 0:
+            made = subprocess.run([str(python), "-m", "pip", "install", "-q", *LIFELIB_PACKAGES],
+                                  capture_output=True, text=True)
+        if made.returncode != 0:
+            print(f"  {made.stderr.strip()[-500:]}", file=sys.stderr)
+            return False
+    return True
+
+
 def run(args) -> bool:
     _setup_django()
     import django
 
     django.setup()
-    have_lifelib = (args.venv / "bin" / "python").exists()
+    have_lifelib = _lifelib_venv(args.venv)
     print(f"value: lifelib basiclife BasicTerm_ME and BasicTerm_S vs lifecrm.value.projection, "
           f"{os.cpu_count()} CPUs")
     if not have_lifelib:
-        print(f"  lifelib's virtualenv {args.venv} is missing: lifecrm's figures only (see this module's docstring)")
-    ok = True
+        print(f"  lifelib's virtualenv {args.venv} could not be made: lifecrm's figures only, nothing compared")
+    ok = have_lifelib
     header = (f"  {'model':<6}{'points':>8}{'lifelib s':>11}{'lifecrm s':>11}{'numpy s':>10}{'ratio':>9}"
               f"{'lifelib pts/s':>15}{'lifecrm pts/s':>15}{'max |Δ| point':>15}{'max rel Δ total':>17}{'premiums':>10}")
     print(header)
