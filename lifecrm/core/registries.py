@@ -184,15 +184,21 @@ PathRewrite = Callable[..., int]
 _path_copies: dict[str, PathRewrite] = {}
 
 
-def register_path_copy(name: str):
-    def decorator(func: PathRewrite) -> PathRewrite:
-        existing = _path_copies.get(name)
+def _named(registry: dict[str, Callable], kind: str, name: str):
+    """A decorator that registers its function under `name` in `registry`; a second function of that name is an
+    error (the same function again, e.g. a module imported twice, is not)."""
+    def decorator(func: Callable) -> Callable:
+        existing = registry.get(name)
         if existing is not None and existing is not func:
-            raise ValueError(f"path copy {name!r} is registered twice")
-        _path_copies[name] = func
+            raise ValueError(f"{kind} {name!r} is registered twice")
+        registry[name] = func
         return func
 
     return decorator
+
+
+def register_path_copy(name: str):
+    return _named(_path_copies, "path copy", name)
 
 
 def path_copies() -> dict[str, PathRewrite]:
@@ -220,21 +226,15 @@ def rewrite_path_prefix(model, field: str, *, old_prefix: str, new_prefix: str, 
 
 
 # A customer's tier or life-cycle stage changed (`parties.services.segments_record`): what follows from it in
-# higher apps (billing restarts the reminder ladder of the payer's open premiums, as they may be entitled to another). Each registers a listener, called
-# in the change's transaction with the customers whose segment changed: `func(*, customer_ids, as_of) -> None`.
+# higher apps (billing restarts the reminder ladder of the payer's open premiums, as they may be entitled to
+# another). Each registers a listener, called in the change's transaction with the customers whose segment
+# changed: `func(*, customer_ids, as_of) -> None`.
 SegmentListener = Callable[..., None]
 _segment_listeners: dict[str, SegmentListener] = {}
 
 
 def register_segment_listener(name: str):
-    def decorator(func: SegmentListener) -> SegmentListener:
-        existing = _segment_listeners.get(name)
-        if existing is not None and existing is not func:
-            raise ValueError(f"segment listener {name!r} is registered twice")
-        _segment_listeners[name] = func
-        return func
-
-    return decorator
+    return _named(_segment_listeners, "segment listener", name)
 
 
 def segment_listeners() -> dict[str, SegmentListener]:
