@@ -1,6 +1,5 @@
 """Renewal premium collection (續期收費): schedules, grace, suspension, reinstatement, lapse."""
 from django.apps import AppConfig
-from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -8,13 +7,10 @@ from django.utils.translation import gettext_lazy as _
 def _load_dunning_plans(sender, using="default", **kwargs) -> None:
     from lifecrm.billing.models import DunningStep
     from lifecrm.billing.reference_data import load_dunning_plans
+    from lifecrm.core.reference_data import migrated
 
-    # A partial `migrate` may stop before this app's dunning tables exist.
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if DunningStep._meta.db_table not in connection.introspection.table_names(cursor):
-            return
-    load_dunning_plans(using=using)
+    if migrated(DunningStep, using):  # a partial `migrate` may stop before this app's dunning tables exist
+        load_dunning_plans(using=using)
 
 
 class BillingConfig(AppConfig):

@@ -15,6 +15,16 @@ RULES_FILE = Path(__file__).parent / "data" / "jurisdiction_rules.json"
 CALENDARS_FILE = Path(__file__).parent / "data" / "calendars.json"
 
 
+def migrated(model, using: str = "default") -> bool:
+    """Whether `model`'s table exists on `using`: a post_migrate loader of reference data returns early when a
+    partial `migrate` stopped before its app's tables."""
+    from django.db import connections
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        return model._meta.db_table in connection.introspection.table_names(cursor)
+
+
 def load_jurisdiction_rules(*, update: bool = False) -> int:
     """Create the jurisdictions and rules of RULES_FILE; with `update`, overwrite edited rows too."""
     data = json.loads(RULES_FILE.read_text(encoding="utf-8"))

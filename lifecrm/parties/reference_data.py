@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connections
+from lifecrm.core.reference_data import migrated
 
 DEFAULT_ENTITLEMENTS = [
     # tier, stage, ladder, priority, SLA multiplier, dedicated manager, care events, gifts, fee waivers
@@ -23,10 +23,8 @@ def load_entitlements(sender=None, using: str = "default", **kwargs) -> int:
     """Create the default entitlement rows that are missing (a post_migrate receiver). Returns rows created."""
     from lifecrm.parties.models import Entitlement
 
-    connection = connections[using]
-    with connection.cursor() as cursor:  # a partial `migrate` may stop before the table exists
-        if Entitlement._meta.db_table not in connection.introspection.table_names(cursor):
-            return 0
+    if not migrated(Entitlement, using):  # a partial `migrate` may stop before the table exists
+        return 0
     created = 0
     for tier, stage, ladder, priority, sla, manager, care, gifts, waivers in DEFAULT_ENTITLEMENTS:
         created += Entitlement.objects.using(using).get_or_create(tier=tier, stage=stage, defaults=dict(

@@ -1,31 +1,25 @@
 """Customer value: actuarial projection, customer value, segments and tiers, entitlements, lapse risk."""
 from django.apps import AppConfig
-from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 def _load_assumption_sets(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
     from lifecrm.value.models import AssumptionSet
     from lifecrm.value.reference_data import load_assumption_sets
 
-    # A partial `migrate` may stop before this app's tables exist.
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if AssumptionSet._meta.db_table not in connection.introspection.table_names(cursor):
-            return
-    load_assumption_sets(using=using)
+    if migrated(AssumptionSet, using):  # a partial `migrate` may stop before this app's tables exist
+        load_assumption_sets(using=using)
 
 
 def _load_tier_thresholds(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
     from lifecrm.value.models import TierThresholds
     from lifecrm.value.reference_data import load_tier_thresholds
 
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if TierThresholds._meta.db_table not in connection.introspection.table_names(cursor):
-            return
-    load_tier_thresholds(using=using)
+    if migrated(TierThresholds, using):
+        load_tier_thresholds(using=using)
 
 
 class ValueConfig(AppConfig):
