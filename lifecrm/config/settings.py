@@ -205,6 +205,7 @@ INSTALLED_APPS = [
     "lifecrm.notifications",
     "lifecrm.banking",
     "lifecrm.billing",
+    "lifecrm.service",
     "lifecrm.value",
     "lifecrm.workbench",
     "lifecrm.api",

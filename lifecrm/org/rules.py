@@ -94,6 +94,10 @@ class Action(StrEnum):
     MANAGE_ORG = "org.manage"  # create, move org units; create staff records
     SET_SEGMENT = "parties.set_segment"  # a customer's tier and life-cycle stage (the value engine's, or HQ's)
     SET_TIER_THRESHOLDS = "value.set_tier_thresholds"  # the value each tier starts from: preview, then apply
+    LOG_INTERACTION = "service.log_interaction"  # log a call, a visit, a message with a customer
+    OPEN_CASE = "service.open_case"  # take in an inquiry, request, complaint or emergency
+    HANDLE_CASE = "service.handle_case"  # work a case: answer, note, wait, resolve, close
+    SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,12 @@ GRANTS: dict[Action, Grant] = {
     # Tiers decide what every customer is entitled to: head office's service management sets them.
     Action.SET_SEGMENT: Grant(frozenset({"hq"}), at_hq_only=True),
     Action.SET_TIER_THRESHOLDS: Grant(frozenset({"hq"}), at_hq_only=True),
+    # Every touchpoint serves one customer record: anyone who serves customers logs what they did and takes a
+    # case in; the service desk's people (not the sales agents) work cases; management assigns and approves.
+    Action.LOG_INTERACTION: Grant(SERVICE_ROLES),
+    Action.OPEN_CASE: Grant(SERVICE_ROLES),
+    Action.HANDLE_CASE: Grant(frozenset({"hq", "branch", "counter", "callcentre", "claims"})),
+    Action.SUPERVISE_CASES: Grant(MANAGEMENT_ROLES),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

@@ -1,0 +1,25 @@
+"""Service desk: interactions on every channel, cases (inquiry, request, complaint, emergency assistance), SLA
+clocks, routing, care events and satisfaction surveys."""
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _load_case_types(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
+    from lifecrm.service.models import CaseType
+    from lifecrm.service.reference_data import load_case_types
+
+    if migrated(CaseType, using):  # a partial `migrate` may stop before this app's tables exist
+        load_case_types(using=using)
+
+
+class ServiceConfig(AppConfig):
+    name = "lifecrm.service"
+    label = "service"
+    verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
+
+        post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
