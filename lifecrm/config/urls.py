@@ -1,4 +1,4 @@
-"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/,
+"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/, the service desk under /service/,
 the REST API under /api/, Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lifecrm.api.urls")),
     path("billing/", include("lifecrm.billing.urls")),  # namespace `billing`, in the workbench's layout
+    path("service/", include("lifecrm.service.urls")),  # namespace `service`, in the workbench's layout
     path("", include("lifecrm.workbench.urls")),
 ]
 

@@ -1,0 +1,21 @@
+"""Service desk URLs (namespace `service`), mounted under /service/ in the workbench's layout.
+
+Each area adds its block of paths below its own comment."""
+from django.urls import path  # noqa: F401
+
+app_name = "service"
+
+urlpatterns = [
+    # interactions
+
+    # cases
+
+    # SLA
+
+    # complaints
+
+    # care events
+
+    # surveys
+
+]
