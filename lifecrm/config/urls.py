@@ -1,4 +1,4 @@
-"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/, the service desk under /service/,
+"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/, the service desk under /service/, the value dashboards under /value/,
 the REST API under /api/, Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("lifecrm.api.urls")),
     path("billing/", include("lifecrm.billing.urls")),  # namespace `billing`, in the workbench's layout
     path("service/", include("lifecrm.service.urls")),  # namespace `service`, in the workbench's layout
+    path("value/", include("lifecrm.value.urls")),  # namespace `value`, in the workbench's layout
     path("", include("lifecrm.workbench.urls")),
 ]
 

@@ -94,6 +94,7 @@ class Action(StrEnum):
     MANAGE_ORG = "org.manage"  # create, move org units; create staff records
     SET_SEGMENT = "parties.set_segment"  # a customer's tier and life-cycle stage (the value engine's, or HQ's)
     SET_TIER_THRESHOLDS = "value.set_tier_thresholds"  # the value each tier starts from: preview, then apply
+    VIEW_VALUE = "value.view"  # customer value, lapse risk and their reasons; the value dashboards (own scope)
     LOG_INTERACTION = "service.log_interaction"  # log a call, a visit, a message with a customer
     OPEN_CASE = "service.open_case"  # take in an inquiry, request, complaint or emergency
     HANDLE_CASE = "service.handle_case"  # work a case: answer, note, wait, resolve, close
@@ -158,6 +159,9 @@ GRANTS: dict[Action, Grant] = {
     # Tiers decide what every customer is entitled to: head office's service management sets them.
     Action.SET_SEGMENT: Grant(frozenset({"hq"}), at_hq_only=True),
     Action.SET_TIER_THRESHOLDS: Grant(frozenset({"hq"}), at_hq_only=True),
+    # What a customer is worth and how likely their policies lapse: management, and an agent for their own book
+    # (PIPL Art. 24: the reasons are shown with the figures). The call centre and the counter see the tier only.
+    Action.VIEW_VALUE: Grant(frozenset({"hq", "branch", "agent"})),
     # Every touchpoint serves one customer record: anyone who serves customers logs what they did and takes a
     # case in; the service desk's people (not the sales agents) work cases; management assigns and approves.
     Action.LOG_INTERACTION: Grant(SERVICE_ROLES),

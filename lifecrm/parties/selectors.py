@@ -430,6 +430,13 @@ def segment_counts(*, as_of: date) -> dict[str, dict[str, int]]:
             for field in ("tier", "stage")}
 
 
+def segment_counts_by_unit(*, scope: DataScope, as_of: date) -> list[tuple[str, str, str, int]]:
+    """(unit path, tier, stage, customers) of the scope's customers on `as_of`: one grouped query, a row per unit
+    and segment (a dashboard folds the units into branches)."""
+    return list(_segments_on(as_of).filter(customer__in=customers_in_scope(scope))
+                .values_list("customer__branch_path", "tier", "stage").annotate(n=Count("pk")).order_by())
+
+
 def segment_migration(*, scope: DataScope, start: date, end: date, field: str = "tier") -> dict[tuple, int]:
     """How many customers of the scope moved from each tier (or stage: `field="stage"`) on `start` to each on
     `end`, as {(before, after): count}; `before` is None for a customer placed after `start`. One query."""

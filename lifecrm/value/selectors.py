@@ -59,12 +59,13 @@ def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
     return {"coverages": count, **{name: to_cents(value if value is not None else 0) for name, value in totals.items()}}
 
 
-def policy_pvfps(*, policy_ids, as_of: date) -> dict[int, Decimal]:
-    """The PVFP at `as_of` of each policy (its coverages' on their product's current assumption set); a policy
-    not valued at `as_of` is absent. Two queries."""
-    rows = (PolicyValue.objects.filter(policy_id__in=list(policy_ids), as_of=as_of,
-                                       assumption_set_id__in=list(current_set_ids().values()))
-            .values("policy_id").annotate(total=Sum("pvfp")).order_by().values_list("policy_id", "total"))
+def policy_pvfps(*, as_of: date, policy_ids=None) -> dict[int, Decimal]:
+    """The PVFP at `as_of` of each policy (of `policy_ids`, or every valued one): its coverages' sum on their
+    product's current assumption set, by policy id; a policy not valued at `as_of` is absent. Two queries."""
+    rows = PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=list(current_set_ids().values()))
+    if policy_ids is not None:
+        rows = rows.filter(policy_id__in=list(policy_ids))
+    rows = rows.values("policy_id").annotate(total=Sum("pvfp")).order_by().values_list("policy_id", "total")
     return {policy_id: to_cents(Decimal(str(total))) for policy_id, total in rows}
 
 
@@ -92,11 +93,3 @@ def customer_value_totals(*, as_of: date) -> dict[str, Decimal | int]:
     count = totals.pop("customers")
     return {"customers": count, **{name: to_cents(Decimal(str(value if value is not None else 0)))
                                    for name, value in totals.items()}}
-
-
-def policies_pvfp(*, as_of: date) -> dict[int, Decimal]:
-    """The PVFP of each valued policy at `as_of` (its coverages' sum, on each product's current assumption set),
-    by policy id; a policy not valued on that date is absent (two queries)."""
-    rows = (PolicyValue.objects.filter(as_of=as_of, assumption_set_id__in=current_set_ids().values())
-            .values_list("policy_id").annotate(total=Sum("pvfp")).order_by())
-    return {policy_id: to_cents(total) for policy_id, total in rows}

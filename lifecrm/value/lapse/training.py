@@ -24,7 +24,7 @@ from lifecrm.value.lapse import metrics
 from lifecrm.value.lapse.features import FEATURES, HORIZON_DAYS, FeatureSet, book_features
 from lifecrm.value.lapse.model import ALGORITHM, LapseModel
 from lifecrm.value.models import LapseModelVersion, LapseScore
-from lifecrm.value.selectors import policies_pvfp
+from lifecrm.value.selectors import policy_pvfps
 
 TRAIN_CUTOFFS = 3
 
@@ -167,7 +167,7 @@ def priorities_publish(*, version: LapseModelVersion, as_of: date) -> int:
     scores = dict(LapseScore.objects.filter(as_of=as_of, model=version).values_list("policy_id", "score"))
     if not scores:
         return 0
-    pvfp = policies_pvfp(as_of=as_of)
+    pvfp = policy_pvfps(as_of=as_of)
     premiums = {fact.policy_id: fact.annual_premium
                 for fact in policy_facts_on(on=as_of, first_id=min(scores), last_id=max(scores))}
     priorities = {policy_id: (risk, pvfp.get(policy_id, premiums.get(policy_id, 0)))

@@ -75,6 +75,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("workbench:otp-enrol", "GET"): page(LOGGED_IN),
     ("workbench:logout", "POST"): Expect(everyone="login"),  # back to the login page, whoever asks
     ("workbench:home", "GET"): page(STAFF | {"branch_b"}),
+    # value: management and agents (their own book; another branch's manager sees an empty board)
+    ("value:dashboard", "GET"): page({"hq", "branch", "agent", "branch_b"}),
+    ("value:dashboard-export", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
     ("workbench:customer", "GET"): page(STAFF, ["branch_b"]),
     ("workbench:customer-relationships", "GET"): page(STAFF, ["branch_b"]),  # htmx fragments

@@ -1,0 +1,1 @@
+"""The value pages (namespace `value`, under /value/ in the workbench's layout)."""
