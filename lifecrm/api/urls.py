@@ -14,6 +14,7 @@ from lifecrm.api.errors import not_found
 from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
 from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
+from lifecrm.value.api import CustomerValueView
 
 
 class V1RootView(APIRootView):
@@ -44,6 +45,7 @@ router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    path("customers/<int:customer_id>/value/", CustomerValueView.as_view(), name="customer-value"),
     path("", include(router.urls)),
 ]
 

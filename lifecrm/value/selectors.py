@@ -11,7 +11,15 @@ from django.db.models import Count, Sum
 
 from lifecrm.core.money import to_cents
 from lifecrm.value.book import SetTables, set_tables
-from lifecrm.value.models import AssumptionRate, AssumptionSet, CustomerValue, PolicyValue, TierThresholds
+from lifecrm.value.models import (
+    AssumptionRate,
+    AssumptionSet,
+    CustomerValue,
+    LapseModelVersion,
+    LapseScore,
+    PolicyValue,
+    TierThresholds,
+)
 
 SET_FIELDS = ("acquisition_expense", "maintenance_expense", "expense_inflation", "pension_from_age")
 
@@ -93,3 +101,17 @@ def customer_value_totals(*, as_of: date) -> dict[str, Decimal | int]:
     count = totals.pop("customers")
     return {"customers": count, **{name: to_cents(Decimal(str(value if value is not None else 0)))
                                    for name, value in totals.items()}}
+
+
+def customer_lapse_scores(*, policy_ids, as_of: date) -> list[LapseScore]:
+    """The latest lapse score on or before `as_of` of each of `policy_ids` by the current model, riskiest first,
+    with the policy (for its number). Two queries."""
+    model = LapseModelVersion.objects.order_by("-version").first()
+    if model is None:
+        return []
+    rows = (LapseScore.objects.filter(model=model, policy_id__in=list(policy_ids), as_of__lte=as_of)
+            .select_related("policy").order_by("policy_id", "-as_of"))
+    latest: dict[int, LapseScore] = {}
+    for row in rows:
+        latest.setdefault(row.policy_id, row)
+    return sorted(latest.values(), key=lambda row: -row.score)

@@ -10,7 +10,8 @@ from lifecrm.core.actors import SYSTEM
 
 ENDPOINTS = {"/api/v1/customers/", "/api/v1/customers/{id}/", "/api/v1/policies/", "/api/v1/policies/{id}/",
              "/api/v1/me/", "/api/v1/due-items/", "/api/v1/due-items/{id}/", "/api/v1/payments/",
-             "/api/v1/payments/{id}/", "/api/v1/suspense-accounts/", "/api/v1/suspense-accounts/{id}/"}
+             "/api/v1/payments/{id}/", "/api/v1/suspense-accounts/", "/api/v1/suspense-accounts/{id}/",
+             "/api/v1/customers/{customer_id}/value/"}
 # The only write: counter payments (fuzzed with its own checks in lifecrm/billing/tests/test_api_payments.py).
 WRITES = {"/api/v1/payments/": {"post"}}
 

@@ -86,3 +86,21 @@ def test_the_counter_may_not_open_it(scored, client):
     client.force_login(scored["counter"].user)
     assert client.get(reverse("value:dashboard")).status_code == 403
     assert client.get(reverse("value:dashboard-export")).status_code == 403
+
+
+def test_the_api_gives_a_customers_value_tier_entitlements_and_lapse_risk(scored, client):
+    client.force_login(scored["hq"].user)
+    url = reverse("v1:customer-value", args=[scored["a"].pk])
+    body = client.get(url, {"as_of": "2026-12-01"}).json()
+    assert body["value"]["as_of"] == "2026-11-29" and body["value"]["total_value"] is not None
+    assert body["segment"]["tier"] in {"diamond", "gold", "silver", "standard"} and body["segment"]["reasons"]
+    assert body["entitlements"]["reminder_ladder"]
+    assert [(r["policy_number"], r["probability_90_days"]) for r in body["lapse_risk"]][0] == (
+        scored["p1"].number, 0.9)
+    assert client.get(url, {"as_of": "1e9"}).status_code == 400
+    assert client.get(url, {"as_of": "2026-02-30"}).status_code == 400
+    assert client.get(url, {"as_of": "0001-01-01"}).json()["value"] is None  # before any value: none
+    client.force_login(scored["branch_b"].user)
+    assert client.get(url).status_code == 404
+    client.force_login(scored["counter"].user)
+    assert client.get(url).status_code == 403

@@ -109,6 +109,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
     ("v1:customer-list", "GET"): api(STAFF | {"branch_b"}),
     ("v1:customer-detail", "GET"): api(STAFF, ["branch_b"]),
+    ("v1:customer-value", "GET"): api({"hq", "branch", "agent"}, ["branch_b"]),
     ("v1:policy-list", "GET"): api(STAFF | {"branch_b"}),
     ("v1:policy-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     ("v1:due-item-list", "GET"): api(STAFF | {"branch_b"}),
