@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from django.db.models import Count, Sum
 
 from lifecrm.core.money import to_cents
 from lifecrm.value.book import SetTables, set_tables
+from lifecrm.value.lapse.labels import reason_text
 from lifecrm.value.models import (
     AssumptionRate,
     AssumptionSet,
@@ -115,3 +117,37 @@ def customer_lapse_scores(*, policy_ids, as_of: date) -> list[LapseScore]:
     for row in rows:
         latest.setdefault(row.policy_id, row)
     return sorted(latest.values(), key=lambda row: -row.score)
+
+
+LAPSE_RISK_BANDS = (("high", 0.30), ("raised", 0.10))
+"""A 90-day lapse probability from which the 360 shows a policy's risk as high, or raised (below: low)."""
+
+
+@dataclass(frozen=True)
+class LapseRisk:
+    policy_id: int
+    policy_number: str
+    as_of: date
+    probability: float
+    reasons: list[str]
+
+    @property
+    def band(self) -> str:
+        """high, raised or low: how the 360 colours the risk (LAPSE_RISK_BANDS)."""
+        return next((name for name, floor in LAPSE_RISK_BANDS if self.probability >= floor), "low")
+
+
+@dataclass(frozen=True)
+class CustomerValueCard:
+    """What the customer 360 shows of value to a role that may see it: the latest components and each policy's
+    lapse risk, with their reasons."""
+
+    value: CustomerValue | None
+    risks: list[LapseRisk]
+
+
+def customer_value_card(*, customer_id: int, policy_ids, as_of: date) -> CustomerValueCard:
+    """Three queries: the value, the current lapse model, its scores of the policies."""
+    risks = [LapseRisk(s.policy_id, s.policy.number, s.as_of, s.score, [reason_text(r) for r in s.reasons])
+             for s in customer_lapse_scores(policy_ids=policy_ids, as_of=as_of)]
+    return CustomerValueCard(customer_value(customer_id=customer_id, as_of=as_of), risks)

@@ -18,7 +18,7 @@ from lifecrm.core.masking import mask_identifier, mask_phone
 from lifecrm.core.paging import Window, page_number
 from lifecrm.core.registries import TimelineEntry, timeline_counts, timeline_page, timeline_sources
 from lifecrm.core.rules import age_last_birthday
-from lifecrm.org.rules import DataScope, ScopeKind, may_reveal_id
+from lifecrm.org.rules import Action, DataScope, ScopeKind, allows, may_reveal_id
 from lifecrm.parties.models import Consent, Customer
 from lifecrm.parties.selectors import (
     CustomerSearchPage,
@@ -46,8 +46,10 @@ from lifecrm.policies.selectors import (
     policy_example,
     policy_find_by_number,
     policy_get,
+    policy_ids_for_customer,
     policy_version_history,
 )
+from lifecrm.value.selectors import CustomerValueCard, customer_value_card
 
 # What the other customer is to this one (the labels of parties.selectors.customer_relationships).
 RELATION_LABELS = {
@@ -312,6 +314,7 @@ class CustomerPage:
     policies: PolicyList
     timeline: TimelineList
     service: ServiceProfile
+    value: CustomerValueCard | None = None  # for the roles that may see value (value.view)
 
 
 def _one_page(requested, fetch: Callable[[int, int], list], count: Callable[[], int]) -> tuple[list, Window]:
@@ -401,6 +404,9 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         policies=policy_list(scope=scope, customer=customer, as_of=as_of),
         timeline=timeline_list(scope=scope, customer=customer, as_of=as_of),
         service=customer_service_profile(customer_id=customer.pk, as_of=as_of),
+        value=(customer_value_card(customer_id=customer.pk, as_of=as_of,
+                                   policy_ids=policy_ids_for_customer(scope=scope, customer_id=customer.pk))
+               if allows(scope, Action.VIEW_VALUE) else None),
     )
 
 

@@ -29,26 +29,30 @@ def _english():
 MANAGING = {"billing.refund_suspense", "billing.reverse_payment", "billing.apply_reinstatement",
             "billing.decide_reinstatement", "policies.change", "parties.change"}
 AT_THE_COUNTER = {"billing.apply_reinstatement", "parties.change"}
+SERVING = {"service.log_interaction", "service.open_case"}  # every role that serves customers
+HANDLING = {"service.handle_case"}
+SUPERVISING = {"service.supervise_cases"}
+VALUING = {"value.view"}
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
                    "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
                    "org.manage_logins", "parties.export_personal_data", "parties.anonymise",
-                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING,
+                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING,
+                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
                            "billing.manage_collection", "billing.confirm_large_payment",
-                           "billing.supervise_tasks"} | MANAGING,
-    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER,
+                           "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
+    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER | SERVING | HANDLING,
     ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                        "billing.work_queue"} | AT_THE_COUNTER,
-    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"},
-    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"},
-    ("claims", "branch"): {"workbench.use", "parties.reveal_id"},
-    ("claims", "hq"): {"workbench.use", "parties.reveal_id", "billing.work_queue"},
-    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"},
-    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"},  # an agent never sees more than the book
+                        "billing.work_queue"} | AT_THE_COUNTER | SERVING | HANDLING,
+    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING,
+    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING,
+    ("claims", "branch"): {"workbench.use", "parties.reveal_id"} | SERVING | HANDLING,
+    ("claims", "hq"): {"workbench.use", "parties.reveal_id", "billing.work_queue"} | SERVING | HANDLING,
+    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING,
+    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING,  # an agent never sees more than the book
     ("auditor", "hq"): set(),  # a role nobody granted anything
     # the administrator: logins and the admin site, no customer data (not even the queue anyone at HQ works)
     ("admin", "hq"): {"org.manage_logins", "org.administer"},

@@ -104,3 +104,19 @@ def test_the_api_gives_a_customers_value_tier_entitlements_and_lapse_risk(scored
     assert client.get(url).status_code == 404
     client.force_login(scored["counter"].user)
     assert client.get(url).status_code == 403
+
+
+def test_the_360_shows_value_and_lapse_risk_with_reasons_to_those_who_may_see_them(scored, client):
+    LapseScore.objects.filter(policy=scored["p1"]).update(reasons=[
+        {"feature": "rejected_debits_recent", "value": 2.0, "contribution": 1.2},
+        {"feature": "method_cash", "value": 1.0, "contribution": 0.4},
+        {"feature": "policy_year_4_5", "value": 1.0, "contribution": 0.1}])
+    url = reverse("workbench:customer", args=[scored["a"].pk])
+    client.force_login(scored["hq"].user)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="customer-value"' in page and "direct debits rejected recently: 2" in page
+    assert "pays by cash at the counter" in page and "in policy year 4–5" in page and "90 %" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+    assert "近期被拒絕的自動扣款：2" in page
+    client.force_login(scored["counter"].user)
+    assert 'id="customer-value"' not in client.get(url).content.decode()
