@@ -686,7 +686,7 @@ def reminder_timeline_count(*, scope, customer_id: int, as_of: date, **_kwargs) 
     return _timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of).count()
 
 
-@register_timeline_source("billing.reminders")
+@register_timeline_source("billing.reminders", kind="reminder", label=gettext_lazy("Billing"))
 def reminder_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200, **_kwargs) -> list[TimelineEntry]:
     """Reminders, notices and phone tasks (with their outcomes) of the customer's policies in scope."""
     rows = (_timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of)

@@ -97,14 +97,21 @@ TimelineSource = Callable[..., list[TimelineEntry]]
 TimelineCount = Callable[..., int]
 _timeline_sources: dict[str, TimelineSource] = {}
 _timeline_counts: dict[str, TimelineCount] = {}
+_timeline_kinds: dict[str, str] = {}  # source name → the kind of its entries
+_timeline_kind_labels: dict[str, Any] = {}  # kind → what the timeline's filter calls it
 
 
-def register_timeline_source(name: str):
+def register_timeline_source(name: str, *, kind: str = "", label: Any = ""):
     """Register `func(*, scope, customer_id, as_of, limit) -> list[TimelineEntry]`: the customer's newest `limit`
-    entries up to `as_of`, newest first."""
+    entries up to `as_of`, newest first. `kind` is the kind of all its entries (`TimelineEntry.kind`): the
+    timeline is filtered by kind by asking only the sources of that kind; `label` is the filter's name for it (a
+    lazy translation). A source without a kind is on the whole timeline only."""
 
     def decorator(func: TimelineSource) -> TimelineSource:
         _timeline_sources[name] = func
+        if kind:
+            _timeline_kinds[name] = kind
+            _timeline_kind_labels.setdefault(kind, label or kind)
         return func
 
     return decorator
@@ -121,12 +128,20 @@ def register_timeline_count(name: str):
     return decorator
 
 
-def timeline_sources() -> dict[str, TimelineSource]:
-    return dict(_timeline_sources)
+def timeline_sources(kind: str | None = None) -> dict[str, TimelineSource]:
+    """Every source, or those whose entries are of `kind`."""
+    return {name: func for name, func in _timeline_sources.items()
+            if kind is None or _timeline_kinds.get(name) == kind}
 
 
-def timeline_counts() -> dict[str, TimelineCount]:
-    return dict(_timeline_counts)
+def timeline_counts(kind: str | None = None) -> dict[str, TimelineCount]:
+    return {name: func for name, func in _timeline_counts.items()
+            if kind is None or _timeline_kinds.get(name) == kind}
+
+
+def timeline_kinds() -> dict[str, Any]:
+    """The kinds the timeline can be filtered by, in the order their sources registered, with their labels."""
+    return dict(_timeline_kind_labels)
 
 
 def as_datetime_key(value: datetime | date) -> tuple:

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.policies.models import STATUS_LABELS
@@ -19,7 +20,7 @@ EVENT_LABELS = {
 }
 
 
-@register_timeline_source("policies")
+@register_timeline_source("policies", kind="policy", label=gettext_lazy("Policy events"))
 def policy_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
     entries = []
     for event in policy_events_for_customer(scope=scope, customer_id=customer_id, limit=limit, until=as_of):

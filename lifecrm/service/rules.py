@@ -69,6 +69,11 @@ class CaseEventKind(StrEnum):
     ATTACHMENT = "attachment"
 
 
+TIMELINE_CASE_EVENTS = frozenset({CaseEventKind.OPENED, CaseEventKind.RESOLVED, CaseEventKind.REOPENED,
+                                  CaseEventKind.CLOSED, CaseEventKind.CANCELLED})
+"""The events of a case's log that its customer's timeline shows: where the case stood for the customer (the
+internal work between them stays in the case's own history)."""
+
 STATUS_AFTER: dict[CaseEventKind, CaseStatus] = {
     CaseEventKind.WAITING: CaseStatus.WAITING,
     CaseEventKind.RESUMED: CaseStatus.OPEN,

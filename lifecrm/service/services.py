@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lifecrm.core.actors import audit_system_name, audit_user, person
 from lifecrm.core.services import audit_record
@@ -23,7 +24,12 @@ from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction,
 
 
 class ServiceRefused(ValueError):
-    """A service-desk write that cannot be done; the message says why, in the staff member's language."""
+    """A service-desk write that cannot be done; the message says why, in the staff member's language, and
+    `field` names the input it is about (a form shows it there), when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _staff_of(actor) -> Staff | None:
@@ -40,7 +46,7 @@ def _policy_of(customer: Customer, policy_id: int | None) -> Policy | None:
         return None
     policy = Policy.objects.filter(pk=policy_id).first()
     if policy is None or customer.pk not in (policy.owner_id, policy.insured_id, policy.payer_id):
-        raise ServiceRefused("the policy is not one of this customer's")
+        raise ServiceRefused(_("This policy is not one of the customer's."), field="policy")
     return policy
 
 
@@ -53,12 +59,13 @@ def interaction_log(*, actor, customer: Customer, channel: str, direction: str, 
     Channel(channel), Direction(direction), Interaction.Outcome(outcome)  # a wrong code is a programming error
     subject = subject.strip()
     if not subject:
-        raise ServiceRefused("say what the contact was about")
+        raise ServiceRefused(_("Say what the contact was about."), field="subject")
     if case is not None and case.customer_id != customer.pk:
-        raise ServiceRefused("the case is not this customer's")
+        raise ServiceRefused(_("This case is not the customer's."), field="case")
     now = timezone.now()
     if occurred_at > now:
-        raise ServiceRefused("a contact cannot be logged in the future")
+        raise ServiceRefused(_("The time of the contact is in the future."),
+                             field="occurred_at")
     interaction = Interaction.objects.create(
         customer=customer, policy=_policy_of(customer, policy_id), case=case, channel=channel, direction=direction,
         subject=subject[:200], outcome=outcome, note=note.strip(), staff=_staff_of(actor), occurred_at=occurred_at,

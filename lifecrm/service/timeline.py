@@ -3,18 +3,33 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
-from lifecrm.service.selectors import customer_interaction_count, customer_interactions
+from lifecrm.service.selectors import (
+    customer_case_milestone_count,
+    customer_case_milestones,
+    customer_interaction_count,
+    customer_interactions,
+)
+
+DETAIL_LENGTH = 160  # what a timeline line shows of a case's description or resolution; the case shows all
 
 
 def _end_of(as_of: date) -> datetime:
     return timezone.make_aware(datetime.combine(as_of, time.max))
 
 
-@register_timeline_source("service.interactions")
+def _local_name(row) -> str:
+    """A case type's English name on English pages, else its own name."""
+    english = (translation.get_language() or "").startswith("en")
+    return row.name_en if english and row.name_en else row.name
+
+
+@register_timeline_source("service.interactions", kind="interaction", label=gettext_lazy("Interactions"))
 def interaction_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
     entries = []
     for row in customer_interactions(scope=scope, customer_id=customer_id, until=_end_of(as_of), limit=limit):
@@ -30,3 +45,23 @@ def interaction_timeline(*, scope, customer_id: int, as_of: date, limit: int = 2
 @register_timeline_count("service.interactions")
 def interaction_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
     return customer_interaction_count(scope=scope, customer_id=customer_id, until=_end_of(as_of))
+
+
+@register_timeline_source("service.cases", kind="case", label=gettext_lazy("Cases"))
+def case_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
+    """The customer's cases as they were opened, resolved, reopened, closed or cancelled."""
+    entries = []
+    for event in customer_case_milestones(scope=scope, customer_id=customer_id, until=_end_of(as_of), limit=limit):
+        case = event.case
+        title = _("Case %(number)s (%(type)s) %(what)s: %(subject)s") % {
+            "number": case.number, "type": _local_name(case.case_type), "what": event.get_kind_display(),
+            "subject": case.subject}
+        entries.append(TimelineEntry(at=event.at, kind="case", title=title,
+                                     detail=Truncator(event.note).chars(DETAIL_LENGTH), source="service.cases",
+                                     sort_key=(event.at, event.pk)))
+    return entries
+
+
+@register_timeline_count("service.cases")
+def case_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
+    return customer_case_milestone_count(scope=scope, customer_id=customer_id, until=_end_of(as_of))

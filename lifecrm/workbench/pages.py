@@ -10,13 +10,20 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from urllib.parse import urlencode
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from lifecrm.core.masking import mask_identifier, mask_phone
 from lifecrm.core.paging import Window, page_number
-from lifecrm.core.registries import TimelineEntry, timeline_counts, timeline_page, timeline_sources
+from lifecrm.core.registries import (
+    TimelineEntry,
+    timeline_counts,
+    timeline_kinds,
+    timeline_page,
+    timeline_sources,
+)
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.org.rules import Action, DataScope, ScopeKind, allows, may_reveal_id
 from lifecrm.parties.models import Consent, Customer
@@ -300,6 +307,13 @@ class TimelineList:
     customer: Customer
     entries: list[TimelineEntry]
     window: Window
+    kind: str = ""  # the kind shown ("" for every kind)
+    kinds: tuple[tuple[str, str], ...] = ()  # (kind, label) of each kind it can be filtered by
+
+    @property
+    def query(self) -> str:
+        """The filter as the pager's links carry it."""
+        return urlencode({"kind": self.kind}) if self.kind else ""
 
 
 @dataclass(frozen=True)
@@ -370,20 +384,26 @@ def policy_list(*, scope: DataScope, customer: Customer, as_of: date, page=None)
     return PolicyList(customer=customer, rows=rows, window=window)
 
 
-def timeline_list(*, scope: DataScope, customer: Customer, as_of: date, page=None) -> TimelineList:
-    """One page of the customer's timeline, newest first: one query per source, two for a source with more."""
+def timeline_list(*, scope: DataScope, customer: Customer, as_of: date, page=None, kind=None) -> TimelineList:
+    """One page of the customer's timeline, newest first, of every kind or of `kind` only (a kind no source
+    registered is every kind, as a bad page number is the first page): one query per source asked, two for a
+    source with more than the page needs."""
+    kinds = timeline_kinds()
+    kind = kind if isinstance(kind, str) and kind in kinds else ""
+    sources, counts = timeline_sources(kind or None), timeline_counts(kind or None)
     number = page_number(page)
 
     def fetch(window_number: int):
-        return timeline_page(timeline_sources(), timeline_counts(), scope=scope, customer_id=customer.pk,
-                             as_of=as_of, offset=(window_number - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE)
+        return timeline_page(sources, counts, scope=scope, customer_id=customer.pk, as_of=as_of,
+                             offset=(window_number - 1) * LIST_PAGE_SIZE, limit=LIST_PAGE_SIZE)
 
     found = fetch(number)
     window = Window.of(number, size=LIST_PAGE_SIZE, total=found.total)
     if window.number != number:  # a stale link past the end
         found = fetch(window.number)
     entries = [replace(entry, detail=system_reason(entry.detail)) for entry in found.entries]
-    return TimelineList(customer=customer, entries=entries, window=window)
+    return TimelineList(customer=customer, entries=entries, window=window, kind=kind,
+                        kinds=tuple((code, str(label)) for code, label in kinds.items()))
 
 
 def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> CustomerPage:

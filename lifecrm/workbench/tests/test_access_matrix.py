@@ -104,6 +104,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # service desk
+    ("service:interaction-new", "POST"): page(STAFF, ["branch_b"]),  # an empty form: 400 for who may log a call
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),

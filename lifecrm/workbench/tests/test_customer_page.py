@@ -116,9 +116,10 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_policy_count(login
     body = client.get(reverse("workbench:customer", args=[six.pk])).content.decode()
     assert body.count('class="font-monospace fw-semibold" href="/policies/') == 6
     assert count_one == count_six, (count_one, count_six)
-    # 11 of the page's own (session, user, staff once for the scope and the header, customer, relationships ×2,
-    # policies ×2, consents, the service tier's segment and entitlements), plus at most two per timeline source.
-    assert count_six <= 11 + 2 * len(timeline_sources())
+    # 12 of the page's own (session, user, staff once for the scope and the header, customer, relationships ×2,
+    # policies ×2, consents, the service tier's segment and entitlements, the call-logging panel's policies), plus
+    # at most two per timeline source.
+    assert count_six <= 12 + 2 * len(timeline_sources())
 
 
 # --- long lists: a first page with the true total, the rest a link away --------------------------------------
@@ -205,8 +206,8 @@ def test_long_lists_keep_the_page_to_a_fixed_number_of_queries(login, world, rol
                              to_customer=make_customer(branch=world.org.branch_a, name=f"员工{n}"))
     page = reverse("workbench:customer", args=[small.pk])
     assert _queries(client, page) == _queries(client, reverse("workbench:customer", args=[big.pk]))
-    # the page's own 12 (see above) and one count for each long list, plus at most two per timeline source
-    assert _queries(client, page) <= 12 + 2 + 2 * len(timeline_sources())
+    # the page's own 13 (see above) and one count for each long list, plus at most two per timeline source
+    assert _queries(client, page) <= 13 + 2 + 2 * len(timeline_sources())
     for name in ("customer-relationships", "customer-policies", "customer-timeline"):
         urls = [reverse(f"workbench:{name}", args=[c.pk]) + "?page=2" for c in (small, big)]
         assert _queries(client, urls[0]) == _queries(client, urls[1]), name

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from lifecrm.org.access import Action, may, staff_page
 from lifecrm.parties.selectors import customer_get
 from lifecrm.parties.services import RevealRefused, customer_data_export, customer_reveal_id_number
+from lifecrm.service.forms import interaction_form_for
 from lifecrm.workbench import pages
 from lifecrm.workbench.forms import RevealForm, SearchForm
 from lifecrm.workbench.views.lists import list_response
@@ -18,9 +19,12 @@ from lifecrm.workbench.views.lists import list_response
 @staff_page(Action.USE_WORKBENCH)
 def customer(request, customer_id: int):
     page = pages.customer_page(scope=request.scope, customer_id=customer_id, as_of=timezone.localdate())
+    interaction_form = None  # the call-logging panel, for those who may log a contact
+    if may(request.scope, Action.LOG_INTERACTION):
+        interaction_form = interaction_form_for(scope=request.scope, customer_id=page.customer.pk, now=timezone.now())
     return render(request, "workbench/customer.html", {
         "page": page, "customer": page.customer, "as_of": page.as_of, "form": SearchForm(),
-        "reveal_form": RevealForm(),
+        "reveal_form": RevealForm(), "interaction_form": interaction_form,
     })
 
 
@@ -51,7 +55,7 @@ def policies(request, customer_id: int):
 def timeline(request, customer_id: int):
     customer = customer_get(scope=request.scope, customer_id=customer_id)
     found = pages.timeline_list(scope=request.scope, customer=customer, as_of=timezone.localdate(),
-                                page=request.GET.get("page"))
+                                page=request.GET.get("page"), kind=request.GET.get("kind"))
     return _customer_list(request, customer, title=_("Timeline"),
                           template="workbench/partials/customer_timeline.html", context={"timeline": found})
 
