@@ -1,6 +1,7 @@
 """The service desk's pure rules: channels, case statuses and the transitions between them. No Django, no I/O."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 
@@ -102,3 +103,69 @@ def next_status(current: CaseStatus, kind: CaseEventKind) -> CaseStatus:
     if target == current or target not in TRANSITIONS[current] or ONLY_FROM.get(kind, current) != current:
         raise TransitionRefused(f"a {current.value} case cannot become {target.value}")
     return target
+
+
+# routing
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What routing reads of a new case: its type, category, language, the unit it is booked on (its path) and the
+    customer's tier on the day it was opened."""
+
+    case_type: str
+    category: str
+    language: str
+    branch_path: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFields:
+    """A routing rule's conditions; a blank one matches anything (`branch_path`: the unit's whole subtree)."""
+
+    case_type: str = ""
+    category: str = ""
+    language: str = ""
+    branch_path: str = ""
+    tier: str = ""
+
+
+def rule_matches(rule: RuleFields, case: CaseFacts) -> bool:
+    return ((not rule.case_type or rule.case_type == case.case_type)
+            and (not rule.category or rule.category == case.category)
+            and (not rule.language or rule.language == case.language)
+            and (not rule.branch_path or case.branch_path.startswith(rule.branch_path))
+            and (not rule.tier or rule.tier == case.tier))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A queue member who may take the case: their skills (empty: any), capacity and the effort of the open cases
+    they carry now (`load`)."""
+
+    staff_id: int
+    capacity: int
+    load: int
+    languages: tuple[str, ...] = ()
+    case_types: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.load
+
+    def can_take(self, case: CaseFacts) -> bool:
+        return ((not self.languages or case.language in self.languages)
+                and (not self.case_types or case.case_type in self.case_types)
+                and (not self.categories or case.category in self.categories))
+
+
+def pick_handler(candidates: list[Candidate], case: CaseFacts, *, effort: int,
+                 never: int | None = None) -> int | None:
+    """The member with the skills for the case and the most free capacity (capacity less the effort of their open
+    cases, not their count) that still has room for its `effort`; ties go to the lighter load, then the lower id.
+    `never` (the staff member a complaint names) is never picked. None: nobody is free, the case waits in the queue."""
+    fits = [c for c in candidates if c.staff_id != never and c.can_take(case) and c.free >= effort]
+    if not fits:
+        return None
+    return min(fits, key=lambda c: (-c.free, c.load, c.staff_id)).staff_id

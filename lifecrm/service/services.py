@@ -20,6 +20,7 @@ from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
 from lifecrm.service.models import Case, CaseEvent, CaseType, Interaction
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority, next_status
+from lifecrm.service.routing import case_route
 
 
 class ServiceRefused(ValueError):
@@ -107,7 +108,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
             data={"priority": priority, "channel": channel})
     audit_record(actor=actor, action="service.case_open", object_type="service.case", object_id=case.pk,
                  after={"number": case.number, "type": case_type, "customer": customer.pk, "priority": priority})
-    return case
+    return case_route(case, at=opened_at)
 
 
 @transaction.atomic
