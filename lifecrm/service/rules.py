@@ -1,6 +1,8 @@
 """The service desk's pure rules: channels, case statuses and the transitions between them. No Django, no I/O."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
@@ -169,3 +171,39 @@ def pick_handler(candidates: list[Candidate], case: CaseFacts, *, effort: int,
     if not fits:
         return None
     return min(fits, key=lambda c: (-c.free, c.load, c.staff_id)).staff_id
+
+
+# attachments
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    # content type: (the file's first bytes, the names it may end with)
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def attachment_type(filename: str, head: bytes) -> str | None:
+    """The attachment's content type, read from its first bytes and agreeing with its name's ending; None for any
+    other file (what the browser claims is never trusted)."""
+    lower = filename.lower()
+    for content_type, (magic, endings) in ATTACHMENT_TYPES.items():
+        if head.startswith(magic) and lower.endswith(endings):
+            return content_type
+    return None
+
+
+def attachment_name(filename: str, *, limit: int = 120) -> str:
+    """A file name safe to keep and to send back: no folders, no control or reserved characters, no leading dots,
+    at most `limit` characters with its ending kept."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(_UNSAFE_IN_NAMES.sub("_", name).split()).lstrip(". ")
+    stem, dot, ending = name.rpartition(".")
+    if not dot:
+        stem, ending = name, ""
+    ending = ending[:10]
+    stem = stem[: limit - len(ending) - 1] if ending else stem[:limit]
+    stem = stem or "attachment"
+    return f"{stem}.{ending}" if ending else stem
