@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifecrm.org.rules import ScopeFields
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority
@@ -27,7 +28,7 @@ PRIORITY_CHOICES = [
 ]
 STATUS_CHOICES = [
     (CaseStatus.NEW.value, _("new")),
-    (CaseStatus.OPEN.value, _("open")),
+    (CaseStatus.OPEN.value, pgettext_lazy("case status", "open")),  # not billing's "open" (unpaid)
     (CaseStatus.WAITING.value, _("waiting for the customer")),
     (CaseStatus.RESOLVED.value, _("resolved")),
     (CaseStatus.CLOSED.value, _("closed")),
