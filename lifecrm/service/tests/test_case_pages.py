@@ -202,7 +202,7 @@ def test_an_attachment_is_stored_encrypted_downloaded_and_audited(desk, settings
     ("tool.exe", b"MZ\x90\x00", "Only PDF, JPEG and PNG"),
     ("fake.pdf", b"<html>not a pdf</html>", "Only PDF, JPEG and PNG"),
     ("photo.pdf", b"\x89PNG\r\n\x1a\nxxxx", "Only PDF, JPEG and PNG"),  # the name and the bytes disagree
-    ("empty.pdf", b"", "The file is empty"),
+    ("empty.pdf", b"", "file is empty"),
 ])
 def test_a_bad_attachment_is_refused_and_nothing_is_written(desk, settings, name, content, says):
     w, _ = desk
