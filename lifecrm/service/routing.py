@@ -67,7 +67,7 @@ def case_route(case: Case, *, at: datetime) -> Case:
         return case
     Case.objects.filter(pk=case.pk).update(queue=queue)
     case.queue = queue
-    audit_record(actor=ROUTING, action="service.case_route", object_type="service.case", object_id=case.pk,
+    audit_record(actor=ROUTING, action="update", object_type="service.case", object_id=case.pk, field="queue",
                  after={"queue": queue.pk})
     members = {m.staff_id: m for m in _candidates(case, queue) if m.staff_id != case.about_staff_id}
     if not members:

@@ -192,7 +192,8 @@ def test_an_attachment_is_stored_encrypted_downloaded_and_audited(desk, settings
     download = client.get(reverse("service:case-attachment", args=[case.pk, attachment.pk]))
     assert download.status_code == 200 and download.content == PDF
     assert "filename*=UTF-8''" in download["Content-Disposition"]
-    assert AuditEvent.objects.filter(action="service.case_attachment_download", object_id=str(attachment.pk)).exists()
+    assert AuditEvent.objects.filter(action="reveal", object_type="service.case_attachment",
+                                     object_id=str(attachment.pk)).exists()
     other = _open(w)
     assert client.get(reverse("service:case-attachment", args=[other.pk, attachment.pk])).status_code == 404
 

@@ -63,7 +63,7 @@ def test_the_first_matching_rule_by_position_wins_and_blank_fields_match_anythin
     assert _open(w, make_customer(branch=w.org.team_b)).queue == shanghai  # the branch's subtree
     assert _open(w, english_speaker, category="premium").queue == english
     assert _open(w, english_speaker, category="policy_terms").queue == general  # no rule: the default
-    assert AuditEvent.objects.filter(action="service.case_route").count() == 5
+    assert AuditEvent.objects.filter(action="update", object_type="service.case", field="queue").count() == 5
 
 
 def test_the_jurisdictions_default_queue_comes_before_head_offices(queues):
