@@ -32,10 +32,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _outboxes_in_tmp(settings, tmp_path_factory):
-    """SMS and letters written by tests go to a temporary folder, never to var/outbox/."""
+    """SMS, letters and case attachments written by tests go to a temporary folder, never to var/."""
     outbox = tmp_path_factory.mktemp("outbox")
     settings.LIFECRM_SMS_OUTBOX = outbox / "sms"
     settings.LIFECRM_LETTER_OUTBOX = outbox / "letters"
+    settings.LIFECRM_CASE_ATTACHMENTS = outbox / "case-attachments"
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -59,6 +59,7 @@ def _persistency_cohort(world: World) -> None:
 def build_page_book() -> PageBook:
     from lifecrm.billing.debits.imports import bank_file_import
     from lifecrm.billing.services import payment_record
+    from lifecrm.service.services import case_attachment_add, case_open
 
     world = build_world(as_of=date(2026, 9, 1))  # the policies, before any batch
     make_mandate(world.policy_a, debtor_name=world.policy_a.owner.name)
@@ -78,12 +79,20 @@ def build_page_book() -> PageBook:
     world.refresh()
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"
+    case = case_open(actor=SYSTEM, customer=world.policy_a.owner, case_type="inquiry", category="premium",
+                     subject="When is my premium due?", channel="call", policy_id=world.policy_a.pk,
+                     opened_at=datetime(2026, 10, 9, 10, 0, tzinfo=UTC))
+    attachment = case_attachment_add(actor=SYSTEM, case=case, filename="letter.pdf", content=b"%PDF-1.4 page book",
+                                     at=datetime(2026, 10, 9, 10, 5, tzinfo=UTC))
     return PageBook(world, {
         "customer_id": (world.policy_a.owner_id,),
         "policy_id": (world.policy_q.pk,),
         "payment_id": (payment.pk,),
         "bank_file_id": (collection.export_file_id, collection.result_file_id),  # ours, and the bank's answer
         "reminder_id": (task.pk,),
+        "case_id": (case.pk,),
+        "attachment_id": (attachment.pk,),
+        "action": ("note",),
     })
 
 

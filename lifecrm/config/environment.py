@@ -39,6 +39,7 @@ KNOWN: dict[str, str] = {
     "LIFECRM_CONN_MAX_AGE": "seconds a web process keeps its PostgreSQL connection (default 60)",
     "LIFECRM_SMS_OUTBOX": "folder of the SMS spool files",
     "LIFECRM_LETTER_OUTBOX": "folder of the letters' PDFs",
+    "LIFECRM_CASE_ATTACHMENTS": "folder of the service desk's case attachments (encrypted)",
     "BANK_DEBIT_CREDITORS": "the collection accounts per currency, as JSON (required in prod for the export)",
     # HTTP
     "ALLOWED_HOSTS": "host names the site answers, comma-separated (required in prod)",

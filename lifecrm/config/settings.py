@@ -434,6 +434,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "service@lifecrm.inval
 # Where the SMS gateway adapter's default and the PDF letters write (one file per message).
 LIFECRM_SMS_OUTBOX = Path(os.environ.get("LIFECRM_SMS_OUTBOX", VAR_DIR / "outbox" / "sms"))
 LIFECRM_LETTER_OUTBOX = Path(os.environ.get("LIFECRM_LETTER_OUTBOX", VAR_DIR / "outbox" / "letters"))
+# The service desk's case attachments, encrypted under the field keys (lifecrm.service.attachments).
+LIFECRM_CASE_ATTACHMENTS = Path(os.environ.get("LIFECRM_CASE_ATTACHMENTS", VAR_DIR / "case-attachments"))
 
 # --- Logs and probes (issue 14 §1): one JSON object a line in prod, readable text in dev and test ---------------------
 # Every record carries the request id (lifecrm.core.request_id: the X-Request-ID of the request, or of the

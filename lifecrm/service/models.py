@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lifecrm.org.rules import ScopeFields
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority
@@ -27,7 +28,7 @@ PRIORITY_CHOICES = [
 ]
 STATUS_CHOICES = [
     (CaseStatus.NEW.value, _("new")),
-    (CaseStatus.OPEN.value, _("open")),
+    (CaseStatus.OPEN.value, pgettext_lazy("case status", "open")),  # not billing's "open" (unpaid)
     (CaseStatus.WAITING.value, _("waiting for the customer")),
     (CaseStatus.RESOLVED.value, _("resolved")),
     (CaseStatus.CLOSED.value, _("closed")),
@@ -240,3 +241,100 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
+
+
+# routing
+
+class RoutingRule(models.Model):
+    """Where a new case goes: the first active rule (by `position`) whose fields all match puts it in `queue`.
+
+    A blank field matches anything; `branch` matches the unit's whole subtree; `tier` is the customer's service
+    tier on the day the case is opened (`parties.selectors.customer_tier`)."""
+
+    position = models.PositiveIntegerField(_("position"), help_text=_("Rules are tried from the lowest position."))
+    case_type = models.ForeignKey(CaseType, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("type"))
+    category = models.ForeignKey(CaseCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("branch"))
+    tier = models.CharField(_("tier"), max_length=16, blank=True)
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="rules", verbose_name=_("queue"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["position"], name="routing_rule_position_uniq")]
+
+    def __str__(self) -> str:
+        return f"#{self.position} → {self.queue_id}"
+
+
+class DefaultQueue(models.Model):
+    """The queue a case goes to when no routing rule matches: one per jurisdiction, and head office's (no
+    jurisdiction) for the rest."""
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="+", verbose_name=_("queue"))
+
+    class Meta:
+        verbose_name = _("default queue")
+        verbose_name_plural = _("default queues")
+        constraints = [models.UniqueConstraint(models.functions.Coalesce("jurisdiction", models.Value("")),
+                                               name="default_queue_one_per_jurisdiction")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id or 'HQ'} → {self.queue_id}"
+
+
+class QueueMember(models.Model):
+    """A handler working a queue: what they can take (blank: anything) and how much at once, in effort points."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="members", verbose_name=_("queue"))
+    staff = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+", verbose_name=_("handler"))
+    languages = models.JSONField(_("languages"), default=list, blank=True,
+                                 help_text=_("Languages the handler serves in (empty: any)."))
+    case_types = models.JSONField(_("case types"), default=list, blank=True,
+                                  help_text=_("Case types the handler may take (empty: any)."))
+    categories = models.JSONField(_("categories"), default=list, blank=True,
+                                  help_text=_("Categories the handler may take (empty: any)."))
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=10,
+                                                help_text=_("Effort points of open cases the handler carries at most."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("queue member")
+        verbose_name_plural = _("queue members")
+        ordering = ["queue", "staff"]
+        constraints = [models.UniqueConstraint(fields=["queue", "staff"], name="queue_member_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}: {self.staff_id}"
+
+
+# case attachments
+
+class CaseAttachment(models.Model):
+    """A document added to a case: its bytes rest encrypted under VAR_DIR/case-attachments/ (`stored_name`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=120)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=80, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("case attachment")
+        verbose_name_plural = _("case attachments")
+        ordering = ["case", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.filename

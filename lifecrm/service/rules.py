@@ -1,6 +1,9 @@
 """The service desk's pure rules: channels, case statuses and the transitions between them. No Django, no I/O."""
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 
@@ -107,3 +110,105 @@ def next_status(current: CaseStatus, kind: CaseEventKind) -> CaseStatus:
     if target == current or target not in TRANSITIONS[current] or ONLY_FROM.get(kind, current) != current:
         raise TransitionRefused(f"a {current.value} case cannot become {target.value}")
     return target
+
+
+# routing
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What routing reads of a new case: its type, category, language, the unit it is booked on (its path) and the
+    customer's tier on the day it was opened."""
+
+    case_type: str
+    category: str
+    language: str
+    branch_path: str
+    tier: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFields:
+    """A routing rule's conditions; a blank one matches anything (`branch_path`: the unit's whole subtree)."""
+
+    case_type: str = ""
+    category: str = ""
+    language: str = ""
+    branch_path: str = ""
+    tier: str = ""
+
+
+def rule_matches(rule: RuleFields, case: CaseFacts) -> bool:
+    return ((not rule.case_type or rule.case_type == case.case_type)
+            and (not rule.category or rule.category == case.category)
+            and (not rule.language or rule.language == case.language)
+            and (not rule.branch_path or case.branch_path.startswith(rule.branch_path))
+            and (not rule.tier or rule.tier == case.tier))
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A queue member who may take the case: their skills (empty: any), capacity and the effort of the open cases
+    they carry now (`load`)."""
+
+    staff_id: int
+    capacity: int
+    load: int
+    languages: tuple[str, ...] = ()
+    case_types: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.load
+
+    def can_take(self, case: CaseFacts) -> bool:
+        return ((not self.languages or case.language in self.languages)
+                and (not self.case_types or case.case_type in self.case_types)
+                and (not self.categories or case.category in self.categories))
+
+
+def pick_handler(candidates: list[Candidate], case: CaseFacts, *, effort: int,
+                 never: int | None = None) -> int | None:
+    """The member with the skills for the case and the most free capacity (capacity less the effort of their open
+    cases, not their count) that still has room for its `effort`; ties go to the lighter load, then the lower id.
+    `never` (the staff member a complaint names) is never picked. None: nobody is free, the case waits in the queue."""
+    fits = [c for c in candidates if c.staff_id != never and c.can_take(case) and c.free >= effort]
+    if not fits:
+        return None
+    return min(fits, key=lambda c: (-c.free, c.load, c.staff_id)).staff_id
+
+
+# attachments
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    # content type: (the file's first bytes, the names it may end with)
+    "application/pdf": (b"%PDF-", (".pdf",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def attachment_type(filename: str, head: bytes) -> str | None:
+    """The attachment's content type, read from its first bytes and agreeing with its name's ending; None for any
+    other file (what the browser claims is never trusted)."""
+    lower = filename.lower()
+    for content_type, (magic, endings) in ATTACHMENT_TYPES.items():
+        if head.startswith(magic) and lower.endswith(endings):
+            return content_type
+    return None
+
+
+def attachment_name(filename: str, *, limit: int = 120) -> str:
+    """A file name safe to keep and to send back: no folders, no control or reserved characters, no leading dots,
+    at most `limit` characters with its ending kept."""
+    name = unicodedata.normalize("NFC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join(_UNSAFE_IN_NAMES.sub("_", name).split()).lstrip(". ")
+    stem, dot, ending = name.rpartition(".")
+    if not dot:
+        stem, ending = name, ""
+    ending = ending[:10]
+    stem = stem[: limit - len(ending) - 1] if ending else stem[:limit]
+    stem = stem or "attachment"
+    return f"{stem}.{ending}" if ending else stem

@@ -1,14 +1,16 @@
 """Every read of the service desk, scoped to the actor's data scope, with a fixed number of queries."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from lifecrm.org.rules import DataScope
+from lifecrm.org.models import Staff
+from lifecrm.org.rules import GRANTS, Action, DataScope
 from lifecrm.org.selectors import in_scope
 from lifecrm.policies.selectors import policies_in_scope
-from lifecrm.service.models import Case, CaseEvent, Interaction
+from lifecrm.service.models import Case, CaseAttachment, CaseEvent, Interaction, Queue
 from lifecrm.service.rules import OPEN_STATUSES, TIMELINE_CASE_EVENTS
 
 
@@ -88,3 +90,99 @@ def customer_policy_choices(*, scope: DataScope, customer_id: int) -> list[tuple
             .filter(Q(owner_id=customer_id) | Q(insured_id=customer_id) | Q(payer_id=customer_id))
             .order_by("-issue_date", "number").values_list("pk", "number")[:POLICY_CHOICES_LIMIT])
     return list(rows)
+
+# cases: the lists and the case page
+
+CASE_VIEWS = ("mine", "queue", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """What a case list shows: `view` "mine" (the staff member's cases), "queue" (cases nobody has yet, in the
+    queues they work, or every queue of the scope for a manager) or "all" (every case of the scope); then status,
+    type, priority and queue (blank: any). "mine" and "queue" show open cases unless a status is chosen."""
+
+    view: str = "mine"
+    status: str = ""
+    case_type: str = ""
+    priority: int | None = None
+    queue: str = ""
+
+
+def case_list(*, scope: DataScope, staff_id: int | None, flt: CaseFilter, supervisor: bool = False
+              ) -> QuerySet[Case]:
+    """The cases of a list, most urgent first (priority, then the oldest), with what a row shows: one query
+    (a page of it, plus its count)."""
+    rows = cases_in_scope(scope)
+    if flt.view == "mine":
+        rows = rows.filter(assignee_id=staff_id)
+    elif flt.view == "queue":
+        rows = rows.filter(assignee__isnull=True)
+        if not supervisor:
+            rows = rows.filter(queue__members__staff_id=staff_id, queue__members__is_active=True)
+    if flt.status:
+        rows = rows.filter(status=flt.status)
+    elif flt.view in ("mine", "queue"):
+        rows = rows.filter(status__in=[s.value for s in OPEN_STATUSES])
+    if flt.case_type:
+        rows = rows.filter(case_type_id=flt.case_type)
+    if flt.priority:
+        rows = rows.filter(priority=flt.priority)
+    if flt.queue:
+        rows = rows.filter(queue_id=flt.queue)
+    return rows.select_related("case_type", "category", "customer", "assignee", "queue").order_by(
+        "priority", "opened_at", "pk")
+
+
+def queues_for(scope: DataScope) -> list[Queue]:
+    """The queues a list may be filtered by: those on a unit of the scope (every queue for head office)."""
+    rows = Queue.objects.select_related("org_unit").order_by("code")
+    if not scope.sees_everything:
+        rows = rows.filter(Q(org_unit__path__startswith=scope.unit_path) | Q(org_unit__kind="hq"))
+    return list(rows)
+
+
+def case_attachments(*, case: Case) -> list[CaseAttachment]:
+    return list(case.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk"))
+
+
+def case_attachment_get(*, scope: DataScope, case_id: int, attachment_id: int) -> CaseAttachment:
+    """`CaseAttachment.DoesNotExist` when absent, of another case, or its case outside the scope."""
+    case = case_get(scope=scope, case_id=case_id)
+    return CaseAttachment.objects.select_related("case").get(pk=attachment_id, case=case)
+
+
+def assignable_staff(*, scope: DataScope, case: Case, at_most: int = 200) -> list[Staff]:
+    """Who a manager may give the case to: active staff of the manager's scope whose role works cases and who see
+    it (on the case's unit or a unit above it), never the staff member a complaint names."""
+    paths = [p for p in case.branch_path.split("/") if p]
+    prefixes = ["/" + "/".join(paths[:n]) + "/" for n in range(1, len(paths) + 1)]
+    rows = (Staff.objects.filter(is_active=True, role__in=sorted(GRANTS[Action.HANDLE_CASE].roles),
+                                 org_unit__path__in=prefixes)
+            .select_related("org_unit").order_by("name", "pk"))
+    if case.about_staff_id:
+        rows = rows.exclude(pk=case.about_staff_id)
+    return [s for s in rows[:at_most] if scope.sees_everything or s.org_unit.path.startswith(scope.unit_path)]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One event of a case's history as its page shows it: who did it (a person or a named program) and, for an
+    assignment, who got the case."""
+
+    event: CaseEvent
+    who: str
+    assignee: str = ""
+
+
+def case_history(*, case: Case) -> list[HistoryEntry]:
+    """The case's event log, oldest first, with the names it needs: two queries."""
+    events = list(case.events.select_related("actor__staff").order_by("seq"))
+    ids = {e.data.get("assignee") for e in events if e.kind == "assigned" and e.data.get("assignee")}
+    names = dict(Staff.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    entries = []
+    for event in events:
+        staff = getattr(event.actor, "staff", None) if event.actor else None
+        who = staff.name if staff else (event.actor.get_username() if event.actor else event.system_actor)
+        entries.append(HistoryEntry(event, who, names.get(event.data.get("assignee"), "")))
+    return entries

@@ -6,21 +6,35 @@ are what the log says now. Routing, SLA deadlines and complaint rules plug in at
 `case_event_append` (`service.routing`, `service.sla`, `service.complaints`)."""
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lifecrm.core.actors import audit_system_name, audit_user, person
+from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
 from lifecrm.core.services import audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
-from lifecrm.service.models import Case, CaseEvent, CaseType, Interaction
-from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority, next_status
+from lifecrm.service import attachments
+from lifecrm.service.models import Case, CaseAttachment, CaseEvent, CaseType, Interaction
+from lifecrm.service.routing import case_route
+from lifecrm.service.rules import (
+    ATTACHMENT_MAX_BYTES,
+    CaseEventKind,
+    CaseStatus,
+    Channel,
+    Direction,
+    Priority,
+    attachment_name,
+    attachment_type,
+    next_status,
+)
 
 
 class ServiceRefused(ValueError):
@@ -71,7 +85,7 @@ def interaction_log(*, actor, customer: Customer, channel: str, direction: str, 
         subject=subject[:200], outcome=outcome, note=note.strip(), staff=_staff_of(actor), occurred_at=occurred_at,
         recorded_at=now, branch_path=customer.branch_path, agent_id=customer.servicing_agent_id,
     )
-    audit_record(actor=actor, action="service.interaction_log", object_type="service.interaction",
+    audit_record(actor=actor, action="create", object_type="service.interaction",
                  object_id=interaction.pk, after={"customer": customer.pk, "channel": channel,
                                                   "direction": direction, "outcome": outcome})
     return interaction
@@ -102,7 +116,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
     priority = Priority(priority if priority is not None else kind.default_priority).value
     Channel(channel)
     case = Case.objects.create(
-        number=f"~{timezone.now().timestamp()}", case_type=kind, category_id=category, priority=priority,
+        number=f"~{uuid.uuid4().hex[:15]}", case_type=kind, category_id=category, priority=priority,
         customer=customer, policy=_policy_of(customer, policy_id), jurisdiction_id=customer.jurisdiction_id,
         channel=channel, language=language or customer.preferred_language, subject=subject[:200], description=description,
         about_staff=about_staff, effort=max(1, effort), opened_at=opened_at, opened_by=_staff_of(actor),
@@ -112,9 +126,9 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
     case.save(update_fields=["number"])
     _append(case, actor=actor, kind=CaseEventKind.OPENED, at=opened_at, note=description,
             data={"priority": priority, "channel": channel})
-    audit_record(actor=actor, action="service.case_open", object_type="service.case", object_id=case.pk,
+    audit_record(actor=actor, action="create", object_type="service.case", object_id=case.pk,
                  after={"number": case.number, "type": case_type, "customer": customer.pk, "priority": priority})
-    return case
+    return case_route(case, at=opened_at)
 
 
 @transaction.atomic
@@ -141,8 +155,10 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
     if kind == CaseEventKind.PRIORITY_CHANGED:
         case.priority = Priority(int((data or {})["priority"])).value
     case.save()
-    audit_record(actor=actor, action=f"service.case_{kind.value}", object_type="service.case", object_id=case.pk,
-                 before=before, after={"status": case.status, "event": event.seq})
+    # AuditEvent.action is one of its short verbs (16 characters): the event's kind goes in `after`
+    audit_record(actor=actor, action="transition" if case.status != before["status"] else "update",
+                 object_type="service.case", object_id=case.pk, before=before,
+                 after={"status": case.status, "event": event.seq, "kind": kind.value})
     return event
 
 
@@ -162,3 +178,46 @@ def case_assign(*, actor, case: Case, assignee: Staff, at: datetime) -> CaseEven
     case.assignee = assignee
     return case_event_append(actor=actor, case=case, kind=CaseEventKind.ASSIGNED, at=at,
                              data={"assignee": assignee.pk}, action=action)
+
+
+# case attachments
+
+def case_attachment_add(*, actor, case: Case, filename: str, content: bytes, at: datetime) -> CaseAttachment:
+    """Add a document to a case: a PDF, JPEG or PNG (read from its bytes) of at most ATTACHMENT_MAX_BYTES, its name
+    made safe, its bytes stored encrypted; the "attachment" event and the audit trail name it. A refused or failed
+    upload leaves nothing behind: neither a row nor a file."""
+    authorize(actor, Action.HANDLE_CASE, case)
+    if not content:
+        raise ServiceRefused(_("The file is empty."))
+    if len(content) > ATTACHMENT_MAX_BYTES:
+        raise ServiceRefused(_("The file is larger than %(limit)s MB.") % {"limit": ATTACHMENT_MAX_BYTES // 2**20})
+    name = attachment_name(filename)
+    content_type = attachment_type(name, content[:16])
+    if content_type is None:
+        raise ServiceRefused(_("Only PDF, JPEG and PNG files may be attached."))
+    stored_name = f"{uuid.uuid4().hex}{attachments.ENCRYPTED_SUFFIX}"
+    attachments.write(stored_name, content)
+    try:
+        with transaction.atomic():
+            attachment = CaseAttachment.objects.create(
+                case=case, filename=name, content_type=content_type, size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(), stored_name=stored_name, uploaded_by=audit_user(actor),
+                uploaded_at=at)
+            case_event_append(actor=on_behalf(actor, Action.HANDLE_CASE), case=case, kind=CaseEventKind.ATTACHMENT,
+                              at=at, data={"attachment": attachment.pk, "filename": name})
+            audit_record(actor=actor, action="create", object_type="service.case_attachment",
+                         object_id=attachment.pk, after={"case": case.pk, "filename": name, "size": len(content),
+                                                         "sha256": attachment.sha256})
+    except BaseException:
+        attachments.remove(stored_name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def case_attachment_download(*, actor, attachment: CaseAttachment) -> bytes:
+    """The attachment's bytes, for someone who may see its case; every download is in the audit trail."""
+    authorize(actor, Action.USE_WORKBENCH, attachment.case)
+    audit_record(actor=actor, action="reveal", object_type="service.case_attachment", object_id=attachment.pk,
+                 field="file", purpose="download", after={"case": attachment.case_id, "filename": attachment.filename})
+    return attachments.read(attachment.stored_name)

@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import interactions
+from lifecrm.service.views import cases, interactions
 
 app_name = "service"
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("customers/<int:customer_id>/interactions/new/", interactions.interaction_new, name="interaction-new"),
 
     # cases
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/categories/", cases.case_categories, name="case-categories"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case"),
+    path("cases/<int:case_id>/attachments/", cases.case_attachment_upload, name="case-attachment-upload"),
+    path("cases/<int:case_id>/attachments/<int:attachment_id>/", cases.case_attachment_download,
+         name="case-attachment"),
+    path("cases/<int:case_id>/<slug:action>/", cases.case_action, name="case-action"),
+    path("customers/<int:customer_id>/cases/new/", cases.case_new, name="case-new"),
 
     # SLA
 

@@ -27,7 +27,7 @@ def test_a_logged_call_is_on_the_customers_timeline(service_world):
         scope=data_scope_for_user(w.staff["callcentre"].user), customer_id=w.customer_a.pk, as_of=AT.date())
     assert [e.kind for e in entries] == ["interaction"]
     assert "Asked about the premium due" in entries[0].title
-    assert AuditEvent.objects.filter(action="service.interaction_log").count() == 1
+    assert AuditEvent.objects.filter(action="create", object_type="service.interaction").count() == 1
 
 
 def test_another_branchs_customer_is_refused(service_world):

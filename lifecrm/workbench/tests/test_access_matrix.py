@@ -38,6 +38,7 @@ OTHERS = ("branch_b", "anonymous", "no_staff", "inactive_staff")
 LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
+HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # not the sales agents
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     # service desk
     ("service:interaction-new", "POST"): page(STAFF, ["branch_b"]),  # an empty form: 400 for who may log a call
+
+    # service desk: cases (case_id: the agent's customer's case, in team A; attachment_id one of its files)
+    ("service:cases", "GET"): page(STAFF | {"branch_b"}),
+    ("service:case-categories", "GET"): page(STAFF | {"branch_b"}),
+    ("service:case", "GET"): page(STAFF, ["branch_b"]),
+    ("service:case-attachment", "GET"): page(STAFF, ["branch_b"]),  # a download, audited
+    ("service:case-attachment-upload", "POST"): page(HANDLES_CASES, ["branch_b"]),  # no file: 400
+    ("service:case-action", "POST"): page(HANDLES_CASES, ["branch_b"]),  # an empty note: 400
+    ("service:case-new", "GET"): page(STAFF, ["branch_b"]),
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
