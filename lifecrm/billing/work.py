@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import reduce
 from operator import or_
 
-from django.db.models import Case, DecimalField, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, DecimalField, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -87,15 +87,14 @@ def task_work_count(*, scope, staff, as_of: date, at: datetime, overdue: bool = 
 
 
 def _in_grace(scope: DataScope, *, as_of: date, overdue: bool) -> QuerySet[Policy] | None:
-    """An agent's policies in grace with the end of their grace period and their arrears, or None for another
-    role (the managers' figures count them: `billing.selectors.collection_figures`)."""
+    """An agent's policies in grace with the end of their grace period (the earliest of their overdue premiums') and
+    their arrears, or None for another role (the managers' figures count them: `billing.selectors.collection_figures`)."""
     if not shows_grace_list(scope):
         return None
-    open_items = Q(due_items__status=DueItem.Status.OPEN)
+    overdue_items = Q(due_items__status=DueItem.Status.OPEN, due_items__due_date__lt=as_of)
     rows = (policies_in_scope(scope).filter(status=Status.GRACE)
-            .annotate(grace_ends=Max("due_items__grace_end", filter=open_items),
-                      arrears=Sum(F("due_items__amount") - F("due_items__paid_amount"),
-                                  filter=open_items & Q(due_items__due_date__lt=as_of),
+            .annotate(grace_ends=Min("due_items__grace_end", filter=overdue_items),
+                      arrears=Sum(F("due_items__amount") - F("due_items__paid_amount"), filter=overdue_items,
                                   output_field=DecimalField(max_digits=14, decimal_places=2))))
     return rows.filter(grace_ends__lt=as_of) if overdue else rows
 

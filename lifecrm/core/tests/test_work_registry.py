@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from lifecrm.core import registries
-from lifecrm.core.registries import WorkItem, is_overdue, work_counts, work_page, work_sources, work_sort_key
+from lifecrm.core.registries import WorkItem, is_overdue, work_counts, work_page, work_sort_key, work_sources
 
 AS_OF = date(2026, 12, 7)
 AT = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
