@@ -7,6 +7,7 @@ are what the log says now. Routing, SLA deadlines and complaint rules plug in at
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from django.db import transaction
 from django.utils import timezone
@@ -95,7 +96,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
     priority = Priority(priority if priority is not None else kind.default_priority).value
     Channel(channel)
     case = Case.objects.create(
-        number=f"~{timezone.now().timestamp()}", case_type=kind, category_id=category, priority=priority,
+        number=f"~{uuid4().hex[:15]}", case_type=kind, category_id=category, priority=priority,
         customer=customer, policy=_policy_of(customer, policy_id), jurisdiction_id=customer.jurisdiction_id,
         channel=channel, language=language or customer.preferred_language, subject=subject[:200], description=description,
         about_staff=about_staff, effort=max(1, effort), opened_at=opened_at, opened_by=_staff_of(actor),
