@@ -27,6 +27,10 @@ TASKS, GRACE = "billing.tasks", "billing.grace"
 HIGH, NORMAL = 2, 3
 
 
+def _money(amount, currency: str) -> str:
+    return f"{currency} {amount:,.2f}"
+
+
 def _open_tasks(scope: DataScope, staff_id: int | None, *, as_of: date, overdue: bool) -> QuerySet[Reminder] | None:
     """The open phone tasks that are the actor's work, or None for a role with none (no query)."""
     wanted: list[Q] = []
@@ -66,8 +70,8 @@ def task_work(*, scope, staff, as_of: date, at: datetime, limit: int, overdue: b
     for reminder in rows:
         task = _task_row(reminder, as_of)
         name = "billing:task-outcome" if _works_it(scope, staff_id, reminder) else "billing:task-reassign"
-        detail = [task.action_label, _("%(amount)s %(currency)s outstanding") % {
-            "amount": task.outstanding, "currency": task.item.currency}]
+        detail = [task.action_label, _("%(amount)s outstanding") % {"amount": _money(task.outstanding,
+                                                                                    task.item.currency)}]
         if task.days_overdue:
             detail.append(_("premium %(days)s days overdue") % {"days": task.days_overdue})
         if reminder.assigned_to_id != staff_id:
@@ -109,8 +113,7 @@ def grace_work(*, scope, staff, as_of: date, at: datetime, limit: int, overdue: 
     for policy in rows.select_related("payer").order_by(F("grace_ends").asc(nulls_last=True), "number")[:limit]:
         items.append(WorkItem(
             kind="grace", title=_("In grace · %(policy)s") % {"policy": policy.number},
-            detail=_("%(amount)s %(currency)s in arrears") % {"amount": policy.arrears or 0,
-                                                              "currency": policy.currency},
+            detail=_("%(amount)s in arrears") % {"amount": _money(policy.arrears or 0, policy.currency)},
             url=reverse("billing:policy", args=[policy.pk]), deadline=policy.grace_ends, priority=HIGH,
             customer_name=policy.payer.name, customer_number=policy.payer.number, source=GRACE))
     return items

@@ -49,8 +49,8 @@ def at_risk_work(*, scope, staff, as_of: date, at: datetime, limit: int, overdue
         risk = policy.renewal_priority
         items.append(WorkItem(
             kind="at_risk", title=_("At risk · %(policy)s") % {"policy": policy.number},
-            detail=_("lapse risk %(risk)s%% in 90 days · value %(value)s %(currency)s") % {
-                "risk": round(risk.lapse_risk * 100), "value": f"{risk.value:,.0f}", "currency": policy.currency},
+            detail=_("lapse risk %(risk)s%% in 90 days · value %(value)s") % {
+                "risk": round(risk.lapse_risk * 100), "value": f"{policy.currency} {risk.value:,.0f}"},
             url=reverse("workbench:customer", args=[policy.owner_id]), deadline=policy.paid_to_date,
             priority=policy.work_priority, customer_name=policy.owner.name, customer_number=policy.owner.number,
             source=SOURCE))

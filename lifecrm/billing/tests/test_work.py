@@ -70,7 +70,7 @@ def test_a_task_says_when_for_whom_and_how_urgent(world):
     assert item.kind == "renewal_call" and item.source == "billing.tasks"
     assert item.deadline == reminder.scheduled_for and item.priority == 2  # the policy is in grace: high
     assert item.customer_name == world.policy_a.payer.name and item.customer_number == world.policy_a.payer.number
-    assert f"{PREMIUM} CNY outstanding" in item.detail and "days overdue" in item.detail
+    assert f"CNY {PREMIUM} outstanding" in item.detail and "days overdue" in item.detail
 
 
 def test_a_task_is_overdue_the_day_after_it_was_scheduled(world):
@@ -85,7 +85,7 @@ def test_an_agent_gets_their_policies_in_grace_by_the_end_of_grace(world):
     due = world.policy_a.due_items.get(status="open", due_date__lt=AS_OF)
     assert item.title == f"In grace · {world.policy_a.number}" and item.deadline == due.grace_end
     assert item.url == reverse("billing:policy", args=[world.policy_a.pk]) and item.priority == 2
-    assert f"{PREMIUM} CNY in arrears" in item.detail
+    assert f"CNY {PREMIUM} in arrears" in item.detail
     assert count(world, "agent", "billing.grace") == 1
     assert items(world, "agent", "billing.grace", overdue=True) == []
     after = date.fromordinal(due.grace_end.toordinal() + 1)
