@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from lifecrm.billing.models import RenewalPriority
 from lifecrm.core.registries import work_counts, work_sources
@@ -50,7 +51,8 @@ def ask(staff, who, *, overdue=False):
     s = staff[who]
     scope = data_scope_for_user(s.user)
     kwargs = {"scope": scope, "staff": s, "as_of": AS_OF, "at": None, "overdue": overdue}
-    return work_sources()["value.at_risk"](limit=20, **kwargs), work_counts()["value.at_risk"](**kwargs)
+    with translation.override("en"):  # the assertions read the English source strings
+        return work_sources()["value.at_risk"](limit=20, **kwargs), work_counts()["value.at_risk"](**kwargs)
 
 
 def test_an_agent_gets_their_premium_paying_policies_at_risk_the_next_premium_due_first(book):
