@@ -9,13 +9,22 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, Subquery, Sum
 
 from lifecrm.billing.debits.rules import DEBIT_RETURN_DAYS
-from lifecrm.billing.models import Allocation, Collection, DueItem, LedgerOpening, Payment, SuspenseAccount
+from lifecrm.billing.models import (
+    Allocation,
+    Collection,
+    DueItem,
+    LedgerOpening,
+    Payment,
+    Reminder,
+    SuspenseAccount,
+)
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
 from lifecrm.org.rules import DataScope
 from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies.rules import Status
 from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
 
@@ -258,3 +267,53 @@ def rejected_debits(*, first_id: int, last_id: int, until: date) -> list[tuple[i
 def ledger_opened_on() -> date | None:
     """The day the premium ledger opened (LedgerOpening), or None (one query)."""
     return LedgerOpening.objects.order_by("opened_on").values_list("opened_on", flat=True).first()
+
+
+# -- the home pages: a counter's receipts of the day, the managers' figures ------------------------------------
+
+RECEIPTS_LIMIT = 10
+"""At most this many of the day's receipts on a counter clerk's home page (the newest first)."""
+
+
+@dataclass(frozen=True)
+class DayReceipts:
+    payments: list[Payment]  # the newest first, at most the limit asked for
+    count: int
+
+
+def receipts_of_the_day(*, scope: DataScope, unit_path: str, on: date, limit: int = RECEIPTS_LIMIT) -> DayReceipts:
+    """The payments staff of the unit at `unit_path` (and below) took on `on`, on policies of the scope (not the
+    reversals), the newest first: two queries (the list, and its count when the list is cut)."""
+    rows = (Payment.objects.filter(received_on=on, reverses__isnull=True, booked_by__org_unit__path__startswith=unit_path,
+                                   policy__in=policies_in_scope(scope).values("pk")))
+    listed = list(rows.select_related("policy__payer", "booked_by").order_by("-booked_at", "-id")[:limit])
+    return DayReceipts(listed, len(listed) if len(listed) < limit else rows.count())
+
+
+@dataclass(frozen=True)
+class CollectionFigures:
+    tasks_open: int
+    tasks_overdue: int  # scheduled before the business date and still open
+    in_grace: int
+    receipts: int  # payments received on the business date (not the reversals)
+
+
+def collection_figures(*, scope: DataScope, prefixes: list[str], as_of: date) -> dict[str, CollectionFigures]:
+    """For each unit path in `prefixes` (a branch, or the manager's unit), the open renewal phone tasks, those of
+    them overdue, the policies in grace and the day's receipts on the scope's policies booked under it: three
+    queries, whatever the number of units."""
+    if not prefixes:
+        return {}
+    scoped = policies_in_scope(scope).values("pk")
+    tasks, grace, receipts = {}, {}, {}
+    for i, prefix in enumerate(prefixes):
+        under = Q(due_item__policy__branch_path__startswith=prefix)
+        tasks[f"open_{i}"] = Count("pk", filter=under)
+        tasks[f"late_{i}"] = Count("pk", filter=under & Q(scheduled_for__lt=as_of))
+        grace[f"n_{i}"] = Count("pk", filter=Q(branch_path__startswith=prefix))
+        receipts[f"n_{i}"] = Count("pk", filter=Q(policy__branch_path__startswith=prefix))
+    t = Reminder.objects.filter(status=Reminder.Status.TASK_OPEN, due_item__policy__in=scoped).aggregate(**tasks)
+    g = policies_in_scope(scope).filter(status=Status.GRACE).aggregate(**grace)
+    r = Payment.objects.filter(received_on=as_of, reverses__isnull=True, policy__in=scoped).aggregate(**receipts)
+    return {prefix: CollectionFigures(t[f"open_{i}"], t[f"late_{i}"], g[f"n_{i}"], r[f"n_{i}"])
+            for i, prefix in enumerate(prefixes)}

@@ -1,11 +1,12 @@
-"""Registries through which higher apps plug into lower ones: daily, generator and demo steps, timeline sources.
+"""Registries through which higher apps plug into lower ones: daily, generator and demo steps, timeline and work
+sources.
 
 Each app registers in its AppConfig.ready(); core never imports a higher app.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -254,3 +255,101 @@ def register_segment_listener(name: str):
 
 def segment_listeners() -> dict[str, SegmentListener]:
     return dict(_segment_listeners)
+
+
+# -- work sources: what is open for a staff member --------------------------------------------------------------
+# Each app registers what an actor has to do (renewal calls, policies in grace, cases, later servicing requests and
+# claims) with its deadline and priority; each role's home page asks every source and merges them.
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One piece of open work: what, for whom, by when (a date, or a datetime for the clock-driven), how urgent
+    (`priority`, lower is more urgent: 1 urgent, 2 high, 3 normal, 4 low) and where to do it (`url`)."""
+
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    deadline: datetime | date | None = None
+    priority: int = 3
+    customer_name: str = ""
+    customer_number: str = ""
+    source: str = ""
+    overdue: bool = field(default=False, compare=False)  # set by `work_page` from its `as_of`/`at`
+
+
+WorkSource = Callable[..., list[WorkItem]]
+WorkCount = Callable[..., int]
+_work_sources: dict[str, WorkSource] = {}
+_work_counts: dict[str, WorkCount] = {}
+
+
+def register_work_source(name: str):
+    """Register `func(*, scope, staff, as_of, at, limit, overdue=False) -> list[WorkItem]`: the actor's open work,
+    the `limit` earliest deadlines first (then the most urgent), at most `limit` items; with `overdue`, only the
+    work past its deadline (a date before `as_of`, a datetime before `at`). A source whose work is not the actor's
+    role's returns [] without a query."""
+    return _named(_work_sources, "work source", name)
+
+
+def register_work_count(name: str):
+    """Register `func(*, scope, staff, as_of, at, overdue=False) -> int`: how many items the source `name` has for
+    the actor (all of them, or only the overdue), so a page states the true length of a cut list."""
+    return _named(_work_counts, "work count", name)
+
+
+def work_sources() -> dict[str, WorkSource]:
+    return dict(_work_sources)
+
+
+def work_counts() -> dict[str, WorkCount]:
+    return dict(_work_counts)
+
+
+def is_overdue(deadline: datetime | date | None, *, as_of: date, at: datetime) -> bool:
+    """Past its deadline: a date before the business date `as_of`, a datetime before the instant `at`."""
+    if deadline is None:
+        return False
+    if isinstance(deadline, datetime):
+        return deadline < at
+    return deadline < as_of
+
+
+def work_sort_key(item: WorkItem) -> tuple:
+    """The earliest deadline first (no deadline last), then the most urgent, then by title."""
+    if item.deadline is None:
+        return (1, (), item.priority, item.title)
+    return (0, as_datetime_key(item.deadline), item.priority, item.title)
+
+
+@dataclass(frozen=True)
+class WorkPage:
+    """The first `limit` items of an actor's merged work, and how many there are in all."""
+
+    items: list[WorkItem]
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.total > len(self.items)
+
+
+def work_page(sources: dict[str, WorkSource], counts: dict[str, WorkCount], *, scope, staff, as_of: date,
+              at: datetime, limit: int, overdue: bool = False) -> WorkPage:
+    """The actor's work from `sources`, merged by deadline then priority, the first `limit`, each marked overdue
+    or not. Each source gives at most `limit` (its earliest): a source that gives fewer has no more and needs no
+    count, others are counted: a fixed number of queries per source, whatever the amount of work."""
+    entries: list[WorkItem] = []
+    total = 0
+    for name, func in sources.items():
+        found = func(scope=scope, staff=staff, as_of=as_of, at=at, limit=limit, overdue=overdue)
+        entries.extend(found)
+        if len(found) < limit:
+            total += len(found)
+        elif name in counts:
+            total += counts[name](scope=scope, staff=staff, as_of=as_of, at=at, overdue=overdue)
+        else:
+            raise LookupError(f"work source {name!r} has no count")
+    merged = sorted(entries, key=work_sort_key)[:limit]
+    items = [replace(item, overdue=is_overdue(item.deadline, as_of=as_of, at=at)) for item in merged]
+    return WorkPage(items=items, total=total)

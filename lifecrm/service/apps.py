@@ -20,6 +20,6 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
+        from lifecrm.service import timeline, work  # noqa: F401  (register the timeline sources and the work source)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")

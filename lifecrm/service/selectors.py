@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from lifecrm.org.models import Staff
-from lifecrm.org.rules import GRANTS, Action, DataScope
+from lifecrm.org.rules import GRANTS, Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
 from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.service.models import Case, CaseAttachment, CaseEvent, Interaction, Queue
-from lifecrm.service.rules import OPEN_STATUSES, TIMELINE_CASE_EVENTS
+from lifecrm.service.rules import OPEN_STATUSES, TIMELINE_CASE_EVENTS, CaseStatus
 
 
 def interactions_in_scope(scope: DataScope) -> QuerySet[Interaction]:
@@ -186,3 +186,53 @@ def case_history(*, case: Case) -> list[HistoryEntry]:
         who = staff.name if staff else (event.actor.get_username() if event.actor else event.system_actor)
         entries.append(HistoryEntry(event, who, names.get(event.data.get("assignee"), "")))
     return entries
+
+# -- the actor's open cases (the home page's work) and the dashboards' figures ---------------------------------
+
+def _open_work_cases(*, scope: DataScope, staff_id: int | None, at: datetime, overdue: bool) -> QuerySet[Case]:
+    """The open cases that are the actor's work: assigned to them; for a handler, the scope's new cases nobody
+    has; for a supervisor, every open case of the scope. With `overdue`, only those past their resolution due."""
+    mine = Q(assignee_id=staff_id) if staff_id is not None else Q(pk__in=[])
+    if allows(scope, Action.SUPERVISE_CASES):
+        wanted = Q()
+    elif allows(scope, Action.HANDLE_CASE):
+        wanted = mine | Q(assignee__isnull=True, status=CaseStatus.NEW.value)
+    else:
+        wanted = mine
+    rows = cases_in_scope(scope).filter(wanted, status__in=[s.value for s in OPEN_STATUSES])
+    if overdue:
+        rows = rows.filter(resolution_due__lt=at)
+    return rows
+
+
+def open_work_cases(*, scope: DataScope, staff_id: int | None, at: datetime, limit: int,
+                    overdue: bool = False) -> list[Case]:
+    """The actor's open cases (`_open_work_cases`), the earliest resolution due first (none last), then the most
+    urgent, then the oldest: one query."""
+    rows = _open_work_cases(scope=scope, staff_id=staff_id, at=at, overdue=overdue)
+    return list(rows.select_related("case_type", "customer", "assignee")
+                .order_by(F("resolution_due").asc(nulls_last=True), "priority", "opened_at", "id")[:limit])
+
+
+def open_work_case_count(*, scope: DataScope, staff_id: int | None, at: datetime, overdue: bool = False) -> int:
+    return _open_work_cases(scope=scope, staff_id=staff_id, at=at, overdue=overdue).count()
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    open: int
+    overdue: int
+
+
+def case_figures(*, scope: DataScope, prefixes: list[str], at: datetime) -> dict[str, CaseFigures]:
+    """For each unit path in `prefixes` (a branch, or the manager's unit), the scope's open cases booked under it
+    and those of them past their resolution due: one query, whatever the number of units."""
+    if not prefixes:
+        return {}
+    figures = {}
+    for i, prefix in enumerate(prefixes):
+        under = Q(branch_path__startswith=prefix)
+        figures[f"open_{i}"] = Count("pk", filter=under)
+        figures[f"overdue_{i}"] = Count("pk", filter=under & Q(resolution_due__lt=at))
+    counts = cases_in_scope(scope).filter(status__in=[s.value for s in OPEN_STATUSES]).aggregate(**figures)
+    return {prefix: CaseFigures(counts[f"open_{i}"], counts[f"overdue_{i}"]) for i, prefix in enumerate(prefixes)}

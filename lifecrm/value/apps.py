@@ -29,7 +29,7 @@ class ValueConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.value import demo, jobs, privacy  # noqa: F401  the values steps, the demo's, PIPL sections
+        from lifecrm.value import demo, jobs, privacy, work  # noqa: F401  the values steps, the demo's, PIPL, work
 
         register_derived("value.PolicyValue")  # derived from the book: replaced with it
         register_derived("value.CustomerValue")

@@ -101,6 +101,11 @@ GROWING_MONTHS = 24
 """Stage growing: a policy was added (issued) less than 24 months ago."""
 AT_RISK_DAYS = 90
 """Stage at risk: a premium in grace, a suspended policy, or a direct debit rejected in the last 90 days."""
+LAPSE_RISK_WATCH = 0.30
+"""An agent's home page lists the premium-paying policies of their book whose lapse risk (the probability of
+lapsing in the next 90 days) is at least this, as customers at risk: worth a call before the next premium."""
+LAPSE_RISK_HIGH = 0.50
+"""From this lapse risk, such a call is of high priority."""
 WON_BACK_MONTHS = 12
 """Stage won back: in force again, by a policy issued less than 12 months ago after every earlier one had ended."""
 VALUE_RUN_WEEKDAY = 7

@@ -7,6 +7,8 @@ app_name = "workbench"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("work/", home.work_list, name="work"),
+    path("receipts/today/", home.day_receipts, name="day-receipts"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("login/verify/", auth.otp_verify, name="otp-verify"),

@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("value:dashboard", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("value:dashboard-export", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
+    ("workbench:work", "GET"): page(STAFF | {"branch_b"}),  # the full list of one's own work
+    ("workbench:day-receipts", "GET"): page(TAKES_PAYMENT | {"branch_b"}),  # the payments taken at one's unit today
     ("workbench:customer", "GET"): page(STAFF, ["branch_b"]),
     ("workbench:customer-relationships", "GET"): page(STAFF, ["branch_b"]),  # htmx fragments
     ("workbench:customer-policies", "GET"): page(STAFF, ["branch_b"]),

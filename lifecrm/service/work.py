@@ -1,0 +1,41 @@
+"""The service desk's work source: the open cases that are the actor's to work, for each role's home page.
+
+A case links to its customer's page (the case pages come with the case-handling area)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from lifecrm.core.registries import WorkItem, register_work_count, register_work_source
+from lifecrm.service.selectors import open_work_case_count, open_work_cases
+
+SOURCE = "service.cases"
+
+
+def _type_name(case_type) -> str:
+    english = (translation.get_language() or "").startswith("en")
+    return case_type.name_en if english and case_type.name_en else case_type.name
+
+
+@register_work_source(SOURCE)
+def case_work(*, scope, staff, as_of: date, at: datetime, limit: int, overdue: bool = False) -> list[WorkItem]:
+    items = []
+    for case in open_work_cases(scope=scope, staff_id=staff.pk if staff else None, at=at, limit=limit,
+                                overdue=overdue):
+        holder = case.assignee.name if case.assignee else _("nobody yet")
+        items.append(WorkItem(
+            kind="case", title=f"{case.number} · {case.subject}",
+            detail=" · ".join((_type_name(case.case_type), str(case.get_status_display()),
+                               _("handler: %(name)s") % {"name": holder})),
+            url=reverse("workbench:customer", args=[case.customer_id]), deadline=case.resolution_due,
+            priority=case.priority, customer_name=case.customer.name, customer_number=case.customer.number,
+            source=SOURCE))
+    return items
+
+
+@register_work_count(SOURCE)
+def case_work_count(*, scope, staff, as_of: date, at: datetime, overdue: bool = False) -> int:
+    return open_work_case_count(scope=scope, staff_id=staff.pk if staff else None, at=at, overdue=overdue)
