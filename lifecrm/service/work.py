@@ -1,6 +1,5 @@
-"""The service desk's work source: the open cases that are the actor's to work, for each role's home page.
-
-A case links to its customer's page (the case pages come with the case-handling area)."""
+"""The service desk's work source: the open cases that are the actor's to work, for each role's home page; each
+links to its case page."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -30,7 +29,7 @@ def case_work(*, scope, staff, as_of: date, at: datetime, limit: int, overdue: b
             kind="case", title=f"{case.number} · {case.subject}",
             detail=" · ".join((_type_name(case.case_type), str(case.get_status_display()),
                                _("handler: %(name)s") % {"name": holder})),
-            url=reverse("workbench:customer", args=[case.customer_id]), deadline=case.resolution_due,
+            url=reverse("service:case", args=[case.pk]), deadline=case.resolution_due,
             priority=case.priority, customer_name=case.customer.name, customer_number=case.customer.number,
             source=SOURCE))
     return items

@@ -65,7 +65,7 @@ def test_a_handler_gets_their_own_and_the_new_unassigned_cases_of_their_scope_ea
     late = items[0]
     assert late.kind == "case" and late.source == "service.cases" and late.priority == 4
     assert late.deadline == NOW - timedelta(hours=1) and late.customer_name == "赵六"
-    assert late.url == reverse("workbench:customer", args=[cases["late"].customer_id])
+    assert late.url == reverse("service:case", args=[cases["late"].pk])
     assert count(service_world, "callcentre") == 3
 
 
