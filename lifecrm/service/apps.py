@@ -14,6 +14,15 @@ def _load_case_types(sender, using="default", **kwargs) -> None:
         load_case_types(using=using)
 
 
+def _load_sla_defaults(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
+    from lifecrm.service.models import SlaPolicy
+    from lifecrm.service.reference_data import load_sla_defaults
+
+    if migrated(SlaPolicy, using):
+        load_sla_defaults(using=using)
+
+
 class ServiceConfig(AppConfig):
     name = "lifecrm.service"
     label = "service"
@@ -23,3 +32,4 @@ class ServiceConfig(AppConfig):
         from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
+        post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")

@@ -18,6 +18,7 @@ from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
+from lifecrm.service import sla
 from lifecrm.service.models import Case, CaseEvent, CaseType, Interaction
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority, next_status
 
@@ -107,7 +108,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
             data={"priority": priority, "channel": channel})
     audit_record(actor=actor, action="service.case_open", object_type="service.case", object_id=case.pk,
                  after={"number": case.number, "type": case_type, "customer": customer.pk, "priority": priority})
-    return case
+    return sla.case_deadlines_refresh(case)
 
 
 @transaction.atomic
@@ -136,6 +137,7 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
     case.save()
     audit_record(actor=actor, action=f"service.case_{kind.value}", object_type="service.case", object_id=case.pk,
                  before=before, after={"status": case.status, "event": event.seq})
+    sla.case_deadlines_refresh(case)
     return event
 
 
