@@ -29,7 +29,7 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
+        from lifecrm.service import jobs, timeline  # noqa: F401  (the timeline sources, the daily SLA sweep)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
         post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")
