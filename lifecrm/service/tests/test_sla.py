@@ -69,16 +69,16 @@ def test_the_log_moves_the_cached_deadlines(service_world):
 
 @pytest.mark.parametrize(("jurisdiction", "zone", "opened", "due"), [
     # CN National Day 2026: 1–7 October off, Saturday 10 October a make-up working day
-    ("CN", SHANGHAI, datetime(2026, 9, 30, 17), datetime(2026, 10, 8, 17, 30)),
-    ("CN", SHANGHAI, datetime(2026, 10, 9, 17), datetime(2026, 10, 10, 17, 30)),
+    ("CN", SHANGHAI, (2026, 9, 30, 17), (2026, 10, 8, 17, 30)),
+    ("CN", SHANGHAI, (2026, 10, 9, 17), (2026, 10, 10, 17, 30)),
     # HK: Saturday morning is business time (09:00–13:00), Sunday is not
-    ("HK", HONG_KONG, datetime(2026, 12, 4, 17), datetime(2026, 12, 7, 12)),
+    ("HK", HONG_KONG, (2026, 12, 4, 17), (2026, 12, 7, 12)),
     # TW: 9 October (the National Day bridge) and the weekend are off
-    ("TW", TAIPEI, datetime(2026, 10, 8, 17), datetime(2026, 10, 12, 17, 30)),
+    ("TW", TAIPEI, (2026, 10, 8, 17), (2026, 10, 12, 17, 30)),
 ])
 def test_first_answer_on_each_jurisdictions_loaded_calendar(service_world, jurisdiction, zone, opened, due):
-    case = _open(service_world, opened.replace(tzinfo=zone), jurisdiction=jurisdiction)
-    assert case.response_due == due.replace(tzinfo=zone)
+    case = _open(service_world, datetime(*opened, tzinfo=zone), jurisdiction=jurisdiction)
+    assert case.response_due == datetime(*due, tzinfo=zone)
 
 
 def test_a_closure_declared_at_head_office_moves_open_deadlines(service_world):
