@@ -1,7 +1,9 @@
 """Service desk URLs (namespace `service`), mounted under /service/ in the workbench's layout.
 
 Each area adds its block of paths below its own comment."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lifecrm.service.views import sla
 
 app_name = "service"
 
@@ -11,6 +13,8 @@ urlpatterns = [
     # cases
 
     # SLA
+    path("sla/", sla.dashboard, name="sla-dashboard"),
+    path("sla/report/", sla.report, name="sla-report"),
 
     # complaints
 
