@@ -6,6 +6,7 @@ from datetime import timedelta
 from django import forms
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.org.access import Action, staff_page
@@ -16,7 +17,7 @@ MAX_DAYS = 366
 
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("Opened from"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Opened until"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()
@@ -47,4 +48,7 @@ def report(request):
     groups = [(_("By case type"), _("Case type"), result.by_type, "type"),
               (_("By priority"), _("Priority"), result.by_priority, "priority"),
               (_("By branch"), _("Branch"), result.by_branch, "branch")]
-    return render(request, "service/sla_report.html", {"form": form, "report": result, "groups": groups})
+    chart = result.trend | {"names": {"response": gettext("First answer on time (%)"),
+                                      "resolution": gettext("Resolved on time (%)")}}
+    return render(request, "service/sla_report.html", {"form": form, "report": result, "groups": groups,
+                                                       "chart": chart})
