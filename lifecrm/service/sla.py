@@ -17,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
+from django.utils import timezone
 
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import CalendarYearNotLoaded
@@ -129,7 +130,7 @@ def tiers_at_opening(cases: list[Case]) -> dict[int, str]:
     """Each case's customer tier on the day it was opened (standard when not placed), in one query."""
     if not cases:
         return {}
-    days = {case.pk: case.opened_at.date() for case in cases}
+    days = {case.pk: timezone.localtime(case.opened_at).date() for case in cases}
     segments = defaultdict(list)
     rows = CustomerSegment.objects.filter(
         Q(valid_to__isnull=True) | Q(valid_to__gt=min(days.values())), valid_from__lte=max(days.values()),

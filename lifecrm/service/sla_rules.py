@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -208,6 +208,15 @@ STOPS = {
 }
 
 
+def _quantity(value) -> Decimal:
+    """An extension's quantity; anything but a positive number adds nothing (the log is never refused on replay)."""
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+    return quantity if quantity.is_finite() and quantity > 0 else Decimal(0)
+
+
 def _measure(calendar: BusinessCalendar, unit: TargetUnit) -> Callable[[datetime, datetime], int]:
     if unit == TargetUnit.BUSINESS_HOURS:
         return calendar.between
@@ -225,7 +234,7 @@ def _advance(calendar: BusinessCalendar, unit: TargetUnit, at: datetime, seconds
 def _clock(clock: Clock, events: Sequence[Event], targets: Callable[[int], Targets], calendar: BusinessCalendar,
            as_of: datetime) -> tuple[ClockResult, int]:
     opened = events[0]
-    priority = int(opened.data["priority"])
+    priority = latest_priority = int(opened.data["priority"])
     segments: list[tuple[datetime, datetime]] = []  # closed stretches the clock ran
     running_since: datetime | None = opened.at
     paused_since: datetime | None = None
@@ -240,11 +249,11 @@ def _clock(clock: Clock, events: Sequence[Event], targets: Callable[[int], Targe
             break
         kind = event.kind
         if kind == CaseEventKind.PRIORITY_CHANGED:
-            priority, floor = int(event.data["priority"]), max(floor, event.at)
+            latest_priority = int(event.data["priority"])
+            if stopped_at is None:  # a stopped clock keeps the target it was measured by
+                priority, floor = latest_priority, max(floor, event.at)
         elif kind == CaseEventKind.EXTENDED and event.data.get("clock", Clock.RESOLUTION.value) == clock.value:
-            quantity = event.data.get("quantity")
-            if quantity is not None:
-                extension += Target(Decimal(str(quantity)), targets(priority).of(clock).unit).seconds
+            extension += Target(_quantity(event.data.get("quantity")), targets(priority).of(clock).unit).seconds
         elif kind == CaseEventKind.CANCELLED and stopped_at is None:
             cancelled = True
             if running_since is not None:
@@ -253,6 +262,8 @@ def _clock(clock: Clock, events: Sequence[Event], targets: Callable[[int], Targe
         elif stopped_at is not None:
             if kind == CaseEventKind.REOPENED and clock == Clock.RESOLUTION:
                 stopped_at, running_since = None, event.at
+                if latest_priority != priority:
+                    priority, floor = latest_priority, max(floor, event.at)
         elif kind in STOPS[clock]:
             if running_since is not None:
                 segments.append((running_since, event.at))
@@ -305,7 +316,7 @@ def _clock(clock: Clock, events: Sequence[Event], targets: Callable[[int], Targe
         state = ClockState.PAUSED
     else:
         state = ClockState.RUNNING
-    return ClockResult(clock, state, target, budget, consumed, paused, due, stopped_at, warn_at), priority
+    return ClockResult(clock, state, target, budget, consumed, paused, due, stopped_at, warn_at), latest_priority
 
 
 def replay(events: Sequence[Event], *, targets: Callable[[int], Targets], calendar: BusinessCalendar,

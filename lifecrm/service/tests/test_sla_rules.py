@@ -223,6 +223,22 @@ def test_a_late_priority_change_never_breaches_in_the_past():
     assert _clocks(answered, targets=targets, as_of=change).response.state == ClockState.MET
 
 
+def test_a_clock_stopped_before_a_priority_change_keeps_its_target():
+    targets = _targets(by_priority={3: ((Decimal(8), BH), (Decimal(5), CD)), 1: ((Decimal(1), BH), (Decimal(8), BH))})
+    events = [_opened(MONDAY, 3), (K.RESPONDED, MONDAY + timedelta(hours=3), {}),
+              (K.PRIORITY_CHANGED, MONDAY + timedelta(hours=4), {"priority": 1})]
+    clocks = _clocks(events, targets=targets, as_of=MONDAY + timedelta(hours=5))
+    assert clocks.priority == 1
+    assert clocks.response.state == ClockState.MET and clocks.response.target == Target(Decimal(8), BH)
+    assert clocks.resolution.target == Target(Decimal(8), BH)
+
+
+def test_an_extension_without_a_positive_quantity_adds_nothing():
+    for quantity in ("", "abc", -2, None, "NaN"):
+        events = [_opened(MONDAY), (K.EXTENDED, MONDAY, {"clock": "resolution", "quantity": quantity})]
+        assert _clocks(events, as_of=MONDAY).resolution.due == MONDAY + timedelta(days=7)
+
+
 def test_an_extension_adds_to_its_clock_only():
     events = [_opened(MONDAY), (K.EXTENDED, MONDAY + timedelta(hours=1), {"clock": "resolution", "quantity": 3})]
     clocks = _clocks(events, as_of=MONDAY + timedelta(hours=2))
