@@ -160,14 +160,17 @@ def case_clocks(case: Case, *, as_of: datetime) -> CaseClocks | None:
     return clocks_of([case], as_of=as_of)[case.pk]
 
 
+def _cached_deadlines(clocks: CaseClocks | None) -> tuple[datetime | None, datetime | None]:
+    """What `Case.response_due` / `resolution_due` hold: the deadline of each clock still running, else None."""
+    if clocks is None:
+        return None, None
+    return tuple(c.due if c.stopped_at is None else None for c in (clocks.response, clocks.resolution))
+
+
 def case_deadlines_refresh(case: Case) -> Case:
     """Bring the case's cached deadlines up to date with its whole log (a paused or stopped clock: None)."""
     last = case.events.order_by("-at").values_list("at", flat=True).first() or case.opened_at
-    clocks = clocks_of([case], as_of=last)[case.pk]
-    response = clocks.response if clocks else None
-    resolution = clocks.resolution if clocks else None
-    case.response_due = response.due if response and response.stopped_at is None else None
-    case.resolution_due = resolution.due if resolution and resolution.stopped_at is None else None
+    case.response_due, case.resolution_due = _cached_deadlines(clocks_of([case], as_of=last)[case.pk])
     Case.objects.filter(pk=case.pk).update(response_due=case.response_due, resolution_due=case.resolution_due)
     return case
 
@@ -201,7 +204,7 @@ def sla_sweep(*, at: datetime, first_id: int, last_id: int, book: SlaBook | None
     """Raise the SLA alerts due at `at` for the open cases of ids [first_id, last_id]: a warning when a running
     clock has less than its warning share left, an escalation once it is past its deadline. An alert is one row
     per (case, clock, kind) (a unique key), so a sweep run again, or side by side with another, raises nothing
-    twice. Returns how many alerts it raised."""
+    twice. It also brings the cases' cached deadlines up to date. Returns how many alerts it raised."""
     cases = list(Case.objects.filter(pk__gte=first_id, pk__lte=last_id, status__in=OPEN_VALUES).order_by("pk"))
     if not cases:
         return 0
@@ -209,6 +212,14 @@ def sla_sweep(*, at: datetime, first_id: int, last_id: int, book: SlaBook | None
     clocks = clocks_of(cases, as_of=at, book=book)
     alerts = [alert for case in cases for alert in _alerts_for(case, clocks[case.pk], at, raised)]
     SlaAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    # The cached deadlines follow what changed outside the log (a closure declared, a policy or hours edited).
+    stale = []
+    for case in cases:
+        due = _cached_deadlines(clocks[case.pk])
+        if due != (case.response_due, case.resolution_due):
+            case.response_due, case.resolution_due = due
+            stale.append(case)
+    Case.objects.bulk_update(stale, ["response_due", "resolution_due"])
     return len(alerts)
 
 

@@ -92,9 +92,13 @@ def test_the_pages_render_for_a_manager(client, service_world, language):
 
 def test_a_bad_period_is_refused_with_a_reason(client, service_world):
     client.force_login(service_world.staff["hq"].user)
+    client.cookies["django_language"] = "en"
     response = client.get(reverse("service:sla-report"), {"start": "2026-12-31", "end": "2026-12-01"})
     assert response.status_code == 400
     assert "must not be before its start" in response.content.decode()
+    client.cookies["django_language"] = "zh-hant"
+    response = client.get(reverse("service:sla-report"), {"start": "2026-12-31", "end": "2026-12-01"})
+    assert "期間的結束日不可早於開始日" in response.content.decode()
     response = client.get(reverse("service:sla-report"), {"start": "yesterday", "end": "2026-12-01"})
     assert response.status_code == 400
 
