@@ -14,12 +14,22 @@ def _load_case_types(sender, using="default", **kwargs) -> None:
         load_case_types(using=using)
 
 
+def _load_sla_defaults(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
+    from lifecrm.service.models import SlaPolicy
+    from lifecrm.service.reference_data import load_sla_defaults
+
+    if migrated(SlaPolicy, using):
+        load_sla_defaults(using=using)
+
+
 class ServiceConfig(AppConfig):
     name = "lifecrm.service"
     label = "service"
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import timeline, work  # noqa: F401  (register the timeline sources and the work source)
+        from lifecrm.service import jobs, timeline, work  # noqa: F401  (timeline and work sources, daily steps)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
+        post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from lifecrm.org.rules import ScopeFields
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority
+from lifecrm.service.sla_rules import Clock, TargetUnit
 
 CHANNEL_CHOICES = [
     (Channel.CALL.value, _("phone call")),
@@ -338,3 +339,131 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+# SLA
+SLA_UNIT_CHOICES = [
+    (TargetUnit.BUSINESS_HOURS.value, _("business hours")),
+    (TargetUnit.CALENDAR_DAYS.value, _("calendar days")),
+    (TargetUnit.CLOCK_HOURS.value, _("hours around the clock")),
+]
+SLA_CLOCK_CHOICES = [(Clock.RESPONSE.value, _("first answer")), (Clock.RESOLUTION.value, _("resolution"))]
+ANY_PRIORITY = 0
+
+
+class SlaPolicy(models.Model):
+    """First-answer and resolution targets for the cases it matches (blank = any case type, tier, priority or
+    jurisdiction; the most specific row wins). Versioned: a case is measured by the highest version of its row
+    valid on the day it was opened, so a new version never changes the clocks of older cases."""
+
+    case_type = models.CharField(_("case type"), max_length=20, blank=True, help_text=_("Blank: any case type."))
+    tier = models.CharField(_("customer tier"), max_length=10, blank=True, help_text=_("Blank: any tier."))
+    priority = models.PositiveSmallIntegerField(_("priority"), default=ANY_PRIORITY,
+                                                choices=[(ANY_PRIORITY, _("any priority")), *PRIORITY_CHOICES])
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, blank=True,
+                                    help_text=_("Blank: any jurisdiction."))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    valid_from = models.DateField(_("valid from"))
+    response_quantity = models.DecimalField(_("first answer within"), max_digits=6, decimal_places=2)
+    response_unit = models.CharField(_("unit"), max_length=16, choices=SLA_UNIT_CHOICES)
+    resolution_quantity = models.DecimalField(_("resolved within"), max_digits=6, decimal_places=2)
+    resolution_unit = models.CharField(_("unit"), max_length=16, choices=SLA_UNIT_CHOICES)
+    warn_percent = models.PositiveSmallIntegerField(_("warn when left (%)"), default=20,
+                                                    help_text=_("Warn when this share of the target is left."))
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["jurisdiction", "case_type", "tier", "priority", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_type", "tier", "priority", "jurisdiction", "version"],
+                                    name="sla_policy_key_version_uniq"),
+            models.CheckConstraint(condition=models.Q(response_quantity__gt=0, resolution_quantity__gt=0),
+                                   name="sla_policy_targets_positive"),
+            models.CheckConstraint(condition=models.Q(warn_percent__lt=100), name="sla_policy_warn_below_100"),
+        ]
+
+    def __str__(self) -> str:
+        key = "/".join(str(x) for x in (self.jurisdiction or "*", self.case_type or "*", self.tier or "*",
+                                        self.priority or "*"))
+        return f"{key} v{self.version}"
+
+
+class BusinessHours(models.Model):
+    """One working interval of a jurisdiction's working days, in its time zone (several a day: 09:00–12:00 and
+    13:30–18:00). Rows for a weekday replace the every-day rows on that weekday (HK's Saturday morning)."""
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), null=True, blank=True,
+        choices=[(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
+                 (5, _("Saturday")), (6, _("Sunday"))],
+        help_text=_("Blank: every working day without rows of its own."))
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("to"))
+
+    class Meta:
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        ordering = ["jurisdiction", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="business_hours_end_after"),
+            models.UniqueConstraint(fields=["jurisdiction", "weekday", "start"], name="business_hours_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.weekday if self.weekday is not None else '*'} {self.start}–{self.end}"
+
+
+class ClosurePeriod(models.Model):
+    """A closure head office declares for a jurisdiction (a typhoon or rainstorm signal): no business time from
+    `starts_at` to `ends_at`, so SLA clocks stand still."""
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("to"))
+    reason = models.CharField(_("reason"), max_length=200)
+    declared_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["jurisdiction", "starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="closure_ends_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M} {self.reason}"
+
+
+class SlaAlert(models.Model):
+    """A warning before a breach or an escalation at breach: one row per (case, clock, kind), so a sweep that runs
+    again raises nothing twice."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("breach ahead")
+        BREACH = "breach", _("breached")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_alerts", db_index=False)
+    clock = models.CharField(_("clock"), max_length=10, choices=SLA_CLOCK_CHOICES)
+    kind = models.CharField(_("alert"), max_length=8, choices=Kind.choices)
+    due = models.DateTimeField(_("due"))
+    raised_at = models.DateTimeField(_("raised at"))
+    # Who is told: the handler, else the queue's unit; escalations go to the branch's managers (the case's scope).
+    assignee = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False)
+    branch_path = models.CharField(max_length=200, editable=False)
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
+
+    class Meta:
+        verbose_name = _("SLA alert")
+        verbose_name_plural = _("SLA alerts")
+        ordering = ["-raised_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "clock", "kind"], name="sla_alert_uniq")]
+        indexes = [models.Index(fields=["branch_path", "-raised_at"], name="sla_alert_branch_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.clock} {self.kind}"

@@ -21,7 +21,7 @@ from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
-from lifecrm.service import attachments
+from lifecrm.service import attachments, sla
 from lifecrm.service.models import Case, CaseAttachment, CaseEvent, CaseType, Interaction
 from lifecrm.service.routing import case_route
 from lifecrm.service.rules import (
@@ -128,6 +128,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
             data={"priority": priority, "channel": channel})
     audit_record(actor=actor, action="create", object_type="service.case", object_id=case.pk,
                  after={"number": case.number, "type": case_type, "customer": customer.pk, "priority": priority})
+    sla.case_deadlines_refresh(case)
     return case_route(case, at=opened_at)
 
 
@@ -159,6 +160,7 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
     audit_record(actor=actor, action="transition" if case.status != before["status"] else "update",
                  object_type="service.case", object_id=case.pk, before=before,
                  after={"status": case.status, "event": event.seq, "kind": kind.value})
+    sla.case_deadlines_refresh(case)
     return event
 
 

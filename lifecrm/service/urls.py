@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import cases, interactions
+from lifecrm.service.views import cases, interactions, sla
 
 app_name = "service"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("customers/<int:customer_id>/cases/new/", cases.case_new, name="case-new"),
 
     # SLA
+    path("sla/", sla.dashboard, name="sla-dashboard"),
+    path("sla/report/", sla.report, name="sla-report"),
 
     # complaints
 

@@ -136,6 +136,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:suspense-account-detail", "GET"): api(MANAGEMENT, ["branch_b"]),
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
+    # service desk: SLA
+    ("service:sla-dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("service:sla-report", "GET"): page(MANAGEMENT | {"branch_b"}),
     # elsewhere
     ("set_language", "POST"): PUBLIC,
     ("admin:index", "GET"): Expect(),  # no staff role is a Django admin user: the admin's own login for all

@@ -1,0 +1,141 @@
+"""SLA clocks on the database: the shipped policies and business hours, the jurisdictions' loaded calendars,
+closures declared at head office, the deadlines cached on the case, the idempotent sweep, a fixed number of
+queries."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from lifecrm.core.jobs import run_step
+from lifecrm.parties.models import CustomerSegment
+from lifecrm.service import services, sla
+from lifecrm.service.jobs import sweep
+from lifecrm.service.models import Case, ClosurePeriod, SlaAlert, SlaPolicy
+from lifecrm.service.sla_rules import ClockState, TargetUnit
+
+pytestmark = pytest.mark.django_db
+SHANGHAI, HONG_KONG, TAIPEI = ZoneInfo("Asia/Shanghai"), ZoneInfo("Asia/Hong_Kong"), ZoneInfo("Asia/Taipei")
+
+
+def _open(world, at, *, case_type="inquiry", priority=None, jurisdiction=None):
+    case = services.case_open(actor=world.staff["callcentre"].user, customer=world.customer_a, case_type=case_type,
+                              subject="Premium question", channel="call", opened_at=at, priority=priority)
+    if jurisdiction:  # the customer's jurisdiction snapshotted on the case: another one for the test
+        Case.objects.filter(pk=case.pk).update(jurisdiction_id=jurisdiction)
+        case.refresh_from_db()
+        sla.case_deadlines_refresh(case)
+    return case
+
+
+def test_shipped_defaults_are_loaded():
+    assert SlaPolicy.objects.filter(case_type="", tier="", jurisdiction="").count() == 4
+    book = sla.SlaBook.load()
+    for code in ("CN", "HK", "TW"):
+        assert book.calendar(code).spans(date(2026, 12, 7))  # a Monday: business hours in each
+
+
+def test_opening_caches_the_deadlines_on_the_case(service_world):
+    # normal inquiry: first answer in 8 business hours, resolved in 5 calendar days (CN hours 09:00–12:00, 13:30–18:00)
+    case = _open(service_world, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
+    assert case.response_due == datetime(2026, 12, 8, 9, 30, tzinfo=SHANGHAI)
+    assert case.resolution_due == datetime(2026, 12, 14, 9, tzinfo=SHANGHAI)  # Saturday → Monday 09:00
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.response_due, stored.resolution_due) == (case.response_due, case.resolution_due)
+
+
+def test_the_log_moves_the_cached_deadlines(service_world):
+    w = service_world
+    actor = w.staff["callcentre"].user
+    opened = datetime(2026, 12, 7, 9, tzinfo=SHANGHAI)
+    case = _open(w, opened)
+    services.case_event_append(actor=actor, case=case, kind="priority_changed", at=opened + timedelta(minutes=10),
+                               data={"priority": 1})
+    case.refresh_from_db()
+    assert case.response_due == opened + timedelta(hours=1)  # urgent: 1 business hour from the opening
+    services.case_event_append(actor=actor, case=case, kind="responded", at=opened + timedelta(minutes=30))
+    services.case_event_append(actor=actor, case=case, kind="waiting", at=opened + timedelta(hours=1))
+    case.refresh_from_db()
+    assert case.response_due is None and case.resolution_due is None  # answered; resolution paused
+    services.case_event_append(actor=actor, case=case, kind="resumed", at=datetime(2026, 12, 8, 9, tzinfo=SHANGHAI))
+    case.refresh_from_db()
+    # urgent resolution 8 business hours: 1 h used on Monday, 7 h from Tuesday 09:00 → 17:30
+    assert case.resolution_due == datetime(2026, 12, 8, 17, 30, tzinfo=SHANGHAI)
+    clocks = sla.case_clocks(case, as_of=datetime(2026, 12, 8, 10, tzinfo=SHANGHAI))
+    assert clocks.response.state == ClockState.MET and clocks.resolution.state == ClockState.RUNNING
+    assert clocks.resolution.paused == 23 * 3600
+
+
+@pytest.mark.parametrize(("jurisdiction", "zone", "opened", "due"), [
+    # CN National Day 2026: 1–7 October off, Saturday 10 October a make-up working day
+    ("CN", SHANGHAI, (2026, 9, 30, 17), (2026, 10, 8, 17, 30)),
+    ("CN", SHANGHAI, (2026, 10, 9, 17), (2026, 10, 10, 17, 30)),
+    # HK: Saturday morning is business time (09:00–13:00), Sunday is not
+    ("HK", HONG_KONG, (2026, 12, 4, 17), (2026, 12, 7, 12)),
+    # TW: 9 October (the National Day bridge) and the weekend are off
+    ("TW", TAIPEI, (2026, 10, 8, 17), (2026, 10, 12, 17, 30)),
+])
+def test_first_answer_on_each_jurisdictions_loaded_calendar(service_world, jurisdiction, zone, opened, due):
+    case = _open(service_world, datetime(*opened, tzinfo=zone), jurisdiction=jurisdiction)
+    assert case.response_due == datetime(*due, tzinfo=zone)
+
+
+def test_a_closure_declared_at_head_office_moves_open_deadlines(service_world):
+    case = _open(service_world, datetime(2026, 12, 7, 9, tzinfo=HONG_KONG), jurisdiction="HK")
+    assert case.response_due == datetime(2026, 12, 7, 18, tzinfo=HONG_KONG)  # 4 + 4 business hours on Monday
+    ClosurePeriod.objects.create(jurisdiction_id="HK", starts_at=datetime(2026, 12, 7, 11, tzinfo=HONG_KONG),
+                                 ends_at=datetime(2026, 12, 7, 19, tzinfo=HONG_KONG), reason="Typhoon signal No. 8")
+    sla.sla_sweep(at=datetime(2026, 12, 7, 10, tzinfo=HONG_KONG), first_id=case.pk, last_id=case.pk)
+    case.refresh_from_db()  # the sweep brings the cached deadlines up to date
+    assert case.response_due == datetime(2026, 12, 8, 16, tzinfo=HONG_KONG)  # 2 h on Monday, 6 h on Tuesday
+
+
+def test_the_policy_valid_at_the_opening_applies_and_a_tier_has_its_own(service_world):
+    w = service_world
+    SlaPolicy.objects.create(priority=3, version=2, valid_from=date(2026, 12, 10), response_quantity=2,
+                             response_unit=TargetUnit.BUSINESS_HOURS, resolution_quantity=2,
+                             resolution_unit=TargetUnit.CALENDAR_DAYS)
+    before = _open(w, datetime(2026, 12, 9, 9, tzinfo=SHANGHAI))
+    after = _open(w, datetime(2026, 12, 10, 9, tzinfo=SHANGHAI))
+    assert before.response_due == datetime(2026, 12, 10, 9, 30, tzinfo=SHANGHAI)  # version 1: 8 h
+    assert after.response_due == datetime(2026, 12, 10, 11, tzinfo=SHANGHAI)  # version 2: 2 h
+    CustomerSegment.objects.create(customer=w.customer_a, tier="diamond", stage="growing",
+                                   valid_from=date(2026, 1, 1), confirmed_on=date(2026, 12, 1), set_by="test")
+    diamond = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
+    assert diamond.response_due == datetime(2026, 12, 7, 14, 30, tzinfo=SHANGHAI)  # diamond: 4 business hours
+
+
+def test_the_sweep_warns_then_escalates_once_each(service_world):
+    w = service_world
+    case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))  # answer due Tuesday 09:30
+    last = case.pk
+    assert sla.sla_sweep(at=datetime(2026, 12, 7, 15, tzinfo=SHANGHAI), first_id=last, last_id=last) == 0
+    warn_at = datetime(2026, 12, 7, 16, 54, tzinfo=SHANGHAI)  # 6.4 of 8 business hours used
+    assert sla.sla_sweep(at=warn_at, first_id=last, last_id=last) == 1
+    assert sla.sla_sweep(at=warn_at + timedelta(minutes=5), first_id=last, last_id=last) == 0
+    breach_at = datetime(2026, 12, 8, 9, 31, tzinfo=SHANGHAI)
+    assert sla.sla_sweep_open(at=breach_at) == 1
+    assert sla.sla_sweep_open(at=breach_at) == 0
+    assert sorted(SlaAlert.objects.values_list("clock", "kind")) == [("response", "breach"), ("response", "warning")]
+    alert = SlaAlert.objects.get(kind="breach")
+    assert alert.due == case.response_due and alert.branch_path == case.branch_path
+
+
+def test_the_daily_step_reruns_without_raising_twice(service_world):
+    _open(service_world, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
+    _open(service_world, datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
+    run_step(sweep, as_of=date(2026, 12, 8), progress=False)
+    first = SlaAlert.objects.count()
+    assert first == 3  # the newer case's answer breached; the older one's answer and resolution
+    run_step(sweep, as_of=date(2026, 12, 8), progress=False)
+    run_step(sweep, as_of=date(2026, 12, 11), progress=False)
+    assert SlaAlert.objects.count() == first + 1  # only the newer case's resolution warning is new (1 day left)
+
+
+def test_clocks_of_many_cases_take_a_fixed_number_of_queries(service_world, django_assert_num_queries):
+    cases = [_open(service_world, datetime(2026, 12, d, 9, tzinfo=SHANGHAI)) for d in (1, 2, 3)]
+    sla.SlaBook.load().calendar("CN")  # the core working calendar is cached per process
+    with django_assert_num_queries(6):  # policies, hours, closures, jurisdictions; the logs; the tiers
+        clocks = sla.clocks_of(cases, as_of=datetime(2026, 12, 8, tzinfo=SHANGHAI))
+    assert all(c is not None for c in clocks.values())
