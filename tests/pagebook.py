@@ -84,6 +84,7 @@ def build_page_book() -> PageBook:
         "payment_id": (payment.pk,),
         "bank_file_id": (collection.export_file_id, collection.result_file_id),  # ours, and the bank's answer
         "reminder_id": (task.pk,),
+        "token": ("no-such-survey-link",),  # a survey link that does not exist (the page is the same for all)
     })
 
 

@@ -20,6 +20,10 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
+        from lifecrm.service import (  # noqa: F401  (daily steps; the surveys' path copies)
+            jobs,
+            surveys,
+            timeline,  # noqa: F401  (registers the interactions' and cases' timeline sources)
+        )
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")

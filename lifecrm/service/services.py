@@ -20,6 +20,7 @@ from lifecrm.parties.models import Customer
 from lifecrm.policies.models import Policy
 from lifecrm.service.models import Case, CaseEvent, CaseType, Interaction
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority, next_status
+from lifecrm.service.surveys import survey_send_for_case
 
 
 class ServiceRefused(ValueError):
@@ -136,6 +137,8 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
     case.save()
     audit_record(actor=actor, action=f"service.case_{kind.value}", object_type="service.case", object_id=case.pk,
                  before=before, after={"status": case.status, "event": event.seq})
+    if kind == CaseEventKind.CLOSED:
+        survey_send_for_case(case, at)  # the customer's CSAT, crediting who handled the case now
     return event
 
 

@@ -1,7 +1,9 @@
 """Service desk URLs (namespace `service`), mounted under /service/ in the workbench's layout.
 
 Each area adds its block of paths below its own comment."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lifecrm.service.views import surveys
 
 app_name = "service"
 
@@ -17,5 +19,6 @@ urlpatterns = [
     # care events
 
     # surveys
+    path("surveys/", surveys.survey_report_page, name="survey-report"),
 
 ]

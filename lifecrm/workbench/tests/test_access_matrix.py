@@ -101,6 +101,11 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # service desk
+    ("service:survey-report", "GET"): page(MANAGEMENT | {"branch_b"}),
+    # a customer's survey link (no login): an unknown token gets the same 404 page, whoever asks
+    ("survey", "GET"): Expect(everyone="404"),
+    ("survey", "POST"): Expect(everyone="404"),
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
