@@ -204,7 +204,7 @@ def test_the_page_needs_no_login_is_in_the_customers_language_and_answers_once(s
     token = _token(outbox, survey)
     client = Client(enforce_csrf_checks=True)
     page = client.get(f"/survey/{token}/")
-    assert page.status_code == 200 and page["Content-Language"] == "zh-hans" and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Content-Language"] == "zh-hans" and page["Referrer-Policy"] == "same-origin"
     assert "您对我们处理您案件的方式满意吗？" in page.content.decode()
     csrf = client.cookies["csrftoken"].value
     assert client.post(f"/survey/{token}/", {"score": 5}).status_code == 403  # no CSRF token: refused

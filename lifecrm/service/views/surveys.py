@@ -46,7 +46,7 @@ def _page(request, state: str, survey: Survey | None, form=None, status: int = 2
             "csat": survey is not None and survey.kind == SurveyKind.CSAT}, status=status)
         response["Content-Language"] = language
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address: never pass it on
+    response["Referrer-Policy"] = "same-origin"  # the token is in the address: never pass it to another site
     return response
 
 
