@@ -93,6 +93,7 @@ def build_page_book() -> PageBook:
         "case_id": (case.pk,),
         "attachment_id": (attachment.pk,),
         "action": ("note",),
+        "token": ("no-such-survey-link",),  # a survey link that does not exist (the page is the same for all)
     })
 
 

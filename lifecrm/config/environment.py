@@ -94,6 +94,11 @@ KNOWN: dict[str, str] = {
     "LIFECRM_PAYMENT_AHEAD_PREMIUMS": "premiums ahead staff may take without a second colleague",
     "LIFECRM_REFERENCE_RECHECK_SECONDS": "how often a process checks for changed rules and calendars",
     "LIFECRM_DEMO_PASSWORD": "password of the demo logins (dev)",
+    "LIFECRM_SURVEY_MIN_DAYS": "days before a customer may be asked for another survey (default 90)",
+    "LIFECRM_SURVEY_VALID_DAYS": "days a survey link can be answered (default 14)",
+    "LIFECRM_NPS_PERIOD_DAYS": "days between two NPS surveys of a customer (default 365)",
+    "LIFECRM_NPS_DAILY_SAMPLE": "customers asked for an NPS survey a day at most (default 200)",
+    "LIFECRM_PUBLIC_URL": "the site's address that links in messages start with (default http://localhost:8000)",
     # mail
     "EMAIL_BACKEND": "Django's e-mail backend",
     "EMAIL_FILE_PATH": "folder of the file-based e-mail backend",

@@ -133,6 +133,14 @@ LIFECRM_JOB_WORKERS = _whole("LIFECRM_JOB_WORKERS", 1)
 # A payment taken by staff for more than the policy owes plus this many future premiums needs a second, senior
 # colleague's confirmation (an amount typed with a slip of the finger, or money that belongs elsewhere).
 LIFECRM_PAYMENT_AHEAD_PREMIUMS = _whole("LIFECRM_PAYMENT_AHEAD_PREMIUMS", 12, minimum=0)
+# Satisfaction surveys (service.surveys): a customer is asked at most once in LIFECRM_SURVEY_MIN_DAYS days; a link
+# works LIFECRM_SURVEY_VALID_DAYS days; the periodic NPS asks each customer every LIFECRM_NPS_PERIOD_DAYS days, at
+# most LIFECRM_NPS_DAILY_SAMPLE customers a day. Links in messages start with LIFECRM_PUBLIC_URL (the site's address).
+LIFECRM_SURVEY_MIN_DAYS = _whole("LIFECRM_SURVEY_MIN_DAYS", 90, minimum=0)
+LIFECRM_SURVEY_VALID_DAYS = _whole("LIFECRM_SURVEY_VALID_DAYS", 14)
+LIFECRM_NPS_PERIOD_DAYS = _whole("LIFECRM_NPS_PERIOD_DAYS", 365)
+LIFECRM_NPS_DAILY_SAMPLE = _whole("LIFECRM_NPS_DAILY_SAMPLE", 200, minimum=0)
+LIFECRM_PUBLIC_URL = os.environ.get("LIFECRM_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # Jurisdiction rules and calendars are cached per process; an edit anywhere reaches a process within this many
 # seconds (core.selectors compares its copy with the ReferenceDataVersion row at most this often).
 LIFECRM_REFERENCE_RECHECK_SECONDS = _whole("LIFECRM_REFERENCE_RECHECK_SECONDS", 3600 if LIFECRM_ENV == "test" else 5,

@@ -29,7 +29,7 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import jobs, timeline, work  # noqa: F401  (timeline and work sources, daily steps)
+        from lifecrm.service import jobs, surveys, timeline, work  # noqa: F401  (sources, daily steps, path copies)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
         post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")

@@ -1,12 +1,19 @@
-"""The service desk's daily steps: the SLA sweep (warnings before a breach, escalations at breach)."""
+"""The service desk's daily steps: the SLA sweep (warnings before a breach, escalations at breach) and the
+periodic NPS survey."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from lifecrm.core.jobs import chunked_step, register_daily_step
+from lifecrm.core.actors import RUN_DAILY
+from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
+from lifecrm.parties.models import Customer
+from lifecrm.service.models import Survey
 from lifecrm.service.sla import SWEEP_CHUNK, open_case_ids, sla_sweep
+from lifecrm.service.surveys import nps_subject, survey_send
 
 
 def _end_of(as_of: date) -> datetime:
@@ -25,3 +32,33 @@ def sweep(as_of: date, first_id: int, last_id: int) -> int:
 
 
 register_daily_step(sweep)
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def nps_candidate_ids(as_of: date):
+    """Today's sample: the first LIFECRM_NPS_DAILY_SAMPLE customers (by id) not anonymised, with no NPS in the last
+    LIFECRM_NPS_PERIOD_DAYS days and no survey sent in the last LIFECRM_SURVEY_MIN_DAYS. A rerun finds those asked
+    today gone, so the step is idempotent."""
+    since = _start_of(as_of - timedelta(days=settings.LIFECRM_NPS_PERIOD_DAYS - 1))
+    recent = _start_of(as_of - timedelta(days=settings.LIFECRM_SURVEY_MIN_DAYS - 1))
+    asked = Survey.objects.filter(customer_id=OuterRef("pk"), kind=Survey.Kind.NPS, sent_at__gte=since)
+    surveyed = Survey.objects.filter(customer_id=OuterRef("pk"), status=Survey.Status.SENT, sent_at__gte=recent)
+    rows = (Customer.objects.filter(anonymised_on__isnull=True).exclude(Exists(asked))
+            .exclude(Exists(surveyed)).order_by("pk").values_list("pk", flat=True))
+    return rows[:settings.LIFECRM_NPS_DAILY_SAMPLE]
+
+
+@chunked_step("service.nps_surveys", ids=nps_candidate_ids, chunk_size=500, keep_ids=True)
+def send_nps_surveys(as_of: date, first_id: int, last_id: int) -> int:
+    """The periodic NPS survey: today's sample of customers not asked for a period (LIFECRM_NPS_*)."""
+    at = timezone.make_aware(datetime.combine(as_of, time(10, 0)))  # a sensible hour of the business day
+    customers = (Customer.objects.filter(pk__in=planned_ids(), anonymised_on__isnull=True)
+                 .select_related("servicing_agent__org_unit", "branch").order_by("pk"))
+    return sum(survey_send(subject=nps_subject(customer), kind=Survey.Kind.NPS, at=at, actor=RUN_DAILY)
+               .status == Survey.Status.SENT for customer in customers)
+
+
+register_daily_step(send_nps_surveys)

@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lifecrm.org.rules import ScopeFields
-from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority
+from lifecrm.service.rules import (
+    COMMENT_MAX_LENGTH,
+    SCORE_RANGE,
+    CaseEventKind,
+    CaseStatus,
+    Channel,
+    Direction,
+    Priority,
+    SurveyKind,
+)
 from lifecrm.service.sla_rules import Clock, TargetUnit
 
 CHANNEL_CHOICES = [
@@ -467,3 +476,83 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.clock} {self.kind}"
+
+
+# surveys ------------------------------------------------------------------------------------------------------------
+class Survey(models.Model):
+    """A satisfaction survey sent to a customer (CSAT after a case closes, a periodic NPS), or the reason none was.
+
+    Its subject is generic (`subject_kind` "service.case"; later "servicing.request", "claims.claim"; "parties.customer"
+    for the periodic NPS). Who served (staff member, team, branch) is fixed when it is sent: a case reassigned later
+    still credits them. The link's one-time token is kept only as its SHA-256 (`token_hash`)."""
+
+    class Kind(models.TextChoices):
+        CSAT = SurveyKind.CSAT.value, _("satisfaction (CSAT)")
+        NPS = SurveyKind.NPS.value, _("recommendation (NPS)")
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent")
+
+    class Skip(models.TextChoices):
+        TOO_SOON = "too_soon", _("asked too recently")
+        NO_CONTACT = "no_contact", _("no mobile phone or e-mail address")
+        ANONYMISED = "anonymised", _("customer anonymised")
+
+    kind = models.CharField(_("survey"), max_length=4, choices=Kind.choices)
+    subject_kind = models.CharField(_("about"), max_length=40)
+    subject_id = models.PositiveBigIntegerField()
+    subject_label = models.CharField(_("reference"), max_length=40, blank=True)
+    customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="surveys", db_index=False)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    skip_reason = models.CharField(_("why not sent"), max_length=12, choices=Skip.choices, blank=True)
+    # Who served, fixed when sent: the staff member, their team (None when not in a team) and branch.
+    staff = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("staff member"))
+    team = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("team"))
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    served_path = models.CharField(max_length=200, editable=False)  # the serving unit's path: the reports' scope
+    # The customer's unit and agent when sent: the survey's scope on the customer's timeline.
+    branch_path = models.CharField(max_length=200, editable=False)
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)
+    sent_at = models.DateTimeField(_("sent at"))
+    channel = models.CharField(_("channel"), max_length=12, blank=True)
+    language = models.CharField(_("message language"), max_length=10)
+    detail = models.CharField(_("delivery"), max_length=300, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), max_length=COMMENT_MAX_LENGTH, blank=True)
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["-sent_at"]
+        constraints = [
+            # one CSAT per subject (a closing sent twice, a rerun: the first stands)
+            models.UniqueConstraint(fields=["subject_kind", "subject_id"], condition=models.Q(kind="csat"),
+                                    name="survey_csat_one_per_subject"),
+            models.UniqueConstraint(fields=["token_hash"], condition=models.Q(token_hash__isnull=False),
+                                    name="survey_token_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True)
+                | models.Q(kind="csat", score__range=SCORE_RANGE[SurveyKind.CSAT])
+                | models.Q(kind="nps", score__range=SCORE_RANGE[SurveyKind.NPS]),
+                name="survey_score_in_range"),
+            models.CheckConstraint(condition=models.Q(answered_at__isnull=True) | models.Q(score__isnull=False),
+                                   name="survey_answer_has_score"),
+            models.CheckConstraint(condition=~models.Q(status="sent") | models.Q(token_hash__isnull=False),
+                                   name="survey_sent_has_token"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-sent_at"], name="survey_customer_sent_idx"),
+            models.Index(fields=["served_path", "sent_at"], name="survey_served_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_kind}#{self.subject_id}"

@@ -1,9 +1,11 @@
 """The service desk's pure rules: channels, case statuses and the transitions between them. No Django, no I/O."""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -212,3 +214,44 @@ def attachment_name(filename: str, *, limit: int = 120) -> str:
     stem = stem[: limit - len(ending) - 1] if ending else stem[:limit]
     stem = stem or "attachment"
     return f"{stem}.{ending}" if ending else stem
+
+# surveys ------------------------------------------------------------------------------------------------------------
+class SurveyKind(StrEnum):
+    CSAT = "csat"  # "how satisfied were you" 1–5, after a case (later a servicing request, a claim) closes
+    NPS = "nps"  # "how likely to recommend us" 0–10, periodic
+
+
+SCORE_RANGE: dict[SurveyKind, tuple[int, int]] = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10)}
+COMMENT_MAX_LENGTH = 1000
+PROMOTER_FROM, DETRACTOR_UP_TO = 9, 6  # NPS: 9–10 promoters, 7–8 passives, 0–6 detractors
+
+
+def score_valid(kind: SurveyKind, score: int) -> bool:
+    low, high = SCORE_RANGE[SurveyKind(kind)]
+    return low <= score <= high
+
+
+def may_ask(*, last_asked_on: date | None, on: date, min_days: int) -> bool:
+    """Whether a customer last asked on `last_asked_on` may be asked again on `on`: not within `min_days` days (asked
+    on the 1st with 30 days: again from the 31st)."""
+    return last_asked_on is None or (on - last_asked_on).days >= min_days
+
+
+def next_ask_on(*, last_asked_on: date, min_days: int) -> date:
+    return last_asked_on + timedelta(days=min_days)
+
+
+def nps(*, promoters: int, detractors: int, answers: int) -> int | None:
+    """Net Promoter Score: % promoters − % detractors, rounded to a whole number (−100…100); None without answers."""
+    if answers <= 0:
+        return None
+    return round(100 * (promoters - detractors) / answers)
+
+
+def percentage(part: int, whole: int) -> float | None:
+    return None if whole <= 0 else round(100 * part / whole, 1)
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a survey link's one-time token: its SHA-256 (the link itself is never kept)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -35,6 +35,7 @@ from lifecrm.service.rules import (
     attachment_type,
     next_status,
 )
+from lifecrm.service.surveys import survey_send_for_case
 
 
 class ServiceRefused(ValueError):
@@ -161,6 +162,8 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
                  object_type="service.case", object_id=case.pk, before=before,
                  after={"status": case.status, "event": event.seq, "kind": kind.value})
     sla.case_deadlines_refresh(case)
+    if kind == CaseEventKind.CLOSED:
+        survey_send_for_case(case, at)  # the customer's CSAT, crediting who handled the case now
     return event
 
 

@@ -1,4 +1,4 @@
-"""The service desk's timeline sources: a customer's interactions on every channel, and their cases."""
+"""The service desk's timeline sources: a customer's interactions on every channel, their cases, their survey answers."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
+from lifecrm.service.models import Survey
 from lifecrm.service.selectors import (
     customer_case_milestone_count,
     customer_case_milestones,
     customer_interaction_count,
     customer_interactions,
 )
+from lifecrm.service.survey_selectors import customer_answer_count, customer_answers
 
 DETAIL_LENGTH = 160  # what a timeline line shows of a case's description or resolution; the case shows all
 
@@ -65,3 +67,22 @@ def case_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> 
 @register_timeline_count("service.cases")
 def case_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
     return customer_case_milestone_count(scope=scope, customer_id=customer_id, until=_end_of(as_of))
+
+
+@register_timeline_source("service.surveys", kind="survey", label=gettext_lazy("Surveys"))
+def survey_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
+    entries = []
+    for row in customer_answers(scope=scope, customer_id=customer_id, until=_end_of(as_of), limit=limit):
+        if row.kind == Survey.Kind.CSAT:
+            title = _("Satisfaction survey answered: %(score)s / 5") % {"score": row.score}
+        else:
+            title = _("Recommendation survey answered: %(score)s / 10") % {"score": row.score}
+        detail = " · ".join(x for x in (row.subject_label, row.comment, row.staff.name if row.staff else "") if x)
+        entries.append(TimelineEntry(at=row.answered_at, kind="survey", title=title, detail=detail,
+                                     source="service.surveys", sort_key=(row.answered_at, row.pk)))
+    return entries
+
+
+@register_timeline_count("service.surveys")
+def survey_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
+    return customer_answer_count(scope=scope, customer_id=customer_id, until=_end_of(as_of))

@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import cases, interactions, sla
+from lifecrm.service.views import cases, interactions, sla, surveys
 
 app_name = "service"
 
@@ -30,5 +30,6 @@ urlpatterns = [
     # care events
 
     # surveys
+    path("surveys/", surveys.survey_report_page, name="survey-report"),
 
 ]

@@ -180,7 +180,7 @@ class TestStaffPage:
 # (its own staff flag), and the API's JSON 404 for unknown addresses (the API schema needs staff: issue 14 §2).
 # The second factor's pages serve a login between its password and its code (no staff page yet, by design).
 OPEN_VIEWS = {"LoginView", "LogoutView", "healthz", "readyz", "set_language", "not_found",
-              "otp_verify", "otp_enrol"}
+              "otp_verify", "otp_enrol", "survey_answer"}
 
 
 def _walk(patterns, prefix=""):

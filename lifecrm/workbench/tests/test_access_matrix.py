@@ -110,7 +110,6 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     # service desk
     ("service:interaction-new", "POST"): page(STAFF, ["branch_b"]),  # an empty form: 400 for who may log a call
-
     # service desk: cases (case_id: the agent's customer's case, in team A; attachment_id one of its files)
     ("service:cases", "GET"): page(STAFF | {"branch_b"}),
     ("service:case-categories", "GET"): page(STAFF | {"branch_b"}),
@@ -119,6 +118,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("service:case-attachment-upload", "POST"): page(HANDLES_CASES, ["branch_b"]),  # no file: 400
     ("service:case-action", "POST"): page(HANDLES_CASES, ["branch_b"]),  # an empty note: 400
     ("service:case-new", "GET"): page(STAFF, ["branch_b"]),
+    ("service:survey-report", "GET"): page(MANAGEMENT | {"branch_b"}),
+    # a customer's survey link (no login): an unknown token gets the same 404 page, whoever asks
+    ("survey", "GET"): Expect(everyone="404"),
+    ("survey", "POST"): Expect(everyone="404"),
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
