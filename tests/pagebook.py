@@ -78,13 +78,30 @@ def build_page_book() -> PageBook:
     world.refresh()
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"
+    emergency = _emergency_case(world)
     return PageBook(world, {
         "customer_id": (world.policy_a.owner_id,),
         "policy_id": (world.policy_q.pk,),
         "payment_id": (payment.pk,),
         "bank_file_id": (collection.export_file_id, collection.result_file_id),  # ours, and the bank's answer
         "reminder_id": (task.pk,),
+        "case_id": (emergency.pk,),
     })
+
+
+def _emergency_case(world: World):
+    """An emergency case of the agent's customer (team A) with an ambulance sent for and a follow-up."""
+    from datetime import UTC, datetime, timedelta
+
+    from lifecrm.service.services import dispatch_request, emergency_open
+
+    at = datetime(2026, 10, 9, 14, 5, tzinfo=UTC)
+    case = emergency_open(actor=SYSTEM, customer=world.policy_a.owner, location="朝阳公园北门",
+                          situation="Fell while jogging, cannot stand up", callback_phone="13800138000", at=at,
+                          category="ambulance")
+    dispatch_request(actor=SYSTEM, case=case, partner_kind="ambulance", partner_name="北京120急救中心",
+                     requested_at=at + timedelta(minutes=2), at=at + timedelta(minutes=2), reference="BJ120-7781")
+    return case
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):

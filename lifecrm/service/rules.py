@@ -1,6 +1,7 @@
 """The service desk's pure rules: channels, case statuses and the transitions between them. No Django, no I/O."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -102,3 +103,43 @@ def next_status(current: CaseStatus, kind: CaseEventKind) -> CaseStatus:
     if target == current or target not in TRANSITIONS[current] or ONLY_FROM.get(kind, current) != current:
         raise TransitionRefused(f"a {current.value} case cannot become {target.value}")
     return target
+
+
+# -- emergency -------------------------------------------------------------------------------------------------
+
+class PartnerKind(StrEnum):
+    """Who the emergency line sends for; an assistance benefit of a product names the same kinds."""
+
+    AMBULANCE = "ambulance"
+    HOSPITAL_REFERRAL = "hospital_referral"
+    MEDICAL_ADVICE = "medical_advice"
+
+
+class DispatchStage(StrEnum):
+    """The times a partner dispatch logs, in the order they happen (each at or after the one before)."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"  # the partner accepted
+    ARRIVED = "arrived"  # on the scene, the patient admitted, or the doctor on the line
+    CLOSED = "closed"  # the partner's part is over
+
+
+DISPATCH_ORDER = (DispatchStage.REQUESTED, DispatchStage.CONFIRMED, DispatchStage.ARRIVED, DispatchStage.CLOSED)
+FIRST_FOLLOW_UP_AFTER = timedelta(hours=24)
+"""An emergency case gets one follow-up when it is opened: check on the customer a day later."""
+
+
+def dispatch_order_refusal(times: dict[DispatchStage, datetime | None]) -> tuple[DispatchStage, DispatchStage] | None:
+    """The first pair of logged stages out of order (`(later, earlier)`: `later` is before `earlier`), or None.
+
+    Stages not logged yet are skipped: an arrival may be logged without a confirmation."""
+    logged = [(stage, times.get(stage)) for stage in DISPATCH_ORDER if times.get(stage) is not None]
+    for (earlier, earlier_at), (later, later_at) in zip(logged, logged[1:], strict=False):
+        if later_at < earlier_at:
+            return later, earlier
+    return None
+
+
+def assistance_covered(benefits: dict[str, frozenset[str]], products: list[str]) -> frozenset[str]:
+    """The assistance benefits (PartnerKind values) that any of `products` (product codes) carries."""
+    return frozenset().union(*(benefits.get(code, frozenset()) for code in products))

@@ -3,6 +3,8 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path  # noqa: F401
 
+from lifecrm.service.views import emergency
+
 app_name = "service"
 
 urlpatterns = [
@@ -17,5 +19,9 @@ urlpatterns = [
     # care events
 
     # surveys
+
+    # emergency
+    path("emergency/", emergency.emergency, name="emergency"),
+    path("emergency/<int:case_id>/", emergency.emergency_case, name="emergency-case"),
 
 ]
