@@ -158,7 +158,8 @@ def emergency_case(request, case_id: int):
                     bound[1].add_error(None, str(refusal))
                 else:
                     return redirect("service:emergency-case", case.pk)
-    forms_ = {name: form_class(initial={"due_at": (_now() + FIRST_FOLLOW_UP_AFTER).strftime(TIME_FORMAT)}
+    due = timezone.localtime(_now() + FIRST_FOLLOW_UP_AFTER)
+    forms_ = {name: form_class(initial={"due_at": due.strftime(TIME_FORMAT)}
                                if name == "follow_up" else None)
               for name, form_class in FORMS.items()}
     if bound is not None:
