@@ -23,6 +23,13 @@ AT = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # 10:30 at night in Beijing: the 
 AS_OF = date(2026, 12, 1)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' refusals are checked in English (the pages pick the staff member's language)."""
+    with translation.override("en"):
+        yield
+
+
 def scope(staff):
     return data_scope_for_user(staff.user)
 
@@ -224,7 +231,7 @@ def test_nothing_is_dispatched_for_a_closed_or_non_emergency_case(service_world)
                                   requested_at=AT, at=AT)
     case = _open(w)
     services.case_event_append(actor=actor, case=case, kind="cancelled", at=AT)
-    with translation.override("en"), pytest.raises(services.ServiceRefused, match="cancelled"):
+    with pytest.raises(services.ServiceRefused, match="cancelled"):
         services.dispatch_request(actor=actor, case=case, partner_kind="ambulance", partner_name="120",
                                   requested_at=AT, at=AT)
 
