@@ -59,7 +59,7 @@ def _persistency_cohort(world: World) -> None:
 def build_page_book() -> PageBook:
     from lifecrm.billing.debits.imports import bank_file_import
     from lifecrm.billing.services import payment_record
-    from lifecrm.service.services import case_attachment_add, case_open
+    from lifecrm.service.services import case_attachment_add
 
     world = build_world(as_of=date(2026, 9, 1))  # the policies, before any batch
     make_mandate(world.policy_a, debtor_name=world.policy_a.owner.name)
@@ -79,11 +79,9 @@ def build_page_book() -> PageBook:
     world.refresh()
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"
-    case = case_open(actor=SYSTEM, customer=world.policy_a.owner, case_type="inquiry", category="premium",
-                     subject="When is my premium due?", channel="call", policy_id=world.policy_a.pk,
-                     opened_at=datetime(2026, 10, 9, 10, 0, tzinfo=UTC))
+    case = _emergency_case(world)  # the case pages' and the emergency pages' case
     attachment = case_attachment_add(actor=SYSTEM, case=case, filename="letter.pdf", content=b"%PDF-1.4 page book",
-                                     at=datetime(2026, 10, 9, 10, 5, tzinfo=UTC))
+                                     at=datetime(2026, 10, 9, 14, 10, tzinfo=UTC))
     return PageBook(world, {
         "customer_id": (world.policy_a.owner_id,),
         "policy_id": (world.policy_q.pk,),
@@ -95,6 +93,21 @@ def build_page_book() -> PageBook:
         "action": ("note",),
         "token": ("no-such-survey-link",),  # a survey link that does not exist (the page is the same for all)
     })
+
+
+def _emergency_case(world: World):
+    """An emergency case of the agent's customer (team A) with an ambulance sent for and a follow-up."""
+    from datetime import UTC, datetime, timedelta
+
+    from lifecrm.service.services import dispatch_request, emergency_open
+
+    at = datetime(2026, 10, 9, 14, 5, tzinfo=UTC)
+    case = emergency_open(actor=SYSTEM, customer=world.policy_a.owner, location="朝阳公园北门",
+                          situation="Fell while jogging, cannot stand up", callback_phone="13800138000", at=at,
+                          category="ambulance")
+    dispatch_request(actor=SYSTEM, case=case, partner_kind="ambulance", partner_name="北京120急救中心",
+                     requested_at=at + timedelta(minutes=2), at=at + timedelta(minutes=2), reference="BJ120-7781")
+    return case
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):

@@ -15,6 +15,7 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -83,6 +84,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # a POST to no endpoint is a JSON 404, not the CSRF check's HTML 403: nothing is written here
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Any /api/ address that matches no endpoint: the same JSON shape, never the workbench's HTML page."""
     return JsonResponse(

@@ -14,6 +14,7 @@ from lifecrm.api.errors import not_found
 from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
 from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
+from lifecrm.service.api import CaseViewSet, InteractionViewSet
 from lifecrm.value.api import CustomerValueView
 
 
@@ -42,6 +43,8 @@ router.register("policies", PolicyViewSet, basename="policy")
 router.register("due-items", DueItemViewSet, basename="due-item")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-account")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("cases", CaseViewSet, basename="case")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

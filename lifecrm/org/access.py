@@ -47,6 +47,8 @@ REFUSALS = {
                         "claims colleague."),
     Action.EXPORT_PERSONAL_DATA: _("Only head office service management may export a customer's personal data."),
     Action.ANONYMISE_CUSTOMER: _("Only head office service management may anonymise a customer."),
+    Action.ASSIST_EMERGENCY: _("Emergency assistance is handled by the call centre and head office. Transfer the "
+                               "caller to the emergency line."),
 }
 REFUSED = _("Your role may not do this.")
 NO_ACTOR = "a service was called without an actor: pass the person, or core.actors.system(name) for a program"

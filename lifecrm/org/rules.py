@@ -99,6 +99,7 @@ class Action(StrEnum):
     OPEN_CASE = "service.open_case"  # take in an inquiry, request, complaint or emergency
     HANDLE_CASE = "service.handle_case"  # work a case: answer, note, wait, resolve, close
     SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
+    ASSIST_EMERGENCY = "service.assist_emergency"  # the 24x7 emergency line: intake, partner dispatch, follow-ups
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,8 @@ GRANTS: dict[Action, Grant] = {
     Action.OPEN_CASE: Grant(SERVICE_ROLES),
     Action.HANDLE_CASE: Grant(frozenset({"hq", "branch", "counter", "callcentre", "claims"})),
     Action.SUPERVISE_CASES: Grant(MANAGEMENT_ROLES),
+    # The emergency line is the call centre's, round the clock, with head office behind it (anyone at HQ helps).
+    Action.ASSIST_EMERGENCY: Grant(frozenset({"callcentre", "hq"}), anyone_at_hq=True),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

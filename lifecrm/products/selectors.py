@@ -16,8 +16,11 @@ Bulk lookups for pricing many policies without a query each (keys use product id
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from django.db.models import Q, QuerySet
 
@@ -274,3 +277,20 @@ def cash_value_vectors(keys: Iterable[CashValueKey]) -> dict[CashValueKey, list[
         vector.extend([Decimal(0)] * (year + 1 - len(vector)))
         vector[year] = value
     return out
+
+
+# -- assistance benefits (emergency assistance, data/assistance_benefits.json) -----------------------------------
+
+ASSISTANCE_BENEFITS_FILE = Path(__file__).parent / "data" / "assistance_benefits.json"
+ASSISTANCE_KINDS = frozenset({"ambulance", "hospital_referral", "medical_advice"})
+
+
+@cache
+def assistance_benefits() -> dict[str, frozenset[str]]:
+    """Product code -> the emergency assistance it carries (ambulance, hospital_referral, medical_advice); shipped
+    data, read once. An unknown kind in the file is an error, not a silent benefit."""
+    rows = json.loads(ASSISTANCE_BENEFITS_FILE.read_text(encoding="utf-8"))["products"]
+    unknown = {kind for kinds in rows.values() for kind in kinds} - ASSISTANCE_KINDS
+    if unknown:
+        raise ValueError(f"{ASSISTANCE_BENEFITS_FILE.name}: unknown assistance kinds {sorted(unknown)}")
+    return {code: frozenset(kinds) for code, kinds in rows.items()}

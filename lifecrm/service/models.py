@@ -1,6 +1,8 @@
 """What the service desk keeps: interactions on every channel, cases and their append-only event log."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,8 @@ from lifecrm.service.rules import (
     CaseStatus,
     Channel,
     Direction,
+    DispatchStage,
+    PartnerKind,
     Priority,
     SurveyKind,
 )
@@ -556,3 +560,103 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_kind}#{self.subject_id}"
+
+# emergency ---------------------------------------------------------------------------------------------------------
+
+PARTNER_CHOICES = [
+    (PartnerKind.AMBULANCE.value, _("ambulance")),
+    (PartnerKind.HOSPITAL_REFERRAL.value, _("hospital referral")),
+    (PartnerKind.MEDICAL_ADVICE.value, _("medical advice line")),
+]
+
+STAGE_LABELS = {
+    DispatchStage.REQUESTED: _("requested"),
+    DispatchStage.CONFIRMED: _("confirmed"),
+    DispatchStage.ARRIVED: _("arrived"),
+    DispatchStage.CLOSED: _("closed"),
+}
+
+
+class EmergencyIntake(models.Model):
+    """What the emergency line took in with an emergency case: where, what happened, the number to call back, and
+    the cover found when the call came in (a snapshot: the policies in force and their assistance benefits)."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, primary_key=True, related_name="emergency")
+    location = models.CharField(_("location"), max_length=300)
+    situation = models.TextField(_("situation"), max_length=2000)
+    callback_phone = models.CharField(_("callback number"), max_length=20)
+    covered = models.BooleanField(_("covered"), help_text=_("A policy in force carried assistance benefits."))
+    cover = models.JSONField(_("cover at intake"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("emergency intake")
+        verbose_name_plural = _("emergency intakes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.location}"
+
+
+class EmergencyDispatch(models.Model):
+    """A partner the emergency line sent for (an ambulance, a hospital referral, the medical advice line) and the
+    times it logged: requested, confirmed, arrived, closed, each at or after the one before."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="dispatches", db_index=False)
+    partner_kind = models.CharField(_("partner"), max_length=20, choices=PARTNER_CHOICES)
+    partner_name = models.CharField(_("partner name"), max_length=120)
+    reference = models.CharField(_("partner's reference"), max_length=60, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    requested_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("partner dispatch")
+        verbose_name_plural = _("partner dispatches")
+        ordering = ["case", "requested_at", "id"]
+        indexes = [models.Index(fields=["case", "requested_at"], name="dispatch_case_requested_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(confirmed_at__isnull=True)
+                                   | models.Q(confirmed_at__gte=models.F("requested_at")),
+                                   name="dispatch_confirmed_after_requested"),
+            models.CheckConstraint(condition=models.Q(arrived_at__isnull=True)
+                                   | models.Q(arrived_at__gte=models.F("requested_at")),
+                                   name="dispatch_arrived_after_requested"),
+            models.CheckConstraint(condition=models.Q(closed_at__isnull=True)
+                                   | models.Q(closed_at__gte=models.F("requested_at")),
+                                   name="dispatch_closed_after_requested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_partner_kind_display()}: {self.partner_name}"
+
+    def time_of(self, stage: DispatchStage) -> datetime | None:
+        return getattr(self, f"{stage.value}_at")
+
+
+class CaseTask(models.Model):
+    """A follow-up on a case with its due time (call the customer back, check the hospital admitted them)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks", db_index=False)
+    title = models.CharField(_("follow-up"), max_length=200)
+    due_at = models.DateTimeField(_("due"))
+    assignee = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("for"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["case", "due_at", "id"]
+        indexes = [
+            models.Index(fields=["case", "due_at"], name="casetask_case_due_idx"),
+            models.Index(fields=["done_at", "due_at"], name="casetask_open_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.title}"

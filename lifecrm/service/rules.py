@@ -5,7 +5,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import IntEnum, StrEnum
 
 
@@ -255,3 +255,42 @@ def percentage(part: int, whole: int) -> float | None:
 def token_digest(token: str) -> str:
     """What is stored of a survey link's one-time token: its SHA-256 (the link itself is never kept)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+# -- emergency -------------------------------------------------------------------------------------------------
+
+class PartnerKind(StrEnum):
+    """Who the emergency line sends for; an assistance benefit of a product names the same kinds."""
+
+    AMBULANCE = "ambulance"
+    HOSPITAL_REFERRAL = "hospital_referral"
+    MEDICAL_ADVICE = "medical_advice"
+
+
+class DispatchStage(StrEnum):
+    """The times a partner dispatch logs, in the order they happen (each at or after the one before)."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"  # the partner accepted
+    ARRIVED = "arrived"  # on the scene, the patient admitted, or the doctor on the line
+    CLOSED = "closed"  # the partner's part is over
+
+
+DISPATCH_ORDER = (DispatchStage.REQUESTED, DispatchStage.CONFIRMED, DispatchStage.ARRIVED, DispatchStage.CLOSED)
+FIRST_FOLLOW_UP_AFTER = timedelta(hours=24)
+"""An emergency case gets one follow-up when it is opened: check on the customer a day later."""
+
+
+def dispatch_order_refusal(times: dict[DispatchStage, datetime | None]) -> tuple[DispatchStage, DispatchStage] | None:
+    """The first pair of logged stages out of order (`(later, earlier)`: `later` is before `earlier`), or None.
+
+    Stages not logged yet are skipped: an arrival may be logged without a confirmation."""
+    logged = [(stage, times.get(stage)) for stage in DISPATCH_ORDER if times.get(stage) is not None]
+    for (earlier, earlier_at), (later, later_at) in zip(logged, logged[1:], strict=False):
+        if later_at < earlier_at:
+            return later, earlier
+    return None
+
+
+def assistance_covered(benefits: dict[str, frozenset[str]], products: list[str]) -> frozenset[str]:
+    """The assistance benefits (PartnerKind values) that any of `products` (product codes) carries."""
+    return frozenset().union(*(benefits.get(code, frozenset()) for code in products))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import asdict, is_dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -20,19 +21,36 @@ from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.parties.models import Customer
+from lifecrm.parties.rules import normalise_phone
+from lifecrm.parties.selectors import MAX_PHONE_DIGITS
 from lifecrm.policies.models import Policy
 from lifecrm.service import attachments, sla
-from lifecrm.service.models import Case, CaseAttachment, CaseEvent, CaseType, Interaction
+from lifecrm.service.models import (
+    STAGE_LABELS,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseTask,
+    CaseType,
+    EmergencyDispatch,
+    EmergencyIntake,
+    Interaction,
+)
 from lifecrm.service.routing import case_route
 from lifecrm.service.rules import (
     ATTACHMENT_MAX_BYTES,
+    DISPATCH_ORDER,
+    FIRST_FOLLOW_UP_AFTER,
     CaseEventKind,
     CaseStatus,
     Channel,
     Direction,
+    DispatchStage,
+    PartnerKind,
     Priority,
     attachment_name,
     attachment_type,
+    dispatch_order_refusal,
     next_status,
 )
 from lifecrm.service.surveys import survey_send_for_case
@@ -226,3 +244,152 @@ def case_attachment_download(*, actor, attachment: CaseAttachment) -> bytes:
     audit_record(actor=actor, action="reveal", object_type="service.case_attachment", object_id=attachment.pk,
                  field="file", purpose="download", after={"case": attachment.case_id, "filename": attachment.filename})
     return attachments.read(attachment.stored_name)
+
+# -- emergency -------------------------------------------------------------------------------------------------
+
+EMERGENCY_TYPE = "emergency"
+
+
+def _emergency_case(case: Case, *, actor) -> Case:
+    authorize(actor, Action.ASSIST_EMERGENCY, case)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.case_type_id != EMERGENCY_TYPE:
+        raise ServiceRefused(_("This is not an emergency case."))
+    if not case.is_open:
+        raise ServiceRefused(_("The case is %(status)s: reopen it before logging more.")
+                             % {"status": case.get_status_display()})
+    return case
+
+
+def _not_after(stamp: datetime, at: datetime) -> None:
+    if stamp > at:
+        raise ServiceRefused(_("A time cannot be in the future."))
+
+
+@transaction.atomic
+def emergency_open(*, actor, customer: Customer, location: str, situation: str, callback_phone: str, at: datetime,
+                   category: str | None = None, cover: list | None = None) -> Case:
+    """Open an emergency case for `customer` at the highest priority (the emergency line's call, `at`): the case,
+    its intake (location, situation, callback number, the cover found), the inbound call on the timeline and a
+    first follow-up a day later. `cover`: the lines of `selectors.emergency_cover`, as the agent saw them."""
+    authorize(actor, Action.ASSIST_EMERGENCY, customer)
+    location, situation = location.strip(), situation.strip()
+    if not location:
+        raise ServiceRefused(_("Say where the customer is."))
+    if not situation:
+        raise ServiceRefused(_("Say what happened."))
+    digits = normalise_phone(callback_phone)
+    if not 7 <= len(digits.lstrip("+")) <= MAX_PHONE_DIGITS:
+        raise ServiceRefused(_("Give a callback number of 7 to 15 digits."))
+    lines = [asdict(line) if is_dataclass(line) else dict(line) for line in cover or []]
+    case = case_open(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), customer=customer, case_type=EMERGENCY_TYPE, category=category,
+                     subject=situation.splitlines()[0][:200], channel=Channel.CALL.value, opened_at=at,
+                     priority=Priority.URGENT.value, description=situation)
+    intake = EmergencyIntake.objects.create(case=case, location=location[:300], situation=situation, callback_phone=digits,
+                                   covered=any(line.get("in_force") and line.get("benefits") for line in lines),
+                                   cover=lines)
+    interaction_log(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), customer=customer, channel=Channel.CALL.value,
+                    direction=Direction.INBOUND.value, subject=case.subject, outcome=Interaction.Outcome.CASE_OPENED,
+                    occurred_at=at, case=case)
+    me = _staff_of(actor)
+    CaseTask.objects.create(case=case, title=str(_("Call the customer back to check on them")),
+                            due_at=at + FIRST_FOLLOW_UP_AFTER, assignee=me, created_at=at, created_by=me)
+    audit_record(actor=actor, action="service.emergency_open", object_type="service.case", object_id=case.pk,
+                 after={"number": case.number, "customer": customer.pk, "covered": intake.covered})
+    return case
+
+
+@transaction.atomic
+def dispatch_request(*, actor, case: Case, partner_kind: str, partner_name: str, requested_at: datetime,
+                     at: datetime, reference: str = "", note: str = "") -> EmergencyDispatch:
+    """Log that a partner was asked to help (at `requested_at`), as a dispatch row and a note on the case."""
+    case = _emergency_case(case, actor=actor)
+    try:
+        kind = PartnerKind(partner_kind)
+    except ValueError:
+        raise ServiceRefused(_("Choose an ambulance, a hospital referral or the medical advice line.")) from None
+    partner_name = partner_name.strip()
+    if not partner_name:
+        raise ServiceRefused(_("Name the partner (the ambulance service, the hospital, the advice line)."))
+    _not_after(requested_at, at)
+    if requested_at < case.opened_at:
+        raise ServiceRefused(_("A partner cannot be asked before the case was opened."))
+    dispatch = EmergencyDispatch.objects.create(case=case, partner_kind=kind.value, partner_name=partner_name[:120],
+                                                reference=reference.strip()[:60], note=note.strip(),
+                                                requested_at=requested_at, requested_by=_staff_of(actor))
+    _dispatch_note(case, dispatch, DispatchStage.REQUESTED, actor=actor, at=requested_at)
+    return dispatch
+
+
+@transaction.atomic
+def dispatch_log(*, actor, dispatch: EmergencyDispatch, stage: str, stamp: datetime, at: datetime,
+                 reference: str = "", note: str = "") -> EmergencyDispatch:
+    """Log a dispatch's next time (confirmed, arrived, closed): never before an earlier stage, never in the
+    future, never twice."""
+    case = _emergency_case(dispatch.case, actor=actor)
+    dispatch = EmergencyDispatch.objects.select_for_update().get(pk=dispatch.pk)
+    try:
+        stage = DispatchStage(stage)
+    except ValueError:
+        stage = DispatchStage.REQUESTED
+    if stage == DispatchStage.REQUESTED:
+        raise ServiceRefused(_("Log a confirmation, an arrival or the end of the partner's part."))
+    if dispatch.time_of(stage) is not None:
+        raise ServiceRefused(_("This time is already logged."))
+    _not_after(stamp, at)
+    times = {s: dispatch.time_of(s) for s in DISPATCH_ORDER} | {stage: stamp}
+    wrong = dispatch_order_refusal(times)
+    if wrong is not None:
+        later, earlier = wrong
+        raise ServiceRefused(_("The %(later)s time cannot be before the %(earlier)s time.")
+                             % {"later": STAGE_LABELS[later], "earlier": STAGE_LABELS[earlier]})
+    setattr(dispatch, f"{stage.value}_at", stamp)
+    if reference.strip():
+        dispatch.reference = reference.strip()[:60]
+    if note.strip():
+        dispatch.note = "\n".join(x for x in (dispatch.note, note.strip()) if x)
+    dispatch.save()
+    _dispatch_note(case, dispatch, stage, actor=actor, at=stamp)
+    return dispatch
+
+
+def _dispatch_note(case: Case, dispatch: EmergencyDispatch, stage: DispatchStage, *, actor, at: datetime) -> None:
+    note = f"{dispatch.get_partner_kind_display()} · {dispatch.partner_name}: {STAGE_LABELS[stage]}"
+    case_event_append(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), case=case, kind=CaseEventKind.NOTE, at=at, note=note,
+                      data={"dispatch": dispatch.pk, "stage": stage.value})
+    audit_record(actor=actor, action=f"service.dispatch_{stage.value}", object_type="service.emergencydispatch",
+                 object_id=dispatch.pk, after={"case": case.pk, "kind": dispatch.partner_kind, "at": at.isoformat()})
+
+
+@transaction.atomic
+def follow_up_add(*, actor, case: Case, title: str, due_at: datetime, at: datetime,
+                  assignee: Staff | None = None) -> CaseTask:
+    """A follow-up on the emergency case, due at `due_at` (not in the past)."""
+    case = _emergency_case(case, actor=actor)
+    title = title.strip()
+    if not title:
+        raise ServiceRefused(_("Say what to follow up."))
+    if due_at < at:
+        raise ServiceRefused(_("A follow-up cannot be due in the past."))
+    me = _staff_of(actor)
+    task = CaseTask.objects.create(case=case, title=title[:200], due_at=due_at, assignee=assignee or me,
+                                   created_at=at, created_by=me)
+    audit_record(actor=actor, action="service.follow_up_add", object_type="service.casetask", object_id=task.pk,
+                 after={"case": case.pk, "due_at": due_at.isoformat()})
+    return task
+
+
+@transaction.atomic
+def follow_up_done(*, actor, task: CaseTask, at: datetime, outcome: str = "") -> CaseTask:
+    """Mark a follow-up done (once), with what came of it, as a note on the case."""
+    case = _emergency_case(task.case, actor=actor)
+    task = CaseTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is not None:
+        raise ServiceRefused(_("This follow-up is already done."))
+    task.done_at, task.done_by, task.outcome = at, _staff_of(actor), outcome.strip()[:300]
+    task.save(update_fields=["done_at", "done_by", "outcome"])
+    case_event_append(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), case=case, kind=CaseEventKind.NOTE, at=at,
+                      note=": ".join(x for x in (task.title, task.outcome) if x), data={"follow_up": task.pk})
+    audit_record(actor=actor, action="service.follow_up_done", object_type="service.casetask", object_id=task.pk,
+                 after={"case": case.pk})
+    return task

@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import cases, interactions, sla, surveys
+from lifecrm.service.views import cases, emergency, interactions, sla, surveys
 
 app_name = "service"
 
@@ -31,5 +31,9 @@ urlpatterns = [
 
     # surveys
     path("surveys/", surveys.survey_report_page, name="survey-report"),
+
+    # emergency
+    path("emergency/", emergency.emergency, name="emergency"),
+    path("emergency/<int:case_id>/", emergency.emergency_case, name="emergency-case"),
 
 ]

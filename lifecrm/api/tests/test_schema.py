@@ -11,9 +11,14 @@ from lifecrm.core.actors import SYSTEM
 ENDPOINTS = {"/api/v1/customers/", "/api/v1/customers/{id}/", "/api/v1/policies/", "/api/v1/policies/{id}/",
              "/api/v1/me/", "/api/v1/due-items/", "/api/v1/due-items/{id}/", "/api/v1/payments/",
              "/api/v1/payments/{id}/", "/api/v1/suspense-accounts/", "/api/v1/suspense-accounts/{id}/",
-             "/api/v1/customers/{customer_id}/value/"}
-# The only write: counter payments (fuzzed with its own checks in lifecrm/billing/tests/test_api_payments.py).
-WRITES = {"/api/v1/payments/": {"post"}}
+             "/api/v1/customers/{customer_id}/value/",
+             "/api/v1/interactions/", "/api/v1/interactions/{id}/", "/api/v1/cases/", "/api/v1/cases/{id}/"}
+CASE_MOVES = {"assign", "respond", "note", "wait", "resume", "resolve", "close"}
+ENDPOINTS |= {f"/api/v1/cases/{{id}}/{move}/" for move in CASE_MOVES}
+# The writes: counter payments (fuzzed with their own checks in lifecrm/billing/tests/test_api.py), logging an
+# interaction, opening a case and its moves (lifecrm/service/tests/test_api.py); the moves answer POST only.
+WRITES = {"/api/v1/payments/": {"post"}, "/api/v1/interactions/": {"post"}, "/api/v1/cases/": {"post"}}
+METHODS = {f"/api/v1/cases/{{id}}/{move}/": {"post"} for move in CASE_MOVES}
 
 
 def test_schema_validates_without_warnings(tmp_path):
@@ -23,8 +28,10 @@ def test_schema_validates_without_warnings(tmp_path):
     schema = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert set(schema["paths"]) == ENDPOINTS
     for path, item in schema["paths"].items():
-        assert set(item) == {"get"} | WRITES.get(path, set()), path
-        assert {"401", "403"} <= set(item["get"]["responses"]), path
+        methods = METHODS.get(path, {"get"} | WRITES.get(path, set()))
+        assert set(item) == methods, path
+        for method in methods:
+            assert {"401", "403"} <= set(item[method]["responses"]), (path, method)
 
 
 def test_schema_is_served_to_staff_only(client, db):

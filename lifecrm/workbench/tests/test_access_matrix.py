@@ -26,6 +26,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from lifecrm.billing.models import DueItem
 from lifecrm.org.models import Staff
+from lifecrm.service.models import Interaction
 from tests.factories import make_staff
 from tests.pagebook import build_page_book
 
@@ -39,6 +40,8 @@ LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
 HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # not the sales agents
+
+CASE_HANDLERS = frozenset({"hq", "branch", "counter", "callcentre", "claims"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,12 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # a customer's survey link (no login): an unknown token gets the same 404 page, whoever asks
     ("survey", "GET"): Expect(everyone="404"),
     ("survey", "POST"): Expect(everyone="404"),
+
+    # service desk: the emergency line (the call centre and head office; the case is the agent's customer's)
+    ("service:emergency", "GET"): page({"hq", "callcentre"}),
+    ("service:emergency", "POST"): page({"hq", "callcentre"}),  # no customer: 400 "find the customer first"
+    ("service:emergency-case", "GET"): page({"hq", "callcentre"}),
+    ("service:emergency-case", "POST"): page({"hq", "callcentre"}),  # no action: 400
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
@@ -137,6 +146,16 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:payment-detail", "GET"): api(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     ("v1:suspense-account-list", "GET"): api(MANAGEMENT | {"branch_b"}),
     ("v1:suspense-account-detail", "GET"): api(MANAGEMENT, ["branch_b"]),
+    # the service desk's API: the book's case is the emergency case of the agent's customer (team A); sales agents
+    # open cases and log interactions but do not work cases; branch B's manager does not see it
+    ("v1:interaction-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:interaction-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
+    ("v1:interaction-detail", "GET"): api(STAFF, ["branch_b"]),
+    ("v1:case-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:case-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
+    ("v1:case-detail", "GET"): api(STAFF, ["branch_b"]),
+    **{(f"v1:case-{move}", "POST"): api(CASE_HANDLERS, ["branch_b"])
+       for move in ("assign", "respond", "note", "wait", "resume", "resolve", "close")},
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
     # service desk: SLA
@@ -213,7 +232,10 @@ def _kwargs(name: str, pattern: URLPattern, book) -> dict:
         "v1:due-item-detail": DueItem.objects.filter(policy=world.policy_q).order_by("pk").first().pk,
         "v1:payment-detail": book.objects["payment_id"][0],
         "v1:suspense-account-detail": world.policy_q.pk,
-    }
+        "v1:interaction-detail": Interaction.objects.get(case_id=book.objects["case_id"][0]).pk,
+    } | {name: book.objects["case_id"][0] for name in ("v1:case-detail", "v1:case-assign", "v1:case-respond",
+                                                         "v1:case-note", "v1:case-wait", "v1:case-resume",
+                                                         "v1:case-resolve", "v1:case-close")}
     kwargs = {}
     for argument in pattern.pattern.regex.groupindex:
         kwargs[argument] = api_objects[name] if name in api_objects else book.objects[argument][-1]
