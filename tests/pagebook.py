@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -76,6 +76,7 @@ def build_page_book() -> PageBook:
                              method=Payment.Method.CASH, received_on=AS_OF, natural_key="page-book-1", as_of=AS_OF)
     _persistency_cohort(world)
     world.refresh()
+    complaint = _complaint(world)
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"
     return PageBook(world, {
@@ -84,7 +85,24 @@ def build_page_book() -> PageBook:
         "payment_id": (payment.pk,),
         "bank_file_id": (collection.export_file_id, collection.result_file_id),  # ours, and the bank's answer
         "reminder_id": (task.pk,),
+        "complaint_id": (complaint.pk,),  # the agent's customer's, decided (its letter)
+        "letter_kind": ("first",),
+        "complaint_action": ("decide",),
     })
+
+
+def _complaint(world: World):
+    """A complaint of the agent's customer in team A, decided on the book's day (its letter exists)."""
+    from lifecrm.service.complaints import complaint_decide
+    from lifecrm.service.services import case_open
+
+    case = case_open(actor=SYSTEM, customer=world.policy_a.owner, case_type="complaint", category="complaint_service",
+                     subject="Waited too long at the counter", channel="counter",
+                     opened_at=datetime(2026, 10, 1, 2, tzinfo=UTC))
+    complaint_decide(actor=world.staff["callcentre"].user, complaint=case.complaint, facts="The queue was long.",
+                     decision="An apology; a second counter opens at peak hours.", basis="Service standards.",
+                     at=datetime(2026, 10, 9, 2, tzinfo=UTC))
+    return case.complaint
 
 
 def _patterns(resolver: URLResolver, namespace: str = ""):

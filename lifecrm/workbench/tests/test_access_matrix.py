@@ -37,6 +37,7 @@ OTHERS = ("branch_b", "anonymous", "no_staff", "inactive_staff")
 LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
+CASE_WORKERS = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # service.handle_case
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # service desk: complaints (complaint_id: the agent's customer's, in team A; the agent works no cases)
+    ("service:complaints", "GET"): page(CASE_WORKERS | {"branch_b"}),
+    ("service:complaints-export", "GET"): page(CASE_WORKERS | {"branch_b"}),  # a download
+    ("service:complaint-statistics", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("service:complaint", "GET"): page(CASE_WORKERS, ["branch_b"]),
+    ("service:complaint-letter", "GET"): page(CASE_WORKERS, ["branch_b"]),  # the decision letter's PDF
+    ("service:complaint-act", "POST"): page(CASE_WORKERS, ["branch_b"]),  # an empty form: 400 for who may act
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
