@@ -34,13 +34,13 @@ class DecisionForm(StyledForm):
 class DeliveryForm(StyledForm):
     channel = forms.ChoiceField(label=_("Delivered by"), choices=ComplaintDecision.DeliveryChannel.choices)
     delivered_at = forms.DateTimeField(label=_("Delivered at"),
-                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                       widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}))
     reference = forms.CharField(label=_("Receipt reference"), max_length=100)
 
 
 class ReviewRequestForm(StyledForm):
     requested_at = forms.DateTimeField(label=_("Asked for at"),
-                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+                                       widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}))
     note = forms.CharField(label=_("What the customer disputes"), max_length=2000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -53,8 +53,8 @@ class RegisterFilter(forms.Form):
 
 class StatisticsForm(StyledForm):
     jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), choices=[("CN", "CN"), ("HK", "HK"), ("TW", "TW")])
-    period_start = forms.DateField(label=_("Received from"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Received until"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label=_("Received from"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Received until"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def clean(self):
         data = super().clean()

@@ -73,7 +73,7 @@ def register_xlsx(rows: list[RegisterRow], *, as_of: date) -> bytes:
     sheet.cell(1, 1, _("Complaint register")).font = Font(bold=True, size=14)
     sheet.cell(2, 1, _("As of")).font = Font(bold=True)
     sheet.cell(2, 2, as_of).number_format = "yyyy-mm-dd"
-    headings = [_("Case number"), _("Received on"), _("Customer"), _("Category"), _("Branch"), _("Handler"),
+    headings = [_("Case number"), _("Complaint received on"), _("Customer"), _("Category"), _("Branch"), _("Handler"),
                 _("Stage"), _("Complex"), _("Extension (days)"), _("Decision due"), _("Decided on"),
                 _("Within the time limit"), _("Delivered at"), _("Delivered by"), _("Receipt reference"),
                 _("Review asked for on"), _("Review decision due"), _("Review decided on"), _("Overdue")]

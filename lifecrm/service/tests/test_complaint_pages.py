@@ -100,6 +100,7 @@ def test_a_complaint_is_marked_complex_and_decided_through_its_page(service_worl
     w = service_world
     complaint = open_complaint(w, received=timezone.localdate() - timedelta(days=1))  # the page acts now
     client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "en"
     url = lambda action: reverse("service:complaint-act", kwargs={  # noqa: E731
         "complaint_id": complaint.pk, "complaint_action": action})
     refused = client.post(url("extension-request"), {"days": 10, "reason": "x"})
@@ -117,10 +118,11 @@ def test_the_staff_member_complained_about_is_refused_on_the_page(service_world,
     w = service_world
     complaint = open_complaint(w, about_staff=w.staff["callcentre"])
     client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "zh-hant"
     answer = client.post(reverse("service:complaint-act", kwargs={"complaint_id": complaint.pk,
                                                                   "complaint_action": "decide"}),
                          {"facts": "f", "decision": "d", "basis": "b"})
-    assert answer.status_code == 409 and "someone else must handle it" in answer.content.decode()
+    assert answer.status_code == 409 and "您是此投訴的被投訴人：須由其他員工處理。" in answer.content.decode()
     assert not complaint.decisions.exists()
 
 
