@@ -77,6 +77,7 @@ def build_page_book() -> PageBook:
                              method=Payment.Method.CASH, received_on=AS_OF, natural_key="page-book-1", as_of=AS_OF)
     _persistency_cohort(world)
     world.refresh()
+    complaint = _complaint(world)
     task = Reminder.objects.filter(due_item__policy=world.policy_a, channel="agent", status="task_open").first()
     assert task is not None, "the agent has no phone task"
     case = _emergency_case(world)  # the case pages' and the emergency pages' case
@@ -92,6 +93,23 @@ def build_page_book() -> PageBook:
         "attachment_id": (attachment.pk,),
         "action": ("note",),
         "token": ("no-such-survey-link",),  # a survey link that does not exist (the page is the same for all)
+        "complaint_id": (complaint.pk,),  # the agent's customer's, decided (its letter)
+        "letter_kind": ("first",),
+        "complaint_action": ("decide",),
+
+
+def _complaint(world: World):
+    """A complaint of the agent's customer in team A, decided on the book's day (its letter exists)."""
+    from lifecrm.service.complaints import complaint_decide
+    from lifecrm.service.services import case_open
+
+    case = case_open(actor=SYSTEM, customer=world.policy_a.owner, case_type="complaint", category="complaint_service",
+                     subject="Waited too long at the counter", channel="counter",
+                     opened_at=datetime(2026, 10, 1, 2, tzinfo=UTC))
+    complaint_decide(actor=world.staff["callcentre"].user, complaint=case.complaint, facts="The queue was long.",
+                     decision="An apology; a second counter opens at peak hours.", basis="Service standards.",
+                     at=datetime(2026, 10, 9, 2, tzinfo=UTC))
+    return case.complaint
     })
 
 

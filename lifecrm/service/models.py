@@ -660,3 +660,99 @@ class CaseTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.title}"
+
+# complaints
+class Complaint(models.Model):
+    """A complaint case's regulated side (CBIRC Order 2020 No. 3): its receipt, complexity, the decision's deadline
+    (a cache of `service.complaint_rules` over the case's "extended" events) and the review's dates.
+
+    The extension itself is a "extended" `CaseEvent` (with who asked, who approved, the days and the notice sent);
+    a request waiting for approval is kept here until a manager approves it."""
+
+    class Stage(models.TextChoices):
+        OPEN = "open", _("waiting for the decision")
+        DECIDED = "decided", _("decided, delivery not proved")
+        DELIVERED = "delivered", _("decision delivered")
+        REVIEW = "review", _("review requested")
+        REVIEWED = "reviewed", _("review decided, delivery not proved")
+        CLOSED = "closed", _("review decision delivered")
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, primary_key=True, related_name="complaint")
+    received_on = models.DateField(_("received on"))
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices, default=Stage.OPEN)
+    is_complex = models.BooleanField(_("complex"), default=False)
+    extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
+    decision_due = models.DateField(_("decision due"))
+    extension_requested_days = models.PositiveSmallIntegerField(_("extension asked for (days)"), null=True,
+                                                                blank=True)
+    extension_reason = models.CharField(_("reason for the extension"), max_length=500, blank=True)
+    extension_requested_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                                               related_name="+", db_index=False)
+    review_last_day = models.DateField(_("review may be asked until"), null=True, blank=True)
+    review_requested_on = models.DateField(_("review asked for on"), null=True, blank=True)
+    review_due = models.DateField(_("review decision due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [models.Index(fields=["stage", "decision_due"], name="complaint_stage_due_idx"),
+                   models.Index(fields=["received_on"], name="complaint_received_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(extension_days__lte=30), name="complaint_extension_max_30"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+
+class ComplaintDecision(models.Model):
+    """A decision on a complaint, or on its review: the facts, the decision, its basis and the customer's rights
+    (Art. 19), its letter's print file, whether it met its deadline, and the proof of its delivery (Art. 21)."""
+
+    class Kind(models.TextChoices):
+        FIRST = "first", _("decision")
+        REVIEW = "review", _("review decision")
+
+    class DeliveryChannel(models.TextChoices):
+        POST = "post", _("registered post")
+        HAND = "hand", _("handed over")
+        EMAIL = "email", _("e-mail")
+        SMS = "sms", _("SMS")
+        PORTAL = "portal", _("customer portal")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="decisions", db_index=False)
+    kind = models.CharField(_("kind"), max_length=6, choices=Kind.choices)
+    facts = models.TextField(_("facts"), max_length=5000)
+    decision = models.TextField(_("decision"), max_length=5000)
+    basis = models.TextField(_("basis"), max_length=5000)
+    rights = models.TextField(_("the customer's rights"), max_length=2000)
+    language = models.CharField(_("language"), max_length=10)
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, related_name="+", db_index=False)
+    due = models.DateField(_("due"))
+    on_time = models.BooleanField(_("within the time limit"))
+    letter = models.OneToOneField("notifications.Letter", on_delete=models.PROTECT, related_name="+")
+    delivery_channel = models.CharField(_("delivered by"), max_length=8, choices=DeliveryChannel.choices,
+                                        blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_reference = models.CharField(_("receipt reference"), max_length=100, blank=True)
+    delivery_recorded_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                                             related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("complaint decision")
+        verbose_name_plural = _("complaint decisions")
+        ordering = ["complaint", "decided_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "kind"], name="complaint_decision_once_per_kind"),
+            models.CheckConstraint(
+                condition=(models.Q(delivered_at__isnull=True, delivery_channel="", delivery_reference="")
+                           | (models.Q(delivered_at__isnull=False) & ~models.Q(delivery_channel="")
+                              & ~models.Q(delivery_reference=""))),
+                name="complaint_delivery_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind}"

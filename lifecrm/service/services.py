@@ -145,6 +145,10 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
     case.save(update_fields=["number"])
     _append(case, actor=actor, kind=CaseEventKind.OPENED, at=opened_at, note=description,
             data={"priority": priority, "channel": channel})
+    if kind.code == "complaint":
+        from lifecrm.service.complaints import complaint_taken_in  # complaints builds on this module's writes
+
+        complaint_taken_in(case)
     audit_record(actor=actor, action="create", object_type="service.case", object_id=case.pk,
                  after={"number": case.number, "type": case_type, "customer": customer.pk, "priority": priority})
     sla.case_deadlines_refresh(case)

@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import cases, emergency, interactions, sla, surveys
+from lifecrm.service.views import cases, complaints, emergency, interactions, sla, surveys
 
 app_name = "service"
 
@@ -26,6 +26,12 @@ urlpatterns = [
     path("sla/report/", sla.report, name="sla-report"),
 
     # complaints
+    path("complaints/", complaints.register, name="complaints"),
+    path("complaints/export.xlsx", complaints.register_export, name="complaints-export"),
+    path("complaints/statistics/", complaints.statistics, name="complaint-statistics"),
+    path("complaints/<int:complaint_id>/", complaints.detail, name="complaint"),
+    path("complaints/<int:complaint_id>/letter/<slug:letter_kind>.pdf", complaints.letter, name="complaint-letter"),
+    path("complaints/<int:complaint_id>/<slug:complaint_action>/", complaints.act, name="complaint-act"),
 
     # care events
 

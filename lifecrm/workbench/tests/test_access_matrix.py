@@ -39,9 +39,7 @@ OTHERS = ("branch_b", "anonymous", "no_staff", "inactive_staff")
 LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
-HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # not the sales agents
-
-CASE_HANDLERS = frozenset({"hq", "branch", "counter", "callcentre", "claims"})
+HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # service.handle_case, not agents
 
 
 @dataclass(frozen=True)
@@ -131,6 +129,14 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("service:emergency", "POST"): page({"hq", "callcentre"}),  # no customer: 400 "find the customer first"
     ("service:emergency-case", "GET"): page({"hq", "callcentre"}),
     ("service:emergency-case", "POST"): page({"hq", "callcentre"}),  # no action: 400
+
+    # service desk: complaints (complaint_id: the agent's customer's, in team A; the agent works no cases)
+    ("service:complaints", "GET"): page(HANDLES_CASES | {"branch_b"}),
+    ("service:complaints-export", "GET"): page(HANDLES_CASES | {"branch_b"}),  # a download
+    ("service:complaint-statistics", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("service:complaint", "GET"): page(HANDLES_CASES, ["branch_b"]),
+    ("service:complaint-letter", "GET"): page(HANDLES_CASES, ["branch_b"]),  # the decision letter's PDF
+    ("service:complaint-act", "POST"): page(HANDLES_CASES, ["branch_b"]),  # an empty form: 400 for who may act
     # API v1
     ("v1:api-root", "GET"): api(STAFF | {"branch_b"}),
     ("v1:me", "GET"): api(STAFF | {"branch_b"}),
@@ -154,7 +160,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:case-list", "GET"): api(STAFF | {"branch_b"}),
     ("v1:case-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
     ("v1:case-detail", "GET"): api(STAFF, ["branch_b"]),
-    **{(f"v1:case-{move}", "POST"): api(CASE_HANDLERS, ["branch_b"])
+    **{(f"v1:case-{move}", "POST"): api(HANDLES_CASES, ["branch_b"])
        for move in ("assign", "respond", "note", "wait", "resume", "resolve", "close")},
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
