@@ -96,6 +96,7 @@ def build_page_book() -> PageBook:
         "complaint_id": (complaint.pk,),  # the agent's customer's, decided (its letter)
         "letter_kind": ("first",),
         "complaint_action": ("decide",),
+    })
 
 
 def _complaint(world: World):
@@ -110,7 +111,6 @@ def _complaint(world: World):
                      decision="An apology; a second counter opens at peak hours.", basis="Service standards.",
                      at=datetime(2026, 10, 9, 2, tzinfo=UTC))
     return case.complaint
-    })
 
 
 def _emergency_case(world: World):
