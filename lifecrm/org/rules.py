@@ -98,6 +98,7 @@ class Action(StrEnum):
     OPEN_CASE = "service.open_case"  # take in an inquiry, request, complaint or emergency
     HANDLE_CASE = "service.handle_case"  # work a case: answer, note, wait, resolve, close
     SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
+    WORK_CARE_TASKS = "service.work_care_tasks"  # care calls, visits and gifts: see them, mark them done
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,8 @@ GRANTS: dict[Action, Grant] = {
     Action.OPEN_CASE: Grant(SERVICE_ROLES),
     Action.HANDLE_CASE: Grant(frozenset({"hq", "branch", "counter", "callcentre", "claims"})),
     Action.SUPERVISE_CASES: Grant(MANAGEMENT_ROLES),
+    # Care calls, visits and gifts go to the customer's agent, else to the call centre; management oversees them.
+    Action.WORK_CARE_TASKS: Grant(frozenset({"hq", "branch", "callcentre", "agent"})),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

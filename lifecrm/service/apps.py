@@ -14,12 +14,22 @@ def _load_case_types(sender, using="default", **kwargs) -> None:
         load_case_types(using=using)
 
 
+def _load_care_rules(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
+    from lifecrm.service.models import CareRule
+    from lifecrm.service.reference_data import load_care_rules
+
+    if migrated(CareRule, using):
+        load_care_rules(using=using)
+
+
 class ServiceConfig(AppConfig):
     name = "lifecrm.service"
     label = "service"
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import timeline  # noqa: F401  (registers the interactions' and cases' timeline sources)
+        from lifecrm.service import jobs, timeline  # noqa: F401  (the timeline sources; the care events' daily steps)
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
+        post_migrate.connect(_load_care_rules, sender=self, dispatch_uid="lifecrm.service.care_rules")

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.org.rules import ScopeFields
+from lifecrm.parties.models import CustomerSegment
+from lifecrm.service.care_rules import CareAction, Occasion
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Channel, Direction, Priority
 
 CHANNEL_CHOICES = [
@@ -240,3 +242,107 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.kind}"
+
+
+# care events
+
+CARE_OCCASION_CHOICES = [
+    (Occasion.BIRTHDAY.value, _("birthday")),
+    (Occasion.ANNIVERSARY.value, _("policy anniversary")),
+    (Occasion.MATURITY.value, _("coming maturity")),
+    (Occasion.COMPLAINT_FOLLOW_UP.value, _("follow-up after a complaint")),
+    (Occasion.CLAIM_FOLLOW_UP.value, _("follow-up after a claim")),
+    (Occasion.FESTIVAL.value, _("festival greeting")),
+]
+CARE_ACTION_CHOICES = [
+    (CareAction.GREETING.value, _("greeting on the preferred channel")),
+    (CareAction.CARD.value, _("card (letter)")),
+    (CareAction.SMS.value, _("SMS")),
+    (CareAction.EMAIL.value, _("e-mail")),
+    (CareAction.CALL.value, _("call")),
+    (CareAction.VISIT.value, _("agent visit")),
+    (CareAction.GIFT.value, _("gift")),
+]
+
+
+class CareRule(models.Model):
+    """What customers of a tier receive on an occasion (one row per action): reference data HQ edits.
+
+    `offset_days`: a coming maturity is marked that many days before the maturity date, a follow-up that many
+    days after the complaint or claim closed. `festival`: empty for every festival the customer's jurisdiction
+    greets (`data/care_rules.json`), else that festival only."""
+
+    occasion = models.CharField(_("occasion"), max_length=20, choices=CARE_OCCASION_CHOICES)
+    tier = models.CharField(_("tier"), max_length=16, choices=CustomerSegment.Tier.choices)
+    action = models.CharField(_("what is done"), max_length=10, choices=CARE_ACTION_CHOICES)
+    offset_days = models.PositiveSmallIntegerField(_("days before or after"), default=0)
+    festival = models.CharField(_("festival"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("care rule")
+        verbose_name_plural = _("care rules")
+        ordering = ["occasion", "tier", "action"]
+        constraints = [models.UniqueConstraint(fields=["occasion", "tier", "action", "festival"],
+                                               name="care_rule_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.occasion}/{self.tier}: {self.action}"
+
+
+class CareEvent(models.Model):
+    """One care event for one customer: a message (planned, then sent or skipped) or a task for a person (open,
+    then done or cancelled). `key` is its natural key (customer, occasion, day, policy or reference, action) and
+    its message's key: a rerun or a resumed run never makes a second row, nor sends a second message."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("not sent")
+        FAILED = "failed", _("failed")
+        OPEN = "open", _("to do")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    key = models.CharField(max_length=150, editable=False)
+    customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)
+    occasion = models.CharField(_("occasion"), max_length=20, choices=CARE_OCCASION_CHOICES)
+    occasion_date = models.DateField(_("date"))
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reference = models.CharField(_("reference"), max_length=40, blank=True)  # festival, case number, claim
+    action = models.CharField(_("what is done"), max_length=10, choices=CARE_ACTION_CHOICES)
+    channel = models.CharField(_("channel"), max_length=12, blank=True)  # sms, email, letter; empty for a task
+    tier = models.CharField(_("tier"), max_length=16)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    send_after = models.DateTimeField(_("not before"), null=True, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    letter = models.ForeignKey("notifications.Letter", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    assignee = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("for"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_on = models.DateField(_("created on"))
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+", db_index=False)
+    branch_path = models.CharField(max_length=200, editable=False)
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
+
+    class Meta:
+        verbose_name = _("care event")
+        verbose_name_plural = _("care events")
+        ordering = ["-occasion_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="care_event_key_uniq")]
+        indexes = [
+            models.Index(fields=["customer", "-occasion_date"], name="care_customer_date_idx"),
+            models.Index(fields=["status", "send_after"], name="care_status_send_idx"),
+            models.Index(fields=["assignee", "status"], name="care_assignee_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,13 +1,13 @@
 """Every read of the service desk, scoped to the actor's data scope, with a fixed number of queries."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
-from lifecrm.service.models import Case, CaseEvent, Interaction
+from lifecrm.service.models import CareEvent, CareRule, Case, CaseEvent, Interaction
 from lifecrm.service.rules import OPEN_STATUSES
 
 
@@ -50,3 +50,42 @@ def case_get(*, scope: DataScope, case_id: int) -> Case:
 
 def case_events(*, case: Case) -> list[CaseEvent]:
     return list(case.events.select_related("actor").order_by("seq"))
+
+
+# care events
+
+# Roles that work the care tasks assigned to nobody (a customer without an active agent): the call centre's queue.
+CARE_QUEUE_ROLES = frozenset({"callcentre", "branch", "hq"})
+
+
+def care_tasks_for(scope: DataScope, staff, as_of: date, limit: int = 200) -> list[CareEvent]:
+    """Open care tasks (calls, visits, gifts) planned by `as_of`: the staff member's own and, for the call centre
+    and management, the scope's tasks assigned to nobody; the oldest first, with their customer: one query.
+
+    The home page's work registry lists it (`core.registries.register_work_source`, when that exists)."""
+    mine = Q(assignee=staff) if staff is not None else Q(pk__in=[])
+    if scope.role in CARE_QUEUE_ROLES:
+        mine |= Q(assignee__isnull=True)
+    return list(in_scope(CareEvent.objects.filter(status=CareEvent.Status.OPEN, created_on__lte=as_of), scope)
+                .filter(mine).select_related("customer", "policy", "assignee").order_by("occasion_date", "pk")[:limit])
+
+
+def customer_care_events(*, scope: DataScope, customer_id: int, until: date, limit: int = 200) -> list[CareEvent]:
+    """The customer's care events planned by `until`, newest first: one query."""
+    return list(in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope)
+                .select_related("assignee").order_by("-created_on", "-id")[:limit])
+
+
+def customer_care_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:
+    return in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope).count()
+
+
+def care_rules_list() -> list[CareRule]:
+    return list(CareRule.objects.order_by("occasion", "tier", "action", "festival"))
+
+
+def care_event_counts(*, since: date, until: date) -> dict[tuple[str, str], int]:
+    """Care events planned in [since, until] by (occasion, status): one grouped query."""
+    rows = (CareEvent.objects.filter(created_on__range=(since, until)).values_list("occasion", "status")
+            .annotate(n=Count("pk")).order_by())
+    return {(occasion, status): n for occasion, status, n in rows}
