@@ -205,7 +205,7 @@ _REFERENCE_DATA = tuple(
     f"{app}.{verb}_{model}"
     for app, model in (("core", "jurisdiction"), ("core", "jurisdictionrule"), ("core", "calendarday"),
                        ("core", "calendaryear"), ("products", "product"), ("products", "premiumrate"),
-                       ("products", "cashvalue"))
+                       ("products", "cashvalue"), ("service", "carerule"))
     for verb in ("view", "add", "change")
 )
 ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
 
+from lifecrm.core.models import JobRun
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
 from lifecrm.service.models import CareEvent, CareRule, Case, CaseEvent, Interaction
@@ -54,6 +55,7 @@ def case_events(*, case: Case) -> list[CaseEvent]:
 
 # care events
 
+CARE_STEPS = ("service.care_events", "service.care_send")
 # Roles that work the care tasks assigned to nobody (a customer without an active agent): the call centre's queue.
 CARE_QUEUE_ROLES = frozenset({"callcentre", "branch", "hq"})
 
@@ -84,8 +86,20 @@ def care_rules_list() -> list[CareRule]:
     return list(CareRule.objects.order_by("occasion", "tier", "action", "festival"))
 
 
-def care_event_counts(*, since: date, until: date) -> dict[tuple[str, str], int]:
-    """Care events planned in [since, until] by (occasion, status): one grouped query."""
-    rows = (CareEvent.objects.filter(created_on__range=(since, until)).values_list("occasion", "status")
-            .annotate(n=Count("pk")).order_by())
-    return {(occasion, status): n for occasion, status, n in rows}
+def care_event_counts(*, scope: DataScope, since: date, until: date) -> dict[str, dict[str, int]]:
+    """The scope's care events planned in [since, until]: by occasion, then by status (one grouped query)."""
+    rows = (in_scope(CareEvent.objects.filter(created_on__range=(since, until)), scope)
+            .values_list("occasion", "status").annotate(n=Count("pk")).order_by())
+    counts: dict[str, dict[str, int]] = {}
+    for occasion, status, n in rows:
+        counts.setdefault(occasion, {})[status] = n
+    return counts
+
+
+def last_care_runs() -> list[JobRun]:
+    """The latest run of each care step (planning, sending): one query."""
+    runs = JobRun.objects.filter(step__in=CARE_STEPS).order_by("step", "-as_of", "-started_at")
+    latest: dict[str, JobRun] = {}
+    for run in runs[:50]:
+        latest.setdefault(run.step, run)
+    return [latest[step] for step in CARE_STEPS if step in latest]

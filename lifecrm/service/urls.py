@@ -3,6 +3,8 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path  # noqa: F401
 
+from lifecrm.service.views import care
+
 app_name = "service"
 
 urlpatterns = [
@@ -15,6 +17,7 @@ urlpatterns = [
     # complaints
 
     # care events
+    path("care/", care.care_rules, name="care-rules"),
 
     # surveys
 

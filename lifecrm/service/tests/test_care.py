@@ -312,3 +312,51 @@ def test_care_events_are_on_the_customers_timeline(service_world):
     assert timeline_sources()["service.care"](
         scope=data_scope_for_user(service_world.staff["callcentre"].user), customer_id=customer.pk,
         as_of=BIRTHDAY - timedelta(days=1)) == []
+
+
+def test_management_sees_the_care_rules_and_the_latest_counts(service_world, client, monkeypatch):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    _customer(service_world)
+    _plan()
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: BIRTHDAY)
+    client.force_login(service_world.staff["hq"].user)
+    page = client.get(reverse("service:care-rules"), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="care-rules"' in html and 'data-testid="care-counts"' in html
+    client.force_login(service_world.staff["agent"].user)
+    assert client.get(reverse("service:care-rules")).status_code == 403
+
+
+def test_a_care_rule_names_a_festival_only_for_a_festival_greeting():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        CareRule(occasion="birthday", tier="gold", action="card", festival="christmas").full_clean()
+    with pytest.raises(ValidationError):
+        CareRule(occasion="festival", tier="gold", action="card", festival="easter").full_clean()
+    with pytest.raises(ValidationError):
+        CareRule(occasion="birthday", tier="gold", action="card", offset_days=3).full_clean()
+    CareRule(occasion="festival", tier="gold", action="sms", festival="christmas").full_clean()
+
+
+def test_care_send_during_the_day_sends_what_waited_and_prints_the_cards(service_world, settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    diamond = _customer(service_world, address="上海市黄浦区中山东一路1号", postcode="200002")
+    _tier(diamond, "diamond")
+    _customer(service_world)
+    _plan()  # at night
+    for at, expected in ((NIGHT, "0 care messages sent"), (MORNING, "2 care messages sent, 1 care letters printed"),
+                         (MORNING + timedelta(hours=2), "0 care messages sent, 1 care letters printed")):
+        monkeypatch.setattr(jobs, "now", lambda at=at: at)
+        out = StringIO()
+        call_command("care-send", "--no-progress", stdout=out)
+        assert expected in out.getvalue()
+    key = CareEvent.objects.get(customer=diamond, action="card").key
+    assert (settings.LIFECRM_LETTER_OUTBOX / f"{key}.pdf").exists()
+    assert len(_sms(settings)) == 1

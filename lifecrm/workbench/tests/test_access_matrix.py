@@ -75,6 +75,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("workbench:otp-enrol", "GET"): page(LOGGED_IN),
     ("workbench:logout", "POST"): Expect(everyone="login"),  # back to the login page, whoever asks
     ("workbench:home", "GET"): page(STAFF | {"branch_b"}),
+    ("service:care-rules", "GET"): page(MANAGEMENT | {"branch_b"}),  # care rules and the runs' counts
     ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
     ("workbench:customer", "GET"): page(STAFF, ["branch_b"]),
     ("workbench:customer-relationships", "GET"): page(STAFF, ["branch_b"]),  # htmx fragments
