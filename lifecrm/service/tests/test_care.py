@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.jobs import _open_run, run_chunk, run_step
@@ -305,10 +306,11 @@ def test_care_events_are_on_the_customers_timeline(service_world):
     customer = _customer(service_world)
     _plan()
     _send(MORNING)
-    entries = timeline_sources()["service.care"](
-        scope=data_scope_for_user(service_world.staff["callcentre"].user), customer_id=customer.pk, as_of=BIRTHDAY)
+    with translation.override("en"):
+        entries = timeline_sources()["service.care"](
+            scope=data_scope_for_user(service_world.staff["callcentre"].user), customer_id=customer.pk, as_of=BIRTHDAY)
     assert [(e.kind, e.at) for e in entries] == [("care", MORNING)]
-    assert "birthday" in entries[0].title
+    assert entries[0].title == "Care: birthday, greeting on the preferred channel" and entries[0].detail == "sent"
     assert timeline_sources()["service.care"](
         scope=data_scope_for_user(service_world.staff["callcentre"].user), customer_id=customer.pk,
         as_of=BIRTHDAY - timedelta(days=1)) == []

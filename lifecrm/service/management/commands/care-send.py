@@ -12,8 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from lifecrm.core.jobs import plan_chunks, run_step
-from lifecrm.service import care
-from lifecrm.service.jobs import now
+from lifecrm.service import care, jobs
 
 
 class Command(BaseCommand):
@@ -23,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, no_progress=False, **options):
-        at = now()
+        at = jobs.now()
         sent = sum(care.care_messages_send(at=at, first_id=first, last_id=last)
                    for first, last in plan_chunks(care.due_message_ids(at=at), 500))
         day = timezone.localdate(at)
