@@ -238,8 +238,9 @@ def care_events_plan(*, as_of: date, at: datetime, customer_ids: list[int]) -> i
         del rows[key]  # planned already (a rerun); a concurrent run's insert is ignored below
     CareEvent.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
     if rows:
-        audit_record(actor=RUN_DAILY, action="service.care_events_plan", object_type="service.care_event",
-                     object_id=f"{as_of}:{customer_ids[0]}-{customer_ids[-1]}", after={"planned": len(rows)})
+        audit_record(actor=RUN_DAILY, action="create", object_type="service.care_event",
+                     object_id=f"{as_of}:{customer_ids[0]}-{customer_ids[-1]}", purpose="care events planned",
+                     after={"planned": len(rows)})
     return len(rows)
 
 
@@ -363,8 +364,8 @@ def care_task_complete(*, actor, event: CareEvent, at: datetime, done: bool = Tr
     event.status = CareEvent.Status.DONE if done else CareEvent.Status.CANCELLED
     event.done_at, event.done_by, event.detail = at, _staff_of(actor), note.strip()[:300]
     event.save(update_fields=["status", "done_at", "done_by", "detail"])
-    audit_record(actor=actor, action=f"service.care_task_{event.status}", object_type="service.care_event",
-                 object_id=event.pk, before={"status": CareEvent.Status.OPEN}, after={"status": event.status})
+    audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=event.pk,
+                 purpose=f"care task {event.status}", before={"status": CareEvent.Status.OPEN}, after={"status": event.status})
     return event
 
 
