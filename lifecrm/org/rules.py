@@ -100,6 +100,7 @@ class Action(StrEnum):
     HANDLE_CASE = "service.handle_case"  # work a case: answer, note, wait, resolve, close
     SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
     ASSIST_EMERGENCY = "service.assist_emergency"  # the 24x7 emergency line: intake, partner dispatch, follow-ups
+    WORK_CARE_TASKS = "service.work_care_tasks"  # care calls, visits and gifts: see them, mark them done
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,8 @@ GRANTS: dict[Action, Grant] = {
     Action.SUPERVISE_CASES: Grant(MANAGEMENT_ROLES),
     # The emergency line is the call centre's, round the clock, with head office behind it (anyone at HQ helps).
     Action.ASSIST_EMERGENCY: Grant(frozenset({"callcentre", "hq"}), anyone_at_hq=True),
+    # Care calls, visits and gifts go to the customer's agent, else to the call centre; management oversees them.
+    Action.WORK_CARE_TASKS: Grant(frozenset({"hq", "branch", "callcentre", "agent"})),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal
@@ -209,7 +212,7 @@ _REFERENCE_DATA = tuple(
     f"{app}.{verb}_{model}"
     for app, model in (("core", "jurisdiction"), ("core", "jurisdictionrule"), ("core", "calendarday"),
                        ("core", "calendaryear"), ("products", "product"), ("products", "premiumrate"),
-                       ("products", "cashvalue"))
+                       ("products", "cashvalue"), ("service", "carerule"))
     for verb in ("view", "add", "change")
 )
 ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -23,6 +23,15 @@ def _load_sla_defaults(sender, using="default", **kwargs) -> None:
         load_sla_defaults(using=using)
 
 
+def _load_care_rules(sender, using="default", **kwargs) -> None:
+    from lifecrm.core.reference_data import migrated
+    from lifecrm.service.models import CareRule
+    from lifecrm.service.reference_data import load_care_rules
+
+    if migrated(CareRule, using):
+        load_care_rules(using=using)
+
+
 class ServiceConfig(AppConfig):
     name = "lifecrm.service"
     label = "service"
@@ -33,3 +42,4 @@ class ServiceConfig(AppConfig):
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
         post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")
+        post_migrate.connect(_load_care_rules, sender=self, dispatch_uid="lifecrm.service.care_rules")

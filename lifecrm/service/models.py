@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from lifecrm.org.rules import ScopeFields
+from lifecrm.parties.models import CustomerSegment
+from lifecrm.service.care_rules import FESTIVALS, OFFSET_AFTER, OFFSET_BEFORE, CareAction, Occasion
 from lifecrm.service.rules import (
     COMMENT_MAX_LENGTH,
     SCORE_RANGE,
@@ -756,3 +759,115 @@ class ComplaintDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}"
+
+
+# care events
+
+CARE_OCCASION_CHOICES = [
+    (Occasion.BIRTHDAY.value, pgettext_lazy("care", "birthday")),
+    (Occasion.ANNIVERSARY.value, pgettext_lazy("care", "policy anniversary")),
+    (Occasion.MATURITY.value, pgettext_lazy("care", "coming maturity")),
+    (Occasion.COMPLAINT_FOLLOW_UP.value, pgettext_lazy("care", "follow-up after a complaint")),
+    (Occasion.CLAIM_FOLLOW_UP.value, pgettext_lazy("care", "follow-up after a claim")),
+    (Occasion.FESTIVAL.value, pgettext_lazy("care", "festival greeting")),
+]
+CARE_ACTION_CHOICES = [
+    (CareAction.GREETING.value, pgettext_lazy("care", "greeting on the preferred channel")),
+    (CareAction.CARD.value, pgettext_lazy("care", "card (letter)")),
+    (CareAction.SMS.value, pgettext_lazy("care", "SMS")),
+    (CareAction.EMAIL.value, pgettext_lazy("care", "e-mail")),
+    (CareAction.CALL.value, pgettext_lazy("care", "call")),
+    (CareAction.VISIT.value, pgettext_lazy("care", "agent visit")),
+    (CareAction.GIFT.value, pgettext_lazy("care", "gift")),
+]
+
+
+class CareRule(models.Model):
+    """What customers of a tier receive on an occasion (one row per action): reference data HQ edits.
+
+    `offset_days`: a coming maturity is marked that many days before the maturity date, a follow-up that many
+    days after the complaint or claim closed. `festival`: empty for every festival the customer's jurisdiction
+    greets (`data/care_rules.json`), else that festival only."""
+
+    occasion = models.CharField(pgettext_lazy("care", "occasion"), max_length=20, choices=CARE_OCCASION_CHOICES)
+    tier = models.CharField(pgettext_lazy("care", "tier"), max_length=16, choices=CustomerSegment.Tier.choices)
+    action = models.CharField(pgettext_lazy("care", "what is done"), max_length=10, choices=CARE_ACTION_CHOICES)
+    offset_days = models.PositiveSmallIntegerField(pgettext_lazy("care", "days before or after"), default=0)
+    festival = models.CharField(pgettext_lazy("care", "festival"), max_length=20, blank=True)
+    is_active = models.BooleanField(pgettext_lazy("care", "active"), default=True)
+
+    class Meta:
+        verbose_name = _("care rule")
+        verbose_name_plural = _("care rules")
+        ordering = ["occasion", "tier", "action"]
+        constraints = [models.UniqueConstraint(fields=["occasion", "tier", "action", "festival"],
+                                               name="care_rule_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.occasion}/{self.tier}: {self.action}"
+
+    def clean(self) -> None:
+        if self.festival and (self.occasion != Occasion.FESTIVAL or self.festival not in FESTIVALS):
+            raise ValidationError({"festival": _("Name a festival only for a festival greeting, one of: %(codes)s.")
+                                   % {"codes": ", ".join(sorted(FESTIVALS))}})
+        if self.offset_days and self.occasion not in OFFSET_BEFORE | OFFSET_AFTER:
+            raise ValidationError({"offset_days": _("Only a coming maturity or a follow-up is marked days before "
+                                                    "or after its event: leave 0.")})
+
+
+class CareEvent(models.Model):
+    """One care event for one customer: a message (planned, then sent or skipped) or a task for a person (open,
+    then done or cancelled). `key` is its natural key (customer, occasion, day, policy or reference, action) and
+    its message's key: a rerun or a resumed run never makes a second row, nor sends a second message."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", pgettext_lazy("care", "planned")
+        SENT = "sent", pgettext_lazy("care", "sent")
+        SKIPPED = "skipped", pgettext_lazy("care", "not sent")
+        FAILED = "failed", pgettext_lazy("care", "failed")
+        OPEN = "open", pgettext_lazy("care", "to do")
+        DONE = "done", pgettext_lazy("care", "done")
+        CANCELLED = "cancelled", pgettext_lazy("care", "cancelled")
+
+    key = models.CharField(max_length=150, editable=False)
+    customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)
+    occasion = models.CharField(pgettext_lazy("care", "occasion"), max_length=20, choices=CARE_OCCASION_CHOICES)
+    occasion_date = models.DateField(pgettext_lazy("care", "date"))
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reference = models.CharField(pgettext_lazy("care", "reference"), max_length=40, blank=True)  # festival, case number, claim
+    action = models.CharField(pgettext_lazy("care", "what is done"), max_length=10, choices=CARE_ACTION_CHOICES)
+    channel = models.CharField(pgettext_lazy("care", "channel"), max_length=12, blank=True)  # sms, email, letter; empty for a task
+    tier = models.CharField(pgettext_lazy("care", "tier"), max_length=16)
+    language = models.CharField(pgettext_lazy("care", "language"), max_length=10)
+    status = models.CharField(pgettext_lazy("care", "status"), max_length=10, choices=Status.choices)
+    send_after = models.DateTimeField(pgettext_lazy("care", "not before"), null=True, blank=True)
+    recipient = models.CharField(pgettext_lazy("care", "recipient"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("care", "sent at"), null=True, blank=True)
+    detail = models.CharField(pgettext_lazy("care", "detail"), max_length=300, blank=True)
+    letter = models.ForeignKey("notifications.Letter", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    assignee = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=pgettext_lazy("care", "for"))
+    done_at = models.DateTimeField(pgettext_lazy("care", "done at"), null=True, blank=True)
+    done_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_on = models.DateField(pgettext_lazy("care", "created on"))
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+", db_index=False)
+    branch_path = models.CharField(max_length=200, editable=False)
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
+
+    class Meta:
+        verbose_name = _("care event")
+        verbose_name_plural = _("care events")
+        ordering = ["-occasion_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["key"], name="care_event_key_uniq")]
+        indexes = [
+            models.Index(fields=["customer", "-occasion_date"], name="care_customer_date_idx"),
+            models.Index(fields=["status", "send_after"], name="care_status_send_idx"),
+            models.Index(fields=["assignee", "status"], name="care_assignee_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,5 +1,5 @@
 """Loads the service desk's reference data that ships with lifecrm: case types and categories, SLA policies and
-business hours."""
+business hours, care rules."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import transaction
 
 from lifecrm.core.models import Jurisdiction
-from lifecrm.service.models import ANY_PRIORITY, BusinessHours, CaseCategory, CaseType, SlaPolicy
+from lifecrm.service.models import ANY_PRIORITY, BusinessHours, CareRule, CaseCategory, CaseType, SlaPolicy
 
 CASE_TYPES_FILE = Path(__file__).parent / "data" / "case_types.json"
 
@@ -54,4 +54,26 @@ def load_sla_defaults(*, using: str = "default") -> int:
                       "resolution_quantity": Decimal(row["resolution"][0]), "resolution_unit": row["resolution"][1],
                       "warn_percent": row.get("warn_percent", 20)}
             created += SlaPolicy.objects.using(using).get_or_create(**key, defaults=values)[1]
+
+
+CARE_RULES_FILE = Path(__file__).parent / "data" / "care_rules.json"
+
+
+def care_data() -> dict:
+    return json.loads(CARE_RULES_FILE.read_text(encoding="utf-8"))
+
+
+def jurisdiction_festivals() -> dict[str, list[str]]:
+    """The festivals each jurisdiction greets its customers on (festival codes of `service.care_rules`)."""
+    return care_data()["festivals"]
+
+
+def load_care_rules(*, using: str = "default") -> int:
+    """Create the shipped care rules that are missing (HQ's edits, deactivations and additions are kept)."""
+    created = 0
+    with transaction.atomic(using=using):
+        for row in care_data()["rules"]:
+            keys = {name: row[name] for name in ("occasion", "tier", "action", "festival")}
+            created += CareRule.objects.using(using).get_or_create(
+                **keys, defaults={"offset_days": row["offset_days"]})[1]
     return created

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from lifecrm.core.models import JobRun
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import GRANTS, Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
@@ -16,6 +17,8 @@ from lifecrm.policies.rules import COVER_IN_FORCE
 from lifecrm.policies.selectors import policies_in_scope
 from lifecrm.products.selectors import assistance_benefits
 from lifecrm.service.models import (
+    CareEvent,
+    CareRule,
     Case,
     CaseAttachment,
     CaseEvent,
@@ -339,3 +342,62 @@ def open_emergencies(*, scope: DataScope, limit: int = 20) -> list[Case]:
     return list(cases_in_scope(scope).filter(case_type_id=EMERGENCY_TYPE,
                                              status__in=[s.value for s in OPEN_STATUSES])
                 .select_related("customer", "emergency", "assignee").order_by("opened_at", "pk")[:limit])
+
+
+# care events
+
+CARE_STEPS = ("service.care_events", "service.care_send")
+# Roles that work the care tasks assigned to nobody (a customer without an active agent): the call centre's queue.
+CARE_QUEUE_ROLES = frozenset({"callcentre", "branch", "hq"})
+
+
+def _care_tasks(scope: DataScope, staff, as_of: date) -> QuerySet[CareEvent]:
+    mine = Q(assignee=staff) if staff is not None else Q(pk__in=[])
+    if scope.role in CARE_QUEUE_ROLES:
+        mine |= Q(assignee__isnull=True)
+    return in_scope(CareEvent.objects.filter(status=CareEvent.Status.OPEN, created_on__lte=as_of), scope).filter(mine)
+
+
+def care_tasks_for(scope: DataScope, staff, as_of: date, limit: int = 200) -> list[CareEvent]:
+    """Open care tasks (calls, visits, gifts) planned by `as_of`: the staff member's own and, for the call centre
+    and management, the scope's tasks assigned to nobody; the oldest first, with their customer: one query. The
+    home page lists them (`service.work`)."""
+    return list(_care_tasks(scope, staff, as_of).select_related("customer", "policy", "assignee")
+                .order_by("occasion_date", "pk")[:limit])
+
+
+def care_task_count_for(scope: DataScope, staff, as_of: date) -> int:
+    return _care_tasks(scope, staff, as_of).count()
+
+
+def customer_care_events(*, scope: DataScope, customer_id: int, until: date, limit: int = 200) -> list[CareEvent]:
+    """The customer's care events planned by `until`, newest first: one query."""
+    return list(in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope)
+                .select_related("assignee").order_by("-created_on", "-id")[:limit])
+
+
+def customer_care_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:
+    return in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope).count()
+
+
+def care_rules_list() -> list[CareRule]:
+    return list(CareRule.objects.order_by("occasion", "tier", "action", "festival"))
+
+
+def care_event_counts(*, scope: DataScope, since: date, until: date) -> dict[str, dict[str, int]]:
+    """The scope's care events planned in [since, until]: by occasion, then by status (one grouped query)."""
+    rows = (in_scope(CareEvent.objects.filter(created_on__range=(since, until)), scope)
+            .values_list("occasion", "status").annotate(n=Count("pk")).order_by())
+    counts: dict[str, dict[str, int]] = {}
+    for occasion, status, n in rows:
+        counts.setdefault(occasion, {})[status] = n
+    return counts
+
+
+def last_care_runs() -> list[JobRun]:
+    """The latest run of each care step (planning, sending): one query."""
+    runs = JobRun.objects.filter(step__in=CARE_STEPS).order_by("step", "-as_of", "-started_at")
+    latest: dict[str, JobRun] = {}
+    for run in runs[:50]:
+        latest.setdefault(run.step, run)
+    return [latest[step] for step in CARE_STEPS if step in latest]

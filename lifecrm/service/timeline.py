@@ -1,4 +1,5 @@
-"""The service desk's timeline sources: a customer's interactions on every channel, their cases, their survey answers."""
+"""The service desk's timeline sources: a customer's interactions on every channel, their cases, their survey
+answers and care events."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy
 from lifecrm.core.registries import TimelineEntry, register_timeline_count, register_timeline_source
 from lifecrm.service.models import Survey
 from lifecrm.service.selectors import (
+    customer_care_event_count,
+    customer_care_events,
     customer_case_milestone_count,
     customer_case_milestones,
     customer_interaction_count,
@@ -86,3 +89,22 @@ def survey_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -
 @register_timeline_count("service.surveys")
 def survey_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
     return customer_answer_count(scope=scope, customer_id=customer_id, until=_end_of(as_of))
+
+
+@register_timeline_source("service.care", kind="care", label=gettext_lazy("Care events"))
+def care_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200) -> list[TimelineEntry]:
+    entries = []
+    for row in customer_care_events(scope=scope, customer_id=customer_id, until=as_of, limit=limit):
+        title = _("Care: %(occasion)s, %(action)s") % {"occasion": row.get_occasion_display(),
+                                                        "action": row.get_action_display()}
+        at = row.sent_at or row.done_at or timezone.make_aware(datetime.combine(row.created_on, time.min))
+        detail = " · ".join(x for x in (str(row.get_status_display()), row.reference,
+                                        row.assignee.name if row.assignee else "") if x)
+        entries.append(TimelineEntry(at=at, kind="care", title=title, detail=detail, source="service.care",
+                                     sort_key=(at, row.pk)))
+    return entries
+
+
+@register_timeline_count("service.care")
+def care_timeline_count(*, scope, customer_id: int, as_of: date) -> int:
+    return customer_care_event_count(scope=scope, customer_id=customer_id, until=as_of)

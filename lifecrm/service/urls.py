@@ -3,7 +3,7 @@
 Each area adds its block of paths below its own comment."""
 from django.urls import path
 
-from lifecrm.service.views import cases, complaints, emergency, interactions, sla, surveys
+from lifecrm.service.views import care, cases, complaints, emergency, interactions, sla, surveys
 
 app_name = "service"
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("complaints/<int:complaint_id>/<slug:complaint_action>/", complaints.act, name="complaint-act"),
 
     # care events
+    path("care/", care.care_rules, name="care-rules"),
 
     # surveys
     path("surveys/", surveys.survey_report_page, name="survey-report"),

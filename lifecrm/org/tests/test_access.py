@@ -33,26 +33,28 @@ SERVING = {"service.log_interaction", "service.open_case"}  # every role that se
 HANDLING = {"service.handle_case"}
 SUPERVISING = {"service.supervise_cases"}
 VALUING = {"value.view"}
+EMERGENCY = {"service.assist_emergency"}  # the call centre and anyone at HQ
+CARE = {"service.work_care_tasks"}
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
                    "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
                    "org.manage_logins", "parties.export_personal_data", "parties.anonymise",
-                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
+                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
+                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
                            "billing.manage_collection", "billing.confirm_large_payment",
-                           "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING,
+                           "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | CARE,
     ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER | SERVING | HANDLING,
     ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                        "billing.work_queue"} | AT_THE_COUNTER | SERVING | HANDLING,
-    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING,
-    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING,
+                        "billing.work_queue"} | AT_THE_COUNTER | SERVING | HANDLING | EMERGENCY,
+    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE,
+    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE,
     ("claims", "branch"): {"workbench.use", "parties.reveal_id"} | SERVING | HANDLING,
-    ("claims", "hq"): {"workbench.use", "parties.reveal_id", "billing.work_queue"} | SERVING | HANDLING,
-    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING,
-    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING,  # an agent never sees more than the book
+    ("claims", "hq"): {"workbench.use", "parties.reveal_id", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY,
+    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE,
+    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE,  # an agent never sees more than the book
     ("auditor", "hq"): set(),  # a role nobody granted anything
     # the administrator: logins and the admin site, no customer data (not even the queue anyone at HQ works)
     ("admin", "hq"): {"org.manage_logins", "org.administer"},

@@ -81,6 +81,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # value: management and agents (their own book; another branch's manager sees an empty board)
     ("value:dashboard", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("value:dashboard-export", "GET"): page({"hq", "branch", "agent", "branch_b"}),
+
+    ("service:care-rules", "GET"): page(MANAGEMENT | {"branch_b"}),  # care rules and the runs' counts
     ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
     ("workbench:work", "GET"): page(STAFF | {"branch_b"}),  # the full list of one's own work
     ("workbench:day-receipts", "GET"): page(TAKES_PAYMENT | {"branch_b"}),  # the payments taken at one's unit today
