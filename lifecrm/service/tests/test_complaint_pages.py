@@ -109,7 +109,11 @@ def test_a_complaint_is_marked_complex_and_decided_through_its_page(service_worl
     assert client.post(url("complex"), {"reason": "Three policies"}).status_code == 302
     assert Complaint.objects.get(pk=complaint.pk).is_complex
     page = client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk}))
-    assert page.status_code == 200 and 'data-testid="complaint-action-extension-request"' in page.content.decode()
+    body = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="complaint-action-extension-request"' in body
+    assert 'name="days"' in body and 'name="reason"' in body  # the extension's form with its fields
+    assert client.post(url("extension-request"), {"days": 10, "reason": ""}).content.decode().count(
+        'name="days" value="10"') == 1  # a refused request comes back filled in
     client.force_login(w.staff["branch_b"].user)
     assert client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk})).status_code == 404
 

@@ -68,11 +68,16 @@ ACTIONS = {
 }
 
 
+def _form_key(action: str) -> str:
+    """The name the page's template gives an action's form ("extension-request": `forms.extension_request`)."""
+    return action.replace("-", "_")
+
+
 def _detail(request, complaint: Complaint, *, bound=None, error: str = "", status: int = 200):
     decisions = list(complaint.decisions.select_related("decided_by", "letter").order_by("decided_at"))
-    page_forms = {name: (form() if form else None) for name, form in ACTIONS.items()}
+    page_forms = {_form_key(name): (form() if form else None) for name, form in ACTIONS.items()}
     if bound is not None:
-        page_forms[bound[0]] = bound[1]
+        page_forms[_form_key(bound[0])] = bound[1]
     return render(request, "service/complaints/detail.html", {
         "complaint": complaint, "case": complaint.case, "decisions": decisions, "forms": page_forms,
         "events": case_events(case=complaint.case), "error": error, "as_of": timezone.localdate(),
