@@ -305,7 +305,8 @@ def complaint_delivery_record(*, actor, complaint: Complaint, channel: str, deli
         raise ServiceRefused(_("A delivery cannot be recorded in the future."))
     kind = rules.DecisionKind.FIRST if complaint.stage == Stage.DECIDED else rules.DecisionKind.REVIEW
     row = complaint.decisions.get(kind=kind)
-    if delivered_at < row.decided_at:
+    # the form gives the delivery to the minute: a letter handed over in the minute of the decision is not early
+    if delivered_at < row.decided_at.replace(second=0, microsecond=0):
         raise ServiceRefused(_("The decision cannot be delivered before it was made."))
     row.delivery_channel, row.delivered_at, row.delivery_reference = channel, delivered_at, reference[:100]
     row.delivery_recorded_by = _staff_of(actor)
