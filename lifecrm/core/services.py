@@ -43,7 +43,10 @@ def audit_record(
     field: str = "",
     purpose: str = "",
 ) -> AuditEvent:
-    """Append one audit row. Call it inside the transaction of the write it records."""
+    """Append one audit row. Call it inside the transaction of the write it records. `action` is one of
+    `AuditEvent.Action` (what kind of write; the verb of the domain goes in `field` or `after`): another value is a
+    programming error, refused here on every database (PostgreSQL would refuse its length only)."""
+    AuditEvent.Action(action)
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor=audit_user(actor),
@@ -61,6 +64,7 @@ def audit_record(
 def audit_record_many(*, actor, action: str, object_type: str, entries: list[tuple[Any, dict | None, dict | None]]
                       ) -> None:
     """Append one audit row per (object id, before, after), in one insert. Inside the write's transaction."""
+    AuditEvent.Action(action)
     at = timezone.now()
     user, system_name = audit_user(actor), audit_system_name(actor)
     AuditEvent.objects.bulk_create(

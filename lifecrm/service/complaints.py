@@ -88,7 +88,7 @@ def _event(actor, complaint: Complaint, kind: CaseEventKind, at: datetime, *, no
 
 
 def _audit(actor, complaint: Complaint, verb: str, after: dict) -> None:
-    audit_record(actor=actor, action=f"service.complaint_{verb}", object_type="service.case",
+    audit_record(actor=actor, action="update", object_type="service.complaint", field=verb,
                  object_id=complaint.pk, after=after)
 
 

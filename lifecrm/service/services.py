@@ -298,7 +298,7 @@ def emergency_open(*, actor, customer: Customer, location: str, situation: str, 
     me = _staff_of(actor)
     CaseTask.objects.create(case=case, title=str(_("Call the customer back to check on them")),
                             due_at=at + FIRST_FOLLOW_UP_AFTER, assignee=me, created_at=at, created_by=me)
-    audit_record(actor=actor, action="service.emergency_open", object_type="service.case", object_id=case.pk,
+    audit_record(actor=actor, action="create", object_type="service.emergencyintake", object_id=case.pk,
                  after={"number": case.number, "customer": customer.pk, "covered": intake.covered})
     return case
 
@@ -361,8 +361,8 @@ def _dispatch_note(case: Case, dispatch: EmergencyDispatch, stage: DispatchStage
     note = f"{dispatch.get_partner_kind_display()} · {dispatch.partner_name}: {STAGE_LABELS[stage]}"
     case_event_append(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), case=case, kind=CaseEventKind.NOTE, at=at, note=note,
                       data={"dispatch": dispatch.pk, "stage": stage.value})
-    audit_record(actor=actor, action=f"service.dispatch_{stage.value}", object_type="service.emergencydispatch",
-                 object_id=dispatch.pk, after={"case": case.pk, "kind": dispatch.partner_kind, "at": at.isoformat()})
+    audit_record(actor=actor, action="update", object_type="service.emergencydispatch",
+                 object_id=dispatch.pk, field=stage.value, after={"case": case.pk, "kind": dispatch.partner_kind, "at": at.isoformat()})
 
 
 @transaction.atomic
@@ -378,7 +378,7 @@ def follow_up_add(*, actor, case: Case, title: str, due_at: datetime, at: dateti
     me = _staff_of(actor)
     task = CaseTask.objects.create(case=case, title=title[:200], due_at=due_at, assignee=assignee or me,
                                    created_at=at, created_by=me)
-    audit_record(actor=actor, action="service.follow_up_add", object_type="service.casetask", object_id=task.pk,
+    audit_record(actor=actor, action="create", object_type="service.casetask", object_id=task.pk,
                  after={"case": case.pk, "due_at": due_at.isoformat()})
     return task
 
@@ -394,6 +394,6 @@ def follow_up_done(*, actor, task: CaseTask, at: datetime, outcome: str = "") ->
     task.save(update_fields=["done_at", "done_by", "outcome"])
     case_event_append(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), case=case, kind=CaseEventKind.NOTE, at=at,
                       note=": ".join(x for x in (task.title, task.outcome) if x), data={"follow_up": task.pk})
-    audit_record(actor=actor, action="service.follow_up_done", object_type="service.casetask", object_id=task.pk,
+    audit_record(actor=actor, action="update", object_type="service.casetask", object_id=task.pk,
                  after={"case": case.pk})
     return task

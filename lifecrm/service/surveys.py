@@ -129,8 +129,8 @@ def survey_send(*, subject: SurveySubject, kind: SurveyKind | str, at: datetime,
     if route is not None:
         survey.detail = _deliver(survey, route, token, customer, _message_key(kind, subject, at))
         Survey.objects.filter(pk=survey.pk).update(detail=survey.detail)
-    audit_record(actor=actor, action=f"service.survey_{survey.status}", object_type="service.survey",
-                 object_id=survey.pk, after={"kind": kind.value, "subject": f"{subject.kind}#{subject.id}",
+    audit_record(actor=actor, action="create", object_type="service.survey",
+                 object_id=survey.pk, after={"status": survey.status, "kind": kind.value, "subject": f"{subject.kind}#{subject.id}",
                                              "staff": subject.staff.pk if subject.staff else None,
                                              "channel": survey.channel, "skip_reason": survey.skip_reason})
     return survey
@@ -196,7 +196,7 @@ def survey_answer(*, token: str, score: int, comment: str, at: datetime) -> Surv
         raise SurveyRefused("invalid")
     survey.score, survey.comment, survey.answered_at = score, comment, at
     survey.save(update_fields=["score", "comment", "answered_at"])
-    audit_record(actor=SURVEY_LINK, action="service.survey_answer", object_type="service.survey", object_id=survey.pk,
+    audit_record(actor=SURVEY_LINK, action="update", object_type="service.survey", object_id=survey.pk,
                  after={"score": score})
     return survey
 

@@ -38,7 +38,7 @@ def test_the_call_centre_and_the_customers_agent_log_contacts(service_world):
     assert (call.staff, visit.staff) == (w.staff["callcentre"], w.staff["agent"])
     assert {call.branch_path, visit.branch_path} == {w.customer_a.branch_path}
     assert visit.agent == w.staff["agent"]  # booked on the customer's agent: the agent's own book sees it
-    assert AuditEvent.objects.filter(action="service.interaction_log").count() == 2
+    assert AuditEvent.objects.filter(action="create", object_type="service.interaction").count() == 2
 
 
 def test_another_branchs_manager_and_another_agent_are_refused(service_world):

@@ -85,7 +85,8 @@ def test_closing_a_case_sends_a_csat_link_by_sms_crediting_its_handler(service_w
     assert survey.token_hash == rules.token_digest(token) and token not in survey.token_hash  # only the hash is kept
     [message] = list(read_outbox(outbox))
     assert case.number in message["text"] and message["message_id"] == f"survey-csat-service.case-{case.pk}"
-    assert AuditEvent.objects.filter(action="service.survey_sent", object_id=str(survey.pk)).exists()
+    assert AuditEvent.objects.filter(action="create", object_type="service.survey", object_id=str(survey.pk),
+                                     after__status="sent").exists()
 
 
 def test_an_agent_in_a_team_is_credited_with_team_and_branch(service_world):
