@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import translation
 
 from lifecrm.core.jobs import run_step
 from lifecrm.core.registries import timeline_kinds, timeline_sources
@@ -168,5 +169,7 @@ def test_the_customers_messages_are_on_their_timeline_with_channel_and_status(
     assert [(e.title, e.kind) for e in entries] == [
         ("e-mail given up: 主题 T3", "message"), ("SMS sent: 正文", "message"), ("e-mail sent: 主题 T1", "message")]
     assert entries[0].detail.startswith("given up after 1 attempt(s): SMTPDataError")
+    with translation.override("zh-hant"):
+        assert source(scope=scope, customer_id=customer.pk, as_of=AT.date())[1].title == "簡訊 已寄送：正文"
     assert source(scope=data_scope_for_user(outsider.user), customer_id=customer.pk, as_of=AT.date()) == []
     assert source(scope=scope, customer_id=customer.pk, as_of=AT.date() - timedelta(days=1)) == []
