@@ -173,3 +173,11 @@ def test_the_customers_messages_are_on_their_timeline_with_channel_and_status(
         assert source(scope=scope, customer_id=customer.pk, as_of=AT.date())[1].title == "簡訊 已寄送：正文"
     assert source(scope=data_scope_for_user(outsider.user), customer_id=customer.pk, as_of=AT.date()) == []
     assert source(scope=scope, customer_id=customer.pk, as_of=AT.date() - timedelta(days=1)) == []
+
+
+def test_the_admin_lists_the_given_up_messages_read_only(admin_client):
+    queue("GONE")
+    OutboxMessage.objects.filter(key="GONE").update(status=Status.GIVEN_UP, last_error="SMTPDataError: 550")
+    response = admin_client.get("/admin/notifications/outboxmessage/?status=given_up")
+    assert response.status_code == 200 and b"GONE" in response.content and b"550" in response.content
+    assert admin_client.get("/admin/notifications/outboxmessage/add/").status_code == 403
