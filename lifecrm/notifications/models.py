@@ -63,6 +63,7 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     claim = models.CharField(_("claimed by"), max_length=32, blank=True)  # the dispatcher sending it (a token)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)  # when a channel reported it
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

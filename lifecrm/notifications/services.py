@@ -90,7 +90,7 @@ def message_queue(*, app: str, key: str, channel: str, address: str, language: s
 def message_delivered(*, key: str, at: datetime) -> bool:
     """A channel's delivery report: the message reached the recipient. False when no sent message has `key`."""
     return bool(OutboxMessage.objects.filter(key=key, status=OutboxMessage.Status.SENT)
-                .update(status=OutboxMessage.Status.DELIVERED, sent_at=at))
+                .update(status=OutboxMessage.Status.DELIVERED, delivered_at=at))
 
 
 @dataclass

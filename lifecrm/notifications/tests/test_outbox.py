@@ -66,7 +66,9 @@ def test_the_dispatcher_sends_each_due_message_once_by_smtp_and_sms(smtp, settin
     assert rows["LATER"].status == Status.QUEUED
     assert outbox_dispatch(at=AT).sent == 0 and len(smtp.messages) == 1  # a second run sends nothing again
     assert message_delivered(key="S1", at=AT + timedelta(minutes=1))
-    assert OutboxMessage.objects.get(key="S1").status == Status.DELIVERED
+    delivered = OutboxMessage.objects.get(key="S1")
+    assert (delivered.status, delivered.sent_at, delivered.delivered_at) == (Status.DELIVERED, AT,
+                                                                            AT + timedelta(minutes=1))
     assert not message_delivered(key="E2", at=AT)
 
 
