@@ -120,13 +120,13 @@ def _claim(at: datetime, size: int, ids: tuple[int, int] | None) -> list[OutboxM
             rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
         if connection.features.has_select_for_update_skip_locked:
             rows = rows.select_for_update(skip_locked=True)
-        ids = list(rows.values_list("pk", flat=True)[:size])
-        if not ids:
+        picked = list(rows.values_list("pk", flat=True)[:size])
+        if not picked:
             return []
         # the status condition again: on SQLite another dispatcher may have claimed some of them meanwhile
-        due_messages(at).filter(pk__in=ids).update(
+        due_messages(at).filter(pk__in=picked).update(
             status=OutboxMessage.Status.SENDING, claim=token, next_attempt_at=at + CLAIM_LEASE)
-    return list(OutboxMessage.objects.filter(pk__in=ids, claim=token).order_by("pk"))
+    return list(OutboxMessage.objects.filter(pk__in=picked, claim=token).order_by("pk"))
 
 
 def _send_emails(messages: list[OutboxMessage]) -> dict[int, Exception | None]:
