@@ -9,6 +9,9 @@ import asyncio  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 
+# A real SMTP server (aiosmtpd) for any app's tests: the fixture `smtp`.
+pytest_plugins = ["tests.smtp_server"]
+
 # No timing thresholds in tests (the machines are shared and noisy): hypothesis's default 200 ms deadline per
 # example failed a paging property under load. Example counts stay hypothesis's own.
 hypothesis_settings.register_profile("lifecrm", deadline=None)

@@ -14,7 +14,7 @@ from celery.signals import setup_logging
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifecrm.config.settings")
 app = Celery("lifecrm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["lifecrm.core"])
+app.autodiscover_tasks(["lifecrm.core", "lifecrm.notifications"])
 
 
 @setup_logging.connect(weak=False)
@@ -47,5 +47,8 @@ def daily_schedule(at: str) -> dict:
     }
 
 
-app.conf.beat_schedule = daily_schedule(os.environ.get("LIFECRM_DAILY_AT", "22:00"))
+# The outbox between two daily batches: what is due goes out every minute (a run finding nothing costs one query).
+OUTBOX_SCHEDULE = {"send-outbox": {"task": "lifecrm.notifications.send_outbox", "schedule": 60.0,
+                                   "options": {"expires": 60}}}
+app.conf.beat_schedule = daily_schedule(os.environ.get("LIFECRM_DAILY_AT", "22:00")) | OUTBOX_SCHEDULE
 app.conf.task_routes = {"lifecrm.core.run_daily": {"queue": "lifecrm.daily"}}

@@ -99,6 +99,11 @@ KNOWN: dict[str, str] = {
     "LIFECRM_NPS_PERIOD_DAYS": "days between two NPS surveys of a customer (default 365)",
     "LIFECRM_NPS_DAILY_SAMPLE": "customers asked for an NPS survey a day at most (default 200)",
     "LIFECRM_PUBLIC_URL": "the site's address that links in messages start with (default http://localhost:8000)",
+    "LIFECRM_OUTBOX_MAX_ATTEMPTS": "attempts at an e-mail or SMS before the outbox gives it up (default 6)",
+    "LIFECRM_OUTBOX_RETRY_SECONDS": "seconds before the outbox's first retry, doubled at each next one (default 300)",
+    "LIFECRM_OUTBOX_RETRY_MAX_SECONDS": "most seconds between two outbox retries (default 21600)",
+    "LIFECRM_OUTBOX_CHUNK": "messages the outbox dispatcher sends per transaction (default 200)",
+    "LIFECRM_QUIET_HOURS": "local hours no e-mail or SMS reaches a customer: 21:00-08:00 (default), CN=21:00-08:00,HK=…, or off",
     # mail
     "EMAIL_BACKEND": "Django's e-mail backend",
     "EMAIL_FILE_PATH": "folder of the file-based e-mail backend",

@@ -22,6 +22,8 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from lifecrm.notifications.rules import parse_quiet_hours
+
 BASE_DIR = Path(__file__).resolve().parent.parent  # the lifecrm package
 PROJECT_DIR = Path(os.environ.get("LIFECRM_HOME", Path.cwd()))
 VAR_DIR = Path(os.environ.get("LIFECRM_VAR", PROJECT_DIR / "var"))
@@ -143,6 +145,20 @@ LIFECRM_NPS_PERIOD_DAYS = _whole("LIFECRM_NPS_PERIOD_DAYS", 365)
 # NPS tests set their own sample).
 LIFECRM_NPS_DAILY_SAMPLE = _whole("LIFECRM_NPS_DAILY_SAMPLE", 0 if LIFECRM_ENV == "test" else 200, minimum=0)
 LIFECRM_PUBLIC_URL = os.environ.get("LIFECRM_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# The outbox (notifications.services): an e-mail or SMS that fails for a passing reason is tried again after
+# LIFECRM_OUTBOX_RETRY_SECONDS, twice that, four times … (at most LIFECRM_OUTBOX_RETRY_MAX_SECONDS), and given up after
+# LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a dispatcher takes LIFECRM_OUTBOX_CHUNK messages a transaction. No e-mail or SMS
+# reaches a customer in the quiet hours of their jurisdiction (LIFECRM_QUIET_HOURS, local time; see
+# notifications.rules.parse_quiet_hours): one recorded then waits for their end.
+LIFECRM_OUTBOX_MAX_ATTEMPTS = _whole("LIFECRM_OUTBOX_MAX_ATTEMPTS", 6)
+LIFECRM_OUTBOX_RETRY_SECONDS = _whole("LIFECRM_OUTBOX_RETRY_SECONDS", 300, unit=" of seconds")
+LIFECRM_OUTBOX_RETRY_MAX_SECONDS = _whole("LIFECRM_OUTBOX_RETRY_MAX_SECONDS", 6 * 3600, unit=" of seconds")
+LIFECRM_OUTBOX_CHUNK = _whole("LIFECRM_OUTBOX_CHUNK", 200)
+LIFECRM_QUIET_HOURS = os.environ.get("LIFECRM_QUIET_HOURS", "21:00-08:00")
+try:
+    parse_quiet_hours(LIFECRM_QUIET_HOURS)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"LIFECRM_QUIET_HOURS: {exc}") from None
 # Jurisdiction rules and calendars are cached per process; an edit anywhere reaches a process within this many
 # seconds (core.selectors compares its copy with the ReferenceDataVersion row at most this often).
 LIFECRM_REFERENCE_RECHECK_SECONDS = _whole("LIFECRM_REFERENCE_RECHECK_SECONDS", 3600 if LIFECRM_ENV == "test" else 5,

@@ -7,3 +7,6 @@ class NotificationsConfig(AppConfig):
     name = "lifecrm.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from lifecrm.notifications import jobs, timeline  # noqa: F401  (the daily step, the timeline source)

@@ -6,7 +6,7 @@ outcome is reported back, so a failure marks only its own reminder failed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -28,27 +28,42 @@ def build_email(*, to: str, subject: str, body: str, key: str) -> EmailMessage:
     )
 
 
+def deliver(emails: list[tuple[Hashable, EmailMessage]]) -> Iterator[tuple[Hashable, Exception | None]]:
+    """Send over one connection (reopened after a failure); yields each tag with its error, None when sent."""
+    connection = None
+    try:
+        for tag, email in emails:
+            try:
+                if connection is None:
+                    connection = get_connection(fail_silently=False)
+                    connection.open()
+                email.connection = connection
+                email.send(fail_silently=False)
+            except Exception as exc:  # any SMTP or socket error: this message failed, the batch goes on
+                logger.warning("e-mail %s to %s failed: %s", email.extra_headers.get("Message-ID"), email.to, exc)
+                if connection is not None:
+                    _close_quietly(connection)
+                    connection = None
+                yield tag, exc
+            else:
+                yield tag, None
+    finally:
+        if connection is not None:
+            _close_quietly(connection)
+
+
+def describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 def send_batch(emails: list[tuple[Hashable, EmailMessage]]) -> tuple[list[Hashable], list[tuple[Hashable, str]]]:
     """Send over one connection (reopened after a failure); returns the sent tags and (tag, error) failures."""
     sent, failed = [], []
-    connection = None
-    for tag, email in emails:
-        try:
-            if connection is None:
-                connection = get_connection(fail_silently=False)
-                connection.open()
-            email.connection = connection
-            email.send(fail_silently=False)
-        except Exception as exc:  # any SMTP or socket error: this reminder is marked failed, the batch goes on
-            logger.warning("e-mail %s to %s failed: %s", email.extra_headers.get("Message-ID"), email.to, exc)
-            failed.append((tag, f"{type(exc).__name__}: {exc}"))
-            if connection is not None:
-                _close_quietly(connection)
-                connection = None
-        else:
+    for tag, exc in deliver(emails):
+        if exc is None:
             sent.append(tag)
-    if connection is not None:
-        _close_quietly(connection)
+        else:
+            failed.append((tag, describe(exc)))
     return sent, failed
 
 

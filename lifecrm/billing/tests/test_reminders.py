@@ -1,10 +1,7 @@
 """The reminder ladder through run-daily: each step on its day, once; channels, languages, outboxes, SMTP,
 PDF letters, the CN suspension-notice limit, TW demand-based grace, debit rejections, the timeline."""
-import email
-import email.policy
 import re
 import shutil
-import socket
 import subprocess
 import zlib
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +34,7 @@ from lifecrm.parties.models import Customer
 from lifecrm.parties.services import Segment, consent_record, segments_record
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_org, make_policy, make_product, make_staff
+from tests.smtp_server import free_port
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "北京市东城区东直门南大街1号"
@@ -253,35 +251,6 @@ def test_traditional_chinese_suspension_notice_uses_taiwanese_terms():
 
 
 # -- e-mail through a real SMTP server ------------------------------------------------------------------
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.LIFECRM_REMINDER_FROM_EMAIL = "service@lifecrm.invalid"
-    yield inbox
-    controller.stop()
-
 
 def test_an_email_reminder_is_sent_after_commit_to_a_real_smtp_server(org, agent, smtp,
                                                                        django_capture_on_commit_callbacks):

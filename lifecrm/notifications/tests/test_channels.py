@@ -1,9 +1,6 @@
 """Channels: which one a message goes by, the SMS outbox spool, e-mail to a real SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from types import SimpleNamespace
 
 import pytest
@@ -45,34 +42,6 @@ def test_the_sms_outbox_writes_one_spool_per_batch_and_a_retry_replaces_it(setti
         ("K1", "一", "service"), ("K2", "二", "service"), ("K3", "三", "service")]
     with pytest.raises(ValueError, match="bad outbox file name"):
         write_atomic(tmp_path, "../x", b"")
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        if "refused@example.com" in envelope.rcpt_tos:
-            return "550 no such mailbox"
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.LIFECRM_REMINDER_FROM_EMAIL = "service@lifecrm.invalid"
-    yield inbox
-    controller.stop()
 
 
 @pytest.mark.django_db

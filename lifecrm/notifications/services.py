@@ -1,0 +1,215 @@
+"""The outbox: e-mails and SMS recorded in the sending app's transaction, delivered by a dispatcher.
+
+`message_queue` records a message (nothing is sent: a rolled-back business write leaves no message, and the same
+idempotency key recorded again is the message already there). `outbox_dispatch(at=…)` delivers the messages due
+at `at`, a chunk at a time: each chunk is claimed first (status `sending`, a claim token and a lease; on
+PostgreSQL the due rows are read with SELECT … FOR UPDATE SKIP LOCKED, on SQLite the claiming UPDATE is the
+lock), so two dispatchers never send the same message; a dispatcher killed while sending leaves its claim to
+expire after CLAIM_LEASE, and the message is tried again. A passing failure (connection trouble, a 4xx reply) is
+retried with exponential backoff and given up after LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a permanent one (a 5xx
+reply, a refused recipient) is given up at once. No e-mail or SMS reaches a customer in the quiet hours of their
+jurisdiction: it waits for their end, whether it was recorded or retried in them.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import IntegrityError, connection, transaction
+
+from lifecrm.core.models import Jurisdiction
+from lifecrm.notifications import mail, rules
+from lifecrm.notifications.models import OutboxMessage
+from lifecrm.notifications.sms import sms_gateway
+
+CLAIM_LEASE = timedelta(minutes=15)  # a claimed message not reported sent or failed by then is due again
+DUE = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED, OutboxMessage.Status.SENDING)
+ERROR_LENGTH = 300
+
+
+class OutboxError(ValueError):
+    """A message that cannot be recorded as given (an unknown channel, no address, no text)."""
+
+
+@lru_cache(maxsize=1)
+def _quiet_hours() -> dict:
+    return rules.parse_quiet_hours(settings.LIFECRM_QUIET_HOURS)
+
+
+setting_changed.connect(lambda **kwargs: _quiet_hours.cache_clear(), weak=False)
+
+
+def _time_zones(codes: Iterable[str]) -> dict[str, ZoneInfo]:
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {code: ZoneInfo(name) for code, name in
+            Jurisdiction.objects.filter(code__in=codes).values_list("code", "time_zone")}
+
+
+def quiet_until(*, customer_id: int | None, jurisdiction: str, at: datetime,
+                zones: dict[str, ZoneInfo]) -> datetime | None:
+    """The end of the quiet hours a message to a customer of `jurisdiction` falls in at `at`, else None."""
+    hours = _quiet_hours()
+    window = hours.get(jurisdiction) or hours.get(rules.EVERYWHERE)
+    if customer_id is None or window is None or jurisdiction not in zones:
+        return None
+    return rules.quiet_until(at.astimezone(zones[jurisdiction]), *window)
+
+
+def message_queue(*, app: str, key: str, channel: str, address: str, language: str, body: str, at: datetime,
+                  subject: str = "", template: str = "", customer_id: int | None = None,
+                  jurisdiction: str = "") -> OutboxMessage:
+    """Record an e-mail or SMS in the caller's transaction, to be sent from `at` (or the end of the customer's
+    quiet hours). The same `key` again returns the message already recorded, unchanged."""
+    if channel not in OutboxMessage.Channel.values:
+        raise OutboxError(f"{channel!r} is not an outbox channel (e-mail or SMS; letters are print files)")
+    if not address.strip() or not body.strip() or not key:
+        raise OutboxError("an outbox message needs a key, an address and a text")
+    existing = OutboxMessage.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    due = quiet_until(customer_id=customer_id, jurisdiction=jurisdiction, at=at,
+                      zones=_time_zones([jurisdiction])) or at
+    try:
+        with transaction.atomic():  # a savepoint: a key recorded meanwhile by another transaction is that message
+            return OutboxMessage.objects.create(
+                key=key, app=app, channel=channel, address=address.strip(), language=language, body=body,
+                subject=subject, template=template, customer_id=customer_id, jurisdiction=jurisdiction,
+                next_attempt_at=due, created_at=at)
+    except IntegrityError:
+        return OutboxMessage.objects.get(key=key)
+
+
+def message_delivered(*, key: str, at: datetime) -> bool:
+    """A channel's delivery report: the message reached the recipient. False when no sent message has `key`."""
+    return bool(OutboxMessage.objects.filter(key=key, status=OutboxMessage.Status.SENT)
+                .update(status=OutboxMessage.Status.DELIVERED, delivered_at=at))
+
+
+@dataclass
+class Dispatched:
+    sent: int = 0
+    retried: int = 0
+    given_up: int = 0
+    deferred: int = 0  # claimed in a customer's quiet hours: back to wait for their end
+
+    def __iadd__(self, other: Dispatched) -> Dispatched:
+        for name in ("sent", "retried", "given_up", "deferred"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+def due_messages(at: datetime):
+    return OutboxMessage.objects.filter(status__in=DUE, next_attempt_at__lte=at)
+
+
+def _claim(at: datetime, size: int, ids: tuple[int, int] | None) -> list[OutboxMessage]:
+    """Claim up to `size` messages due at `at` (with ids in the range `ids`) for this dispatcher alone, in a
+    transaction of its own."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        rows = due_messages(at).order_by("next_attempt_at", "pk")
+        if ids is not None:
+            rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        picked = list(rows.values_list("pk", flat=True)[:size])
+        if not picked:
+            return []
+        # the status condition again: on SQLite another dispatcher may have claimed some of them meanwhile
+        due_messages(at).filter(pk__in=picked).update(
+            status=OutboxMessage.Status.SENDING, claim=token, next_attempt_at=at + CLAIM_LEASE)
+    return list(OutboxMessage.objects.filter(pk__in=picked, claim=token).order_by("pk"))
+
+
+def _send_emails(messages: list[OutboxMessage]) -> dict[int, Exception | None]:
+    emails = [(m.pk, mail.build_email(to=m.address, subject=m.subject, body=m.body, key=m.key)) for m in messages]
+    return dict(mail.deliver(emails))
+
+
+def _send_sms(messages: list[OutboxMessage]) -> dict[int, Exception | None]:
+    gateway = sms_gateway()
+    batched = len(messages) > 1 and hasattr(gateway, "begin_batch")
+    if batched:
+        gateway.begin_batch()
+    outcomes: dict[int, Exception | None] = {}
+    for m in messages:
+        try:
+            gateway.send(to=m.address, text=m.body, key=m.key, language=m.language)
+        except Exception as exc:  # the gateway's error: this message failed, the others go on
+            outcomes[m.pk] = exc
+        else:
+            outcomes[m.pk] = None
+    if batched:
+        try:
+            gateway.flush()
+        except OSError as exc:  # the spool was not written: none of its messages went
+            outcomes = {pk: outcome or exc for pk, outcome in outcomes.items()}
+    return outcomes
+
+
+def _record(message: OutboxMessage, exc: Exception | None, at: datetime, zones, tally: Dispatched) -> None:
+    Status = OutboxMessage.Status
+    if exc is None:
+        message.status, message.sent_at, message.last_error = Status.SENT, at, ""
+        tally.sent += 1
+    else:
+        message.last_error = mail.describe(exc)[:ERROR_LENGTH]
+        if rules.is_transient(exc) and message.attempts < settings.LIFECRM_OUTBOX_MAX_ATTEMPTS:
+            retry_at = at + rules.retry_delay(message.attempts, base_seconds=settings.LIFECRM_OUTBOX_RETRY_SECONDS,
+                                              cap_seconds=settings.LIFECRM_OUTBOX_RETRY_MAX_SECONDS)
+            message.status = Status.FAILED
+            message.next_attempt_at = quiet_until(customer_id=message.customer_id, jurisdiction=message.jurisdiction,
+                                                  at=retry_at, zones=zones) or retry_at
+            tally.retried += 1
+        else:
+            message.status = Status.GIVEN_UP
+            tally.given_up += 1
+    message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "attempts"])
+
+
+def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
+    tally = Dispatched()
+    zones = _time_zones(m.jurisdiction for m in claimed)
+    now_sendable = []
+    for m in claimed:
+        wait = quiet_until(customer_id=m.customer_id, jurisdiction=m.jurisdiction, at=at, zones=zones)
+        if wait is None:
+            m.attempts += 1
+            now_sendable.append(m)
+        else:  # back to the queue until the customer's quiet hours end; no attempt spent
+            OutboxMessage.objects.filter(pk=m.pk).update(
+                status=OutboxMessage.Status.FAILED if m.attempts else OutboxMessage.Status.QUEUED,
+                next_attempt_at=wait)
+            tally.deferred += 1
+    by_channel = {OutboxMessage.Channel.EMAIL: _send_emails, OutboxMessage.Channel.SMS: _send_sms}
+    for channel, send in by_channel.items():
+        messages = [m for m in now_sendable if m.channel == channel]
+        if messages:
+            outcomes = send(messages)
+            for m in messages:
+                _record(m, outcomes[m.pk], at, zones, tally)
+    return tally
+
+
+def outbox_dispatch(*, at: datetime, chunk_size: int | None = None, limit: int | None = None,
+                    ids: tuple[int, int] | None = None) -> Dispatched:
+    """Deliver the messages due at `at` (with ids in the range `ids`: a batch chunk), a chunk
+    (LIFECRM_OUTBOX_CHUNK) at a time, until none is left or `limit` have been claimed. Safe to run in several
+    processes at once: each message is claimed by one of them."""
+    size = chunk_size or settings.LIFECRM_OUTBOX_CHUNK
+    total, claimed_count = Dispatched(), 0
+    while limit is None or claimed_count < limit:
+        claimed = _claim(at, size if limit is None else min(size, limit - claimed_count), ids)
+        if not claimed:
+            break
+        claimed_count += len(claimed)
+        total += _dispatch_chunk(claimed, at)
+    return total
