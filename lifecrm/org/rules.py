@@ -212,7 +212,10 @@ _REFERENCE_DATA = tuple(
     f"{app}.{verb}_{model}"
     for app, model in (("core", "jurisdiction"), ("core", "jurisdictionrule"), ("core", "calendarday"),
                        ("core", "calendaryear"), ("products", "product"), ("products", "premiumrate"),
-                       ("products", "cashvalue"), ("service", "carerule"))
+                       ("products", "cashvalue"), ("service", "carerule"), ("service", "casetype"),
+                       ("service", "casecategory"), ("service", "queue"), ("service", "queuemember"),
+                       ("service", "routingrule"), ("service", "defaultqueue"), ("service", "slapolicy"),
+                       ("service", "businesshours"), ("service", "closureperiod"))
     for verb in ("view", "add", "change")
 )
 ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
