@@ -11,7 +11,8 @@
   as-of date, so the recent ones are still open, and a few are stuck and breach their SLA), their cached deadlines
   (`sla.deadlines_of_log`, the same replay as `case_deadlines_refresh`), the CSAT of each closed case (sent unless
   the customer was asked in the last LIFECRM_SURVEY_MIN_DAYS days or has no mobile phone nor e-mail; about 30 %
-  answered, mostly satisfied) and a periodic NPS for some customers.
+  answered, mostly satisfied) and the periodic NPS (each customer once every LIFECRM_NPS_PERIOD_DAYS, as the daily
+  step asks them, credited to their agent while active).
 
 Events are recorded under the staff member's name (`system_actor`: generated staff have no user) or "routing".
 Complaints run at COMPLAINTS_PER_1000_POLICIES a month; a sales complaint names the customer's agent half the time.
@@ -39,11 +40,10 @@ INTERACTIONS_PER_CUSTOMER = 2.5  # on average over the history; a customer with 
 GRACE_EXTRA = 2.0
 CASES_PER_CUSTOMER = {"inquiry": 0.30, "request": 0.12, "emergency": 0.004}  # over the history
 COMPLAINTS_PER_1000_POLICIES = 1.5  # a month
-STUCK_SHARE = 0.15  # cases opened in the last STUCK_DAYS nobody has resolved yet (the backlog; many breach)
-STUCK_DAYS = 45
-NPS_SHARE = 0.12  # customers asked for an NPS once in the history
+STUCK_SHARE = 0.3  # cases opened in the last STUCK_DAYS nobody has resolved yet (the backlog; many breach)
+STUCK_DAYS = 30
 CSAT_ANSWERED = 0.30
-NPS_ANSWERED = 0.25
+NPS_ANSWERED = 0.20
 CSAT_WEIGHTS = (4, 5, 12, 35, 44)  # scores 1–5
 COMPLAINT_CSAT_WEIGHTS = (18, 17, 25, 25, 15)
 NPS_WEIGHTS = (2, 1, 1, 2, 2, 4, 6, 12, 20, 25, 25)  # scores 0–10
@@ -126,12 +126,13 @@ class DeskBook:
     staff_branch: dict[int, int]  # staff id: the branch (or head office) above their unit
     staff_path: dict[int, str]  # staff id: their unit's path
     staff_name: dict[int, str]
-    staff_role: dict[int, str]
+    staff_active: set[int]
     callcentre: np.ndarray  # staff ids
     branch_ids_by_path: dict[str, int]
     sla: SlaBook
     survey_min_days: int
     survey_valid_days: int
+    nps_period_days: int
 
 
 def _text(pair: tuple[str, str], jurisdiction: str) -> str:
@@ -222,11 +223,11 @@ def generate_desk(ctx: GeneratorContext) -> None:
     book.calendar(j)  # built here: the chunks read no database
     ctx.book["service"] = DeskBook(
         members=members, branch_queue=branch_queue, staff_team=team, staff_branch=branch, staff_path=path,
-        staff_name=dict(zip(staff_ids, list(staff["name"]), strict=True)), staff_role=role,
+        staff_name=dict(zip(staff_ids, list(staff["name"]), strict=True)), staff_active={s for s, a in zip(staff_ids, np.asarray(staff["is_active"]).tolist(), strict=True) if a},
         callcentre=np.array([s for s in staff_ids if role[s] == "callcentre"], dtype=np.int64),
         branch_ids_by_path=dict(zip(org.branch_paths.tolist(), org.branch_ids.tolist(), strict=True)),
         sla=book, survey_min_days=settings.LIFECRM_SURVEY_MIN_DAYS,
-        survey_valid_days=settings.LIFECRM_SURVEY_VALID_DAYS)
+        survey_valid_days=settings.LIFECRM_SURVEY_VALID_DAYS, nps_period_days=settings.LIFECRM_NPS_PERIOD_DAYS)
 
 
 @dataclass
@@ -494,23 +495,26 @@ def _column(key: str, values: list) -> np.ndarray:
 
 
 def _surveys(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, cases: list[dict]) -> None:
-    """The CSAT of each closed case (its handler credited) and a periodic NPS for some customers (their agent),
+    """The CSAT of each closed case (its handler credited) and the periodic NPS (the customer's agent),
     asked at most once in the survey interval: the later ones are recorded as not sent."""
     desk: DeskBook = ctx.book["service"]
     j = ctx.jurisdiction
     wanted = [("csat", case["row"], case["closed_at"], case) for case in cases
               if case["status"] == CaseStatus.CLOSED.value]
-    n = len(cust.ids)
-    asked = np.nonzero(rng.random(n) < NPS_SHARE)[0]
-    days = uniform_int(rng, start[asked], ctx.as_of_day - 1)
-    at = days * DAY + 10 * HOUR - ctx.book["utc_offset"]
-    wanted += [("nps", int(c), int(t), None) for c, t in zip(asked.tolist(), at.tolist(), strict=True)]
+    # the daily NPS step's: each customer once a period, on a day of their own
+    period = desk.nps_period_days
+    phase = ctx.as_of_day - HISTORY_DAYS + rng.integers(0, period, len(cust.ids))
+    for k in range(HISTORY_DAYS // period + 1):
+        day = phase + k * period
+        asked = np.nonzero((day >= start) & (day < ctx.as_of_day))[0]
+        at = day[asked] * DAY + 10 * HOUR - ctx.book["utc_offset"]
+        wanted += [("nps", int(c), int(t), None) for c, t in zip(asked.tolist(), at.tolist(), strict=True)]
     wanted.sort(key=lambda w: (w[2], w[1], w[0]))
     ids = ctx.ids("service.Survey", len(wanted))
     last_sent: dict[int, int] = {}
     rows = []
     for survey_id, (kind, c, sent_at, case) in zip(ids.tolist(), wanted, strict=True):
-        staff = (case["assignee_id"] if case else int(cust.agent[c])) or 0
+        staff = case["assignee_id"] if case else int(cust.agent[c]) * (int(cust.agent[c]) in desk.staff_active)
         if staff:
             team, branch, path = desk.staff_team[staff] or 0, desk.staff_branch[staff], desk.staff_path[staff]
         else:

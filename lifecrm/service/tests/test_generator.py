@@ -166,6 +166,9 @@ def test_the_same_seed_gives_the_same_history(settings, tmp_path):
 def test_replacing_the_book_removes_its_history_and_what_derives_from_it(book):
     sla.sla_sweep_open(at=datetime.fromisoformat("2026-11-25T18:00:00+08:00"))
     assert SlaAlert.objects.exists()
+    if connection.vendor == "postgresql":  # the test's transaction: its deferred foreign-key checks run now, as a
+        with connection.cursor() as cursor:  # commit would run them (TRUNCATE refuses pending trigger events)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     seed(customers=60, seed=3, replace=True)
     assert not SlaAlert.objects.exists()
     assert Case.objects.count() < 60 and not Case.objects.exclude(customer__number__startswith="C").exists()
