@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from django.conf import settings
@@ -44,9 +46,9 @@ STUCK_SHARE = 0.3  # cases opened in the last STUCK_DAYS nobody has resolved yet
 STUCK_DAYS = 30
 CSAT_ANSWERED = 0.30
 NPS_ANSWERED = 0.20
-CSAT_WEIGHTS = (4, 5, 12, 35, 44)  # scores 1–5
-COMPLAINT_CSAT_WEIGHTS = (18, 17, 25, 25, 15)
-NPS_WEIGHTS = (2, 1, 1, 2, 2, 4, 6, 12, 20, 25, 25)  # scores 0–10
+CSAT_WEIGHTS = tuple(enumerate((4, 5, 12, 35, 44), start=1))  # (score 1–5, weight)
+COMPLAINT_CSAT_WEIGHTS = tuple(enumerate((18, 17, 25, 25, 15), start=1))
+NPS_WEIGHTS = tuple(enumerate((2, 1, 1, 2, 2, 4, 6, 12, 20, 25, 25)))  # (score 0–10, weight)
 DAY = 86400
 HOUR = 3600
 
@@ -114,6 +116,7 @@ _COMMENTS = {5: ("處理很快，謝謝", "处理很快，谢谢"), 4: ("整體�
              2: ("等太久了", "等太久了"), 1: ("問題沒有解決", "问题没有解决")}
 
 _GRACE = STATUS_CODES.index(Status.GRACE)
+_NORMAL = NormalDist()
 
 
 @dataclass
@@ -324,20 +327,17 @@ def _interactions(ctx, rng, cust: _Customers, start: np.ndarray, counters) -> di
         elif served == "agent":
             staff[rows] = cust.agent[row[rows]]
         elif served == "counter":
-            staff[rows] = [_pick(rng, counters.get(int(b), [0])) for b in cust.branch[row[rows]].tolist()]
+            u = rng.random(len(rows)).tolist()
+            staff[rows] = [_one_of(counters.get(b, [0]), x) for b, x in zip(cust.branch[row[rows]].tolist(), u,
+                                                                             strict=True)]
     subject[reminder] = _text(_GRACE_CALL, j)
     channel = np.array([t[0] for t in _INTERACTIONS], dtype=object)[template]
     direction = np.array([t[1] for t in _INTERACTIONS], dtype=object)[template]
-    owned = [cust.policies[r] for r in row.tolist()]
-    linked = rng.random(m) < 0.6
-    policy = np.array([_pick(rng, p) if (p and link) else 0 for p, link in zip(owned, linked.tolist(), strict=True)],
-                      dtype=np.int64)
+    u = rng.random(m)
+    policy = np.array([_one_of(cust.policies[r], x / 0.6) if x < 0.6 and cust.policies[r] else 0
+                       for r, x in zip(row.tolist(), u.tolist(), strict=True)], dtype=np.int64)
     return {"row": row, "at": at, "channel": channel, "direction": direction, "subject": subject,
             "outcome": outcome, "staff": staff, "policy": policy, "case": np.zeros(m, dtype=np.int64)}
-
-
-def _pick(rng: np.random.Generator, options: list[int]) -> int:
-    return options[int(rng.integers(0, len(options)))]
 
 
 def _write_interactions(ctx, cust: _Customers, drawn: dict, opening: dict) -> None:
@@ -356,111 +356,154 @@ def _write_interactions(ctx, cust: _Customers, drawn: dict, opening: dict) -> No
     })
 
 
-def _case_plan(ctx, rng, cust: _Customers, start: np.ndarray) -> list[tuple[str, int, int]]:
-    """(type, customer index, opening day) of the chunk's cases; complaints by the policies owned."""
+def _case_plan(ctx, rng, cust: _Customers, start: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(types, customer indexes, opening days) of the chunk's cases, by opening day; complaints by policies owned."""
     n = len(cust.ids)
     grace = _grace(ctx, n)
-    plan = []
+    types, customers = [], []
     for case_type, rate in CASES_PER_CUSTOMER.items():
         weight = np.where(grace, 2.0, 1.0) if case_type == "inquiry" else np.ones(n)
         k = int(rng.poisson(rate * n))
-        plan += [(case_type, int(c)) for c in choice_weighted(rng, weight, k)] if k else []
-    owners = [c for c in range(n) for _ in cust.policies[c]]
+        types += [case_type] * k
+        customers.append(choice_weighted(rng, weight, k) if k else np.zeros(0, dtype=np.int64))
+    owners = np.repeat(np.arange(n), [len(p) for p in cust.policies])
     complaints = int(rng.poisson(len(owners) * COMPLAINTS_PER_1000_POLICIES / 1000 * HISTORY_DAYS / 30.4))
-    plan += [("complaint", owners[int(i)]) for i in rng.integers(0, len(owners), complaints)] if owners else []
-    days = [int(uniform_int(rng, start[c], ctx.as_of_day)) for _, c in plan]
-    return sorted(((t, c, d) for (t, c), d in zip(plan, days, strict=True)), key=lambda x: (x[2], x[1], x[0]))
+    if len(owners) and complaints:
+        types += ["complaint"] * complaints
+        customers.append(owners[rng.integers(0, len(owners), complaints)])
+    customer = np.concatenate(customers).astype(np.int64)
+    day = uniform_int(rng, start[customer], ctx.as_of_day)
+    order = np.lexsort((customer, day))
+    return [types[i] for i in order.tolist()], customer[order], day[order]
 
 
-def _lifecycle(rng, case_type: str, t0: int, stuck: bool) -> list[tuple[str, int]]:
+class _Draws:
+    """One column of uniform draws per purpose, a value per case: the loop over cases calls no generator."""
+
+    def __init__(self, rng: np.random.Generator, count: int, purposes: tuple[str, ...]) -> None:
+        self.columns = {purpose: rng.random(count).tolist() for purpose in purposes}
+
+    def __call__(self, purpose: str, i: int) -> float:
+        return self.columns[purpose][i]
+
+
+_CASE_DRAWS = ("category", "subject", "time", "channel", "about", "handler", "taker", "priority", "stuck", "policy",
+               "assign", "cancel", "cancel_at", "answer", "wait", "wait_at", "resume_at", "resolve", "close_at")
+
+
+def _lognormal(median: float, u: float) -> int:
+    """A lognormal delay (sigma 0.8) of the given median, from one uniform draw."""
+    return int(median * math.exp(0.8 * _NORMAL.inv_cdf(min(max(u, 1e-9), 1 - 1e-9))))
+
+
+def _lifecycle(draw: _Draws, i: int, case_type: str, t0: int, stuck: bool) -> list[tuple[CaseEventKind, int]]:
     """The case's events (kind, epoch seconds) from its opening, as if nothing stopped them."""
     events = [(CaseEventKind.OPENED, t0)]
-    t = t0 + int(rng.integers(60, 20 * 60))
+    t = t0 + 60 + int(draw("assign", i) * 19 * 60)
     events.append((CaseEventKind.ASSIGNED, t))
-    if rng.random() < _CANCELLED_SHARE[case_type]:
-        return events + [(CaseEventKind.CANCELLED, t + int(rng.integers(HOUR, 2 * DAY)))]
-    t += int(rng.lognormal(np.log(_ANSWER_MEDIAN[case_type]), 0.8))
+    if draw("cancel", i) < _CANCELLED_SHARE[case_type]:
+        return events + [(CaseEventKind.CANCELLED, t + HOUR + int(draw("cancel_at", i) * 2 * DAY))]
+    t += _lognormal(_ANSWER_MEDIAN[case_type], draw("answer", i))
     events.append((CaseEventKind.RESPONDED, t))
-    if rng.random() < _WAITING_SHARE[case_type]:
-        t += int(rng.integers(2 * HOUR, 2 * DAY))
+    if draw("wait", i) < _WAITING_SHARE[case_type]:
+        t += 2 * HOUR + int(draw("wait_at", i) * 46 * HOUR)
         events.append((CaseEventKind.WAITING, t))
-        t += int(rng.integers(DAY, 6 * DAY))
+        t += DAY + int(draw("resume_at", i) * 5 * DAY)
         events.append((CaseEventKind.RESUMED, t))
     if stuck:
         return events
-    t += int(rng.lognormal(np.log(_RESOLVE_MEDIAN[case_type]), 0.8))
+    t += _lognormal(_RESOLVE_MEDIAN[case_type], draw("resolve", i))
     events.append((CaseEventKind.RESOLVED, t))
-    events.append((CaseEventKind.CLOSED, t + int(rng.integers(3 * DAY, 8 * DAY))))
+    events.append((CaseEventKind.CLOSED, t + 3 * DAY + int(draw("close_at", i) * 5 * DAY)))
     return events
 
 
+def _one_of(options: list, u: float):
+    return options[int(u * len(options))]
+
+
+def _weighted(options: tuple, u: float):
+    """The option (a tuple whose second item is its weight) a uniform draw falls on."""
+    total = sum(o[1] for o in options)
+    for option in options:
+        u -= option[1] / total
+        if u < 0:
+            return option
+    return options[-1]
+
+
+_OPEN = (CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.WAITING)
+
+
 def _cases(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, counters) -> tuple[list[dict], dict]:
-    """Write the chunk's cases and their logs; return the cases (for the surveys) and their opening contacts."""
+    """Write the chunk's cases and their logs; return the cases (for the surveys) and their opening contacts.
+
+    Only a case still open has deadlines to cache (a stopped clock caches none): only those are replayed."""
     desk: DeskBook = ctx.book["service"]
     j = ctx.jurisdiction
     offset = ctx.book["utc_offset"]
-    plan = _case_plan(ctx, rng, cust, start)
-    ids = ctx.ids("service.Case", len(plan))
+    types, customer, day = _case_plan(ctx, rng, cust, start)
+    draw = _Draws(rng, len(types), _CASE_DRAWS)
+    ids = ctx.ids("service.Case", len(types))
     cases, events = [], []
     opening = {key: [] for key in ("row", "at", "channel", "direction", "subject", "outcome", "staff", "policy",
                                    "case")}
-    for case_id, (case_type, c, day) in zip(ids.tolist(), plan, strict=True):
-        categories = _CATEGORIES[case_type]
-        code, _, subjects = categories[int(choice_weighted(rng, [k[1] for k in categories], 1)[0])]
-        subject = _text(subjects[int(rng.integers(0, len(subjects)))], j)
-        local = int(rng.integers(0, DAY)) if case_type == "emergency" else int(rng.integers(9 * HOUR, 19 * HOUR))
-        t0 = min(day * DAY + local - offset, cutoff - 60)
-        channels = _CASE_CHANNELS[case_type]
-        channel = channels[int(choice_weighted(rng, [w for _, w in channels], 1)[0])][0]
+    for i, (case_id, case_type, c, d) in enumerate(zip(ids.tolist(), types, customer.tolist(), day.tolist(),
+                                                       strict=True)):
+        code, _, subjects = _weighted(_CATEGORIES[case_type], draw("category", i))
+        subject = _text(_one_of(subjects, draw("subject", i)), j)
+        local = int(draw("time", i) * DAY) if case_type == "emergency" else 9 * HOUR + int(draw("time", i) * 10 * HOUR)
+        t0 = min(d * DAY + local - offset, cutoff - 60)
+        channel = _weighted(_CASE_CHANNELS[case_type], draw("channel", i))[0]
         branch = int(cust.branch[c])
+        agent = int(cust.agent[c])
         about = 0
-        if code == "complaint_sales" and cust.agent[c] and rng.random() < 0.5:
-            about = int(cust.agent[c])
-        elif code == "complaint_service" and rng.random() < 0.3:
-            about = _pick(rng, counters.get(branch, [0]))
+        if code == "complaint_sales" and agent and draw("about", i) < 0.5:
+            about = agent
+        elif code == "complaint_service" and draw("about", i) < 0.3:
+            about = _one_of(counters.get(branch, [0]), draw("about", i) / 0.3)
         queue = {"complaint": "complaints", "emergency": "emergency",
                  "request": desk.branch_queue[cust.path[c]]}.get(case_type, "callcentre")
         language = cust.language[c]
-        able = [s for s, languages in desk.members[queue] if s != about and (language in languages)]
-        assignee = _pick(rng, able) if able else 0
-        opened_by = (_pick(rng, counters.get(branch, [0])) if channel in ("counter", "letter")
-                     else int(desk.callcentre[rng.integers(0, len(desk.callcentre))]) if channel == "call" else 0)
-        priority = int(_PRIORITY[case_type])
-        if case_type == "inquiry" and rng.random() < 0.1:
-            priority = int(Priority.HIGH)
-        stuck = t0 > cutoff - STUCK_DAYS * DAY and rng.random() < STUCK_SHARE
-        log = [(kind, at) for kind, at in _lifecycle(rng, case_type, t0, stuck) if at <= cutoff]
-        if not assignee:
-            log = [e for e in log if e[0] != CaseEventKind.ASSIGNED]
+        able = [s for s, languages in desk.members[queue] if s != about and language in languages]
+        assignee = _one_of(able, draw("handler", i)) if able else 0
+        opened_by = (_one_of(counters.get(branch, [0]), draw("taker", i)) if channel in ("counter", "letter")
+                     else int(_one_of(desk.callcentre, draw("taker", i))) if channel == "call" else 0)
+        priority = int(Priority.HIGH if case_type == "inquiry" and draw("priority", i) < 0.1
+                       else _PRIORITY[case_type])
+        stuck = t0 > cutoff - STUCK_DAYS * DAY and draw("stuck", i) < STUCK_SHARE
+        log = [(kind, at) for kind, at in _lifecycle(draw, i, case_type, t0, stuck)
+               if at <= cutoff and (assignee or kind != CaseEventKind.ASSIGNED)]
         status, at_of = CaseStatus.NEW, {}
         for kind, at in log[1:]:
             status = next_status(status, kind)
             at_of.setdefault(kind, at)
-        data = [{"priority": priority, "channel": channel}] + [
-            {"assignee": assignee} if kind == CaseEventKind.ASSIGNED else {} for kind, _ in log[1:]]
-        response_due, resolution_due = deadlines_of_log(
-            [Event(kind, aware(at), d) for (kind, at), d in zip(log, data, strict=True)], book=desk.sla,
-            jurisdiction=j, case_type=case_type, tier="standard")
-        for seq, ((kind, at), d) in enumerate(zip(log, data, strict=True), start=1):
+        data = [f'{{"priority": {priority}, "channel": "{channel}"}}'] + [
+            f'{{"assignee": {assignee}}}' if kind == CaseEventKind.ASSIGNED else "{}" for kind, _ in log[1:]]
+        response_due = resolution_due = None
+        if status in _OPEN:
+            response_due, resolution_due = deadlines_of_log(
+                [Event(kind, aware(at), json.loads(x)) for (kind, at), x in zip(log, data, strict=True)],
+                book=desk.sla, jurisdiction=j, case_type=case_type, tier="standard")
+        for seq, ((kind, at), x) in enumerate(zip(log, data, strict=True), start=1):
             by = ("routing" if kind == CaseEventKind.ASSIGNED
                   else desk.staff_name.get(opened_by if kind == CaseEventKind.OPENED else assignee, ""))
             events.append((case_id, seq, kind.value, at, by,
-                           _text(_WAITING_NOTE, j) if kind == CaseEventKind.WAITING else "", json.dumps(d)))
-        closed = at_of.get(CaseEventKind.CLOSED) or at_of.get(CaseEventKind.CANCELLED)
+                           _text(_WAITING_NOTE, j) if kind == CaseEventKind.WAITING else "", x))
+        policies = cust.policies[c]
+        policy = _one_of(policies, draw("policy", i)) if policies else 0
         cases.append({
             "id": case_id, "number": f"{_PREFIX[case_type]}{case_id:08d}", "case_type_id": case_type,
             "category_id": code, "priority": priority, "status": status.value, "customer_id": int(cust.ids[c]),
-            "policy_id": _pick(rng, cust.policies[c]) if cust.policies[c] else 0, "channel": channel,
-            "language": language, "subject": subject, "about_staff_id": about, "queue_id": queue,
-            "assignee_id": assignee, "effort": {"complaint": 3, "emergency": 2}.get(case_type, 1),
-            "opened_at": t0, "first_responded_at": at_of.get(CaseEventKind.RESPONDED),
-            "resolved_at": at_of.get(CaseEventKind.RESOLVED), "closed_at": closed,
+            "policy_id": policy, "channel": channel, "language": language, "subject": subject,
+            "about_staff_id": about, "queue_id": queue, "assignee_id": assignee,
+            "effort": {"complaint": 3, "emergency": 2}.get(case_type, 1), "opened_at": t0,
+            "first_responded_at": at_of.get(CaseEventKind.RESPONDED), "resolved_at": at_of.get(CaseEventKind.RESOLVED),
+            "closed_at": at_of.get(CaseEventKind.CLOSED) or at_of.get(CaseEventKind.CANCELLED),
             "response_due": _seconds(response_due), "resolution_due": _seconds(resolution_due),
-            "opened_by_id": opened_by, "branch_id": branch, "branch_path": cust.path[c], "agent_id": int(cust.agent[c]),
-            "row": c})
+            "opened_by_id": opened_by, "branch_id": branch, "branch_path": cust.path[c], "agent_id": agent, "row": c})
         for key, value in (("row", c), ("at", t0), ("channel", channel), ("direction", "in"), ("subject", subject),
-                           ("outcome", "case_opened"), ("staff", opened_by), ("policy", cases[-1]["policy_id"]),
-                           ("case", case_id)):
+                           ("outcome", "case_opened"), ("staff", opened_by), ("policy", policy), ("case", case_id)):
             opening[key].append(value)
     if cases:
         columns = {key: [case[key] for case in cases] for key in cases[0] if key != "row"}
@@ -511,9 +554,10 @@ def _surveys(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, cases: 
         wanted += [("nps", int(c), int(t), None) for c, t in zip(asked.tolist(), at.tolist(), strict=True)]
     wanted.sort(key=lambda w: (w[2], w[1], w[0]))
     ids = ctx.ids("service.Survey", len(wanted))
+    draw = _Draws(rng, len(wanted), ("answer", "answer_at", "score", "comment"))
     last_sent: dict[int, int] = {}
     rows = []
-    for survey_id, (kind, c, sent_at, case) in zip(ids.tolist(), wanted, strict=True):
+    for i, (survey_id, (kind, c, sent_at, case)) in enumerate(zip(ids.tolist(), wanted, strict=True)):
         staff = case["assignee_id"] if case else int(cust.agent[c]) * (int(cust.agent[c]) in desk.staff_active)
         if staff:
             team, branch, path = desk.staff_team[staff] or 0, desk.staff_branch[staff], desk.staff_path[staff]
@@ -532,15 +576,15 @@ def _surveys(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, cases: 
         answered_at, score, comment = None, None, ""
         if not skip:
             last_sent[c] = sent_at
-            if rng.random() < (CSAT_ANSWERED if kind == "csat" else NPS_ANSWERED):
-                answered_at = sent_at + int(rng.integers(10 * 60, 3 * DAY))
+            if draw("answer", i) < (CSAT_ANSWERED if kind == "csat" else NPS_ANSWERED):
+                answered_at = sent_at + 600 + int(draw("answer_at", i) * 3 * DAY)
                 if answered_at > cutoff:
                     answered_at = None
                 else:
                     weights = (NPS_WEIGHTS if kind == "nps" else COMPLAINT_CSAT_WEIGHTS
                                if case["case_type_id"] == "complaint" else CSAT_WEIGHTS)
-                    score = int(choice_weighted(rng, weights, 1)[0]) + (1 if kind == "csat" else 0)
-                    if kind == "csat" and score in _COMMENTS and rng.random() < 0.4:
+                    score = _weighted(weights, draw("score", i))[0]
+                    if kind == "csat" and score in _COMMENTS and draw("comment", i) < 0.4:
                         comment = _text(_COMMENTS[score], j)
         rows.append((survey_id, kind, "service.case" if case else "parties.customer",
                      case["id"] if case else int(cust.ids[c]), case["number"] if case else "", c,

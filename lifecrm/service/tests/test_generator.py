@@ -121,7 +121,7 @@ def test_cached_deadlines_are_what_the_sla_refresh_computes(book):
     cases = list(Case.objects.order_by("pk"))
     open_cases = [c for c in cases if c.is_open]
     assert any(c.resolution_due for c in open_cases)
-    for case in cases[:40] + open_cases:
+    for case in cases:  # a case no longer open caches no deadline (its clocks stopped): the generator skips those
         before = (case.response_due, case.resolution_due)
         assert sla.case_deadlines_refresh(case) and (case.response_due, case.resolution_due) == before, case.number
 
