@@ -44,6 +44,7 @@ CASES_PER_CUSTOMER = {"inquiry": 0.30, "request": 0.12, "emergency": 0.004}  # o
 COMPLAINTS_PER_1000_POLICIES = 1.5  # a month
 STUCK_SHARE = 0.3  # cases opened in the last STUCK_DAYS nobody has resolved yet (the backlog; many breach)
 STUCK_DAYS = 30
+UNTAKEN_SHARE = 0.3  # of those, still waiting in their queue for a handler
 CSAT_ANSWERED = 0.30
 NPS_ANSWERED = 0.20
 CSAT_WEIGHTS = tuple(enumerate((4, 5, 12, 35, 44), start=1))  # (score 1–5, weight)
@@ -472,8 +473,10 @@ def _cases(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, counters)
         priority = int(Priority.HIGH if case_type == "inquiry" and draw("priority", i) < 0.1
                        else _PRIORITY[case_type])
         stuck = t0 > cutoff - STUCK_DAYS * DAY and draw("stuck", i) < STUCK_SHARE
+        if stuck and draw("stuck", i) < STUCK_SHARE * UNTAKEN_SHARE:  # nobody was free: it waits in the queue
+            assignee = 0
         log = [(kind, at) for kind, at in _lifecycle(draw, i, case_type, t0, stuck)
-               if at <= cutoff and (assignee or kind != CaseEventKind.ASSIGNED)]
+               if at <= cutoff and (assignee or kind == CaseEventKind.OPENED)]
         status, at_of = CaseStatus.NEW, {}
         for kind, at in log[1:]:
             status = next_status(status, kind)
