@@ -466,7 +466,8 @@ def _cases(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, counters)
         queue = {"complaint": "complaints", "emergency": "emergency",
                  "request": desk.branch_queue[cust.path[c]]}.get(case_type, "callcentre")
         language = cust.language[c]
-        able = [s for s, languages in desk.members[queue] if s != about and language in languages]
+        able = ([s for s, languages in desk.members[queue] if s != about and language in languages]
+                or [s for s, _ in desk.members[queue] if s != about])  # nobody speaks it: someone helps anyway
         assignee = _one_of(able, draw("handler", i)) if able else 0
         opened_by = (_one_of(counters.get(branch, [0]), draw("taker", i)) if channel in ("counter", "letter")
                      else int(_one_of(desk.callcentre, draw("taker", i))) if channel == "call" else 0)

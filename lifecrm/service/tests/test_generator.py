@@ -84,6 +84,8 @@ def test_history_covers_every_channel_and_case_type(book):
         "call", "counter", "agent_visit", "email", "sms", "letter"}
     assert set(Case.objects.values_list("case_type", flat=True)) == {"inquiry", "request", "complaint", "emergency"}
     assert Interaction.objects.filter(case__isnull=False).count() == Case.objects.count()  # the opening contact
+    old = Case.objects.filter(opened_at__date__lt=date(2026, 10, 1))
+    assert not old.filter(assignee__isnull=True).exists()  # only the recent backlog waits in a queue
     statuses = Counter(Case.objects.values_list("status", flat=True))
     assert statuses["closed"] > statuses["open"] + statuses["waiting"] + statuses["new"] > 0
     complaints = Case.objects.filter(case_type="complaint")
