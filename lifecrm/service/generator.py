@@ -28,7 +28,14 @@ from statistics import NormalDist
 import numpy as np
 from django.conf import settings
 
-from lifecrm.core.generator import GeneratorContext, aware, choice_weighted, generator_step, uniform_int
+from lifecrm.core.generator import (
+    GeneratorContext,
+    age_on,
+    aware,
+    choice_weighted,
+    generator_step,
+    uniform_int,
+)
 from lifecrm.org.generator import OrgBook
 from lifecrm.parties.generator import PartiesChunk
 from lifecrm.policies.generator import STATUS_CODES, PoliciesChunk
@@ -38,6 +45,7 @@ from lifecrm.service.sla import SlaBook, deadlines_of_log
 from lifecrm.service.sla_rules import Event
 
 HISTORY_DAYS = 548  # about 18 months
+ADULT_AGE = 18  # younger customers have no contacts, cases nor surveys of their own
 INTERACTIONS_PER_CUSTOMER = 2.5  # on average over the history; a customer with a policy in grace: GRACE_EXTRA more
 GRACE_EXTRA = 2.0
 CASES_PER_CUSTOMER = {"inquiry": 0.30, "request": 0.12, "emergency": 0.004}  # over the history
@@ -247,6 +255,7 @@ class _Customers:
     mobile: np.ndarray  # bool
     email: np.ndarray  # bool
     since: np.ndarray  # day number of created_at
+    adult: np.ndarray  # bool: an organisation or a person of 18 or more (a child's parents call for them)
     policies: list[list[int]]  # policy ids each owns
 
 
@@ -258,12 +267,14 @@ def _customers(ctx: GeneratorContext) -> _Customers:
     policies: list[list[int]] = [[] for _ in range(len(ids))]
     for policy_id, owner in zip(pol.ids.tolist(), people.row[pol.owner].tolist(), strict=True):
         policies[owner].append(policy_id)
+    adult = np.ones(len(ids), dtype=bool)
+    adult[people.row] = age_on(people.birth, ctx.as_of_day) >= ADULT_AGE
     return _Customers(
         ids=ids, path=np.asarray(rows["branch_path"], dtype=object), branch=np.asarray(rows["branch_id"]),
         agent=np.asarray(rows["servicing_agent_id"]), language=np.asarray(rows["preferred_language"], dtype=object),
         channel=np.asarray(rows["preferred_channel"], dtype=object),
         mobile=np.asarray(rows["mobile_phone"], dtype=object) != "", email=np.asarray(rows["email"], dtype=object) != "",
-        since=np.asarray(rows["created_at"], dtype=np.int64) // DAY, policies=policies)
+        since=np.asarray(rows["created_at"], dtype=np.int64) // DAY, adult=adult, policies=policies)
 
 
 def _grace(ctx: GeneratorContext, n: int) -> np.ndarray:
@@ -304,7 +315,7 @@ def _interactions(ctx, rng, cust: _Customers, start: np.ndarray, counters) -> di
     j = ctx.jurisdiction
     n = len(cust.ids)
     grace = _grace(ctx, n)
-    count = rng.poisson(INTERACTIONS_PER_CUSTOMER + GRACE_EXTRA * grace)
+    count = rng.poisson((INTERACTIONS_PER_CUSTOMER + GRACE_EXTRA * grace) * cust.adult)
     row = np.repeat(np.arange(n), count)
     m = len(row)
     day = uniform_int(rng, start[row], ctx.as_of_day)
@@ -363,8 +374,8 @@ def _case_plan(ctx, rng, cust: _Customers, start: np.ndarray) -> tuple[list[str]
     grace = _grace(ctx, n)
     types, customers = [], []
     for case_type, rate in CASES_PER_CUSTOMER.items():
-        weight = np.where(grace, 2.0, 1.0) if case_type == "inquiry" else np.ones(n)
-        k = int(rng.poisson(rate * n))
+        weight = (np.where(grace, 2.0, 1.0) if case_type == "inquiry" else np.ones(n)) * cust.adult
+        k = int(rng.poisson(rate * n)) if weight.any() else 0
         types += [case_type] * k
         customers.append(choice_weighted(rng, weight, k) if k else np.zeros(0, dtype=np.int64))
     owners = np.repeat(np.arange(n), [len(p) for p in cust.policies])
@@ -553,7 +564,7 @@ def _surveys(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, cases: 
     phase = ctx.as_of_day - HISTORY_DAYS + rng.integers(0, period, len(cust.ids))
     for k in range(HISTORY_DAYS // period + 1):
         day = phase + k * period
-        asked = np.nonzero((day >= start) & (day < ctx.as_of_day))[0]
+        asked = np.nonzero((day >= start) & (day < ctx.as_of_day) & cust.adult)[0]
         at = day[asked] * DAY + 10 * HOUR - ctx.book["utc_offset"]
         wanted += [("nps", int(c), int(t), None) for c, t in zip(asked.tolist(), at.tolist(), strict=True)]
     wanted.sort(key=lambda w: (w[2], w[1], w[0]))

@@ -16,6 +16,7 @@ from lifecrm.core.digest import table_digest
 from lifecrm.core.generator import generated_models
 from lifecrm.core.registries import generator_steps
 from lifecrm.org.models import Staff
+from lifecrm.parties.models import Customer
 from lifecrm.service import sla
 from lifecrm.service.models import (
     Case,
@@ -67,7 +68,6 @@ def test_the_desk_is_configured_for_the_generated_org(book):
 
 def test_routing_works_for_a_new_case(book):
     from lifecrm.core.actors import system
-    from lifecrm.parties.models import Customer
     from lifecrm.service.services import case_open
 
     customer = Customer.objects.filter(kind="person").order_by("pk").first()
@@ -84,6 +84,9 @@ def test_history_covers_every_channel_and_case_type(book):
         "call", "counter", "agent_visit", "email", "sms", "letter"}
     assert set(Case.objects.values_list("case_type", flat=True)) == {"inquiry", "request", "complaint", "emergency"}
     assert Interaction.objects.filter(case__isnull=False).count() == Case.objects.count()  # the opening contact
+    children = Customer.objects.filter(kind="person", birth_date__gt=date(2008, 11, 25))
+    assert children.exists() and not Interaction.objects.filter(customer__in=children).exists()
+    assert not Case.objects.filter(customer__in=children).exists()
     old = Case.objects.filter(opened_at__date__lt=date(2026, 10, 1))
     assert not old.filter(assignee__isnull=True).exists()  # only the recent backlog waits in a queue
     statuses = Counter(Case.objects.values_list("status", flat=True))
