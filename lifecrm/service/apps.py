@@ -38,7 +38,11 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
-        from lifecrm.service import jobs, surveys, timeline, work  # noqa: F401  (sources, daily steps, path copies)
+        from lifecrm.core.generator import register_derived
+        from lifecrm.service import generator, jobs, surveys, timeline, work  # noqa: F401  (steps, sources, copies)
+
+        register_derived("service.SlaAlert")  # the sweep's, from the generated cases: replaced with the book
+        register_derived("service.CaseAttachment")
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
         post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")

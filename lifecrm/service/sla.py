@@ -167,6 +167,20 @@ def _cached_deadlines(clocks: CaseClocks | None) -> tuple[datetime | None, datet
     return tuple(c.due if c.stopped_at is None else None for c in (clocks.response, clocks.resolution))
 
 
+def deadlines_of_log(events: list[Event], *, book: SlaBook, jurisdiction: str, case_type: str,
+                     tier: str) -> tuple[datetime | None, datetime | None]:
+    """What `case_deadlines_refresh` would cache for a case whose whole log is `events` (the book generator's cases,
+    built before they are written): no query beyond what `book` has read."""
+    local_open = events[0].at.astimezone(ZoneInfo(book.zones[jurisdiction])).date()
+    try:
+        clocks = replay(events, as_of=events[-1].at, calendar=book.calendar(jurisdiction),
+                        targets=book.targets(case_type=case_type, tier=tier, jurisdiction=jurisdiction,
+                                             opened_on=local_open))
+    except (NoSlaPolicy, NoBusinessTime, CalendarYearNotLoaded):
+        return None, None
+    return _cached_deadlines(clocks)
+
+
 def case_deadlines_refresh(case: Case) -> Case:
     """Bring the case's cached deadlines up to date with its whole log (a paused or stopped clock: None)."""
     last = case.events.order_by("-at").values_list("at", flat=True).first() or case.opened_at

@@ -62,7 +62,8 @@ class BulkWriter:
     must be given unless it is nullable or has a constant default: a model that gains a required
     column makes the writer fail loudly instead of writing something wrong. Values per kind:
     integers (0 = NULL for nullable foreign keys), day numbers for dates (NO_DATE = NULL), UTC epoch
-    seconds for datetimes, floats in units for decimals, bools, strings; a scalar fills the column.
+    seconds for datetimes (an object column: None = NULL), floats in units for decimals, bools, strings; a
+    scalar fills the column.
     """
 
     datetime_suffix = ""
@@ -159,8 +160,12 @@ class BulkWriter:
         if kind == "DateField":
             return iso_dates(value).tolist()
         if kind == "DateTimeField":
-            out = datetime_strings(value, self.datetime_suffix)
-            return out.tolist()
+            missing = np.equal(value, None) if value.dtype == object else None
+            if missing is not None and missing.any():  # an object column of epoch seconds and None (NULL)
+                out = np.full(len(value), None, dtype=object)
+                out[~missing] = datetime_strings(value[~missing].astype(np.int64), self.datetime_suffix)
+                return out.tolist()
+            return datetime_strings(value, self.datetime_suffix).tolist()
         if kind == "DecimalField":
             return np.asarray(value, dtype=np.float64).tolist()
         if kind == "BooleanField":
