@@ -12,7 +12,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -43,7 +43,7 @@ from lifecrm.service.models import (
     CaseEvent,
     Interaction,
 )
-from lifecrm.service.rules import CaseEventKind, TransitionRefused
+from lifecrm.service.rules import CaseEventKind, Priority, TransitionRefused
 
 ID = {"min_value": 1, "max_value": BIGINT_MAX}
 
@@ -221,12 +221,17 @@ class CaseAssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(**ID, help_text="id of an active staff member")
 
 
+@extend_schema_field({"type": "integer", "enum": [p.value for p in Priority]})
+class PriorityFilter(django_filters.ChoiceFilter):
+    """A priority, 1 (urgent) to 4 (low): an integer in the schema (a ChoiceFilter would publish a number)."""
+
+
 class CaseFilterSet(django_filters.FilterSet):
     customer = IdFilter(field_name="customer_id", label=gettext_lazy("customer (id)"))
     assignee = IdFilter(field_name="assignee_id", label=gettext_lazy("handler (staff id)"))
     case_type = django_filters.CharFilter(field_name="case_type_id", label=gettext_lazy("case type (code)"))
     status = django_filters.ChoiceFilter(choices=STATUS_CHOICES)
-    priority = django_filters.ChoiceFilter(choices=[(str(k), v) for k, v in Case._meta.get_field("priority").choices])
+    priority = PriorityFilter(choices=[(str(k), v) for k, v in Case._meta.get_field("priority").choices])
     opened = django_filters.DateFromToRangeFilter(field_name="opened_at__date",
                                                   label=gettext_lazy("opened between (inclusive)"))
 

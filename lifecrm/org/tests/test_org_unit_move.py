@@ -65,14 +65,17 @@ def test_after_a_move_the_new_parents_manager_sees_the_units_customers_and_polic
     assert set(Customer.objects.filter(pk__in=moved_ids).values_list("branch_path", flat=True)) == {team.path, sub.path}
     assert set(Policy.objects.filter(pk__in=moved_policies).values_list("branch_path", flat=True)) == {team.path,
                                                                                                       sub.path}
-    assert move.units == 2 and move.copies == {"parties.customer": 2, "policies.policy": 2}
+    assert move.units == 2 and move.copies == {"parties.customer": 2, "policies.policy": 2} | dict.fromkeys(SERVICE, 0)
     event = AuditEvent.objects.get(object_type="org.orgunit", object_id=str(team.pk), field="parent")
     assert event.actor == chart["hq"].user and event.before["path"] == move.old_path
     assert event.after["path"] == team.path and event.after["copies"] == move.copies
 
 
+SERVICE = ("service.interaction", "service.case", "service.slaalert", "service.careevent", "service.survey")
+
+
 def test_every_copy_of_a_path_is_registered():
-    assert set(path_copies()) == {"parties.customer", "policies.policy"}
+    assert set(path_copies()) == {"parties.customer", "policies.policy", *SERVICE}
 
 
 def test_only_hq_moves_units_and_a_refused_move_changes_nothing(chart, settings):

@@ -17,12 +17,15 @@ AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 NOW = AT + timedelta(days=2)
 
 
-def open_case(w, customer, subject, *, due=None, priority=None, who="callcentre"):
-    case = services.case_open(actor=w.staff[who].user, customer=customer, case_type="inquiry", subject=subject,
+def open_case(w, customer, subject, *, priority=None, who="callcentre"):
+    return services.case_open(actor=w.staff[who].user, customer=customer, case_type="inquiry", subject=subject,
                               channel="call", opened_at=AT, priority=priority)
-    if due is not None:  # the SLA deadlines are a cache of service.sla: set here as the sweep would
-        Case.objects.filter(pk=case.pk).update(resolution_due=due)
-    return case
+
+
+def set_due(case, due) -> None:
+    """The SLA deadlines are a cache of service.sla (each event refreshes it): set here, after the events, as the
+    scenario needs (None: no deadline yet)."""
+    Case.objects.filter(pk=case.pk).update(resolution_due=due)
 
 
 def work(w, who, *, overdue=False, limit=20):
@@ -41,15 +44,18 @@ def count(w, who, *, overdue=False):
 def cases(service_world):
     w = service_world
     other_a = make_customer(branch=w.org.branch_a, name="赵六", name_romanised="Zhao Liu")
-    mine = open_case(w, w.customer_a, "Mine", due=NOW + timedelta(hours=5))
+    mine = open_case(w, w.customer_a, "Mine")
     services.case_assign(actor=w.staff["callcentre"].user, case=mine, assignee=w.staff["callcentre"], at=AT)
-    late = open_case(w, other_a, "Late and nobody's", due=NOW - timedelta(hours=1), priority=4)
+    late = open_case(w, other_a, "Late and nobody's", priority=4)
     urgent = open_case(w, other_a, "Urgent, no deadline yet", priority=1)
-    colleague = open_case(w, w.customer_a, "A colleague's", due=NOW + timedelta(hours=1))
+    colleague = open_case(w, w.customer_a, "A colleague's")
     services.case_assign(actor=w.staff["branch"].user, case=colleague, assignee=w.staff["claims"], at=AT)
     closed = open_case(w, w.customer_a, "Done")
     services.case_event_append(actor=w.staff["callcentre"].user, case=closed, kind="resolved", at=AT)
-    other_branch = open_case(w, w.customer_b, "Shanghai's", due=NOW - timedelta(days=1), who="branch_b")
+    other_branch = open_case(w, w.customer_b, "Shanghai's", who="branch_b")
+    for case, due in ((mine, NOW + timedelta(hours=5)), (late, NOW - timedelta(hours=1)), (urgent, None),
+                      (colleague, NOW + timedelta(hours=1)), (other_branch, NOW - timedelta(days=1))):
+        set_due(case, due)
     return {"mine": mine, "late": late, "urgent": urgent, "colleague": colleague, "closed": closed,
             "b": other_branch}
 
@@ -89,7 +95,7 @@ def test_the_overdue_only(service_world, cases):
 def test_one_query_whatever_the_number_of_cases(service_world, cases, django_assert_num_queries):
     w = service_world
     for i in range(6):
-        open_case(w, w.customer_a, f"More {i}", due=NOW + timedelta(days=i))
+        set_due(open_case(w, w.customer_a, f"More {i}"), NOW + timedelta(days=i))
     data_scope_for_user(w.staff["branch"].user)  # the scope is read once per request, before the page
     with django_assert_num_queries(1):
         items = work(w, "branch", limit=5)
