@@ -39,7 +39,7 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.core.generator import register_derived
-        from lifecrm.service import generator, jobs, surveys, timeline, work  # noqa: F401  (steps, sources, copies)
+        from lifecrm.service import generator, jobs, paths, surveys, timeline, work  # noqa: F401  (registrations)
 
         register_derived("service.SlaAlert")  # the sweep's, from the generated cases: replaced with the book
         register_derived("service.CaseAttachment")
