@@ -300,7 +300,7 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
     assert (decision.kind, decision.decided_by, decision.on_time) == ("first", desk.handler, True)
     assert (decision.delivery_channel, decision.delivery_reference, decision.delivery_recorded_by) == (
         "post", "XA123456789CN", desk.handler)
-    assert decision.delivered_at == delivered and decision.delivered_at >= decision.decided_at
+    assert decision.delivered_at == delivered == decision.decided_at.replace(second=0, microsecond=0)  # its minute
     assert "同意撤銷保單並全額退還已繳保費。" in decision.letter.html
     assert list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True).order_by("seq")) == [
         "opened", "assigned", "note", "note", "extended", "resolved", "responded", "closed"]
