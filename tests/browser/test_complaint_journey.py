@@ -139,8 +139,11 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
 
     page.get_by_test_id("open-case").click()
     form = page.get_by_test_id("case-open-form")
-    form.get_by_label("類型").select_option(label="投訴")
-    expect(form.get_by_label("類別").locator("option", has_text="銷售行為")).to_have_count(1)  # htmx: its categories
+    # the type's categories come by htmx: wait for that answer (complaint's options may already be there, and a swap
+    # arriving after the choice below would reset it)
+    with page.expect_response(lambda response: "/service/cases/categories/" in response.url):
+        form.get_by_label("類型").select_option(label="投訴")
+    expect(form.get_by_label("類別").locator("option", has_text="銷售行為")).to_have_count(1)
     form.get_by_label("類別").select_option(label="銷售行為")
     form.get_by_label("事由", exact=True).fill("投保時業務員未說明除外責任")
     form.get_by_label("說明").fill("客戶來電表示投保時業務員未說明除外責任，要求退還保費。")
