@@ -232,6 +232,7 @@ INSTALLED_APPS = [
     "lifecrm.banking",
     "lifecrm.billing",
     "lifecrm.service",
+    "lifecrm.servicing",
     "lifecrm.value",
     "lifecrm.workbench",
     "lifecrm.api",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("lifecrm.api.urls")),
     path("billing/", include("lifecrm.billing.urls")),  # namespace `billing`, in the workbench's layout
     path("service/", include("lifecrm.service.urls")),  # namespace `service`, in the workbench's layout
+    path("servicing/", include("lifecrm.servicing.urls")),  # namespace `servicing`, in the workbench's layout
     path("value/", include("lifecrm.value.urls")),  # namespace `value`, in the workbench's layout
     path("", include("lifecrm.workbench.urls")),
 ]

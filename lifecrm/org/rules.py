@@ -101,6 +101,9 @@ class Action(StrEnum):
     SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
     ASSIST_EMERGENCY = "service.assist_emergency"  # the 24x7 emergency line: intake, partner dispatch, follow-ups
     WORK_CARE_TASKS = "service.work_care_tasks"  # care calls, visits and gifts: see them, mark them done
+    REQUEST_SERVICING = "servicing.request"  # take in a policy owner's servicing request (counter, call, agent)
+    PROCESS_SERVICING = "servicing.process"  # work servicing requests: documents, accept or reject, execute
+    APPROVE_SERVICING = "servicing.approve"  # the checker of maker-checker: approve or decline a request
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,11 @@ GRANTS: dict[Action, Grant] = {
     Action.ASSIST_EMERGENCY: Grant(frozenset({"callcentre", "hq"}), anyone_at_hq=True),
     # Care calls, visits and gifts go to the customer's agent, else to the call centre; management oversees them.
     Action.WORK_CARE_TASKS: Grant(frozenset({"hq", "branch", "callcentre", "agent"})),
+    # Policy servicing: the counter, the call centre and the agent take the same request in; the counter (and
+    # management) works it; management checks what needs a second person (never the request's maker).
+    Action.REQUEST_SERVICING: Grant(frozenset({"hq", "branch", "counter", "callcentre", "agent"})),
+    Action.PROCESS_SERVICING: Grant(frozenset({"hq", "branch", "counter"})),
+    Action.APPROVE_SERVICING: Grant(MANAGEMENT_ROLES),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

@@ -1,0 +1,224 @@
+"""Policy servicing (保全) as pure rules: the request's status machine, its legal clocks, cash values at an exact
+duration, policy loans, surrender and cooling-off refunds, and the maker-checker rule. No Django, no I/O.
+
+Every time limit is a `core.rules.Period` read from the jurisdiction rules table by the caller; every amount is a
+Decimal rounded half-up to the cent (`core.money.to_cents`) at the points named here.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from lifecrm.core.money import to_cents
+from lifecrm.core.rules import Period, WorkingCalendar, add_months
+
+ZERO = Decimal("0.00")
+PER_MILLE = Decimal(1000)
+HUNDRED = Decimal(100)
+DAYS_IN_INTEREST_YEAR = Decimal(365)
+
+
+# -- the request's status machine ---------------------------------------------------------------------------
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    AWAITING_DOCUMENTS = "awaiting_documents"
+    COMPLETE = "complete"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    EXECUTED = "executed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+S = RequestStatus
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    S.RECEIVED: frozenset({S.ACCEPTED, S.REJECTED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.AWAITING_DOCUMENTS, S.COMPLETE, S.REJECTED, S.CANCELLED}),
+    S.AWAITING_DOCUMENTS: frozenset({S.COMPLETE, S.REJECTED, S.CANCELLED}),
+    # A complete request goes to a checker when its type or amount needs one, else it is executed.
+    S.COMPLETE: frozenset({S.PENDING_APPROVAL, S.EXECUTED, S.REJECTED, S.CANCELLED}),
+    S.PENDING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.EXECUTED, S.CANCELLED}),
+    S.EXECUTED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+OPEN = frozenset(s for s, targets in TRANSITIONS.items() if targets)
+CLOSED = frozenset(TRANSITIONS) - OPEN
+
+
+class TransitionRefused(ValueError):
+    def __init__(self, current: RequestStatus, target: RequestStatus) -> None:
+        super().__init__(f"a servicing request cannot go from {current} to {target}")
+        self.current, self.target = current, target
+
+
+def check_transition(current: str, target: str) -> RequestStatus:
+    current_status, target_status = RequestStatus(current), RequestStatus(target)
+    if target_status not in TRANSITIONS[current_status]:
+        raise TransitionRefused(current_status, target_status)
+    return target_status
+
+
+# -- the clocks ---------------------------------------------------------------------------------------------
+
+class Clock(StrEnum):
+    """The legal clocks of a request, each a jurisdiction rule of the same name (jurisdiction_rules.json)."""
+
+    ACCEPT = "servicing_accept"  # accept or reject within 2 working days of receipt
+    MISSING_ITEMS = "servicing_missing_items"  # one notice of everything missing within 5 working days of receipt
+    COMPLETE = "servicing_complete"  # complete within 5 working days of the complete request
+    SURRENDER_PAYMENT = "surrender_payment"  # the surrender value paid within 30 days of the request
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """The deadlines of one request (None: the clock has not started or does not apply)."""
+
+    accept_due: date
+    missing_items_due: date
+    complete_due: date | None
+    payment_due: date | None
+
+    def current_due(self, *, status: str, missing_notice_sent: bool) -> date | None:
+        """The deadline the staff work towards now: accepting; then (while documents are missing and no notice
+        went out) the notice; then completing (and paying a surrender, whichever is earlier)."""
+        status = RequestStatus(status)
+        if status == S.RECEIVED:
+            return self.accept_due
+        if status in (S.ACCEPTED, S.AWAITING_DOCUMENTS):
+            return None if missing_notice_sent else self.missing_items_due
+        if status in (S.COMPLETE, S.PENDING_APPROVAL, S.APPROVED):
+            candidates = [d for d in (self.complete_due, self.payment_due) if d is not None]
+            return min(candidates) if candidates else None
+        return None
+
+
+def request_clocks(*, received_on: date, complete_on: date | None, periods: Mapping[Clock, Period],
+                   calendar: WorkingCalendar, is_surrender: bool) -> Clocks:
+    """The deadlines from the receipt date and (once every document is in) the complete date. `periods` holds
+    the jurisdiction's periods by clock; the surrender payment clock only for a surrender."""
+    return Clocks(
+        accept_due=periods[Clock.ACCEPT].end(received_on, calendar),
+        missing_items_due=periods[Clock.MISSING_ITEMS].end(received_on, calendar),
+        complete_due=None if complete_on is None else periods[Clock.COMPLETE].end(complete_on, calendar),
+        payment_due=periods[Clock.SURRENDER_PAYMENT].end(received_on, calendar) if is_surrender else None,
+    )
+
+
+def met(deadline: date | None, done_on: date | None, as_of: date) -> bool | None:
+    """Whether a clock is met: done on or before its deadline (True), late or overdue (False), still running or
+    not applicable (None)."""
+    if deadline is None:
+        return None
+    if done_on is not None:
+        return done_on <= deadline
+    return False if as_of > deadline else None
+
+
+# -- cash values, loans, surrender ---------------------------------------------------------------------------
+
+def policy_years_completed(issue_date: date, on: date) -> int:
+    """Whole policy years elapsed on `on` (anniversaries month-end safe: a 29 February issue has its
+    anniversary on 28 February in common years)."""
+    if on < issue_date:
+        raise ValueError("the date is before the policy's issue date")
+    years = on.year - issue_date.year
+    while years > 0 and add_months(issue_date, 12 * years) > on:
+        years -= 1
+    return years
+
+
+def cash_value_at(*, issue_date: date, on: date, rates: Mapping[int, Decimal], sum_assured: Decimal) -> Decimal:
+    """Cash value on `on`, to the cent. The product basis quotes the cash value per 1,000 of sum assured at the
+    end of each policy year (products/data/cash_values.csv; 0 at issue); between two policy-year ends it is
+    interpolated linearly by the calendar days elapsed in the current policy year:
+
+        CV(t + d/D) = CV(t) + (CV(t+1) − CV(t)) × d / D
+
+    where t is the whole years completed, d the days since the last anniversary and D the days of that policy
+    year. `rates` maps policy year → value per 1,000; a year missing from it is a LookupError, never 0."""
+    years = policy_years_completed(issue_date, on)
+    start, end = add_months(issue_date, 12 * years), add_months(issue_date, 12 * (years + 1))
+
+    def rate(year: int) -> Decimal:
+        if year == 0:
+            return Decimal(0)
+        try:
+            return Decimal(rates[year])
+        except KeyError:
+            raise LookupError(f"the product's cash value table has no policy year {year}") from None
+
+    low = rate(years)
+    elapsed, length = (on - start).days, (end - start).days
+    per_mille = low if elapsed == 0 else low + (rate(years + 1) - low) * Decimal(elapsed) / Decimal(length)
+    return to_cents(per_mille * Decimal(sum_assured) / PER_MILLE)
+
+
+def loan_interest(*, principal: Decimal, rate_percent: Decimal, start: date, end: date) -> Decimal:
+    """Simple interest on a policy loan from `start` to `end` (calendar days over a 365-day year), to the cent."""
+    if end <= start:
+        return ZERO
+    return to_cents(Decimal(principal) * Decimal(rate_percent) / HUNDRED * Decimal((end - start).days)
+                    / DAYS_IN_INTEREST_YEAR)
+
+
+def loan_maximum(*, cash_value: Decimal, loan_limit_percent: Decimal, outstanding: Decimal) -> Decimal:
+    """The most a new policy loan may be: the product's loan percentage of the cash value, less what is owed on
+    existing loans (principal and interest), never negative."""
+    limit = to_cents(Decimal(cash_value) * Decimal(loan_limit_percent) / HUNDRED)
+    return max(limit - Decimal(outstanding), ZERO)
+
+
+def surrender_value(*, cash_value: Decimal, loans: Decimal, interest: Decimal) -> Decimal:
+    """What a surrender pays: the cash value less the loans and their interest, never negative."""
+    return max(to_cents(Decimal(cash_value) - Decimal(loans) - Decimal(interest)), ZERO)
+
+
+# -- cooling-off (犹豫期) --------------------------------------------------------------------------------------
+
+def cooling_off_end(*, period: Period, receipt_date: date, calendar: WorkingCalendar) -> date:
+    """The last day the owner may cancel: the period counted from the day after the owner's receipt of the
+    policy; a customer's period, so a last day on a rest day moves to the next working day."""
+    return period.end(receipt_date, calendar)
+
+
+def cooling_off_refund(*, premiums_paid: Decimal, cost: Decimal | None, cost_cap: Decimal) -> Decimal:
+    """All premiums paid back, less the cost the insurer incurred but at most the jurisdiction's cap (CN: RMB 10;
+    HK, TW: 0, a full refund). Without a stated cost the cap is deducted. Never below zero."""
+    deduction = cost_cap if cost is None else min(Decimal(cost), cost_cap)
+    return max(to_cents(Decimal(premiums_paid) - max(deduction, ZERO)), ZERO)
+
+
+# -- maker-checker --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRule:
+    """A request type's approval rule: always (a risky change), or above an amount (None: never by amount)."""
+
+    always: bool = False
+    above_amount: Decimal | None = None
+
+    def needs_approval(self, amount: Decimal | None) -> bool:
+        if self.always:
+            return True
+        return self.above_amount is not None and amount is not None and Decimal(amount) > self.above_amount
+
+
+def may_check(*, maker_id: int | None, checker_id: int | None) -> bool:
+    """Four eyes: the checker is a known person and never the maker of the request."""
+    return checker_id is not None and checker_id != maker_id
+
+
+def sum_assured_decrease_premium(*, annual_premium: Decimal, old_sum_assured: Decimal,
+                                 new_sum_assured: Decimal) -> Decimal:
+    """The annual premium after a sum-assured decrease: in proportion to the sum assured (the rate per 1,000 is
+    the issue rate), to the cent."""
+    if not ZERO < Decimal(new_sum_assured) < Decimal(old_sum_assured):
+        raise ValueError("a decrease needs a new sum assured above zero and below the current one")
+    return to_cents(Decimal(annual_premium) * Decimal(new_sum_assured) / Decimal(old_sum_assured))

@@ -1,0 +1,575 @@
+"""Every write of policy servicing: `request_<verb>(*, actor, …, as_of)`, one transaction each, the actor checked
+(`org.access.authorize`: role and data scope, deny by default), the audit trail and the request's event log
+written, the clocks refreshed.
+
+A request is received (counter, call centre, agent or portal: the same service), accepted or rejected, its
+documents come in (one single notice lists everything missing), and once complete it goes to a checker when its
+type or amount needs one (never its maker), then is executed: the policy changes only through policies'
+services (a new effective-dated version, or its state machine)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
+from lifecrm.core.money import to_cents
+from lifecrm.core.rules import age_last_birthday
+from lifecrm.core.selectors import jurisdiction_rule, working_calendar
+from lifecrm.core.services import audit_record
+from lifecrm.org.access import authorize
+from lifecrm.org.models import Staff
+from lifecrm.org.rules import Action
+from lifecrm.policies import rules as policy_rules
+from lifecrm.policies import services as policy_services
+from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
+from lifecrm.products import selectors as products
+from lifecrm.servicing import rules
+from lifecrm.servicing.models import (
+    Channel,
+    PolicyLoan,
+    RequestDocument,
+    RequestEvent,
+    RequestType,
+    ServiceRequest,
+)
+from lifecrm.servicing.rules import Clock, RequestStatus
+
+S = RequestStatus
+
+
+class ServicingRefused(ValueError):
+    """A servicing write that cannot be done; the message says why, in the staff member's language, and `field`
+    names the input it is about (a form shows it there), when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _staff_of(actor) -> Staff | None:
+    who = person(actor)
+    if who is None:
+        return None
+    if isinstance(who, Staff):
+        return who
+    return Staff.objects.filter(user=who).first()
+
+
+def _append(request: ServiceRequest, *, actor, kind: str, on: date, note: str = "", data: dict | None = None
+            ) -> RequestEvent:
+    last = request.events.aggregate(m=Max("seq"))["m"] or 0
+    return RequestEvent.objects.create(request=request, seq=last + 1, kind=kind, on=on, at=timezone.now(),
+                                       actor=audit_user(actor), system_actor=audit_system_name(actor) or "",
+                                       note=note, data=data or {})
+
+
+def _lock(request: ServiceRequest) -> ServiceRequest:
+    return ServiceRequest.objects.select_for_update().select_related("request_type", "policy").get(pk=request.pk)
+
+
+def _check_date(on: date, as_of: date, *, field: str = "on") -> None:
+    if on > as_of:
+        raise ServicingRefused(_("The date is after today's business date."), field=field)
+
+
+# -- the clocks ------------------------------------------------------------------------------------------------
+
+def clock_periods(jurisdiction: str) -> dict[Clock, object]:
+    return {clock: jurisdiction_rule(jurisdiction, clock.value).period for clock in Clock}
+
+
+def clocks_refresh(request: ServiceRequest) -> None:
+    """Recompute the request's deadlines from its dates (no save)."""
+    clocks = rules.request_clocks(
+        received_on=request.received_on, complete_on=request.complete_on,
+        periods=clock_periods(request.jurisdiction_id), calendar=working_calendar(request.jurisdiction_id),
+        is_surrender=request.request_type.code == "surrender")
+    request.accept_due, request.missing_items_due = clocks.accept_due, clocks.missing_items_due
+    request.complete_due, request.payment_due = clocks.complete_due, clocks.payment_due
+    request.due_on = clocks.current_due(status=request.status, missing_notice_sent=request.missing_notice_on is not None)
+
+
+# -- amounts: cash value, loans, surrender, cooling-off ------------------------------------------------------------
+
+def _cash_value_rates(policy: Policy, on: date) -> dict[int, Decimal]:
+    insured = policy.insured
+    issue_age = age_last_birthday(insured.birth_date, policy.issue_date)
+    years = rules.policy_years_completed(policy.issue_date, on)
+    rates: dict[int, Decimal] = {}
+    for year in (years, years + 1):
+        if year == 0:
+            continue
+        try:
+            rates[year] = products.cash_value_rate(product=policy.product, sex=insured.sex, issue_age=issue_age,
+                                                   term=policy.term_years or 0,
+                                                   premium_term=policy.premium_term_years, policy_year=year)
+        except products.CashValueNotFound:
+            if year == years:  # the year ahead may be past the table's end (the term's last day)
+                raise
+    return rates
+
+
+def cash_value(*, policy: Policy, on: date) -> Decimal:
+    """The policy's cash value on `on`, interpolated between policy years (`rules.cash_value_at`)."""
+    version = policy.versions.get(effective_to__isnull=True)
+    rates = _cash_value_rates(policy, on)
+    years = rules.policy_years_completed(policy.issue_date, on)
+    if years + 1 not in rates and years in rates:  # past the table's last year: the last value holds
+        rates[years + 1] = rates[years]
+    return rules.cash_value_at(issue_date=policy.issue_date, on=on, rates=rates, sum_assured=version.sum_assured)
+
+
+@dataclass(frozen=True)
+class LoanPosition:
+    principal: Decimal
+    interest: Decimal
+
+    @property
+    def owed(self) -> Decimal:
+        return self.principal + self.interest
+
+
+def loan_position(*, policy: Policy, on: date) -> LoanPosition:
+    """What the owner owes on the policy's open loans on `on`: principal and accrued interest."""
+    principal = interest = Decimal("0.00")
+    for loan in PolicyLoan.objects.filter(policy=policy, settled_on__isnull=True, taken_on__lte=on):
+        principal += loan.principal
+        interest += rules.loan_interest(principal=loan.principal, rate_percent=loan.rate_percent,
+                                        start=loan.taken_on, end=on)
+    return LoanPosition(principal, interest)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a money request would pay on a date, and the figures behind it (shown on the request page)."""
+
+    amount: Decimal
+    figures: dict
+
+
+def surrender_quote(*, policy: Policy, on: date) -> Quote:
+    value = cash_value(policy=policy, on=on)
+    loans = loan_position(policy=policy, on=on)
+    amount = rules.surrender_value(cash_value=value, loans=loans.principal, interest=loans.interest)
+    return Quote(amount, {"cash_value": str(value), "loans": str(loans.principal), "interest": str(loans.interest)})
+
+
+def loan_quote(*, policy: Policy, on: date) -> Quote:
+    value = cash_value(policy=policy, on=on)
+    loans = loan_position(policy=policy, on=on)
+    maximum = rules.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
+                                 outstanding=loans.owed)
+    return Quote(maximum, {"cash_value": str(value), "loan_limit_percent": str(policy.product.loan_limit_pct),
+                           "outstanding": str(loans.owed)})
+
+
+def cooling_off_quote(*, policy: Policy, received_on: date) -> Quote:
+    """The refund of a cooling-off cancellation received on `received_on`, or a refusal when the period is over.
+
+    The period runs from the owner's receipt of the policy; lifecrm records no separate delivery date, so the
+    issue date stands for it (the earliest the owner can have received it: never later than the law's day)."""
+    jurisdiction = policy.jurisdiction_id
+    last_day = rules.cooling_off_end(period=jurisdiction_rule(jurisdiction, "cooling_off").period,
+                                     receipt_date=policy.issue_date, calendar=working_calendar(jurisdiction))
+    if received_on > last_day:
+        raise ServicingRefused(_("The cooling-off period ended on %(day)s: the policy can only be surrendered.")
+                               % {"day": last_day.isoformat()}, field="request_type")
+    version = policy.versions.order_by("version_no").first()
+    premiums = to_cents(version.modal_premium * policy.paid_instalments)
+    cap = jurisdiction_rule(jurisdiction, "cooling_off_cost_cap").amount
+    amount = rules.cooling_off_refund(premiums_paid=premiums, cost=None, cost_cap=cap)
+    return Quote(amount, {"premiums_paid": str(premiums), "cost_deducted": str(premiums - amount),
+                          "last_day": last_day.isoformat()})
+
+
+# -- the change each type asks for -----------------------------------------------------------------------------
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ServicingRefused(_("Enter an amount."), field=field) from None
+    if not amount.is_finite() or amount <= 0:
+        raise ServicingRefused(_("The amount must be above zero."), field=field)
+    return to_cents(amount)
+
+
+def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal | None, dict]:
+    """The change in canonical form, the amount it moves (for the approval rule) and a quote's figures."""
+    version = policy.versions.get(effective_to__isnull=True)
+    if code == "contact_change":
+        cleaned = {k: str(payload.get(k, "")).strip() for k in ("mobile_phone", "email", "address")}
+        cleaned = {k: v for k, v in cleaned.items() if v}
+        if not cleaned:
+            raise ServicingRefused(_("Enter the new phone number, e-mail or address."), field="address")
+        return cleaned, None, {}
+    if code == "premium_mode_change":
+        mode = payload.get("premium_mode")
+        if mode not in PremiumMode.values:
+            raise ServicingRefused(_("Choose a premium mode."), field="premium_mode")
+        if mode == version.premium_mode:
+            raise ServicingRefused(_("The policy already pays in this mode."), field="premium_mode")
+        if mode not in policy.product.premium_modes.split(","):
+            raise ServicingRefused(_("The product does not offer this premium mode."), field="premium_mode")
+        return {"premium_mode": mode}, None, {}
+    if code == "payment_method_change":
+        method = payload.get("payment_method")
+        if method not in PaymentMethod.values:
+            raise ServicingRefused(_("Choose a payment method."), field="payment_method")
+        account = "".join(ch for ch in str(payload.get("bank_account", "")) if ch.isdigit())
+        if method == PaymentMethod.AUTO_DEBIT and len(account) < 8:
+            raise ServicingRefused(_("An auto-debit needs the bank account number."), field="bank_account")
+        if method == version.payment_method and not account:
+            raise ServicingRefused(_("The policy already pays this way."), field="payment_method")
+        # Only the last four digits are kept here: the mandate (with the full number) is billing's.
+        return {"payment_method": method, "account_last4": account[-4:]}, None, {}
+    if code == "sum_assured_decrease":
+        new = _decimal(payload.get("sum_assured"), "sum_assured")
+        if new >= version.sum_assured:
+            raise ServicingRefused(_("The new sum assured must be below the current %(amount)s.")
+                                   % {"amount": version.sum_assured}, field="sum_assured")
+        if new < policy.product.min_sum_assured:
+            raise ServicingRefused(_("The product's smallest sum assured is %(amount)s.")
+                                   % {"amount": policy.product.min_sum_assured}, field="sum_assured")
+        return {"sum_assured": str(new)}, version.sum_assured - new, {}
+    if code == "policy_loan":
+        amount = _decimal(payload.get("amount"), "amount")
+        quote = _quote_or_refuse(loan_quote, policy=policy, on=received_on)
+        if amount > quote.amount:
+            raise ServicingRefused(_("The most the policy can lend is %(amount)s.") % {"amount": quote.amount},
+                                   field="amount")
+        return {"amount": str(amount)}, amount, quote.figures | {"maximum": str(quote.amount)}
+    if code == "surrender":
+        quote = _quote_or_refuse(surrender_quote, policy=policy, on=received_on)
+        return {}, quote.amount, quote.figures
+    if code == "cooling_off_cancellation":
+        quote = cooling_off_quote(policy=policy, received_on=received_on)
+        return {}, quote.amount, quote.figures
+    raise ServicingRefused(_("This request type cannot be recorded yet."), field="request_type")
+
+
+def _quote_or_refuse(quote, **kwargs) -> Quote:
+    try:
+        return quote(**kwargs)
+    except LookupError:
+        raise ServicingRefused(_("The product has no cash value table for this policy, so it has no cash value."),
+                               field="request_type") from None
+
+
+# -- the services ----------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def request_create(*, actor, policy: Policy, request_type: str, channel: str, received_on: date, as_of: date,
+                   payload: dict | None = None, note: str = "") -> ServiceRequest:
+    """Record a policy owner's request, from any channel: its number, its documents checklist, its clocks."""
+    authorize(actor, Action.REQUEST_SERVICING, policy)
+    kind = RequestType.objects.filter(code=request_type, is_active=True).first()
+    if kind is None:
+        raise ServicingRefused(_("There is no such request type."), field="request_type")
+    if channel not in Channel.values:
+        raise ServicingRefused(_("Choose the channel the request came through."), field="channel")
+    _check_date(received_on, as_of, field="received_on")
+    if received_on < policy.issue_date:
+        raise ServicingRefused(_("The request cannot be received before the policy was issued."),
+                               field="received_on")
+    policy = Policy.objects.select_for_update().select_related("product", "insured").get(pk=policy.pk)
+    if policy.status in policy_rules.TERMINAL or policy.status == policy_rules.Status.PROPOSAL:
+        raise ServicingRefused(_("The policy is %(status)s: it takes no servicing requests.")
+                               % {"status": policy.get_status_display()}, field="policy")
+    if ServiceRequest.objects.filter(policy=policy, request_type=kind,
+                                     status__in=[s.value for s in rules.OPEN]).exists():
+        raise ServicingRefused(_("The policy already has an open request of this type."), field="request_type")
+    cleaned, amount, figures = _clean_payload(kind.code, policy, payload or {}, received_on)
+    approval = rules.ApprovalRule(always=kind.approval_always, above_amount=kind.approval_above)
+    request = ServiceRequest(
+        number=f"~{uuid.uuid4().hex[:15]}", request_type=kind, policy=policy,
+        customer_id=policy.owner_id, jurisdiction_id=policy.jurisdiction_id, channel=channel,
+        received_on=received_on, payload=cleaned, result={"quote": figures} if figures else {}, amount=amount,
+        fee=kind.fee, needs_approval=approval.needs_approval(amount), note=note.strip(), maker=_staff_of(actor),
+        created_at=timezone.now(), branch_id=policy.branch_id, branch_path=policy.branch_path,
+        agent_id=policy.agent_id,
+    )
+    clocks_refresh(request)
+    request.save()
+    request.number = f"SV{request.pk:08d}"
+    request.save(update_fields=["number"])
+    RequestDocument.objects.bulk_create(
+        RequestDocument(request=request, code=d["code"], name=d["name"], name_en=d.get("name_en", d["name"]))
+        for d in kind.documents)
+    _append(request, actor=actor, kind="received", on=received_on, note=request.note,
+            data={"channel": channel, "payload": cleaned, "amount": None if amount is None else str(amount)})
+    audit_record(actor=actor, action="create", object_type="servicing.servicerequest", object_id=request.pk,
+                 after={"number": request.number, "type": kind.code, "policy": policy.pk, "channel": channel})
+    return request
+
+
+def _move(request: ServiceRequest, *, actor, target: RequestStatus, on: date, kind: str, note: str = "",
+          data: dict | None = None) -> None:
+    before = request.status
+    try:
+        rules.check_transition(request.status, target)
+    except rules.TransitionRefused:
+        raise ServicingRefused(_("The request is %(status)s: this step is not possible now.")
+                               % {"status": request.get_status_display()}) from None
+    request.status = target.value
+    if target in (S.EXECUTED, S.REJECTED, S.CANCELLED):
+        request.closed_on = on
+    _append(request, actor=actor, kind=kind, on=on, note=note, data=data)
+    audit_record(actor=actor, action="transition", object_type="servicing.servicerequest", object_id=request.pk,
+                 before={"status": before}, after={"status": request.status, "event": kind})
+
+
+def _documents_complete(request: ServiceRequest, *, actor, on: date) -> None:
+    """Every document in: the request is complete (its completion clock starts) and goes to a checker when it
+    needs one."""
+    request.complete_on = on
+    _move(request, actor=actor, target=S.COMPLETE, on=on, kind="complete")
+    if request.needs_approval:
+        _move(request, actor=actor, target=S.PENDING_APPROVAL, on=on, kind="submitted")
+
+
+def _save(request: ServiceRequest) -> ServiceRequest:
+    clocks_refresh(request)
+    request.save()
+    return request
+
+
+@transaction.atomic
+def request_accept(*, actor, request: ServiceRequest, on: date, as_of: date) -> ServiceRequest:
+    """Accept the request (the 2-working-day clock stops); complete at once when every document is in."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    _check_date(on, as_of)
+    request = _lock(request)
+    if on < request.received_on:
+        raise ServicingRefused(_("The request cannot be accepted before it was received."), field="on")
+    request.accepted_on = on
+    _move(request, actor=actor, target=S.ACCEPTED, on=on, kind="accepted")
+    if request.documents.filter(received_on__isnull=True).exists():
+        _move(request, actor=actor, target=S.AWAITING_DOCUMENTS, on=on, kind="awaiting_documents")
+    else:
+        _documents_complete(request, actor=actor, on=on)
+    return _save(request)
+
+
+@transaction.atomic
+def request_document_receive(*, actor, request: ServiceRequest, code: str, received_on: date,
+                             as_of: date) -> ServiceRequest:
+    """Record the day a document of the checklist reached the insurer; the last one completes the request."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    _check_date(received_on, as_of, field="received_on")
+    request = _lock(request)
+    if not request.is_open:
+        raise ServicingRefused(_("The request is closed."))
+    document = request.documents.filter(code=code).first()
+    if document is None:
+        raise ServicingRefused(_("This document is not on the request's checklist."), field="code")
+    if document.received_on is not None:
+        raise ServicingRefused(_("This document is already in."), field="code")
+    if received_on < request.received_on:
+        raise ServicingRefused(_("A document cannot arrive before the request."), field="received_on")
+    document.received_on = received_on
+    document.save(update_fields=["received_on"])
+    _append(request, actor=actor, kind="document_received", on=received_on, data={"document": code})
+    audit_record(actor=actor, action="update", object_type="servicing.servicerequest", object_id=request.pk,
+                 after={"document": code, "received_on": str(received_on)})
+    if request.status == S.AWAITING_DOCUMENTS and not request.documents.filter(received_on__isnull=True).exists():
+        _documents_complete(request, actor=actor, on=received_on)
+    return _save(request)
+
+
+@transaction.atomic
+def request_missing_notice(*, actor, request: ServiceRequest, on: date, as_of: date) -> ServiceRequest:
+    """The one single notice listing everything still missing (a second notice is refused)."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    _check_date(on, as_of)
+    request = _lock(request)
+    if request.status != S.AWAITING_DOCUMENTS:
+        raise ServicingRefused(_("Only a request awaiting documents gets a missing-items notice."))
+    if request.missing_notice_on is not None:
+        raise ServicingRefused(_("The missing-items notice went out on %(day)s: everything missing is asked for "
+                                 "once.") % {"day": request.missing_notice_on.isoformat()})
+    missing = list(request.documents.filter(received_on__isnull=True).values_list("code", flat=True))
+    request.missing_notice_on = on
+    _append(request, actor=actor, kind="missing_notice", on=on, data={"missing": missing})
+    audit_record(actor=actor, action="update", object_type="servicing.servicerequest", object_id=request.pk,
+                 after={"missing_notice": str(on), "missing": missing})
+    return _save(request)
+
+
+@transaction.atomic
+def request_reject(*, actor, request: ServiceRequest, reason: str, on: date, as_of: date) -> ServiceRequest:
+    """Refuse the request, with the reason the owner is told."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    _check_date(on, as_of)
+    reason = reason.strip()
+    if not reason:
+        raise ServicingRefused(_("Give the reason the owner will be told."), field="reason")
+    request = _lock(request)
+    request.reason = reason[:300]
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason)
+    return _save(request)
+
+
+@transaction.atomic
+def request_cancel(*, actor, request: ServiceRequest, reason: str, on: date, as_of: date) -> ServiceRequest:
+    """The owner withdrew the request."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    _check_date(on, as_of)
+    request = _lock(request)
+    request.reason = reason.strip()[:300]
+    _move(request, actor=actor, target=S.CANCELLED, on=on, kind="cancelled", note=request.reason)
+    return _save(request)
+
+
+def _check_four_eyes(actor, request: ServiceRequest) -> Staff:
+    checker = _staff_of(actor)
+    if not rules.may_check(maker_id=request.maker_id, checker_id=checker.pk if checker else None):
+        raise ServicingRefused(_("You recorded this request: another person must check it."))
+    return checker
+
+
+@transaction.atomic
+def request_approve(*, actor, request: ServiceRequest, on: date, as_of: date, note: str = "") -> ServiceRequest:
+    """The checker approves: a person with the approval grant who is not the request's maker."""
+    authorize(actor, Action.APPROVE_SERVICING, request)
+    _check_date(on, as_of)
+    request = _lock(request)
+    checker = _check_four_eyes(actor, request)
+    request.checker, request.approved_on = checker, on
+    _move(request, actor=actor, target=S.APPROVED, on=on, kind="approved", note=note.strip())
+    return _save(request)
+
+
+@transaction.atomic
+def request_decline(*, actor, request: ServiceRequest, reason: str, on: date, as_of: date) -> ServiceRequest:
+    """The checker declines (the request is rejected, with the reason)."""
+    authorize(actor, Action.APPROVE_SERVICING, request)
+    _check_date(on, as_of)
+    reason = reason.strip()
+    if not reason:
+        raise ServicingRefused(_("Give the reason the owner will be told."), field="reason")
+    request = _lock(request)
+    if request.status != S.PENDING_APPROVAL:
+        raise ServicingRefused(_("Only a request pending approval can be declined by its checker."))
+    request.checker, request.reason = _check_four_eyes(actor, request), reason[:300]
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason)
+    return _save(request)
+
+
+@transaction.atomic
+def request_execute(*, actor, request: ServiceRequest, as_of: date) -> ServiceRequest:
+    """Carry the change out on the business date, through the policies' services, and close the request."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    request = _lock(request)
+    if request.status not in (S.COMPLETE, S.APPROVED):
+        raise ServicingRefused(_("The request is %(status)s: it can be executed once complete (and approved when "
+                                 "it needs approval).") % {"status": request.get_status_display()})
+    if request.needs_approval and request.status != S.APPROVED:
+        raise ServicingRefused(_("The request needs a checker's approval first."))
+    result = EXECUTIONS[request.request_type.code](actor=on_behalf(actor, Action.CHANGE_POLICY), request=request,
+                                                   as_of=as_of)
+    request.result = (request.result or {}) | result
+    _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result)
+    return _save(request)
+
+
+# -- executions: each changes the policy through policies' services and says what it did -------------------------
+
+def _new_version(*, actor, request: ServiceRequest, as_of: date, changes: dict, **kwargs) -> dict:
+    try:
+        version = policy_services.policy_new_version(
+            actor=actor, policy_id=request.policy_id, effective_from=as_of, as_of=as_of, changes=changes,
+            reason=f"{request.request_type.code} {request.number}", **kwargs)
+    except ValueError as exc:
+        raise ServicingRefused(_("The policy cannot take the change today: %(why)s") % {"why": exc}) from None
+    return {"version": version.version_no, "effective_from": as_of.isoformat()}
+
+
+def _execute_contact(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    # The customer record has no change service yet (parties): the new details stay on the executed request.
+    return {"recorded": request.payload}
+
+
+def _execute_premium_mode(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    policy = request.policy
+    version = policy.versions.get(effective_to__isnull=True)
+    mode = request.payload["premium_mode"]
+    try:
+        factor = products.mode_factor(product=policy.product_id, mode=mode)
+    except products.ModeFactorNotFound:
+        raise ServicingRefused(_("The product does not offer this premium mode."), field="premium_mode") from None
+    modal = products.modal_premium(version.annual_premium, factor)
+    return _new_version(actor=actor, request=request, as_of=as_of,
+                        changes={"premium_mode": mode, "modal_premium": modal}) | {"modal_premium": str(modal)}
+
+
+def _execute_payment_method(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    return _new_version(actor=actor, request=request, as_of=as_of,
+                        changes={"payment_method": request.payload["payment_method"]})
+
+
+def _execute_sum_assured_decrease(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    version = request.policy.versions.get(effective_to__isnull=True)
+    new_sa = Decimal(request.payload["sum_assured"])
+    annual = rules.sum_assured_decrease_premium(annual_premium=version.annual_premium,
+                                                old_sum_assured=version.sum_assured, new_sum_assured=new_sa)
+    modal = to_cents(version.modal_premium * new_sa / version.sum_assured)
+    return _new_version(actor=actor, request=request, as_of=as_of, changes={
+        "sum_assured": new_sa, "annual_premium": annual, "modal_premium": modal}) | {
+        "annual_premium": str(annual), "modal_premium": str(modal)}
+
+
+def _execute_loan(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    amount = Decimal(request.payload["amount"])
+    quote = _quote_or_refuse(loan_quote, policy=request.policy, on=as_of)
+    if amount > quote.amount:
+        raise ServicingRefused(_("The most the policy can lend today is %(amount)s.") % {"amount": quote.amount})
+    rate = jurisdiction_rule(request.jurisdiction_id, "policy_loan_interest_rate").amount
+    loan = PolicyLoan.objects.create(policy=request.policy, request=request, principal=amount, rate_percent=rate,
+                                     taken_on=as_of)
+    audit_record(actor=actor, action="create", object_type="servicing.policyloan", object_id=loan.pk,
+                 after={"policy": request.policy_id, "principal": str(amount), "rate": str(rate)})
+    return {"loan": loan.pk, "principal": str(amount), "rate_percent": str(rate), "quote": quote.figures}
+
+
+def _execute_surrender(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    quote = _quote_or_refuse(surrender_quote, policy=request.policy, on=as_of)
+    _transition(actor=actor, request=request, as_of=as_of, to_status=policy_rules.Status.SURRENDERED,
+                kind="surrendered", amount=quote.amount)
+    PolicyLoan.objects.filter(policy=request.policy, settled_on__isnull=True).update(settled_on=as_of)
+    return {"paid": str(quote.amount), "quote": quote.figures}
+
+
+def _execute_cooling_off(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    quote = cooling_off_quote(policy=request.policy, received_on=request.received_on)
+    _transition(actor=actor, request=request, as_of=as_of, to_status=policy_rules.Status.COOLING_OFF_CANCELLED,
+                kind="cooling_off_cancelled", amount=quote.amount)
+    return {"refund": str(quote.amount), "quote": quote.figures}
+
+
+def _transition(*, actor, request: ServiceRequest, as_of: date, to_status, kind: str, amount: Decimal) -> None:
+    try:
+        policy_services.policy_transition(actor=actor, policy_id=request.policy_id, to_status=to_status,
+                                          effective_date=as_of, as_of=as_of, kind=kind, reason=request.number,
+                                          data={"request": request.number, "amount": str(amount)})
+    except policy_rules.TransitionRefused:
+        raise ServicingRefused(_("The policy is %(status)s: it cannot be ended this way.")
+                               % {"status": request.policy.get_status_display()}) from None
+
+
+EXECUTIONS = {
+    "contact_change": _execute_contact,
+    "premium_mode_change": _execute_premium_mode,
+    "payment_method_change": _execute_payment_method,
+    "sum_assured_decrease": _execute_sum_assured_decrease,
+    "policy_loan": _execute_loan,
+    "surrender": _execute_surrender,
+    "cooling_off_cancellation": _execute_cooling_off,
+}

@@ -1,0 +1,13 @@
+"""Servicing pages (namespace `servicing`), in the workbench's layout."""
+from django.urls import path
+
+from lifecrm.servicing import views
+
+app_name = "servicing"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("new/<int:policy_id>/", views.request_new, name="new"),
+    path("<int:pk>/", views.request_page, name="request"),
+    path("<int:pk>/act/", views.request_act, name="act"),
+]
