@@ -112,7 +112,7 @@ class CustomerValue(models.Model):
     potential, which is not yet theirs) is what the tier thresholds are compared with.
 
     Written by the `value.customer_values` step; unique on (customer, as_of): a rerun rewrites the same row.
-    `reasons`: {component: [English sentences with their figures]}.
+    `reasons`: {component: [a reason's code with its figures (`rules.reason`), put in words by value/reasons.py]}.
     """
 
     customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)

@@ -159,15 +159,15 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
     thresholds = current_thresholds()
     starts = current_segment_starts(customer_ids=ids)
 
-    def current(customer_id: int, leave_out: frozenset[int] = frozenset()) -> tuple[Decimal, list[str]]:
+    def current(customer_id: int, leave_out: frozenset[int] = frozenset()) -> tuple[Decimal, list[rules.Reason]]:
         total, lines = ZERO, []
         for p in held[customer_id]:
             if p.status in rules.COVER_RUNS and p.policy_id not in leave_out:
                 if p.policy_id in pvfps:
                     total += pvfps[p.policy_id]
-                    lines.append(f"policy {p.number}: PVFP {rules.money(pvfps[p.policy_id])}")
+                    lines.append(rules.reason("policy_pvfp", policy=p.number, amount=pvfps[p.policy_id]))
                 else:
-                    lines.append(f"policy {p.number}: in force but not valued on {as_of.isoformat()}")
+                    lines.append(rules.reason("policy_not_valued", policy=p.number, day=as_of))
         return total, lines
 
     now = timezone.now()
@@ -176,7 +176,7 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
         fact = facts[customer_id]
         mine = held[customer_id]
         current_value, current_lines = current(customer_id)
-        current_lines = current_lines or ["no policy in force"]
+        current_lines = current_lines or [rules.reason("no_policy_in_force")]
         premiums = sum((paid.get(p.policy_id, ZERO) for p in mine), ZERO)
         margin, historical_lines = rules.historical_value(premiums)
         mine_relations = relations[customer_id]
@@ -200,14 +200,14 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
             current_value=current_value, premiums_paid=premiums, margin_earned=margin, potential_value=potential,
             network_value=network, total_value=total, computed_at=now,
             reasons={"current": current_lines, "historical": historical_lines,
-                     "potential": potential_lines or ["no protection or annuity gap found"],
-                     "network": network_lines or ["no referred or household customer with a current value"]}))
+                     "potential": potential_lines or [rules.reason("no_gap")],
+                     "network": network_lines or [rules.reason("no_network")]}))
         start = starts.get(customer_id)
         if start is not None and start > as_of:
             continue  # placed on a later day already
         limits = thresholds.get(fact.jurisdiction_id)
         if limits is None:
-            tier, tier_lines = "standard", [f"no tier thresholds for jurisdiction {fact.jurisdiction_id}"]
+            tier, tier_lines = "standard", [rules.reason("no_thresholds", jurisdiction=fact.jurisdiction_id)]
         else:
             tier = rules.tier_for(total, limits.as_dict())
             tier_lines = rules.tier_reasons(tier, total, limits.as_dict(), limits.version)

@@ -23,6 +23,7 @@ from lifecrm.products import selectors as products
 from lifecrm.value.jobs import run_customer_values
 from lifecrm.value.models import AssumptionSet, CustomerValue, PolicyValue, TierThresholds
 from lifecrm.value.services import customer_values_compute, tier_thresholds_apply, tier_thresholds_preview
+from lifecrm.value.tests.words import words
 from tests.factories import make_customer, make_mandate, make_org, make_policy, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -127,21 +128,21 @@ def test_the_components_of_a_hand_checked_small_book(book):
     network = D("5000.00") * D("0.10") + D("2000.00") * D("0.05")  # C referred; B's P3 (P2 already A's)
     assert _components(a) == (current, premiums, margin, potential, network, current + margin + network)
     assert a.currency == "CNY" and a.jurisdiction == "CN"
-    assert a.reasons["current"] == [f"policy {book['p1'].number}: PVFP 1,300.00",
-                                    f"policy {book['p2'].number}: PVFP 700.00"]
-    assert a.reasons["historical"] == ["premiums paid to date 2,500.00",
+    assert words(a.reasons["current"]) == [f"policy {book['p1'].number}: profit expected from now on (PVFP) 1,300.00",
+                                    f"policy {book['p2'].number}: profit expected from now on (PVFP) 700.00"]
+    assert words(a.reasons["historical"]) == ["premiums paid to date 2,500.00",
                                        "margin earned to date 75.00 = 3% of the premiums paid"]
-    assert a.reasons["potential"][0].startswith("protection gap: parent of 1 child(ren) under 18 with death cover "
+    assert words(a.reasons["potential"])[0].startswith("protection gap: parent of 1 child(ren) under 18 with death cover "
                                                 "300,000.00")
-    assert a.reasons["network"] == ["10% of the current value 5,000.00 of 1 referred customer(s) = 500.00",
-                                    "5% of the current value 2,000.00 of 1 household customer(s) = 100.00"]
+    assert words(a.reasons["network"]) == ["10% of the current value 5,000.00 of 1 referred customer(s) = 500.00",
+                                           "5% of the current value 2,000.00 of 1 household member(s) = 100.00"]
     b = _row(book["b"])
     # B owns P2 and P3; her husband A's P1 is hers for 5 %; her annuity gap is years away (39)
     assert _components(b) == (D("2700.00"), D("1300.00"), D("39.00"), D("0.00"), D("65.00"), D("2804.00"))
     assert _components(_row(book["e"])) == (D("0.00"),) * 6
     f = _row(book["f"])
     assert (f.current_value, f.potential_value) == (D("0.00"), D("3000.00"))  # 55, no annuity
-    assert f.reasons["current"] == ["no policy in force"]
+    assert words(f.reasons["current"]) == ["no policy in force"]
 
 
 def test_tier_and_stage_are_recorded_on_the_segment_with_reasons(book):
@@ -153,8 +154,8 @@ def test_tier_and_stage_are_recorded_on_the_segment_with_reasons(book):
     tiers = {name: segments[book[name].pk].tier for name in "abcdef"}
     assert tiers == dict.fromkeys("abdef", "standard") | {"c": "silver"}  # C's 5,000 reaches silver (v1)
     a = segments[book["a"].pk]
-    assert a.reasons["tier"] == ["value 2,675.00 below the silver threshold 5,000.00 (thresholds v1)"]
-    assert a.reasons["stage"] == [f"policy {book['p2'].number} added 2025-02-01, less than 24 months ago"]
+    assert words(a.reasons["tier"]) == ["value 2,675.00 below the silver threshold 5,000.00 (thresholds version 1)"]
+    assert words(a.reasons["stage"]) == [f"policy {book['p2'].number} added 2025-02-01, less than 24 months ago"]
     assert a.set_by == "system:value.customer_values"
 
 
@@ -169,7 +170,7 @@ def test_a_rejected_debit_puts_the_payer_at_risk(book):
                               reason_code="AM04", result_on=date(2026, 10, 2))
     _run()
     c = CustomerSegment.objects.get(customer=book["c"], valid_to__isnull=True)
-    assert (c.stage, c.reasons["stage"]) == ("at_risk", ["1 direct debit(s) rejected in the last 90 days, the last "
+    assert (c.stage, words(c.reasons["stage"])) == ("at_risk", ["1 direct debit(s) rejected in the last 90 days, the last "
                                                          "on 2026-10-02"])
 
 
