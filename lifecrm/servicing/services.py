@@ -12,11 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
 from lifecrm.core.money import to_cents
@@ -210,6 +212,8 @@ def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) 
         if not cleaned:
             raise ServicingRefused(_("Enter the new phone number, e-mail or address."), field="address")
         return cleaned, None, {}
+    if code == "beneficiary_change":
+        return {"beneficiaries": _clean_beneficiaries(payload.get("beneficiaries"))}, None, {}
     if code == "premium_mode_change":
         mode = payload.get("premium_mode")
         if mode not in PremiumMode.values:
@@ -253,6 +257,46 @@ def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) 
         quote = cooling_off_quote(policy=policy, received_on=received_on)
         return {}, quote.amount, quote.figures
     raise ServicingRefused(_("This request type cannot be recorded yet."), field="request_type")
+
+
+SHARE_ERRORS = {
+    "invalid": _lazy("Write a share as a percentage (50, 33.33) or a fraction (1/3)."),
+    "min_value": _lazy("A share must be more than nothing."),
+    "max_value": _lazy("A share cannot be more than the whole."),
+    "too_fine": _lazy("The share is finer than the smallest share a policy records."),
+}
+
+
+def _clean_beneficiaries(rows) -> list[dict]:
+    """The new beneficiaries: a name, a relation, an order and an exact share each (kept as "n/d"); within each
+    order the shares add up to exactly the whole (policies.services.check_beneficiary_shares)."""
+    if not rows or not isinstance(rows, list):
+        raise ServicingRefused(_("Name at least one beneficiary."), field="beneficiaries")
+    cleaned, inputs = [], []
+    for row in rows:
+        name = str(row.get("name", "")).strip()
+        relation = str(row.get("relation_to_insured", "")).strip()
+        if not name or not relation:
+            raise ServicingRefused(_("Each beneficiary needs a name and a relation to the insured."),
+                                   field="beneficiaries")
+        try:
+            share = policy_rules.parse_share(str(row.get("share", "")))
+            order = int(row.get("order") or 1)
+        except policy_rules.ShareInvalid as exc:
+            raise ServicingRefused(f"{name}: {SHARE_ERRORS[exc.code]}", field="beneficiaries") from None
+        except (TypeError, ValueError):
+            raise ServicingRefused(_("The order of a beneficiary is a whole number."), field="beneficiaries") from None
+        if order < 1:
+            raise ServicingRefused(_("The order of a beneficiary is a whole number."), field="beneficiaries")
+        cleaned.append({"name": name[:100], "relation_to_insured": relation[:20], "order": order,
+                        "share": f"{share.numerator}/{share.denominator}"})
+        inputs.append(policy_services.BeneficiaryInput(name, relation, share, order))
+    try:
+        policy_services.check_beneficiary_shares(inputs)
+    except policy_services.InvalidBeneficiaries:
+        raise ServicingRefused(_("Within each order the shares must add up to exactly the whole (100 %)."),
+                               field="beneficiaries") from None
+    return cleaned
 
 
 def _quote_or_refuse(quote, **kwargs) -> Quote:
@@ -302,12 +346,17 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     request.save(update_fields=["number"])
     RequestDocument.objects.bulk_create(
         RequestDocument(request=request, code=d["code"], name=d["name"], name_en=d.get("name_en", d["name"]))
-        for d in kind.documents)
+        for d in kind.documents if _document_needed(d["code"], policy))
     _append(request, actor=actor, kind="received", on=received_on, note=request.note,
             data={"channel": channel, "payload": cleaned, "amount": None if amount is None else str(amount)})
     audit_record(actor=actor, action="create", object_type="servicing.servicerequest", object_id=request.pk,
                  after={"number": request.number, "type": kind.code, "policy": policy.pk, "channel": channel})
     return request
+
+
+def _document_needed(code: str, policy: Policy) -> bool:
+    """The insured's written consent matters only when the owner is someone else (Insurance Law Art. 41)."""
+    return code != "insured_consent" or policy.owner_id != policy.insured_id
 
 
 def _move(request: ServiceRequest, *, actor, target: RequestStatus, on: date, kind: str, note: str = "",
@@ -497,6 +546,12 @@ def _execute_contact(*, actor, request: ServiceRequest, as_of: date) -> dict:
     return {"recorded": request.payload}
 
 
+def _execute_beneficiaries(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    beneficiaries = [policy_services.BeneficiaryInput(b["name"], b["relation_to_insured"], Fraction(b["share"]),
+                                                      b["order"]) for b in request.payload["beneficiaries"]]
+    return _new_version(actor=actor, request=request, as_of=as_of, changes={}, beneficiaries=beneficiaries)
+
+
 def _execute_premium_mode(*, actor, request: ServiceRequest, as_of: date) -> dict:
     policy = request.policy
     version = policy.versions.get(effective_to__isnull=True)
@@ -566,6 +621,7 @@ def _transition(*, actor, request: ServiceRequest, as_of: date, to_status, kind:
 
 EXECUTIONS = {
     "contact_change": _execute_contact,
+    "beneficiary_change": _execute_beneficiaries,
     "premium_mode_change": _execute_premium_mode,
     "payment_method_change": _execute_payment_method,
     "sum_assured_decrease": _execute_sum_assured_decrease,

@@ -283,3 +283,43 @@ class TestCoolingOff:
         assert request.result["refund"] == "110.50"
         policy.refresh_from_db()
         assert policy.status == "cooling_off_cancelled"
+
+
+class TestBeneficiaryChange:
+    THIRDS = [{"name": n, "relation_to_insured": "child", "share": "1/3", "order": 1} for n in ("张一", "张二", "张三")]
+
+    def test_one_third_each_exactly_after_a_checker(self, world):
+        request = create(world, kind="beneficiary_change", payload={"beneficiaries": self.THIRDS})
+        assert request.needs_approval  # a risky change: always checked
+        # The owner is the insured: no separate consent of the insured on the checklist.
+        assert "insured_consent" not in request.documents.values_list("code", flat=True)
+        request = complete(world, request, AS_OF)
+        services.request_approve(actor=world.staff["branch"], request=request, on=AS_OF, as_of=AS_OF)
+        services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
+        current = world.policy.versions.get(effective_to__isnull=True)
+        from fractions import Fraction
+
+        assert [(b.name, b.share) for b in current.beneficiaries.all()] == [
+            ("张一", Fraction(1, 3)), ("张二", Fraction(1, 3)), ("张三", Fraction(1, 3))]
+        assert [b.share_text for b in world.policy.versions.get(version_no=1).beneficiaries.all()] == ["100 %"]
+
+    def test_the_insureds_consent_when_the_owner_is_someone_else(self, world):
+        from tests.factories import make_customer, make_policy
+
+        insured = make_customer(branch=world.org.team_a, name="张小明", birth_date=date(1981, 1, 1))
+        policy = make_policy(owner=world.owner, insured=insured, agent=world.staff["agent"], branch=world.org.team_a,
+                             product=world.policy.product, issue_date=world.policy.issue_date)
+        payload = {"beneficiaries": [{"name": "张一", "relation_to_insured": "spouse", "share": "50"},
+                                     {"name": "张二", "relation_to_insured": "child", "share": "30"},
+                                     {"name": "张三", "relation_to_insured": "child", "share": "20 %"}]}
+        request = create(world, kind="beneficiary_change", payload=payload, policy=policy)
+        assert "insured_consent" in request.documents.values_list("code", flat=True)
+        assert [b["share"] for b in request.payload["beneficiaries"]] == ["1/2", "3/10", "1/5"]
+
+    @pytest.mark.parametrize(("shares", "message"), [
+        (["50", "40"], "exactly the whole"), (["1/3", "1/3", "33.33"], "exactly the whole"),
+        (["abc"], "percentage"), (["0"], "more than nothing"), (["150"], "more than the whole")])
+    def test_shares_refused(self, world, shares, message):
+        rows = [{"name": f"受益人{i}", "relation_to_insured": "child", "share": s} for i, s in enumerate(shares)]
+        with pytest.raises(ServicingRefused, match=message):
+            create(world, kind="beneficiary_change", payload={"beneficiaries": rows})
