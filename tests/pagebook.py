@@ -83,6 +83,7 @@ def build_page_book() -> PageBook:
     case = _emergency_case(world)  # the case pages' and the emergency pages' case
     attachment = case_attachment_add(actor=SYSTEM, case=case, filename="letter.pdf", content=b"%PDF-1.4 page book",
                                      at=datetime(2026, 10, 9, 14, 10, tzinfo=UTC))
+    servicing_request = _servicing_request(world)
     return PageBook(world, {
         "customer_id": (world.policy_a.owner_id,),
         "policy_id": (world.policy_q.pk,),
@@ -96,7 +97,16 @@ def build_page_book() -> PageBook:
         "complaint_id": (complaint.pk,),  # the agent's customer's, decided (its letter)
         "letter_kind": ("first",),
         "complaint_action": ("decide",),
+        "request_id": (servicing_request.pk,),  # a servicing request on the agent's policy (team A)
     })
+
+
+def _servicing_request(world: World):
+    """A contact change of the agent's customer (policy_a, team A), received at the counter on the book's day."""
+    from lifecrm.servicing.services import request_create
+
+    return request_create(actor=SYSTEM, policy=world.policy_a, request_type="contact_change", channel="counter",
+                          received_on=AS_OF, as_of=AS_OF, payload={"address": "北京市朝阳区建国路1号"})
 
 
 def _complaint(world: World):

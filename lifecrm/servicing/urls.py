@@ -8,6 +8,6 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("approvals/", views.approvals, name="approvals"),
     path("new/<int:policy_id>/", views.request_new, name="new"),
-    path("<int:pk>/", views.request_page, name="request"),
-    path("<int:pk>/act/", views.request_act, name="act"),
+    path("<int:request_id>/", views.request_page, name="request"),
+    path("<int:request_id>/act/", views.request_act, name="act"),
 ]

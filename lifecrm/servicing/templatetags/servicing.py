@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -16,4 +17,20 @@ def type_name(row) -> str:
     """A request type's (or checklist document's) English name on English pages, else its own name."""
     if row is None:
         return ""
+    if isinstance(row, dict):  # a document of a request type's catalogue
+        return row.get("name_en") if _english() and row.get("name_en") else row.get("name", "")
     return row.name_en if _english() and row.name_en else row.name
+
+
+EVENT_LABELS = {
+    "received": _("received"), "accepted": _("accepted"), "awaiting_documents": _("awaiting documents"),
+    "document_received": _("document received"), "missing_notice": _("missing-items notice sent"),
+    "complete": _("complete"), "submitted": _("sent for approval"), "approved": _("approved"),
+    "declined": _("declined by the checker"), "rejected": _("rejected"), "cancelled": _("withdrawn by the owner"),
+    "executed": _("executed"),
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))

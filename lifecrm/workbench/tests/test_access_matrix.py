@@ -169,6 +169,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # service desk: SLA
     ("service:sla-dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("service:sla-report", "GET"): page(MANAGEMENT | {"branch_b"}),
+    # servicing (request_id: a request on the agent's policy in team A; policy_id: branch A's policy without an
+    # agent). Claims handlers take no servicing requests; checkers are management.
+    ("servicing:queue", "GET"): page((STAFF - {"claims"}) | {"branch_b"}),
+    ("servicing:approvals", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("servicing:new", "GET"): page({"hq", "branch", "callcentre"}, POLICY_HIDDEN),
+    ("servicing:request", "GET"): page(STAFF - {"claims"}, ["branch_b"]),
+    ("servicing:act", "POST"): page({"hq", "branch", "counter"}, ["branch_b"]),  # no action: 400
     # elsewhere
     ("set_language", "POST"): PUBLIC,
     ("admin:index", "GET"): Expect(),  # no staff role is a Django admin user: the admin's own login for all
