@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
 from lifecrm.core.money import to_cents
@@ -260,10 +260,10 @@ def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) 
 
 
 SHARE_ERRORS = {
-    "invalid": _lazy("Write a share as a percentage (50, 33.33) or a fraction (1/3)."),
-    "min_value": _lazy("A share must be more than nothing."),
-    "max_value": _lazy("A share cannot be more than the whole."),
-    "too_fine": _lazy("The share is finer than the smallest share a policy records."),
+    "invalid": gettext_lazy("Write a share as a percentage (50, 33.33) or a fraction (1/3)."),
+    "min_value": gettext_lazy("A share must be more than nothing."),
+    "max_value": gettext_lazy("A share cannot be more than the whole."),
+    "too_fine": gettext_lazy("The share is finer than the smallest share a policy records."),
 }
 
 
