@@ -15,6 +15,7 @@ from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountV
 from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 from lifecrm.service.api import CaseViewSet, InteractionViewSet
+from lifecrm.servicing.api import ServiceRequestViewSet
 from lifecrm.value.api import CustomerValueView
 
 
@@ -45,6 +46,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-account")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("cases", CaseViewSet, basename="case")
+router.register("servicing-requests", ServiceRequestViewSet, basename="servicing-request")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
