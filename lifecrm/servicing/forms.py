@@ -26,7 +26,7 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
 
 class RequestForm(forms.Form):
     channel = forms.ChoiceField(label=_("Received through"), choices=Channel.choices, initial=Channel.COUNTER)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE, error_messages=DATE_ERRORS)
+    received_on = forms.DateField(label=_("Request received on"), widget=DATE, error_messages=DATE_ERRORS)
     mobile_phone = forms.CharField(label=_("New mobile phone"), max_length=20, required=False)
     email = forms.EmailField(label=_("New e-mail"), required=False,
                              error_messages={"invalid": _("Give an e-mail address such as name@example.com.")})

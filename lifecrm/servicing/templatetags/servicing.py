@@ -34,3 +34,12 @@ EVENT_LABELS = {
 @register.filter
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
+
+
+@register.filter
+def document_name(code: str, documents) -> str:
+    """The name of the checklist document `code` among the request's `documents`, in the page's language."""
+    for document in documents:
+        if document.code == code:
+            return type_name(document)
+    return code
