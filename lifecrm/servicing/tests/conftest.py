@@ -34,6 +34,15 @@ def product_with_tables(code: str, jurisdiction: str = "CN", currency: str = "CN
     return product
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The services' refusals are read in English here (the pages' tests ask for their language themselves)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @dataclass
 class World:
     org: Org
