@@ -223,7 +223,8 @@ _REFERENCE_DATA = tuple(
                        ("products", "cashvalue"), ("service", "carerule"), ("service", "casetype"),
                        ("service", "casecategory"), ("service", "queue"), ("service", "queuemember"),
                        ("service", "routingrule"), ("service", "defaultqueue"), ("service", "slapolicy"),
-                       ("service", "businesshours"), ("service", "closureperiod"))
+                       ("service", "businesshours"), ("service", "closureperiod"),
+                       ("servicing", "requesttype"))
     for verb in ("view", "add", "change")
 )
 ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
