@@ -35,26 +35,35 @@ SUPERVISING = {"service.supervise_cases"}
 VALUING = {"value.view"}
 EMERGENCY = {"service.assist_emergency"}  # the call centre and anyone at HQ
 CARE = {"service.work_care_tasks"}
+# Policy servicing: the counter, the call centre and the agent take requests in; the counter and management work
+# them; management checks them.
+TAKING = {"servicing.request"}
+PROCESSING = {"servicing.process"}
+CHECKING = {"servicing.approve"}
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
                    "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
                    "org.manage_logins", "parties.export_personal_data", "parties.anonymise",
-                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE,
+                   "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE
+                  | TAKING | PROCESSING | CHECKING,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
-                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE,
+                       "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE
+                      | TAKING | PROCESSING | CHECKING,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
                            "billing.manage_collection", "billing.confirm_large_payment",
-                           "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | CARE,
-    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER | SERVING | HANDLING,
+                           "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | CARE | TAKING | PROCESSING
+                          | CHECKING,
+    ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER | SERVING | HANDLING
+                           | TAKING | PROCESSING,
     ("counter", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                        "billing.work_queue"} | AT_THE_COUNTER | SERVING | HANDLING | EMERGENCY,
-    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE,
-    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE,
+                        "billing.work_queue"} | AT_THE_COUNTER | SERVING | HANDLING | EMERGENCY | TAKING | PROCESSING,
+    ("callcentre", "branch"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE | TAKING,
+    ("callcentre", "hq"): {"workbench.use", "billing.work_own_tasks", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY | CARE | TAKING,
     ("claims", "branch"): {"workbench.use", "parties.reveal_id"} | SERVING | HANDLING,
     ("claims", "hq"): {"workbench.use", "parties.reveal_id", "billing.work_queue"} | SERVING | HANDLING | EMERGENCY,
-    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE,
-    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE,  # an agent never sees more than the book
+    ("agent", "team"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE | TAKING,
+    ("agent", "hq"): {"workbench.use", "billing.work_own_tasks"} | SERVING | VALUING | CARE | TAKING,  # an agent never sees more than the book
     ("auditor", "hq"): set(),  # a role nobody granted anything
     # the administrator: logins and the admin site, no customer data (not even the queue anyone at HQ works)
     ("admin", "hq"): {"org.manage_logins", "org.administer"},
