@@ -71,7 +71,8 @@ def test_after_a_move_the_new_parents_manager_sees_the_units_customers_and_polic
     assert event.after["path"] == team.path and event.after["copies"] == move.copies
 
 
-SERVICE = ("service.interaction", "service.case", "service.slaalert", "service.careevent", "service.survey")
+SERVICE = ("service.interaction", "service.case", "service.slaalert", "service.careevent", "service.survey",
+           "servicing.servicerequest")  # the service desk's and servicing's copies
 
 
 def test_every_copy_of_a_path_is_registered():
