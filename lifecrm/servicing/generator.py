@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
@@ -258,8 +259,8 @@ def _channel(rng) -> str:
 def _write(ctx: GeneratorContext, requests: list[dict], documents: list[tuple], events: list[tuple]) -> None:
     def column(key: str):
         values = [r[key] for r in requests]
-        if key in ("amount",):
-            return [None if v is None else v for v in values]
+        if key == "amount":  # nullable: Decimals or None, written row by row by both writers
+            return [None if v is None else Decimal(f"{v:.2f}") for v in values]
         if isinstance(values[0], str) or key in ("payload", "branch_path", "number", "channel", "status", "reason"):
             return np.array(values, dtype=object)
         if isinstance(values[0], bool):
