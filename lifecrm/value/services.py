@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from lifecrm.billing.selectors import premiums_paid_by_policy, rejected_debits_by_policy
 from lifecrm.core.actors import system
-from lifecrm.core.money import to_cents
+from lifecrm.core.money import AmountInvalid, parse_amount, to_cents
 from lifecrm.core.services import audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.rules import Action
@@ -255,11 +255,24 @@ class ThresholdsPreview:
         return [f"{count} customer(s) from {source} to {target}" for (source, target), count in self.moves.items()]
 
 
-def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
+def _amount(value) -> Decimal:
+    """A threshold typed in (text: an amount as people type it, no exponent) or given as a number."""
+    if isinstance(value, str):
+        try:
+            return parse_amount(value)
+        except AmountInvalid as refused:
+            if refused.code == "max_decimal_places":
+                raise ValidationError(gettext("The tier thresholds are amounts to the cent.")) from None
+            raise ValidationError(gettext("The tier thresholds must be amounts above zero, such as 50000 or "
+                                          "50000.00.")) from None
     try:
-        limits = {"diamond": Decimal(str(diamond)), "gold": Decimal(str(gold)), "silver": Decimal(str(silver))}
+        return Decimal(str(value))
     except ArithmeticError:
         raise ValidationError(gettext("The tier thresholds must be amounts.")) from None
+
+
+def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
+    limits = {"diamond": _amount(diamond), "gold": _amount(gold), "silver": _amount(silver)}
     if not limits["diamond"] > limits["gold"] > limits["silver"] > 0:
         raise ValidationError(gettext("The tier thresholds must descend from diamond to gold to silver, all above "
                                       "zero (given %(diamond)s, %(gold)s, %(silver)s).") % limits)
