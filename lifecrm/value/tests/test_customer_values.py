@@ -315,3 +315,50 @@ def test_run_customer_values_is_resumable(book, monkeypatch):
     assert not CustomerValue.objects.exists()  # the chunk's values and segments commit together
     run = run_customer_values(as_of=AS_OF, progress=False)
     assert run.status == "done" and CustomerValue.objects.count() == 6
+
+
+def test_on_the_other_days_the_customers_whose_policies_changed_are_valued_and_placed_again(book):
+    from lifecrm.core.jobs import run_step
+    from lifecrm.policies.services import policy_transition
+
+    run_step("value.weekly_customer_values", as_of=AS_OF, progress=False)  # Sunday: the whole book
+    assert run_step("value.changed_customer_values", as_of=date(2026, 12, 1), progress=False).chunk_count == 0
+    wednesday = date(2026, 12, 2)
+    policy_transition(actor=SYSTEM, policy_id=book["p4"].pk, to_status="grace",
+                      effective_date=wednesday, as_of=wednesday, reason="premium unpaid")
+    # C owns P4: valued and placed again on Wednesday, on Sunday's policy values; nobody else
+    run = run_step("value.changed_customer_values", as_of=wednesday, progress=False)
+    assert run.status == "done"
+    rows = CustomerValue.objects.filter(as_of=wednesday)
+    assert [(r.customer_id, r.whole_book, r.current_value) for r in rows] == [(book["c"].pk, False, D("5000.00"))]
+    c = CustomerSegment.objects.get(customer=book["c"], valid_to__isnull=True)
+    assert (c.stage, c.valid_from) == ("at_risk", wednesday)
+    assert words(c.reasons["stage"]) == [f"policy {book['p4'].number} in grace period since 2026-12-02"]
+    # the dashboards still read the whole book's Sunday; the customer's own value their latest row
+    from lifecrm.value.selectors import customer_value, latest_value_day
+
+    assert latest_value_day(as_of=wednesday) == AS_OF
+    assert customer_value(customer_id=book["c"].pk, as_of=wednesday).as_of == wednesday
+    # a rerun of the day changes nothing; the next Sunday values everyone again
+    assert run_step("value.changed_customer_values", as_of=wednesday, progress=False).pk == run.pk
+    assert run_step("value.changed_customer_values", as_of=date(2026, 12, 6), progress=False).chunk_count == 0
+
+
+def test_a_debit_rejected_today_puts_its_payer_at_risk_today(book):
+    from lifecrm.core.jobs import run_step
+
+    run_step("value.weekly_customer_values", as_of=AS_OF, progress=False)
+    thursday = date(2026, 12, 3)
+    item = DueItem.objects.create(policy=book["p2"], instalment=99, due_date=date(2026, 12, 1), amount=D("1000"),
+                                  currency="CNY", raised_on=date(2026, 11, 1))
+    sent = BankFile.objects.create(direction="out", format="pain.008", sha256="1" * 64, filename="LCDD2.xml",
+                                   as_of=date(2026, 12, 1), created_at=BOOKED, content=b"<Document/>")
+    Collection.objects.create(due_item=item, mandate=make_mandate(book["p2"]), end_to_end_id="E2E2",
+                              amount=item.amount, collection_date=item.due_date, export_file=sent, status="rejected",
+                              reason_code="AM04", result_on=thursday)
+    run_step("value.changed_customer_values", as_of=thursday, progress=False)
+    # P2: owned by B, paid by A; both valued again, A (the payer) at risk
+    assert set(CustomerValue.objects.filter(as_of=thursday).values_list("customer_id", flat=True)) == {
+        book["a"].pk, book["b"].pk}
+    a = CustomerSegment.objects.get(customer=book["a"], valid_to__isnull=True)
+    assert a.stage == "at_risk" and a.valid_from == thursday
