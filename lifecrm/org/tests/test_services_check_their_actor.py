@@ -1,7 +1,7 @@
 """Every public service checks its actor itself (issue 14 §3, deny by default): a scan of the source, so a new
 service without a check fails the suite before anyone calls it.
 
-Scanned: every app's `services.py` (or a `services/` package), found on disk, so an app added later (servicing,
+Scanned: every `services.py` (or `services/` package) under lifecrm/, found on disk, so an app added later (servicing,
 claims…) is scanned without a change here, and the modules listed in `OTHER_SERVICE_MODULES` whose functions are
 services under another name. A public function (no leading underscore) with a parameter `actor` is a service.
 It passes when its body calls a check (`CHECKS`), or calls a function, of its own module or imported from
@@ -58,13 +58,15 @@ class Function:
 
 
 def module_name(path: Path) -> str:
-    return "lifecrm." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return "lifecrm." + ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def service_modules() -> list[Path]:
-    found = set(PACKAGE.glob("*/services.py")) | set(PACKAGE.glob("*/services/*.py"))
+    """Every `services.py` and every module of a `services/` package, at any depth (not tests), and the others."""
+    found = set(PACKAGE.rglob("services.py")) | set(PACKAGE.rglob("services/*.py"))
     found |= {PACKAGE / rel for rel in OTHER_SERVICE_MODULES}
-    return sorted(p for p in found if p.name != "__init__.py" or p.parent.name == "services")
+    return sorted(p for p in found if "tests" not in p.relative_to(PACKAGE).parts)
 
 
 def imports(tree: ast.Module, module: str) -> dict[str, tuple[str, str | None]]:
