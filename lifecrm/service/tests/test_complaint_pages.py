@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.service import complaint_rules as rules
-from lifecrm.service import services
+from lifecrm.service import complaints, services
 from lifecrm.service.complaint_reports import complaint_register, complaint_statistics
 from lifecrm.service.models import Complaint
 from lifecrm.service.tests.test_complaints import decide, noon, open_complaint
@@ -143,3 +143,22 @@ def test_the_statistics_page_draws_its_charts(service_world, client):
                       ).status_code == 400
     client.force_login(w.staff["callcentre"].user)
     assert client.get(reverse("service:complaint-statistics")).status_code == 403
+
+
+@pytest.mark.parametrize(("delivered", "provisional"), [(date(2026, 11, 5), False), (date(2026, 12, 10), True)])
+def test_a_review_deadline_counted_on_a_provisional_calendar_says_so(service_world, client, delivered, provisional):
+    """The last day to ask for a review is moved past rest days: counted in a year whose calendar is not yet
+    published (CN's 2027 as shipped) it carries the provisional mark. The decision's and the review's own limits
+    are calendar days, never moved by a calendar: they need no mark."""
+    w = service_world
+    complaint = open_complaint(w, received=delivered - timedelta(days=14))
+    decide(w, complaint, delivered - timedelta(days=1))
+    complaints.complaint_delivery_record(actor=w.staff["callcentre"].user, complaint=complaint, channel="post",
+                                         delivered_at=noon(delivered), reference="EMS1", at=noon(delivered))
+    complaint.refresh_from_db()
+    assert complaint.review_last_day.year == (2027 if provisional else 2026)
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk})).content.decode()
+    assert complaint.review_last_day.isoformat() in body
+    assert ('data-testid="provisional-deadline"' in body) is provisional
