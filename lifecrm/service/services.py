@@ -14,6 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
 from lifecrm.core.services import audit_record
@@ -296,7 +297,8 @@ def emergency_open(*, actor, customer: Customer, location: str, situation: str, 
                     direction=Direction.INBOUND.value, subject=case.subject, outcome=Interaction.Outcome.CASE_OPENED,
                     occurred_at=at, case=case)
     me = _staff_of(actor)
-    CaseTask.objects.create(case=case, title=str(_("Call the customer back to check on them")),
+    # stored as the English source and shown in the reader's language ({% translate task.title %})
+    CaseTask.objects.create(case=case, title=gettext_noop("Call the customer back to check on them"),
                             due_at=at + FIRST_FOLLOW_UP_AFTER, assignee=me, created_at=at, created_by=me)
     audit_record(actor=actor, action="create", object_type="service.emergencyintake", object_id=case.pk,
                  after={"number": case.number, "customer": customer.pk, "covered": intake.covered})
