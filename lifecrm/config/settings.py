@@ -232,6 +232,7 @@ INSTALLED_APPS = [
     "lifecrm.banking",
     "lifecrm.billing",
     "lifecrm.service",
+    "lifecrm.claims",
     "lifecrm.value",
     "lifecrm.workbench",
     "lifecrm.api",

@@ -101,6 +101,10 @@ class Action(StrEnum):
     SUPERVISE_CASES = "service.supervise_cases"  # assign any case of the scope, approve extensions, reports
     ASSIST_EMERGENCY = "service.assist_emergency"  # the 24x7 emergency line: intake, partner dispatch, follow-ups
     WORK_CARE_TASKS = "service.work_care_tasks"  # care calls, visits and gifts: see them, mark them done
+    # -- claims (issue 17 §3) --
+    REPORT_CLAIM = "claims.report"  # take a claim in, on any channel, at any hour
+    HANDLE_CLAIM = "claims.handle"  # documents, notices, assessment, the decision proposed, payees, payment
+    APPROVE_CLAIM = "claims.approve"  # the checker of a decision above the threshold (never the maker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,13 @@ GRANTS: dict[Action, Grant] = {
     Action.ASSIST_EMERGENCY: Grant(frozenset({"callcentre", "hq"}), anyone_at_hq=True),
     # Care calls, visits and gifts go to the customer's agent, else to the call centre; management oversees them.
     Action.WORK_CARE_TASKS: Grant(frozenset({"hq", "branch", "callcentre", "agent"})),
+    # -- claims (issue 17 §3) --
+    # A claim reaches the company on any channel (24 x 7 line, counter, agent): whoever serves customers takes it
+    # in; the claims handlers (and management) work it; a second claims handler or a manager checks a decision
+    # above the threshold, and the maker never checks their own (claims.services).
+    Action.REPORT_CLAIM: Grant(SERVICE_ROLES),
+    Action.HANDLE_CLAIM: Grant(frozenset({"hq", "branch", "claims"})),
+    Action.APPROVE_CLAIM: Grant(frozenset({"hq", "branch", "claims"})),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal
