@@ -140,6 +140,9 @@ class ClaimPolicy(models.Model):
         ordering = ["claim", "policy"]
         constraints = [models.UniqueConstraint(fields=["claim", "policy"], name="claim_policy_uniq")]
 
+    def __str__(self) -> str:
+        return f"{self.claim_id}/{self.policy_id}"
+
 
 class ClaimDocument(models.Model):
     """One document of the claim's checklist, and the day it reached us."""
@@ -154,6 +157,9 @@ class ClaimDocument(models.Model):
         verbose_name_plural = _("claim documents")
         ordering = ["claim", "id"]
         constraints = [models.UniqueConstraint(fields=["claim", "code"], name="claim_document_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.code}"
 
 
 class ClaimNotice(models.Model):
@@ -178,6 +184,9 @@ class ClaimNotice(models.Model):
         ordering = ["claim", "sent_on", "id"]
         constraints = [models.UniqueConstraint(fields=["claim", "kind"], name="claim_notice_once")]
 
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.kind} {self.sent_on}"
+
 
 class ClaimFinding(models.Model):
     """What assessment found on one policy of the claim (replaced by the next assessment)."""
@@ -200,6 +209,9 @@ class ClaimFinding(models.Model):
         verbose_name_plural = _("claim findings")
         ordering = ["claim", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.code}"
+
 
 class ClaimRenunciation(models.Model):
     """A beneficiary renounced (or lost) their right to this claim's benefit."""
@@ -213,6 +225,9 @@ class ClaimRenunciation(models.Model):
         verbose_name = _("renunciation")
         verbose_name_plural = _("renunciations")
         constraints = [models.UniqueConstraint(fields=["claim", "beneficiary"], name="claim_renunciation_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.beneficiary_id}"
 
 
 class Payout(models.Model):
@@ -256,6 +271,9 @@ class Payout(models.Model):
         ]
         indexes = [models.Index(fields=["status", "currency"], name="payout_status_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} {self.amount}"
+
     @property
     def share(self):
         from fractions import Fraction
@@ -281,6 +299,9 @@ class ClaimEvent(models.Model):
         verbose_name_plural = _("claim events")
         ordering = ["claim", "seq"]
         constraints = [models.UniqueConstraint(fields=["claim", "seq"], name="claim_event_seq_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}#{self.seq} {self.kind}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
