@@ -40,6 +40,7 @@ LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
 HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # service.handle_case, not agents
+HANDLES_CLAIMS = frozenset({"hq", "branch", "claims"})  # claims.handle
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,13 @@ EXPECTED: dict[tuple[str, str], Expect] = {
        for move in ("assign", "respond", "note", "wait", "resume", "resolve", "close")},
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
+    # claims (claim_id: a death claim of the agent's customer in team A, just reported; claim_step "assess",
+    # refused with 400 while documents are missing): every service role reports and sees a claim of its scope, the
+    # claims handlers and management work it
+    ("claims:claims", "GET"): page(HANDLES_CLAIMS | {"branch_b"}),
+    ("claims:claim", "GET"): page(STAFF, ["branch_b"]),
+    ("claims:claim-action", "POST"): page(HANDLES_CLAIMS, ["branch_b"]),
+    ("claims:claim-report", "GET"): page(STAFF, ["branch_b"]),
     # service desk: SLA
     ("service:sla-dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("service:sla-report", "GET"): page(MANAGEMENT | {"branch_b"}),
