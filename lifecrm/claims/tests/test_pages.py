@@ -71,7 +71,7 @@ def test_a_handler_takes_a_death_claim_through_to_payment(claims_world, settings
     claim.refresh_from_db()
     assert claim.status == "paid"
     assert sum(p.amount for p in Payout.objects.filter(claim=claim)) == Decimal("600000.00")
-    for language, word in (("zh-hant", "理賠"), ("zh-hans", "理赔"), ("en", "Claims")):
+    for language, word in (("zh-hant", "首次受理"), ("zh-hant", "理賠"), ("zh-hans", "补充资料通知"), ("en", "First receipt")):
         page = _client(world.staff["claims"], language).get(url)
         assert page.status_code == 200 and word in page.content.decode()
 
