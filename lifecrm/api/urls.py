@@ -12,6 +12,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from lifecrm.api.errors import not_found
 from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
+from lifecrm.claims.api import ClaimViewSet
 from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 from lifecrm.service.api import CaseViewSet, InteractionViewSet
@@ -45,6 +46,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-account")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("cases", CaseViewSet, basename="case")
+router.register("claims", ClaimViewSet, basename="claim")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -165,6 +165,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:case-detail", "GET"): api(STAFF, ["branch_b"]),
     **{(f"v1:case-{move}", "POST"): api(HANDLES_CASES, ["branch_b"])
        for move in ("assign", "respond", "note", "wait", "resume", "resolve", "close")},
+    # claims' API: the book's claim is the agent's customer's (team A); every service role reports and reads
+    ("v1:claim-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:claim-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
+    ("v1:claim-detail", "GET"): api(STAFF, ["branch_b"]),
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
     # claims (claim_id: a death claim of the agent's customer in team A, just reported; claim_step "assess",
@@ -249,6 +253,7 @@ def _kwargs(name: str, pattern: URLPattern, book) -> dict:
         "v1:payment-detail": book.objects["payment_id"][0],
         "v1:suspense-account-detail": world.policy_q.pk,
         "v1:interaction-detail": Interaction.objects.get(case_id=book.objects["case_id"][0]).pk,
+        "v1:claim-detail": book.objects["claim_id"][0],
     } | {name: book.objects["case_id"][0] for name in ("v1:case-detail", "v1:case-assign", "v1:case-respond",
                                                          "v1:case-note", "v1:case-wait", "v1:case-resume",
                                                          "v1:case-resolve", "v1:case-close")}
