@@ -238,3 +238,22 @@ def test_the_org_move_rewrites_the_claims_path_copy(claims_world):
     from lifecrm.core.registries import path_copies
 
     assert "claims.claim" in path_copies()
+
+
+def test_the_demo_adds_claims_at_every_stage(claims_world):
+    from lifecrm.claims.demo import add_demo_claims
+    from lifecrm.parties.models import Customer
+    from tests.factories import make_customer
+
+    from .conftest import make_claims_policy
+
+    for n in range(5):
+        person = make_customer(branch=claims_world.org.team_a, agent=claims_world.staff["agent"], name=f"王{n}")
+        make_claims_policy(owner=person, insured=person, agent=claims_world.staff["agent"],
+                           branch=claims_world.org.team_a, sum_assured=Decimal("80000.00"),
+                           beneficiaries=[policy_services.BeneficiaryInput("王芳", "spouse", Fraction(1))])
+    lines = add_demo_claims(as_of=AS_OF, count=6, stride=1)
+    statuses = set(Claim.objects.values_list("status", flat=True))
+    assert len(lines) == 1 and Claim.objects.count() == 6, lines
+    assert {"paid", "documents_pending", "assessing", "decided"} <= statuses, statuses
+    assert Customer.objects.count() > 5
