@@ -257,3 +257,44 @@ def test_the_demo_adds_claims_at_every_stage(claims_world):
     assert len(lines) == 1 and Claim.objects.count() == 6, lines
     assert {"paid", "documents_pending", "assessing", "decided"} <= statuses, statuses
     assert Customer.objects.count() > 5
+
+
+def test_the_fast_track_counts_working_days_on_the_jurisdictions_calendar(claims_world):
+    """A hospital claim below RMB 3,000 complete on Wed 30 Sep 2026: 5 working days on the CN calendar skip the
+    National Day holidays (1–7 Oct); the 30-day clock runs from the first receipt."""
+    from lifecrm.core.selectors import working_calendar
+
+    reported = date(2026, 9, 28)
+    claim = _report(claims_world, claim_type="hospitalisation", cause="illness", event_date=date(2026, 9, 20),
+                    as_of=reported, amount_claimed=Decimal("2999.99"))
+    assert claim.small and "pathology" not in set(claim.documents.values_list("code", flat=True))
+    claim = _complete(claims_world, claim, on=date(2026, 9, 30), as_of=date(2026, 9, 30))
+    assert claim.simple_decision_due == working_calendar("CN").add_working_days(date(2026, 9, 30), 5)
+    assert claim.simple_decision_due > date(2026, 10, 7)
+    assert claim.decision_due == date(2026, 10, 28) and claim.advance_payment_due == date(2026, 11, 29)
+    assert claim.next_due == claim.simple_decision_due
+    at_threshold = _report(claims_world, claim_type="hospitalisation", amount_claimed=Decimal("3000.00"))
+    assert not at_threshold.small
+
+
+def test_a_jurisdiction_without_claim_clocks_gets_none_rather_than_cn_figures(claims_world):
+    """DOMAIN.md gives the claim clocks for CN only: an HK claim has no statutory decision date, while HK's own
+    1-year suicide exclusion applies."""
+    from tests.factories import make_customer, make_product
+
+    from .conftest import make_claims_policy
+
+    person = make_customer(branch=claims_world.org.team_a, name="陳大文", name_romanised="Chan Tai Man",
+                           jurisdiction_id="HK")
+    product = make_product("HKTERM", jurisdiction_id="HK", currency="HKD")
+    policy = make_claims_policy(owner=person, insured=person, agent=None, branch=claims_world.org.team_a,
+                                beneficiaries=[policy_services.BeneficiaryInput("陳太", "spouse", Fraction(1))],
+                                issue_date=date(2025, 6, 1))
+    policy_services.Policy.objects.filter(pk=policy.pk).update(product=product, jurisdiction_id="HK",
+                                                               currency="HKD")
+    claim = _report(claims_world, insured=person, cause="suicide", event_date=date(2026, 6, 2))
+    assert (claim.jurisdiction_id, claim.currency) == ("HK", "HKD")
+    assert (claim.decision_due, claim.next_due) == (None, None)
+    claim = _complete(claims_world, claim)
+    claim = services.claim_assess(actor=claims_world.staff["claims"].user, claim_id=claim.pk, as_of=AS_OF)
+    assert not claim.findings.filter(code="suicide_exclusion").exists()  # one year and a day after issue
