@@ -212,6 +212,8 @@ class PolicyEvent(models.Model):
         verbose_name_plural = _("policy events")
         ordering = ["policy", "seq"]
         constraints = [models.UniqueConstraint(fields=["policy", "seq"], name="uniq_policy_event_seq")]
+        # what changed on a day (the value engine's mid-week recompute)
+        indexes = [models.Index(fields=["effective_date"], name="policy_event_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.policy_id}#{self.seq} {self.kind} {self.effective_date}"
