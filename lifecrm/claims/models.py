@@ -41,7 +41,7 @@ class Status(models.TextChoices):
     ASSESSING = "assessing", _("assessing")
     AWAITING_APPROVAL = "awaiting_approval", _("awaiting approval")
     DECIDED = "decided", _("decided")
-    PAID = "paid", _("paid")
+    PAID = "paid", _("paid out")
     CLOSED = "closed", _("closed")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
