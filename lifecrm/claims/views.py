@@ -45,7 +45,8 @@ FINDINGS = {
 class ReportForm(forms.Form):
     claim_type = forms.ChoiceField(label=gettext_lazy("Claim type"), choices=ClaimType.choices)
     cause = forms.ChoiceField(label=gettext_lazy("Cause"), choices=Cause.choices, initial=Cause.ILLNESS)
-    event_date = forms.DateField(label=gettext_lazy("Event date"), widget=forms.DateInput(attrs={"type": "date"}),
+    event_date = forms.DateField(label=gettext_lazy("Event date"),
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  error_messages={"required": gettext_lazy("Give the date of the event."),
                                                  "invalid": gettext_lazy("Give the date as 2026-12-07.")})
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Channel.choices)

@@ -58,6 +58,7 @@ def test_a_death_claim_from_report_to_payment(page: Page, live_server, book, scr
     form = page.get_by_test_id("claim-report-form")
     form.locator("#id_claim_type").select_option("death")
     form.locator("#id_cause").select_option("illness")
+    expect(form.locator("#id_event_date")).to_have_value(str(timezone.localdate()))  # today, ready to change
     form.locator("#id_claimant_name").fill("李美玲")
     form.locator("#id_claimant_phone").fill("13900001111")
     page.get_by_test_id("claim-report-submit").click()
@@ -71,7 +72,7 @@ def test_a_death_claim_from_report_to_payment(page: Page, live_server, book, scr
     documents.locator('input[value="claimant_id"]').check()
     page.get_by_test_id("claim-documents-receive").click()
     page.get_by_test_id("claim-send-notice").click()
-    expect(page.get_by_test_id("claim-notice")).to_contain_text("死亡證明")
+    expect(page.get_by_test_id("claim-notice")).to_contain_text("死亡证明")  # in the customer's language (zh-Hans)
     expect(page.get_by_test_id("claim-clocks")).to_contain_text("已停止")
     expect(page.get_by_test_id("claim-send-notice")).to_have_count(0)  # one notice only
 
@@ -99,8 +100,13 @@ def test_a_death_claim_from_report_to_payment(page: Page, live_server, book, scr
     page.get_by_test_id("claim-check-approve").click()
     expect(page.get_by_test_id("claim-status")).to_contain_text("已決定")
 
-    # the handler pays the two beneficiaries, half each
+    # the handler's home page: the claim to pay, with its 10-day payment deadline
     _login(page, live_server, handler)
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("main")).to_contain_text(claim.number)
+    page.screenshot(path=str(screenshots / "claims-handler-home-zh-hant.png"), full_page=True)
+
+    # the handler pays the two beneficiaries, half each
     page.goto(f"{live_server.url}/claims/{claim.pk}/")
     plan = page.get_by_test_id("claim-payout-plan")
     expect(plan).to_contain_text("150000.01")
@@ -116,6 +122,3 @@ def test_a_death_claim_from_report_to_payment(page: Page, live_server, book, scr
     assert sorted(p.payee_name for p in payouts) == sorted(b.name for b in beneficiaries)
     assert sum(p.amount for p in payouts) == Decimal("300000.01")
     assert BankFile.objects.filter(format="pain.001").count() == 1
-
-    page.goto(f"{live_server.url}/")
-    page.screenshot(path=str(screenshots / "claims-handler-home-zh-hant.png"), full_page=True)
