@@ -111,3 +111,30 @@ def test_one_third_each_stored_and_paid(claims_world):
         beneficiaries=[b(p.name, "child", Fraction(1, 3), 1, p.pk) for p in world.beneficiaries])
     assert [x.share for x in world.second.versions.get(effective_to__isnull=True).beneficiaries.all()] == [
         Fraction(1, 3)] * 3
+
+
+def test_the_queue_and_a_claim_page_ask_a_fixed_number_of_queries(claims_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lifecrm.claims.services import claim_report
+
+    world = claims_world
+    today = timezone.localdate()
+    client = _client(world.staff["claims"])
+
+    def report():
+        return claim_report(actor=world.staff["claims"].user, insured=world.insured, claim_type="death",
+                            cause="illness", event_date=today, channel="phone", reported_at=timezone.now(),
+                            as_of=today, claimant_name="李娜")
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    first = report()
+    one = count(reverse("claims:claims")), count(reverse("claims:claim", args=[first.pk]))
+    for _ in range(3):
+        report()
+    assert (count(reverse("claims:claims")), count(reverse("claims:claim", args=[first.pk]))) == one
