@@ -115,7 +115,7 @@ def add_demo_claims(*, as_of: date, count: int = CLAIMS, stride: int = STRIDE) -
         seen.add(policy.insured_id)
         try:
             number = _one(policy, PATTERNS[len(made) % len(PATTERNS)], len(made), as_of)
-        except services.ClaimRefused:  # a policy the pattern does not fit (e.g. nothing covered): the next one
+        except (services.ClaimRefused, LookupError):  # a policy the pattern does not fit, a year not loaded: next
             continue
         if number:
             made.append(number)
