@@ -87,3 +87,36 @@ def customer_claim_event_count(*, scope: DataScope, customer_id: int, until: dat
 
 def customer_claims(*, scope: DataScope, customer_id: int) -> list[Claim]:
     return list(claims_in_scope(scope).filter(insured_id=customer_id).order_by("-reported_at", "-id"))
+
+
+def attainment_by_branch(*, scope: DataScope, since: date, as_of: date) -> list[dict]:
+    """Per branch of the scope, the claims decided since `since`: how many, how many within the decision clock,
+    the payments and refusal notices made in time, and the open claims past their deadline today. One query per
+    branch (a handful), each a conditional count over the branch's subtree."""
+    from django.db.models import Count
+
+    from lifecrm.org.models import OrgUnit
+
+    # the branches of the scope (a unit below a branch: that unit alone); an agent's book has no branch here
+    branches = in_scope(OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH), scope, path_field="path", agent_field="id")
+    if not scope.sees_everything and not branches.exists():
+        branches = OrgUnit.objects.filter(path=scope.unit_path)
+    rows = []
+    for unit in branches.order_by("path"):
+        claims = Claim.objects.filter(branch_path__startswith=unit.path)
+        figures = claims.aggregate(
+            decided=Count("pk", filter=Q(decided_on__gte=since, decided_on__lte=as_of)),
+            decided_in_time=Count("pk", filter=Q(decided_on__gte=since, decided_on__lte=as_of)
+                                  & (Q(decision_due__isnull=True) | Q(decided_on__lte=F("decision_due")))),
+            paid=Count("pk", filter=Q(paid_on__gte=since, paid_on__lte=as_of)),
+            paid_in_time=Count("pk", filter=Q(paid_on__gte=since, paid_on__lte=as_of)
+                               & Q(paid_on__lte=F("payment_due"))),
+            refused=Count("pk", filter=Q(refusal_notice_on__gte=since, refusal_notice_on__lte=as_of)),
+            refused_in_time=Count("pk", filter=Q(refusal_notice_on__gte=since, refusal_notice_on__lte=as_of)
+                                  & Q(refusal_notice_on__lte=F("refusal_notice_due"))),
+            overdue=Count("pk", filter=Q(status__in=OPEN, next_due__lt=as_of)),
+        )
+        rows.append({"unit": unit, **figures,
+                     **{f"{k}_share": (round(100 * figures[f"{k}_in_time"] / figures[k]) if figures[k] else None)
+                        for k in ("decided", "paid", "refused")}})
+    return rows

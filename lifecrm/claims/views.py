@@ -3,7 +3,7 @@ decision, payouts and history and the actions on it (each through a service, ref
 report-a-claim form from the customer 360."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -126,6 +126,17 @@ def _context(request, claim: Claim, **extra) -> dict:
         "threshold": services.approval_threshold(claim.currency),
         **extra,
     }
+
+
+@require_GET
+@staff_page(Action.HANDLE_CLAIM, Action.APPROVE_CLAIM)
+def attainment(request):
+    """Time-limit attainment by branch over the last 90 days: decisions, payments and refusal notices in time."""
+    as_of = _as_of()
+    since = as_of - timedelta(days=90)
+    return render(request, "claims/attainment.html", {
+        "rows": selectors.attainment_by_branch(scope=request.scope, since=since, as_of=as_of), "since": since,
+        "as_of": as_of})
 
 
 @require_GET

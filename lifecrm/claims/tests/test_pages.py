@@ -138,3 +138,32 @@ def test_the_queue_and_a_claim_page_ask_a_fixed_number_of_queries(claims_world):
     for _ in range(3):
         report()
     assert (count(reverse("claims:claims")), count(reverse("claims:claim", args=[first.pk]))) == one
+
+
+def test_time_limit_attainment_by_branch(claims_world):
+    from datetime import timedelta
+
+    from lifecrm.claims import services
+    from lifecrm.claims.selectors import attainment_by_branch
+
+    world = claims_world
+    today = timezone.localdate()
+    user = world.staff["claims"].user
+    claim = services.claim_report(actor=user, insured=world.insured, claim_type="death", cause="illness",
+                                  event_date=today, channel="phone", reported_at=timezone.now(), as_of=today,
+                                  claimant_name="李娜")
+    codes = list(claim.documents.values_list("code", flat=True))
+    services.claim_documents_receive(actor=user, claim_id=claim.pk, codes=codes, received_on=today, as_of=today)
+    services.claim_assess(actor=user, claim_id=claim.pk, as_of=today)
+    services.claim_decide(actor=user, claim_id=claim.pk, outcome="declined", reasons="不在保障期内", as_of=today)
+    later = today + timedelta(days=4)  # one day after the 3 days
+    services.claim_refusal_notice_send(actor=user, claim_id=claim.pk, as_of=later)
+    rows = {r["unit"].pk: r for r in attainment_by_branch(scope=scope_for_staff(world.staff["hq"]),
+                                                            since=today - timedelta(days=90), as_of=later)}
+    a = rows[world.org.branch_a.pk]
+    assert (a["decided"], a["decided_share"], a["refused"], a["refused_share"]) == (1, 100, 1, 0)
+    assert rows[world.org.branch_b.pk]["decided_share"] is None
+    mine = attainment_by_branch(scope=scope_for_staff(world.staff["claims_b"]), since=today, as_of=later)
+    assert [r["unit"].pk for r in mine] == [world.org.branch_b.pk]
+    page = _client(world.staff["claims"]).get(reverse("claims:attainment"))
+    assert page.status_code == 200 and world.org.branch_a.name in page.content.decode()

@@ -176,6 +176,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # refused with 400 while documents are missing): every service role reports and sees a claim of its scope, the
     # claims handlers and management work it
     ("claims:claims", "GET"): page(HANDLES_CLAIMS | {"branch_b"}),
+    ("claims:attainment", "GET"): page(HANDLES_CLAIMS | {"branch_b"}),
     ("claims:claim", "GET"): page(STAFF, ["branch_b"]),
     ("claims:claim-action", "POST"): page(HANDLES_CLAIMS, ["branch_b"]),
     ("claims:claim-report", "GET"): page(STAFF, ["branch_b"]),
