@@ -89,7 +89,10 @@ def build_page_book() -> PageBook:
     attachment = case_attachment_add(actor=SYSTEM, case=case, filename="letter.pdf", content=b"%PDF-1.4 page book",
                                      at=datetime(2026, 10, 9, 14, 10, tzinfo=UTC))
     servicing_request = _servicing_request(world)
+    claim = _claim(world)
     return PageBook(world, {
+        "claim_id": (claim.pk,),  # a death claim of the agent's customer (team A), just reported
+        "claim_step": ("assess",),  # refused (400) while its documents are missing
         "customer_id": (world.policy_a.owner_id,),
         "policy_id": (world.policy_q.pk,),
         "payment_id": (payment.pk,),
@@ -112,6 +115,15 @@ def _servicing_request(world: World):
 
     return request_create(actor=SYSTEM, policy=world.policy_a, request_type="contact_change", channel="counter",
                           received_on=AS_OF, as_of=AS_OF, payload={"address": "北京市朝阳区建国路1号"})
+
+
+def _claim(world: World):
+    """A death claim of the insured of policy_a (the agent's customer, team A), reported on the book's day."""
+    from lifecrm.claims.services import claim_report
+
+    return claim_report(actor=SYSTEM, insured=world.policy_a.insured, claim_type="death", cause="illness",
+                        event_date=AS_OF, channel="phone", reported_at=datetime(2026, 10, 9, 1, 30, tzinfo=UTC),
+                        as_of=AS_OF, claimant_name="李娜", claimant_phone="13900001111")
 
 
 def _complaint(world: World):

@@ -12,6 +12,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from lifecrm.api.errors import not_found
 from lifecrm.billing.api import DueItemViewSet, PaymentViewSet, SuspenseAccountViewSet
+from lifecrm.claims.api import ClaimViewSet
 from lifecrm.org.api import MeView, ScopedAPIMixin
 from lifecrm.policies.api import CustomerViewSet, PolicyViewSet
 from lifecrm.service.api import CaseViewSet, InteractionViewSet
@@ -47,6 +48,7 @@ router.register("suspense-accounts", SuspenseAccountViewSet, basename="suspense-
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("cases", CaseViewSet, basename="case")
 router.register("servicing-requests", ServiceRequestViewSet, basename="servicing-request")
+router.register("claims", ClaimViewSet, basename="claim")
 
 v1_urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

@@ -21,6 +21,7 @@ class BankFile(models.Model):
 
     class Format(models.TextChoices):
         PAIN_008 = "pain.008", _("ISO 20022 pain.008 direct-debit collection")
+        PAIN_001 = "pain.001", _("ISO 20022 pain.001 credit transfer")
         PAIN_002 = "pain.002", _("ISO 20022 pain.002 payment status report")
         CAMT_054 = "camt.054", _("ISO 20022 camt.054 debit/credit notification")
         CSV = "csv", _("bank CSV result file")

@@ -66,6 +66,8 @@ def parse_results(content: bytes, file_format: str = "auto", *,
     document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
     if document.format == BankFile.Format.PAIN_008:
         raise BankFileRejected("", N_("this is a pain.008 collection file, not a bank result"))
+    if document.format == BankFile.Format.PAIN_001:
+        raise BankFileRejected("", N_("this is a pain.001 credit-transfer file, not a bank result"))
     node = root_node(document.root, document.namespace)
     return pain002.parse(node) if document.format == BankFile.Format.PAIN_002 else camt054.parse(node, ours=ours)
 

@@ -28,8 +28,10 @@ SCHEMAS = {
     f"{ISO}pain.002.001.03": ("pain.002", "pain.002.001.03.xsd"),
     f"{ISO}pain.002.001.12": ("pain.002", "pain.002.001.12.xsd"),
     f"{ISO}camt.054.001.08": ("camt.054", "camt.054.001.08.xsd"),
+    f"{ISO}pain.001.001.09": ("pain.001", "pain.001.001.09.xsd"),
 }
 PAIN_008 = f"{ISO}pain.008.001.08"
+PAIN_001 = f"{ISO}pain.001.001.09"
 
 
 @cache

@@ -233,6 +233,7 @@ INSTALLED_APPS = [
     "lifecrm.billing",
     "lifecrm.service",
     "lifecrm.servicing",
+    "lifecrm.claims",
     "lifecrm.value",
     "lifecrm.workbench",
     "lifecrm.api",

@@ -104,6 +104,10 @@ class Action(StrEnum):
     REQUEST_SERVICING = "servicing.request"  # take in a policy owner's servicing request (counter, call, agent)
     PROCESS_SERVICING = "servicing.process"  # work servicing requests: documents, accept or reject, execute
     APPROVE_SERVICING = "servicing.approve"  # the checker of maker-checker: approve or decline a request
+    # -- claims (issue 17 §3) --
+    REPORT_CLAIM = "claims.report"  # take a claim in, on any channel, at any hour
+    HANDLE_CLAIM = "claims.handle"  # documents, notices, assessment, the decision proposed, payees, payment
+    APPROVE_CLAIM = "claims.approve"  # the checker of a decision above the threshold (never the maker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +186,13 @@ GRANTS: dict[Action, Grant] = {
     Action.REQUEST_SERVICING: Grant(frozenset({"hq", "branch", "counter", "callcentre", "agent"})),
     Action.PROCESS_SERVICING: Grant(frozenset({"hq", "branch", "counter"})),
     Action.APPROVE_SERVICING: Grant(MANAGEMENT_ROLES),
+    # -- claims (issue 17 §3) --
+    # A claim reaches the company on any channel (24 x 7 line, counter, agent): whoever serves customers takes it
+    # in; the claims handlers (and management) work it; a second claims handler or a manager checks a decision
+    # above the threshold, and the maker never checks their own (claims.services).
+    Action.REPORT_CLAIM: Grant(SERVICE_ROLES),
+    Action.HANDLE_CLAIM: Grant(frozenset({"hq", "branch", "claims"})),
+    Action.APPROVE_CLAIM: Grant(frozenset({"hq", "branch", "claims"})),
 }
 
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal

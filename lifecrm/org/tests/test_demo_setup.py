@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from lifecrm.billing.models import DueItem, Reminder
+from lifecrm.claims.models import Claim
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
 from lifecrm.org.models import Staff
@@ -38,6 +39,7 @@ def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(setti
                                                                     "value.customer_values"}
     assert CustomerSegment.objects.filter(valid_to__isnull=True).count() == 60
     assert "value.demo: tiers: " in output and "value.demo: stages: " in output
+    assert "claims.demo: claims: " in output and Claim.objects.exists(), output[-2000:]
     assert DueItem.objects.exists()
     letters = Reminder.objects.filter(channel="letter", status="sent", done_on=today)
     assert letters.exists()

@@ -40,6 +40,7 @@ LOGGED_IN = frozenset(STAFF_ROLES) | {"branch_b", "no_staff", "inactive_staff"}
 MANAGEMENT = frozenset({"hq", "branch"})
 TAKES_PAYMENT = frozenset({"hq", "branch", "counter"})
 HANDLES_CASES = frozenset({"hq", "branch", "counter", "callcentre", "claims"})  # service.handle_case, not agents
+HANDLES_CLAIMS = frozenset({"hq", "branch", "claims"})  # claims.handle
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,20 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:servicing-request-list", "GET"): api((STAFF - {"claims"}) | {"branch_b"}),
     ("v1:servicing-request-list", "POST"): api((STAFF - {"claims"}) | {"branch_b"}),  # an empty body: 400
     ("v1:servicing-request-detail", "GET"): api(STAFF - {"claims"}, ["branch_b"]),
+    # claims' API: the book's claim is the agent's customer's (team A); every service role reports and reads
+    ("v1:claim-list", "GET"): api(STAFF | {"branch_b"}),
+    ("v1:claim-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
+    ("v1:claim-detail", "GET"): api(STAFF, ["branch_b"]),
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
+    # claims (claim_id: a death claim of the agent's customer in team A, just reported; claim_step "assess",
+    # refused with 400 while documents are missing): every service role reports and sees a claim of its scope, the
+    # claims handlers and management work it
+    ("claims:claims", "GET"): page(HANDLES_CLAIMS | {"branch_b"}),
+    ("claims:attainment", "GET"): page(HANDLES_CLAIMS | {"branch_b"}),
+    ("claims:claim", "GET"): page(STAFF, ["branch_b"]),
+    ("claims:claim-action", "POST"): page(HANDLES_CLAIMS, ["branch_b"]),
+    ("claims:claim-report", "GET"): page(STAFF, ["branch_b"]),
     # service desk: SLA
     ("service:sla-dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("service:sla-report", "GET"): page(MANAGEMENT | {"branch_b"}),
@@ -254,6 +267,7 @@ def _kwargs(name: str, pattern: URLPattern, book) -> dict:
         "v1:suspense-account-detail": world.policy_q.pk,
         "v1:interaction-detail": Interaction.objects.get(case_id=book.objects["case_id"][0]).pk,
         "v1:servicing-request-detail": book.objects["request_id"][0],
+        "v1:claim-detail": book.objects["claim_id"][0],
     } | {name: book.objects["case_id"][0] for name in ("v1:case-detail", "v1:case-assign", "v1:case-respond",
                                                          "v1:case-note", "v1:case-wait", "v1:case-resume",
                                                          "v1:case-resolve", "v1:case-close")}

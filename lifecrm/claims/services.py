@@ -1,0 +1,700 @@
+"""Every write of claims: report, documents, the missing-documents notice, assessment, decision (maker-checker),
+refusal notice, payees and payment. Each takes `actor` and `as_of`, checks the actor's grant and data scope itself
+(`org.access.authorize`: deny by default), writes the claim's event log and the audit trail, and is one transaction.
+
+Errors the staff member sees are `ClaimRefused` with a translated message (and the input it is about).
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking import xsd
+from lifecrm.banking.creditors import creditor_for
+from lifecrm.banking.formats import pain001
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.services import bank_file_record
+from lifecrm.claims import checklists, rules
+from lifecrm.claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimFinding,
+    ClaimNotice,
+    ClaimPolicy,
+    ClaimRenunciation,
+    Payout,
+)
+from lifecrm.claims.rules import ClaimStatus, Outcome
+from lifecrm.core.actors import audit_user, on_behalf, person, trusted
+from lifecrm.core.money import split_by_shares, to_cents
+from lifecrm.core.rules import Period
+from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule, working_calendar
+from lifecrm.core.services import audit_record
+from lifecrm.org.access import AccessDenied, Action, authorize
+from lifecrm.org.models import Staff
+from lifecrm.parties.models import Customer
+from lifecrm.policies import services as policy_services
+from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.rules import TERMINAL, Status
+
+PAYOUT_PREFIX = "LCCL"
+"""The message-id prefix of claims' pain.001 payout files (`banking.rules.message_id`)."""
+APPROVAL_THRESHOLDS = {"CNY": Decimal("100000"), "HKD": Decimal("100000"), "TWD": Decimal("500000")}
+"""A decision to pay this much or more needs a checker (not the maker); `settings.CLAIMS_APPROVAL_THRESHOLDS`
+overrides it per currency."""
+
+
+class ClaimRefused(ValueError):
+    """A claims write that cannot be done; the message says why in the staff member's language; `field` names the
+    input it is about."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+def _staff_of(actor) -> Staff | None:
+    who = person(actor)
+    if who is None:
+        return None
+    if isinstance(who, Staff):
+        return who
+    return Staff.objects.filter(user=who).first()
+
+
+def _rule(jurisdiction: str, key: str):
+    try:
+        return jurisdiction_rule(jurisdiction, key)
+    except RuleNotDefined:
+        return None
+
+
+def _period(jurisdiction: str, key: str) -> Period | None:
+    row = _rule(jurisdiction, key)
+    return row.period if row else None
+
+
+def approval_threshold(currency: str) -> Decimal:
+    configured = getattr(settings, "CLAIMS_APPROVAL_THRESHOLDS", None) or APPROVAL_THRESHOLDS
+    return Decimal(configured.get(currency, APPROVAL_THRESHOLDS["CNY"]))
+
+
+def _append(claim: Claim, *, actor, kind: str, on: date, note: str = "", data: dict | None = None) -> ClaimEvent:
+    last = ClaimEvent.objects.filter(claim=claim).aggregate(m=Max("seq"))["m"] or 0
+    return ClaimEvent.objects.create(claim=claim, seq=last + 1, kind=kind, at=timezone.now(), on=on,
+                                     actor=audit_user(actor), note=note, data=data)
+
+
+def _lock(claim_id: int) -> Claim:
+    claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+    if claim is None:
+        raise Claim.DoesNotExist(f"no claim with id {claim_id}")
+    return claim
+
+
+def _move(claim: Claim, target: str) -> None:
+    try:
+        rules.check_transition(claim.status, target)
+    except rules.TransitionRefused:
+        raise ClaimRefused(_("A claim that is %(status)s cannot be moved to %(target)s.") % {
+            "status": claim.get_status_display(), "target": dict(Claim._meta.get_field("status").choices)[target]}
+        ) from None
+    claim.status = target
+
+
+def _notice_reached_on(claim: Claim) -> date | None:
+    notice = claim.notices.filter(kind=ClaimNotice.Kind.MISSING_DOCUMENTS).first()
+    return notice.reached_on if notice else None
+
+
+def clocks_refresh(claim: Claim) -> None:
+    """Recompute the claim's clocks from its dates and its jurisdiction's rules (no save)."""
+    j = claim.jurisdiction_id
+    try:
+        calendar = working_calendar(j)
+        found = rules.clocks(
+            first_receipt=claim.first_receipt, documents_complete_on=claim.documents_complete_on,
+            notice_reached_on=_notice_reached_on(claim), simple=claim.small,
+            decided_on=claim.decided_on, outcome=claim.outcome or None,
+            decision=_period(j, "claim_decision_complex"), simple_decision=_period(j, "claim_decision_simple"),
+            advance=_period(j, "claim_advance_payment"), refusal_notice=_period(j, "claim_refusal_notice"),
+            payment=_period(j, "claim_payment"), calendar=calendar)
+    except LookupError:  # a working-day clock in a year the calendar does not hold: no date rather than a guess
+        found = rules.Clocks()
+    claim.decision_due, claim.simple_decision_due = found.decision_due, found.simple_decision_due
+    claim.advance_payment_due, claim.refusal_notice_due = found.advance_payment_due, found.refusal_notice_due
+    claim.payment_due, claim.clock_stopped = found.payment_due, found.stopped
+    claim.next_due = next_deadline(claim)
+
+
+def next_deadline(claim: Claim) -> date | None:
+    """The deadline the claim's handler works to now: the decision (the fast track's, when earlier) before it is
+    decided; the refusal notice or the payment after."""
+    if claim.status in rules.BEFORE_DECISION:
+        dues = [d for d in (claim.decision_due, claim.simple_decision_due) if d is not None]
+        return min(dues) if dues else None
+    if claim.status == ClaimStatus.DECIDED:
+        return claim.refusal_notice_due if claim.outcome == Outcome.DECLINED else claim.payment_due
+    return None
+
+
+def _save(claim: Claim) -> None:
+    clocks_refresh(claim)
+    claim.version += 1
+    claim.save()
+
+
+def missing_documents(claim: Claim) -> list[ClaimDocument]:
+    return [d for d in claim.documents.order_by("id") if d.received_on is None]
+
+
+# -- report ----------------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event_date: date, channel: str,
+                 reported_at: datetime, as_of: date, claimant_name: str, claimant_phone: str = "",
+                 claimant_relation: str = "", description: str = "", amount_claimed: Decimal | None = None) -> Claim:
+    """Take a claim in, on any channel at any hour: linked to every policy of the insured (proposals aside), with
+    its document checklist, its clocks from the first receipt (`as_of`), scoped like the insured."""
+    authorize(actor, Action.REPORT_CLAIM, insured)
+    try:
+        kind, why = rules.ClaimType(claim_type), rules.Cause(cause)
+    except ValueError:
+        raise ClaimRefused(_("Choose a claim type and a cause from the lists."), field="claim_type") from None
+    if kind == rules.ClaimType.MATURITY:
+        why = rules.Cause.NONE
+    elif why == rules.Cause.NONE:
+        raise ClaimRefused(_("Say what caused the event: illness, accident or suicide."), field="cause")
+    if why == rules.Cause.SUICIDE and kind != rules.ClaimType.DEATH:
+        raise ClaimRefused(_("Suicide is a cause of a death claim only."), field="cause")
+    if event_date > as_of:
+        raise ClaimRefused(_("The event date cannot be after today's business date."), field="event_date")
+    if insured.birth_date and event_date < insured.birth_date:
+        raise ClaimRefused(_("The event date is before the insured's birth."), field="event_date")
+    if not claimant_name.strip():
+        raise ClaimRefused(_("Name the claimant."), field="claimant_name")
+    if amount_claimed is not None and amount_claimed <= 0:
+        raise ClaimRefused(_("An amount claimed is more than zero."), field="amount_claimed")
+    policies = list(Policy.objects.filter(insured=insured).exclude(status=Status.PROPOSAL).order_by("number"))
+    if not policies:
+        raise ClaimRefused(_("%(name)s is the insured of no policy.") % {"name": insured.name}, field="insured")
+    jurisdiction = policies[0].jurisdiction_id
+    threshold = _rule(jurisdiction, "small_claim_threshold")
+    small = bool(threshold) and rules.is_small_claim(amount_claimed, threshold.amount)
+    staff = _staff_of(actor)
+    claim = Claim.objects.create(
+        number=f"~{uuid.uuid4().hex[:15]}", claim_type=kind, cause=why, insured=insured,
+        claimant_name=claimant_name.strip()[:100], claimant_phone=claimant_phone.strip()[:20],
+        claimant_relation=claimant_relation.strip()[:40], event_date=event_date, description=description.strip(),
+        channel=channel, reported_at=reported_at, first_receipt=as_of, reported_by=staff,
+        handler=staff if staff and staff.role == "claims" else None, jurisdiction_id=jurisdiction,
+        currency=policies[0].currency, amount_claimed=amount_claimed, small=small,
+        branch_id=insured.branch_id, branch_path=insured.branch_path, agent_id=insured.servicing_agent_id)
+    claim.number = f"CL{claim.pk:08d}"
+    ClaimPolicy.objects.bulk_create(ClaimPolicy(claim=claim, policy=p) for p in policies)
+    ClaimDocument.objects.bulk_create(ClaimDocument(claim=claim, code=code)
+                                      for code in checklists.checklist(kind, cause=why, small=small))
+    _save(claim)
+    _append(claim, actor=actor, kind="reported", on=as_of, note=claim.description,
+            data={"channel": channel, "type": kind.value, "policies": [p.number for p in policies]})
+    audit_record(actor=actor, action="create", object_type="claims.claim", object_id=claim.pk,
+                 after={"number": claim.number, "type": kind.value, "insured": insured.pk, "event": str(event_date)})
+    return claim
+
+
+@transaction.atomic
+def claim_assign(*, actor, claim_id: int, handler: Staff, as_of: date) -> Claim:
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if handler.role not in ("claims", "hq", "branch") or not handler.is_active:
+        raise ClaimRefused(_("Only an active claims handler or manager can handle a claim."), field="handler")
+    before = claim.handler_id
+    claim.handler = handler
+    _save(claim)
+    _append(claim, actor=actor, kind="assigned", on=as_of, data={"handler": handler.pk})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
+                 before={"handler": before}, after={"handler": handler.pk})
+    return claim
+
+
+# -- documents and the one missing-documents notice -----------------------------------------------------------
+
+@transaction.atomic
+def claim_documents_receive(*, actor, claim_id: int, codes: list[str], received_on: date, as_of: date) -> Claim:
+    """Record documents of the checklist as received on `received_on`; when the last one is in, the documents are
+    complete on that day (the clocks start or run again) and the claim moves on to assessment."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.BEFORE_DECISION:
+        raise ClaimRefused(_("The claim is decided: its documents are closed."))
+    if received_on > as_of or received_on < claim.first_receipt:
+        raise ClaimRefused(_("A document is received between the claim's first receipt and today."),
+                           field="received_on")
+    wanted = set(codes)
+    rows = {d.code: d for d in claim.documents.filter(code__in=wanted)}
+    if not wanted or set(rows) != wanted:
+        raise ClaimRefused(_("Choose documents of this claim's checklist."), field="codes")
+    fresh = [d for d in rows.values() if d.received_on is None]
+    for document in fresh:
+        document.received_on = received_on
+    ClaimDocument.objects.bulk_update(fresh, ["received_on"])
+    if not missing_documents(claim) and claim.documents_complete_on is None:
+        claim.documents_complete_on = received_on
+        if claim.status in (ClaimStatus.REPORTED, ClaimStatus.DOCUMENTS_PENDING):
+            _move(claim, ClaimStatus.ASSESSING)
+    _save(claim)
+    _append(claim, actor=actor, kind="documents_received", on=as_of,
+            data={"documents": sorted(d.code for d in fresh), "received_on": str(received_on)})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
+                 after={"received": sorted(d.code for d in fresh), "on": str(received_on)})
+    return claim
+
+
+def _notice_text(claim: Claim, codes: list[str]) -> str:
+    with translation.override(claim.insured.preferred_language or "zh-hans"):
+        items = "; ".join(checklists.document_label(code) for code in codes)
+        return _("Claim %(number)s: to decide your claim we need, all at once: %(items)s. The time you take to send "
+                 "them does not count towards our decision period.") % {"number": claim.number, "items": items}
+
+
+@transaction.atomic
+def claim_missing_notice_send(*, actor, claim_id: int, as_of: date, reached_on: date | None = None) -> ClaimNotice:
+    """The one notice listing every missing document (Insurance Law Art. 22): a second is refused. It goes to the
+    claimant by SMS through the notifications outbox; `reached_on` (default: the day it is sent) stops the
+    decision clock until the documents are in."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.notices.filter(kind=ClaimNotice.Kind.MISSING_DOCUMENTS).exists():
+        raise ClaimRefused(_("The missing-documents notice has been sent: the law allows one notice listing "
+                             "everything, not a second."))
+    missing = missing_documents(claim)
+    if not missing:
+        raise ClaimRefused(_("No document is missing."))
+    reached_on = reached_on or as_of
+    if reached_on < as_of:
+        raise ClaimRefused(_("A notice cannot reach the claimant before it is sent."), field="reached_on")
+    codes = [d.code for d in missing]
+    text = _notice_text(claim, codes)
+    key = ""
+    if claim.claimant_phone:
+        from lifecrm.notifications.services import message_queue
+
+        key = f"claims:{claim.number}:missing-documents"
+        message_queue(app="claims", key=key, channel="sms", address=claim.claimant_phone,
+                      language=claim.insured.preferred_language, body=text, at=timezone.now(),
+                      customer_id=claim.insured_id, jurisdiction=claim.jurisdiction_id)
+    notice = ClaimNotice.objects.create(claim=claim, kind=ClaimNotice.Kind.MISSING_DOCUMENTS, sent_on=as_of,
+                                        reached_on=reached_on, documents=codes, text=text, outbox_key=key)
+    ClaimDocument.objects.filter(pk__in=[d.pk for d in missing]).update(requested_on=as_of)
+    if claim.status == ClaimStatus.REPORTED:
+        _move(claim, ClaimStatus.DOCUMENTS_PENDING)
+    _save(claim)
+    _append(claim, actor=actor, kind="missing_documents_notice", on=as_of, note=text, data={"documents": codes})
+    audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
+                 after={"claim": claim.number, "documents": codes})
+    return notice
+
+
+# -- assessment ------------------------------------------------------------------------------------------------
+
+def _journal(policy_ids: list[int]) -> dict[int, list[rules.StatusChange]]:
+    changes: dict[int, list[rules.StatusChange]] = defaultdict(list)
+    for policy_id, seq, day, to_status in (PolicyEvent.objects.filter(policy_id__in=policy_ids)
+                                           .exclude(to_status="").values_list("policy_id", "seq", "effective_date",
+                                                                              "to_status")):
+        changes[policy_id].append(rules.StatusChange(seq, day, to_status))
+    return changes
+
+
+def _version_on(policy_id: int, day: date) -> PolicyVersion | None:
+    return (PolicyVersion.objects.filter(policy_id=policy_id, effective_from__lte=day)
+            .order_by("-effective_from").first())
+
+
+def _benefit(claim: Claim, version: PolicyVersion | None) -> Decimal | None:
+    """What the policy pays for this claim type: the sum assured for death, disability, critical illness and
+    maturity; the amount claimed (capped at the sum assured) for hospitalisation."""
+    if version is None:
+        return None
+    if claim.claim_type == rules.ClaimType.HOSPITALISATION:
+        return min(claim.amount_claimed or Decimal(0), version.sum_assured)
+    return version.sum_assured
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str
+    severity: str
+    detail: dict
+
+
+@transaction.atomic
+def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, Decimal] | None = None,
+                 learned_on: date | None = None) -> Claim:
+    """Run the rules on every policy of the claim and store what they find: cover on the event date, waiting
+    period, suicide exclusion, rescission window, misstated age (`true_premiums`: policy id → the annual premium
+    at the true age), fast track, fraud flags and the limitation. Needs complete documents; may run again."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status != ClaimStatus.ASSESSING:
+        raise ClaimRefused(_("A claim is assessed once its documents are complete and before it is decided."))
+    j = claim.jurisdiction_id
+    links = list(claim.claim_policies.select_related("policy"))
+    journal = _journal([link.policy_id for link in links])
+    other_claims = list(Claim.objects.filter(insured=claim.insured).exclude(pk=claim.pk)
+                        .values_list("first_receipt", flat=True))
+    calendar = working_calendar(j)
+    ClaimFinding.objects.filter(claim=claim).delete()
+    findings: list[ClaimFinding] = []
+    limitation = _period(j, "claim_limitation")
+    if limitation and rules.time_barred(event_date=claim.event_date, reported_on=claim.first_receipt,
+                                        limitation=limitation, calendar=calendar):
+        findings.append(ClaimFinding(claim=claim, code="time_barred", severity=ClaimFinding.Severity.BLOCKS,
+                                     detail={"until": str(limitation.end(claim.event_date, calendar))}))
+    if claim.small:
+        findings.append(ClaimFinding(claim=claim, code="small_claim", severity=ClaimFinding.Severity.INFO,
+                                     detail={"threshold": str(_rule(j, "small_claim_threshold").amount)}))
+    suicide, formation, learning = (_period(j, "suicide_exclusion"), _period(j, "contestability_after_formation"),
+                                    _period(j, "contestability_after_learning"))
+    for link in links:
+        policy, changes = link.policy, journal.get(link.policy_id, [])
+        version = _version_on(policy.pk, claim.event_date)
+        reinstated = rules.last_reinstatement(changes, claim.event_date)
+        cover_start = max(d for d in (policy.issue_date, reinstated) if d)
+        found: list[Found] = []
+        covered = rules.cover_in_force(changes, claim.event_date)
+        if not covered:
+            found.append(Found("not_in_force", ClaimFinding.Severity.BLOCKS,
+                               {"status": rules.status_on(changes, claim.event_date) or ""}))
+        waiting = checklists.WAITING_DAYS[rules.ClaimType(claim.claim_type)]
+        if covered and claim.cause == rules.Cause.ILLNESS and rules.in_waiting_period(
+                cover_start=cover_start, event_date=claim.event_date, waiting_days=waiting):
+            covered = False
+            found.append(Found("waiting_period", ClaimFinding.Severity.BLOCKS, {"days": waiting,
+                                                                                "from": str(cover_start)}))
+        if covered and suicide and rules.suicide_excluded(cause=claim.cause, issue_date=policy.issue_date,
+                                                          reinstated_on=reinstated, event_date=claim.event_date,
+                                                          period=suicide):
+            covered = False
+            found.append(Found("suicide_exclusion", ClaimFinding.Severity.BLOCKS,
+                               {"until": str(suicide.end(cover_start))}))
+        if formation and rules.rescission_possible(issue_date=policy.issue_date, as_of=as_of,
+                                                   after_formation=formation, learned_on=learned_on,
+                                                   after_learning=learning):
+            found.append(Found("contestable", ClaimFinding.Severity.REVIEW,
+                               {"until": str(formation.end(policy.issue_date))}))
+        benefit = _benefit(claim, version) if covered else None
+        if benefit is not None and true_premiums and policy.pk in true_premiums and version is not None:
+            adjusted = rules.misstated_age_benefit(benefit=benefit, premium_paid=version.annual_premium,
+                                                   premium_due=true_premiums[policy.pk])
+            found.append(Found("misstated_age", ClaimFinding.Severity.ADJUSTS, {
+                "benefit": str(benefit), "adjusted": str(adjusted), "paid": str(version.annual_premium),
+                "due": str(true_premiums[policy.pk]),
+                "refund": str(rules.misstated_age_refund(premium_paid=version.annual_premium,
+                                                         premium_due=true_premiums[policy.pk]))}))
+            benefit = adjusted
+        increases = []
+        if version is not None:
+            previous = None
+            for v in PolicyVersion.objects.filter(policy=policy, effective_from__lte=claim.event_date).order_by(
+                    "effective_from"):
+                if previous is not None and v.sum_assured > previous:
+                    increases.append(v.effective_from)
+                previous = v.sum_assured
+        for flag in rules.fraud_flags(event_date=claim.event_date, reported_on=claim.first_receipt,
+                                      cover_start=cover_start, sum_assured_increases=increases,
+                                      other_claim_dates=other_claims):
+            found.append(Found(flag.value, ClaimFinding.Severity.REVIEW, {}))
+        link.covered, link.benefit = covered, benefit
+        findings += [ClaimFinding(claim=claim, policy=policy, code=f.code, severity=f.severity, detail=f.detail)
+                     for f in found]
+    ClaimPolicy.objects.bulk_update(links, ["covered", "benefit"])
+    ClaimFinding.objects.bulk_create(findings)
+    claim.assessed_on = as_of
+    _save(claim)
+    _append(claim, actor=actor, kind="assessed", on=as_of, data={"findings": [f.code for f in findings]})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
+                 after={"assessed": str(as_of), "findings": [f.code for f in findings]})
+    return claim
+
+
+# -- decision: maker and checker ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: date,
+                 amounts: dict[int, Decimal] | None = None) -> Claim:
+    """The handler's decision with its reasons: approve (each covered policy's benefit), partly approve (`amounts`
+    per policy id, each at most its benefit, less in total) or decline. Paying the approval threshold or more
+    needs a checker (`claim_decision_check`); anything else is decided at once."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status != ClaimStatus.ASSESSING or claim.assessed_on is None:
+        raise ClaimRefused(_("A claim is decided after its assessment."))
+    try:
+        outcome = Outcome(outcome)
+    except ValueError:
+        raise ClaimRefused(_("Choose approve, partly approve or decline."), field="outcome") from None
+    reasons = reasons.strip()
+    if not reasons:
+        raise ClaimRefused(_("Give the reasons for the decision."), field="reasons")
+    links = list(claim.claim_policies.select_related("policy"))
+    benefits = {link.policy_id: link.benefit or Decimal(0) for link in links}
+    if outcome == Outcome.DECLINED:
+        approved = {pk: Decimal(0) for pk in benefits}
+    elif outcome == Outcome.APPROVED:
+        approved = {pk: b for pk, b in benefits.items()}
+        if not any(approved.values()):
+            raise ClaimRefused(_("No policy of this claim pays a benefit: decline it, with the reasons."),
+                               field="outcome")
+    else:
+        approved = {pk: to_cents(Decimal((amounts or {}).get(pk, 0))) for pk in benefits}
+        if any(a < 0 or a > benefits[pk] for pk, a in approved.items()):
+            raise ClaimRefused(_("Each policy's amount is between nothing and its benefit."), field="amounts")
+        if not any(approved.values()) or sum(approved.values()) >= sum(benefits.values()):
+            raise ClaimRefused(_("A partial approval pays something, and less than the whole benefit."),
+                               field="amounts")
+    for link in links:
+        link.approved_amount = approved[link.policy_id]
+    ClaimPolicy.objects.bulk_update(links, ["approved_amount"])
+    total = sum(approved.values(), Decimal(0))
+    staff = _staff_of(actor)
+    claim.outcome, claim.reasons, claim.approved_amount, claim.proposed_by = outcome, reasons, total, staff
+    if outcome != Outcome.DECLINED and total >= approval_threshold(claim.currency):
+        _move(claim, ClaimStatus.AWAITING_APPROVAL)
+        kind = "decision_proposed"
+    else:
+        _move(claim, ClaimStatus.DECIDED)
+        claim.decided_by, claim.decided_on = staff, as_of
+        kind = "decided"
+    _save(claim)
+    _append(claim, actor=actor, kind=kind, on=as_of, note=reasons,
+            data={"outcome": outcome.value, "amount": str(total)})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
+                 after={"outcome": outcome.value, "amount": str(total), "status": claim.status})
+    return claim
+
+
+@transaction.atomic
+def claim_decision_check(*, actor, claim_id: int, approve: bool, as_of: date, note: str = "") -> Claim:
+    """The checker's answer to a decision above the threshold: approved, it is the decision from today; sent
+    back, the claim returns to assessment. The maker can never check their own decision."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.APPROVE_CLAIM, claim)
+    if claim.status != ClaimStatus.AWAITING_APPROVAL:
+        raise ClaimRefused(_("This claim has no decision waiting for a checker."))
+    staff = _staff_of(actor)
+    if not trusted(actor) and (staff is None or staff.pk == claim.proposed_by_id):
+        raise AccessDenied(_("You proposed this decision: another colleague must check it."))
+    if approve:
+        _move(claim, ClaimStatus.DECIDED)
+        claim.decided_by, claim.decided_on = staff, as_of
+    else:
+        if not note.strip():
+            raise ClaimRefused(_("Say why the decision goes back."), field="note")
+        _move(claim, ClaimStatus.ASSESSING)
+        claim.outcome, claim.approved_amount = "", None
+        claim.claim_policies.update(approved_amount=None)
+    _save(claim)
+    _append(claim, actor=actor, kind="decision_approved" if approve else "decision_returned", on=as_of,
+            note=note.strip())
+    audit_record(actor=actor, action="transition", object_type="claims.claim",
+                 object_id=claim.pk, before={"status": ClaimStatus.AWAITING_APPROVAL.value},
+                 after={"status": claim.status, "checked": "approved" if approve else "returned"})
+    return claim
+
+
+@transaction.atomic
+def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNotice:
+    """The written refusal with its reasons (Insurance Law Art. 24: within 3 days of the decision); the claim
+    closes."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status != ClaimStatus.DECIDED or claim.outcome != Outcome.DECLINED:
+        raise ClaimRefused(_("Only a declined claim gets a refusal notice."))
+    with translation.override(claim.insured.preferred_language or "zh-hans"):
+        text = _("Claim %(number)s is declined. Reasons: %(reasons)s") % {"number": claim.number,
+                                                                           "reasons": claim.reasons}
+    notice = ClaimNotice.objects.create(claim=claim, kind=ClaimNotice.Kind.REFUSAL, sent_on=as_of, reached_on=as_of,
+                                        text=text)
+    claim.refusal_notice_on = as_of
+    _move(claim, ClaimStatus.CLOSED)
+    claim.closed_on = as_of
+    _save(claim)
+    _append(claim, actor=actor, kind="refusal_notice", on=as_of, note=text)
+    audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
+                 after={"claim": claim.number, "kind": "refusal"})
+    return notice
+
+
+# -- payees and payment ----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def claim_beneficiary_renounce(*, actor, claim_id: int, beneficiary_id: int, as_of: date) -> ClaimRenunciation:
+    """A beneficiary renounced (or lost) their right to this claim's benefit: their share goes to the others."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.OPEN_STATUSES or claim.payouts.exists():
+        raise ClaimRefused(_("The payees of a paid or closed claim cannot change."))
+    beneficiary = Beneficiary.objects.filter(pk=beneficiary_id,
+                                             version__policy_id__in=claim.claim_policies.values("policy_id")).first()
+    if beneficiary is None:
+        raise ClaimRefused(_("That person is no beneficiary of this claim's policies."), field="beneficiary")
+    renunciation, _created = ClaimRenunciation.objects.get_or_create(claim=claim, beneficiary=beneficiary,
+                                                                     defaults={"recorded_on": as_of})
+    _append(claim, actor=actor, kind="renounced", on=as_of, data={"beneficiary": beneficiary.name})
+    audit_record(actor=actor, action="create", object_type="claims.renunciation", object_id=renunciation.pk,
+                 after={"claim": claim.number, "beneficiary": beneficiary.pk})
+    return renunciation
+
+
+@dataclass(frozen=True)
+class PlannedPayout:
+    policy_id: int
+    policy_number: str
+    beneficiary_id: int | None
+    name: str
+    share: object  # Fraction
+    amount: Decimal
+    estate: bool
+
+
+def payout_plan(claim: Claim) -> list[PlannedPayout]:
+    """Who receives what of each policy's approved amount: a death benefit by beneficiary order and share
+    (`rules.death_payees`: who died first or renounced drops out; nobody left: the insured's estate); a
+    disability, illness or hospital benefit the insured; a maturity or survival benefit the owner. The cents of
+    each policy's amount split by `core.money.split_by_shares` (largest remainder, ties to the first listed), so
+    the payees' amounts add up to it exactly."""
+    plan: list[PlannedPayout] = []
+    renounced = set(claim.renunciations.values_list("beneficiary_id", flat=True))
+    for link in claim.claim_policies.select_related("policy", "policy__owner").order_by("policy__number"):
+        amount = link.approved_amount or Decimal(0)
+        if amount <= 0:
+            continue
+        policy = link.policy
+        if claim.claim_type == rules.ClaimType.DEATH:
+            version = _version_on(policy.pk, claim.event_date)
+            rows = list(version.beneficiaries.select_related("customer").order_by("order", "id")) if version else []
+            facts = [rules.BeneficiaryFacts(
+                key=b.pk, name=b.name, order=b.order, share=rules.as_fraction(b.share),
+                died_first=bool(b.customer and b.customer.date_of_death
+                                and b.customer.date_of_death <= claim.event_date),
+                renounced=b.pk in renounced) for b in rows]
+            payees = rules.death_payees(facts, estate_name=_("the estate of %(name)s") % {"name": claim.insured.name})
+        else:
+            person_paid = policy.owner if claim.claim_type == rules.ClaimType.MATURITY else claim.insured
+            payees = [rules.Payee(None, person_paid.name, Fraction(1))]
+        for payee, part in zip(payees, split_by_shares(amount, [p.share for p in payees]), strict=True):
+            plan.append(PlannedPayout(policy.pk, policy.number, payee.key, payee.name, payee.share, part,
+                                      payee.estate))
+    return plan
+
+
+@dataclass(frozen=True)
+class Account:
+    bank_name: str
+    bank_code: str
+    account_number: str
+
+
+@transaction.atomic
+def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile:
+    """Pay an approved claim: one payout per payee and policy (`payout_plan`) to the account given for the payee
+    (`accounts`, by payee name), exported at once in a pain.001 file through banking; the claim is paid and each
+    policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
+    illness or hospital benefit leaves it running: the state machine has no waiver of premium). A claim is
+    paid once: its payouts are booked once and go out in one file."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status != ClaimStatus.DECIDED or claim.outcome not in (Outcome.APPROVED, Outcome.PARTLY_APPROVED):
+        raise ClaimRefused(_("Only an approved claim that is not paid yet can be paid."))
+    if claim.payouts.exists():
+        raise ClaimRefused(_("This claim's payouts are booked already."))
+    plan = payout_plan(claim)
+    missing = sorted({p.name for p in plan} - {name for name, a in accounts.items() if a.account_number.strip()})
+    if missing:
+        raise ClaimRefused(_("Give the bank account of %(names)s.") % {"names": ", ".join(missing)},
+                           field="accounts")
+    payouts = []
+    for i, planned in enumerate(plan, start=1):
+        account = accounts[planned.name]
+        number = "".join(account.account_number.split())
+        if not number.isalnum() or not account.bank_code.strip():
+            raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
+                               % {"name": planned.name}, field="accounts")
+        payouts.append(Payout(
+            claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
+            payee_name=planned.name[:120], estate=planned.estate, share_numerator=planned.share.numerator,
+            share_denominator=planned.share.denominator, amount=planned.amount, currency=claim.currency,
+            bank_name=account.bank_name.strip()[:60], bank_code=account.bank_code.strip()[:20],
+            account_number=number, account_last4=number[-4:], end_to_end_id=f"{claim.number}-{i:03d}"))
+    Payout.objects.bulk_create(payouts)
+    bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _move(claim, ClaimStatus.PAID)
+    claim.paid_on = as_of
+    _save(claim)
+    _policy_outcomes(actor, claim, as_of)
+    _append(claim, actor=actor, kind="paid", on=as_of,
+            data={"file": bank_file.message_id if bank_file else "", "payouts": len(payouts)})
+    audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
+                 after={"amount": str(claim.approved_amount), "payouts": len(payouts),
+                        "file": bank_file.message_id if bank_file else ""})
+    return bank_file
+
+
+def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:
+    target = {rules.ClaimType.DEATH: Status.TERMINATED, rules.ClaimType.MATURITY: Status.MATURED}.get(
+        rules.ClaimType(claim.claim_type))
+    if target is None:
+        return
+    for link in claim.claim_policies.select_related("policy").filter(approved_amount__gt=0):
+        policy = link.policy
+        if Status(policy.status) in TERMINAL:
+            continue
+        policy_services.policy_transition(
+            actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, to_status=target,
+            effective_date=min(claim.event_date, as_of) if target == Status.TERMINATED else as_of, as_of=as_of,
+            kind="claim_paid", reason=f"claim {claim.number}", data={"claim": claim.number})
+
+
+def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) -> BankFile | None:
+    """Every payout not sent yet (of the claims named, or all), in a pain.001 file per currency, recorded through
+    banking (XSD-checked, hashed, encrypted); each payout goes out once (locked, then marked sent with its file).
+    Nothing pending: nothing made (None). Returns the (last) file made."""
+    authorize(actor, Action.HANDLE_CLAIM)
+    with transaction.atomic():
+        pending = Payout.objects.select_for_update().filter(status=Payout.Status.PENDING)
+        if claim_ids is not None:
+            pending = pending.filter(claim_id__in=claim_ids)
+        rows = list(pending.select_related("claim").order_by("currency", "id"))
+        made = None
+        for currency in sorted({p.currency for p in rows}):
+            group = [p for p in rows if p.currency == currency]
+            debtor = creditor_for(currency)
+            prefix = bank_rules.message_id(PAYOUT_PREFIX, as_of, currency)
+            part = 1 + BankFile.objects.filter(format=BankFile.Format.PAIN_001, message_id__startswith=prefix).count()
+            message = bank_rules.message_id(PAYOUT_PREFIX, as_of, currency, part)
+            lines = [pain001.CreditLine(
+                end_to_end_id=p.end_to_end_id, amount=p.amount, currency=currency, execution_date=as_of,
+                creditor_name=p.payee_name, creditor_account=p.account_number, creditor_bank_code=p.bank_code,
+                jurisdiction=p.claim.jurisdiction_id, remittance=f"{p.claim.number} {p.payee_name}") for p in group]
+            content = pain001.build(message_id=message, created_at=timezone.now(), debtor=debtor, lines=lines)
+            made = bank_file_record(file_format=BankFile.Format.PAIN_001, namespace=xsd.PAIN_001, content=content,
+                                    message_id=message, as_of=as_of, line_count=len(lines),
+                                    total_amount=sum((p.amount for p in group), Decimal(0)))
+            Payout.objects.filter(pk__in=[p.pk for p in group], status=Payout.Status.PENDING).update(
+                status=Payout.Status.SENT, bank_file=made, sent_on=as_of)
+    return made

@@ -1,0 +1,239 @@
+"""Claims pages in the workbench's layout: the queue with its clocks, a claim with its documents, findings,
+decision, payouts and history and the actions on it (each through a service, refused with the reason), and the
+report-a-claim form from the customer 360."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lifecrm.claims import checklists, selectors, services
+from lifecrm.claims.models import Cause, Channel, Claim, ClaimType, Outcome, Status
+from lifecrm.claims.timeline import event_label
+from lifecrm.core.money import parse_amount
+from lifecrm.org.access import AccessDenied, Action, may, staff_page
+from lifecrm.parties.selectors import customer_get
+
+PER_PAGE = 25
+VIEWS = {"open": gettext_lazy("Open claims"), "mine": gettext_lazy("My claims"),
+         "approval": gettext_lazy("Decisions to check"), "all": gettext_lazy("All claims")}
+
+
+FINDINGS = {
+    "time_barred": gettext_lazy("Reported after the 5-year limitation (Insurance Law Art. 26)"),
+    "small_claim": gettext_lazy("Small claim: fast track, simplified documents"),
+    "not_in_force": gettext_lazy("Cover was not in force on the event date"),
+    "waiting_period": gettext_lazy("The illness showed within the waiting period"),
+    "suicide_exclusion": gettext_lazy("Suicide within the exclusion period after issue or reinstatement (Art. 44)"),
+    "contestable": gettext_lazy("Within the 2-year rescission window: check the disclosure (Art. 16)"),
+    "misstated_age": gettext_lazy("Misstated age: the benefit is paid in proportion (Art. 32)"),
+    "early_claim": gettext_lazy("Flag: event shortly after issue or reinstatement"),
+    "sum_assured_increased": gettext_lazy("Flag: sum assured increased shortly before the event"),
+    "several_claims": gettext_lazy("Flag: several claims of the insured"),
+    "late_report": gettext_lazy("Flag: reported more than a year after the event"),
+}
+
+
+class ReportForm(forms.Form):
+    claim_type = forms.ChoiceField(label=gettext_lazy("Claim type"), choices=ClaimType.choices)
+    cause = forms.ChoiceField(label=gettext_lazy("Cause"), choices=Cause.choices, initial=Cause.ILLNESS)
+    event_date = forms.DateField(label=gettext_lazy("Event date"),
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                                 error_messages={"required": gettext_lazy("Give the date of the event."),
+                                                 "invalid": gettext_lazy("Give the date as 2026-12-07.")})
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=Channel.choices)
+    claimant_name = forms.CharField(label=gettext_lazy("Claimant"), max_length=100)
+    claimant_relation = forms.CharField(label=gettext_lazy("Relation to the insured"), max_length=40, required=False)
+    claimant_phone = forms.CharField(label=gettext_lazy("Claimant's phone"), max_length=20, required=False)
+    amount_claimed = forms.CharField(label=gettext_lazy("Amount claimed"), required=False,
+                                     help_text=gettext_lazy("For a hospital claim; below the fast-track threshold "
+                                                            "a claim goes on the fast track."))
+    description = forms.CharField(label=gettext_lazy("What happened"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_amount_claimed(self):
+        text = self.cleaned_data["amount_claimed"].strip()
+        if not text:
+            return None
+        try:
+            return parse_amount(text)
+        except ValueError:
+            raise forms.ValidationError(_("Give an amount such as 2800.00.")) from None
+
+
+def _as_of() -> date:
+    return timezone.localdate()
+
+
+@require_GET
+@staff_page(Action.HANDLE_CLAIM, Action.APPROVE_CLAIM)
+def claim_list(request):
+    view = request.GET.get("view", "open")
+    if view not in VIEWS:
+        view = "open"
+    rows = selectors.claim_list(scope=request.scope, view=view, staff_id=request.staff.pk if request.staff else None,
+                                status=request.GET.get("status", "") if request.GET.get("status") in Status.values
+                                else "",
+                                claim_type=request.GET.get("type", "") if request.GET.get("type") in ClaimType.values
+                                else "")
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "claims/claims.html", {"views": list(VIEWS.items()), "view": view, "page": page,
+                                                  "as_of": _as_of()})
+
+
+def _claim(request, claim_id: int) -> Claim:
+    try:
+        return selectors.claim_get(scope=request.scope, claim_id=claim_id)
+    except Claim.DoesNotExist:
+        raise Http404("no such claim") from None
+
+
+def _context(request, claim: Claim, **extra) -> dict:
+    scope = request.scope
+    staff_id = request.staff.pk if request.staff else None
+    handles = may(scope, Action.HANDLE_CLAIM)
+    plan = services.payout_plan(claim) if claim.status == Status.DECIDED and claim.outcome != Outcome.DECLINED \
+        else []
+    payees = sorted({p.name for p in plan})
+    documents = [(d, checklists.document_label(d.code)) for d in claim.documents.all()]
+    return {
+        "claim": claim, "documents": documents, "missing": [d for d, _label in documents if d.received_on is None],
+        "links": list(claim.claim_policies.all()),
+        "findings": [(f, FINDINGS.get(f.code, f.code)) for f in claim.findings.all()],
+        "notices": list(claim.notices.all()), "payouts": list(claim.payouts.all()),
+        "events": [(e, event_label(e.kind)) for e in claim.events.all()],
+        "plan": plan, "payees": payees, "outcomes": Outcome.choices, "as_of": _as_of(),
+        "may_handle": handles,
+        "may_check": may(scope, Action.APPROVE_CLAIM) and claim.status == Status.AWAITING_APPROVAL
+        and claim.proposed_by_id != staff_id,
+        "advance_owed": claim.advance_payment_due is not None and claim.status in ("reported", "documents_pending",
+                                                                                   "assessing", "awaiting_approval")
+        and _as_of() > claim.advance_payment_due,
+        "threshold": services.approval_threshold(claim.currency),
+        **extra,
+    }
+
+
+@require_GET
+@staff_page(Action.HANDLE_CLAIM, Action.APPROVE_CLAIM)
+def attainment(request):
+    """Time-limit attainment by branch over the last 90 days: decisions, payments and refusal notices in time."""
+    as_of = _as_of()
+    since = as_of - timedelta(days=90)
+    return render(request, "claims/attainment.html", {
+        "rows": selectors.attainment_by_branch(scope=request.scope, since=since, as_of=as_of), "since": since,
+        "as_of": as_of})
+
+
+@require_GET
+@staff_page(Action.REPORT_CLAIM, Action.HANDLE_CLAIM)
+def claim_detail(request, claim_id: int):
+    claim = _claim(request, claim_id)
+    return render(request, "claims/claim.html", _context(request, claim))
+
+
+def _amount(text: str, field: str) -> Decimal:
+    try:
+        value = Decimal((text or "0").strip() or "0")
+    except InvalidOperation:
+        raise services.ClaimRefused(_("Give an amount such as 2800.00."), field=field) from None
+    if value < 0 or value != value.quantize(Decimal("0.01")):
+        raise services.ClaimRefused(_("Give an amount such as 2800.00."), field=field)
+    return value
+
+
+def _date(text: str, default: date) -> date:
+    if not (text or "").strip():
+        return default
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise services.ClaimRefused(_("Give the date as 2026-12-07."), field="date") from None
+
+
+ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take"}
+
+
+@require_POST
+@staff_page(Action.HANDLE_CLAIM, Action.APPROVE_CLAIM)
+def claim_action(request, claim_id: int, claim_step: str):
+    claim = _claim(request, claim_id)
+    action = claim_step
+    if action not in ACTIONS:
+        raise Http404("no such action")
+    post, as_of, user = request.POST, _as_of(), request.user
+    try:
+        if action == "take":
+            if request.staff is None:
+                raise AccessDenied(_("Your role may not do this."))
+            services.claim_assign(actor=user, claim_id=claim.pk, handler=request.staff, as_of=as_of)
+        elif action == "documents":
+            services.claim_documents_receive(actor=user, claim_id=claim.pk, codes=post.getlist("codes"),
+                                             received_on=_date(post.get("received_on"), as_of), as_of=as_of)
+        elif action == "notice":
+            services.claim_missing_notice_send(actor=user, claim_id=claim.pk, as_of=as_of,
+                                               reached_on=_date(post.get("reached_on"), as_of))
+        elif action == "assess":
+            services.claim_assess(actor=user, claim_id=claim.pk, as_of=as_of)
+        elif action == "decide":
+            amounts = {link.policy_id: _amount(post.get(f"amount_{link.policy_id}", ""), "amounts")
+                       for link in claim.claim_policies.all()}
+            services.claim_decide(actor=user, claim_id=claim.pk, outcome=post.get("outcome", ""),
+                                  reasons=post.get("reasons", ""), amounts=amounts, as_of=as_of)
+        elif action == "check":
+            services.claim_decision_check(actor=user, claim_id=claim.pk, approve=post.get("answer") == "approve",
+                                          note=post.get("note", ""), as_of=as_of)
+        elif action == "refuse":
+            services.claim_refusal_notice_send(actor=user, claim_id=claim.pk, as_of=as_of)
+        elif action == "pay":
+            accounts = {}
+            for i in range(int(post.get("payee_count", "0") or 0) if (post.get("payee_count", "0") or "0").isdigit()
+                           else 0):
+                name = post.get(f"payee_{i}", "")
+                accounts[name] = services.Account(post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""),
+                                                  post.get(f"account_{i}", ""))
+            services.claim_pay(actor=user, claim_id=claim.pk, accounts=accounts, as_of=as_of)
+    except services.ClaimRefused as exc:
+        claim = _claim(request, claim_id)
+        return render(request, "claims/claim.html", _context(request, claim, error=str(exc), error_action=action),
+                      status=400)
+    return redirect("claims:claim", claim_id=claim.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Action.REPORT_CLAIM)
+def claim_report(request, customer_id: int):
+    customer = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
+    form = ReportForm(request.POST if request.method == "POST" else None,
+                      initial={"event_date": _as_of(), "channel": Channel.PHONE})
+    context = {"customer": customer, "form": form}
+    if request.method == "GET":
+        return render(request, "claims/report.html", context)
+    if not form.is_valid():
+        return render(request, "claims/report.html", context, status=400)
+    data = form.cleaned_data
+    try:
+        claim = services.claim_report(
+            actor=request.user, insured=customer, claim_type=data["claim_type"], cause=data["cause"],
+            event_date=data["event_date"], channel=data["channel"], reported_at=timezone.now(), as_of=_as_of(),
+            claimant_name=data["claimant_name"], claimant_phone=data["claimant_phone"],
+            claimant_relation=data["claimant_relation"], description=data["description"],
+            amount_claimed=data["amount_claimed"])
+    except services.ClaimRefused as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        return render(request, "claims/report.html", context, status=400)
+    return redirect("claims:claim", claim_id=claim.pk)
