@@ -22,7 +22,7 @@ from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_policy
 
 AS_OF = date(2026, 10, 10)
-NAMESPACES = ("workbench", "billing", "service", "value", "servicing")
+NAMESPACES = ("workbench", "billing", "service", "value", "servicing", "claims")
 # Not pages: actions that only answer a POST, a file download.
 NOT_PAGES = {
     "workbench:logout", "workbench:reveal-id",
@@ -32,7 +32,7 @@ NOT_PAGES = {
     # forms posted from other pages, htmx fragments and downloads
     "service:interaction-new", "service:case-categories", "service:case-attachment-upload", "service:case-attachment",
     "service:case-action", "service:complaints-export", "service:complaint-letter", "service:complaint-act",
-    "value:dashboard-export",
+    "value:dashboard-export", "claims:claim-action",
     "servicing:act",
 }
 # Pages visited with a query string as well, to show their results.
