@@ -284,6 +284,8 @@ def case_new(request, customer_id: int):
 @require_GET
 @staff_page(Action.OPEN_CASE)
 def case_categories(request):
-    """The category field for the type chosen (htmx, on the opening form)."""
+    """The category field for the type chosen (htmx, on the opening form), keeping the category sent with it
+    selected when the type has it: a swap never resets a choice that is still valid."""
     return render(request, "service/partials/case_category_options.html",
-                  {"choices": category_choices(request.GET.get("case_type", ""))})
+                  {"choices": category_choices(request.GET.get("case_type", "")),
+                   "chosen": request.GET.get("category", "")})
