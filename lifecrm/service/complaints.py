@@ -55,6 +55,36 @@ def complaint_taken_in(case: Case) -> Complaint:
                                     decision_due=rules.decision_due(limits, received, is_complex=False))
 
 
+def _review_window_over(complaint: Complaint, day: date) -> bool:
+    return complaint.review_last_day is not None and day > complaint.review_last_day
+
+
+def case_actions_allowed(complaint: Complaint, *, as_of: date) -> frozenset[str]:
+    """Which of the case events its stage governs the complaint's case may take by hand on `as_of`."""
+    over = _review_window_over(complaint, as_of)
+    return frozenset(kind for kind in rules.CASE_EVENTS_OF_THE_COMPLAINT
+                     if rules.case_event_allowed(Stage(complaint.stage), kind, review_window_over=over))
+
+
+def case_event_refusal(case: Case, kind: str, at: datetime) -> str | None:
+    """Why the case's generic action `kind` cannot be taken at `at` because of its complaint's stage, or None (not a
+    complaint, or allowed). The complaint's own services move its case themselves and never ask."""
+    if case.case_type_id != COMPLAINT_TYPE or kind not in rules.CASE_EVENTS_OF_THE_COMPLAINT:
+        return None
+    complaint = Complaint.objects.filter(pk=case.pk).first()
+    if complaint is None or kind in case_actions_allowed(complaint, as_of=local_day(case, at)):
+        return None
+    if kind == CaseEventKind.RESOLVED:
+        return _("A complaint is resolved by its decision: record the decision on the complaint's page.")
+    if kind == CaseEventKind.REOPENED:
+        return _("A complaint reopens only when the customer asks for a review: record it on the complaint's page.")
+    if kind == CaseEventKind.CLOSED and complaint.stage == Stage.DELIVERED:
+        return _("The customer may ask for a review until %(day)s: the complaint can be closed after that day.") % {
+            "day": complaint.review_last_day.isoformat()}
+    return (_("This cannot be done now: the complaint is at the stage “%(stage)s”.")
+            % {"stage": complaint.get_stage_display()})
+
+
 def _locked(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().select_related("case__jurisdiction", "case__customer").get(
         pk=complaint.pk)
@@ -79,7 +109,7 @@ def _event(actor, complaint: Complaint, kind: CaseEventKind, at: datetime, *, no
            action: Action = Action.HANDLE_CASE):
     try:
         event = case_event_append(actor=actor, case=complaint.case, kind=kind, at=at, note=note, data=data,
-                                  action=action)
+                                  action=action, complaint_step=True)
     except TransitionRefused:
         raise ServiceRefused(_("The case is %(status)s: its complaint cannot change any more.")
                              % {"status": complaint.case.get_status_display()}) from None

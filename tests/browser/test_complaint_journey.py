@@ -25,6 +25,7 @@ from lifecrm.service import services
 from lifecrm.service.models import (
     Case,
     CaseEvent,
+    Complaint,
     ComplaintDecision,
     Interaction,
     Queue,
@@ -239,6 +240,13 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
     page.get_by_label("狀態").select_option(label="已解決")
     page.get_by_role("button", name="篩選").click()
     page.get_by_test_id("case-list").get_by_role("link", name=case_number).click()
+    # the case follows its complaint: no close while the customer may still ask for a review, and a link to the
+    # complaint's page; once the review period is over (31 days later, here set back), the handler closes the case
+    expect(page.get_by_test_id("case-action-close")).to_have_count(0)
+    expect(page.get_by_test_id("case-action-resolve")).to_have_count(0)
+    expect(page.get_by_test_id("case-complaint-link")).to_have_text("處理決定已送達")
+    Complaint.objects.filter(case__number=case_number).update(review_last_day=timezone.localdate() - timedelta(days=1))
+    page.reload()
     close = page.get_by_test_id("case-action-close")
     close.locator("summary").click()
     close.locator("form").get_by_role("button", name="結案").click()

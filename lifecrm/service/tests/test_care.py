@@ -17,7 +17,7 @@ from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.parties.models import Customer, CustomerSegment
 from lifecrm.parties.services import consent_record
 from lifecrm.policies.models import Policy
-from lifecrm.service import care, jobs, services
+from lifecrm.service import care, complaints, jobs, services
 from lifecrm.service.models import CareEvent, CareRule
 from lifecrm.service.selectors import care_tasks_for
 from tests.factories import make_customer, make_policy
@@ -234,8 +234,13 @@ def test_a_closed_complaint_is_followed_up_after_7_days(service_world):
     actor = w.staff["callcentre"].user
     closed_at = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)
     case = services.case_open(actor=actor, customer=customer, case_type="complaint", category="complaint_sales",
-                              subject="Mis-selling", channel="call", opened_at=closed_at - timedelta(days=5))
-    services.case_event_append(actor=actor, case=case, kind="resolved", at=closed_at - timedelta(hours=1))
+                              subject="Mis-selling", channel="call", opened_at=closed_at - timedelta(days=60))
+    decided_at = closed_at - timedelta(days=55)
+    complaints.complaint_decide(actor=actor, complaint=case.complaint, facts="f", decision="d", basis="b",
+                                at=decided_at)
+    complaints.complaint_delivery_record(actor=actor, complaint=case.complaint, channel="post",
+                                         delivered_at=decided_at, reference="EMS1", at=decided_at)
+    # closed once the customer can no longer ask for a review
     services.case_event_append(actor=actor, case=case, kind="closed", at=closed_at)
     as_of = date(2026, 5, 17)
     CareRule.objects.filter(occasion="birthday").update(is_active=False)

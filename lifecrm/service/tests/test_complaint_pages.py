@@ -143,3 +143,29 @@ def test_the_statistics_page_draws_its_charts(service_world, client):
                       ).status_code == 400
     client.force_login(w.staff["callcentre"].user)
     assert client.get(reverse("service:complaint-statistics")).status_code == 403
+
+
+def test_a_complaint_case_links_to_its_complaint_and_offers_only_what_its_stage_allows(service_world, client):
+    w = service_world
+    complaint = open_complaint(w, received=timezone.localdate() - timedelta(days=3))
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "en"
+    case_url = reverse("service:case", args=[complaint.pk])
+    complaint_url = reverse("service:complaint", kwargs={"complaint_id": complaint.pk})
+    body = client.get(case_url).content.decode()
+    assert f'href="{complaint_url}"' in body and 'data-testid="case-complaint-link"' in body
+    assert 'data-testid="case-action-resolve"' not in body  # decided on the complaint's page, not resolved here
+    assert 'data-testid="case-action-cancel"' in body  # withdrawn before its decision
+    assert f'href="{case_url}"' in client.get(complaint_url).content.decode()
+    decide(w, complaint, timezone.localdate())
+    with_decision = client.get(case_url).content.decode()
+    assert 'data-testid="case-action-close"' not in with_decision
+    assert 'data-testid="case-action-reopen"' not in with_decision
+    refused = client.post(reverse("service:case-action", args=[complaint.pk, "close"]), {"note": ""})
+    assert refused.status_code == 409 and "complaint" in refused.content.decode()
+    assert Complaint.objects.get(pk=complaint.pk).case.status == "resolved"
+    inquiry = services.case_open(actor=w.staff["callcentre"].user, customer=w.customer_a, case_type="inquiry",
+                                 subject="Premium", channel="call", opened_at=noon(timezone.localdate()))
+    assert 'data-testid="case-complaint-link"' not in client.get(reverse("service:case", args=[inquiry.pk])
+                                                                  ).content.decode()
+
