@@ -232,7 +232,7 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
     delivery.get_by_label("回執編號").fill("XA123456789CN")
     delivery.get_by_role("button", name="登記送達").click()
     expect(page.get_by_test_id("complaint-error")).to_have_count(0)
-    expect(decision_card).to_contain_text(f"已送達: 掛號郵寄 · {delivered:%Y-%m-%d %H:%M} · XA123456789CN")
+    expect(decision_card).to_contain_text(f"已送達：掛號郵寄 · {delivered:%Y-%m-%d %H:%M} · XA123456789CN")
     expect(page.get_by_role("heading", level=1).locator("xpath=..")).to_contain_text("處理決定已送達")
     page.screenshot(path=str(screenshots / "complaint-decided-zh-hant.png"), full_page=True)
 

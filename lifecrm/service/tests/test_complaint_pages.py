@@ -3,8 +3,10 @@ export, a complaint's actions through the page, and the statistics' arithmetic."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -13,7 +15,7 @@ from openpyxl import load_workbook
 
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.service import complaint_rules as rules
-from lifecrm.service import services
+from lifecrm.service import complaints, services
 from lifecrm.service.complaint_reports import complaint_register, complaint_statistics
 from lifecrm.service.models import Complaint
 from lifecrm.service.tests.test_complaints import decide, noon, open_complaint
@@ -169,3 +171,29 @@ def test_a_complaint_case_links_to_its_complaint_and_offers_only_what_its_stage_
     assert 'data-testid="case-complaint-link"' not in client.get(reverse("service:case", args=[inquiry.pk])
                                                                   ).content.decode()
 
+
+@pytest.mark.parametrize(("language", "delivered", "facts"), [("zh-hant", "已送達：", "事實："),
+                                                              ("zh-hans", "已送达：", "事实："),
+                                                              ("en", "Delivered: ", "Facts: ")])
+def test_a_delivered_decision_reads_with_the_languages_own_colon(service_world, client, language, delivered, facts):
+    """A Chinese sentence takes the fullwidth colon: the colon is the translation's, not the template's."""
+    w = service_world
+    complaint = open_complaint(w, received=timezone.localdate() - timedelta(days=3))
+    decided = decide(w, complaint, timezone.localdate())
+    complaints.complaint_delivery_record(actor=w.staff["callcentre"].user, complaint=complaint, channel="post",
+                                         delivered_at=decided.decided_at, reference="EMS1",
+                                         at=decided.decided_at)
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk})).content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert delivered in text and f"{facts}The facts." in text
+
+
+def test_no_service_template_puts_an_ascii_colon_after_a_translated_word():
+    """A colon after `{% translate %}` or a label would stay ASCII in a Chinese sentence (the translation owns it)."""
+    folder = Path(__file__).resolve().parents[1] / "templates"
+    blocks = re.compile(r"\{% blocktranslate.*?\{% endblocktranslate %\}", re.DOTALL)  # English source sentences
+    offenders = [f"{path.name}: {match.group(0)}" for path in folder.rglob("*.html")
+                 for match in re.finditer(r"(%\}|</strong>|\}\})\s*: ", blocks.sub("", path.read_text()))]
+    assert offenders == []
