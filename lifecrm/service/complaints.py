@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.notifications import contacts, content, letters
+from lifecrm.notifications import services as outbox
 from lifecrm.notifications.models import Letter
-from lifecrm.notifications.sms import sms_gateway
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service.models import Case, Complaint, ComplaintDecision
-from lifecrm.service.rules import CaseEventKind, TransitionRefused
+from lifecrm.service.rules import OUTBOX_APP, CaseEventKind, TransitionRefused
 from lifecrm.service.services import ServiceRefused, _staff_of, case_event_append
 
 COMPLAINT_TYPE = "complaint"
@@ -187,7 +187,7 @@ def complaint_extension_request(*, actor, complaint: Complaint, days: int, reaso
     return complaint
 
 
-def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as_of: date) -> dict:
+def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as_of: date, at: datetime) -> dict:
     """Tell the customer (SMS, else a letter: written proof inside this transaction); what was sent, as data."""
     case = complaint.case
     customer = case.customer
@@ -199,13 +199,10 @@ def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as
     parts = ("sms",) if route.channel == contacts.SMS else content.WRITTEN
     message = content.render(names=[MESSAGES + name], language=language, parts=parts,
                              context=_context(complaint, language) | context)
-    if route.channel == contacts.SMS:
-        gateway = sms_gateway()
-        send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=language)  # noqa: E731
-        if getattr(gateway, "after_commit", False):
-            transaction.on_commit(send)
-        else:
-            send()
+    if route.channel == contacts.SMS:  # recorded in this transaction; the outbox sends it and shows its status
+        outbox.message_queue(app=OUTBOX_APP, key=key, channel=route.channel, address=route.address, language=language,
+                             body=message.sms, template=MESSAGES + name, customer_id=customer.pk,
+                             jurisdiction=customer.jurisdiction_id, at=at)
     else:
         Letter.objects.create(key=key, recorded_on=as_of, html=_letter_html(complaint, message, route.address))
     return {"channel": route.channel, "key": key, "language": language}
@@ -258,7 +255,7 @@ def complaint_extension_approve(*, actor, complaint: Complaint, at: datetime) ->
     language = letter_language(complaint.case)
     notice = _send_notice(complaint, name="complaint_extended", key=f"complaint-{complaint.case.number}-extension",
                           context={"days": days, "decision_due": content.format_date(new_due, language),
-                                   "reason": reason}, as_of=today)
+                                   "reason": reason}, as_of=today, at=at)
     _event(actor, complaint, CaseEventKind.EXTENDED, at, note=reason, action=Action.SUPERVISE_CASES,
            data={"complaint": "extended", "days": days, "decision_due": new_due.isoformat(),
                  "requested_by": requested_by, "approved_by": me.pk if me else None, "notice": notice})

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import Customer
@@ -55,6 +56,7 @@ class Desk:
 
 @pytest.fixture
 def desk(transactional_db, settings) -> Desk:
+    settings.LIFECRM_QUIET_HOURS = "off"  # the journey runs at any hour: its messages leave when the outbox runs
     org = make_org()
     agent = make_staff("agent", org.team_a, name="李業務")
     callcentre = make_staff("callcentre", org.branch_a, name="陳座席")
@@ -113,6 +115,7 @@ def _fact(page: Page, label: str):
 
 
 def _sms_to_customer(settings) -> list[dict]:
+    outbox_dispatch(at=timezone.now())  # the outbox's dispatcher (`lifecrm send-outbox`, every minute)
     return [m for m in read_outbox(settings.LIFECRM_SMS_OUTBOX) if m["to"].endswith(PHONE)]
 
 

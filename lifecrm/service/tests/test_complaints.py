@@ -9,6 +9,7 @@ from django.utils import translation
 
 from lifecrm.core.rules import Period, Unit
 from lifecrm.notifications.models import Letter
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.access import AccessDenied
 from lifecrm.service import complaint_rules as rules
@@ -171,6 +172,8 @@ def test_the_extension_needs_another_managers_approval_and_tells_the_customer(se
     event = CaseEvent.objects.get(case=complaint.case, kind="extended")
     assert event.data["requested_by"] == w.staff["branch"].pk and event.data["approved_by"] == w.staff["hq"].pk
     assert event.data["notice"]["channel"] == "sms"
+    assert list(read_outbox(outbox / "sms")) == []  # recorded in the outbox: its dispatcher sends it
+    assert outbox_dispatch(at=noon(date(2026, 4, 5))).sent == 1
     [sms] = read_outbox(outbox / "sms")
     assert complaint.case.number in sms["text"] and sms["message_id"] == event.data["notice"]["key"]
     with pytest.raises(services.ServiceRefused, match="only one extension"):
