@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.models import Jurisdiction
+from lifecrm.core.registries import register_consent_listener
 from lifecrm.core.services import audit_record
 from lifecrm.notifications import contacts, content, letters
 from lifecrm.notifications import services as outbox
@@ -353,6 +354,25 @@ def care_task_complete(*, actor, event: CareEvent, at: datetime, done: bool = Tr
     audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=event.pk,
                  purpose=f"care task {event.status}", before={"status": CareEvent.Status.OPEN}, after={"status": event.status})
     return event
+
+
+@register_consent_listener("service.care_tasks")
+def care_tasks_cancel_on_withdrawal(*, actor, customer_id: int, purpose: str, at: datetime) -> int:
+    """The customer withdrew marketing consent (in `parties.services.consent_record`'s transaction): their open care
+    tasks (a call, a visit, a gift) are cancelled, kept with the reason and audited under the withdrawing actor.
+    Planned messages are stopped when they would go out (`care_messages_send` checks the consent then)."""
+    if purpose != Consent.Purpose.MARKETING:
+        return 0
+    rows = list(CareEvent.objects.select_for_update().filter(customer_id=customer_id, status=CareEvent.Status.OPEN)
+                .order_by("pk"))
+    for row in rows:
+        row.status, row.done_at, row.detail = CareEvent.Status.CANCELLED, at, "cancelled: marketing consent withdrawn"
+    CareEvent.objects.bulk_update(rows, ["status", "done_at", "detail"])
+    for row in rows:
+        audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=row.pk,
+                     purpose="care task cancelled: consent withdrawn", before={"status": CareEvent.Status.OPEN},
+                     after={"status": row.status})
+    return len(rows)
 
 
 # -- the print run of care letters -----------------------------------------------------------------------------

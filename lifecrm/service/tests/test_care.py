@@ -389,3 +389,30 @@ def test_a_care_message_goes_through_the_outbox(service_world, settings):
             as_of=BIRTHDAY)
     assert len(entries) == 1 and "sent" in entries[0].title
 
+
+def test_a_consent_withdrawal_cancels_the_customers_open_care_tasks_audited(service_world):
+    """The call, visit or gift for a customer who withdraws marketing consent is cancelled (kept, not deleted), with
+    the withdrawal as its reason in the audit trail; another customer's tasks and done tasks stay as they are."""
+    from lifecrm.core.models import AuditEvent
+
+    w = service_world
+    withdrawing, other = _customer(w), _customer(w)
+    _tier(withdrawing, "diamond")
+    _tier(other, "diamond")
+    _plan()
+    tasks = list(CareEvent.objects.filter(customer=withdrawing, status="open").order_by("pk"))
+    assert len(tasks) == 2  # a call and a gift
+    care.care_task_complete(actor=w.staff["agent"].user, event=tasks[0], at=MORNING)
+    consent_record(actor=w.staff["hq"].user, customer=withdrawing, purpose="sensitive_data", granted=False,
+                   at=MORNING, source="phone")  # another purpose: nothing changes
+    assert CareEvent.objects.get(pk=tasks[1].pk).status == "open"
+    consent_record(actor=w.staff["hq"].user, customer=withdrawing, purpose="marketing", granted=False,
+                   at=MORNING + timedelta(minutes=5), source="phone")
+    cancelled = CareEvent.objects.get(pk=tasks[1].pk)
+    assert cancelled.status == "cancelled" and "consent" in cancelled.detail
+    assert cancelled.done_at == MORNING + timedelta(minutes=5)
+    assert CareEvent.objects.get(pk=tasks[0].pk).status == "done"
+    assert set(CareEvent.objects.filter(customer=other, action__in=("call", "gift")).values_list("status", flat=True)) == {"open"}
+    audit = AuditEvent.objects.get(object_type="service.care_event", object_id=str(cancelled.pk),
+                                   after__status="cancelled")
+    assert audit.actor == w.staff["hq"].user and "consent" in audit.purpose
