@@ -333,3 +333,20 @@ def test_a_survey_goes_through_the_outbox_and_its_status_shows_on_the_timeline(s
                                                              customer_id=w.customer_a.pk, as_of=AT.date())
     assert len(entries) == 1 and "sent" in entries[0].title
 
+
+def test_the_survey_link_is_throttled_per_address(service_world, settings):
+    """Guessing tokens is slowed down: an address gets LIFECRM_SURVEY_RATE_PER_MINUTE pages a minute, then 429
+    (in the page's language, nothing read or written); another address is not held up."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LIFECRM_SURVEY_RATE_PER_MINUTE = 3
+    guesser, other = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="198.51.100.9")
+    for attempt in range(3):
+        assert guesser.get(f"/survey/guess-{attempt}/").status_code == 404
+    refused = guesser.get("/survey/guess-4/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+    assert refused["Retry-After"] == "60"
+    assert guesser.post("/survey/guess-5/", {"score": 5}).status_code == 429
+    assert other.get("/survey/guess-6/").status_code == 404
+    cache.clear()
