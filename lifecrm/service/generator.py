@@ -572,8 +572,8 @@ def _regulated_rows(ctx, cust: _Customers, cases: list[dict], cutoff: int) -> di
             "stage": np.array(["delivered" if d else "open" for d in decided], dtype=object),
             "is_complex": False, "extension_days": 0, "decision_due": received + COMPLAINT_DECISION_DAYS,
             "extension_requested_days": None, "extension_reason": "", "extension_requested_by_id": None,
-            "review_last_day": np.array(review_last, dtype=np.int64), "review_requested_on": NO_DATE,
-            "review_due": NO_DATE,
+            "review_last_day": np.array(review_last, dtype=np.int64), "review_requested_on": None,
+            "review_due": None,
         }
     if emergencies:
         out["service.EmergencyIntake"] = {
