@@ -42,6 +42,16 @@ def _outboxes_in_tmp(settings, tmp_path_factory):
     settings.LIFECRM_CASE_ATTACHMENTS = outbox / "case-attachments"
 
 
+@pytest.fixture
+def english():
+    """English for the test's duration (`pytestmark = pytest.mark.usefixtures("english")`): the services' refusals
+    and messages are checked in their English source, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_kernel_caches():
     from lifecrm.core.selectors import clear_caches

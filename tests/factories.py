@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.contrib.auth import get_user_model
 
@@ -107,7 +108,7 @@ def make_policy(*, owner: Customer, agent: Staff | None, branch: OrgUnit, insure
         issue_date=issue_date, term_years=term_years, premium_term_years=premium_term_years,
         sum_assured=sum_assured, premium_mode=premium_mode, modal_premium=modal_premium,
         annual_premium=annual_premium, payment_method=payment_method, apl_opt_in=apl_opt_in,
-        beneficiaries=[policy_services.BeneficiaryInput("李娜", "spouse", Decimal("100"))],
+        beneficiaries=[policy_services.BeneficiaryInput("李娜", "spouse", Fraction(1))],
     )
     if issue:
         policy = policy_services.policy_issue(actor=SYSTEM, policy_id=policy.pk, as_of=as_of)

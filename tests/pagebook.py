@@ -22,13 +22,17 @@ from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_policy
 
 AS_OF = date(2026, 10, 10)
-NAMESPACES = ("workbench", "billing")
+NAMESPACES = ("workbench", "billing", "service", "value")
 # Not pages: actions that only answer a POST, a file download.
 NOT_PAGES = {
     "workbench:logout", "workbench:reveal-id",
     "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
     "workbench:personal-data-export",  # a POST answered with a zip download
     "billing:bank-file-not-collected", "billing:persistency-export",
+    # forms posted from other pages, htmx fragments and downloads
+    "service:interaction-new", "service:case-categories", "service:case-attachment-upload", "service:case-attachment",
+    "service:case-action", "service:complaints-export", "service:complaint-letter", "service:complaint-act",
+    "value:dashboard-export",
 }
 # Pages visited with a query string as well, to show their results.
 QUERIES = {

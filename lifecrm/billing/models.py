@@ -300,6 +300,9 @@ class Collection(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["due_item", "attempt"], name="uniq_collection_attempt"),
         ]
+        # the debits rejected on a day (the value engine's mid-week recompute)
+        indexes = [models.Index(fields=["result_on"], condition=models.Q(status="rejected"),
+                                name="collection_rejected_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.end_to_end_id} {self.status}"

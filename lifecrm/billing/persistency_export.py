@@ -5,7 +5,6 @@ and shown with the number format `0.00%`, so the cell holds exactly the figure s
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -13,7 +12,6 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from lifecrm.billing.persistency import (
@@ -23,15 +21,16 @@ from lifecrm.billing.persistency import (
     percent,
     persistency_overview,
 )
+from lifecrm.core.spreadsheets import (
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    sheet_title,
+    workbook_bytes,
+    write_headings,
+    write_row,
+)
 from lifecrm.org.rules import DataScope
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PERCENT_FORMAT = "0.00%"
-"""Excel's format for the persistency ratios (the value is already rounded to 0.01 %)."""
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-SHEET_TITLE_MAX = 31  # Excel's limit
-SHEET_TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
 def _fraction(value: Decimal | None) -> Decimal | None:
@@ -55,16 +54,6 @@ def _values(row: PersistencyRow) -> list:
     return [row.cohort, row.excluded, row.pending, row.judged, row.persisting, _fraction(row.count_ratio),
             row.cohort_premium, row.excluded_premium, row.pending_premium, row.judged_premium,
             row.persisting_premium, _fraction(row.premium_ratio)]
-
-
-def _sheet_title(title: str, taken: set[str]) -> str:
-    base = title.translate(SHEET_TITLE_FORBIDDEN).strip()[:SHEET_TITLE_MAX] or "Sheet"
-    candidate, n = base, 2
-    while candidate.lower() in taken:
-        suffix = f" ({n})"
-        candidate, n = base[:SHEET_TITLE_MAX - len(suffix)] + suffix, n + 1
-    taken.add(candidate.lower())
-    return candidate
 
 
 def _header(sheet: Worksheet, *, title: str, definition: str, as_of: date, months: tuple[date, date],
@@ -97,30 +86,15 @@ def _header(sheet: Worksheet, *, title: str, definition: str, as_of: date, month
 def _table(sheet: Worksheet, start: int, first_headings: list[str], rows: Iterable[tuple[list, PersistencyRow]],
            total: tuple[list, PersistencyRow] | None) -> None:
     columns = _columns()
-    headings = first_headings + [name for name, _format in columns]
-    for col, heading in enumerate(headings, start=1):
-        cell = sheet.cell(start, col, heading)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    write_headings(sheet, start, first_headings + [name for name, _format in columns], wrap=True)
     formats = [None] * len(first_headings) + [fmt for _name, fmt in columns]
-    line = start
     everything = [(lead, row, False) for lead, row in rows]
     if total is not None:
         everything.append((total[0], total[1], True))
-    for lead, row, bold in everything:
-        line += 1
-        for col, value in enumerate(lead + _values(row), start=1):
-            cell = sheet.cell(line, col, value)
-            if formats[col - 1]:
-                cell.number_format = formats[col - 1]
-            if isinstance(value, date):
-                cell.number_format = "yyyy-mm"
-            if bold:
-                cell.font = Font(bold=True)
+    for line, (lead, row, bold) in enumerate(everything, start=start + 1):
+        write_row(sheet, line, lead + _values(row), formats=formats, date_format="yyyy-mm", bold=bold)
     sheet.freeze_panes = sheet.cell(start + 1, len(first_headings) + 1)
     sheet.column_dimensions["A"].width = 28
-    for col in range(2, len(headings) + 1):
-        sheet.column_dimensions[get_column_letter(col)].width = 16
 
 
 def _report_sheet(sheet: Worksheet, report: PersistencyReport, scope_label: str) -> None:
@@ -148,16 +122,10 @@ def build_workbook(reports: Sequence[PersistencyReport], *, trend: PersistencyTr
     book.remove(book.active)
     taken: set[str] = set()
     for report in reports:
-        _report_sheet(book.create_sheet(_sheet_title(report.dimension_title, taken)), report, scope_label)
+        _report_sheet(book.create_sheet(sheet_title(report.dimension_title, taken)), report, scope_label)
     if trend is not None:
-        _trend_sheet(book.create_sheet(_sheet_title(_("Trend"), taken)), trend, reports[0].definition, scope_label)
+        _trend_sheet(book.create_sheet(sheet_title(_("Trend"), taken)), trend, reports[0].definition, scope_label)
     return book
-
-
-def workbook_bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def export_filename(*, month: int, period_start: date, period_end: date, as_of: date) -> str:

@@ -232,6 +232,13 @@ def premiums_paid_by_policy(*, policy_ids, as_of: date) -> dict[int, Decimal]:
     return {policy_id: to_cents(Decimal(str(total))) for policy_id, total in rows if total}
 
 
+def policy_ids_with_debits_rejected_on(*, as_of: date):
+    """Ids of the policies a direct debit of which the bank reported rejected on `as_of` (the rejected
+    collections' result-day index)."""
+    return (Collection.objects.filter(status=Collection.Status.REJECTED, result_on=as_of)
+            .values_list("due_item__policy_id", flat=True).distinct())
+
+
 def rejected_debits_by_policy(*, policy_ids, since: date, as_of: date) -> dict[int, list[date]]:
     """The days (after `since`, up to `as_of`) the bank rejected a direct debit of each policy. One query."""
     out: dict[int, list[date]] = {}

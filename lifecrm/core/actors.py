@@ -86,3 +86,19 @@ def audit_user(actor):
 
 def audit_system_name(actor) -> str:
     return actor.name if isinstance(actor, SystemActor) else ""
+
+
+def require_model_permissions(actor, *permissions: str) -> None:
+    """The check of a core service (core sits below org, so it cannot ask `org.access.authorize`): a system caller
+    and a person already checked pass; a person passes only with every Django model permission named
+    ("app_label.codename", the admin site's right to the same data, which `org.rules.ADMIN_SITE_PERMISSIONS`
+    gives by role); anyone else, and no actor, is refused (`PermissionDenied`): deny by default."""
+    from django.core.exceptions import PermissionDenied
+
+    if trusted(actor):
+        return
+    user = audit_user(actor)
+    if user is None:
+        raise PermissionDenied("a service was called without an actor: pass the person, or core.actors.system(name)")
+    if not user.is_active or not user.has_perms(permissions):
+        raise PermissionDenied(f"{user} may not do this (needs {', '.join(permissions)})")

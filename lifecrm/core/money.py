@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 CURRENCIES = ("CNY", "HKD", "TWD")
@@ -51,6 +53,28 @@ def parse_amount(text: str) -> Decimal:
 def to_cents(amount: Decimal) -> Decimal:
     """Round an amount half-up to the cent."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_by_shares(amount: Decimal, shares: Sequence[Fraction]) -> list[Decimal]:
+    """Split `amount` (in cents) by exact `shares` that sum to 1 so that the parts add up to it exactly.
+
+    The rule (largest remainder): each payee first gets their exact part rounded down to the cent; the cents left
+    over (fewer than the number of payees) go one each to the payees whose exact parts lost the most in that
+    rounding, the earlier payee first when two lost the same. So nobody gets a cent more than their exact part
+    rounded up, or less than it rounded down.
+    """
+    if sum(shares, Fraction(0)) != 1 or any(share <= 0 for share in shares):
+        raise ValueError(f"shares must be positive and sum to 1, not {[str(s) for s in shares]}")
+    cents = Fraction(Decimal(amount)) * 100
+    if cents.denominator != 1:
+        raise ValueError(f"{amount} is not a whole number of cents")
+    exact = [cents * share for share in shares]
+    floors = [part.numerator // part.denominator for part in exact]
+    left_over = int(cents) - sum(floors)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:left_over]:
+        floors[i] += 1
+    return [(Decimal(part) / 100).quantize(CENT) for part in floors]
 
 
 @dataclass(frozen=True, slots=True)

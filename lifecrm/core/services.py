@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from lifecrm.core.actors import audit_system_name, audit_user
+from lifecrm.core.actors import audit_system_name, audit_user, require_model_permissions
 from lifecrm.core.calendar_files import CalendarFile, CalendarFileError
 from lifecrm.core.models import AuditEvent, CalendarDay, CalendarYear, Jurisdiction, ReferenceDataVersion
 
@@ -124,7 +124,10 @@ def calendar_year_write(*, jurisdiction: str, year: int, status: str, source: st
 
 def calendar_year_load(*, actor, data: CalendarFile) -> CalendarYearWrite:
     """Load one year of a jurisdiction's calendar from a checked calendar file (`lifecrm load-calendar`), audited;
-    a bad file changes nothing."""
+    a bad file changes nothing. A person needs the admin site's right to add and change calendars (HQ service
+    management and the administrators); the command runs as a system caller."""
+    require_model_permissions(actor, "core.add_calendaryear", "core.change_calendaryear", "core.add_calendarday",
+                              "core.change_calendarday")
     jurisdiction = Jurisdiction.objects.filter(code=data.jurisdiction).first()
     if jurisdiction is None:
         known = ", ".join(Jurisdiction.objects.values_list("code", flat=True))

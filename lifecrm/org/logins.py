@@ -26,6 +26,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.services import audit_record
+from lifecrm.org.access import Action, authorize
 from lifecrm.org.rules import needs_second_factor
 from lifecrm.org.selectors import data_scope_for_user
 
@@ -217,9 +218,10 @@ class UnlockRefused(ValueError):
 
 def login_unlock(*, actor, kind: str, value: str) -> int:
     """Lift the lock of an account (`kind="account"`, a username) or an address; audited. Returns the number of
-    attempt records removed."""
+    attempt records removed. Head office only (`Action.MANAGE_LOGINS`): the service checks its actor itself."""
     from axes.utils import reset
 
+    authorize(actor, Action.MANAGE_LOGINS)
     if kind not in ("account", "address") or not value.strip():
         raise UnlockRefused(_("Name a locked account or address to unlock."))
     with transaction.atomic():

@@ -97,10 +97,12 @@ def staff_create(*, actor, employee_no: str, name: str, role: str, org_unit: Org
 
 @transaction.atomic
 def admin_site_access_set(*, actor, user, role: str) -> None:
-    """Give a login the admin site its role has (`org.rules.ADMIN_SITE_PERMISSIONS`), never a superuser's."""
+    """Give a login the admin site its role has (`org.rules.ADMIN_SITE_PERMISSIONS`), never a superuser's.
+    Administrators only (`Action.ADMINISTER`), or a system caller (`demo-setup`)."""
     from django.contrib.auth.models import Permission
     from django.db.models import Q
 
+    authorize(actor, Action.ADMINISTER)
     wanted = ADMIN_SITE_PERMISSIONS.get(role, frozenset())
     query = Q(pk__in=[])
     for name in wanted:

@@ -52,9 +52,15 @@ class PolicyListSerializer(serializers.ModelSerializer):
 
 
 class BeneficiarySerializer(serializers.ModelSerializer):
+    share = serializers.SerializerMethodField(help_text='The exact share of the order\'s benefit, "3/5" or "1/3".')
+    share_text = serializers.CharField(read_only=True, help_text='The share as people read it: "60 %" or "1/3".')
+
     class Meta:
         model = Beneficiary
-        fields = ["name", "customer", "relation_to_insured", "order", "share"]
+        fields = ["name", "customer", "relation_to_insured", "order", "share", "share_text"]
+
+    def get_share(self, beneficiary: Beneficiary) -> str:
+        return str(beneficiary.share)
 
 
 class PolicyVersionSerializer(serializers.ModelSerializer):

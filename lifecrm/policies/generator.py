@@ -507,13 +507,11 @@ def _write_beneficiaries(ctx, rng, people: PartiesChunk, version_ids, insured, c
     sort = np.lexsort((order_no, policy_row))
     policy_row, order_no, customer, name, relation_to_insured = (
         a[sort] for a in (policy_row, order_no, customer, name, relation_to_insured))
-    # shares in hundredths of a per cent: equal, the first of each order takes the remainder
+    # equal shares within an order: one third each for three
     group = policy_row * 4 + order_no
     starts = np.concatenate([[True], group[1:] != group[:-1]])
     group_index = np.cumsum(starts) - 1
     group_size = np.bincount(group_index)[group_index]
-    base = 10_000 // group_size
-    share = base + np.where(starts, 10_000 - base * group_size, 0)
     ctx.write("policies.Beneficiary", {
         "id": ctx.ids("policies.Beneficiary", len(policy_row)),
         "version_id": version_ids[policy_row],
@@ -521,7 +519,8 @@ def _write_beneficiaries(ctx, rng, people: PartiesChunk, version_ids, insured, c
         "name": name,
         "relation_to_insured": relation_to_insured,
         "order": order_no,
-        "share": share / 100.0,
+        "share_numerator": np.ones(len(policy_row), dtype=np.int64),
+        "share_denominator": group_size,
     })
 
 

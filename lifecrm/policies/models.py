@@ -1,11 +1,14 @@
 """Policies, their effective-dated contract versions, coverages, beneficiaries and event journal."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.org.rules import ScopeFields
+from lifecrm.policies import rules
 from lifecrm.policies.rules import Status
 
 
@@ -163,18 +166,31 @@ class Beneficiary(models.Model):
     name = models.CharField(_("name"), max_length=100)
     relation_to_insured = models.CharField(_("relation to the insured"), max_length=20)
     order = models.PositiveSmallIntegerField(_("order"), default=1)
-    share = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
+    # The share of the order's benefit, an exact fraction: three equal shares are 1/3 each, not 33.33 %.
+    share_numerator = models.PositiveIntegerField(_("share numerator"))
+    share_denominator = models.PositiveIntegerField(_("share denominator"))
 
     class Meta:
         verbose_name = _("beneficiary")
         verbose_name_plural = _("beneficiaries")
         ordering = ["version", "order", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(share__gt=0) & models.Q(share__lte=100), name="share_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(share_numerator__gt=0) & models.Q(share_numerator__lte=models.F("share_denominator")),
+                name="share_of_the_whole"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.order}/{self.share}%"
+        return f"{self.name} {self.order}/{self.share_text}"
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.share_numerator, self.share_denominator)
+
+    @property
+    def share_text(self) -> str:
+        """"60 %", "12.5 %" or "1/3"."""
+        return rules.share_text(self.share)
 
 
 class PolicyEvent(models.Model):
@@ -196,6 +212,8 @@ class PolicyEvent(models.Model):
         verbose_name_plural = _("policy events")
         ordering = ["policy", "seq"]
         constraints = [models.UniqueConstraint(fields=["policy", "seq"], name="uniq_policy_event_seq")]
+        # what changed on a day (the value engine's mid-week recompute)
+        indexes = [models.Index(fields=["effective_date"], name="policy_event_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.policy_id}#{self.seq} {self.kind} {self.effective_date}"

@@ -35,7 +35,7 @@ def policies_section(customer_id: int) -> list[dict[str, Any]]:
 @register_personal_data("beneficiary_of")
 def beneficiary_section(customer_id: int) -> list[dict[str, Any]]:
     return [{"policy": b.version.policy.number, "name": b.name, "relation_to_insured": b.relation_to_insured,
-             "order": b.order, "share": b.share, "version_from": b.version.effective_from}
+             "order": b.order, "share": b.share_text, "version_from": b.version.effective_from}
             for b in Beneficiary.objects.filter(customer_id=customer_id).select_related("version__policy")
             .order_by("version__policy__number", "version__effective_from", "order")]
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from fractions import Fraction
 
 from lifecrm.core.rules import add_months
 
@@ -101,3 +103,56 @@ def next_due_date(*, issue_date: date, mode: str, paid_instalments: int, premium
 
 def maturity_date(issue_date: date, term_years: int | None) -> date | None:
     return None if not term_years else add_months(issue_date, 12 * term_years)
+
+
+# -- beneficiary shares: exact fractions of the benefit ("one third each" is three shares of 1/3)
+
+MAX_SHARE_DENOMINATOR = 1_000_000
+"""The largest denominator a share may have once reduced: enough for any split people write (1/3, 1/7, 12.345 %)."""
+
+
+class ShareInvalid(ValueError):
+    """Text that is not a beneficiary's share: `code` says why (invalid, min_value, max_value, too_fine)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_share(text: str) -> Fraction:
+    """A share of the benefit as people write it: a percentage ("50", "33.33", "12.5 %") or a fraction of the
+    whole ("1/3"). More than nothing, at most the whole; no exponent, sign or non-ASCII digit."""
+    text = text.strip().removesuffix("%").strip()
+    if not text.isascii() or not text or any(c not in "0123456789./" for c in text):
+        raise ShareInvalid("invalid")
+    try:
+        if "/" in text:
+            numerator, _, denominator = text.partition("/")
+            if not numerator.isdigit() or not denominator.isdigit():
+                raise ShareInvalid("invalid")
+            if int(denominator) == 0:
+                raise ShareInvalid("invalid")
+            share = Fraction(int(numerator), int(denominator))
+        else:
+            share = Fraction(Decimal(text)) / 100
+    except (InvalidOperation, ValueError) as exc:
+        if isinstance(exc, ShareInvalid):
+            raise
+        raise ShareInvalid("invalid") from exc
+    if share <= 0:
+        raise ShareInvalid("min_value")
+    if share > 1:
+        raise ShareInvalid("max_value")
+    if share.denominator > MAX_SHARE_DENOMINATOR:
+        raise ShareInvalid("too_fine")
+    return share
+
+
+def share_text(share: Fraction) -> str:
+    """A share as people read it: a percentage when it is one with at most two decimals ("60 %", "12.5 %"),
+    else the fraction ("1/3")."""
+    percent = share * 100
+    if (percent * 100).denominator == 1:
+        digits = f"{Decimal(percent.numerator) / Decimal(percent.denominator):f}"
+        return (digits.rstrip("0").rstrip(".") if "." in digits else digits) + " %"
+    return f"{share.numerator}/{share.denominator}"

@@ -171,6 +171,12 @@ def policy_version_history(*, policy_id: int) -> list[PolicyVersion]:
     return list(PolicyVersion.objects.filter(policy_id=policy_id).order_by("-version_no"))
 
 
+def policy_ids_changed_on(*, as_of: date) -> QuerySet:
+    """Ids of the policies with a journal event (a status change, a new version, issue) effective on `as_of`.
+    One query on the events' effective-date index."""
+    return PolicyEvent.objects.filter(effective_date=as_of).values_list("policy_id", flat=True).distinct()
+
+
 def valuation_policy_ids(*, as_of: date) -> QuerySet:
     """Ids, ascending, of the policies whose cover runs (statuses `rules.COVER_IN_FORCE`) and that were issued by
     `as_of`: the book a valuation at `as_of` covers (one query; the status is the policy's current one)."""

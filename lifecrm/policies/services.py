@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -36,21 +37,35 @@ class InvalidBeneficiaries(ValueError):
 class BeneficiaryInput:
     name: str
     relation_to_insured: str
-    share: Decimal
+    share: Fraction  # of the benefit paid to this order: Fraction(1, 3) for "one third", see rules.parse_share
     order: int = 1
     customer_id: int | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.share, Fraction):
+            raise TypeError(f"the share of {self.name} must be a Fraction of the whole, not {self.share!r}")
+
 
 def check_beneficiary_shares(beneficiaries: list[BeneficiaryInput]) -> None:
-    """Within each order the shares are positive and sum to exactly 100 %."""
-    totals: dict[int, Decimal] = {}
+    """Within each order the shares are positive, no finer than rules allow, and sum to exactly the whole."""
+    totals: dict[int, Fraction] = {}
     for b in beneficiaries:
         if b.share <= 0:
             raise InvalidBeneficiaries(f"the share of {b.name} must be positive")
-        totals[b.order] = totals.get(b.order, Decimal(0)) + b.share
+        if b.share.denominator > rules.MAX_SHARE_DENOMINATOR:
+            raise InvalidBeneficiaries(f"the share of {b.name} is finer than 1/{rules.MAX_SHARE_DENOMINATOR}")
+        totals[b.order] = totals.get(b.order, Fraction(0)) + b.share
     for order, total in sorted(totals.items()):
-        if total != Decimal(100):
-            raise InvalidBeneficiaries(f"the shares of order {order} sum to {total} %, not 100 %")
+        if total != 1:
+            raise InvalidBeneficiaries(f"the shares of order {order} sum to {rules.share_text(total)}, not 100 %")
+
+
+def _beneficiaries_create(version: PolicyVersion, beneficiaries: list[BeneficiaryInput]) -> None:
+    Beneficiary.objects.bulk_create(
+        Beneficiary(version=version, customer_id=b.customer_id, name=b.name, relation_to_insured=b.relation_to_insured,
+                    order=b.order, share_numerator=b.share.numerator, share_denominator=b.share.denominator)
+        for b in beneficiaries
+    )
 
 
 def _append_event(policy: Policy, *, actor, kind: str, effective_date: date, from_status: str = "",
@@ -116,11 +131,7 @@ def policy_create(*, actor, as_of: date, number: str, product, owner, insured, p
         policy=policy, product=product, is_base=True, sum_assured=sum_assured, annual_premium=annual_premium,
         start_date=issue_date, end_date=policy.maturity_date,
     )
-    Beneficiary.objects.bulk_create(
-        Beneficiary(version=version, customer_id=b.customer_id, name=b.name, relation_to_insured=b.relation_to_insured,
-                    order=b.order, share=b.share)
-        for b in beneficiaries
-    )
+    _beneficiaries_create(version, beneficiaries)
     _append_event(policy, actor=actor, kind="proposed", effective_date=application_date,
                   to_status=rules.Status.PROPOSAL)
     audit_record(actor=actor, action="create", object_type="policies.policy", object_id=policy.pk,
@@ -256,11 +267,7 @@ def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: da
             BeneficiaryInput(b.name, b.relation_to_insured, b.share, b.order, b.customer_id)
             for b in current.beneficiaries.all()
         ]
-        Beneficiary.objects.bulk_create(
-            Beneficiary(version=new, customer_id=b.customer_id, name=b.name,
-                        relation_to_insured=b.relation_to_insured, order=b.order, share=b.share)
-            for b in source
-        )
+        _beneficiaries_create(new, source)
         policy.owner, policy.insured, policy.payer = values["owner"], values["insured"], values["payer"]
         policy.version += 1
         policy.save(update_fields=["owner", "insured", "payer", "version"])

@@ -33,7 +33,7 @@ from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.parties.api import CustomerRefSerializer
 from lifecrm.parties.selectors import customers_in_scope
-from lifecrm.service import selectors, services
+from lifecrm.service import selectors, services, sla
 from lifecrm.service.models import (
     CHANNEL_CHOICES,
     DIRECTION_CHOICES,
@@ -192,11 +192,29 @@ class CaseSerializer(serializers.ModelSerializer):
                   "response_due", "resolution_due"]
 
 
+PROVISIONAL_HELP = ("true when %s was counted on a working calendar not yet published (a year its jurisdiction has "
+                    "only provisionally loaded): it may move when the official calendar is loaded")
+
+
 class CaseDetailSerializer(CaseSerializer):
     events = CaseEventSerializer(many=True, source="event_log", help_text="the append-only log, oldest first")
+    response_due_provisional = serializers.SerializerMethodField(help_text=PROVISIONAL_HELP % "response_due")
+    resolution_due_provisional = serializers.SerializerMethodField(help_text=PROVISIONAL_HELP % "resolution_due")
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "language", "description", "events"]
+        fields = [*CaseSerializer.Meta.fields, "response_due_provisional", "resolution_due_provisional", "language",
+                  "description", "events"]
+
+    def _provisional(self, case: Case) -> dict[str, bool]:
+        if not hasattr(case, "_deadlines_provisional"):
+            case._deadlines_provisional = sla.deadlines_provisional(case)
+        return case._deadlines_provisional
+
+    def get_response_due_provisional(self, case: Case) -> bool:
+        return self._provisional(case)["response"]
+
+    def get_resolution_due_provisional(self, case: Case) -> bool:
+        return self._provisional(case)["resolution"]
 
 
 class CaseCreateSerializer(serializers.Serializer):

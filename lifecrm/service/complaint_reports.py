@@ -6,7 +6,6 @@ The bases are the book in force today in the scope and the jurisdiction (policie
 paid up; their distinct owners; their annualised premium in the jurisdiction's currency): one currency per report."""
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -16,9 +15,9 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from lifecrm.core.models import Jurisdiction
+from lifecrm.core.spreadsheets import DATE_FORMAT, workbook_bytes, write_headings, write_row
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
@@ -26,7 +25,6 @@ from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service.models import CaseCategory, Complaint
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IN_FORCE = ("in_force", "grace", "reinstated", "paid_up")
 REGISTER_LIMIT = 500
 
@@ -72,15 +70,13 @@ def register_xlsx(rows: list[RegisterRow], *, as_of: date) -> bytes:
     sheet.title = _("Complaint register")[:31]
     sheet.cell(1, 1, _("Complaint register")).font = Font(bold=True, size=14)
     sheet.cell(2, 1, _("As of")).font = Font(bold=True)
-    sheet.cell(2, 2, as_of).number_format = "yyyy-mm-dd"
+    sheet.cell(2, 2, as_of).number_format = DATE_FORMAT
     headings = [_("Case number"), _("Complaint received on"), _("Customer"), _("Category"), _("Branch"), _("Handler"),
                 _("Stage"), _("Complex"), _("Extension (days)"), _("Decision due"), _("Decided on"),
                 _("Within the time limit"), _("Delivered at"), _("Delivered by"), _("Receipt reference"),
                 _("Review asked for on"), _("Review decision due"), _("Review decided on"), _("Overdue")]
     start = 4
-    for col, heading in enumerate(headings, start=1):
-        sheet.cell(start, col, heading).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(col)].width = 16
+    write_headings(sheet, start, headings)
     yes_no = lambda value: "" if value is None else (_("yes") if value else _("no"))  # noqa: E731
     for line, row in enumerate(rows, start=start + 1):
         c, case, first, review = row.complaint, row.complaint.case, row.first, row.review
@@ -88,17 +84,12 @@ def register_xlsx(rows: list[RegisterRow], *, as_of: date) -> bytes:
                   case.branch.name, case.assignee.name if case.assignee else "", c.get_stage_display(),
                   yes_no(c.is_complex), c.extension_days, c.decision_due, first and first.decided_on,
                   yes_no(first.on_time if first else None),
-                  first and first.delivered_at and first.delivered_at.replace(tzinfo=None),
+                  first and first.delivered_at,
                   first.get_delivery_channel_display() if first else "", first.delivery_reference if first else "",
                   c.review_requested_on, c.review_due, review and review.decided_on, yes_no(row.overdue)]
-        for col, value in enumerate(values, start=1):
-            cell = sheet.cell(line, col, value)
-            if isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd hh:mm" if hasattr(value, "hour") else "yyyy-mm-dd"
+        write_row(sheet, line, values)
     sheet.freeze_panes = sheet.cell(start + 1, 2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import CalendarYearNotLoaded
-from lifecrm.core.selectors import working_calendar
+from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.notifications import services as outbox
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import CustomerSegment
@@ -41,6 +41,7 @@ from lifecrm.service.rules import OPEN_STATUSES, OUTBOX_APP, CaseEventKind
 from lifecrm.service.sla_rules import (
     BusinessCalendar,
     CaseClocks,
+    Clock,
     ClockState,
     Event,
     NoBusinessTime,
@@ -170,6 +171,30 @@ def clocks_of(cases: list[Case], *, as_of: datetime, book: SlaBook | None = None
 
 def case_clocks(case: Case, *, as_of: datetime) -> CaseClocks | None:
     return clocks_of([case], as_of=as_of)[case.pk]
+
+
+def deadlines_provisional(case: Case) -> dict[str, bool]:
+    """Whether each running deadline of the case ("response", "resolution") was counted on a calendar not yet
+    published: a target in business hours counts working days, one in calendar days ends at the next business
+    moment (past rest days), so a deadline in a year its jurisdiction has only provisionally published may move when
+    the official calendar is loaded. Hours around the clock (the emergency line) use no calendar: never provisional.
+    No query unless a deadline falls in such a year."""
+    dues = {Clock.RESPONSE: case.response_due, Clock.RESOLUTION: case.resolution_due}
+    result = {str(clock): False for clock in dues}
+    zone = ZoneInfo(case.jurisdiction.time_zone)
+    maybe = [clock for clock, due in dues.items()
+             if due is not None and deadline_is_provisional(case.jurisdiction_id, timezone.localtime(due, zone).date())]
+    if not maybe:
+        return result
+    local_open = timezone.localtime(case.opened_at, zone).date()
+    try:
+        targets = SlaBook.load().targets(case_type=case.case_type_id, tier=tiers_at_opening([case])[case.pk],
+                                         jurisdiction=case.jurisdiction_id, opened_on=local_open)(case.priority)
+    except NoSlaPolicy:
+        return result
+    for clock in maybe:
+        result[str(clock)] = targets.of(clock).unit != TargetUnit.CLOCK_HOURS
+    return result
 
 
 def _cached_deadlines(clocks: CaseClocks | None) -> tuple[datetime | None, datetime | None]:

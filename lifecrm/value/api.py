@@ -16,6 +16,7 @@ from lifecrm.org.rules import Action
 from lifecrm.parties.selectors import customer_entitlements, customer_get, customer_segment
 from lifecrm.policies.selectors import policy_ids_for_customer
 from lifecrm.value.models import CustomerValue
+from lifecrm.value.reasons import reasons_text
 from lifecrm.value.selectors import customer_lapse_scores, customer_value
 
 
@@ -23,7 +24,13 @@ class ComponentsSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerValue
         fields = ["as_of", "currency", "current_value", "premiums_paid", "margin_earned", "potential_value",
-                  "network_value", "total_value", "reasons"]
+                  "network_value", "total_value", "reasons", "explanation"]
+
+    explanation = serializers.SerializerMethodField(
+        help_text="the reasons in words, in the request's language (Accept-Language), by component")
+
+    def get_explanation(self, value: CustomerValue) -> dict[str, list[str]]:
+        return reasons_text(value.reasons)
 
 
 class CustomerValueSerializer(serializers.Serializer):
@@ -32,7 +39,9 @@ class CustomerValueSerializer(serializers.Serializer):
     value = ComponentsSerializer(allow_null=True, help_text="the latest value computed on or before as_of")
     segment = inline_serializer("CustomerSegmentOut", {
         "tier": serializers.CharField(), "stage": serializers.CharField(allow_null=True),
-        "valid_from": serializers.DateField(allow_null=True), "reasons": serializers.JSONField()})
+        "valid_from": serializers.DateField(allow_null=True),
+        "reasons": serializers.JSONField(help_text='by component, each {"code": ..., and its figures}'),
+        "explanation": serializers.JSONField(help_text="the reasons in words, in the request's language")})
     entitlements = inline_serializer("CustomerEntitlementsOut", {
         "reminder_ladder": serializers.CharField(), "routing_priority": serializers.IntegerField(),
         "sla_multiplier": serializers.DecimalField(max_digits=4, decimal_places=2),
@@ -67,7 +76,8 @@ class CustomerValueView(ScopedAPIMixin, GenericAPIView):
             "value": customer_value(customer_id=customer.pk, as_of=as_of),
             "segment": {"tier": rights.tier, "stage": segment.stage if segment else None,
                         "valid_from": segment.valid_from if segment else None,
-                        "reasons": segment.reasons if segment else {}},
+                        "reasons": segment.reasons if segment else {},
+                        "explanation": reasons_text(segment.reasons) if segment else {}},
             "entitlements": {name: getattr(rights, name) for name in (
                 "reminder_ladder", "routing_priority", "sla_multiplier", "dedicated_manager", "care_events",
                 "gifts", "fee_waivers")},

@@ -1,32 +1,22 @@
 """The value dashboards as an Excel workbook: a sheet per table, each headed by its as-of days."""
 from __future__ import annotations
 
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from lifecrm.core.spreadsheets import MONEY_FORMAT, sheet_title, workbook_bytes, write_headings, write_row
 from lifecrm.parties.models import CustomerSegment
 from lifecrm.value.dashboards import ValueDashboard
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
 
 
 def _sheet(book: Workbook, title: str, note: str, header: list[str], rows: list[list], money_from: int | None = None
            ) -> None:
-    sheet = book.create_sheet(title[:31])
-    sheet.append([note])
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    if money_from is not None:
-        for row in sheet.iter_rows(min_row=3, min_col=money_from + 1):
-            for cell in row:
-                cell.number_format = MONEY_FORMAT
+    sheet = book.create_sheet(sheet_title(title, {s.title.lower() for s in book.worksheets}))
+    sheet.cell(1, 1, note)
+    write_headings(sheet, 2, header, width=None)
+    formats = [None] * len(header) if money_from is None else [None] * money_from + [MONEY_FORMAT] * len(header)
+    for line, row in enumerate(rows, start=3):
+        write_row(sheet, line, row, formats=formats)
     sheet.column_dimensions["A"].width = 28
 
 
@@ -50,6 +40,4 @@ def dashboard_xlsx(board: ValueDashboard) -> bytes:
     rows = [[row.name, row.at_risk_policies, row.pvfp_at_risk, row.expected_loss] for row in board.branches]
     _sheet(book, _("Value at risk"), _("Lapse scores as of %(day)s") % {"day": board.score_day or "—"},
            [_("Branch"), _("Policies at high risk"), _("PVFP at risk"), _("Expected loss")], rows, money_from=2)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from lifecrm.core.jobs import chunked_step, register_daily_step, run_step
+from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step, run_step
 from lifecrm.parties.selectors import customer_ids_for_value
 from lifecrm.policies.selectors import valuation_policy_ids
 from lifecrm.value.rules import is_value_day
-from lifecrm.value.selectors import current_set_ids
+from lifecrm.value.selectors import changed_customer_ids, current_set_ids
 from lifecrm.value.services import customer_values_compute, policy_values_compute
 
 
@@ -79,3 +79,21 @@ register_daily_step(weekly_policy_values, after=("billing.reconcile_ledger",),
                                 "commissions, PVFP).")
 register_daily_step(weekly_customer_values, after=("value.weekly_policy_values",),
                     description="Weekly: each customer's value with its reasons, tier and life-cycle stage.")
+
+
+# On the other days, the customers whose policies changed that day (a status change, a new policy or version, a
+# debit rejected) are valued and placed again at once, so that a customer whose premium fell into grace today is at
+# risk today, not on Sunday. Their current value reads the latest weekly policy values.
+def _changed_customer_ids(as_of: date):
+    return [] if is_value_day(as_of) else changed_customer_ids(as_of=as_of)
+
+
+@chunked_step("value.changed_customer_values", ids=_changed_customer_ids, chunk_size=1000, keep_ids=True)
+def changed_customer_values(as_of: date, first_id: int, last_id: int) -> int:
+    """The value, tier and stage of the customers whose policies changed on `as_of` (not the weekly value day)."""
+    return customer_values_compute(as_of=as_of, first_id=first_id, last_id=last_id, only=planned_ids())
+
+
+register_daily_step(changed_customer_values, after=("value.weekly_customer_values",),
+                    description="Except on the weekly value day: the value, tier and life-cycle stage of the customers "
+                                "whose policies changed that day.")

@@ -111,8 +111,11 @@ class CustomerValue(models.Model):
     `total_value` (current + margin earned + network; not the premiums, whose margin is counted, nor the
     potential, which is not yet theirs) is what the tier thresholds are compared with.
 
-    Written by the `value.customer_values` step; unique on (customer, as_of): a rerun rewrites the same row.
-    `reasons`: {component: [English sentences with their figures]}.
+    Written by the `value.customer_values` step over the whole book (weekly) and, on the other days, by
+`value.changed_customer_values` for the customers whose policies changed that day (`whole_book` False: the
+dashboards read the whole book's latest day, the customer's own pages their latest row); unique on
+(customer, as_of): a rerun rewrites the same row.
+    `reasons`: {component: [a reason's code with its figures (`rules.reason`), put in words by value/reasons.py]}.
     """
 
     customer = models.ForeignKey("parties.Customer", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -127,6 +130,7 @@ class CustomerValue(models.Model):
     total_value = models.DecimalField(_("value for the tier"), max_digits=16, decimal_places=2)
     reasons = models.JSONField(_("reasons"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
+    whole_book = models.BooleanField(_("computed for the whole book"), default=True)
 
     class Meta:
         verbose_name = _("customer value")

@@ -71,7 +71,9 @@ def cash_value_key(*, product_id: int, sex: str, age_at_entry: int, term_mth: in
 
 # --- Customer value, tiers and life-cycle stages (issue 15 §3, §4) ---------------------------------------------
 # Each figure below is head office's default, named after the rule it serves; amounts are in the customer's
-# jurisdiction currency. Every rule takes an explicit `as_of` and returns its reasons (English source strings).
+# jurisdiction currency. Every rule takes an explicit `as_of` and returns its reasons: each a code with the figures
+# behind it ({"code": ..., **params}, money as a string of cents, dates in ISO), put in words in the reader's language
+# by value/reasons.py.
 
 MARGIN_ON_PREMIUMS = Decimal("0.03")
 """Margin earned to date = premiums paid to date × 3 %: the margin the products' renewal loading carries besides
@@ -128,6 +130,19 @@ def money(amount) -> str:
     return f"{Decimal(amount):,.2f}"
 
 
+Reason = dict
+"""One reason: {"code": ..., **params} (JSON, stored as it is)."""
+
+
+def reason(code: str, **params) -> Reason:
+    """A reason with its figures: Decimal amounts as strings of cents, dates in ISO, the rest as given."""
+    def plain(value):
+        if isinstance(value, Decimal):
+            return f"{value.quantize(Decimal('0.01')):f}"
+        return value.isoformat() if isinstance(value, date) else value
+    return {"code": code, **{name: plain(value) for name, value in params.items()}}
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyFacts:
     """What the customer rules read of one policy the customer owns or pays for (its current status)."""
@@ -139,11 +154,11 @@ class PolicyFacts:
     status_date: date
 
 
-def historical_value(premiums_paid: Decimal) -> tuple[Decimal, list[str]]:
+def historical_value(premiums_paid: Decimal) -> tuple[Decimal, list[Reason]]:
     """Margin earned to date on the premiums paid (MARGIN_ON_PREMIUMS), with its reasons."""
     margin = to_cents_half_up(premiums_paid * MARGIN_ON_PREMIUMS)
-    return margin, [f"premiums paid to date {money(premiums_paid)}",
-                    f"margin earned to date {money(margin)} = {MARGIN_ON_PREMIUMS:.0%} of the premiums paid"]
+    return margin, [reason("premiums_paid", amount=premiums_paid),
+                    reason("margin_earned", amount=margin, rate=f"{MARGIN_ON_PREMIUMS:.0%}")]
 
 
 def to_cents_half_up(amount: Decimal) -> Decimal:
@@ -151,7 +166,7 @@ def to_cents_half_up(amount: Decimal) -> Decimal:
 
 
 def potential_value(*, currency: str, age: int | None, children_ages: list[int], death_cover: Decimal,
-                    has_annuity: bool) -> tuple[Decimal, list[str]]:
+                    has_annuity: bool) -> tuple[Decimal, list[Reason]]:
     """The expected value of the cover the customer lacks for their life stage, with its reasons:
     - a protection gap: a parent of young children (under CHILD_AGE_LIMIT) whose death cover (in-force death
       benefits on their own life) is below DEATH_COVER_PER_CHILD × the number of young children: the shortfall ×
@@ -167,19 +182,18 @@ def potential_value(*, currency: str, age: int | None, children_ages: list[int],
         if gap > 0:
             value = to_cents_half_up(gap * PROTECTION_VALUE_RATE)
             total += value
-            reasons.append(f"protection gap: parent of {len(young)} child(ren) under {CHILD_AGE_LIMIT} with death "
-                           f"cover {money(death_cover)}, short of {money(needed)} by {money(gap)}; "
-                           f"{PROTECTION_VALUE_RATE:.1%} of the gap = {money(value)}")
+            reasons.append(reason("protection_gap", children=len(young), age_limit=CHILD_AGE_LIMIT, cover=death_cover,
+                                  needed=needed, gap=gap, rate=f"{PROTECTION_VALUE_RATE:.1%}", amount=value))
     if (age is not None and RETIREMENT_AGE - ANNUITY_WINDOW_YEARS <= age < RETIREMENT_AGE and not has_annuity
             and currency in ANNUITY_GAP_VALUE):
         value = ANNUITY_GAP_VALUE[currency]
         total += value
-        reasons.append(f"annuity gap: aged {age}, within {ANNUITY_WINDOW_YEARS} years of retirement at "
-                       f"{RETIREMENT_AGE}, no annuity in force: {money(value)}")
+        reasons.append(reason("annuity_gap", age=age, years=ANNUITY_WINDOW_YEARS, retirement_age=RETIREMENT_AGE,
+                              amount=value))
     return total, reasons
 
 
-def network_value(*, referred: dict[int, Decimal], household: dict[int, Decimal]) -> tuple[Decimal, list[str]]:
+def network_value(*, referred: dict[int, Decimal], household: dict[int, Decimal]) -> tuple[Decimal, list[Reason]]:
     """A share of the current value of the people they referred (REFERRAL_SHARE) and of their household
     (HOUSEHOLD_SHARE), each person once (at the referral share when both; someone without a current value is not
     counted), with its reasons. The current values
@@ -193,8 +207,8 @@ def network_value(*, referred: dict[int, Decimal], household: dict[int, Decimal]
         if values and base:
             value = to_cents_half_up(base * share)
             total += value
-            reasons.append(f"{share:.0%} of the current value {money(base)} of {len(values)} {label} customer(s)"
-                           f" = {money(value)}")
+            reasons.append(reason(f"network_{label}", rate=f"{share:.0%}", base=base, customers=len(values),
+                                  amount=value))
     return total, reasons
 
 
@@ -206,14 +220,13 @@ def tier_for(value: Decimal, thresholds: dict[str, Decimal]) -> str:
     return "standard"
 
 
-def tier_reasons(tier: str, value: Decimal, thresholds: dict[str, Decimal], version: int) -> list[str]:
+def tier_reasons(tier: str, value: Decimal, thresholds: dict[str, Decimal], version: int) -> list[Reason]:
     if tier == "standard":
-        return [f"value {money(value)} below the silver threshold {money(thresholds['silver'])} "
-                f"(thresholds v{version})"]
-    return [f"value {money(value)} at or above the {tier} threshold {money(thresholds[tier])} (thresholds v{version})"]
+        return [reason("tier_below", tier="silver", amount=value, threshold=thresholds["silver"], version=version)]
+    return [reason("tier_reached", tier=tier, amount=value, threshold=thresholds[tier], version=version)]
 
 
-def stage_for(policies: list[PolicyFacts], failed_debits: list[date], as_of: date) -> tuple[str, list[str]]:
+def stage_for(policies: list[PolicyFacts], failed_debits: list[date], as_of: date) -> tuple[str, list[Reason]]:
     """The customer's life-cycle stage on `as_of` from the policies they own or pay for (issued by `as_of`) and
     the direct debits rejected, with the reasons; the first rule that holds decides:
     1. prospect: no policy;
@@ -227,34 +240,31 @@ def stage_for(policies: list[PolicyFacts], failed_debits: list[date], as_of: dat
     """
     held = sorted((p for p in policies if p.issue_date <= as_of), key=lambda p: (p.issue_date, p.policy_id))
     if not held:
-        return "prospect", ["no policy yet"]
+        return "prospect", [reason("no_policy_yet")]
     active = [p for p in held if p.status in ACTIVE]
     if not active:
         last = max(held, key=lambda p: p.status_date)
-        return "lapsed", [f"no policy in force; had {len(held)}, the last ({last.number}) {last.status} on "
-                          f"{last.status_date.isoformat()}"]
+        return "lapsed", [reason("no_policy_in_force_now", policies=len(held), policy=last.number, status=last.status,
+                                 day=last.status_date)]
     since = as_of - timedelta(days=AT_RISK_DAYS)
-    risks = [f"policy {p.number} {p.status.replace('_', ' ')} since {p.status_date.isoformat()}"
+    risks = [reason("policy_at_risk", policy=p.number, status=p.status, day=p.status_date)
              for p in active if p.status in AT_RISK_STATUSES]
     rejected = sorted(d for d in failed_debits if since < d <= as_of)
     if rejected:
-        risks.append(f"{len(rejected)} direct debit(s) rejected in the last {AT_RISK_DAYS} days, the last on "
-                     f"{rejected[-1].isoformat()}")
+        risks.append(reason("debits_rejected", count=len(rejected), days=AT_RISK_DAYS, day=rejected[-1]))
     if risks:
         return "at_risk", risks
     for p in active:
         if as_of < add_months(p.issue_date, WON_BACK_MONTHS):
             earlier = [q for q in held if q.issue_date < p.issue_date]
             if earlier and all(q.status not in ACTIVE and q.status_date <= p.issue_date for q in earlier):
-                return "won_back", [f"policy {p.number} issued {p.issue_date.isoformat()} after every earlier "
-                                    f"policy had ended (within {WON_BACK_MONTHS} months)"]
+                return "won_back", [reason("won_back", policy=p.number, day=p.issue_date, months=WON_BACK_MONTHS)]
     first = held[0]
     if as_of < add_months(first.issue_date, NEW_CUSTOMER_MONTHS):
-        return "new", [f"first policy {first.number} issued {first.issue_date.isoformat()}, less than "
-                       f"{NEW_CUSTOMER_MONTHS} months ago"]
+        return "new", [reason("first_policy_recent", policy=first.number, day=first.issue_date,
+                              months=NEW_CUSTOMER_MONTHS)]
     recent = [p for p in held if as_of < add_months(p.issue_date, GROWING_MONTHS)]
     if recent:
-        return "growing", [f"policy {recent[-1].number} added {recent[-1].issue_date.isoformat()}, less than "
-                           f"{GROWING_MONTHS} months ago"]
-    return "mature", [f"customer since {first.issue_date.isoformat()}, no policy added in the last "
-                      f"{GROWING_MONTHS} months, nothing at risk"]
+        return "growing", [reason("policy_added", policy=recent[-1].number, day=recent[-1].issue_date,
+                                  months=GROWING_MONTHS)]
+    return "mature", [reason("mature", day=first.issue_date, months=GROWING_MONTHS)]

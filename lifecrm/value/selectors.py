@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
+from lifecrm.billing.selectors import policy_ids_with_debits_rejected_on
 from lifecrm.core.money import to_cents
+from lifecrm.parties.selectors import customer_ids_for_value
+from lifecrm.policies.models import Policy
+from lifecrm.policies.selectors import policy_ids_changed_on
 from lifecrm.value.book import SetTables, set_tables
 from lifecrm.value.lapse.labels import reason_text
 from lifecrm.value.models import (
@@ -69,6 +73,22 @@ def book_totals(*, as_of: date) -> dict[str, Decimal | int]:
     return {"coverages": count, **{name: to_cents(value if value is not None else 0) for name, value in totals.items()}}
 
 
+def changed_customer_ids(*, as_of: date) -> list[int]:
+    """Ids, ascending, of the customers (not anonymised) who own or pay for a policy that changed on `as_of`: a
+    journal event effective that day, or a direct debit the bank rejected that day. Three queries."""
+    policies = (Policy.objects.filter(Q(pk__in=policy_ids_changed_on(as_of=as_of))
+                                      | Q(pk__in=policy_ids_with_debits_rejected_on(as_of=as_of)))
+                .values_list("owner_id", "payer_id"))
+    parties = {party for pair in policies for party in pair if party is not None}
+    return list(customer_ids_for_value().filter(pk__in=sorted(parties))) if parties else []
+
+
+def latest_policy_value_day(*, as_of: date) -> date | None:
+    """The latest day on or before `as_of` that policies were valued on (weekly): what a customer's current value
+    reads on the days between. One query (the policy values' as_of index)."""
+    return PolicyValue.objects.filter(as_of__lte=as_of).order_by("-as_of").values_list("as_of", flat=True).first()
+
+
 def policy_pvfps(*, as_of: date, policy_ids=None) -> dict[int, Decimal]:
     """The PVFP at `as_of` of each policy (of `policy_ids`, or every valued one): its coverages' sum on their
     product's current assumption set, by policy id; a policy not valued at `as_of` is absent. Two queries."""
@@ -90,8 +110,9 @@ def customer_value(*, customer_id: int, as_of: date) -> CustomerValue | None:
 
 
 def latest_value_day(*, as_of: date) -> date | None:
-    """The latest day on or before `as_of` that customer values were computed for. One query."""
-    return (CustomerValue.objects.filter(as_of__lte=as_of).order_by("-as_of")
+    """The latest day on or before `as_of` that the whole book's customer values were computed for (the days
+    between recompute only the customers whose policies changed). One query."""
+    return (CustomerValue.objects.filter(as_of__lte=as_of, whole_book=True).order_by("-as_of")
             .values_list("as_of", flat=True).first())
 
 

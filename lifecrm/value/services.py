@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 
 from lifecrm.billing.selectors import premiums_paid_by_policy, rejected_debits_by_policy
 from lifecrm.core.actors import system
-from lifecrm.core.money import to_cents
+from lifecrm.core.money import AmountInvalid, parse_amount, to_cents
 from lifecrm.core.services import audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.rules import Action
@@ -37,7 +38,13 @@ from lifecrm.value.book import (
     present_values,
 )
 from lifecrm.value.models import CustomerValue, PolicyValue, TierThresholds
-from lifecrm.value.selectors import current_sets, current_thresholds, latest_value_day, policy_pvfps
+from lifecrm.value.selectors import (
+    current_sets,
+    current_thresholds,
+    latest_policy_value_day,
+    latest_value_day,
+    policy_pvfps,
+)
 
 
 class MissingAssumptionSet(ValuationError):
@@ -99,7 +106,7 @@ def policy_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
 VALUE_ENGINE = system("value.customer_values")
 ZERO = Decimal("0.00")
 VALUE_FIELDS = ["jurisdiction", "currency", "current_value", "premiums_paid", "margin_earned", "potential_value",
-                "network_value", "total_value", "reasons", "computed_at"]
+                "network_value", "total_value", "reasons", "computed_at", "whole_book"]
 
 
 @dataclass
@@ -126,16 +133,21 @@ def _relations(relationships) -> dict[int, _Relations]:
 
 
 @transaction.atomic
-def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Compute and store the value of the customers in [first_id, last_id] at `as_of` (`CustomerValue`, one row
-    each, rewritten by a rerun), and record each one's tier and life-cycle stage with their reasons through
+def customer_values_compute(*, as_of: date, first_id: int, last_id: int, only: Sequence[int] | None = None) -> int:
+    """Compute and store the value of the customers in [first_id, last_id] (those of `only` among them, when
+    given: a mid-week recompute, stored as not `whole_book`) at `as_of` (`CustomerValue`, one row each, rewritten by
+    a rerun), and record each one's tier and life-cycle stage with their reasons through
     `parties.services.segments_record` (a customer placed on a later day is left alone: history is not
-    rewritten). Reads the policy values stored at `as_of` (`value.policy_values`). Returns the customers valued.
+    rewritten). Reads the policy values of the latest valuation day on or before `as_of` (`value.policy_values`,
+    weekly) for the policies in force on `as_of`. Returns the customers valued.
 
     A fixed number of queries whatever the number of customers: customers, relationships, the facts of the
-    customers and of their relations, their policies, the cover on their lives, the policy values (two),
+    customers and of their relations, their policies, the cover on their lives, the policy values (three),
     premiums paid, rejected debits, thresholds, segment starts, the upsert; then `segments_record`'s."""
-    ids = list(customer_ids_for_value().filter(pk__gte=first_id, pk__lte=last_id))
+    customers = customer_ids_for_value().filter(pk__gte=first_id, pk__lte=last_id)
+    if only is not None:
+        customers = customers.filter(pk__in=list(only))
+    ids = list(customers)
     if not ids:
         return 0
     relationships = value_relationships(customer_ids=ids)
@@ -149,7 +161,8 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
             held[party].append(policy)
     own_policy_ids = sorted({p.policy_id for c in ids for p in held[c]})
     in_force_ids = [p.policy_id for p in policies if p.status in rules.COVER_RUNS]
-    pvfps = policy_pvfps(policy_ids=in_force_ids, as_of=as_of)
+    valued_on = latest_policy_value_day(as_of=as_of) or as_of
+    pvfps = policy_pvfps(policy_ids=in_force_ids, as_of=valued_on)
     paid = premiums_paid_by_policy(policy_ids=own_policy_ids, as_of=as_of)
     rejected = rejected_debits_by_policy(policy_ids=own_policy_ids, since=as_of - timedelta(days=rules.AT_RISK_DAYS),
                                          as_of=as_of)
@@ -159,15 +172,15 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
     thresholds = current_thresholds()
     starts = current_segment_starts(customer_ids=ids)
 
-    def current(customer_id: int, leave_out: frozenset[int] = frozenset()) -> tuple[Decimal, list[str]]:
+    def current(customer_id: int, leave_out: frozenset[int] = frozenset()) -> tuple[Decimal, list[rules.Reason]]:
         total, lines = ZERO, []
         for p in held[customer_id]:
             if p.status in rules.COVER_RUNS and p.policy_id not in leave_out:
                 if p.policy_id in pvfps:
                     total += pvfps[p.policy_id]
-                    lines.append(f"policy {p.number}: PVFP {rules.money(pvfps[p.policy_id])}")
+                    lines.append(rules.reason("policy_pvfp", policy=p.number, amount=pvfps[p.policy_id]))
                 else:
-                    lines.append(f"policy {p.number}: in force but not valued on {as_of.isoformat()}")
+                    lines.append(rules.reason("policy_not_valued", policy=p.number, day=valued_on))
         return total, lines
 
     now = timezone.now()
@@ -176,7 +189,7 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
         fact = facts[customer_id]
         mine = held[customer_id]
         current_value, current_lines = current(customer_id)
-        current_lines = current_lines or ["no policy in force"]
+        current_lines = current_lines or [rules.reason("no_policy_in_force")]
         premiums = sum((paid.get(p.policy_id, ZERO) for p in mine), ZERO)
         margin, historical_lines = rules.historical_value(premiums)
         mine_relations = relations[customer_id]
@@ -198,16 +211,16 @@ def customer_values_compute(*, as_of: date, first_id: int, last_id: int) -> int:
         values.append(CustomerValue(
             customer_id=customer_id, as_of=as_of, jurisdiction=fact.jurisdiction_id, currency=fact.currency,
             current_value=current_value, premiums_paid=premiums, margin_earned=margin, potential_value=potential,
-            network_value=network, total_value=total, computed_at=now,
+            network_value=network, total_value=total, computed_at=now, whole_book=only is None,
             reasons={"current": current_lines, "historical": historical_lines,
-                     "potential": potential_lines or ["no protection or annuity gap found"],
-                     "network": network_lines or ["no referred or household customer with a current value"]}))
+                     "potential": potential_lines or [rules.reason("no_gap")],
+                     "network": network_lines or [rules.reason("no_network")]}))
         start = starts.get(customer_id)
         if start is not None and start > as_of:
             continue  # placed on a later day already
         limits = thresholds.get(fact.jurisdiction_id)
         if limits is None:
-            tier, tier_lines = "standard", [f"no tier thresholds for jurisdiction {fact.jurisdiction_id}"]
+            tier, tier_lines = "standard", [rules.reason("no_thresholds", jurisdiction=fact.jurisdiction_id)]
         else:
             tier = rules.tier_for(total, limits.as_dict())
             tier_lines = rules.tier_reasons(tier, total, limits.as_dict(), limits.version)
@@ -242,11 +255,24 @@ class ThresholdsPreview:
         return [f"{count} customer(s) from {source} to {target}" for (source, target), count in self.moves.items()]
 
 
-def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
+def _amount(value) -> Decimal:
+    """A threshold typed in (text: an amount as people type it, no exponent) or given as a number."""
+    if isinstance(value, str):
+        try:
+            return parse_amount(value)
+        except AmountInvalid as refused:
+            if refused.code == "max_decimal_places":
+                raise ValidationError(gettext("The tier thresholds are amounts to the cent.")) from None
+            raise ValidationError(gettext("The tier thresholds must be amounts above zero, such as 50000 or "
+                                          "50000.00.")) from None
     try:
-        limits = {"diamond": Decimal(str(diamond)), "gold": Decimal(str(gold)), "silver": Decimal(str(silver))}
+        return Decimal(str(value))
     except ArithmeticError:
         raise ValidationError(gettext("The tier thresholds must be amounts.")) from None
+
+
+def _clean_thresholds(diamond, gold, silver) -> dict[str, Decimal]:
+    limits = {"diamond": _amount(diamond), "gold": _amount(gold), "silver": _amount(silver)}
     if not limits["diamond"] > limits["gold"] > limits["silver"] > 0:
         raise ValidationError(gettext("The tier thresholds must descend from diamond to gold to silver, all above "
                                       "zero (given %(diamond)s, %(gold)s, %(silver)s).") % limits)

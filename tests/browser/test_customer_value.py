@@ -2,7 +2,7 @@
 components and a policy's lapse risk with its reasons, in zh-Hant and in English (issue 15 §7)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from lifecrm.core.actors import SYSTEM
 from lifecrm.parties.services import Segment, segments_record
 from lifecrm.value.models import CustomerValue, LapseModelVersion, LapseScore
+from lifecrm.value.rules import reason
 from tests.factories import PASSWORD, make_customer, make_org, make_policy, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,8 +26,8 @@ def book(transactional_db):
     policy = make_policy(owner=customer, agent=None, branch=org.branch_a)
     day = timezone.localdate() - timedelta(days=7)
     segments_record(actor=SYSTEM, as_of=day, segments={customer.pk: Segment("gold", "growing", {
-        "tier": ["value for the tier CNY 120,000.00 ≥ gold threshold CNY 100,000.00 (thresholds version 1)"],
-        "stage": ["first policy issued 14 months ago"]})})
+        "tier": [reason("tier_reached", tier="gold", amount=Decimal("120000"), threshold=Decimal("100000"), version=1)],
+        "stage": [reason("policy_added", policy=policy.number, day=date(2025, 10, 1), months=24)]})})
     CustomerValue.objects.create(
         customer=customer, as_of=day, jurisdiction="CN", currency="CNY", current_value=Decimal("95000.00"),
         premiums_paid=Decimal("40000.00"), margin_earned=Decimal("1200.00"), potential_value=Decimal("15000.00"),
@@ -54,7 +55,8 @@ def test_the_360_shows_tier_stage_value_and_lapse_risk_with_their_reasons(page: 
     tier = page.locator("section[aria-labelledby='service-title']")
     expect(tier).to_contain_text("金")
     expect(tier).to_contain_text("成長期")
-    expect(tier).to_contain_text("first policy issued 14 months ago")
+    expect(tier.get_by_test_id("segment-reasons")).to_contain_text("價值 120,000.00，達到「金」等級門檻 100,000.00（門檻第 1 版）")
+    expect(tier.get_by_test_id("segment-reasons")).to_contain_text(f"保單 {policy.number} 於 2025-10-01 新增，不足 24 個月")
     value = page.locator("#customer-value")
     expect(value.get_by_test_id("total-value")).to_contain_text("120,000.00")
     risks = page.locator("#lapse-risks")
@@ -69,4 +71,6 @@ def test_the_360_shows_tier_stage_value_and_lapse_risk_with_their_reasons(page: 
     expect(page.locator("#lapse-risks")).to_contain_text("direct debits rejected recently: 2")
     expect(page.locator("#lapse-risks")).to_contain_text("pays by cash at the counter")
     expect(page.locator("section[aria-labelledby='service-title']")).to_contain_text("gold")
+    expect(page.get_by_test_id("segment-reasons")).to_contain_text(
+        "value 120,000.00 at or above the gold threshold 100,000.00 (thresholds version 1)")
     page.screenshot(path=str(screenshots / "customer360-value-en.png"), full_page=True)

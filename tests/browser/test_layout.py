@@ -14,7 +14,8 @@ from tests.pagebook import AS_OF, build_page_book, staff_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGES = ("en", "zh-hant", "zh-hans")
-SCREENSHOTS = {"workbench:customer": "customer360", "billing:persistency": "persistency", "billing:dashboard": "dashboard"}
+SCREENSHOTS = {"workbench:customer": "customer360", "billing:persistency": "persistency", "billing:dashboard": "dashboard",
+               "value:thresholds": "tier-thresholds"}
 
 # What is cut off: the page scrolls sideways; an element that clips its content (overflow hidden or clip)
 # holds more than it shows; a table is wider than the box it sits in, or a cell's text runs out of its cell.

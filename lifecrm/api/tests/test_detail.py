@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -74,8 +75,8 @@ def test_policy_detail_shows_current_version_coverages_beneficiaries_and_events(
     policy_new_version(
         actor=SYSTEM, policy_id=policy.pk, effective_from=date(2024, 3, 31), as_of=date(2024, 3, 31),
         changes={"sum_assured": Decimal("800000.00")}, reason="sum assured increase",
-        beneficiaries=[BeneficiaryInput("李娜", "spouse", Decimal("60")),
-                       BeneficiaryInput("王小明", "child", Decimal("40"))],
+        beneficiaries=[BeneficiaryInput("李娜", "spouse", Fraction(3, 5)),
+                       BeneficiaryInput("王小明", "child", Fraction(2, 5))],
     )
     policy_transition(actor=world.staff["hq"].user, policy_id=policy.pk, to_status="grace",
                       effective_date=date(2024, 5, 1), as_of=date(2024, 5, 1))
@@ -86,7 +87,8 @@ def test_policy_detail_shows_current_version_coverages_beneficiaries_and_events(
     version = body["current_version"]
     assert version["version_no"] == 2 and version["effective_to"] is None
     assert version["sum_assured"] == "800000.00"
-    assert [(b["name"], b["share"]) for b in version["beneficiaries"]] == [("李娜", "60.00"), ("王小明", "40.00")]
+    assert [(b["name"], b["share"], b["share_text"]) for b in version["beneficiaries"]] == [
+        ("李娜", "3/5", "60 %"), ("王小明", "2/5", "40 %")]
     assert [(c["product"]["code"], c["is_base"]) for c in body["coverages"]] == [("TERM20", True)]
     assert [e["kind"] for e in body["events"]] == ["transition", "contract_changed", "issued", "proposed"]
     assert body["events"][0]["actor"] == "hq" and body["events"][0]["to_status"] == "grace"

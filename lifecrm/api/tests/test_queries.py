@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.db import connection
@@ -102,7 +103,7 @@ def test_policy_detail_query_count_is_fixed(world, django_assert_max_num_queries
         policy_new_version(
             actor=world.staff["hq"].user, policy_id=policy.pk, effective_from=date(year, 3, 31),
             as_of=date(year, 3, 31), changes={"sum_assured": Decimal(500000 + year)}, reason="increase",
-            beneficiaries=[BeneficiaryInput(f"受益人{i}", "child", Decimal(25)) for i in range(4)],
+            beneficiaries=[BeneficiaryInput(f"受益人{i}", "child", Fraction(1, 4)) for i in range(4)],
         )
     policy_transition(actor=world.staff["branch_a"].user, policy_id=policy.pk, to_status="grace",
                       effective_date=date(2028, 5, 1), as_of=date(2028, 5, 1))

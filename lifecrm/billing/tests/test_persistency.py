@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from lifecrm.billing.models import DueItem
 from lifecrm.billing.persistency import (
@@ -27,17 +26,11 @@ from lifecrm.policies.models import Policy
 from lifecrm.policies.services import policy_transition
 from tests.factories import make_customer, make_org, make_policy, make_product, make_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 HQ = DataScope(ScopeKind.ALL)
 AS_OF = date(2025, 6, 30)
 JAN_2025 = dict(period_start=date(2025, 1, 1), period_end=date(2025, 1, 31))
 LATER = date(2027, 1, 1)  # the business date the test's history is written on
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 from openpyxl import load_workbook
 
 from lifecrm.billing.persistency import persistency_reports, persistency_trend
@@ -21,15 +20,9 @@ from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 HQ = DataScope(ScopeKind.ALL)
 AS_OF = date(2025, 6, 30)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

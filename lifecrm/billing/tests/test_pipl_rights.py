@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.utils import translation
 
 from lifecrm.billing.models import DebitMandate, DueItem, Payment
 from lifecrm.billing.services import due_items_raise, payment_record
@@ -33,16 +32,10 @@ from lifecrm.parties.services import (
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_org, make_policy, make_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 HQ = DataScope(ScopeKind.ALL, role="hq")
 ENDED = date(2026, 11, 30)  # the policy was surrendered on this day
 FIRST_DAY = date(2036, 12, 1)  # CN: 10 years, kept through 30 Nov 2036
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(name="book")

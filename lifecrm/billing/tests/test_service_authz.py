@@ -6,11 +6,15 @@ One row per service: the role allowed (in scope), a role without the grant (`Acc
 the grant whose scope does not hold the object (`NotInScope`)."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 
 from lifecrm.banking.models import BankFile
 from lifecrm.billing import services
@@ -18,15 +22,19 @@ from lifecrm.billing.debits.imports import bank_file_import
 from lifecrm.billing.models import Payment, ReinstatementApplication
 from lifecrm.billing.tests.test_views_world import AS_OF, business_date_fixture, outbox_fixture, world_fixture  # noqa: F401
 from lifecrm.core.actors import SYSTEM, system
-from lifecrm.core.models import AuditEvent
+from lifecrm.core.calendar_files import parse_calendar_file
+from lifecrm.core.models import AuditEvent, CalendarDay, CalendarYear
+from lifecrm.core.services import calendar_year_load
+from lifecrm.core.tests.test_calendar_years import CN_2027
 from lifecrm.org.access import AccessDenied, NotInScope
+from lifecrm.org.logins import login_unlock
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.services import org_unit_create, org_unit_move, staff_create
+from lifecrm.org.services import admin_site_access_set, org_unit_create, org_unit_move, staff_create
 from lifecrm.parties.models import Consent, Customer, Relationship
 from lifecrm.parties.services import consent_record, customer_create, relationship_add
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import Policy, PolicyEvent, PolicyVersion
-from tests.factories import make_customer, make_product, prc_id
+from tests.factories import make_customer, make_product, make_staff, prc_id
 
 TABLES = (BankFile, Payment, AuditEvent, PolicyEvent, PolicyVersion, Policy, Customer, Consent, Relationship,
           ReinstatementApplication, OrgUnit, Staff)
@@ -242,3 +250,74 @@ def test_a_counter_payment_moves_the_policy_without_the_grant_to_change_policies
     world.policy_a.refresh_from_db()
     assert world.policy_a.status == "in_force"
     assert PolicyEvent.objects.filter(policy=world.policy_a, to_status="in_force", actor=counter).exists()
+
+
+# -- services that only their page or command guarded (issue 14 §3): logins, the admin site, calendars -----------
+
+def _locked(username: str) -> None:
+    AccessAttempt.objects.get_or_create(username=username, ip_address="10.0.0.1", user_agent="test", defaults={
+        "http_accept": "*/*", "path_info": "/login/", "get_data": "", "post_data": "", "failures_since_start": 5})
+
+
+def unlock(world, actor):
+    _locked("locked-clerk")
+    return login_unlock(actor=actor, kind="account", value="locked-clerk")
+
+
+def grant_admin_site(world, actor):
+    return admin_site_access_set(actor=actor, user=world.staff["counter"].user, role="hq")
+
+
+def load_calendar(world, actor):
+    return calendar_year_load(actor=actor, data=parse_calendar_file(json.dumps(CN_2027, ensure_ascii=False)))
+
+
+def _admin(world):
+    return make_staff("admin", world.org.hq, name="管理员")
+
+
+def _hq_with_reference_data(world):
+    """HQ service management as demo-setup makes it: the admin site's reference data, calendars among them."""
+    hq = world.staff["hq"]
+    admin_site_access_set(actor=SYSTEM, user=hq.user, role="hq")
+    return hq
+
+
+# service → (call, who may (a staff record), who may not, the refusal); who may not holds no grant for it.
+GUARDED_BY_THE_SERVICE = {
+    "login_unlock": (unlock, lambda w: w.staff["hq"], lambda w: w.staff["branch"], AccessDenied),
+    "admin_site_access_set": (grant_admin_site, _admin, lambda w: w.staff["hq"], AccessDenied),
+    "calendar_year_load": (load_calendar, _hq_with_reference_data, lambda w: w.staff["branch"], PermissionDenied),
+}
+ADMIN_TABLES = (AccessAttempt, AuditEvent, CalendarYear, CalendarDay, get_user_model().user_permissions.through)
+
+
+def admin_counts() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in ADMIN_TABLES}
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED_BY_THE_SERVICE))
+def test_the_service_itself_refuses_a_person_without_the_grant(world, name):
+    call, _may, may_not, refusal = GUARDED_BY_THE_SERVICE[name]
+    actor = may_not(world)
+    if name == "login_unlock":
+        _locked("locked-clerk")
+    state = admin_counts()
+    for who in (actor, actor.user):
+        with pytest.raises(refusal):
+            call(world, who)
+    with pytest.raises(PermissionDenied):  # deny by default: no actor is no one
+        call(world, None)
+    assert admin_counts() == state
+
+
+@pytest.mark.parametrize("name", sorted(GUARDED_BY_THE_SERVICE))
+def test_the_service_lets_the_granted_person_and_a_system_caller_through(world, name):
+    call, may, _may_not, _refusal = GUARDED_BY_THE_SERVICE[name]
+    actor = may(world)
+    before = AuditEvent.objects.count()
+    call(world, actor.user)
+    assert AuditEvent.objects.count() > before
+    if name == "calendar_year_load":
+        assert CalendarYear.objects.get(jurisdiction="CN", year=2027).status == "official"
+    call(world, system("authz-test"))

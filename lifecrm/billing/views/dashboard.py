@@ -1,14 +1,14 @@
 """The collection dashboard and the persistency page (with its Excel download)."""
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.billing.forms import PersistencyForm
 from lifecrm.billing.persistency import persistency_overview
-from lifecrm.billing.persistency_export import XLSX_CONTENT_TYPE, export_filename, persistency_xlsx
+from lifecrm.billing.persistency_export import export_filename, persistency_xlsx
 from lifecrm.billing.reconciliation import latest_ledger_differences
 from lifecrm.billing.views import pages
+from lifecrm.core.spreadsheets import xlsx_response
 from lifecrm.org.access import Action, staff_page
 from lifecrm.org.rules import ScopeKind
 
@@ -76,8 +76,5 @@ def persistency_export(request):
     content = persistency_xlsx(scope=request.scope, as_of=as_of, month=data["month"],
                                period_start=data["period_start"], period_end=data["period_end"], group_by=group_by,
                                scope_label=str(SCOPE_LABELS.get(request.scope.kind, "")))
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    name = export_filename(month=data["month"], period_start=data["period_start"], period_end=data["period_end"],
-                           as_of=as_of)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_response(content, export_filename(month=data["month"], period_start=data["period_start"],
+                                                  period_end=data["period_end"], as_of=as_of))

@@ -15,6 +15,12 @@ def provisional_mark(jurisdiction: str, day) -> str:
     """A "provisional" badge after a deadline that falls in a year the jurisdiction has not published, else ""."""
     if not day or not deadline_is_provisional(jurisdiction, day):
         return ""
+    return provisional_badge()
+
+
+@register.simple_tag
+def provisional_badge() -> str:
+    """The "provisional" badge itself, for a deadline whose caller knows it was counted on such a calendar."""
     return format_html(
         '<span class="badge text-bg-warning ms-1" data-testid="provisional-deadline" title="{}">{}</span>',
         _("Counted on a calendar not yet published: the date may move when the official calendar is loaded."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from io import StringIO
 
 import pytest
@@ -131,10 +132,10 @@ def test_consents_are_recorded_with_time_and_source(book):
 
 
 def test_beneficiary_shares_sum_to_100_per_order(book):
-    totals = defaultdict(Decimal)
-    for version_id, order, share in Beneficiary.objects.values_list("version_id", "order", "share"):
-        totals[(version_id, order)] += share
-    assert totals and all(total == Decimal("100.00") for total in totals.values())
+    totals = defaultdict(Fraction)
+    for beneficiary in Beneficiary.objects.only("version_id", "order", "share_numerator", "share_denominator"):
+        totals[(beneficiary.version_id, beneficiary.order)] += beneficiary.share
+    assert totals and all(total == 1 for total in totals.values())
 
 
 def test_event_journals_follow_the_transition_table(book):

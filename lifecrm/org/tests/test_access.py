@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import translation
 
 from lifecrm.org import access
 from lifecrm.org.access import AccessDenied, NotInScope, command_scope, require, staff_page, visible
@@ -18,12 +17,7 @@ from lifecrm.parties.selectors import customers_in_scope
 from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_org, make_policy, make_staff
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):  # the refusals are read in their English source
-        yield
-
+pytestmark = pytest.mark.usefixtures("english")
 
 # role (at a branch, or at HQ) -> the actions it may take. Everything not listed is refused.
 MANAGING = {"billing.refund_suspense", "billing.reverse_payment", "billing.apply_reinstatement",

@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
@@ -17,14 +16,8 @@ from lifecrm.parties.selectors import customer_segment, customer_tier, customer_
 from lifecrm.parties.services import Segment, segments_record
 from tests.factories import make_customer, make_org, make_staff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D1, D2, D3 = date(2026, 1, 4), date(2026, 4, 5), date(2026, 7, 5)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):  # the refusals are read in their English source
-        yield
 
 
 @pytest.fixture

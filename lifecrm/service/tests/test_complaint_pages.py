@@ -197,3 +197,22 @@ def test_no_service_template_puts_an_ascii_colon_after_a_translated_word():
     offenders = [f"{path.name}: {match.group(0)}" for path in folder.rglob("*.html")
                  for match in re.finditer(r"(%\}|</strong>|\}\})\s*: ", blocks.sub("", path.read_text()))]
     assert offenders == []
+
+
+@pytest.mark.parametrize(("delivered", "provisional"), [(date(2026, 11, 5), False), (date(2026, 12, 10), True)])
+def test_a_review_deadline_counted_on_a_provisional_calendar_says_so(service_world, client, delivered, provisional):
+    """The last day to ask for a review is moved past rest days: counted in a year whose calendar is not yet
+    published (CN's 2027 as shipped) it carries the provisional mark. The decision's and the review's own limits
+    are calendar days, never moved by a calendar: they need no mark."""
+    w = service_world
+    complaint = open_complaint(w, received=delivered - timedelta(days=14))
+    decide(w, complaint, delivered - timedelta(days=1))
+    complaints.complaint_delivery_record(actor=w.staff["callcentre"].user, complaint=complaint, channel="post",
+                                         delivered_at=noon(delivered), reference="EMS1", at=noon(delivered))
+    complaint.refresh_from_db()
+    assert complaint.review_last_day.year == (2027 if provisional else 2026)
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk})).content.decode()
+    assert complaint.review_last_day.isoformat() in body
+    assert ('data-testid="provisional-deadline"' in body) is provisional

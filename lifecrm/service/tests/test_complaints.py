@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.utils import translation
 
 from lifecrm.core.rules import Period, Unit
 from lifecrm.notifications.models import Letter
@@ -18,14 +17,9 @@ from lifecrm.service.models import CaseEvent, Complaint
 from lifecrm.service.rules import TransitionRefused
 from tests.factories import make_customer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """The services' refusals are checked in English, whatever language an earlier test left active."""
-    with translation.override("en"):
-        yield
 JURISDICTIONS = ("CN", "HK", "TW")
 
 

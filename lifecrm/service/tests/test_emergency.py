@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
-from django.utils import translation
 
 from lifecrm.org.access import AccessDenied, NotInScope
 from lifecrm.org.selectors import data_scope_for_user
@@ -18,16 +17,9 @@ from lifecrm.service.models import CaseEvent, CaseTask, EmergencyDispatch, Inter
 from lifecrm.service.rules import DispatchStage, Priority
 from tests.factories import make_policy, make_product
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 AT = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # 10:30 at night in Beijing: the line never closes
 AS_OF = date(2026, 12, 1)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """The services' refusals are checked in English (the pages pick the staff member's language)."""
-    with translation.override("en"):
-        yield
 
 
 def scope(staff):

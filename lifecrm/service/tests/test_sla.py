@@ -195,3 +195,51 @@ def test_the_sweep_is_scheduled_daily_and_between_batches(service_world):
     assert entry["task"] == sla_sweep_task.name == "lifecrm.service.sla_sweep" and entry["schedule"] == 300.0
     _open(service_world, datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))  # long past its deadlines
     assert sla_sweep_task() == 2 and sla_sweep_task() == 0
+
+
+def _badges(world, case) -> int:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(world.staff["callcentre"].user)
+    page = client.get(reverse("service:case", args=[case.pk]))
+    assert page.status_code == 200
+    return page.content.decode().count('data-testid="provisional-deadline"')
+
+
+def _api_flags(world, case) -> tuple[bool, bool]:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(world.staff["callcentre"].user)
+    data = client.get(f"/api/v1/cases/{case.pk}/").json()
+    return data["response_due_provisional"], data["resolution_due_provisional"]
+
+
+def test_a_deadline_counted_on_a_provisional_calendar_says_so_on_the_case_page(service_world):
+    """CN's calendar is official to 2026 and provisional from 2027 as shipped. A normal inquiry opened on Thursday
+    31 Dec 2026 at 16:00: its first answer (8 business hours) and its resolution (5 calendar days, moved past rest
+    days) fall in 2027, each counted on the provisional calendar; one opened on 7 Dec is due in 2026."""
+    w = service_world
+    late = _open(w, datetime(2026, 12, 31, 16, tzinfo=SHANGHAI))
+    assert late.response_due.year == late.resolution_due.year == 2027
+    assert sla.deadlines_provisional(late) == {"response": True, "resolution": True}
+    assert _badges(w, late) == 2
+    assert _api_flags(w, late) == (True, True)
+    early = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
+    assert sla.deadlines_provisional(early) == {"response": False, "resolution": False}
+    assert _badges(w, early) == 0
+    assert _api_flags(w, early) == (False, False)
+
+
+def test_a_deadline_around_the_clock_uses_no_calendar_and_is_never_provisional(service_world):
+    w = service_world
+    SlaPolicy.objects.create(priority=3, version=2, valid_from=date(2026, 12, 10), response_quantity=4,
+                             response_unit=TargetUnit.CLOCK_HOURS, resolution_quantity=30,
+                             resolution_unit=TargetUnit.BUSINESS_HOURS)
+    case = _open(w, datetime(2026, 12, 31, 22, tzinfo=SHANGHAI))
+    assert case.response_due == datetime(2027, 1, 1, 2, tzinfo=SHANGHAI)  # New Year's night: never moved
+    assert sla.deadlines_provisional(case) == {"response": False, "resolution": True}
+    assert _badges(w, case) == 1
+    assert _api_flags(w, case) == (False, True)

@@ -18,7 +18,7 @@ from lifecrm.org.access import AccessDenied, Action, may, staff_page
 from lifecrm.org.models import Staff
 from lifecrm.parties.selectors import customer_get
 from lifecrm.policies.selectors import policies_in_scope
-from lifecrm.service import complaints, selectors, services
+from lifecrm.service import complaints, selectors, services, sla
 from lifecrm.service.forms import (
     AssignForm,
     AttachmentForm,
@@ -152,7 +152,7 @@ def _context(request, case: Case, *, forms=None, message="", error="") -> dict:
         "attachments": selectors.case_attachments(case=case), "actions": actions,
         "attachment_form": forms.get("attachment") or AttachmentForm(),
         "may_attach": may(request.scope, Action.HANDLE_CASE) and case.status not in ("closed", "cancelled"),
-        "message": message, "error": error,
+        "message": message, "error": error, "sla_provisional": sla.deadlines_provisional(case),
     }
 
 

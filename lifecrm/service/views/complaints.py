@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from lifecrm.core.spreadsheets import xlsx_response
 from lifecrm.notifications.letters import print_letter
 from lifecrm.org.access import Action, staff_page
 from lifecrm.org.rules import allows
 from lifecrm.service import complaint_forms as forms
 from lifecrm.service import complaints
 from lifecrm.service.complaint_reports import (
-    XLSX_CONTENT_TYPE,
     complaint_register,
     complaint_statistics,
     complaints_in_scope,
@@ -48,9 +48,7 @@ def register(request):
 def register_export(request):
     _form, rows = _register_rows(request)
     as_of = timezone.localdate()
-    response = HttpResponse(register_xlsx(rows, as_of=as_of), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="complaints-as-of-{as_of:%Y-%m-%d}.xlsx"'
-    return response
+    return xlsx_response(register_xlsx(rows, as_of=as_of), f"complaints-as-of-{as_of:%Y-%m-%d}.xlsx")
 
 
 def _complaint(request, complaint_id: int) -> Complaint:

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from lifecrm.value import rules
+from lifecrm.value.reasons import LABELS
 from lifecrm.value.rules import PolicyFacts, potential_value, stage_for, tier_for
+from lifecrm.value.tests.words import words
 
 D = Decimal
 
@@ -54,7 +56,9 @@ def test_at_risk_on_a_premium_in_grace_or_a_suspended_policy():
     assert stage([old], as_of) == "mature"
     assert stage([policy(1, date(2018, 1, 1), "grace", date(2026, 11, 1))], as_of) == "at_risk"
     name, reasons = stage_for([policy(1, date(2018, 1, 1), "suspended", date(2026, 10, 1))], [], as_of)
-    assert name == "at_risk" and reasons == ["policy P1 suspended since 2026-10-01"]
+    assert name == "at_risk" and reasons == [{"code": "policy_at_risk", "policy": "P1", "status": "suspended",
+                                              "day": "2026-10-01"}]
+    assert words(reasons) == ["policy P1 suspended since 2026-10-01"]
 
 
 def test_at_risk_for_90_days_after_a_rejected_debit():
@@ -71,7 +75,7 @@ def test_lapsed_when_no_policy_is_in_force_but_one_was():
     as_of = date(2026, 11, 29)
     name, reasons = stage_for([policy(1, date(2019, 1, 1), "lapsed", date(2024, 5, 2)),
                                policy(2, date(2015, 1, 1), "surrendered", date(2020, 1, 1))], [], as_of)
-    assert name == "lapsed" and reasons == ["no policy in force; had 2, the last (P1) lapsed on 2024-05-02"]
+    assert name == "lapsed" and words(reasons) == ["no policy in force; had 2, the last (P1) lapsed on 2024-05-02"]
     # A suspended policy can still be reinstated: the customer is at risk, not lapsed.
     assert stage([policy(1, date(2019, 1, 1), "suspended", date(2026, 9, 1))], as_of) == "at_risk"
 
@@ -109,8 +113,8 @@ def test_protection_gap_of_a_parent_of_young_children():
                                      has_annuity=False)
     # two children under 18: 2 × 500,000 needed, 600,000 short, 0.5 % of it
     assert value == D("3000.00")
-    assert reasons == ["protection gap: parent of 2 child(ren) under 18 with death cover 400,000.00, short of "
-                       "1,000,000.00 by 600,000.00; 0.5% of the gap = 3,000.00"]
+    assert words(reasons) == ["protection gap: parent of 2 child(ren) under 18 with death cover 400,000.00, short "
+                              "of 1,000,000.00 by 600,000.00; 0.5% of the gap = 3,000.00"]
     assert potential_value(currency="CNY", age=41, children_ages=[3], death_cover=D("500000"),
                            has_annuity=False) == (D("0.00"), [])
     assert potential_value(currency="CNY", age=41, children_ages=[18], death_cover=D("0"),
@@ -128,8 +132,8 @@ def test_annuity_gap_in_the_ten_years_before_retirement(age, gap):
 def test_network_value_counts_each_person_once_at_the_referral_share_when_both():
     value, reasons = rules.network_value(referred={1: D("1000")}, household={1: D("1000"), 2: D("2000")})
     assert value == D("200.00")  # 10 % of 1,000 + 5 % of 2,000
-    assert reasons == ["10% of the current value 1,000.00 of 1 referred customer(s) = 100.00",
-                       "5% of the current value 2,000.00 of 1 household customer(s) = 100.00"]
+    assert words(reasons) == ["10% of the current value 1,000.00 of 1 referred customer(s) = 100.00",
+                              "5% of the current value 2,000.00 of 1 household member(s) = 100.00"]
 
 
 def test_margin_earned_is_three_percent_of_the_premiums_paid():
@@ -138,3 +142,32 @@ def test_margin_earned_is_three_percent_of_the_premiums_paid():
 
 def test_weekly_on_sundays():
     assert [rules.is_value_day(date(2026, 11, d)) for d in (28, 29, 30)] == [False, True, False]
+
+
+def test_reasons_are_codes_with_figures_put_in_words_in_the_readers_language():
+    suspended = stage_for([policy(1, date(2018, 1, 1), "suspended", date(2026, 10, 1))], [], date(2026, 11, 29))[1]
+    assert words(suspended, "zh-hant") == ["保單 P1 自 2026-10-01 起停效"]
+    assert words(suspended, "zh-hans") == ["保单 P1 自 2026-10-01 起效力中止"]
+    tier = rules.tier_reasons("gold", D("31000.5"), THRESHOLDS, 3)
+    assert tier == [{"code": "tier_reached", "tier": "gold", "amount": "31000.50", "threshold": "30000.00", "version": 3}]
+    assert words(tier) == ["value 31,000.50 at or above the gold threshold 30,000.00 (thresholds version 3)"]
+    assert words(tier, "zh-hant") == ["價值 31,000.50，達到「金」等級門檻 30,000.00（門檻第 3 版）"]
+
+
+def test_every_reason_code_the_rules_can_give_has_words():
+    codes = {"policy_pvfp", "policy_not_valued", "no_policy_in_force", "no_gap", "no_network", "no_thresholds"}
+    codes |= {r["code"] for r in rules.historical_value(D("100"))[1]}
+    codes |= {r["code"] for r in potential_value(currency="CNY", age=55, children_ages=[3], death_cover=D("0"),
+                                                 has_annuity=False)[1]}
+    codes |= {r["code"] for r in rules.network_value(referred={1: D("1")}, household={2: D("1")})[1]}
+    codes |= {r["code"] for tier in rules.TIER_ORDER for r in rules.tier_reasons(tier, D("1"), THRESHOLDS, 1)}
+    as_of = date(2026, 11, 29)
+    for policies, debits in [([], []), ([policy(1, date(2019, 1, 1), "lapsed", date(2024, 5, 2))], []),
+                             ([policy(1, date(2018, 1, 1), "grace", date(2026, 11, 1))], [as_of]),
+                             ([policy(1, date(2018, 1, 1), "lapsed", date(2024, 6, 1)), policy(2, date(2026, 1, 10))], []),
+                             ([policy(1, date(2026, 3, 1))], []), ([policy(1, date(2018, 1, 1)), policy(2, date(2025, 9, 1))], []),
+                             ([policy(1, date(2018, 1, 1))], [])]:
+        codes |= {r["code"] for r in stage_for(policies, debits, as_of)[1]}
+    assert codes == set(LABELS)
+    assert words([{"code": "no_such_code"}, "an English sentence stored before reasons had codes"]) == [
+        "no_such_code", "an English sentence stored before reasons had codes"]

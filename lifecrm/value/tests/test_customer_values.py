@@ -23,6 +23,7 @@ from lifecrm.products import selectors as products
 from lifecrm.value.jobs import run_customer_values
 from lifecrm.value.models import AssumptionSet, CustomerValue, PolicyValue, TierThresholds
 from lifecrm.value.services import customer_values_compute, tier_thresholds_apply, tier_thresholds_preview
+from lifecrm.value.tests.words import words
 from tests.factories import make_customer, make_mandate, make_org, make_policy, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -127,21 +128,21 @@ def test_the_components_of_a_hand_checked_small_book(book):
     network = D("5000.00") * D("0.10") + D("2000.00") * D("0.05")  # C referred; B's P3 (P2 already A's)
     assert _components(a) == (current, premiums, margin, potential, network, current + margin + network)
     assert a.currency == "CNY" and a.jurisdiction == "CN"
-    assert a.reasons["current"] == [f"policy {book['p1'].number}: PVFP 1,300.00",
-                                    f"policy {book['p2'].number}: PVFP 700.00"]
-    assert a.reasons["historical"] == ["premiums paid to date 2,500.00",
+    assert words(a.reasons["current"]) == [f"policy {book['p1'].number}: profit expected from now on (PVFP) 1,300.00",
+                                    f"policy {book['p2'].number}: profit expected from now on (PVFP) 700.00"]
+    assert words(a.reasons["historical"]) == ["premiums paid to date 2,500.00",
                                        "margin earned to date 75.00 = 3% of the premiums paid"]
-    assert a.reasons["potential"][0].startswith("protection gap: parent of 1 child(ren) under 18 with death cover "
+    assert words(a.reasons["potential"])[0].startswith("protection gap: parent of 1 child(ren) under 18 with death cover "
                                                 "300,000.00")
-    assert a.reasons["network"] == ["10% of the current value 5,000.00 of 1 referred customer(s) = 500.00",
-                                    "5% of the current value 2,000.00 of 1 household customer(s) = 100.00"]
+    assert words(a.reasons["network"]) == ["10% of the current value 5,000.00 of 1 referred customer(s) = 500.00",
+                                           "5% of the current value 2,000.00 of 1 household member(s) = 100.00"]
     b = _row(book["b"])
     # B owns P2 and P3; her husband A's P1 is hers for 5 %; her annuity gap is years away (39)
     assert _components(b) == (D("2700.00"), D("1300.00"), D("39.00"), D("0.00"), D("65.00"), D("2804.00"))
     assert _components(_row(book["e"])) == (D("0.00"),) * 6
     f = _row(book["f"])
     assert (f.current_value, f.potential_value) == (D("0.00"), D("3000.00"))  # 55, no annuity
-    assert f.reasons["current"] == ["no policy in force"]
+    assert words(f.reasons["current"]) == ["no policy in force"]
 
 
 def test_tier_and_stage_are_recorded_on_the_segment_with_reasons(book):
@@ -153,8 +154,8 @@ def test_tier_and_stage_are_recorded_on_the_segment_with_reasons(book):
     tiers = {name: segments[book[name].pk].tier for name in "abcdef"}
     assert tiers == dict.fromkeys("abdef", "standard") | {"c": "silver"}  # C's 5,000 reaches silver (v1)
     a = segments[book["a"].pk]
-    assert a.reasons["tier"] == ["value 2,675.00 below the silver threshold 5,000.00 (thresholds v1)"]
-    assert a.reasons["stage"] == [f"policy {book['p2'].number} added 2025-02-01, less than 24 months ago"]
+    assert words(a.reasons["tier"]) == ["value 2,675.00 below the silver threshold 5,000.00 (thresholds version 1)"]
+    assert words(a.reasons["stage"]) == [f"policy {book['p2'].number} added 2025-02-01, less than 24 months ago"]
     assert a.set_by == "system:value.customer_values"
 
 
@@ -169,7 +170,7 @@ def test_a_rejected_debit_puts_the_payer_at_risk(book):
                               reason_code="AM04", result_on=date(2026, 10, 2))
     _run()
     c = CustomerSegment.objects.get(customer=book["c"], valid_to__isnull=True)
-    assert (c.stage, c.reasons["stage"]) == ("at_risk", ["1 direct debit(s) rejected in the last 90 days, the last "
+    assert (c.stage, words(c.reasons["stage"])) == ("at_risk", ["1 direct debit(s) rejected in the last 90 days, the last "
                                                          "on 2026-10-02"])
 
 
@@ -314,3 +315,50 @@ def test_run_customer_values_is_resumable(book, monkeypatch):
     assert not CustomerValue.objects.exists()  # the chunk's values and segments commit together
     run = run_customer_values(as_of=AS_OF, progress=False)
     assert run.status == "done" and CustomerValue.objects.count() == 6
+
+
+def test_on_the_other_days_the_customers_whose_policies_changed_are_valued_and_placed_again(book):
+    from lifecrm.core.jobs import run_step
+    from lifecrm.policies.services import policy_transition
+
+    run_step("value.weekly_customer_values", as_of=AS_OF, progress=False)  # Sunday: the whole book
+    assert run_step("value.changed_customer_values", as_of=date(2026, 12, 1), progress=False).chunk_count == 0
+    wednesday = date(2026, 12, 2)
+    policy_transition(actor=SYSTEM, policy_id=book["p4"].pk, to_status="grace",
+                      effective_date=wednesday, as_of=wednesday, reason="premium unpaid")
+    # C owns P4: valued and placed again on Wednesday, on Sunday's policy values; nobody else
+    run = run_step("value.changed_customer_values", as_of=wednesday, progress=False)
+    assert run.status == "done"
+    rows = CustomerValue.objects.filter(as_of=wednesday)
+    assert [(r.customer_id, r.whole_book, r.current_value) for r in rows] == [(book["c"].pk, False, D("5000.00"))]
+    c = CustomerSegment.objects.get(customer=book["c"], valid_to__isnull=True)
+    assert (c.stage, c.valid_from) == ("at_risk", wednesday)
+    assert words(c.reasons["stage"]) == [f"policy {book['p4'].number} in grace period since 2026-12-02"]
+    # the dashboards still read the whole book's Sunday; the customer's own value their latest row
+    from lifecrm.value.selectors import customer_value, latest_value_day
+
+    assert latest_value_day(as_of=wednesday) == AS_OF
+    assert customer_value(customer_id=book["c"].pk, as_of=wednesday).as_of == wednesday
+    # a rerun of the day changes nothing; the next Sunday values everyone again
+    assert run_step("value.changed_customer_values", as_of=wednesday, progress=False).pk == run.pk
+    assert run_step("value.changed_customer_values", as_of=date(2026, 12, 6), progress=False).chunk_count == 0
+
+
+def test_a_debit_rejected_today_puts_its_payer_at_risk_today(book):
+    from lifecrm.core.jobs import run_step
+
+    run_step("value.weekly_customer_values", as_of=AS_OF, progress=False)
+    thursday = date(2026, 12, 3)
+    item = DueItem.objects.create(policy=book["p2"], instalment=99, due_date=date(2026, 12, 1), amount=D("1000"),
+                                  currency="CNY", raised_on=date(2026, 11, 1))
+    sent = BankFile.objects.create(direction="out", format="pain.008", sha256="1" * 64, filename="LCDD2.xml",
+                                   as_of=date(2026, 12, 1), created_at=BOOKED, content=b"<Document/>")
+    Collection.objects.create(due_item=item, mandate=make_mandate(book["p2"]), end_to_end_id="E2E2",
+                              amount=item.amount, collection_date=item.due_date, export_file=sent, status="rejected",
+                              reason_code="AM04", result_on=thursday)
+    run_step("value.changed_customer_values", as_of=thursday, progress=False)
+    # P2: owned by B, paid by A; both valued again, A (the payer) at risk
+    assert set(CustomerValue.objects.filter(as_of=thursday).values_list("customer_id", flat=True)) == {
+        book["a"].pk, book["b"].pk}
+    a = CustomerSegment.objects.get(customer=book["a"], valid_to__isnull=True)
+    assert a.stage == "at_risk" and a.valid_from == thursday

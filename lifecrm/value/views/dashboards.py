@@ -1,14 +1,14 @@
 """The value dashboards (distribution, tiers and stages by branch, migration, value at risk) and their Excel."""
 from __future__ import annotations
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from lifecrm.core.spreadsheets import xlsx_response
 from lifecrm.org.access import Action, staff_page
 from lifecrm.parties.models import CustomerSegment
 from lifecrm.value.dashboards import HIGH_RISK_SHARE, value_dashboard
-from lifecrm.value.export import XLSX_CONTENT_TYPE, dashboard_xlsx
+from lifecrm.value.export import dashboard_xlsx
 
 TIERS = CustomerSegment.Tier
 STAGES = CustomerSegment.Stage
@@ -52,6 +52,4 @@ def dashboard(request):
 def dashboard_export(request):
     as_of = timezone.localdate()
     content = dashboard_xlsx(value_dashboard(scope=request.scope, as_of=as_of))
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="customer-value-{as_of:%Y-%m-%d}.xlsx"'
-    return response
+    return xlsx_response(content, f"customer-value-{as_of:%Y-%m-%d}.xlsx")

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone, translation
 
+from lifecrm.value.reasons import reasons_text
+
 register = template.Library()
 
 # Bootstrap colour of each policy status: green runs, amber needs attention, red has stopped cover.
@@ -91,3 +93,10 @@ def local_name(obj) -> str:
     if english and (translation.get_language() or "").startswith("en"):
         return english
     return getattr(obj, "name", str(obj))
+
+
+@register.filter
+def value_reasons(reasons: dict | None) -> list[str]:
+    """A segment's or a customer value's stored reasons ({component: [reason, ...]}) as sentences in the active
+    language, component after component."""
+    return [text for texts in reasons_text(reasons or {}).values() for text in texts]

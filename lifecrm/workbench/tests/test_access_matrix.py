@@ -81,6 +81,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # value: management and agents (their own book; another branch's manager sees an empty board)
     ("value:dashboard", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("value:dashboard-export", "GET"): page({"hq", "branch", "agent", "branch_b"}),
+    ("value:thresholds", "GET"): page(HQ_ONLY),  # head office sets them
 
     ("service:care-rules", "GET"): page(MANAGEMENT | {"branch_b"}),  # care rules and the runs' counts
     ("workbench:search", "GET"): page(STAFF | {"branch_b"}),
