@@ -14,7 +14,7 @@ from celery.signals import setup_logging
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifecrm.config.settings")
 app = Celery("lifecrm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["lifecrm.core", "lifecrm.notifications"])
+app.autodiscover_tasks(["lifecrm.core", "lifecrm.notifications", "lifecrm.service"])
 
 
 @setup_logging.connect(weak=False)
@@ -50,5 +50,8 @@ def daily_schedule(at: str) -> dict:
 # The outbox between two daily batches: what is due goes out every minute (a run finding nothing costs one query).
 OUTBOX_SCHEDULE = {"send-outbox": {"task": "lifecrm.notifications.send_outbox", "schedule": 60.0,
                                    "options": {"expires": 60}}}
-app.conf.beat_schedule = daily_schedule(os.environ.get("LIFECRM_DAILY_AT", "22:00")) | OUTBOX_SCHEDULE
+# The SLA clocks between two daily batches: warnings and escalations raised (and sent) within five minutes.
+SLA_SCHEDULE = {"sla-sweep": {"task": "lifecrm.service.sla_sweep", "schedule": 300.0, "options": {"expires": 300}}}
+app.conf.beat_schedule = (daily_schedule(os.environ.get("LIFECRM_DAILY_AT", "22:00")) | OUTBOX_SCHEDULE
+                          | SLA_SCHEDULE)
 app.conf.task_routes = {"lifecrm.core.run_daily": {"queue": "lifecrm.daily"}}

@@ -96,6 +96,7 @@ KNOWN: dict[str, str] = {
     "LIFECRM_DEMO_PASSWORD": "password of the demo logins (dev)",
     "LIFECRM_SURVEY_MIN_DAYS": "days before a customer may be asked for another survey (default 90)",
     "LIFECRM_SURVEY_VALID_DAYS": "days a survey link can be answered (default 14)",
+    "LIFECRM_SURVEY_RATE_PER_MINUTE": "survey pages an address may open a minute (default 20; 0: no limit)",
     "LIFECRM_NPS_PERIOD_DAYS": "days between two NPS surveys of a customer (default 365)",
     "LIFECRM_NPS_DAILY_SAMPLE": "customers asked for an NPS survey a day at most (default 200)",
     "LIFECRM_PUBLIC_URL": "the site's address that links in messages start with (default http://localhost:8000)",

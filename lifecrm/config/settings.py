@@ -140,6 +140,12 @@ LIFECRM_PAYMENT_AHEAD_PREMIUMS = _whole("LIFECRM_PAYMENT_AHEAD_PREMIUMS", 12, mi
 # most LIFECRM_NPS_DAILY_SAMPLE customers a day. Links in messages start with LIFECRM_PUBLIC_URL (the site's address).
 LIFECRM_SURVEY_MIN_DAYS = _whole("LIFECRM_SURVEY_MIN_DAYS", 90, minimum=0)
 LIFECRM_SURVEY_VALID_DAYS = _whole("LIFECRM_SURVEY_VALID_DAYS", 14)
+# The public survey page answers an address at most LIFECRM_SURVEY_RATE_PER_MINUTE times a minute (token guessing
+# is slowed down; 0: no limit). Counted in the default cache: share it (Redis) when several processes serve the site.
+# Under LIFECRM_ENV=test it is 0 unless set: the cache outlives a test, and the access matrix opens the page from one
+# address many times (the throttle's tests set their own rate).
+LIFECRM_SURVEY_RATE_PER_MINUTE = _whole("LIFECRM_SURVEY_RATE_PER_MINUTE", 0 if LIFECRM_ENV == "test" else 20,
+                                        minimum=0)
 LIFECRM_NPS_PERIOD_DAYS = _whole("LIFECRM_NPS_PERIOD_DAYS", 365)
 # Under LIFECRM_ENV=test the sample is 0 unless set: the other apps' tests count what their daily batch sends (the
 # NPS tests set their own sample).

@@ -257,6 +257,21 @@ def segment_listeners() -> dict[str, SegmentListener]:
     return dict(_segment_listeners)
 
 
+# A customer withdrew a consent (`parties.services.consent_record` with granted=False): what follows from it in
+# higher apps (the service desk cancels the care tasks that needed it). Each registers a listener, called in the
+# withdrawal's transaction: `func(*, actor, customer_id, purpose, at) -> None`.
+ConsentListener = Callable[..., None]
+_consent_listeners: dict[str, ConsentListener] = {}
+
+
+def register_consent_listener(name: str):
+    return _named(_consent_listeners, "consent listener", name)
+
+
+def consent_listeners() -> dict[str, ConsentListener]:
+    return dict(_consent_listeners)
+
+
 # -- work sources: what is open for a staff member --------------------------------------------------------------
 # Each app registers what an actor has to do (renewal calls, policies in grace, cases, later servicing requests and
 # claims) with its deadline and priority; each role's home page asks every source and merges them.

@@ -10,7 +10,12 @@ from django.db import transaction
 from django.utils.translation import gettext
 
 from lifecrm.core.fields import keyed_hash
-from lifecrm.core.registries import register_path_copy, rewrite_path_prefix, segment_listeners
+from lifecrm.core.registries import (
+    consent_listeners,
+    register_path_copy,
+    rewrite_path_prefix,
+    segment_listeners,
+)
 from lifecrm.core.services import audit_record, audit_record_many, audit_reveal
 from lifecrm.org.access import Action, NotInScope, authorize, require, visible
 from lifecrm.org.rules import DataScope, may_reveal_id
@@ -60,7 +65,8 @@ def id_number_error(exc: InvalidIdNumber) -> str:
 @transaction.atomic
 def consent_record(*, actor, customer: Customer, purpose: str, granted: bool, at: datetime, source: str,
                    recorded_by=None) -> Consent:
-    """Append a consent (or its withdrawal); the latest row per purpose is the one in force."""
+    """Append a consent (or its withdrawal); the latest row per purpose is the one in force. A withdrawal is heard
+    by the apps that relied on the consent (`core.registries.register_consent_listener`), in this transaction."""
     authorize(actor, Action.CHANGE_CUSTOMER, customer)
     consent = Consent(customer=customer, purpose=purpose, granted=granted, at=at, source=source,
                       recorded_by=recorded_by)
@@ -68,6 +74,9 @@ def consent_record(*, actor, customer: Customer, purpose: str, granted: bool, at
     consent.save()
     audit_record(actor=actor, action="create", object_type="parties.consent", object_id=consent.pk,
                  after={"customer": customer.pk, "purpose": purpose, "granted": granted})
+    if not granted:  # the apps that relied on it stop (`core.registries.register_consent_listener`)
+        for listener in consent_listeners().values():
+            listener(actor=actor, customer_id=customer.pk, purpose=purpose, at=at)
     return consent
 
 

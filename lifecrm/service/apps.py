@@ -43,6 +43,7 @@ class ServiceConfig(AppConfig):
 
         register_derived("service.SlaAlert")  # the sweep's, from the generated cases: replaced with the book
         register_derived("service.CaseAttachment")
+        register_derived("service.ComplaintDecision")  # made on a generated complaint: replaced with the book
 
         post_migrate.connect(_load_case_types, sender=self, dispatch_uid="lifecrm.service.case_types")
         post_migrate.connect(_load_sla_defaults, sender=self, dispatch_uid="lifecrm.service.sla_defaults")

@@ -30,10 +30,11 @@ from django.utils.translation import gettext as _
 
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.models import Jurisdiction
+from lifecrm.core.registries import register_consent_listener
 from lifecrm.core.services import audit_record
-from lifecrm.notifications import contacts, content, letters, mail
+from lifecrm.notifications import contacts, content, letters
+from lifecrm.notifications import services as outbox
 from lifecrm.notifications.models import Letter
-from lifecrm.notifications.sms import sms_gateway
 from lifecrm.org.access import authorize
 from lifecrm.org.rules import Action
 from lifecrm.parties.models import Consent, Customer
@@ -44,7 +45,7 @@ from lifecrm.service import care_rules
 from lifecrm.service.care_rules import MESSAGE_ACTIONS, CareAction, Occasion
 from lifecrm.service.models import CareEvent, CareRule, Case
 from lifecrm.service.reference_data import jurisdiction_festivals
-from lifecrm.service.rules import CaseStatus
+from lifecrm.service.rules import OUTBOX_APP, CaseStatus
 from lifecrm.service.services import _staff_of
 
 MESSAGES = "service/messages/care_"  # templates/service/messages/care_<occasion>.<language>.txt
@@ -286,7 +287,7 @@ def care_messages_send(*, at: datetime, first_id: int, last_id: int) -> int:
                     .filter(pk__range=(first_id, last_id), status=CareEvent.Status.PLANNED, send_after__lte=at)
                     .select_related("customer", "policy__product", "jurisdiction").order_by("pk"))
         consenting = marketing_consent({row.customer_id for row in rows}, at=at)
-        gateway, emails, changed = None, [], []
+        changed = []
         for row in rows:
             zone, customer = row.jurisdiction.time_zone, row.customer
             if care_rules.is_stale(day=row.created_on, at=at, zone=zone):
@@ -298,37 +299,23 @@ def care_messages_send(*, at: datetime, first_id: int, last_id: int) -> int:
             else:
                 message = content.render(names=[MESSAGES + row.occasion], language=row.language,
                                          context=_context(row, customer))
-                if row.channel == contacts.SMS:
-                    gateway = gateway or sms_gateway()
-                    if getattr(gateway, "after_commit", False):
-                        transaction.on_commit(_sms_later(gateway, row, message))
-                        row.detail = f"sms {row.key} queued"
-                    else:
-                        spool = gateway.send(to=row.recipient, text=message.sms, key=row.key, language=message.language)
-                        row.detail = f"sms {spool}"
-                elif row.channel == contacts.LETTER:
+                if row.channel == contacts.LETTER:
                     row.letter = Letter.objects.create(key=row.key, recorded_on=at.astimezone(ZoneInfo(zone)).date(),
                                                        html=_letter(message, customer, at, zone))
                     row.detail = f"letter {letters.pdf_name(row.key)}"
-                else:
-                    email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body, key=row.key)
-                    emails.append((row.pk, email))
-                    row.detail = f"e-mail {email.extra_headers['Message-ID']} queued"
+                else:  # the outbox sends it (retries, quiet hours); its status shows on the customer's timeline
+                    outbox.message_queue(
+                        app=OUTBOX_APP, key=row.key, channel=row.channel, address=row.recipient,
+                        language=message.language, template=MESSAGES + row.occasion,
+                        subject=message.subject if row.channel == contacts.EMAIL else "",
+                        body=message.sms if row.channel == contacts.SMS else message.body,
+                        customer_id=customer.pk, jurisdiction=row.jurisdiction_id, at=at)
+                    row.detail = f"{row.channel} {row.key} in the outbox"
                 row.status, row.sent_at = CareEvent.Status.SENT, at
                 sent += 1
             changed.append(row)
         CareEvent.objects.bulk_update(changed, ["status", "detail", "sent_at", "letter"])
-        mail.send_after_commit(emails, _email_outcomes)
     return sent
-
-
-def _sms_later(gateway, row: CareEvent, message: content.Message) -> Callable[[], None]:
-    return lambda: gateway.send(to=row.recipient, text=message.sms, key=row.key, language=message.language)
-
-
-def _email_outcomes(sent: list[int], failed: list[tuple[int, str]]) -> None:
-    for pk, error in failed:
-        CareEvent.objects.filter(pk=pk).update(status=CareEvent.Status.FAILED, detail=f"e-mail failed: {error}"[:300])
 
 
 def _letter(message: content.Message, customer: Customer, at: datetime, zone: str) -> str:
@@ -367,6 +354,25 @@ def care_task_complete(*, actor, event: CareEvent, at: datetime, done: bool = Tr
     audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=event.pk,
                  purpose=f"care task {event.status}", before={"status": CareEvent.Status.OPEN}, after={"status": event.status})
     return event
+
+
+@register_consent_listener("service.care_tasks")
+def care_tasks_cancel_on_withdrawal(*, actor, customer_id: int, purpose: str, at: datetime) -> int:
+    """The customer withdrew marketing consent (in `parties.services.consent_record`'s transaction): their open care
+    tasks (a call, a visit, a gift) are cancelled, kept with the reason and audited under the withdrawing actor.
+    Planned messages are stopped when they would go out (`care_messages_send` checks the consent then)."""
+    if purpose != Consent.Purpose.MARKETING:
+        return 0
+    rows = list(CareEvent.objects.select_for_update().filter(customer_id=customer_id, status=CareEvent.Status.OPEN)
+                .order_by("pk"))
+    for row in rows:
+        row.status, row.done_at, row.detail = CareEvent.Status.CANCELLED, at, "cancelled: marketing consent withdrawn"
+    CareEvent.objects.bulk_update(rows, ["status", "done_at", "detail"])
+    for row in rows:
+        audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=row.pk,
+                     purpose="care task cancelled: consent withdrawn", before={"status": CareEvent.Status.OPEN},
+                     after={"status": row.status})
+    return len(rows)
 
 
 # -- the print run of care letters -----------------------------------------------------------------------------

@@ -27,6 +27,26 @@ class Stage(StrEnum):
     CLOSED = "closed"  # the review's decision delivered
 
 
+CASE_EVENTS_OF_THE_COMPLAINT = frozenset({"resolved", "reopened", "closed", "cancelled"})
+"""The case events a complaint's stage governs: the complaint's own services append them as its stage moves (the
+decision resolves the case, a review request reopens it, the review decision's delivery closes it)."""
+
+
+def case_event_allowed(stage: Stage, kind: str, *, review_window_over: bool) -> bool:
+    """Whether the case's generic action `kind` (not one of the complaint's own steps) may be taken at `stage`.
+
+    A complaint is never resolved or reopened by hand (only by its decision and a review request); it may be
+    cancelled while nothing is decided (withdrawn, or taken in by mistake); it may be closed by hand only once its
+    decision is delivered AND the customer can no longer ask for a review: a close before would block the review."""
+    if kind not in CASE_EVENTS_OF_THE_COMPLAINT:
+        return True
+    if kind == "cancelled":
+        return stage == Stage.OPEN
+    if kind == "closed":
+        return stage == Stage.DELIVERED and review_window_over
+    return False
+
+
 class DecisionKind(StrEnum):
     FIRST = "first"  # the decision on the complaint
     REVIEW = "review"  # the decision on the customer's request for a review

@@ -21,14 +21,14 @@ from django.utils.translation import gettext as _
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
 from lifecrm.notifications import contacts, content, letters
+from lifecrm.notifications import services as outbox
 from lifecrm.notifications.models import Letter
-from lifecrm.notifications.sms import sms_gateway
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service.models import Case, Complaint, ComplaintDecision
-from lifecrm.service.rules import CaseEventKind, TransitionRefused
+from lifecrm.service.rules import OUTBOX_APP, CaseEventKind, TransitionRefused
 from lifecrm.service.services import ServiceRefused, _staff_of, case_event_append
 
 COMPLAINT_TYPE = "complaint"
@@ -55,6 +55,36 @@ def complaint_taken_in(case: Case) -> Complaint:
                                     decision_due=rules.decision_due(limits, received, is_complex=False))
 
 
+def _review_window_over(complaint: Complaint, day: date) -> bool:
+    return complaint.review_last_day is not None and day > complaint.review_last_day
+
+
+def case_actions_allowed(complaint: Complaint, *, as_of: date) -> frozenset[str]:
+    """Which of the case events its stage governs the complaint's case may take by hand on `as_of`."""
+    over = _review_window_over(complaint, as_of)
+    return frozenset(kind for kind in rules.CASE_EVENTS_OF_THE_COMPLAINT
+                     if rules.case_event_allowed(Stage(complaint.stage), kind, review_window_over=over))
+
+
+def case_event_refusal(case: Case, kind: str, at: datetime) -> str | None:
+    """Why the case's generic action `kind` cannot be taken at `at` because of its complaint's stage, or None (not a
+    complaint, or allowed). The complaint's own services move its case themselves and never ask."""
+    if case.case_type_id != COMPLAINT_TYPE or kind not in rules.CASE_EVENTS_OF_THE_COMPLAINT:
+        return None
+    complaint = Complaint.objects.filter(pk=case.pk).first()
+    if complaint is None or kind in case_actions_allowed(complaint, as_of=local_day(case, at)):
+        return None
+    if kind == CaseEventKind.RESOLVED:
+        return _("A complaint is resolved by its decision: record the decision on the complaint's page.")
+    if kind == CaseEventKind.REOPENED:
+        return _("A complaint reopens only when the customer asks for a review: record it on the complaint's page.")
+    if kind == CaseEventKind.CLOSED and complaint.stage == Stage.DELIVERED:
+        return _("The customer may ask for a review until %(day)s: the complaint can be closed after that day.") % {
+            "day": complaint.review_last_day.isoformat()}
+    return (_("This cannot be done now: the complaint is at the stage “%(stage)s”.")
+            % {"stage": complaint.get_stage_display()})
+
+
 def _locked(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_for_update().select_related("case__jurisdiction", "case__customer").get(
         pk=complaint.pk)
@@ -79,7 +109,7 @@ def _event(actor, complaint: Complaint, kind: CaseEventKind, at: datetime, *, no
            action: Action = Action.HANDLE_CASE):
     try:
         event = case_event_append(actor=actor, case=complaint.case, kind=kind, at=at, note=note, data=data,
-                                  action=action)
+                                  action=action, complaint_step=True)
     except TransitionRefused:
         raise ServiceRefused(_("The case is %(status)s: its complaint cannot change any more.")
                              % {"status": complaint.case.get_status_display()}) from None
@@ -157,7 +187,7 @@ def complaint_extension_request(*, actor, complaint: Complaint, days: int, reaso
     return complaint
 
 
-def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as_of: date) -> dict:
+def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as_of: date, at: datetime) -> dict:
     """Tell the customer (SMS, else a letter: written proof inside this transaction); what was sent, as data."""
     case = complaint.case
     customer = case.customer
@@ -169,13 +199,10 @@ def _send_notice(complaint: Complaint, *, name: str, key: str, context: dict, as
     parts = ("sms",) if route.channel == contacts.SMS else content.WRITTEN
     message = content.render(names=[MESSAGES + name], language=language, parts=parts,
                              context=_context(complaint, language) | context)
-    if route.channel == contacts.SMS:
-        gateway = sms_gateway()
-        send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=language)  # noqa: E731
-        if getattr(gateway, "after_commit", False):
-            transaction.on_commit(send)
-        else:
-            send()
+    if route.channel == contacts.SMS:  # recorded in this transaction; the outbox sends it and shows its status
+        outbox.message_queue(app=OUTBOX_APP, key=key, channel=route.channel, address=route.address, language=language,
+                             body=message.sms, template=MESSAGES + name, customer_id=customer.pk,
+                             jurisdiction=customer.jurisdiction_id, at=at)
     else:
         Letter.objects.create(key=key, recorded_on=as_of, html=_letter_html(complaint, message, route.address))
     return {"channel": route.channel, "key": key, "language": language}
@@ -228,7 +255,7 @@ def complaint_extension_approve(*, actor, complaint: Complaint, at: datetime) ->
     language = letter_language(complaint.case)
     notice = _send_notice(complaint, name="complaint_extended", key=f"complaint-{complaint.case.number}-extension",
                           context={"days": days, "decision_due": content.format_date(new_due, language),
-                                   "reason": reason}, as_of=today)
+                                   "reason": reason}, as_of=today, at=at)
     _event(actor, complaint, CaseEventKind.EXTENDED, at, note=reason, action=Action.SUPERVISE_CASES,
            data={"complaint": "extended", "days": days, "decision_due": new_due.isoformat(),
                  "requested_by": requested_by, "approved_by": me.pk if me else None, "notice": notice})

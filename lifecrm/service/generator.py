@@ -29,6 +29,7 @@ import numpy as np
 from django.conf import settings
 
 from lifecrm.core.generator import (
+    NO_DATE,
     GeneratorContext,
     age_on,
     aware,
@@ -119,6 +120,12 @@ _CASE_CHANNELS = {"inquiry": (("call", 70), ("email", 10), ("web", 8), ("counter
 _ANSWER_MEDIAN = {"inquiry": 3 * HOUR, "request": 5 * HOUR, "complaint": 20 * HOUR, "emergency": 10 * 60}
 _RESOLVE_MEDIAN = {"inquiry": 6 * HOUR, "request": 3 * DAY, "complaint": 12 * DAY, "emergency": 1 * DAY}
 _WAITING_SHARE = {"inquiry": 0.08, "request": 0.30, "complaint": 0.25, "emergency": 0.0}
+COMPLAINT_DELIVERY = 2 * DAY  # a decision letter reaches the customer two days after the decision
+COMPLAINT_REVIEW_DAYS = 30  # the customer may ask for a review within 30 days of the delivery (DOMAIN.md)
+COMPLAINT_CLOSE_AFTER = COMPLAINT_DELIVERY + (COMPLAINT_REVIEW_DAYS + 3) * DAY
+COMPLAINT_DECISION_DAYS = 15  # the decision is due 15 days after receipt (not complex)
+_EMERGENCY_PLACES = (("臺北市信義區松仁路100號", "北京市朝阳区建国路88号"), ("高雄市前鎮區成功二路25號", "上海市浦东新区世纪大道100号"),
+                     ("新北市板橋區文化路一段188號", "广州市天河区天河路208号"))
 _CANCELLED_SHARE = {"inquiry": 0.02, "request": 0.03, "complaint": 0.0, "emergency": 0.0}
 _WAITING_NOTE = ("等待客戶補充資料", "等待客户补充资料")
 _COMMENTS = {5: ("處理很快，謝謝", "处理很快，谢谢"), 4: ("整體滿意", "整体满意"),
@@ -293,7 +300,8 @@ def _counters_by_branch(org: OrgBook) -> dict[int, list[int]]:
 
 
 @generator_step("service.history", after=["policies.policies", "service.desk"], per_chunk=True,
-                writes=["service.Case", "service.CaseEvent", "service.Interaction", "service.Survey"])
+                writes=["service.Case", "service.CaseEvent", "service.Complaint", "service.EmergencyIntake",
+                        "service.Interaction", "service.Survey"])
 def generate_history(ctx: GeneratorContext) -> None:
     """Interactions, cases with their logs and deadlines, and surveys of the chunk's customers (no query)."""
     cust = _customers(ctx)
@@ -426,7 +434,9 @@ def _lifecycle(draw: _Draws, i: int, case_type: str, t0: int, stuck: bool) -> li
         return events
     t += _lognormal(_RESOLVE_MEDIAN[case_type], draw("resolve", i))
     events.append((CaseEventKind.RESOLVED, t))
-    events.append((CaseEventKind.CLOSED, t + 3 * DAY + int(draw("close_at", i) * 5 * DAY)))
+    # a complaint's decision is delivered, then the customer has 30 days to ask for a review: it closes after them
+    wait = COMPLAINT_CLOSE_AFTER if case_type == "complaint" else 3 * DAY
+    events.append((CaseEventKind.CLOSED, t + wait + int(draw("close_at", i) * 5 * DAY)))
     return events
 
 
@@ -520,6 +530,7 @@ def _cases(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, counters)
         for key, value in (("row", c), ("at", t0), ("channel", channel), ("direction", "in"), ("subject", subject),
                            ("outcome", "case_opened"), ("staff", opened_by), ("policy", policy), ("case", case_id)):
             opening[key].append(value)
+    regulated = _regulated_rows(ctx, cust, cases, cutoff)
     if cases:
         columns = {key: [case[key] for case in cases] for key in cases[0] if key != "row"}
         ctx.write("service.Case", {key: _column(key, values) for key, values in columns.items()} | {
@@ -534,7 +545,47 @@ def _cases(ctx, rng, cust: _Customers, start: np.ndarray, cutoff: int, counters)
             "note": np.array([e[5] for e in events], dtype=object),
             "data": np.array([e[6] for e in events], dtype=object),
         })
+        for label, columns in regulated.items():
+            if columns:
+                ctx.write(label, columns)
     return cases, opening
+
+
+def _local_day(epoch: int, offset: int) -> int:
+    return (epoch + offset) // DAY
+
+
+def _regulated_rows(ctx, cust: _Customers, cases: list[dict], cutoff: int) -> dict[str, dict]:
+    """A complaint's `Complaint` (received the day it was opened, its decision due 15 days later, its stage after
+    the case: open while the case is, the decision delivered once resolved) and an emergency's `EmergencyIntake`."""
+    j, offset = ctx.jurisdiction, ctx.book["utc_offset"]
+    complaints = [c for c in cases if c["case_type_id"] == "complaint"]
+    emergencies = [c for c in cases if c["case_type_id"] == "emergency"]
+    out: dict[str, dict] = {"service.Complaint": {}, "service.EmergencyIntake": {}}
+    if complaints:
+        received = np.array([_local_day(c["opened_at"], offset) for c in complaints], dtype=np.int64)
+        decided = [c["status"] in ("resolved", "closed") for c in complaints]
+        review_last = [_local_day(c["resolved_at"] + COMPLAINT_DELIVERY, offset) + COMPLAINT_REVIEW_DAYS if d
+                       else NO_DATE for c, d in zip(complaints, decided, strict=True)]
+        out["service.Complaint"] = {
+            "case_id": np.array([c["id"] for c in complaints], dtype=np.int64), "received_on": received,
+            "stage": np.array(["delivered" if d else "open" for d in decided], dtype=object),
+            "is_complex": False, "extension_days": 0, "decision_due": received + COMPLAINT_DECISION_DAYS,
+            "extension_requested_days": None, "extension_reason": "", "extension_requested_by_id": None,
+            "review_last_day": np.array(review_last, dtype=np.int64), "review_requested_on": None,
+            "review_due": None,
+        }
+    if emergencies:
+        out["service.EmergencyIntake"] = {
+            "case_id": np.array([c["id"] for c in emergencies], dtype=np.int64),
+            "location": np.array([_text(_EMERGENCY_PLACES[c["id"] % len(_EMERGENCY_PLACES)], j)
+                                  for c in emergencies], dtype=object),
+            "situation": np.array([c["subject"] for c in emergencies], dtype=object),
+            "callback_phone": np.array([f"13{c['id'] % 10**9:09d}" for c in emergencies], dtype=object),
+            "covered": np.array([bool(cust.policies[c["row"]]) for c in emergencies]),
+            "cover": "[]",
+        }
+    return out
 
 
 def _seconds(value) -> int | None:

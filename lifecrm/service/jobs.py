@@ -30,11 +30,19 @@ def _open_ids(as_of: date):
     return open_case_ids()
 
 
+def sweep_moment(as_of: date) -> datetime:
+    """The moment the daily sweep for `as_of` evaluates the clocks at: when it runs, or the end of `as_of` when the
+    batch catches up on a past date. Never the end of today: the batch runs at 22:00, and a deadline in clock hours
+    between then and midnight is not breached yet."""
+    return min(now(), _end_of(as_of))
+
+
 @chunked_step("service.sla_sweep", ids=_open_ids, chunk_size=SWEEP_CHUNK)
 def sweep(as_of: date, first_id: int, last_id: int) -> int:
-    """SLA alerts of the open cases as at the end of the business day `as_of` (the daily batch runs after
-    hours); `sla.sla_sweep_open` sweeps at the minute in between. Each alert is raised once."""
-    return sla_sweep(at=_end_of(as_of), first_id=first_id, last_id=last_id)
+    """SLA alerts of the open cases as at the batch's run (`sweep_moment`); `lifecrm sla-sweep` (cron) or the
+    Celery task `lifecrm.service.sla_sweep` (beat, every few minutes) sweep in between. Each alert is raised and
+    sent once."""
+    return sla_sweep(at=sweep_moment(as_of), first_id=first_id, last_id=last_id)
 
 
 register_daily_step(sweep)

@@ -96,6 +96,10 @@ ONLY_FROM: dict[CaseEventKind, CaseStatus] = {
 """Events that only follow one status (a case resumes after waiting, reopens after it was resolved)."""
 
 
+OUTBOX_APP = "service"
+"""The sending app's name on the service desk's outbox messages (surveys, care events, complaint notices, SLA alerts)."""
+
+
 class TransitionRefused(ValueError):
     """A status change the machine does not allow (the message names both statuses)."""
 

@@ -158,12 +158,22 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
 
 @transaction.atomic
 def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datetime, note: str = "",
-                      data: dict | None = None, action: Action = Action.HANDLE_CASE) -> CaseEvent:
-    """Append one event to the case's log and bring the row up to date (status, timestamps)."""
+                      data: dict | None = None, action: Action = Action.HANDLE_CASE,
+                      complaint_step: bool = False) -> CaseEvent:
+    """Append one event to the case's log and bring the row up to date (status, timestamps).
+
+    A complaint's stage decides which of resolve, reopen, close and cancel its case may take
+    (`complaints.case_event_refusal`); `complaint_step` is True only for the complaint's own services, which move
+    the stage and the case together."""
     authorize(actor, action, case)
     kind = CaseEventKind(kind)
     case = Case.objects.select_for_update().get(pk=case.pk)
     status = next_status(CaseStatus(case.status), kind)
+    if not complaint_step and case.case_type_id == "complaint":
+        from lifecrm.service.complaints import case_event_refusal  # complaints builds on this module's writes
+        refusal = case_event_refusal(case, kind, at)
+        if refusal is not None:
+            raise ServiceRefused(refusal)
     if kind == CaseEventKind.NOTE and not note.strip():
         raise ServiceRefused("an empty note says nothing")
     event = _append(case, actor=actor, kind=kind, at=at, note=note.strip(), data=data)

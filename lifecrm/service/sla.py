@@ -16,16 +16,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import CalendarYearNotLoaded
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
+from lifecrm.notifications import services as outbox
+from lifecrm.org.models import Staff
 from lifecrm.parties.models import CustomerSegment
 from lifecrm.parties.selectors import DEFAULT_TIER
-from lifecrm.service.models import BusinessHours, Case, CaseEvent, ClosurePeriod, SlaAlert, SlaPolicy
-from lifecrm.service.rules import OPEN_STATUSES, CaseEventKind
+from lifecrm.service.models import (
+    SLA_CLOCK_CHOICES,
+    BusinessHours,
+    Case,
+    CaseEvent,
+    ClosurePeriod,
+    SlaAlert,
+    SlaPolicy,
+)
+from lifecrm.service.rules import OPEN_STATUSES, OUTBOX_APP, CaseEventKind
 from lifecrm.service.sla_rules import (
     BusinessCalendar,
     CaseClocks,
@@ -251,6 +263,7 @@ def sla_sweep(*, at: datetime, first_id: int, last_id: int, book: SlaBook | None
     clocks = clocks_of(cases, as_of=at, book=book)
     alerts = [alert for case in cases for alert in _alerts_for(case, clocks[case.pk], at, raised)]
     SlaAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    sla_alerts_notify(alerts, at=at)
     # The cached deadlines follow what changed outside the log (a closure declared, a policy or hours edited).
     stale = []
     for case in cases:
@@ -260,6 +273,62 @@ def sla_sweep(*, at: datetime, first_id: int, last_id: int, book: SlaBook | None
             stale.append(case)
     Case.objects.bulk_update(stale, ["response_due", "resolution_due"])
     return len(alerts)
+
+
+def _lead_ids(units: set[int]) -> dict[int, list[int]]:
+    """A queue's lead: the branch managers of the queue's unit (of the case's branch when it is in no queue)."""
+    leads: dict[int, list[int]] = defaultdict(list)
+    for staff_id, unit_id in (Staff.objects.filter(org_unit_id__in=units, role=Staff.Role.BRANCH, is_active=True)
+                              .order_by("pk").values_list("pk", "org_unit_id")):
+        leads[unit_id].append(staff_id)
+    return leads
+
+
+def _alert_text(alert: SlaAlert, case: Case) -> tuple[str, str]:
+    clock = dict(SLA_CLOCK_CHOICES)[alert.clock]
+    due = timezone.localtime(alert.due).strftime("%Y-%m-%d %H:%M")
+    values = {"number": case.number, "subject": case.subject, "clock": clock, "due": due}
+    if alert.kind == SlaAlert.Kind.BREACH:
+        return (_("SLA breached: case %(number)s") % values,
+                _("Case %(number)s (%(subject)s): its %(clock)s was due at %(due)s and is late. Please act on it "
+                  "now.") % values)
+    return (_("SLA breach ahead: case %(number)s") % values,
+            _("Case %(number)s (%(subject)s): its %(clock)s is due at %(due)s.") % values)
+
+
+def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime) -> int:
+    """Tell the staff concerned through the outbox, in the sweep's transaction: a warning to the handler (to the
+    queue's lead when nobody handles the case yet), an escalation at breach to the handler and the queue's lead.
+    One message per (alert, recipient) by its idempotency key, so an alert raised again by a concurrent sweep is
+    one message. A recipient without an e-mail address or a phone is not told (the dashboard still shows it)."""
+    if not alerts:
+        return 0
+    cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in alerts}).select_related("queue")}
+    unit_of = {pk: (c.queue.org_unit_id if c.queue_id else c.branch_id) for pk, c in cases.items()}
+    leads = _lead_ids(set(unit_of.values()))
+    recipients = {}
+    for alert in alerts:
+        to = [alert.assignee_id] if alert.assignee_id else []
+        if alert.kind == SlaAlert.Kind.BREACH or not to:
+            to += [pk for pk in leads[unit_of[alert.case_id]] if pk not in to]
+        recipients[(alert.case_id, alert.clock, alert.kind)] = to
+    staff = Staff.objects.select_related("user").in_bulk({pk for to in recipients.values() for pk in to})
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for alert in alerts:
+            subject, body = _alert_text(alert, cases[alert.case_id])
+            for pk in recipients[(alert.case_id, alert.clock, alert.kind)]:
+                person = staff[pk]
+                email = person.user.email.strip() if person.user_id else ""
+                channel, address = ("email", email) if email else ("sms", person.phone.strip())
+                if not address:
+                    continue
+                outbox.message_queue(app=OUTBOX_APP, key=f"sla-{alert.case_id}-{alert.clock}-{alert.kind}-{pk}",
+                                     channel=channel, address=address, language=settings.LANGUAGE_CODE,
+                                     subject=subject if channel == "email" else "",
+                                     body=body if channel == "email" else f"{subject}\n{body}", at=at)
+                sent += 1
+    return sent
 
 
 def open_case_ids():

@@ -19,12 +19,19 @@ from django.utils import timezone
 from lifecrm.core.actors import system
 from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record
-from lifecrm.notifications import contacts, content, mail
-from lifecrm.notifications.sms import sms_gateway
+from lifecrm.notifications import contacts, content
+from lifecrm.notifications import services as outbox
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.parties.models import Customer
 from lifecrm.service.models import Case, Survey
-from lifecrm.service.rules import COMMENT_MAX_LENGTH, SurveyKind, may_ask, score_valid, token_digest
+from lifecrm.service.rules import (
+    COMMENT_MAX_LENGTH,
+    OUTBOX_APP,
+    SurveyKind,
+    may_ask,
+    score_valid,
+    token_digest,
+)
 
 SURVEYS = system("surveys")
 SURVEY_LINK = system("survey-link")  # the customer, answering through the link (no login)
@@ -143,23 +150,13 @@ def _deliver(survey: Survey, route: contacts.Route, token: str, customer: Custom
                "valid_until": content.format_date(timezone.localdate(survey.expires_at), language)}
     parts = ("sms",) if route.channel == contacts.SMS else content.WRITTEN
     message = content.render(names=[MESSAGES + survey.kind], language=language, context=context, parts=parts)
-    if route.channel == contacts.SMS:
-        gateway = sms_gateway()
-        send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=language)  # noqa: E731
-        if getattr(gateway, "after_commit", False):
-            transaction.on_commit(send)
-            return f"sms {key} queued"
-        return f"sms {send()}"
-    email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
-    mail.send_after_commit([(survey.pk, email)], _email_outcomes)
-    return f"e-mail {email.extra_headers['Message-ID']} queued"
-
-
-def _email_outcomes(sent: list[int], failed: list[tuple[int, str]]) -> None:
-    if sent:
-        Survey.objects.filter(pk__in=sent).update(detail="e-mail accepted by the mail server")
-    for pk, error in failed:
-        Survey.objects.filter(pk=pk).update(detail=f"e-mail failed: {error}"[:300])
+    # the outbox sends it (retries, quiet hours) and shows its delivery status on the customer's timeline
+    outbox.message_queue(app=OUTBOX_APP, key=key, channel=route.channel, address=route.address, language=language,
+                         subject=message.subject if route.channel == contacts.EMAIL else "",
+                         body=message.sms if route.channel == contacts.SMS else message.body,
+                         template=MESSAGES + survey.kind, customer_id=customer.pk,
+                         jurisdiction=customer.jurisdiction_id, at=survey.sent_at)
+    return f"{route.channel} {key} in the outbox"
 
 
 def case_subject(case: Case) -> SurveySubject:

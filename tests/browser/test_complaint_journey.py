@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import Customer
@@ -25,6 +26,7 @@ from lifecrm.service import services
 from lifecrm.service.models import (
     Case,
     CaseEvent,
+    Complaint,
     ComplaintDecision,
     Interaction,
     Queue,
@@ -54,6 +56,7 @@ class Desk:
 
 @pytest.fixture
 def desk(transactional_db, settings) -> Desk:
+    settings.LIFECRM_QUIET_HOURS = "off"  # the journey runs at any hour: its messages leave when the outbox runs
     org = make_org()
     agent = make_staff("agent", org.team_a, name="李業務")
     callcentre = make_staff("callcentre", org.branch_a, name="陳座席")
@@ -112,6 +115,7 @@ def _fact(page: Page, label: str):
 
 
 def _sms_to_customer(settings) -> list[dict]:
+    outbox_dispatch(at=timezone.now())  # the outbox's dispatcher (`lifecrm send-outbox`, every minute)
     return [m for m in read_outbox(settings.LIFECRM_SMS_OUTBOX) if m["to"].endswith(PHONE)]
 
 
@@ -231,7 +235,7 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
     delivery.get_by_label("回執編號").fill("XA123456789CN")
     delivery.get_by_role("button", name="登記送達").click()
     expect(page.get_by_test_id("complaint-error")).to_have_count(0)
-    expect(decision_card).to_contain_text(f"已送達: 掛號郵寄 · {delivered:%Y-%m-%d %H:%M} · XA123456789CN")
+    expect(decision_card).to_contain_text(f"已送達：掛號郵寄 · {delivered:%Y-%m-%d %H:%M} · XA123456789CN")
     expect(page.get_by_role("heading", level=1).locator("xpath=..")).to_contain_text("處理決定已送達")
     page.screenshot(path=str(screenshots / "complaint-decided-zh-hant.png"), full_page=True)
 
@@ -239,6 +243,13 @@ def test_a_complaint_from_the_call_to_the_customers_satisfaction_answer(page: Pa
     page.get_by_label("狀態").select_option(label="已解決")
     page.get_by_role("button", name="篩選").click()
     page.get_by_test_id("case-list").get_by_role("link", name=case_number).click()
+    # the case follows its complaint: no close while the customer may still ask for a review, and a link to the
+    # complaint's page; once the review period is over (31 days later, here set back), the handler closes the case
+    expect(page.get_by_test_id("case-action-close")).to_have_count(0)
+    expect(page.get_by_test_id("case-action-resolve")).to_have_count(0)
+    expect(page.get_by_test_id("case-complaint-link")).to_have_text("處理決定已送達")
+    Complaint.objects.filter(case__number=case_number).update(review_last_day=timezone.localdate() - timedelta(days=1))
+    page.reload()
     close = page.get_by_test_id("case-action-close")
     close.locator("summary").click()
     close.locator("form").get_by_role("button", name="結案").click()

@@ -77,3 +77,36 @@ def test_a_call_is_logged_from_the_360_and_shows_on_the_timeline(page: Page, liv
     expect(page.get_by_role("heading", name="Log a call")).to_be_visible()
     expect(page.get_by_test_id("customer-timeline")).to_contain_text("phone call (inbound)")
     page.screenshot(path=str(screenshots / "customer360-log-call-en.png"), full_page=True)
+
+
+def test_a_category_chosen_while_the_types_categories_are_on_their_way_survives_the_swap(page: Page, live_server,
+                                                                                         book):
+    """The type's categories come by htmx; the answer is held back while the agent chooses a category: the swap keeps
+    that choice when the type has it, and drops it when it does not."""
+    callcentre, customer, policy = book
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("使用者名稱").fill(callcentre.user.username)
+    page.get_by_label("密碼").fill(PASSWORD)
+    page.get_by_role("button", name="登入").click()
+    page.goto(f"{live_server.url}/service/customers/{customer.pk}/cases/new/")
+    case_type, category = page.locator("#id_case_type"), page.locator("#id_category")
+    expect(case_type).to_have_value("complaint")
+    held = []
+    page.route("**/service/cases/categories/**", lambda route: held.append(route))
+    page.evaluate("() => { window.swaps = 0; document.body.addEventListener('htmx:afterSwap', () => window.swaps++) }")
+
+    case_type.select_option("complaint")  # the answer is held back: the agent chooses meanwhile
+    while not held:
+        page.wait_for_timeout(20)
+    category.select_option("complaint_sales")
+    held.pop().continue_()
+    page.wait_for_function("() => window.swaps === 1")
+    expect(category).to_have_value("complaint_sales")
+
+    case_type.select_option("inquiry")  # the inquiry's categories have no complaint_sales: back to none
+    while not held:
+        page.wait_for_timeout(20)
+    held.pop().continue_()
+    page.wait_for_function("() => window.swaps === 2")
+    expect(category).to_have_value("")
+    expect(category.locator("option[value='premium']")).to_have_count(1)

@@ -54,6 +54,15 @@ def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(setti
     hq = users.get(username="demo-hq")
     assert hq.is_staff and hq.has_perm("core.change_jurisdictionrule") and not hq.has_perm("api.view_apitoken")
     assert not users.get(username="demo-counter").is_staff
+    # the call-centre and counter logins have desks: members of the service desk's queues, with the book's cases
+    from django.apps import apps
+    members = apps.get_model("service", "QueueMember").objects
+    cases = apps.get_model("service", "Case").objects
+    for username in ("demo-callcentre", "demo-counter"):
+        staff = Staff.objects.get(user__username=username)
+        assert members.filter(staff=staff, is_active=True).exists(), username
+        assert cases.filter(assignee=staff).exists(), username
+    assert members.filter(staff__user__username="demo-callcentre", queue_id="callcentre").exists()
 
     monkeypatch.setenv("LIFECRM_DEMO_PASSWORD", "demo-pass-2")
     again = demo_setup(customers=60)  # the book is kept, the logins take the new password

@@ -11,13 +11,14 @@ from lifecrm.core.actors import SYSTEM
 from lifecrm.core.jobs import _open_run, run_chunk, run_step
 from lifecrm.core.models import JobChunk, JobRun
 from lifecrm.core.registries import timeline_sources
-from lifecrm.notifications.models import Letter
+from lifecrm.notifications.models import Letter, OutboxMessage
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.parties.models import Customer, CustomerSegment
 from lifecrm.parties.services import consent_record
 from lifecrm.policies.models import Policy
-from lifecrm.service import care, jobs, services
+from lifecrm.service import care, complaints, jobs, services
 from lifecrm.service.models import CareEvent, CareRule
 from lifecrm.service.selectors import care_tasks_for
 from tests.factories import make_customer, make_policy
@@ -29,6 +30,7 @@ MORNING = datetime(2026, 5, 17, 1, 30, tzinfo=UTC)  # 09:30
 EVENING = datetime(2026, 5, 17, 12, 30, tzinfo=UTC)  # 20:30
 # The job tests' day: their customers only (the service world's customers are born on 17 May too).
 NEXT_DAY, NEXT_MORNING = BIRTHDAY + timedelta(days=1), MORNING + timedelta(days=1)
+DISPATCHED_AT = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00, after whatever a test recorded
 
 
 def _consent(customer, granted=True, at=datetime(2026, 1, 1, tzinfo=UTC)):
@@ -58,6 +60,8 @@ def _send(at):
 
 
 def _sms(settings):
+    """The SMS that left: the outbox's dispatcher (`lifecrm send-outbox`, every minute) sends what was recorded."""
+    outbox_dispatch(at=DISPATCHED_AT)
     return list(read_outbox(settings.LIFECRM_SMS_OUTBOX))
 
 
@@ -175,21 +179,18 @@ def test_care_tasks_are_listed_for_the_agent_and_the_call_centre_and_get_done(se
         care.care_task_complete(actor=callcentre.user, event=queue[0], at=MORNING)
 
 
-def test_language_and_channel_are_the_customers(service_world, settings, django_capture_on_commit_callbacks):
+def test_language_and_channel_are_the_customers(service_world, settings, smtp):
     hk = _customer(service_world, jurisdiction_id="HK", preferred_language="zh-hant")
     en = _customer(service_world, preferred_language="en", preferred_channel="email", email="lee@example.com")
     _plan()
     assert CareEvent.objects.get(customer=hk).language == "zh-hant"
     assert (CareEvent.objects.get(customer=en).channel, CareEvent.objects.get(customer=en).recipient) == (
         "email", "lee@example.com")
-    from django.core import mail
-
-    with django_capture_on_commit_callbacks(execute=True):
-        _send(MORNING)
-    [sms] = _sms(settings)
+    _send(MORNING)
+    [sms] = _sms(settings)  # the dispatcher sends the SMS and the e-mail (to a real SMTP server)
     assert "生日快樂" in sms["text"]
-    assert [m.subject for m in mail.outbox] == ["Happy birthday"]
-    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<{CareEvent.objects.get(customer=en).key}@")
+    assert [m["Subject"] for m in smtp.messages] == ["Happy birthday"]
+    assert smtp.messages[0]["Message-ID"].startswith(f"<{CareEvent.objects.get(customer=en).key}@")
 
 
 def test_a_leap_day_birthday_is_greeted_on_28_february_in_a_common_year(service_world):
@@ -234,8 +235,13 @@ def test_a_closed_complaint_is_followed_up_after_7_days(service_world):
     actor = w.staff["callcentre"].user
     closed_at = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)
     case = services.case_open(actor=actor, customer=customer, case_type="complaint", category="complaint_sales",
-                              subject="Mis-selling", channel="call", opened_at=closed_at - timedelta(days=5))
-    services.case_event_append(actor=actor, case=case, kind="resolved", at=closed_at - timedelta(hours=1))
+                              subject="Mis-selling", channel="call", opened_at=closed_at - timedelta(days=60))
+    decided_at = closed_at - timedelta(days=55)
+    complaints.complaint_decide(actor=actor, complaint=case.complaint, facts="f", decision="d", basis="b",
+                                at=decided_at)
+    complaints.complaint_delivery_record(actor=actor, complaint=case.complaint, channel="post",
+                                         delivered_at=decided_at, reference="EMS1", at=decided_at)
+    # closed once the customer can no longer ask for a review
     services.case_event_append(actor=actor, case=case, kind="closed", at=closed_at)
     as_of = date(2026, 5, 17)
     CareRule.objects.filter(occasion="birthday").update(is_active=False)
@@ -362,3 +368,51 @@ def test_care_send_during_the_day_sends_what_waited_and_prints_the_cards(service
     key = CareEvent.objects.get(customer=diamond, action="card").key
     assert (settings.LIFECRM_LETTER_OUTBOX / f"{key}.pdf").exists()
     assert len(_sms(settings)) == 1
+
+
+def test_a_care_message_goes_through_the_outbox(service_world, settings):
+    """A greeting is an outbox message (the care event's key), sent by the dispatcher, its status on the timeline."""
+    customer = _customer(service_world)
+    _plan()
+    event = CareEvent.objects.get()
+    assert care.care_messages_send(at=MORNING, first_id=0, last_id=2**31) == 1
+    message = OutboxMessage.objects.get(key=event.key)
+    assert (message.app, message.channel, message.status, message.customer_id) == ("service", "sms", "queued",
+                                                                                   customer.pk)
+    assert list(read_outbox(settings.LIFECRM_SMS_OUTBOX)) == []  # nothing leaves before the dispatcher runs
+    assert outbox_dispatch(at=MORNING).sent == 1 and OutboxMessage.objects.get(pk=message.pk).status == "sent"
+    [sms] = list(read_outbox(settings.LIFECRM_SMS_OUTBOX))
+    assert sms["message_id"] == event.key and "生日快乐" in sms["text"]
+    with translation.override("en"):
+        entries = timeline_sources()["notifications.outbox"](
+            scope=data_scope_for_user(service_world.staff["callcentre"].user), customer_id=customer.pk,
+            as_of=BIRTHDAY)
+    assert len(entries) == 1 and "sent" in entries[0].title
+
+
+def test_a_consent_withdrawal_cancels_the_customers_open_care_tasks_audited(service_world):
+    """The call, visit or gift for a customer who withdraws marketing consent is cancelled (kept, not deleted), with
+    the withdrawal as its reason in the audit trail; another customer's tasks and done tasks stay as they are."""
+    from lifecrm.core.models import AuditEvent
+
+    w = service_world
+    withdrawing, other = _customer(w), _customer(w)
+    _tier(withdrawing, "diamond")
+    _tier(other, "diamond")
+    _plan()
+    tasks = list(CareEvent.objects.filter(customer=withdrawing, status="open").order_by("pk"))
+    assert len(tasks) == 2  # a call and a gift
+    care.care_task_complete(actor=w.staff["agent"].user, event=tasks[0], at=MORNING)
+    consent_record(actor=w.staff["hq"].user, customer=withdrawing, purpose="sensitive_data", granted=False,
+                   at=MORNING, source="phone")  # another purpose: nothing changes
+    assert CareEvent.objects.get(pk=tasks[1].pk).status == "open"
+    consent_record(actor=w.staff["hq"].user, customer=withdrawing, purpose="marketing", granted=False,
+                   at=MORNING + timedelta(minutes=5), source="phone")
+    cancelled = CareEvent.objects.get(pk=tasks[1].pk)
+    assert cancelled.status == "cancelled" and "consent" in cancelled.detail
+    assert cancelled.done_at == MORNING + timedelta(minutes=5)
+    assert CareEvent.objects.get(pk=tasks[0].pk).status == "done"
+    assert set(CareEvent.objects.filter(customer=other, action__in=("call", "gift")).values_list("status", flat=True)) == {"open"}
+    audit = AuditEvent.objects.get(object_type="service.care_event", object_id=str(cancelled.pk),
+                                   after__status="cancelled")
+    assert audit.actor == w.staff["hq"].user and "consent" in audit.purpose

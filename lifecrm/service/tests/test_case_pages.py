@@ -249,3 +249,20 @@ def test_a_case_opened_from_the_customer_360(desk):
     assert client.get(reverse("service:case-new", args=[w.customer_b.pk])).status_code == 404
     assert Case.objects.count() == 1
     assert timedelta(0) <= datetime.now(UTC) - case.opened_at < timedelta(minutes=5)
+
+
+def test_the_category_swap_keeps_a_chosen_category_that_is_still_valid(desk):
+    """The type's select sends the category chosen with it; the answer keeps it selected when the new type has it
+    (a swap must never reset a choice the user made), and the form syncs its requests and keeps a choice made while
+    the answer was on its way."""
+    w, queue = desk
+    client = _client(w.staff["callcentre"])
+    url = reverse("service:case-categories")
+    kept = client.get(url, {"case_type": "complaint", "category": "complaint_sales"}).content.decode()
+    assert '<option value="complaint_sales" selected>' in kept
+    assert '<option value="">' in kept and "selected" not in kept.replace('"complaint_sales" selected', "")
+    gone = client.get(url, {"case_type": "inquiry", "category": "complaint_sales"}).content.decode()
+    assert "complaint_sales" not in gone and " selected" not in gone
+    page = client.get(reverse("service:case-new", args=[w.customer_a.pk])).content.decode()
+    assert 'hx-include="#id_category"' in page and 'hx-sync="this:replace"' in page
+    assert "data-keeps-choice" in page  # the form restores a choice made while the answer was in flight

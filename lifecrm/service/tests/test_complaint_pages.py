@@ -3,8 +3,10 @@ export, a complaint's actions through the page, and the statistics' arithmetic."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -143,6 +145,58 @@ def test_the_statistics_page_draws_its_charts(service_world, client):
                       ).status_code == 400
     client.force_login(w.staff["callcentre"].user)
     assert client.get(reverse("service:complaint-statistics")).status_code == 403
+
+
+def test_a_complaint_case_links_to_its_complaint_and_offers_only_what_its_stage_allows(service_world, client):
+    w = service_world
+    complaint = open_complaint(w, received=timezone.localdate() - timedelta(days=3))
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = "en"
+    case_url = reverse("service:case", args=[complaint.pk])
+    complaint_url = reverse("service:complaint", kwargs={"complaint_id": complaint.pk})
+    body = client.get(case_url).content.decode()
+    assert f'href="{complaint_url}"' in body and 'data-testid="case-complaint-link"' in body
+    assert 'data-testid="case-action-resolve"' not in body  # decided on the complaint's page, not resolved here
+    assert 'data-testid="case-action-cancel"' in body  # withdrawn before its decision
+    assert f'href="{case_url}"' in client.get(complaint_url).content.decode()
+    decide(w, complaint, timezone.localdate())
+    with_decision = client.get(case_url).content.decode()
+    assert 'data-testid="case-action-close"' not in with_decision
+    assert 'data-testid="case-action-reopen"' not in with_decision
+    refused = client.post(reverse("service:case-action", args=[complaint.pk, "close"]), {"note": ""})
+    assert refused.status_code == 409 and "complaint" in refused.content.decode()
+    assert Complaint.objects.get(pk=complaint.pk).case.status == "resolved"
+    inquiry = services.case_open(actor=w.staff["callcentre"].user, customer=w.customer_a, case_type="inquiry",
+                                 subject="Premium", channel="call", opened_at=noon(timezone.localdate()))
+    assert 'data-testid="case-complaint-link"' not in client.get(reverse("service:case", args=[inquiry.pk])
+                                                                  ).content.decode()
+
+
+@pytest.mark.parametrize(("language", "delivered", "facts"), [("zh-hant", "已送達：", "事實："),
+                                                              ("zh-hans", "已送达：", "事实："),
+                                                              ("en", "Delivered: ", "Facts: ")])
+def test_a_delivered_decision_reads_with_the_languages_own_colon(service_world, client, language, delivered, facts):
+    """A Chinese sentence takes the fullwidth colon: the colon is the translation's, not the template's."""
+    w = service_world
+    complaint = open_complaint(w, received=timezone.localdate() - timedelta(days=3))
+    decided = decide(w, complaint, timezone.localdate())
+    complaints.complaint_delivery_record(actor=w.staff["callcentre"].user, complaint=complaint, channel="post",
+                                         delivered_at=decided.decided_at, reference="EMS1",
+                                         at=decided.decided_at)
+    client.force_login(w.staff["callcentre"].user)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("service:complaint", kwargs={"complaint_id": complaint.pk})).content.decode()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert delivered in text and f"{facts}The facts." in text
+
+
+def test_no_service_template_puts_an_ascii_colon_after_a_translated_word():
+    """A colon after `{% translate %}` or a label would stay ASCII in a Chinese sentence (the translation owns it)."""
+    folder = Path(__file__).resolve().parents[1] / "templates"
+    blocks = re.compile(r"\{% blocktranslate.*?\{% endblocktranslate %\}", re.DOTALL)  # English source sentences
+    offenders = [f"{path.name}: {match.group(0)}" for path in folder.rglob("*.html")
+                 for match in re.finditer(r"(%\}|</strong>|\}\})\s*: ", blocks.sub("", path.read_text()))]
+    assert offenders == []
 
 
 @pytest.mark.parametrize(("delivered", "provisional"), [(date(2026, 11, 5), False), (date(2026, 12, 10), True)])

@@ -8,11 +8,13 @@ import pytest
 
 from lifecrm.core.rules import Period, Unit
 from lifecrm.notifications.models import Letter
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.access import AccessDenied
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service import complaints, services
 from lifecrm.service.models import CaseEvent, Complaint
+from lifecrm.service.rules import TransitionRefused
 from tests.factories import make_customer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -164,6 +166,8 @@ def test_the_extension_needs_another_managers_approval_and_tells_the_customer(se
     event = CaseEvent.objects.get(case=complaint.case, kind="extended")
     assert event.data["requested_by"] == w.staff["branch"].pk and event.data["approved_by"] == w.staff["hq"].pk
     assert event.data["notice"]["channel"] == "sms"
+    assert list(read_outbox(outbox / "sms")) == []  # recorded in the outbox: its dispatcher sends it
+    assert outbox_dispatch(at=noon(date(2026, 4, 5))).sent == 1
     [sms] = read_outbox(outbox / "sms")
     assert complaint.case.number in sms["text"] and sms["message_id"] == event.data["notice"]["key"]
     with pytest.raises(services.ServiceRefused, match="only one extension"):
@@ -250,3 +254,44 @@ def test_a_delivery_needs_its_proof_and_nothing_is_half_written(service_world):
     row = deliver(w, complaint, date(2026, 3, 11))
     assert (row.delivery_channel, row.delivery_reference) == ("post", "EMS1234567")
     assert CaseEvent.objects.filter(case=complaint.case, kind="responded").get().data["reference"] == "EMS1234567"
+
+
+def test_a_complaint_cases_own_actions_follow_the_complaints_stage(service_world):
+    """A complaint is resolved by its decision, reopened by a review request and closed by the review decision's
+    delivery or once the review may no longer be asked for: the case's generic resolve, reopen and close are refused
+    before (in the service, whoever calls it), so a close after the delivery never blocks a review request."""
+    w = service_world
+    actor = w.staff["callcentre"].user
+    received = date(2026, 6, 1)
+    complaint = open_complaint(w, received=received)
+
+    def refused(kind: str, day: date, of: Complaint | None = None) -> bool:
+        try:
+            services.case_event_append(actor=actor, case=(of or complaint).case, kind=kind, at=noon(day))
+        except (services.ServiceRefused, TransitionRefused):
+            return True
+        return False
+
+    services.case_assign(actor=actor, case=complaint.case, assignee=w.staff["callcentre"], at=noon(received))
+    assert refused("resolved", received)  # an open case may be resolved, an open complaint only by its decision
+    decide(w, complaint, received + timedelta(days=5))
+    assert refused("reopened", received + timedelta(days=5)) and refused("closed", received + timedelta(days=5))
+    deliver(w, complaint, received + timedelta(days=6))
+    complaint.refresh_from_db()
+    last_day = complaint.review_last_day
+    assert refused("closed", last_day)  # the customer may still ask for a review on its last day
+    assert complaint.case.__class__.objects.get(pk=complaint.pk).status == "resolved"
+    complaints.complaint_review_request(actor=actor, complaint=complaint, requested_at=noon(last_day), note="",
+                                        at=noon(last_day))  # still possible: nothing closed the case
+    complaint.refresh_from_db()
+    assert complaint.stage == "review"
+
+    late = open_complaint(w, received=received)
+    decide(w, late, received + timedelta(days=5))
+    deliver(w, late, received + timedelta(days=6))
+    late.refresh_from_db()
+    assert refused("closed", late.review_last_day, late)
+    assert not refused("closed", late.review_last_day + timedelta(days=1), late)  # the review can no longer be asked for
+    assert late.case.__class__.objects.get(pk=late.pk).status == "closed"
+    assert set(CaseEvent.objects.filter(case=late.case).values_list("kind", flat=True)) >= {"resolved", "closed"}
+    assert complaints.case_actions_allowed(late, as_of=late.review_last_day) == frozenset()

@@ -200,3 +200,29 @@ def test_the_history_step_queries_nothing_whatever_the_chunk_size(settings, tmp_
     seed(customers=120, replace=True)
     assert report.read_text().split() == ["40:0", "40:0", "40:0", "120:0"]
     assert Case.objects.exists()
+
+
+def test_generated_complaints_and_emergencies_have_their_regulated_rows(book):
+    """Each generated complaint has its `Complaint` (received the day it was opened, its decision due 15 days later,
+    its stage following the case; closed only once the review may no longer be asked for) and each emergency its
+    `EmergencyIntake`: the complaint pages, register and statistics show them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecrm.service.models import Complaint, EmergencyIntake
+
+    complaints = Case.objects.filter(case_type="complaint")
+    assert complaints.exists() and Complaint.objects.count() == complaints.count()
+    for complaint in Complaint.objects.select_related("case"):
+        case = complaint.case
+        assert complaint.received_on == timezone.localtime(case.opened_at).date()
+        assert complaint.decision_due == complaint.received_on + timedelta(days=15)
+        expected = "open" if case.status in ("new", "open", "waiting") else "delivered"
+        assert complaint.stage == expected, case.number
+        if case.status == "closed":
+            assert timezone.localtime(case.closed_at).date() > complaint.review_last_day
+    emergencies = Case.objects.filter(case_type="emergency")
+    assert emergencies.exists() and EmergencyIntake.objects.count() == emergencies.count()
+    assert not EmergencyIntake.objects.filter(location="").exists()
+    assert not EmergencyIntake.objects.filter(callback_phone="").exists()

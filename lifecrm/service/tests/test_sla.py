@@ -10,7 +10,7 @@ import pytest
 
 from lifecrm.core.jobs import run_step
 from lifecrm.parties.models import CustomerSegment
-from lifecrm.service import services, sla
+from lifecrm.service import jobs, services, sla
 from lifecrm.service.jobs import sweep
 from lifecrm.service.models import Case, ClosurePeriod, SlaAlert, SlaPolicy
 from lifecrm.service.sla_rules import ClockState, TargetUnit
@@ -122,7 +122,9 @@ def test_the_sweep_warns_then_escalates_once_each(service_world):
     assert alert.due == case.response_due and alert.branch_path == case.branch_path
 
 
-def test_the_daily_step_reruns_without_raising_twice(service_world):
+def test_the_daily_step_reruns_without_raising_twice(service_world, monkeypatch):
+    # the batch runs at 22:00 (LIFECRM_DAILY_AT) on the business date
+    monkeypatch.setattr(jobs, "now", lambda: datetime(2026, 12, 11, 22, tzinfo=SHANGHAI))
     _open(service_world, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
     _open(service_world, datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))
     run_step(sweep, as_of=date(2026, 12, 8), progress=False)
@@ -139,6 +141,60 @@ def test_clocks_of_many_cases_take_a_fixed_number_of_queries(service_world, djan
     with django_assert_num_queries(6):  # policies, hours, closures, jurisdictions; the logs; the tiers
         clocks = sla.clocks_of(cases, as_of=datetime(2026, 12, 8, tzinfo=SHANGHAI))
     assert all(c is not None for c in clocks.values())
+
+
+def test_the_daily_sweep_evaluates_at_its_run_time_not_at_the_end_of_the_day(service_world, monkeypatch):
+    """An emergency case opened at 22:10 has its first answer due at 22:25 (15 clock minutes, round the clock): the
+    batch running at 22:24 does not escalate it (as at 23:59 it did); at 22:26 it is breached. A batch catching up
+    on a past date sweeps as at the end of that date."""
+    w = service_world
+    case = _open(w, datetime(2026, 12, 7, 22, 10, tzinfo=SHANGHAI), case_type="emergency")
+    assert case.response_due == datetime(2026, 12, 7, 22, 25, tzinfo=SHANGHAI)
+    for at, breached in ((datetime(2026, 12, 7, 22, 24, tzinfo=SHANGHAI), False),
+                         (datetime(2026, 12, 7, 22, 26, tzinfo=SHANGHAI), True)):
+        monkeypatch.setattr(jobs, "now", lambda at=at: at)
+        run_step(sweep, as_of=date(2026, 12, 7), params_key=f"{at:%H%M}", progress=False)
+        assert SlaAlert.objects.filter(case=case, clock="response", kind="breach").exists() is breached
+    assert jobs.sweep_moment(date(2026, 12, 6)) == datetime(2026, 12, 6, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+
+
+def test_the_sweep_sends_each_alert_once_through_the_outbox(service_world):
+    """A warning goes to the handler; an escalation at breach to the handler and the queue's lead (the managers of
+    the queue's unit); each once, whatever sweeps again."""
+    from django.contrib.auth import get_user_model
+
+    from lifecrm.notifications.models import OutboxMessage
+    from lifecrm.service.models import Queue
+    w = service_world
+    handler, manager = w.staff["callcentre"], w.staff["branch"]
+    get_user_model().objects.filter(pk=handler.user_id).update(email="handler@example.com")
+    get_user_model().objects.filter(pk=manager.user_id).update(email="lead@example.com")
+    queue = Queue.objects.create(code="general", name="綜合", name_en="General", org_unit=w.org.branch_a)
+    case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))  # answer due Tuesday 09:30
+    Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
+    warn_at = datetime(2026, 12, 7, 16, 54, tzinfo=SHANGHAI)
+    assert sla.sla_sweep(at=warn_at, first_id=case.pk, last_id=case.pk) == 1
+    warnings = OutboxMessage.objects.filter(app="service", key__startswith=f"sla-{case.pk}-response-warning")
+    assert [(m.address, m.channel, m.status) for m in warnings] == [("handler@example.com", "email", "queued")]
+    assert case.number in warnings[0].subject
+    breach_at = datetime(2026, 12, 8, 9, 31, tzinfo=SHANGHAI)
+    assert sla.sla_sweep_open(at=breach_at) == 1
+    assert sla.sla_sweep_open(at=breach_at + timedelta(minutes=5)) == 0
+    breaches = OutboxMessage.objects.filter(key__startswith=f"sla-{case.pk}-response-breach")
+    assert sorted(m.address for m in breaches) == ["handler@example.com", "lead@example.com"]
+    assert OutboxMessage.objects.filter(key__startswith="sla-").count() == 3
+
+
+def test_the_sweep_is_scheduled_daily_and_between_batches(service_world):
+    from lifecrm.config.celery import app
+    from lifecrm.core.registries import daily_steps
+    from lifecrm.service.tasks import sla_sweep_task
+
+    assert "service.sla_sweep" in {step.name for step in daily_steps.ordered()}
+    entry = app.conf.beat_schedule["sla-sweep"]
+    assert entry["task"] == sla_sweep_task.name == "lifecrm.service.sla_sweep" and entry["schedule"] == 300.0
+    _open(service_world, datetime(2026, 12, 1, 9, tzinfo=SHANGHAI))  # long past its deadlines
+    assert sla_sweep_task() == 2 and sla_sweep_task() == 0
 
 
 def _badges(world, case) -> int:

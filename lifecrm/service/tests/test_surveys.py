@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
+from lifecrm.notifications.models import OutboxMessage
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.service import rules, services
@@ -41,6 +43,7 @@ def _close(w, customer, *, handler, at=AT, actor=None):
     services.case_assign(actor=actor, case=case, assignee=handler, at=at - timedelta(hours=1))
     services.case_event_append(actor=actor, case=case, kind="resolved", at=at - timedelta(minutes=5))
     services.case_event_append(actor=actor, case=case, kind="closed", at=at)
+    outbox_dispatch(at=at)  # the outbox's dispatcher (`lifecrm send-outbox`, every minute) sends the survey
     case.refresh_from_db()
     return case
 
@@ -97,18 +100,17 @@ def test_an_agent_in_a_team_is_credited_with_team_and_branch(service_world):
     assert survey.served_path == w.org.team_a.path
 
 
-def test_an_email_customer_gets_the_link_by_email(service_world, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_email_customer_gets_the_link_by_email(service_world, smtp):
     w = service_world
     customer = make_customer(branch=w.org.team_a, preferred_channel="email", email="zw@example.com",
                              preferred_language="en")
-    with django_capture_on_commit_callbacks(execute=True):  # e-mail goes after the closing commits
-        _close(w, customer, handler=w.staff["callcentre"])
+    _close(w, customer, handler=w.staff["callcentre"])  # the outbox sends it to a real SMTP server
     survey = Survey.objects.get(customer=customer)
     assert survey.channel == "email" and survey.language == "en"
-    [email] = mailoutbox
-    assert email.to == ["zw@example.com"] and LINK.search(email.body)
-    assert email.extra_headers["Message-ID"].startswith(f"<survey-csat-service.case-{survey.subject_id}@")
-    assert Survey.objects.get(pk=survey.pk).detail == "e-mail accepted by the mail server"
+    [email] = smtp.messages
+    assert email["To"] == "zw@example.com" and LINK.search(email.get_content())
+    assert email["Message-ID"].startswith(f"<survey-csat-service.case-{survey.subject_id}@")
+    assert OutboxMessage.objects.get(key=f"survey-csat-service.case-{survey.subject_id}").status == "sent"
 
 
 def test_attribution_is_fixed_when_sent(service_world):
@@ -306,3 +308,45 @@ def test_an_answer_is_on_the_customers_timeline(service_world):
     assert "Quick and kind" in entries[0].detail
     assert timeline_sources()["service.surveys"](scope=data_scope_for_user(w.staff["branch_b"].user),
                                                  customer_id=w.customer_a.pk, as_of=AT.date()) == []
+
+
+def test_a_survey_goes_through_the_outbox_and_its_status_shows_on_the_timeline(service_world, outbox):
+    """The survey's SMS is an outbox message recorded with the closing (its idempotency key the survey's), sent by the
+    outbox's dispatcher (retries, quiet hours), and its delivery status is on the customer's timeline."""
+    w = service_world
+    actor = w.staff["hq"].user
+    case = services.case_open(actor=actor, customer=w.customer_a, case_type="inquiry", category="premium",
+                              subject="Premium question", channel="call", opened_at=AT - timedelta(hours=2))
+    services.case_assign(actor=actor, case=case, assignee=w.staff["callcentre"], at=AT - timedelta(hours=1))
+    services.case_event_append(actor=actor, case=case, kind="resolved", at=AT - timedelta(minutes=5))
+    services.case_event_append(actor=actor, case=case, kind="closed", at=AT)
+    message = OutboxMessage.objects.get(key=f"survey-csat-service.case-{case.pk}")
+    assert (message.app, message.channel, message.status, message.customer_id) == (
+        "service", "sms", "queued", w.customer_a.pk)
+    assert list(read_outbox(outbox)) == []  # nothing leaves before the dispatcher runs
+    assert outbox_dispatch(at=AT).sent == 1
+    [sms] = list(read_outbox(outbox))
+    assert LINK.search(sms["text"]) and OutboxMessage.objects.get(pk=message.pk).status == "sent"
+    assert outbox_dispatch(at=AT + timedelta(minutes=1)).sent == 0  # sent once
+    with translation.override("en"):
+        entries = timeline_sources()["notifications.outbox"](scope=data_scope_for_user(w.staff["callcentre"].user),
+                                                             customer_id=w.customer_a.pk, as_of=AT.date())
+    assert len(entries) == 1 and "sent" in entries[0].title
+
+
+def test_the_survey_link_is_throttled_per_address(service_world, settings):
+    """Guessing tokens is slowed down: an address gets LIFECRM_SURVEY_RATE_PER_MINUTE pages a minute, then 429
+    (in the page's language, nothing read or written); another address is not held up."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LIFECRM_SURVEY_RATE_PER_MINUTE = 3
+    guesser, other = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="198.51.100.9")
+    for attempt in range(3):
+        assert guesser.get(f"/survey/guess-{attempt}/").status_code == 404
+    refused = guesser.get("/survey/guess-4/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and "Too many attempts" in refused.content.decode()
+    assert refused["Retry-After"] == "60"
+    assert guesser.post("/survey/guess-5/", {"score": 5}).status_code == 429
+    assert other.get("/survey/guess-6/").status_code == 404
+    cache.clear()

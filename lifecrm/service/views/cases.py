@@ -18,7 +18,7 @@ from lifecrm.org.access import AccessDenied, Action, may, staff_page
 from lifecrm.org.models import Staff
 from lifecrm.parties.selectors import customer_get
 from lifecrm.policies.selectors import policies_in_scope
-from lifecrm.service import selectors, services, sla
+from lifecrm.service import complaints, selectors, services, sla
 from lifecrm.service.forms import (
     AssignForm,
     AttachmentForm,
@@ -30,7 +30,7 @@ from lifecrm.service.forms import (
     category_choices,
     type_choices,
 )
-from lifecrm.service.models import Case, CaseAttachment
+from lifecrm.service.models import Case, CaseAttachment, Complaint
 from lifecrm.service.rules import CaseEventKind, CaseStatus, TransitionRefused, next_status
 
 PER_PAGE = 25
@@ -125,7 +125,7 @@ def _refusal(case: Case, name: str, request) -> str | None:
     except TransitionRefused:
         return _("The case is %(status)s: “%(action)s” is not possible now.") % {
             "status": case.get_status_display(), "action": spec.label}
-    return None
+    return complaints.case_event_refusal(case, spec.kind, timezone.now())  # the complaint's stage decides
 
 
 def _action_form(request, case: Case, name: str, data=None):
@@ -148,6 +148,7 @@ def _context(request, case: Case, *, forms=None, message="", error="") -> dict:
         actions.append({"name": name, "spec": spec, "form": form, "open": name in forms})
     return {
         "case": case, "events": selectors.case_history(case=case),
+        "complaint": Complaint.objects.filter(pk=case.pk).first() if case.case_type_id == "complaint" else None,
         "attachments": selectors.case_attachments(case=case), "actions": actions,
         "attachment_form": forms.get("attachment") or AttachmentForm(),
         "may_attach": may(request.scope, Action.HANDLE_CASE) and case.status not in ("closed", "cancelled"),
@@ -284,6 +285,8 @@ def case_new(request, customer_id: int):
 @require_GET
 @staff_page(Action.OPEN_CASE)
 def case_categories(request):
-    """The category field for the type chosen (htmx, on the opening form)."""
+    """The category field for the type chosen (htmx, on the opening form), keeping the category sent with it
+    selected when the type has it: a swap never resets a choice that is still valid."""
     return render(request, "service/partials/case_category_options.html",
-                  {"choices": category_choices(request.GET.get("case_type", ""))})
+                  {"choices": category_choices(request.GET.get("case_type", "")),
+                   "chosen": request.GET.get("category", "")})

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from lifecrm.notifications.content import LANGUAGES, company_name
 from lifecrm.org.access import Action, staff_page
+from lifecrm.org.logins import client_ip
 from lifecrm.service.models import Survey
 from lifecrm.service.rules import COMMENT_MAX_LENGTH, SCORE_RANGE, SurveyKind
 from lifecrm.service.survey_selectors import survey_for_token, survey_report
@@ -19,6 +22,7 @@ from lifecrm.service.surveys import SurveyRefused
 from lifecrm.service.surveys import survey_answer as record_answer
 
 REPORT_DAYS = 90  # the report's default period: the last 90 days
+THROTTLE_WINDOW = 60  # seconds: LIFECRM_SURVEY_RATE_PER_MINUTE pages an address may open in one
 
 
 class AnswerForm(forms.Form):
@@ -50,12 +54,33 @@ def _page(request, state: str, survey: Survey | None, form=None, status: int = 2
     return response
 
 
+def _throttled(request, now) -> bool:
+    """One more page for the client's address in this minute: over LIFECRM_SURVEY_RATE_PER_MINUTE? (A fixed
+    window counted in the cache, as DRF's throttles of the API are.)"""
+    limit = settings.LIFECRM_SURVEY_RATE_PER_MINUTE
+    if not limit:
+        return False
+    key = f"lifecrm:survey-rate:{client_ip(request)}:{int(now.timestamp()) // 60}"
+    cache.add(key, 0, timeout=THROTTLE_WINDOW * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted meanwhile
+        cache.set(key, 1, timeout=THROTTLE_WINDOW * 2)
+        count = 1
+    return count > limit
+
+
 @never_cache
 @csrf_protect
 def survey_answer(request, token: str):
     """The survey's page in the customer's language. An unknown or expired link gets the same page (404), whatever
-    it was; a used one says so (409 to a second answer); nothing is written then."""
+    it was; a used one says so (409 to a second answer); nothing is written then. An address opening too many
+    pages a minute is refused (429) before any token is looked up."""
     now = timezone.now()
+    if _throttled(request, now):
+        response = _page(request, "throttled", None, status=429)
+        response["Retry-After"] = str(THROTTLE_WINDOW)
+        return response
     state, survey = survey_for_token(token, now)
     if state == "unknown":
         return _page(request, "unknown", None, status=404)

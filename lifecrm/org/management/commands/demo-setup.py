@@ -18,7 +18,8 @@ from lifecrm.core.registries import demo_steps
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.services import admin_site_access_set, staff_create
 
-# login -> (role, where the login sits: "hq" or "branch"); the agent login takes over a generated agent.
+# login -> (role, where the login sits: "hq" or "branch"); the agent, call-centre and counter logins take over a
+# generated staff member of their role there, with the book's work (customers, queue memberships, cases).
 DEMO_LOGINS = {
     "demo-hq": ("hq", "hq"),
     "demo-branch": ("branch", "branch"),
@@ -28,6 +29,7 @@ DEMO_LOGINS = {
     "demo-agent": ("agent", None),
     "demo-admin": ("admin", "hq"),  # the administrator: logins, staff records, the admin site
 }
+TAKEN_OVER = ("callcentre", "counter")  # roles whose login takes over a generated staff member when there is one
 
 
 class Command(BaseCommand):
@@ -101,6 +103,19 @@ class Command(BaseCommand):
                 agent.user = user
                 agent.save(update_fields=["user"])
                 continue
+            if role in TAKEN_OVER:
+                # the generator put its call-centre and counter staff in the service desk's queues: a login of its
+                # own would see empty desks
+                unit = hq if place == "hq" else branch
+                generated = (Staff.objects.filter(role=role, user__isnull=True, is_active=True, org_unit=unit)
+                             .order_by("employee_no").first()
+                             or Staff.objects.filter(role=role, user__isnull=True, is_active=True,
+                                                     org_unit__path__startswith=unit.path)
+                             .order_by("employee_no").first())
+                if generated is not None:
+                    generated.user = user
+                    generated.save(update_fields=["user"])
+                    continue
             staff_create(
                 actor=DEMO_SETUP, employee_no=username.upper(), name=username, role=role,
                 org_unit=hq if place == "hq" else branch, user=user,
