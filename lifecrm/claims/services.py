@@ -37,13 +37,14 @@ from lifecrm.claims.models import (
     Payout,
 )
 from lifecrm.claims.rules import ClaimStatus, Outcome
-from lifecrm.core.actors import audit_user, on_behalf, person, trusted
+from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.money import split_by_shares, to_cents
 from lifecrm.core.rules import Period
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule, working_calendar
-from lifecrm.core.services import audit_record
+from lifecrm.core.services import Refused, audit_record
 from lifecrm.org.access import AccessDenied, Action, authorize
 from lifecrm.org.models import Staff
+from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
@@ -56,25 +57,12 @@ APPROVAL_THRESHOLDS = {"CNY": Decimal("100000"), "HKD": Decimal("100000"), "TWD"
 overrides it per currency."""
 
 
-class ClaimRefused(ValueError):
+class ClaimRefused(Refused):
     """A claims write that cannot be done; the message says why in the staff member's language; `field` names the
     input it is about."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
 
 # -- helpers ---------------------------------------------------------------------------------------------------
-
-def _staff_of(actor) -> Staff | None:
-    who = person(actor)
-    if who is None:
-        return None
-    if isinstance(who, Staff):
-        return who
-    return Staff.objects.filter(user=who).first()
-
 
 def _rule(jurisdiction: str, key: str):
     try:
@@ -195,7 +183,7 @@ def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event
     jurisdiction = policies[0].jurisdiction_id
     threshold = _rule(jurisdiction, "small_claim_threshold")
     small = bool(threshold) and rules.is_small_claim(amount_claimed, threshold.amount)
-    staff = _staff_of(actor)
+    staff = acting_staff(actor)
     claim = Claim.objects.create(
         number=f"~{uuid.uuid4().hex[:15]}", claim_type=kind, cause=why, insured=insured,
         claimant_name=claimant_name.strip()[:100], claimant_phone=claimant_phone.strip()[:20],
@@ -471,7 +459,7 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
         link.approved_amount = approved[link.policy_id]
     ClaimPolicy.objects.bulk_update(links, ["approved_amount"])
     total = sum(approved.values(), Decimal(0))
-    staff = _staff_of(actor)
+    staff = acting_staff(actor)
     claim.outcome, claim.reasons, claim.approved_amount, claim.proposed_by = outcome, reasons, total, staff
     if outcome != Outcome.DECLINED and total >= approval_threshold(claim.currency):
         _move(claim, ClaimStatus.AWAITING_APPROVAL)
@@ -496,7 +484,7 @@ def claim_decision_check(*, actor, claim_id: int, approve: bool, as_of: date, no
     authorize(actor, Action.APPROVE_CLAIM, claim)
     if claim.status != ClaimStatus.AWAITING_APPROVAL:
         raise ClaimRefused(_("This claim has no decision waiting for a checker."))
-    staff = _staff_of(actor)
+    staff = acting_staff(actor)
     if not trusted(actor) and (staff is None or staff.pk == claim.proposed_by_id):
         raise AccessDenied(_("You proposed this decision: another colleague must check it."))
     if approve:

@@ -15,6 +15,15 @@ from lifecrm.core.calendar_files import CalendarFile, CalendarFileError
 from lifecrm.core.models import AuditEvent, CalendarDay, CalendarYear, Jurisdiction, ReferenceDataVersion
 
 
+class Refused(ValueError):
+    """A write that cannot be done: the message says why, in the staff member's language, and `field` names the
+    input it is about (a form or the API shows it there), when there is one. Each app's refusal derives from it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class CalendarYearRefused(CalendarFileError):
     """A calendar year cannot be written as asked (a provisional file for a year already official)."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
+from lifecrm.core.actors import person
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
 
@@ -16,6 +17,15 @@ def staff_for_user(user) -> Staff | None:
         return Staff.objects.select_related("org_unit").get(user=user, is_active=True)
     except Staff.DoesNotExist:
         return None
+
+
+def acting_staff(actor) -> Staff | None:
+    """The staff record behind an actor (a staff record, or a login's: active or not, as the audit trail needs),
+    or None for a system caller or a login without one."""
+    who = person(actor)
+    if who is None or isinstance(who, Staff):
+        return who
+    return Staff.objects.filter(user=who).first()
 
 
 def request_staff(user) -> Staff | None:

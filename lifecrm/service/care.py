@@ -37,6 +37,7 @@ from lifecrm.notifications import services as outbox
 from lifecrm.notifications.models import Letter
 from lifecrm.org.access import authorize
 from lifecrm.org.rules import Action
+from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Consent, Customer
 from lifecrm.parties.selectors import customer_tiers
 from lifecrm.policies.models import Policy
@@ -46,7 +47,6 @@ from lifecrm.service.care_rules import MESSAGE_ACTIONS, CareAction, Occasion
 from lifecrm.service.models import CareEvent, CareRule, Case
 from lifecrm.service.reference_data import jurisdiction_festivals
 from lifecrm.service.rules import OUTBOX_APP, CaseStatus
-from lifecrm.service.services import _staff_of
 
 MESSAGES = "service/messages/care_"  # templates/service/messages/care_<occasion>.<language>.txt
 COMPLAINT_TYPE = "complaint"
@@ -349,7 +349,7 @@ def care_task_complete(*, actor, event: CareEvent, at: datetime, done: bool = Tr
     if event.status != CareEvent.Status.OPEN:
         raise CareRefused(_("This care task is no longer open."))
     event.status = CareEvent.Status.DONE if done else CareEvent.Status.CANCELLED
-    event.done_at, event.done_by, event.detail = at, _staff_of(actor), note.strip()[:300]
+    event.done_at, event.done_by, event.detail = at, acting_staff(actor), note.strip()[:300]
     event.save(update_fields=["status", "done_at", "done_by", "detail"])
     audit_record(actor=actor, action="transition", object_type="service.care_event", object_id=event.pk,
                  purpose=f"care task {event.status}", before={"status": CareEvent.Status.OPEN}, after={"status": event.status})

@@ -26,10 +26,11 @@ from lifecrm.notifications.models import Letter
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
+from lifecrm.org.selectors import acting_staff
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service.models import Case, Complaint, ComplaintDecision
 from lifecrm.service.rules import OUTBOX_APP, CaseEventKind, TransitionRefused
-from lifecrm.service.services import ServiceRefused, _staff_of, case_event_append
+from lifecrm.service.services import ServiceRefused, case_event_append
 
 COMPLAINT_TYPE = "complaint"
 MESSAGES = "service/messages/"
@@ -93,7 +94,7 @@ def _locked(complaint: Complaint) -> Complaint:
 def _handler(actor, complaint: Complaint, action: Action = Action.HANDLE_CASE) -> Staff | None:
     """Check the actor (role and scope) and refuse the staff member the complaint names."""
     authorize(actor, action, complaint.case)
-    me = _staff_of(actor)
+    me = acting_staff(actor)
     if me is not None and me.pk == complaint.case.about_staff_id:
         raise ServiceRefused(_("You are the staff member this complaint is about: someone else must handle it."))
     return me
@@ -336,7 +337,7 @@ def complaint_delivery_record(*, actor, complaint: Complaint, channel: str, deli
     if delivered_at < row.decided_at.replace(second=0, microsecond=0):
         raise ServiceRefused(_("The decision cannot be delivered before it was made."))
     row.delivery_channel, row.delivered_at, row.delivery_reference = channel, delivered_at, reference[:100]
-    row.delivery_recorded_by = _staff_of(actor)
+    row.delivery_recorded_by = acting_staff(actor)
     row.save(update_fields=["delivery_channel", "delivered_at", "delivery_reference", "delivery_recorded_by"])
     if kind == rules.DecisionKind.FIRST:
         complaint.stage = Stage.DELIVERED

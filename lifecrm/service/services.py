@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
-from lifecrm.core.services import audit_record
+from lifecrm.core.actors import audit_system_name, audit_user, on_behalf
+from lifecrm.core.services import Refused, audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
+from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
 from lifecrm.parties.rules import normalise_phone
 from lifecrm.parties.selectors import MAX_PHONE_DIGITS
@@ -57,22 +58,9 @@ from lifecrm.service.rules import (
 from lifecrm.service.surveys import survey_send_for_case
 
 
-class ServiceRefused(ValueError):
+class ServiceRefused(Refused):
     """A service-desk write that cannot be done; the message says why, in the staff member's language, and
     `field` names the input it is about (a form shows it there), when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _staff_of(actor) -> Staff | None:
-    who = person(actor)
-    if who is None:
-        return None
-    if isinstance(who, Staff):
-        return who
-    return Staff.objects.filter(user=who).first()
 
 
 def _policy_of(customer: Customer, policy_id: int | None) -> Policy | None:
@@ -102,7 +90,7 @@ def interaction_log(*, actor, customer: Customer, channel: str, direction: str, 
                              field="occurred_at")
     interaction = Interaction.objects.create(
         customer=customer, policy=_policy_of(customer, policy_id), case=case, channel=channel, direction=direction,
-        subject=subject[:200], outcome=outcome, note=note.strip(), staff=_staff_of(actor), occurred_at=occurred_at,
+        subject=subject[:200], outcome=outcome, note=note.strip(), staff=acting_staff(actor), occurred_at=occurred_at,
         recorded_at=now, branch_path=customer.branch_path, agent_id=customer.servicing_agent_id,
     )
     audit_record(actor=actor, action="create", object_type="service.interaction",
@@ -139,7 +127,7 @@ def case_open(*, actor, customer: Customer, case_type: str, subject: str, channe
         number=f"~{uuid.uuid4().hex[:15]}", case_type=kind, category_id=category, priority=priority,
         customer=customer, policy=_policy_of(customer, policy_id), jurisdiction_id=customer.jurisdiction_id,
         channel=channel, language=language or customer.preferred_language, subject=subject[:200], description=description,
-        about_staff=about_staff, effort=max(1, effort), opened_at=opened_at, opened_by=_staff_of(actor),
+        about_staff=about_staff, effort=max(1, effort), opened_at=opened_at, opened_by=acting_staff(actor),
         branch_id=customer.branch_id, branch_path=customer.branch_path, agent_id=customer.servicing_agent_id,
     )
     case.number = f"{kind.prefix}{case.pk:08d}"
@@ -204,7 +192,7 @@ def case_event_append(*, actor, case: Case, kind: CaseEventKind | str, at: datet
 def case_assign(*, actor, case: Case, assignee: Staff, at: datetime) -> CaseEvent:
     """Give the case to `assignee` (a manager to anyone of the scope; a handler may take it themselves). The staff
     member a complaint names never handles it."""
-    me = _staff_of(actor)
+    me = acting_staff(actor)
     action = Action.HANDLE_CASE if me is not None and me.pk == assignee.pk else Action.SUPERVISE_CASES
     authorize(actor, action, case)
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -306,7 +294,7 @@ def emergency_open(*, actor, customer: Customer, location: str, situation: str, 
     interaction_log(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), customer=customer, channel=Channel.CALL.value,
                     direction=Direction.INBOUND.value, subject=case.subject, outcome=Interaction.Outcome.CASE_OPENED,
                     occurred_at=at, case=case)
-    me = _staff_of(actor)
+    me = acting_staff(actor)
     # stored as the English source and shown in the reader's language ({% translate task.title %})
     CaseTask.objects.create(case=case, title=gettext_noop("Call the customer back to check on them"),
                             due_at=at + FIRST_FOLLOW_UP_AFTER, assignee=me, created_at=at, created_by=me)
@@ -332,7 +320,7 @@ def dispatch_request(*, actor, case: Case, partner_kind: str, partner_name: str,
         raise ServiceRefused(_("A partner cannot be asked before the case was opened."))
     dispatch = EmergencyDispatch.objects.create(case=case, partner_kind=kind.value, partner_name=partner_name[:120],
                                                 reference=reference.strip()[:60], note=note.strip(),
-                                                requested_at=requested_at, requested_by=_staff_of(actor))
+                                                requested_at=requested_at, requested_by=acting_staff(actor))
     _dispatch_note(case, dispatch, DispatchStage.REQUESTED, actor=actor, at=requested_at)
     return dispatch
 
@@ -387,7 +375,7 @@ def follow_up_add(*, actor, case: Case, title: str, due_at: datetime, at: dateti
         raise ServiceRefused(_("Say what to follow up."))
     if due_at < at:
         raise ServiceRefused(_("A follow-up cannot be due in the past."))
-    me = _staff_of(actor)
+    me = acting_staff(actor)
     task = CaseTask.objects.create(case=case, title=title[:200], due_at=due_at, assignee=assignee or me,
                                    created_at=at, created_by=me)
     audit_record(actor=actor, action="create", object_type="service.casetask", object_id=task.pk,
@@ -402,7 +390,7 @@ def follow_up_done(*, actor, task: CaseTask, at: datetime, outcome: str = "") ->
     task = CaseTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:
         raise ServiceRefused(_("This follow-up is already done."))
-    task.done_at, task.done_by, task.outcome = at, _staff_of(actor), outcome.strip()[:300]
+    task.done_at, task.done_by, task.outcome = at, acting_staff(actor), outcome.strip()[:300]
     task.save(update_fields=["done_at", "done_by", "outcome"])
     case_event_append(actor=on_behalf(actor, Action.ASSIST_EMERGENCY), case=case, kind=CaseEventKind.NOTE, at=at,
                       note=": ".join(x for x in (task.title, task.outcome) if x), data={"follow_up": task.pk})

@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, person
+from lifecrm.core.actors import audit_system_name, audit_user, on_behalf
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
-from lifecrm.core.services import audit_record
+from lifecrm.core.services import Refused, audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
+from lifecrm.org.selectors import acting_staff
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
@@ -46,22 +47,9 @@ from lifecrm.servicing.rules import Clock, RequestStatus
 S = RequestStatus
 
 
-class ServicingRefused(ValueError):
+class ServicingRefused(Refused):
     """A servicing write that cannot be done; the message says why, in the staff member's language, and `field`
     names the input it is about (a form shows it there), when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _staff_of(actor) -> Staff | None:
-    who = person(actor)
-    if who is None:
-        return None
-    if isinstance(who, Staff):
-        return who
-    return Staff.objects.filter(user=who).first()
 
 
 def _append(request: ServiceRequest, *, actor, kind: str, on: date, note: str = "", data: dict | None = None
@@ -336,7 +324,7 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
         number=f"~{uuid.uuid4().hex[:15]}", request_type=kind, policy=policy,
         customer_id=policy.owner_id, jurisdiction_id=policy.jurisdiction_id, channel=channel,
         received_on=received_on, payload=cleaned, result={"quote": figures} if figures else {}, amount=amount,
-        fee=kind.fee, needs_approval=approval.needs_approval(amount), note=note.strip(), maker=_staff_of(actor),
+        fee=kind.fee, needs_approval=approval.needs_approval(amount), note=note.strip(), maker=acting_staff(actor),
         created_at=timezone.now(), branch_id=policy.branch_id, branch_path=policy.branch_path,
         agent_id=policy.agent_id,
     )
@@ -478,7 +466,7 @@ def request_cancel(*, actor, request: ServiceRequest, reason: str, on: date, as_
 
 
 def _check_four_eyes(actor, request: ServiceRequest) -> Staff:
-    checker = _staff_of(actor)
+    checker = acting_staff(actor)
     if not rules.may_check(maker_id=request.maker_id, checker_id=checker.pk if checker else None):
         raise ServicingRefused(_("You recorded this request: another person must check it."))
     return checker

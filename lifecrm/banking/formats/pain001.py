@@ -13,13 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
 
-from lxml.etree import Element, SubElement, tostring  # building, not parsing; serialised by libxml2
+from lxml.etree import tostring
 
 from lifecrm.banking import rules
-from lifecrm.banking.formats.pain008 import BIC, CLEARING_SYSTEMS, Creditor
+from lifecrm.banking.formats.pain008 import Creditor
+from lifecrm.banking.formats.writer import IsoWriter, money
 from lifecrm.banking.xsd import PAIN_001
-
-NS = "{" + PAIN_001 + "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,39 +36,9 @@ class CreditLine:
     remittance: str
 
 
-def _sub(parent: Element, tag: str) -> Element:
-    return SubElement(parent, NS + tag)
-
-
-def _text(parent: Element, tag: str, value: str) -> Element:
-    node = _sub(parent, tag)
-    node.text = value
-    return node
-
-
-def _agent(parent: Element, tag: str, bank_code: str, jurisdiction: str) -> None:
-    institution = _sub(_sub(parent, tag), "FinInstnId")
-    if BIC.fullmatch(bank_code):
-        _text(institution, "BICFI", bank_code)
-    else:
-        member = _sub(institution, "ClrSysMmbId")
-        _text(_sub(member, "ClrSysId"), "Cd", CLEARING_SYSTEMS[jurisdiction])
-        _text(member, "MmbId", bank_code)
-
-
-def _account(parent: Element, tag: str, number: str) -> None:
-    _text(_sub(_sub(_sub(parent, tag), "Id"), "Othr"), "Id", number)
-
-
-def _party(parent: Element, tag: str, name: str, identifier: str = "") -> None:
-    party = _sub(parent, tag)
-    _text(party, "Nm", name[:140])
-    if identifier:
-        _text(_sub(_sub(_sub(party, "Id"), "OrgId"), "Othr"), "Id", identifier)
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+_writer = IsoWriter(PAIN_001)
+_sub, _text, _agent, _account, _party = _writer.sub, _writer.text, _writer.agent, _writer.account, _writer.party
+_money = money
 
 
 def build(*, message_id: str, created_at: datetime, debtor: Creditor, lines: list[CreditLine]) -> bytes:
@@ -81,7 +50,7 @@ def build(*, message_id: str, created_at: datetime, debtor: Creditor, lines: lis
         raise ValueError("a pain.001 file holds one currency")
     if any(line.amount <= 0 for line in lines):
         raise ValueError("every payment of a pain.001 file is more than zero")
-    document = Element(NS + "Document", nsmap={None: PAIN_001})
+    document = _writer.document()
     initiation = _sub(document, "CstmrCdtTrfInitn")
     header = _sub(initiation, "GrpHdr")
     _text(header, "MsgId", message_id)

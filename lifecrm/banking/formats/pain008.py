@@ -7,19 +7,16 @@ serialises in C, not in ElementTree's Python.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
 
-from lxml.etree import Element, SubElement, tostring  # building, not parsing; serialised by libxml2
+from lxml.etree import tostring
 
 from lifecrm.banking import rules
+from lifecrm.banking.formats.writer import IsoWriter, money
 from lifecrm.banking.xsd import PAIN_008
-
-BIC = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
-CLEARING_SYSTEMS = {"CN": "CNAPS", "HK": "HKNCC", "TW": "TWNCC"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,49 +45,16 @@ class DebitLine:
     remittance: str
 
 
-NS = "{" + PAIN_008 + "}"
-
-
-def _sub(parent: Element, tag: str) -> Element:
-    return SubElement(parent, NS + tag)
-
-
-def _text(parent: Element, tag: str, value: str) -> Element:
-    node = _sub(parent, tag)
-    node.text = value
-    return node
-
-
-def _agent(parent: Element, tag: str, bank_code: str, jurisdiction: str) -> None:
-    institution = _sub(_sub(parent, tag), "FinInstnId")
-    if BIC.fullmatch(bank_code):
-        _text(institution, "BICFI", bank_code)
-    else:
-        member = _sub(institution, "ClrSysMmbId")
-        _text(_sub(member, "ClrSysId"), "Cd", CLEARING_SYSTEMS[jurisdiction])
-        _text(member, "MmbId", bank_code)
-
-
-def _account(parent: Element, tag: str, number: str) -> None:
-    _text(_sub(_sub(_sub(parent, tag), "Id"), "Othr"), "Id", number)
-
-
-def _party(parent: Element, tag: str, name: str, identifier: str = "") -> None:
-    party = _sub(parent, tag)
-    _text(party, "Nm", name)
-    if identifier:
-        _text(_sub(_sub(_sub(party, "Id"), "OrgId"), "Othr"), "Id", identifier)
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
+_writer = IsoWriter(PAIN_008)
+_sub, _text, _agent, _account, _party = _writer.sub, _writer.text, _writer.agent, _writer.account, _writer.party
+_money = money
 
 
 def build(*, message_id: str, created_at: datetime, creditor: Creditor, lines: list[DebitLine]) -> bytes:
     """The file's bytes (UTF-8, XML declaration). Lines must share one currency."""
     if len({line.currency for line in lines}) != 1:
         raise ValueError("a pain.008 file holds one currency")
-    document = Element(NS + "Document", nsmap={None: PAIN_008})
+    document = _writer.document()
     initiation = _sub(document, "CstmrDrctDbtInitn")
     header = _sub(initiation, "GrpHdr")
     _text(header, "MsgId", message_id)
