@@ -4,7 +4,7 @@ After the book's first daily batch, through the ordinary services (event log, au
 files): claims of every type reported over the last ~10 weeks, at every stage: just reported, waiting for the
 documents asked for in the one missing-documents notice, being assessed, waiting for a checker, declined with the
 refusal notice due or sent, paid to the beneficiaries by order and share. Deterministic: the insureds are taken in
-id order, every STRIDE-th one with a policy in force, so the same book gets the same claims.
+descending policy order, every STRIDE-th one with a policy in force, so the same book gets the same claims.
 """
 from __future__ import annotations
 
@@ -105,8 +105,10 @@ def add_demo_claims(*, as_of: date, count: int = CLAIMS, stride: int = STRIDE) -
     """Claims at every stage through the services; lines to print."""
     made = []
     seen: set[int] = set()
+    # From the newest policy down: the billing demo (before this step) gives the oldest ones their money in
+    # suspense, which a paid death claim must not turn from paid ahead into a refund.
     policies = (Policy.objects.filter(status__in=[s.value for s in COVER_IN_FORCE], issue_date__lt=as_of)
-                .select_related("insured", "owner").order_by("pk"))
+                .select_related("insured", "owner").order_by("-pk"))
     for i, policy in enumerate(policies.iterator(chunk_size=500)):
         if len(made) >= count:
             break

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.service import services
 from lifecrm.service.models import Survey
@@ -22,6 +23,7 @@ LINK = re.compile(r"/survey/([\w-]+)/")
 @pytest.fixture
 def world(transactional_db, settings, tmp_path):
     settings.LIFECRM_SMS_OUTBOX = tmp_path / "sms"
+    settings.LIFECRM_QUIET_HOURS = "off"  # the test runs at any hour: the survey SMS leaves when the outbox runs
     org = make_org()
     staff = make_staff_per_role(org)
     handler = make_staff("callcentre", org.team_a, name="陳美玲")
@@ -35,6 +37,7 @@ def world(transactional_db, settings, tmp_path):
         services.case_assign(actor=actor, case=case, assignee=handler, at=now - timedelta(hours=2))
         services.case_event_append(actor=actor, case=case, kind="resolved", at=now - timedelta(hours=1))
         services.case_event_append(actor=actor, case=case, kind="closed", at=now - timedelta(minutes=30))
+        outbox_dispatch(at=timezone.now())  # the outbox's dispatcher (`lifecrm send-outbox`, every minute)
         message = next(m for m in read_outbox(settings.LIFECRM_SMS_OUTBOX) if m["message_id"].endswith(f"-{case.pk}"))
         links[language] = LINK.search(message["text"]).group(0)
     return org, staff, handler, links

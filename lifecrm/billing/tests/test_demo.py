@@ -42,7 +42,7 @@ def test_the_money_in_suspense_page_has_each_kind_of_money(demo):
 
 
 def test_the_latest_debit_export_has_a_result_file_that_imports_once(demo, tmp_path):
-    export = BankFile.objects.filter(direction="out").order_by("-as_of", "-pk").first()
+    export = BankFile.objects.filter(direction="out", format=BankFile.Format.PAIN_008).order_by("-as_of", "-pk").first()
     assert export is not None and export.as_of == AS_OF
     path = tmp_path / "bankfiles" / "demo" / f"{export.message_id}-status.xml"
     assert f"bank result file for {export.filename}: {path}" in demo

@@ -72,7 +72,7 @@ def test_after_a_move_the_new_parents_manager_sees_the_units_customers_and_polic
 
 
 SERVICE = ("service.interaction", "service.case", "service.slaalert", "service.careevent", "service.survey",
-           "servicing.servicerequest")  # the service desk's and servicing's copies
+           "servicing.servicerequest", "claims.claim")  # the service desk's, servicing's and claims' copies
 
 
 def test_every_copy_of_a_path_is_registered():
