@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 
+from lifecrm.core.appendonly import audit_maintenance
+
 # Tables that grow with the book. Reference data (dunning plans and steps, entitlements, products, org units, staff)
 # and the premium ledger's one-row opening stay small whatever the book size and may be scanned.
 BOOK_TABLE_PREFIXES = ("parties_", "policies_", "banking_", "billing_", "notifications_", "core_auditevent")
@@ -31,6 +33,8 @@ def fresh_book_tables(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = current_schema()::regnamespace")
         tables = [t for (t,) in cursor.fetchall() if is_book_table(t)]
+    # the audit trail is emptied with the rest (CASCADE reaches it): through its maintenance path, as a flush does
+    with audit_maintenance(connection.alias), connection.cursor() as cursor:
         cursor.execute("TRUNCATE " + ", ".join(connection.ops.quote_name(t) for t in tables) + " CASCADE")
 
 
