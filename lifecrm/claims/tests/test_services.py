@@ -18,7 +18,7 @@ from lifecrm.policies import services as policy_services
 
 from .conftest import AS_OF, REPORTED_AT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # refusals read in their English source
 EVENT = date(2026, 11, 20)
 
 
