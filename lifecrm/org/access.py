@@ -29,7 +29,7 @@ from rest_framework.permissions import BasePermission
 
 from lifecrm.core.actors import person, trusted
 from lifecrm.org.models import OrgUnit, Staff
-from lifecrm.org.rules import Action, DataScope, ScopeKind, allows
+from lifecrm.org.rules import OPERATOR_SCOPE, Action, DataScope, ScopeKind, allows
 from lifecrm.org.selectors import NO_SCOPE, data_scope_for_user, request_staff, scope_for_staff
 
 __all__ = ["Action", "AccessDenied", "NotInScope", "StaffMayAct", "actor_scope", "authorize", "command_scope", "may",
@@ -90,6 +90,17 @@ def actor_scope(actor) -> DataScope:
     if isinstance(actor, Staff):
         return scope_for_staff(actor) if actor.is_active else NO_SCOPE
     return data_scope_for_user(actor)
+
+
+def acting_scope(actor) -> DataScope:
+    """The scope a service checks `actor` against when it reads or writes by scope itself: the operator's (the
+    whole book) for a system caller or a person a calling service has already checked, the person's own
+    otherwise. `actor=None` is refused as in `authorize`; a caller never hands a service its scope."""
+    if trusted(actor):
+        return OPERATOR_SCOPE
+    if person(actor) is None:
+        raise AccessDenied(NO_ACTOR)
+    return actor_scope(actor)
 
 
 def authorize(actor, action: Action, obj=None) -> None:

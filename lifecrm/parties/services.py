@@ -17,8 +17,8 @@ from lifecrm.core.registries import (
     segment_listeners,
 )
 from lifecrm.core.services import audit_record, audit_record_many, audit_reveal
-from lifecrm.org.access import Action, NotInScope, authorize, require, visible
-from lifecrm.org.rules import DataScope, may_reveal_id
+from lifecrm.org.access import Action, acting_scope, authorize, require
+from lifecrm.org.rules import may_reveal_id
 from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
 from lifecrm.parties.rules import InvalidIdNumber, normalise_phone, romanised_search_key, validate_id_number
 from lifecrm.parties.search_keys import search_form
@@ -94,12 +94,13 @@ def relationship_add(*, actor, from_customer: Customer, to_customer: Customer, k
     return relationship
 
 
-def customer_reveal_id_number(*, actor, scope: DataScope, customer: Customer, purpose: str) -> str:
-    """The full ID number, for a role allowed to see it; the reveal is audited with its purpose."""
+def customer_reveal_id_number(*, actor, customer: Customer, purpose: str) -> str:
+    """The full ID number, for a role allowed to see it and a customer in the actor's own scope; the reveal is
+    audited with its purpose."""
+    scope = acting_scope(actor)
     if not may_reveal_id(scope):
         raise RevealRefused("your role may not see full identity numbers")
-    if not visible(scope, customer):
-        raise NotInScope("outside the data scope")
+    require(scope, Action.REVEAL_ID, customer)
     with transaction.atomic():
         audit_reveal(actor=actor, object_type="parties.customer", object_id=customer.pk, field="id_number",
                      purpose=purpose)
@@ -115,11 +116,11 @@ class AnonymisationRefused(ValueError):
     """Why a customer cannot be anonymised (yet): a message for staff, in their language."""
 
 
-def customer_data_export(*, actor, scope: DataScope, customer: Customer, as_of: date) -> bytes:
+def customer_data_export(*, actor, customer: Customer, as_of: date) -> bytes:
     """Everything lifecrm holds about `customer` (every app's section, `core.privacy`) as a zip of JSON, for
     head office answering a PIPL access request; the export is audited."""
     from lifecrm.core.privacy import export_zip, personal_data
-    require(scope, Action.EXPORT_PERSONAL_DATA, customer)
+    require(acting_scope(actor), Action.EXPORT_PERSONAL_DATA, customer)
     sections = personal_data(customer.pk)
     with transaction.atomic():
         audit_record(actor=actor, action="reveal", object_type="parties.customer", object_id=customer.pk,
@@ -162,13 +163,13 @@ def anonymisation_refusal(customer: Customer, as_of: date, end=None) -> str | No
     return None
 
 
-def customer_anonymise(*, actor, scope: DataScope, customer: Customer, as_of: date) -> dict[str, int]:
+def customer_anonymise(*, actor, customer: Customer, as_of: date) -> dict[str, int]:
     """Overwrite a former customer's names, ID number, contacts and address with anonymised values, clear the
     digest and search keys, and have every app overwrite what identifies them (`core.privacy`), keeping the
     financial records and their amounts. Refused, with the reason, before the retention period has run.
     Audited (without the values). Returns the rows changed per app."""
     from lifecrm.core.privacy import ANONYMISED_NAME, anonymise_everywhere
-    require(scope, Action.ANONYMISE_CUSTOMER, customer)
+    require(acting_scope(actor), Action.ANONYMISE_CUSTOMER, customer)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         refusal = anonymisation_refusal(customer, as_of)

@@ -16,12 +16,13 @@ from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.selectors import jurisdiction_rule
-from lifecrm.org.access import AccessDenied
+from lifecrm.org.access import AccessDenied, NotInScope
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
 from lifecrm.parties.selectors import customer_search
 from lifecrm.parties.services import (
     AnonymisationRefused,
+    RevealRefused,
     anonymisation_date,
     consent_record,
     customer_anonymise,
@@ -55,7 +56,7 @@ def book_fixture():
                    at=datetime(2026, 1, 1, tzinfo=UTC), source="counter")
     relationship_add(actor=SYSTEM, from_customer=customer, to_customer=spouse, kind="spouse")
     hq_staff = make_staff("hq", org.hq)
-    customer_reveal_id_number(actor=hq_staff.user, scope=HQ, customer=customer, purpose="verify at the counter")
+    customer_reveal_id_number(actor=hq_staff.user, customer=customer, purpose="verify at the counter")
     return {"org": org, "customer": customer, "policy": policy, "mandate": mandate, "payment": payment,
             "hq": hq_staff}
 
@@ -71,7 +72,7 @@ def _json(content: bytes, number: str) -> dict:
 
 def test_the_export_holds_every_section_and_is_audited(book):
     customer = book["customer"]
-    content = customer_data_export(actor=book["hq"].user, scope=HQ, customer=customer, as_of=date(2026, 12, 1))
+    content = customer_data_export(actor=book["hq"].user, customer=customer, as_of=date(2026, 12, 1))
     data = _json(content, customer.number)
     [party] = data["customer"]
     assert (party["name"], party["id_number"], party["email"], party["address"]) == (
@@ -93,10 +94,27 @@ def test_the_export_holds_every_section_and_is_audited(book):
 
 @pytest.mark.parametrize("role", ["branch", "counter", "callcentre", "agent"])
 def test_only_head_office_may_export(book, role):
-    scope = DataScope(ScopeKind.SUBTREE, book["org"].branch_a.path, role=role)
+    staff = make_staff(role, book["org"].branch_a if role != "agent" else book["org"].team_a)
     with pytest.raises(AccessDenied):
-        customer_data_export(actor=None, scope=scope, customer=book["customer"], as_of=date(2026, 12, 1))
+        customer_data_export(actor=staff.user, customer=book["customer"], as_of=date(2026, 12, 1))
+    with pytest.raises(AccessDenied):  # no actor is nobody, not anybody
+        customer_data_export(actor=None, customer=book["customer"], as_of=date(2026, 12, 1))
     assert not AuditEvent.objects.filter(field="personal_data_export").exists()
+
+
+def test_the_reveal_checks_the_actors_own_scope(book):
+    """The service reads the scope from its actor: a branch manager of another branch cannot reveal, whatever
+    a caller might have handed it before (the scope is no longer a parameter)."""
+    other = make_staff("branch", book["org"].branch_b)
+    with pytest.raises(NotInScope):
+        customer_reveal_id_number(actor=other.user, customer=book["customer"], purpose="curiosity")
+    callcentre = make_staff("callcentre", book["org"].branch_a)
+    with pytest.raises(RevealRefused):
+        customer_reveal_id_number(actor=callcentre.user, customer=book["customer"], purpose="curiosity")
+    own = make_staff("branch", book["org"].branch_a)
+    assert customer_reveal_id_number(actor=own.user, customer=book["customer"], purpose="verify") == \
+        book["customer"].id_number
+    assert AuditEvent.objects.filter(field="id_number", purpose="curiosity").count() == 0
 
 
 def test_customer_export_command_writes_the_zip(book, tmp_path):
@@ -110,7 +128,7 @@ def test_customer_export_command_writes_the_zip(book, tmp_path):
 
 def test_anonymisation_is_refused_while_a_policy_runs(book):
     with pytest.raises(AnonymisationRefused, match="still has a policy"):
-        customer_anonymise(actor=SYSTEM, scope=HQ, customer=book["customer"], as_of=date(2050, 1, 1))
+        customer_anonymise(actor=SYSTEM, customer=book["customer"], as_of=date(2050, 1, 1))
 
 
 @pytest.mark.parametrize(("as_of", "allowed"), [
@@ -125,10 +143,10 @@ def test_anonymisation_waits_for_the_retention_period(book, as_of, allowed):
     assert anonymisation_date(customer) == FIRST_DAY
     if not allowed:
         with pytest.raises(AnonymisationRefused, match="runs until 2036-11-30"):
-            customer_anonymise(actor=SYSTEM, scope=HQ, customer=customer, as_of=as_of)
+            customer_anonymise(actor=SYSTEM, customer=customer, as_of=as_of)
         assert Customer.objects.get(pk=customer.pk).name == "欧阳娜娜"
         return
-    customer_anonymise(actor=book["hq"].user, scope=HQ, customer=customer, as_of=as_of)
+    customer_anonymise(actor=book["hq"].user, customer=customer, as_of=as_of)
     after = Customer.objects.get(pk=customer.pk)
     assert after.name == f"ANONYMISED {customer.number}" and after.anonymised_on == FIRST_DAY
     assert (after.id_number, after.id_number_digest, after.id_number_last4, after.mobile_phone, after.email,
@@ -148,7 +166,7 @@ def test_anonymisation_waits_for_the_retention_period(book, as_of, allowed):
                                    purpose__startswith="PIPL anonymisation")
     assert event.actor == book["hq"].user and "欧阳" not in json.dumps(event.after, ensure_ascii=False)
     with pytest.raises(AnonymisationRefused, match="already anonymised"):
-        customer_anonymise(actor=SYSTEM, scope=HQ, customer=after, as_of=FIRST_DAY)
+        customer_anonymise(actor=SYSTEM, customer=after, as_of=FIRST_DAY)
 
 
 def test_the_command_lists_the_eligible_and_anonymises_them(book):

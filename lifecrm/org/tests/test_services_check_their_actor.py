@@ -34,8 +34,6 @@ ALLOW_LIST = {
     # Checks by other means than the helpers above (the scan sees no call of CHECKS):
     "billing.services:renewal_priorities_replace": "system only: refuses every actor not `trusted` (the value "
                                                    "app's train-lapse batch writes the priorities)",
-    "parties.services:customer_reveal_id_number": "checks the caller's data scope (may_reveal_id and visible: "
-                                                  "REVEAL_ID and the customer in scope), RevealRefused / NotInScope",
 }
 
 

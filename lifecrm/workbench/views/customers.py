@@ -78,7 +78,7 @@ def reveal_id(request, customer_id: int):
         return _reveal_response(request, found, status=400, reveal_form=form, may_reveal_id=True)
     purpose = form.cleaned_data["purpose"]
     try:
-        id_number = customer_reveal_id_number(actor=request.user, scope=request.scope, customer=found,
+        id_number = customer_reveal_id_number(actor=request.user, customer=found,
                                               purpose=purpose)
     except RevealRefused:
         return _reveal_response(request, found, status=403, refused=True)
@@ -90,7 +90,7 @@ def reveal_id(request, customer_id: int):
 def personal_data_export(request, customer_id: int):
     """The customer's PIPL data export (a zip of JSON), for head office; the service audits it."""
     found = customer_get(scope=request.scope, customer_id=customer_id)  # 404 outside the scope
-    content = customer_data_export(actor=request.user, scope=request.scope, customer=found,
+    content = customer_data_export(actor=request.user, customer=found,
                                    as_of=timezone.localdate())
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="customer-{found.number}-personal-data.zip"'

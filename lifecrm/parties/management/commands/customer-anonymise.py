@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
-from lifecrm.org.rules import OPERATOR_SCOPE
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import AnonymisationRefused, customer_anonymise, customers_to_anonymise
 
@@ -44,7 +43,7 @@ class Command(BaseCommand):
         failed = 0
         for customer in targets:
             try:
-                customer_anonymise(actor=system("customer-anonymise"), scope=OPERATOR_SCOPE, customer=customer, as_of=day)
+                customer_anonymise(actor=system("customer-anonymise"), customer=customer, as_of=day)
             except AnonymisationRefused as exc:
                 failed += 1
                 self.stderr.write(f"{customer.number}: {exc}")

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from lifecrm.core.actors import system
 from lifecrm.core.commands import parse_date
-from lifecrm.org.rules import OPERATOR_SCOPE
 from lifecrm.parties.models import Customer
 from lifecrm.parties.services import customer_data_export
 
@@ -28,7 +27,7 @@ class Command(BaseCommand):
         customer = Customer.objects.filter(number=customer_no.strip().upper()).first()
         if customer is None:
             raise CommandError(f"no customer number {customer_no!r}")
-        content = customer_data_export(actor=system("customer-export"), scope=OPERATOR_SCOPE, customer=customer, as_of=day)
+        content = customer_data_export(actor=system("customer-export"), customer=customer, as_of=day)
         target = Path(out)
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data: owner only
