@@ -4,9 +4,9 @@
   an in-process run (on a copy of the same generated book);
 - a Celery worker process killed (SIGKILL) mid-chunk: its chunk goes back to the queue (acks_late,
   reject_on_worker_lost) and runs again; the run completes, every chunk applied once;
-- the database connections of `run-daily` terminated mid-run (`pg_terminate_backend`: what a PostgreSQL restart or
-  failover does to its clients, without restarting the server the other test runs share): it fails clearly, and the
-  rerun resumes from its checkpoints and ends with the rows of a clean run.
+- the PostgreSQL server restarted mid-run (a server of the test's own, `tests/system/private_postgres.py`, so the
+  machine's server that the other test runs share stays up): it fails clearly, and the rerun resumes from its
+  checkpoints and ends with the rows of a clean run.
 
 The subprocesses use the test database itself (the test commits for real: `transaction=True`) and Redis db 9, on a
 queue of the test's own. PostgreSQL only: a worker process cannot reach SQLite's in-memory test database.
@@ -29,6 +29,7 @@ import redis
 from django.db import connection, connections
 
 from lifecrm.core.tests.test_jobs_celery import redis_is_listening
+from tests.system.private_postgres import PrivatePostgres, server_binaries
 from tests.system.test_run_daily_kill import SNAPSHOT_QUERIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -212,39 +213,48 @@ def test_a_worker_process_killed_mid_chunk_gives_its_chunk_back_and_the_run_comp
     assert chunks == (8, 8, 40)  # every chunk done, its rows counted once
 
 
-def test_run_daily_that_loses_its_database_connections_fails_clearly_and_the_rerun_resumes(pg, queue, tmp_path):
-    """`pg_terminate_backend` on the run's connections stands in for a PostgreSQL restart as the client sees it (the
-    server that the other test runs share stays up): the chunk in flight rolls back, the command stops with a clear
-    message, and the same command run again finishes from the checkpoints."""
-    env = env_for(pg["url"], tmp_path / "var", queue, LIFECRM_JOB_CHUNK_SIZE="10")
-    seed(env)
-    copy = Copy(pg, "clean")
-    try:
-        ok(lifecrm(env_for(copy.url, tmp_path / "var-clean", queue, LIFECRM_JOB_CHUNK_SIZE="10"),
-               "run-daily", "--as-of", AS_OF, "--no-progress"))
-        total = snapshot(copy.url)["job_chunks"]
-        process = subprocess.Popen([sys.executable, "-m", "lifecrm", "run-daily", "--as-of", AS_OF, "--no-progress"],
-                                   env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        with psycopg.connect(pg["url"], autocommit=True) as db:
-            deadline = time.monotonic() + 120
-            while db.execute("SELECT count(*) FROM core_jobchunk WHERE done_at IS NOT NULL").fetchone()[0] < len(total) // 3:
-                assert process.poll() is None, "run-daily finished before its connections could be terminated"
-                assert time.monotonic() < deadline
-                time.sleep(0.02)
-            terminated = db.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
-            out, _ = process.communicate(timeout=60)
-            done_before = db.execute("SELECT id, done_at FROM core_jobchunk WHERE done_at IS NOT NULL").fetchall()
-        assert terminated >= 1
-        assert process.returncode == 1, out
-        assert "the database connection was lost" in out and "run the same command again to resume" in out, out
-        assert "Traceback" not in out
-        assert 0 < len(done_before) < len(total)
+@pytest.fixture
+def private_postgres():
+    binaries = server_binaries()
+    assert binaries is not None, "no PostgreSQL server binaries under /usr/lib/postgresql (README: Debian postgresql)"
+    server = PrivatePostgres(binaries)
+    yield server
+    server.destroy()
 
-        ok(lifecrm(env, "run-daily", "--as-of", AS_OF, "--no-progress"))
-        with psycopg.connect(pg["url"]) as db:
-            done_after = dict(db.execute("SELECT id, done_at FROM core_jobchunk").fetchall())
-        assert all(done_after[pk] == done_at for pk, done_at in done_before)  # resumed: finished chunks not redone
-        assert snapshot(pg["url"]) == snapshot(copy.url)  # the rows of a run that was never interrupted
-    finally:
-        copy.drop()
+
+def test_run_daily_through_a_postgresql_restart_fails_clearly_and_the_rerun_resumes(pg, queue, tmp_path,
+                                                                                      private_postgres):
+    """The database server restarted while `run-daily` works (on a server of the test's own, so the machine's server
+    that the other test runs share stays up): the chunk in flight rolls back, the command stops with a clear
+    message, and the same command run again, once the server is back, finishes from the checkpoints with the rows
+    of a run that was never interrupted."""
+    seed(env_for(pg["url"], tmp_path / "var-seed", queue))
+    url = private_postgres.create_database_from(pg["url"], "lifecrm")
+    clean = private_postgres.copy_database("lifecrm", "lifecrm_clean")
+    env = env_for(url, tmp_path / "var", queue, LIFECRM_JOB_CHUNK_SIZE="10")
+    ok(lifecrm(env_for(clean, tmp_path / "var-clean", queue, LIFECRM_JOB_CHUNK_SIZE="10"),
+           "run-daily", "--as-of", AS_OF, "--no-progress"))
+    total = snapshot(clean)["job_chunks"]
+
+    process = subprocess.Popen([sys.executable, "-m", "lifecrm", "run-daily", "--as-of", AS_OF, "--no-progress"],
+                               env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with psycopg.connect(url, autocommit=True) as db:
+        deadline = time.monotonic() + 120
+        while db.execute("SELECT count(*) FROM core_jobchunk WHERE done_at IS NOT NULL").fetchone()[0] < len(total) // 3:
+            assert process.poll() is None, "run-daily finished before the server could be restarted"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    private_postgres.restart()
+    out, _ = process.communicate(timeout=120)
+    with psycopg.connect(url) as db:
+        done_before = db.execute("SELECT id, done_at FROM core_jobchunk WHERE done_at IS NOT NULL").fetchall()
+    assert process.returncode == 1, out
+    assert "the database connection was lost" in out and "run the same command again to resume" in out, out
+    assert "Traceback" not in out
+    assert 0 < len(done_before) < len(total)
+
+    ok(lifecrm(env, "run-daily", "--as-of", AS_OF, "--no-progress"))
+    with psycopg.connect(url) as db:
+        done_after = dict(db.execute("SELECT id, done_at FROM core_jobchunk").fetchall())
+    assert all(done_after[pk] == done_at for pk, done_at in done_before)  # resumed: finished chunks not redone
+    assert snapshot(url) == snapshot(clean)  # the rows of a run that was never interrupted
