@@ -73,15 +73,18 @@ def _check(*, key: str, channel: str, address: str, body: str) -> None:
 
 def message_queue(*, app: str, key: str, channel: str, address: str, language: str, body: str, at: datetime,
                   subject: str = "", template: str = "", customer_id: int | None = None,
-                  jurisdiction: str = "") -> OutboxMessage:
+                  jurisdiction: str = "", not_before: datetime | None = None) -> OutboxMessage:
     """Record an e-mail or SMS in the caller's transaction, to be sent from `at` (or the end of the customer's
-    quiet hours). The same `key` again returns the message already recorded, unchanged."""
+    quiet hours; or `not_before` when later: a staff member's next working hour). The same `key` again returns the
+    message already recorded, unchanged."""
     _check(key=key, channel=channel, address=address, body=body)
     existing = OutboxMessage.objects.filter(key=key).first()
     if existing is not None:
         return existing
     due = quiet_until(customer_id=customer_id, jurisdiction=jurisdiction, at=at,
                       zones=_time_zones([jurisdiction])) or at
+    if not_before is not None:
+        due = max(due, not_before)
     try:
         with transaction.atomic():  # a savepoint: a key recorded meanwhile by another transaction is that message
             return OutboxMessage.objects.create(

@@ -28,14 +28,13 @@ from lifecrm.service.models import (
     Queue,
 )
 from lifecrm.service.rules import (
+    EMERGENCY_TYPE,
     OPEN_STATUSES,
     TIMELINE_CASE_EVENTS,
     CaseStatus,
     PartnerKind,
     assistance_covered,
 )
-
-EMERGENCY_TYPE = "emergency"
 
 
 def interactions_in_scope(scope: DataScope) -> QuerySet[Interaction]:

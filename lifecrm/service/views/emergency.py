@@ -15,7 +15,7 @@ from lifecrm.org.access import Action, staff_page
 from lifecrm.parties.selectors import customer_get
 from lifecrm.service import selectors, services
 from lifecrm.service.models import PARTNER_CHOICES, STAGE_LABELS, Case, CaseCategory
-from lifecrm.service.rules import FIRST_FOLLOW_UP_AFTER, DispatchStage
+from lifecrm.service.rules import EMERGENCY_TYPE, FIRST_FOLLOW_UP_AFTER, DispatchStage
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -48,7 +48,7 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        rows = CaseCategory.objects.filter(case_type_id=selectors.EMERGENCY_TYPE, is_active=True).order_by("code")
+        rows = CaseCategory.objects.filter(case_type_id=EMERGENCY_TYPE, is_active=True).order_by("code")
         self.fields["category"].choices = [("", "—")] + [(c.code, _category_label(c)) for c in rows]
 
 
