@@ -292,20 +292,20 @@ def test_a_staff_member_without_a_language_gets_their_jurisdictions(service_worl
 
 
 @pytest.mark.parametrize(("swept", "sent_from"), [
-    (datetime(2026, 12, 8, 10, 0), datetime(2026, 12, 8, 10, 0)),    # in working hours: at once
-    (datetime(2026, 12, 8, 12, 10), datetime(2026, 12, 8, 13, 30)),  # the lunch break: its afternoon interval
-    (datetime(2026, 12, 8, 22, 0), datetime(2026, 12, 9, 9, 0)),     # the evening batch: the next morning
-    (datetime(2026, 12, 11, 22, 0), datetime(2026, 12, 14, 9, 0)),   # Friday night: Monday morning
+    (datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI), datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)),    # in working hours: at once
+    (datetime(2026, 12, 8, 12, 10, tzinfo=SHANGHAI), datetime(2026, 12, 8, 13, 30, tzinfo=SHANGHAI)),  # the lunch break: its afternoon interval
+    (datetime(2026, 12, 8, 22, 0, tzinfo=SHANGHAI), datetime(2026, 12, 9, 9, 0, tzinfo=SHANGHAI)),     # the evening batch: the next morning
+    (datetime(2026, 12, 11, 22, 0, tzinfo=SHANGHAI), datetime(2026, 12, 14, 9, 0, tzinfo=SHANGHAI)),   # Friday night: Monday morning
 ])
 def test_sla_alerts_wait_for_the_staff_members_next_working_interval(service_world, swept, sent_from):
     w = service_world
     handler, queue = _alert_recipients(w)
     case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))  # answer due Tuesday 09:30
     Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
-    sla.sla_sweep_open(at=swept.replace(tzinfo=SHANGHAI))
+    sla.sla_sweep_open(at=swept)
     sent = _sla_messages(case, "breach")
-    assert {m.next_attempt_at for m in sent.values()} == {sent_from.replace(tzinfo=SHANGHAI)}
-    assert {m.created_at for m in sent.values()} == {swept.replace(tzinfo=SHANGHAI)}
+    assert {m.next_attempt_at for m in sent.values()} == {sent_from}
+    assert {m.created_at for m in sent.values()} == {swept}
 
 
 def test_an_emergency_cases_alerts_go_at_once_at_night(service_world):
