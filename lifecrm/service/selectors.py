@@ -383,6 +383,13 @@ def care_rules_list() -> list[CareRule]:
     return list(CareRule.objects.order_by("occasion", "tier", "action", "festival"))
 
 
+def care_of_tier(tier: str) -> list[str]:
+    """What customers of `tier` receive, as `<occasion>_<action>` codes (`birthday_card`, `festival_sms`): the active
+    care rules, the one source of truth of care per tier (the value API's entitlements show it). One query."""
+    rows = CareRule.objects.filter(tier=tier, is_active=True).order_by("occasion", "action")
+    return sorted({f"{occasion}_{action}" for occasion, action in rows.values_list("occasion", "action")})
+
+
 def care_event_counts(*, scope: DataScope, since: date, until: date) -> dict[str, dict[str, int]]:
     """The scope's care events planned in [since, until]: by occasion, then by status (one grouped query)."""
     rows = (in_scope(CareEvent.objects.filter(created_on__range=(since, until)), scope)
