@@ -164,8 +164,10 @@ def emergency_case(request, case_id: int):
               for name, form_class in FORMS.items()}
     if bound is not None:
         forms_[bound[0]] = bound[1]
+    cover = selectors.emergency_cover(scope=request.scope, customer_id=case.customer_id, as_of=timezone.localdate())
     context = {"case": case, "intake": getattr(case, "emergency", None), "forms": forms_, "error": error,
-               "events": selectors.case_events(case=case), "now": timezone.now(), "as_of": timezone.localdate()}
+               "events": selectors.case_events(case=case), "now": timezone.now(), "as_of": timezone.localdate(),
+               "cover": cover, "assisted": any(line.assisted for line in cover)}
     return render(request, "service/emergency_case.html", context, status=400 if bound or error else 200)
 
 
