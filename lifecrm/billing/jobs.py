@@ -23,6 +23,7 @@ from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
+from lifecrm.notifications.jobs import SEND_OUTBOX
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
 from lifecrm.policies.services import Transition, policies_transition
@@ -218,21 +219,12 @@ from lifecrm.billing import reminders  # noqa: E402  registers its timeline sour
 
 @chunked_step("billing.reminders", ids=reminders.ladder_policy_ids, chunk_size=2000, keep_ids=True)
 def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
-    """Carry out the reminder ladder's steps due today (reminders, demands, phone tasks, notices), once each."""
+    """Carry out the reminder ladder's steps due today (reminders, demands, phone tasks, notices), once each; their
+    SMS and e-mails go into the outbox, which `notifications.send_outbox` sends after this step."""
     return reminders.reminders_run(as_of=as_of, first_id=first_id, last_id=last_id, planned=planned_ids())
 
 
-register_daily_step(send_reminders, after=("billing.lapse",))
-
-
-@chunked_step("billing.email_resend", ids=reminders.pending_email_ids, chunk_size=500)
-def resend_emails(as_of: date, first_id: int, last_id: int) -> int:
-    """Send the e-mails of earlier days that never reached the mail server (the process stopped after recording
-    them); a premium settled meanwhile gets none."""
-    return reminders.emails_resend(as_of=as_of, first_id=first_id, last_id=last_id)
-
-
-register_daily_step(resend_emails, after=("billing.reminders",))
+register_daily_step(send_reminders, after=("billing.lapse",), before=(SEND_OUTBOX,))
 
 
 # -- the print run: `lifecrm print-letters`, not a daily step. PDF rendering (≈0.1 s a letter) runs after

@@ -393,9 +393,6 @@ class Reminder(models.Model):
         "org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal_tasks"
     )
     outcome = models.CharField(_("call outcome"), max_length=20, blank=True)
-    # An e-mail recorded but not yet handed to the mail server (it is sent after commit): still True a day
-    # later means the process stopped in between, and `billing.email_resend` sends it.
-    mail_pending = models.BooleanField(default=False, editable=False)
     # A letter's print file (composed when the letter was recorded, printed by `lifecrm print-letters`).
     letter = models.OneToOneField("notifications.Letter", on_delete=models.SET_NULL, null=True, blank=True,
                                   editable=False, related_name="reminder")
@@ -405,8 +402,7 @@ class Reminder(models.Model):
         verbose_name_plural = _("reminders")
         ordering = ["-scheduled_for", "id"]
         constraints = [models.UniqueConstraint(fields=["due_item", "step"], name="reminder_once_per_step")]
-        indexes = [models.Index(fields=["status", "channel"], name="reminder_queue_idx"),
-                   models.Index(fields=["done_on"], condition=models.Q(mail_pending=True), name="reminder_mail_pending_idx")]
+        indexes = [models.Index(fields=["status", "channel"], name="reminder_queue_idx")]
 
     def __str__(self) -> str:
         return f"{self.due_item_id} {self.step_id} {self.status}"

@@ -92,7 +92,7 @@ def reconcile_ledger(as_of: date, first_id: int, last_id: int) -> int:
 
 # After every step of the day that books money or changes due items (the suspense applied, premium loans at the
 # end of grace, reinstatements, the debit export) and the reminder ladder.
-register_daily_step(reconcile_ledger, after=("billing.lapse", "billing.debit_export", "billing.email_resend"))
+register_daily_step(reconcile_ledger, after=("billing.lapse", "billing.debit_export", "billing.reminders"))
 
 
 SHOWN_DIFFERENCES = 20

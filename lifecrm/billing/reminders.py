@@ -13,11 +13,12 @@ grace ends are computed and today's suspensions are known before the ladder look
 - A demand fixes the due item's deemed arrival date (`demand_arrived`), from which a demand-based
   grace period runs.
 - The row and what it sends are written in one transaction, each named by the message key of (policy,
-  instalment, plan, step): a letter's print file (`notifications.Letter`, its HTML) linked from the row,
-  an SMS in the outbox spool (a chunk's spool: by its first message's), so a rolled-back and retried
-  send replaces its file. Letters become PDFs in the print run (`lifecrm print-letters`,
-  `letters_print`). E-mail is sent after commit; a failure marks the reminder failed, and one the mail
-  server never got is sent by the next day's `billing.email_resend`.
+  instalment, plan, step): a letter's print file (`notifications.Letter`, its HTML) linked from the row, an
+  SMS or e-mail recorded in the notifications outbox (`messages_queue`, the key its idempotency key), which
+  the daily step `notifications.send_outbox` (after this one) or `lifecrm send-outbox` delivers: retries,
+  the customer's quiet hours, the delivery status on the customer's timeline. A premium paid before its
+  reminder went out withdraws it (`services._apply`). Letters become PDFs in
+  the print run (`lifecrm print-letters`, `letters_print`).
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
@@ -29,16 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Left, Replace
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules
-from lifecrm.billing.models import Collection, DueItem, DunningPlan, DunningStep, Reminder
+from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.actors import RUN_DAILY
@@ -51,9 +50,10 @@ from lifecrm.core.registries import (
 )
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
 from lifecrm.core.services import audit_record
-from lifecrm.notifications import contacts, content, letters, mail
+from lifecrm.notifications import contacts, content, letters
+from lifecrm.notifications.jobs import batch_moment
 from lifecrm.notifications.models import Letter
-from lifecrm.notifications.sms import sms_gateway
+from lifecrm.notifications.services import Outgoing, messages_queue
 from lifecrm.parties.selectors import DEFAULT_TIER, customer_entitlements, customers_entitlements
 from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import PREMIUM_PAYING, Status
@@ -73,8 +73,8 @@ ELECTRONIC_ARRIVAL_DAYS = 0
 # Steps carried out on an event, never by date.
 DEBIT_REJECTED_STEP = "debit-rejected"
 AD_HOC_STEPS = frozenset({DEBIT_REJECTED_STEP})
-# An e-mail reminder's detail until the mail server answers, and once it accepted the message.
-EMAIL_QUEUED, EMAIL_ACCEPTED = " queued", " accepted by the mail server"
+# The outbox's name for the ladder's messages (`OutboxMessage.app`).
+OUTBOX_APP = "billing"
 PHONE_CHANNELS = frozenset({DunningStep.Channel.CALL_CENTRE, DunningStep.Channel.AGENT})
 PHONE_OUTCOMES = {
     "will_pay": gettext_lazy("promised to pay"), "paid": gettext_lazy("says it is paid"),
@@ -232,7 +232,7 @@ def reminders_run(*, as_of: date, first_id: int, last_id: int, planned: list[int
     ladders = {customer_id: found.reminder_ladder for customer_id, found in customers_entitlements(
         customer_ids={p.payer_id for p in policies.values()}, as_of=as_of).items()}
     seen = set()
-    batch = Batch(alone=False)
+    batch = Batch(alone=False, as_of=as_of)
     next_on: dict[int, tuple[date | None, int]] = {}  # due item → (next step date, its policy)
     for item in items:
         policy = policies[item.policy_id]
@@ -308,31 +308,23 @@ def _retry(previous: Reminder | _Done, step: DunningStep) -> bool:
 
 class Batch:
     """Reminders planned one by one and saved together: a daily chunk's rows in one INSERT, then what
-    needs their ids (audit entries), then e-mail over one connection after commit.
+    needs their ids (audit entries); its SMS and e-mails recorded in the outbox in one INSERT.
 
     Letters' print files are composed while planning and inserted before the rows that link them (a print file's
-    key is unique: a concurrent run that recorded the letter first fails the insert); a chunk's batch writes its
-    SMS as one spool file before its rows are saved. `alone`: a single reminder outside the daily batch (a
-    debit rejection), saved in its own savepoint so that a concurrent run that recorded it first is not an
-    error.
+    key is unique: a concurrent run that recorded the letter first fails the insert). The messages are recorded
+    as at the batch's moment for `as_of` (`notifications.jobs.batch_moment`): the outbox holds those falling in
+    the customer's quiet hours until they end. `alone`: a single reminder outside the daily batch (a debit
+    rejection), saved in its own savepoint so that a concurrent run that recorded it first is not an error.
     """
 
-    def __init__(self, *, alone: bool) -> None:
+    def __init__(self, *, alone: bool, as_of: date) -> None:
         self.alone = alone
+        self.as_of = as_of
         self.rows: list[Reminder] = []
         self.then: list[tuple[Reminder, Callable[[Reminder], None]]] = []
-        self.emails: list[tuple[Reminder, EmailMessage]] = []
+        self.messages: list[Outgoing] = []  # SMS and e-mails for the outbox
         self.arrivals: dict[date, list[int]] = {}  # deemed arrival of a demand → its due items
         self.letters: list[tuple[Reminder, Letter]] = []  # a letter's reminder and its print file
-        self._sms = None
-
-    @property
-    def sms(self):
-        if self._sms is None:
-            self._sms = sms_gateway()
-            if not self.alone and hasattr(self._sms, "begin_batch"):
-                self._sms.begin_batch()  # one spool for the chunk, written at save
-        return self._sms
 
     def add(self, reminder: Reminder, then: Callable[[Reminder], None] | None = None) -> Reminder:
         self.rows.append(reminder)
@@ -342,8 +334,6 @@ class Batch:
 
     def save(self) -> list[Reminder]:
         """Insert the new rows and save the retried ones; [] when (alone) another run recorded it first."""
-        if self._sms is not None and hasattr(self._sms, "flush"):
-            self._sms.flush()
         new = [r for r in self.rows if r.pk is None]
         retried = [r for r in self.rows if r.pk is not None]
         if self.alone:
@@ -360,8 +350,7 @@ class Batch:
             DueItem.objects.filter(pk__any=pks, demand_arrived__isnull=True).update(demand_arrived=arrival)
         for row, then in self.then:
             then(row)
-        mail.send_after_commit([((r.pk, email.extra_headers["Message-ID"]), email) for r, email in self.emails],
-                               _email_outcomes)
+        messages_queue(app=OUTBOX_APP, messages=self.messages, at=batch_moment(self.as_of))
         return self.rows
 
     def _insert(self, new: list[Reminder]) -> None:
@@ -373,81 +362,13 @@ class Batch:
         bulk_insert(new)
 
 
-def _email_outcomes(sent: list[tuple[int, str]], failed: list[tuple[tuple[int, str], str]]) -> None:
-    """Record what the mail server said: "e-mail <id> queued" becomes "… accepted by the mail server" (the
-    reminder's other notes kept) in one UPDATE; a failure marks its reminder failed with the error."""
-    if sent:
-        accepted = Left(Replace(F("detail"), Value(EMAIL_QUEUED), Value(EMAIL_ACCEPTED)),
-                        Reminder._meta.get_field("detail").max_length)
-        Reminder.objects.filter(pk__any=[pk for pk, _msgid in sent]).update(detail=accepted, mail_pending=False)
-    for (pk, msgid), error in failed:
-        Reminder.objects.filter(pk=pk).update(status=Reminder.Status.FAILED, mail_pending=False,
-                                              detail=f"e-mail {msgid} failed: {error}"[:300])
-
-
-# -- e-mails the mail server never got ---------------------------------------------------------------------
-
-def pending_email_ids(as_of: date):
-    """The resend step's ids: e-mails recorded before `as_of` and still not handed to the mail server."""
-    return (Reminder.objects.filter(mail_pending=True, done_on__lt=as_of).order_by("pk")
-            .values_list("pk", flat=True))
-
-
-def emails_resend(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Send the e-mails of reminders [first_id, last_id] that were recorded before `as_of` but never reached the
-    mail server (the process stopped between the commit and the send): the message as it read on its day, to
-    the address recorded, under the same Message-ID. A premium settled since gets none: the reminder is
-    marked skipped. Outcomes as for any e-mail (`_email_outcomes`)."""
-    rows = list(Reminder.objects.filter(pk__gte=first_id, pk__lte=last_id, mail_pending=True, done_on__lt=as_of)
-                .select_related("due_item", "step__plan"))
-    policy_ids = {row.due_item.policy_id for row in rows}
-    policies = _policies(Q(pk__in=policy_ids))
-    reasons = _debit_reasons([row for row in rows if row.step.code == DEBIT_REJECTED_STEP])
-    emails, settled = [], []
-    for row in rows:
-        item, policy, step = row.due_item, policies[row.due_item.policy_id], row.step
-        if item.status != DueItem.Status.OPEN:
-            settled.append(row.pk)
-            continue
-        case = Case(policy, item, step.plan, [])
-        extra = {"reason_code": reasons[row.pk]} if row.pk in reasons else {}
-        message = _compose(case, step, _addressee(case, step), row.done_on, extra, content.WRITTEN)
-        email = mail.build_email(to=row.recipient, subject=message.subject, body=message.body,
-                                 key=message_key(policy.number, item.instalment, step.plan.code, step.code))
-        emails.append(((row.pk, email.extra_headers["Message-ID"]), email))
-    Reminder.objects.filter(pk__in=settled).update(
-        status=Reminder.Status.SKIPPED, mail_pending=False,
-        detail=f"e-mail not sent: the process stopped before sending it, and by {as_of} the premium was settled")
-    mail.send_after_commit(emails, _email_outcomes)
-    return len(emails)
-
-
-def _debit_reasons(rows: list[Reminder]) -> dict[int, str]:
-    """The bank's reason code behind each `debit-rejected` reminder, in one query: that of the due item's last
-    debit rejected by the reminder's day (the rejection that triggered it, `debit_rejected`)."""
-    by_item: dict[int, list[Reminder]] = {}
-    for row in rows:
-        by_item.setdefault(row.due_item_id, []).append(row)
-    if not by_item:
-        return {}
-    rejected = (Collection.objects.filter(due_item_id__in=by_item, status=Collection.Status.REJECTED)
-                .exclude(reason_code="").order_by("result_on", "attempt")
-                .values_list("due_item_id", "result_on", "reason_code"))
-    found = {}
-    for due_item_id, result_on, reason_code in rejected:
-        for row in by_item[due_item_id]:
-            if result_on <= row.done_on:
-                found[row.pk] = reason_code
-    return found
-
-
 def carry_out(case: Case, step: DunningStep, *, when: date, as_of: date, retry: Reminder | None = None,
               extra: dict | None = None, batch: Batch | None = None) -> Reminder | None:
     """Do one step for one due item. In a batch: planned now, saved with the batch. Alone: saved now;
     None when another run recorded it first."""
     if batch is not None:
         return _plan(case, step, when=when, as_of=as_of, retry=retry, extra=extra or {}, batch=batch)
-    batch = Batch(alone=True)
+    batch = Batch(alone=True, as_of=as_of)
     _plan(case, step, when=when, as_of=as_of, retry=retry, extra=extra or {}, batch=batch)
     saved = batch.save()
     return saved[0] if saved else None
@@ -507,9 +428,9 @@ def _send(case: Case, step: DunningStep, base: dict, as_of: date, retry: Reminde
                               detail="no mobile phone, e-mail or postal address on file"))
     message = _compose(case, step, customer, as_of, extra,
                        ("sms",) if route.channel == contacts.SMS else content.WRITTEN)
-    key = message_key(case.policy.number, case.item.instalment, case.plan.code, step.code)
+    key = rules.message_key(case.policy.number, case.item.instalment, case.plan.code, step.code)
     row = _row(retry, **base, channel=route.channel, status=Reminder.Status.SENT, recipient=route.address[:200])
-    notes = [_deliver(row, route, message, key, customer, as_of, batch)]
+    notes = [_deliver(row, route, message, key, customer, case, as_of, batch, MESSAGES + step.code)]
     if route.fallback:
         notes.append(f"fallback from {step.channel}")
     if step.action == DunningStep.Action.DEMAND:
@@ -534,24 +455,19 @@ def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict, 
                           context=_context(case, customer, language, as_of) | extra)
 
 
-def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key: str, customer, as_of: date,
-             batch: Batch) -> str:
-    if route.channel == contacts.SMS:
-        gateway = batch.sms
-        send = lambda: gateway.send(to=route.address, text=message.sms, key=key, language=message.language)  # noqa: E731
-        if getattr(gateway, "after_commit", False):
-            transaction.on_commit(send)
-            return f"sms {key} queued"
-        return f"sms {send()}"
+def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key: str, customer, case: Case,
+             as_of: date, batch: Batch, template: str) -> str:
     if route.channel == contacts.LETTER:
         batch.letters.append((row, Letter(key=key, recorded_on=as_of, html=letters.letter_html(
             message=message, recipient=content.salutation(customer, message.language), address=route.address,
             postcode=customer.postcode, posted_on=as_of, company=content.company_name(message.language)))))
         return f"letter {letters.pdf_name(key)}"
-    email = mail.build_email(to=route.address, subject=message.subject, body=message.body, key=key)
-    row.mail_pending = True
-    batch.emails.append((row, email))
-    return f"e-mail {email.extra_headers['Message-ID']}{EMAIL_QUEUED}"
+    sms = route.channel == contacts.SMS
+    batch.messages.append(Outgoing(
+        key=key, channel=route.channel, address=route.address, language=message.language,
+        body=message.sms if sms else message.body, subject="" if sms else message.subject, template=template,
+        customer_id=customer.pk, jurisdiction=case.policy.jurisdiction_id))
+    return f"{'sms' if sms else 'e-mail'} {key} in the outbox"
 
 
 def _context(case: Case, customer, language: str, as_of: date) -> dict:
@@ -585,11 +501,6 @@ def _record_demand(case: Case, channel: str, as_of: date, batch: Batch) -> str:
     return f"demand deemed to arrive {arrival}"
 
 
-def message_key(policy_number: str, instalment: int, plan_code: str, step_code: str) -> str:
-    """The name of a step's message for one premium: outbox file names, e-mail Message-ID."""
-    return f"{policy_number}-{instalment:03d}-{plan_code}-{step_code}"
-
-
 # -- the print run -------------------------------------------------------------------------------------
 
 def letter_ids(as_of: date):
@@ -605,7 +516,7 @@ def letters_print(*, as_of: date, first_id: int, last_id: int) -> int:
             .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code",
                          "letter__html"))
     for *names, html in rows:
-        key = message_key(*names)
+        key = rules.message_key(*names)
         if html is None:
             raise letters.MissingPrintFile(f"no print file for letter {key}")
         letters.print_letter(key, html)

@@ -144,3 +144,8 @@ def arrears_interest(*, items: list[tuple[date, Decimal]], paid_on: date, rate_p
         days = max((paid_on - due).days, 0)
         total += outstanding * rate_pct_per_year / Decimal(100) * Decimal(days) / Decimal(365)
     return to_cents(total)
+
+
+def message_key(policy_number: str, instalment: int, plan_code: str, step_code: str) -> str:
+    """The name of a step's message for one premium: outbox file names, e-mail Message-ID."""
+    return f"{policy_number}-{instalment:03d}-{plan_code}-{step_code}"

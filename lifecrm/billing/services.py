@@ -13,10 +13,12 @@ from lifecrm.billing import rules
 from lifecrm.billing.models import (
     Allocation,
     DueItem,
+    DunningStep,
     Payment,
     RaiseBookmark,
     ReceiptSerial,
     ReinstatementApplication,
+    Reminder,
     SuspenseAccount,
 )
 from lifecrm.billing.rules import GRACE_STARTS_FROM, TAKES_PREMIUMS
@@ -32,6 +34,7 @@ from lifecrm.core.bulk import insert_rows
 from lifecrm.core.money import MAX_AMOUNT, MAX_BALANCE, to_cents
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import audit_record
+from lifecrm.notifications.services import messages_withdraw
 from lifecrm.org.access import authorize, visible
 from lifecrm.org.rules import Action, allows, scope_for
 from lifecrm.policies.models import Policy, PolicyVersion
@@ -210,9 +213,11 @@ def _record_paid(policy: Policy, paid_instalments: int) -> None:
 
 
 def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decimal:
-    """Allocate `available` to `items` in order; a fully paid premium advances the policy's paid-to date."""
+    """Allocate `available` to `items` in order; a fully paid premium advances the policy's paid-to date and
+    withdraws its reminders the outbox has not sent yet."""
     now = timezone.now()
     locked: dict[int, Policy] = {}  # each policy read under its lock once; _record_paid keeps the instance current
+    paid_premiums = []
     for item in items:
         if available <= 0:
             break
@@ -228,8 +233,21 @@ def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decima
                     policy = locked[item.policy_id] = Policy.objects.select_for_update().get(pk=item.policy_id)
                 if policy.paid_instalments == item.instalment:
                     _record_paid(policy, policy.paid_instalments + 1)
+                paid_premiums.append(item.pk)
         item.save(update_fields=["paid_amount", "status", "paid_on"])
+    _reminder_messages_withdraw(paid_premiums)
     return available
+
+
+def _reminder_messages_withdraw(due_item_ids: list[int]) -> int:
+    """Withdraw the reminders by SMS or e-mail of these just paid premiums that the outbox has not sent yet (a
+    reminder to pay what is paid is not sent): two queries, none without a premium paid."""
+    if not due_item_ids:
+        return 0
+    keys = [rules.message_key(*names) for names in Reminder.objects.filter(
+        due_item_id__in=due_item_ids, channel__in=(DunningStep.Channel.SMS, DunningStep.Channel.EMAIL), status=Reminder.Status.SENT,
+    ).values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code")]
+    return messages_withdraw(keys=keys, reason="the premium was paid before the reminder went out")
 
 
 def _open_items(policy_id: int, *, due_by: date):

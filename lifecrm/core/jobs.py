@@ -57,15 +57,17 @@ def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size:
     return decorator
 
 
-def register_daily_step(step: ChunkedStep, *, after: Sequence[str] = (), description: str = "") -> Callable[..., None]:
-    """Make chunked `step` the daily step of its name: `run-daily` runs it after the steps `after`, side by side
-    with the other steps of its wave (`run_steps`)."""
+def register_daily_step(step: ChunkedStep, *, after: Sequence[str] = (), before: Sequence[str] = (),
+                        description: str = "") -> Callable[..., None]:
+    """Make chunked `step` the daily step of its name: `run-daily` runs it after the steps `after` and before the
+    steps `before`, side by side with the other steps of its wave (`run_steps`)."""
 
     def run(*, as_of: date, progress: bool = True) -> None:
         run_step(step, as_of=as_of, progress=progress)
 
     run.chunked_step = step  # type: ignore[attr-defined]
-    return daily_steps.register(step.name, after=after, description=description or step.process.__doc__ or "")(run)
+    return daily_steps.register(step.name, after=after, before=before,
+                                description=description or step.process.__doc__ or "")(run)
 
 
 def get_chunked_step(name: str) -> ChunkedStep:

@@ -21,35 +21,52 @@ class Step:
     func: Callable[..., Any]
     after: tuple[str, ...] = ()
     description: str = ""
+    before: tuple[str, ...] = ()
 
 
 class StepRegistry:
-    """Steps ordered by their `after` constraints (a stable topological order)."""
+    """Steps ordered by their `after` and `before` constraints (a stable topological order).
+
+    `before` is `after` declared by the other side: a step of a higher app names a lower app's step it must
+    precede (a step that records messages names the outbox's send), which the lower app cannot name."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._steps: dict[str, Step] = {}
 
-    def register(self, name: str, *, after: tuple[str, ...] | list[str] = (), description: str = ""):
+    def register(self, name: str, *, after: tuple[str, ...] | list[str] = (),
+                 before: tuple[str, ...] | list[str] = (), description: str = ""):
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
             existing = self._steps.get(name)
             if existing is not None and existing.func is not func:
                 raise ValueError(f"{self.kind} step {name!r} is registered twice")
-            self._steps[name] = Step(name, func, tuple(after), description or (func.__doc__ or "").strip())
+            self._steps[name] = Step(name, func, tuple(after), description or (func.__doc__ or "").strip(),
+                                     tuple(before))
             return func
 
         return decorator
 
-    def ordered(self) -> list[Step]:
+    def dependencies(self) -> dict[str, tuple[str, ...]]:
+        """Each step's name → the steps it runs after: its own `after` and the steps that declared `before` it."""
         for step in self._steps.values():
-            for dependency in step.after:
+            for dependency, relation in [(d, "after") for d in step.after] + [(d, "before") for d in step.before]:
                 if dependency not in self._steps:
-                    raise LookupError(f"{self.kind} step {step.name!r} runs after unknown step {dependency!r}")
+                    raise LookupError(f"{self.kind} step {step.name!r} runs {relation} unknown step {dependency!r}")
+        found = {name: list(step.after) for name, step in self._steps.items()}
+        for step in self._steps.values():
+            for later in step.before:
+                if step.name not in found[later]:
+                    found[later].append(step.name)
+        return {name: tuple(after) for name, after in found.items()}
+
+    def ordered(self) -> list[Step]:
+        """The steps, each after every step it depends on (`dependencies`), by name among those ready."""
+        dependencies = self.dependencies()
         done: list[Step] = []
         placed: set[str] = set()
         pending = sorted(self._steps.values(), key=lambda s: s.name)
         while pending:
-            ready = [s for s in pending if set(s.after) <= placed]
+            ready = [s for s in pending if set(dependencies[s.name]) <= placed]
             if not ready:
                 raise ValueError(f"{self.kind} steps have a cycle: {[s.name for s in pending]}")
             step = ready[0]
@@ -64,11 +81,13 @@ class StepRegistry:
     def waves(self) -> list[list[Step]]:
         """The steps in waves, in `ordered` order within each: a step's wave is one after the last of its
         dependencies' (the first wave: the steps with none). No path of `after` joins two steps of a wave,
-        so they may run at the same time: a step that reads what another step writes must say `after` it."""
+        so they may run at the same time: a step that reads what another step writes must say `after` it (or the
+        writer `before` the reader)."""
+        dependencies = self.dependencies()
         level: dict[str, int] = {}
         waves: list[list[Step]] = []
         for step in self.ordered():
-            level[step.name] = 1 + max((level[name] for name in step.after), default=-1)
+            level[step.name] = 1 + max((level[name] for name in dependencies[step.name]), default=-1)
             if level[step.name] == len(waves):
                 waves.append([])
             waves[level[step.name]].append(step)

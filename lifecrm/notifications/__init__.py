@@ -12,7 +12,7 @@ How an app sends an e-mail or SMS (the path for every new caller: surveys, care 
 `services.message_queue(app=…, key=…, channel=route.channel, address=route.address, language=…, subject=…,
 body=message.body or message.sms, customer_id=customer.pk, jurisdiction=customer.jurisdiction_id, at=…)` inside
 the app's own transaction. The key (unique: the app's name and its row's natural key) makes a retried write one
-message; the dispatcher sends it (retries, quiet hours) and its status shows on the customer's timeline. Billing's
-reminders still send directly (`mail.send_after_commit`, the SMS gateway inside the chunk), with their own
-resend step and statuses on the reminder.
+message; the dispatcher sends it (retries, quiet hours) and its status shows on the customer's timeline. A daily
+chunk records its messages together with `services.messages_queue` (billing's reminder ladder: a fixed number of
+queries per chunk); a message that no longer holds before it is sent is withdrawn (`services.messages_withdraw`).
 """

@@ -10,6 +10,10 @@ from django.utils import timezone
 from lifecrm.core.jobs import chunked_step, register_daily_step
 from lifecrm.notifications.services import due_messages, outbox_dispatch
 
+# The step that sends the outbox: every daily step that records messages registers with `before=(SEND_OUTBOX,)`,
+# so that what it records goes out in the same batch (a step after it would leave its messages for the next one).
+SEND_OUTBOX = "notifications.send_outbox"
+
 
 def batch_moment(as_of: date) -> datetime:
     """The moment the batch for `as_of` sends at: now, or the end of `as_of` when the batch catches up on a past
@@ -21,7 +25,7 @@ def _due_ids(as_of: date):
     return due_messages(batch_moment(as_of)).order_by("pk").values_list("pk", flat=True)
 
 
-@chunked_step("notifications.send_outbox", ids=_due_ids, chunk_size=1000)
+@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=1000)
 def send_outbox(as_of: date, first_id: int, last_id: int) -> int:
     """E-mails and SMS of the outbox due when the batch runs (a customer's quiet hours keep theirs waiting)."""
     return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id)).sent

@@ -45,6 +45,7 @@ class OutboxMessage(models.Model):
         DELIVERED = "delivered", _("delivered")
         FAILED = "failed", _("failed, to be retried")
         GIVEN_UP = "given_up", _("given up")
+        WITHDRAWN = "withdrawn", _("withdrawn before sending")
 
     key = models.CharField(_("idempotency key"), max_length=150)
     app = models.CharField(_("sending app"), max_length=40)

@@ -13,7 +13,7 @@ jurisdiction: it waits for their end, whether it was recorded or retried in them
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,6 +31,7 @@ from lifecrm.notifications.sms import sms_gateway
 CLAIM_LEASE = timedelta(minutes=15)  # a claimed message not reported sent or failed by then is due again
 DUE = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED, OutboxMessage.Status.SENDING)
 ERROR_LENGTH = 300
+WITHDRAWABLE = (OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED)
 
 
 class OutboxError(ValueError):
@@ -63,20 +64,27 @@ def quiet_until(*, customer_id: int | None, jurisdiction: str, at: datetime,
     return rules.quiet_until(at.astimezone(zones[jurisdiction]), *window)
 
 
-def message_queue(*, app: str, key: str, channel: str, address: str, language: str, body: str, at: datetime,
-                  subject: str = "", template: str = "", customer_id: int | None = None,
-                  jurisdiction: str = "") -> OutboxMessage:
-    """Record an e-mail or SMS in the caller's transaction, to be sent from `at` (or the end of the customer's
-    quiet hours). The same `key` again returns the message already recorded, unchanged."""
+def _check(*, key: str, channel: str, address: str, body: str) -> None:
     if channel not in OutboxMessage.Channel.values:
         raise OutboxError(f"{channel!r} is not an outbox channel (e-mail or SMS; letters are print files)")
     if not address.strip() or not body.strip() or not key:
         raise OutboxError("an outbox message needs a key, an address and a text")
+
+
+def message_queue(*, app: str, key: str, channel: str, address: str, language: str, body: str, at: datetime,
+                  subject: str = "", template: str = "", customer_id: int | None = None,
+                  jurisdiction: str = "", not_before: datetime | None = None) -> OutboxMessage:
+    """Record an e-mail or SMS in the caller's transaction, to be sent from `at` (or the end of the customer's
+    quiet hours; or `not_before` when later: a staff member's next working hour). The same `key` again returns the
+    message already recorded, unchanged."""
+    _check(key=key, channel=channel, address=address, body=body)
     existing = OutboxMessage.objects.filter(key=key).first()
     if existing is not None:
         return existing
     due = quiet_until(customer_id=customer_id, jurisdiction=jurisdiction, at=at,
                       zones=_time_zones([jurisdiction])) or at
+    if not_before is not None:
+        due = max(due, not_before)
     try:
         with transaction.atomic():  # a savepoint: a key recorded meanwhile by another transaction is that message
             return OutboxMessage.objects.create(
@@ -85,6 +93,56 @@ def message_queue(*, app: str, key: str, channel: str, address: str, language: s
                 next_attempt_at=due, created_at=at)
     except IntegrityError:
         return OutboxMessage.objects.get(key=key)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message of a batch for `messages_queue` (the fields of `message_queue`)."""
+
+    key: str
+    channel: str
+    address: str
+    language: str
+    body: str
+    subject: str = ""
+    template: str = ""
+    customer_id: int | None = None
+    jurisdiction: str = ""
+
+
+def messages_queue(*, app: str, messages: Sequence[Outgoing], at: datetime, batch_size: int = 1000) -> int:
+    """Record many messages in the caller's transaction (a daily chunk's), each as `message_queue` would, in a
+    fixed number of queries: the keys already recorded, the jurisdictions' time zones, the INSERTs (a key
+    recorded meanwhile by another transaction is that message: ON CONFLICT DO NOTHING). Returns how many
+    messages are new."""
+    for m in messages:
+        _check(key=m.key, channel=m.channel, address=m.address, body=m.body)
+    if not messages:
+        return 0
+    recorded = set(OutboxMessage.objects.filter(key__in=[m.key for m in messages]).values_list("key", flat=True))
+    zones = _time_zones(m.jurisdiction for m in messages)
+    new, seen = [], set(recorded)
+    for m in messages:
+        if m.key in seen:
+            continue
+        seen.add(m.key)
+        due = quiet_until(customer_id=m.customer_id, jurisdiction=m.jurisdiction, at=at, zones=zones) or at
+        new.append(OutboxMessage(
+            key=m.key, app=app, channel=m.channel, address=m.address.strip(), language=m.language, body=m.body,
+            subject=m.subject, template=m.template, customer_id=m.customer_id, jurisdiction=m.jurisdiction,
+            next_attempt_at=due, created_at=at))
+    OutboxMessage.objects.bulk_create(new, batch_size=batch_size, ignore_conflicts=True)
+    return len(new)
+
+
+def messages_withdraw(*, keys: Iterable[str], reason: str) -> int:
+    """Withdraw the messages of `keys` not sent yet (queued, or failed and waiting for a retry): what they said
+    no longer holds (a premium paid before its reminder went out). Returns how many were withdrawn."""
+    keys = list(keys)
+    if not keys:
+        return 0
+    return OutboxMessage.objects.filter(key__in=keys, status__in=WITHDRAWABLE).update(
+        status=OutboxMessage.Status.WITHDRAWN, last_error=reason[:ERROR_LENGTH])
 
 
 def message_delivered(*, key: str, at: datetime) -> bool:

@@ -86,7 +86,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(admin.ModelAdmin):
-    list_display = ["employee_no", "name", "role", "org_unit", "is_active"]
-    list_filter = ["role", "is_active"]
+    list_display = ["employee_no", "name", "role", "org_unit", "preferred_language", "is_active"]
+    list_filter = ["role", "preferred_language", "is_active"]
     search_fields = ["employee_no", "name", "name_romanised"]
     raw_id_fields = ["user", "org_unit"]

@@ -156,6 +156,8 @@ def generate_org(ctx: GeneratorContext) -> None:
         "role": roles,
         "org_unit_id": units,
         "phone": prefix + digits_str(phone_tail, 7),
+        # blank: the jurisdiction's language; in Hong Kong one in ten prefers English (no draw: the stream stays)
+        "preferred_language": np.where((staff_ids % 10 == 0) & (jurisdiction == "HK"), "en", "").astype(object),
         "is_active": active,
     })
 

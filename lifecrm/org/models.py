@@ -56,6 +56,9 @@ class Staff(models.Model):
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="staff")
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # the language of the messages the system sends them (SLA alerts); blank: their jurisdiction's
+    preferred_language = models.CharField(_("preferred language"), max_length=8, blank=True,
+                                          choices=settings.LANGUAGES)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

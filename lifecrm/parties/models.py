@@ -245,7 +245,8 @@ class Entitlement(models.Model):
     sla_multiplier = models.DecimalField(_("SLA multiplier"), max_digits=4, decimal_places=2,
                                          help_text=_("Service-level targets times this (0.50: twice as fast)."))
     dedicated_manager = models.BooleanField(_("dedicated service manager"), default=False)
-    care_events = models.JSONField(_("care events"), default=list, blank=True)
+    # What a tier receives on each occasion (a card, a call, a visit, a gift) is the service desk's `CareRule`
+    # (service/data/care_rules.json): one source of truth, read by the value API per tier.
     gifts = models.JSONField(_("gifts"), default=list, blank=True)
     fee_waivers = models.JSONField(_("fee waivers"), default=list, blank=True)
 

@@ -9,13 +9,11 @@ from decimal import Decimal
 from lifecrm.core.reference_data import migrated
 
 DEFAULT_ENTITLEMENTS = [
-    # tier, stage, ladder, priority, SLA multiplier, dedicated manager, care events, gifts, fee waivers
-    ("diamond", "", "vip", 1, "0.50", True, ["birthday_call", "anniversary_call", "festival_card", "agent_visit"],
-     ["birthday_gift", "health_check"], ["policy_loan_fee", "reinstatement_fee", "duplicate_document_fee"]),
-    ("gold", "", "vip", 2, "0.75", False, ["birthday_card", "anniversary_call", "festival_card"],
-     ["birthday_gift"], ["duplicate_document_fee"]),
-    ("silver", "", "standard", 3, "1.00", False, ["birthday_card", "festival_card"], [], []),
-    ("standard", "", "standard", 4, "1.00", False, ["birthday_card"], [], []),
+    # tier, stage, ladder, priority, SLA multiplier, dedicated manager, gifts, fee waivers (care: service's CareRule)
+    ("diamond", "", "vip", 1, "0.50", True, ["birthday_gift", "health_check"], ["policy_loan_fee", "reinstatement_fee", "duplicate_document_fee"]),
+    ("gold", "", "vip", 2, "0.75", False, ["birthday_gift"], ["duplicate_document_fee"]),
+    ("silver", "", "standard", 3, "1.00", False, [], []),
+    ("standard", "", "standard", 4, "1.00", False, [], []),
 ]
 
 
@@ -26,8 +24,8 @@ def load_entitlements(sender=None, using: str = "default", **kwargs) -> int:
     if not migrated(Entitlement, using):  # a partial `migrate` may stop before the table exists
         return 0
     created = 0
-    for tier, stage, ladder, priority, sla, manager, care, gifts, waivers in DEFAULT_ENTITLEMENTS:
+    for tier, stage, ladder, priority, sla, manager, gifts, waivers in DEFAULT_ENTITLEMENTS:
         created += Entitlement.objects.using(using).get_or_create(tier=tier, stage=stage, defaults=dict(
             reminder_ladder=ladder, routing_priority=priority, sla_multiplier=Decimal(sla), dedicated_manager=manager,
-            care_events=care, gifts=gifts, fee_waivers=waivers))[1]
+            gifts=gifts, fee_waivers=waivers))[1]
     return created

@@ -355,7 +355,6 @@ class Entitlements:
     routing_priority: int
     sla_multiplier: Decimal
     dedicated_manager: bool
-    care_events: tuple[str, ...]
     gifts: tuple[str, ...]
     fee_waivers: tuple[str, ...]
 
@@ -375,7 +374,7 @@ def _entitled(rows: dict[tuple[str, str], Entitlement], tier: str, stage: str | 
     """The row of the tier and stage, else the tier's row for any stage, else the standard tier's."""
     row = rows.get((tier, stage)) or rows.get((tier, "")) or rows[(DEFAULT_TIER, "")]
     return Entitlements(tier, stage, row.reminder_ladder, row.routing_priority, row.sla_multiplier,
-                        row.dedicated_manager, tuple(row.care_events), tuple(row.gifts), tuple(row.fee_waivers))
+                        row.dedicated_manager, tuple(row.gifts), tuple(row.fee_waivers))
 
 
 def customers_entitlements(*, customer_ids, as_of: date) -> dict[int, Entitlements]:

@@ -4,8 +4,8 @@ Pure functions, no Django: each takes the day (`as_of`) or the moment (`at`) it 
 
 - A yearly occasion (birthday, policy anniversary) falls on the same month and day; one of 29 February falls on 28
   February in a year without it (still in February, never in March).
-- Festivals follow the Chinese lunisolar calendar (Lunar New Year, Dragon Boat, Mid-Autumn: the `holidays`
-  package's calendar, the same in CN, HK and TW) or a fixed day (Christmas); which ones a jurisdiction greets is
+- Festivals follow the Chinese lunisolar calendar (Lunar New Year, Dragon Boat, Mid-Autumn, Double Ninth: the
+  `lunardate` package's public conversion, the same in CN, HK and TW) or a fixed day (Christmas); which ones a jurisdiction greets is
   data (`data/care_rules.json`).
 - Messages to customers go out between SEND_FROM and SEND_UNTIL in the customer's jurisdiction's time zone:
   composed at night, one waits for the morning (`send_after`); found later than its window (a send run late
@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from holidays.calendars.chinese import _ChineseLunisolar
+from lunardate import LunarDate
 
 SEND_FROM, SEND_UNTIL = time(9, 0), time(20, 0)
 STALE_AFTER_DAYS = 3
@@ -48,13 +48,8 @@ TASK_ACTIONS = frozenset({CareAction.CALL, CareAction.VISIT, CareAction.GIFT})
 OFFSET_BEFORE = frozenset({Occasion.MATURITY})
 OFFSET_AFTER = frozenset({Occasion.COMPLAINT_FOLLOW_UP, Occasion.CLAIM_FOLLOW_UP})
 
-_LUNAR = _ChineseLunisolar()
-LUNAR_FESTIVALS = {
-    "lunar_new_year": _LUNAR.lunar_new_year_date,
-    "dragon_boat": _LUNAR.dragon_boat_date,
-    "mid_autumn": _LUNAR.mid_autumn_date,
-    "double_ninth": _LUNAR.double_ninth_date,
-}
+# (lunar month, day) of each festival of the Chinese lunisolar calendar (`lunardate`: its years 1900–2099)
+LUNAR_FESTIVALS = {"lunar_new_year": (1, 1), "dragon_boat": (5, 5), "mid_autumn": (8, 15), "double_ninth": (9, 9)}
 FIXED_FESTIVALS = {"christmas": (12, 25), "new_year": (1, 1)}
 FESTIVALS = frozenset(LUNAR_FESTIVALS) | frozenset(FIXED_FESTIVALS)
 
@@ -79,8 +74,11 @@ def festival_date(code: str, year: int) -> date | None:
     if code in FIXED_FESTIVALS:
         month, day = FIXED_FESTIVALS[code]
         return date(year, month, day)
-    found = LUNAR_FESTIVALS[code](year)
-    return found[0] if found and found[0] else None
+    month, day = LUNAR_FESTIVALS[code]
+    try:
+        return LunarDate(year, month, day).to_solar_date()
+    except ValueError:  # a year the lunar tables do not cover
+        return None
 
 
 def festivals_on(as_of: date, codes) -> list[str]:

@@ -264,7 +264,7 @@ def complaint_extension_approve(*, actor, complaint: Complaint, at: datetime) ->
     return complaint
 
 
-def _rights(kind: str, language: str, limits: rules.ComplaintLimits) -> str:
+def decision_rights(kind: str, language: str, limits: rules.ComplaintLimits) -> str:
     with translation.override(language):
         if kind == rules.DecisionKind.FIRST:
             return _("If you disagree with this decision, you may ask us for a review within %(days)s days of "
@@ -293,7 +293,7 @@ def complaint_decide(*, actor, complaint: Complaint, facts: str, decision: str, 
     decided_on = local_day(complaint.case, at)
     language = letter_language(complaint.case)
     limits = limits_for(complaint.case.jurisdiction_id)
-    rights = _rights(kind, language, limits)
+    rights = decision_rights(kind, language, limits)
     message = content.render(names=[MESSAGES + f"complaint_decision_{kind}"], language=language,
                              parts=content.WRITTEN,
                              context=_context(complaint, language) | {"facts": facts, "decision": decision,

@@ -37,10 +37,13 @@ from lifecrm.core.generator import (
     generator_step,
     uniform_int,
 )
+from lifecrm.core.generator.dates import date_of
+from lifecrm.notifications import content, letters
 from lifecrm.org.generator import OrgBook
 from lifecrm.parties.generator import PartiesChunk
 from lifecrm.policies.generator import STATUS_CODES, PoliciesChunk
 from lifecrm.policies.rules import Status
+from lifecrm.service.complaints import MESSAGES, decision_rights, limits_for
 from lifecrm.service.rules import CaseEventKind, CaseStatus, Priority, next_status
 from lifecrm.service.sla import SlaBook, deadlines_of_log
 from lifecrm.service.sla_rules import Event
@@ -301,7 +304,7 @@ def _counters_by_branch(org: OrgBook) -> dict[int, list[int]]:
 
 @generator_step("service.history", after=["policies.policies", "service.desk"], per_chunk=True,
                 writes=["service.Case", "service.CaseEvent", "service.Complaint", "service.EmergencyIntake",
-                        "service.Interaction", "service.Survey"])
+                        "notifications.Letter", "service.ComplaintDecision", "service.Interaction", "service.Survey"])
 def generate_history(ctx: GeneratorContext) -> None:
     """Interactions, cases with their logs and deadlines, and surveys of the chunk's customers (no query)."""
     cust = _customers(ctx)
@@ -575,6 +578,7 @@ def _regulated_rows(ctx, cust: _Customers, cases: list[dict], cutoff: int) -> di
             "review_last_day": np.array(review_last, dtype=np.int64), "review_requested_on": None,
             "review_due": None,
         }
+        out.update(_decisions(ctx, [(c, int(r)) for c, r, d in zip(complaints, received, decided, strict=True) if d]))
     if emergencies:
         out["service.EmergencyIntake"] = {
             "case_id": np.array([c["id"] for c in emergencies], dtype=np.int64),
@@ -586,6 +590,120 @@ def _regulated_rows(ctx, cust: _Customers, cases: list[dict], cutoff: int) -> di
             "cover": "[]",
         }
     return out
+
+
+# A decided complaint's decision by category: (facts, decision, basis), each in Traditional, Simplified Chinese and
+# English (the letter's language).
+_DECISION_TEXTS = {
+    "complaint_sales": (
+        ("經查閱投保錄音錄影及業務員說明紀錄，投保時已說明主要條款，但對現金價值的說明不夠完整。",
+         "经查阅投保录音录像及业务员说明记录，投保时已说明主要条款，但对现金价值的说明不够完整。",
+         "The sales recording and the agent's notes show the main terms were explained, the cash values not fully."),
+        ("本公司向您致歉，由分公司經理另行說明現金價值，並對業務員加強培訓；保單繼續有效。",
+         "本公司向您致歉，由分公司经理另行说明现金价值，并对业务员加强培训；保单继续有效。",
+         "We apologise; a branch manager will explain the cash values to you and the agent is retrained. The "
+         "policy stays in force."),
+        ("保險合同條款及本公司銷售行為管理辦法。", "保险合同条款及本公司销售行为管理办法。",
+         "The policy conditions and the company's sales conduct rules.")),
+    "complaint_service": (
+        ("經核查來電錄音及櫃面紀錄，服務人員未及時回覆您的查詢。", "经核查来电录音及柜面记录，服务人员未及时回复您的查询。",
+         "The call recordings and counter records show that your enquiry was not answered in time."),
+        ("本公司向您致歉，已由專人回覆並跟進；相關人員已接受服務規範培訓。",
+         "本公司向您致歉，已由专人回复并跟进；相关人员已接受服务规范培训。",
+         "We apologise; a named person has answered and follows up, and the staff concerned have been retrained."),
+        ("本公司客戶服務規範。", "本公司客户服务规范。", "The company's customer service standards.")),
+    "complaint_claims": (
+        ("經複核理賠材料及醫療紀錄，原理賠結論所依據的事實無誤。", "经复核理赔材料及医疗记录，原理赔结论所依据的事实无误。",
+         "A second look at the claim documents and medical records confirms the facts the claim decision rests on."),
+        ("維持原理賠結論，並已向您詳細說明計算方式。", "维持原理赔结论，并已向您详细说明计算方式。",
+         "The claim decision stands; its calculation has been explained to you in detail."),
+        ("保險合同責任條款及責任免除條款。", "保险合同责任条款及责任免除条款。",
+         "The policy's benefit and exclusion clauses.")),
+    "complaint_billing": (
+        ("經核對銀行扣款紀錄，當期保費確有重複扣款。", "经核对银行扣款记录，当期保费确有重复扣款。",
+         "The bank's debit records show that the premium was collected twice."),
+        ("重複扣取的保費已全額退還至您的帳戶，並向您致歉。", "重复扣取的保费已全额退还至您的账户，并向您致歉。",
+         "The premium collected twice has been refunded in full to your account. We apologise."),
+        ("保險合同保費支付條款及自動轉帳授權。", "保险合同保费支付条款及自动转账授权。",
+         "The policy's premium payment clause and the direct debit mandate.")),
+}
+_LETTER_LANGUAGES = ("zh-hant", "zh-hans", "en")
+_DELIVERY_CHANNELS = (("post", 70), ("email", 20), ("hand", 10))
+
+
+def _decisions(ctx, decided: list[tuple[dict, int]]) -> dict[str, dict]:
+    """A decided complaint's decision (the first: no review in the generated history) on the day its case was
+    resolved, its letter's print file composed as `complaint_decide` composes it, and the proof of its delivery
+    COMPLAINT_DELIVERY later (registered post, e-mail or by hand, with its receipt reference). No query."""
+    if not decided:
+        return {}
+    j, offset = ctx.jurisdiction, ctx.book["utc_offset"]
+    customers = ctx.pending("parties.Customer")
+    limits = limits_for(j)
+    rights = {language: decision_rights("first", language, limits) for language in _LETTER_LANGUAGES}
+    letter_ids = ctx.ids("notifications.Letter", len(decided))
+    rows: dict[str, list] = {key: [] for key in (
+        "key", "html", "recorded_on", "complaint_id", "facts", "decision", "basis", "rights", "language",
+        "decided_at", "decided_on", "decided_by_id", "due", "on_time", "delivery_channel", "delivered_at",
+        "delivery_reference", "delivery_recorded_by_id")}
+    for case, received in decided:
+        c = case["row"]
+        language = case["language"] if case["language"] in _LETTER_LANGUAGES else content.language_for(
+            _Addressee(customers, c), j)
+        which = _LETTER_LANGUAGES.index(language)
+        facts, decision, basis = (text[which] for text in _DECISION_TEXTS[case["category_id"]])
+        decided_on = _local_day(case["resolved_at"], offset)
+        due = received + COMPLAINT_DECISION_DAYS
+        customer = _Addressee(customers, c)
+        message = content.render(names=[MESSAGES + "complaint_decision_first"], language=language,
+                                 parts=content.WRITTEN, context={
+                                     "company": content.company_name(language),
+                                     "salutation": content.salutation(customer, language), "number": case["number"],
+                                     "subject": case["subject"],
+                                     "received_on": content.format_date(date_of(received), language),
+                                     "facts": facts, "decision": decision, "basis": basis,
+                                     "rights": rights[language]})
+        key = f"complaint-{case['number']}-first"
+        channel = _weighted(_DELIVERY_CHANNELS, (case["id"] * 0.6180339887) % 1.0)[0]
+        for name, value in (
+                ("key", key), ("recorded_on", decided_on), ("complaint_id", case["id"]), ("facts", facts),
+                ("decision", decision), ("basis", basis), ("rights", rights[language]), ("language", language),
+                ("decided_at", case["resolved_at"]), ("decided_on", decided_on),
+                ("decided_by_id", case["assignee_id"]), ("due", due), ("on_time", decided_on <= due),
+                ("delivery_channel", channel), ("delivered_at", case["resolved_at"] + COMPLAINT_DELIVERY),
+                ("delivery_reference", {"post": f"RR{case['id']:09d}{j}", "email": f"<{key}@lifecrm.invalid>",
+                                        "hand": f"SIGNED-{case['number']}"}[channel]),
+                ("delivery_recorded_by_id", case["assignee_id"]),
+                ("html", letters.letter_html(message=message, recipient=content.salutation(customer, language),
+                                             address=customer.address, postcode=customer.postcode,
+                                             posted_on=date_of(decided_on),
+                                             company=content.company_name(language)))):
+            rows[name].append(value)
+    integers = ("recorded_on", "complaint_id", "decided_at", "decided_on", "decided_by_id", "due", "delivered_at",
+                "delivery_recorded_by_id")
+    column = {name: np.array(values, dtype=np.int64 if name in integers else bool if name == "on_time" else object)
+              for name, values in rows.items()}
+    return {
+        "notifications.Letter": {"id": letter_ids, "key": column["key"], "html": column["html"],
+                                 "recorded_on": column["recorded_on"]},
+        "service.ComplaintDecision": {
+            "id": ctx.ids("service.ComplaintDecision", len(decided)), "kind": "first", "letter_id": letter_ids,
+            **{name: column[name] for name in (
+                "complaint_id", "facts", "decision", "basis", "rights", "language", "decided_at", "decided_on",
+                "decided_by_id", "due", "on_time", "delivery_channel", "delivered_at", "delivery_reference",
+                "delivery_recorded_by_id")}},
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Addressee:
+    """A chunk customer's columns as `notifications.content` reads a customer (name, sex, language, address)."""
+
+    columns: dict
+    row: int
+
+    def __getattr__(self, name: str):
+        return self.columns[name][self.row]
 
 
 def _seconds(value) -> int | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
+from lifecrm.notifications.jobs import SEND_OUTBOX
 from lifecrm.parties.models import Customer
 from lifecrm.service import care
 from lifecrm.service.models import Survey
@@ -45,7 +46,7 @@ def sweep(as_of: date, first_id: int, last_id: int) -> int:
     return sla_sweep(at=sweep_moment(as_of), first_id=first_id, last_id=last_id)
 
 
-register_daily_step(sweep)
+register_daily_step(sweep, before=(SEND_OUTBOX,))  # its alerts go out in the same batch
 
 
 def _start_of(day: date) -> datetime:
@@ -75,7 +76,7 @@ def send_nps_surveys(as_of: date, first_id: int, last_id: int) -> int:
                .status == Survey.Status.SENT for customer in customers)
 
 
-register_daily_step(send_nps_surveys)
+register_daily_step(send_nps_surveys, before=(SEND_OUTBOX,))
 
 
 def now() -> datetime:
@@ -98,7 +99,7 @@ def send_care_messages(as_of: date, first_id: int, last_id: int) -> int:
     return care.care_messages_send(at=now(), first_id=first_id, last_id=last_id)
 
 
-register_daily_step(send_care_messages, after=("service.care_events",))
+register_daily_step(send_care_messages, after=("service.care_events",), before=(SEND_OUTBOX,))
 
 
 @chunked_step("service.care_print_letters", ids=care.care_letter_ids, chunk_size=25)

@@ -261,6 +261,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 # -- emergency -------------------------------------------------------------------------------------------------
+EMERGENCY_TYPE = "emergency"  # its case type (data/case_types.json): the desk's alerts go out at any hour
 
 class PartnerKind(StrEnum):
     """Who the emergency line sends for; an assistance benefit of a product names the same kinds."""

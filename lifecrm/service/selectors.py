@@ -28,14 +28,13 @@ from lifecrm.service.models import (
     Queue,
 )
 from lifecrm.service.rules import (
+    EMERGENCY_TYPE,
     OPEN_STATUSES,
     TIMELINE_CASE_EVENTS,
     CaseStatus,
     PartnerKind,
     assistance_covered,
 )
-
-EMERGENCY_TYPE = "emergency"
 
 
 def interactions_in_scope(scope: DataScope) -> QuerySet[Interaction]:
@@ -382,6 +381,13 @@ def customer_care_event_count(*, scope: DataScope, customer_id: int, until: date
 
 def care_rules_list() -> list[CareRule]:
     return list(CareRule.objects.order_by("occasion", "tier", "action", "festival"))
+
+
+def care_of_tier(tier: str) -> list[str]:
+    """What customers of `tier` receive, as `<occasion>_<action>` codes (`birthday_card`, `festival_sms`): the active
+    care rules, the one source of truth of care per tier (the value API's entitlements show it). One query."""
+    rows = CareRule.objects.filter(tier=tier, is_active=True).order_by("occasion", "action")
+    return sorted({f"{occasion}_{action}" for occasion, action in rows.values_list("occasion", "action")})
 
 
 def care_event_counts(*, scope: DataScope, since: date, until: date) -> dict[str, dict[str, int]]:

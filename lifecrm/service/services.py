@@ -42,6 +42,7 @@ from lifecrm.service.routing import case_route
 from lifecrm.service.rules import (
     ATTACHMENT_MAX_BYTES,
     DISPATCH_ORDER,
+    EMERGENCY_TYPE,
     FIRST_FOLLOW_UP_AFTER,
     CaseEventKind,
     CaseStatus,
@@ -250,7 +251,6 @@ def case_attachment_download(*, actor, attachment: CaseAttachment) -> bytes:
 
 # -- emergency -------------------------------------------------------------------------------------------------
 
-EMERGENCY_TYPE = "emergency"
 
 
 def _emergency_case(case: Case, *, actor) -> Case:

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.rules import CalendarYearNotLoaded
 from lifecrm.core.selectors import deadline_is_provisional, working_calendar
+from lifecrm.notifications import content
 from lifecrm.notifications import services as outbox
 from lifecrm.org.models import Staff
 from lifecrm.parties.models import CustomerSegment
@@ -37,7 +37,7 @@ from lifecrm.service.models import (
     SlaAlert,
     SlaPolicy,
 )
-from lifecrm.service.rules import OPEN_STATUSES, OUTBOX_APP, CaseEventKind
+from lifecrm.service.rules import EMERGENCY_TYPE, OPEN_STATUSES, OUTBOX_APP, CaseEventKind
 from lifecrm.service.sla_rules import (
     BusinessCalendar,
     CaseClocks,
@@ -260,10 +260,11 @@ def sla_sweep(*, at: datetime, first_id: int, last_id: int, book: SlaBook | None
     if not cases:
         return 0
     raised = set(SlaAlert.objects.filter(case_id__in=[c.pk for c in cases]).values_list("case_id", "clock", "kind"))
+    book = book or SlaBook.load()
     clocks = clocks_of(cases, as_of=at, book=book)
     alerts = [alert for case in cases for alert in _alerts_for(case, clocks[case.pk], at, raised)]
     SlaAlert.objects.bulk_create(alerts, ignore_conflicts=True)
-    sla_alerts_notify(alerts, at=at)
+    sla_alerts_notify(alerts, at=at, book=book)
     # The cached deadlines follow what changed outside the log (a closure declared, a policy or hours edited).
     stale = []
     for case in cases:
@@ -284,9 +285,10 @@ def _lead_ids(units: set[int]) -> dict[int, list[int]]:
     return leads
 
 
-def _alert_text(alert: SlaAlert, case: Case) -> tuple[str, str]:
+def _alert_text(alert: SlaAlert, case: Case, zone: ZoneInfo) -> tuple[str, str]:
+    """The alert's subject and text in the active language, its deadline in the recipient's time zone."""
     clock = dict(SLA_CLOCK_CHOICES)[alert.clock]
-    due = timezone.localtime(alert.due).strftime("%Y-%m-%d %H:%M")
+    due = alert.due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
     values = {"number": case.number, "subject": case.subject, "clock": clock, "due": due}
     if alert.kind == SlaAlert.Kind.BREACH:
         return (_("SLA breached: case %(number)s") % values,
@@ -296,13 +298,26 @@ def _alert_text(alert: SlaAlert, case: Case) -> tuple[str, str]:
             _("Case %(number)s (%(subject)s): its %(clock)s is due at %(due)s.") % values)
 
 
-def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime) -> int:
+def _working_from(calendar: BusinessCalendar, at: datetime) -> datetime:
+    """`at` in the staff member's working hours, else the start of their next working interval; `at` when their
+    calendar cannot say (a year not loaded): an alert late is worse than one early."""
+    try:
+        return calendar.next_business_moment(at)
+    except (NoBusinessTime, CalendarYearNotLoaded):
+        return at
+
+
+def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime, book: SlaBook | None = None) -> int:
     """Tell the staff concerned through the outbox, in the sweep's transaction: a warning to the handler (to the
     queue's lead when nobody handles the case yet), an escalation at breach to the handler and the queue's lead.
-    One message per (alert, recipient) by its idempotency key, so an alert raised again by a concurrent sweep is
-    one message. A recipient without an e-mail address or a phone is not told (the dashboard still shows it)."""
+    Each in the recipient's language (their `preferred_language`, else their jurisdiction's), sent from the start
+    of their next working interval on their jurisdiction's business calendar (`book`), except for an emergency
+    case's alerts, which go at once. One message per (alert, recipient) by its idempotency key, so an alert
+    raised again by a concurrent sweep is one message. A recipient without an e-mail address or a phone is not
+    told (the dashboard still shows it)."""
     if not alerts:
         return 0
+    book = book or SlaBook.load()
     cases = {c.pk: c for c in Case.objects.filter(pk__in={a.case_id for a in alerts}).select_related("queue")}
     unit_of = {pk: (c.queue.org_unit_id if c.queue_id else c.branch_id) for pk, c in cases.items()}
     leads = _lead_ids(set(unit_of.values()))
@@ -312,22 +327,31 @@ def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime) -> int:
         if alert.kind == SlaAlert.Kind.BREACH or not to:
             to += [pk for pk in leads[unit_of[alert.case_id]] if pk not in to]
         recipients[(alert.case_id, alert.clock, alert.kind)] = to
-    staff = Staff.objects.select_related("user").in_bulk({pk for to in recipients.values() for pk in to})
+    staff = Staff.objects.select_related("user", "org_unit").in_bulk({pk for to in recipients.values() for pk in to})
+    texts: dict[tuple[int, str, str, str, str], tuple[str, str]] = {}
     sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for alert in alerts:
-            subject, body = _alert_text(alert, cases[alert.case_id])
-            for pk in recipients[(alert.case_id, alert.clock, alert.kind)]:
-                person = staff[pk]
-                email = person.user.email.strip() if person.user_id else ""
-                channel, address = ("email", email) if email else ("sms", person.phone.strip())
-                if not address:
-                    continue
-                outbox.message_queue(app=OUTBOX_APP, key=f"sla-{alert.case_id}-{alert.clock}-{alert.kind}-{pk}",
-                                     channel=channel, address=address, language=settings.LANGUAGE_CODE,
-                                     subject=subject if channel == "email" else "",
-                                     body=body if channel == "email" else f"{subject}\n{body}", at=at)
-                sent += 1
+    for alert in alerts:
+        case = cases[alert.case_id]
+        for pk in recipients[(alert.case_id, alert.clock, alert.kind)]:
+            person = staff[pk]
+            email = person.user.email.strip() if person.user_id else ""
+            channel, address = ("email", email) if email else ("sms", person.phone.strip())
+            if not address:
+                continue
+            jurisdiction = person.org_unit.jurisdiction_id
+            calendar = book.calendar(jurisdiction)
+            language = content.language_for(person, jurisdiction)
+            text_key = (alert.case_id, alert.clock, alert.kind, language, jurisdiction)
+            if text_key not in texts:
+                with translation.override(language):
+                    texts[text_key] = _alert_text(alert, case, calendar.zone)
+            subject, body = texts[text_key]
+            outbox.message_queue(app=OUTBOX_APP, key=f"sla-{alert.case_id}-{alert.clock}-{alert.kind}-{pk}",
+                                 channel=channel, address=address, language=language,
+                                 subject=subject if channel == "email" else "",
+                                 body=body if channel == "email" else f"{subject}\n{body}", at=at,
+                                 not_before=None if case.case_type_id == EMERGENCY_TYPE else _working_from(calendar, at))
+            sent += 1
     return sent
 
 

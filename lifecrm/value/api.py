@@ -15,6 +15,7 @@ from lifecrm.org.api import DETAIL_ERRORS, ScopedAPIMixin
 from lifecrm.org.rules import Action
 from lifecrm.parties.selectors import customer_entitlements, customer_get, customer_segment
 from lifecrm.policies.selectors import policy_ids_for_customer
+from lifecrm.service.selectors import care_of_tier
 from lifecrm.value.models import CustomerValue
 from lifecrm.value.reasons import reasons_text
 from lifecrm.value.selectors import customer_lapse_scores, customer_value
@@ -45,7 +46,9 @@ class CustomerValueSerializer(serializers.Serializer):
     entitlements = inline_serializer("CustomerEntitlementsOut", {
         "reminder_ladder": serializers.CharField(), "routing_priority": serializers.IntegerField(),
         "sla_multiplier": serializers.DecimalField(max_digits=4, decimal_places=2),
-        "dedicated_manager": serializers.BooleanField(), "care_events": serializers.ListField(),
+        "dedicated_manager": serializers.BooleanField(),
+        "care_events": serializers.ListField(help_text="what the tier receives: the service desk's care rules, as "
+                                                       "<occasion>_<action>"),
         "gifts": serializers.ListField(), "fee_waivers": serializers.ListField()})
     lapse_risk = inline_serializer("PolicyLapseRiskOut", {
         "policy": serializers.IntegerField(), "policy_number": serializers.CharField(),
@@ -79,8 +82,8 @@ class CustomerValueView(ScopedAPIMixin, GenericAPIView):
                         "reasons": segment.reasons if segment else {},
                         "explanation": reasons_text(segment.reasons) if segment else {}},
             "entitlements": {name: getattr(rights, name) for name in (
-                "reminder_ladder", "routing_priority", "sla_multiplier", "dedicated_manager", "care_events",
-                "gifts", "fee_waivers")},
+                "reminder_ladder", "routing_priority", "sla_multiplier", "dedicated_manager", "gifts",
+                "fee_waivers")} | {"care_events": care_of_tier(rights.tier)},
             "lapse_risk": [{"policy": s.policy_id, "policy_number": s.policy.number, "as_of": s.as_of,
                             "probability_90_days": s.score, "reasons": s.reasons} for s in scores],
         }

@@ -32,7 +32,7 @@ NEXT = AS_OF + timedelta(days=1)
 def test_the_reconciliation_runs_after_the_billing_steps_and_finds_a_clean_ledger_clean(world):
     names = daily_steps.names()
     assert all(names.index("billing.reconcile_ledger") > names.index(step) for step in (
-        "billing.apply_suspense", "billing.suspend", "billing.lapse", "billing.debit_export", "billing.email_resend"))
+        "billing.apply_suspense", "billing.suspend", "billing.lapse", "billing.debit_export", "billing.reminders"))
     assert JobRun.objects.get(step="billing.reconcile_ledger", as_of=AS_OF).status == JobRun.Status.DONE
     payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=AS_OF,
                    natural_key="till:1", as_of=AS_OF)  # two premiums paid, one ahead in suspense

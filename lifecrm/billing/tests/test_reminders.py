@@ -8,10 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.db import transaction
+from django.utils import timezone, translation
 
 from lifecrm.banking.models import BankFile
 from lifecrm.billing import reminders
@@ -27,7 +29,8 @@ from lifecrm.billing.services import due_items_raise, payment_record
 from lifecrm.core.actors import SYSTEM
 from lifecrm.core.models import AuditEvent
 from lifecrm.core.registries import timeline_sources
-from lifecrm.notifications.models import Letter
+from lifecrm.notifications.models import Letter, OutboxMessage
+from lifecrm.notifications.services import outbox_dispatch
 from lifecrm.notifications.sms import read_outbox
 from lifecrm.org.rules import DataScope, ScopeKind
 from lifecrm.parties.models import Customer
@@ -42,8 +45,11 @@ ADDRESS = "北京市东城区东直门南大街1号"
 
 @pytest.fixture(autouse=True)
 def outbox(settings, tmp_path):
+    """The SMS spool and print folders; no quiet hours, so that `run-daily` (whose batch moment for a past date is
+    the end of that date) sends the day's SMS and e-mails on their day (quiet hours: test_reminders_keep_quiet_hours)."""
     settings.LIFECRM_SMS_OUTBOX = tmp_path / "sms"
     settings.LIFECRM_LETTER_OUTBOX = tmp_path / "letters"
+    settings.LIFECRM_QUIET_HOURS = "off"
     return tmp_path
 
 
@@ -225,7 +231,10 @@ def test_sms_outbox_file_has_headers_and_the_simplified_chinese_text(policy, out
     row = reminder(policy, "pre-due-15")
     key = f"{policy.number}-001-cn-standard-pre-due-15"
     assert row.recipient == policy.owner.mobile_phone
-    assert re.fullmatch(rf"sms {key} in [A-Z0-9-]+-cn-standard-[a-z0-9-]+\.jsonl", row.detail), row.detail
+    assert row.detail == f"sms {key} in the outbox"
+    message = OutboxMessage.objects.get(key=key)  # recorded with the reminder, sent by notifications.send_outbox
+    assert (message.app, message.channel, message.status, message.customer_id) == ("billing", "sms", "sent",
+                                                                                     policy.owner_id)
 
 
 @pytest.mark.parametrize(("language", "present", "absent"), [
@@ -250,13 +259,11 @@ def test_traditional_chinese_suspension_notice_uses_taiwanese_terms():
     assert "中止" not in message.body
 
 
-# -- e-mail through a real SMTP server ------------------------------------------------------------------
+# -- e-mail through the outbox, delivered to a real SMTP server ----------------------------------------------
 
-def test_an_email_reminder_is_sent_after_commit_to_a_real_smtp_server(org, agent, smtp,
-                                                                       django_capture_on_commit_callbacks):
+def test_an_email_reminder_goes_through_the_outbox_to_a_real_smtp_server(org, agent, smtp):
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-09-15")
+    run_daily("2026-09-15")  # billing.reminders records it, notifications.send_outbox (after it) sends it
     assert len(smtp.messages) == 1
     received = smtp.messages[0]
     assert (received["To"], received["From"]) == ("zhang@example.com", "service@lifecrm.invalid")
@@ -266,42 +273,68 @@ def test_an_email_reminder_is_sent_after_commit_to_a_real_smtp_server(org, agent
     assert "尊敬的张伟先生" in received.get_content() and "2026年9月30日" in received.get_content()
     row = reminder(policy, "pre-due-15")
     assert (row.channel, row.status, row.recipient) == ("email", "sent", "zhang@example.com")
-    assert row.detail.endswith("accepted by the mail server")
-    with django_capture_on_commit_callbacks(execute=True):
-        reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk)
-        run_daily("2026-09-16")
-    assert len(smtp.messages) == 1
+    message = OutboxMessage.objects.get(key=f"{policy.number}-001-cn-standard-pre-due-15")
+    assert (message.status, message.attempts, message.app) == ("sent", 1, "billing")
+    reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk)
+    run_daily("2026-09-16")
+    assert len(smtp.messages) == 1 and OutboxMessage.objects.count() == 1  # never twice
 
 
-def test_an_email_the_mail_server_never_got_is_sent_the_next_day_once(org, agent, smtp,
-                                                                     django_capture_on_commit_callbacks):
+def test_an_email_recorded_but_not_sent_goes_out_with_the_next_dispatch_once(org, agent, smtp):
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
-    run_daily("2026-09-15")  # its on-commit send never runs: as if the process stopped right after the commit
-    row = reminder(policy, "pre-due-15")
-    assert row.mail_pending and row.detail.endswith("queued") and not smtp.messages
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-09-16")
+    run_daily("2026-09-14")
+    with transaction.atomic():
+        reminders.reminders_run(as_of=date(2026, 9, 15), first_id=policy.pk, last_id=policy.pk)
+    # as if the process stopped right after the chunk's commit: the outbox holds it, nothing was sent
+    assert not smtp.messages and OutboxMessage.objects.get().status == "queued"
+    run_daily("2026-09-15")
+    run_daily("2026-09-16")
     assert len(smtp.messages) == 1
     received = smtp.messages[0]
     assert received["Message-ID"] == f"<{policy.number}-001-cn-standard-pre-due-15@lifecrm.invalid>"
     assert received["To"] == "zhang@example.com" and "2026年9月30日" in received.get_content()
-    row.refresh_from_db()
-    assert (row.status, row.mail_pending) == ("sent", False) and row.detail.endswith("accepted by the mail server")
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-09-17")
-    assert len(smtp.messages) == 1  # never twice
 
 
-def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, django_capture_on_commit_callbacks):
+def test_no_late_email_for_a_premium_settled_meanwhile(org, agent, smtp, settings):
+    settings.LIFECRM_QUIET_HOURS = "21:00-08:00"  # the batch for 15 Sep records it at its end: held to the morning
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
-    run_daily("2026-09-15")  # the send never ran
+    run_daily("2026-09-15")
+    assert not smtp.messages and OutboxMessage.objects.get().status == "queued"
     payment_record(actor=SYSTEM, policy_id=policy.pk, amount=Decimal("120.50"), method="cash",
                    received_on=date(2026, 9, 15), natural_key="counter:T:resend-1", as_of=date(2026, 9, 15))
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-09-16")
+    run_daily("2026-09-16")
     assert not smtp.messages
-    row = reminder(policy, "pre-due-15")
-    assert (row.status, row.mail_pending) == ("skipped", False) and "settled" in row.detail
+    message = OutboxMessage.objects.get()
+    assert message.status == "withdrawn" and "paid" in message.last_error
+
+
+def test_reminders_keep_quiet_hours(org, agent, smtp, settings, outbox):
+    """The batch for 15 Sep runs at the end of the day, in the quiet hours: its SMS and e-mails wait for 08:00
+    the next morning (Asia/Shanghai) and go out with the next dispatch after it."""
+    settings.LIFECRM_QUIET_HOURS = "21:00-08:00"
+    policy = cn_policy(org, agent)
+    emailed = cn_policy(org, agent, preferred_channel="email", email="li@example.com")
+    run_daily("2026-09-15")
+    held = OutboxMessage.objects.order_by("pk")
+    assert [m.status for m in held] == ["queued", "queued"] and not smtp.messages
+    assert not list(read_outbox(outbox / "sms"))
+    morning = datetime(2026, 9, 16, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert {m.next_attempt_at for m in held} == {morning}
+    assert outbox_dispatch(at=morning - timedelta(seconds=1)).sent == 0
+    assert outbox_dispatch(at=morning).sent == 2
+    assert sms_message(outbox, policy, "pre-due-15")["to"] == policy.owner.mobile_phone
+    assert [m["To"] for m in smtp.messages] == ["li@example.com"] and emailed.owner.email == "li@example.com"
+
+
+def test_a_chunk_records_its_messages_in_a_fixed_number_of_queries(org, agent, django_assert_max_num_queries):
+    policies = [cn_policy(org, agent) for _ in range(15)]
+    few, more = policies[:3], policies[3:]
+    run_daily("2026-09-14")
+    with django_assert_max_num_queries(30) as counted:
+        reminders.reminders_run(as_of=date(2026, 9, 15), first_id=few[0].pk, last_id=few[-1].pk)
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        reminders.reminders_run(as_of=date(2026, 9, 15), first_id=more[0].pk, last_id=more[-1].pk)
+    assert OutboxMessage.objects.filter(app="billing").count() == 15
 
 
 def rejected_collection(policy, *, reason_code: str, on: date) -> Collection:
@@ -316,27 +349,26 @@ def rejected_collection(policy, *, reason_code: str, on: date) -> Collection:
                                      reason_code=reason_code, result_on=on)
 
 
-def test_a_debit_rejected_email_sent_late_still_gives_the_banks_reason(org, agent, smtp,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_debit_rejected_email_gives_the_banks_reason(org, agent, smtp):
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
     run_daily("2026-09-30")
     collection = rejected_collection(policy, reason_code="AC04", on=date(2026, 9, 30))
     row = reminders.debit_rejected(due_item=collection.due_item, reason_code="AC04", as_of=date(2026, 9, 30))
-    assert row.mail_pending and not smtp.messages  # its on-commit send never runs
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-10-01")
+    assert row.detail.endswith("in the outbox")  # recorded: the dispatcher sends it
+    assert not [m for m in smtp.messages if "debit-rejected" in m["Message-ID"]]
+    run_daily("2026-10-01")
     [received] = [m for m in smtp.messages if "debit-rejected" in m["Message-ID"]]
     assert "（银行原因代码：AC04）" in received.get_content()
 
 
-def test_an_smtp_failure_marks_the_reminder_failed(org, agent, settings, django_capture_on_commit_callbacks):
+def test_an_smtp_failure_leaves_the_message_in_the_outbox_to_retry(org, agent, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
     policy = cn_policy(org, agent, preferred_channel="email", email="zhang@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        run_daily("2026-09-15")
-    row = reminder(policy, "pre-due-15")
-    assert row.status == "failed" and "ConnectionRefusedError" in row.detail
+    run_daily("2026-09-15")
+    assert reminder(policy, "pre-due-15").status == "sent"  # handed to the outbox
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == ("failed", 1) and "ConnectionRefusedError" in message.last_error
 
 
 # -- letters as PDF ----------------------------------------------------------------------------------------
@@ -543,6 +575,7 @@ def test_a_rejected_debit_sends_one_immediate_reminder(policy, outbox):
     row = reminders.debit_rejected(due_item=item, reason_code="AM04", as_of=date(2026, 9, 30))
     assert (row.step.code, row.scheduled_for, row.channel, row.status) == ("debit-rejected", date(2026, 9, 30),
                                                                            "sms", "sent")
+    assert outbox_dispatch(at=timezone.now()).sent == 1  # the outbox's dispatcher (`lifecrm send-outbox`)
     assert "银行自动扣款未成功（原因代码AM04）" in sms_file(outbox, policy, "debit-rejected")
     assert reminders.debit_rejected(due_item=item, reason_code="AM04", as_of=date(2026, 10, 2)) is None
     assert Reminder.objects.filter(step__code="debit-rejected").count() == 1

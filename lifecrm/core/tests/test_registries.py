@@ -81,6 +81,25 @@ class TestStepOrder:
         with pytest.raises(ValueError, match="registered twice"):
             steps.register("a")(step("a"))
 
+    def test_before_is_after_declared_by_the_other_side(self):
+        steps = StepRegistry("test")
+        steps.register("send")(step("send"))  # a lower app's step: it cannot name the steps that feed it
+        steps.register("care", before=("send",))(step("care"))
+        steps.register("reminders", after=("lapse",), before=("send",))(step("reminders"))
+        steps.register("lapse")(step("lapse"))
+        assert steps.names() == ["care", "lapse", "reminders", "send"]
+        assert [[s.name for s in wave] for wave in steps.waves()] == [["care", "lapse"], ["reminders"], ["send"]]
+        assert steps.dependencies()["send"] == ("care", "reminders")
+
+    def test_before_an_unknown_step_is_refused_and_a_cycle_through_before_too(self):
+        steps = StepRegistry("test")
+        steps.register("care", before=("send",))(step("care"))
+        with pytest.raises(LookupError, match="'care' runs before unknown step 'send'"):
+            steps.ordered()
+        steps.register("send", before=("care",))(step("send"))
+        with pytest.raises(ValueError, match="cycle"):
+            steps.ordered()
+
     def test_description_defaults_to_the_docstring(self):
         steps = registry({"grace": ()})
         assert steps.ordered()[0].description == "the grace step"
@@ -92,6 +111,7 @@ class TestStepOrder:
             order = steps.names()
             for entry in steps.ordered():
                 assert all(order.index(dep) < order.index(entry.name) for dep in entry.after)
+                assert all(order.index(later) > order.index(entry.name) for later in entry.before)
 
 
 SHANGHAI = timezone(timedelta(hours=8))

@@ -32,17 +32,17 @@ def test_the_defaults_per_tier(customers):
             for e in (found[diamond.pk], found[gold.pk], found[unplaced.pk])] == [
         ("diamond", "mature", "vip", 1, Decimal("0.50"), True), ("gold", "growing", "vip", 2, Decimal("0.75"), False),
         ("standard", None, "standard", 4, Decimal("1.00"), False)]
-    assert "birthday_call" in found[diamond.pk].care_events and "policy_loan_fee" in found[diamond.pk].fee_waivers
+    assert "health_check" in found[diamond.pk].gifts and "policy_loan_fee" in found[diamond.pk].fee_waivers
     assert customer_entitlements(customer_id=diamond.pk, as_of=date(2026, 5, 31)).tier == "standard"  # not yet
 
 
 def test_a_stages_own_row_overrides_its_tiers(customers):
     at_risk, mature, _ = customers
     Entitlement.objects.create(tier="gold", stage="at_risk", reminder_ladder="vip", routing_priority=1,
-                               sla_multiplier=Decimal("0.50"), care_events=["retention_call"])
+                               sla_multiplier=Decimal("0.50"), gifts=["retention_gift"])
     segments_record(actor=SYSTEM, as_of=DAY, segments={at_risk.pk: Segment("gold", "at_risk"),
                                                         mature.pk: Segment("gold", "mature")})
-    assert customer_entitlements(customer_id=at_risk.pk, as_of=DAY).care_events == ("retention_call",)
+    assert customer_entitlements(customer_id=at_risk.pk, as_of=DAY).gifts == ("retention_gift",)
     assert customer_entitlements(customer_id=mature.pk, as_of=DAY).routing_priority == 2
 
 

@@ -45,6 +45,9 @@ def test_lunar_festivals_follow_the_lunisolar_calendar():
     assert r.festival_date("lunar_new_year", 2027) == date(2027, 2, 6)
     assert r.festivals_on(date(2026, 12, 25), ["mid_autumn", "christmas"]) == ["christmas"]
     assert r.festivals_on(date(2026, 12, 25), ["mid_autumn"]) == []
+    assert r.festival_date("double_ninth", 2026) == date(2026, 10, 18)
+    assert r.festival_date("lunar_new_year", 2028) == date(2028, 1, 26)  # the year after a leap month (2025's sixth)
+    assert r.festival_date("mid_autumn", 2100) is None  # beyond the lunar tables: no greeting rather than a wrong day
 
 
 def test_event_dates_before_and_after():

@@ -21,6 +21,7 @@ from lifecrm.service import sla
 from lifecrm.service.models import (
     Case,
     CaseEvent,
+    ComplaintDecision,
     DefaultQueue,
     Interaction,
     Queue,
@@ -33,7 +34,8 @@ from lifecrm.service.rules import CaseEventKind, CaseStatus, next_status
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 25)
-SERVICE_MODELS = (Case, CaseEvent, Interaction, Survey, Queue, RoutingRule, DefaultQueue, QueueMember)
+SERVICE_MODELS = (Case, CaseEvent, Interaction, Survey, Queue, RoutingRule, DefaultQueue, QueueMember,
+                  ComplaintDecision)
 
 
 def seed(customers: int = 300, seed: int = 7, **options) -> None:
@@ -226,3 +228,35 @@ def test_generated_complaints_and_emergencies_have_their_regulated_rows(book):
     assert emergencies.exists() and EmergencyIntake.objects.count() == emergencies.count()
     assert not EmergencyIntake.objects.filter(location="").exists()
     assert not EmergencyIntake.objects.filter(callback_phone="").exists()
+
+
+def test_a_generated_decided_complaint_has_its_decision_letter_and_delivery_proof(book):
+    """Each delivered complaint has its first decision (facts, decision, basis, the customer's rights) by its
+    handler on the day its case was resolved, its letter's print file and the proof of its delivery: the register
+    and the decision letter's page show real content."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lifecrm.notifications.letters import print_letter
+    from lifecrm.service.models import Complaint, ComplaintDecision
+
+    delivered = Complaint.objects.filter(stage="delivered").select_related("case")
+    assert delivered.exists() and ComplaintDecision.objects.count() == delivered.count()
+    assert not Complaint.objects.filter(stage="open", decisions__isnull=False).exists()
+    for complaint in delivered:
+        case, [decision] = complaint.case, list(complaint.decisions.select_related("letter"))
+        assert decision.kind == "first" and all((decision.facts, decision.decision, decision.basis, decision.rights))
+        assert decision.decided_at == case.resolved_at and decision.decided_by_id == case.assignee_id
+        assert decision.decided_on == timezone.localtime(case.resolved_at).date()
+        assert decision.due == complaint.decision_due
+        assert decision.on_time == (decision.decided_on <= complaint.decision_due)
+        assert decision.delivery_channel and decision.delivery_reference
+        assert decision.delivered_at == decision.decided_at + timedelta(days=2)
+        assert case.about_staff_id != decision.decided_by_id
+        assert decision.letter.key == f"complaint-{case.number}-first"
+        assert decision.decision in decision.letter.html and case.number in decision.letter.html
+    languages = set(ComplaintDecision.objects.values_list("language", flat=True))
+    assert languages <= {"zh-hant", "zh-hans", "en"}
+    sample = ComplaintDecision.objects.select_related("letter").first()
+    assert print_letter(sample.letter.key, sample.letter.html).read_bytes().startswith(b"%PDF")

@@ -243,3 +243,78 @@ def test_a_deadline_around_the_clock_uses_no_calendar_and_is_never_provisional(s
     assert sla.deadlines_provisional(case) == {"response": False, "resolution": True}
     assert _badges(w, case) == 1
     assert _api_flags(w, case) == (False, True)
+
+
+def _alert_recipients(world, *, handler_language=""):
+    """The call-centre handler (e-mail, `handler_language`) and the branch's manager (e-mail, no preference: their
+    CN branch's Simplified Chinese), and a queue at the branch."""
+    from django.contrib.auth import get_user_model
+
+    from lifecrm.org.models import Staff
+    from lifecrm.service.models import Queue
+    handler, manager = world.staff["callcentre"], world.staff["branch"]
+    get_user_model().objects.filter(pk=handler.user_id).update(email="handler@example.com")
+    get_user_model().objects.filter(pk=manager.user_id).update(email="lead@example.com")
+    Staff.objects.filter(pk=handler.pk).update(preferred_language=handler_language)
+    queue = Queue.objects.create(code="general", name="綜合", name_en="General", org_unit=world.org.branch_a)
+    return handler, queue
+
+
+def _sla_messages(case, kind):
+    from lifecrm.notifications.models import OutboxMessage
+    return {m.address: m for m in OutboxMessage.objects.filter(key__startswith=f"sla-{case.pk}-response-{kind}")}
+
+
+def test_sla_alerts_are_in_each_staff_members_language(service_world):
+    w = service_world
+    handler, queue = _alert_recipients(w, handler_language="en")
+    case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))  # answer due Tuesday 09:30
+    Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
+    assert sla.sla_sweep_open(at=datetime(2026, 12, 8, 9, 31, tzinfo=SHANGHAI)) == 1
+    sent = _sla_messages(case, "breach")
+    english, chinese = sent["handler@example.com"], sent["lead@example.com"]
+    assert (english.language, english.subject) == ("en", f"SLA breached: case {case.number}")
+    assert "was due at 2026-12-08 09:30 and is late" in english.body
+    assert (chinese.language, chinese.subject) == ("zh-hans", f"SLA 已超时：个案 {case.number}")  # CN's default
+
+
+def test_a_staff_member_without_a_language_gets_their_jurisdictions(service_world):
+    from lifecrm.core.models import Jurisdiction
+    from lifecrm.org.models import OrgUnit
+    w = service_world
+    handler, queue = _alert_recipients(w)
+    OrgUnit.objects.filter(pk=handler.org_unit_id).update(jurisdiction=Jurisdiction.objects.get(code="HK"))
+    case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))
+    Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
+    sla.sla_sweep_open(at=datetime(2026, 12, 8, 9, 31, tzinfo=SHANGHAI))
+    hong_kong = _sla_messages(case, "breach")["handler@example.com"]
+    assert (hong_kong.language, hong_kong.subject) == ("zh-hant", f"SLA 已逾時：個案 {case.number}")
+
+
+@pytest.mark.parametrize(("swept", "sent_from"), [
+    (datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI), datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI)),    # in working hours: at once
+    (datetime(2026, 12, 8, 12, 10, tzinfo=SHANGHAI), datetime(2026, 12, 8, 13, 30, tzinfo=SHANGHAI)),  # the lunch break: its afternoon interval
+    (datetime(2026, 12, 8, 22, 0, tzinfo=SHANGHAI), datetime(2026, 12, 9, 9, 0, tzinfo=SHANGHAI)),     # the evening batch: the next morning
+    (datetime(2026, 12, 11, 22, 0, tzinfo=SHANGHAI), datetime(2026, 12, 14, 9, 0, tzinfo=SHANGHAI)),   # Friday night: Monday morning
+])
+def test_sla_alerts_wait_for_the_staff_members_next_working_interval(service_world, swept, sent_from):
+    w = service_world
+    handler, queue = _alert_recipients(w)
+    case = _open(w, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI))  # answer due Tuesday 09:30
+    Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
+    sla.sla_sweep_open(at=swept)
+    sent = _sla_messages(case, "breach")
+    assert {m.next_attempt_at for m in sent.values()} == {sent_from}
+    assert {m.created_at for m in sent.values()} == {swept}
+
+
+def test_an_emergency_cases_alerts_go_at_once_at_night(service_world):
+    w = service_world
+    handler, queue = _alert_recipients(w)
+    case = _open(w, datetime(2026, 12, 7, 22, 10, tzinfo=SHANGHAI), case_type="emergency")  # answer due 22:25
+    Case.objects.filter(pk=case.pk).update(queue=queue, assignee=handler)
+    night = datetime(2026, 12, 7, 22, 26, tzinfo=SHANGHAI)
+    sla.sla_sweep_open(at=night)
+    sent = _sla_messages(case, "breach")
+    assert sorted(sent) == ["handler@example.com", "lead@example.com"]
+    assert {m.next_attempt_at for m in sent.values()} == {night}

@@ -15,7 +15,7 @@ from lifecrm.org.access import Action, staff_page
 from lifecrm.parties.selectors import customer_get
 from lifecrm.service import selectors, services
 from lifecrm.service.models import PARTNER_CHOICES, STAGE_LABELS, Case, CaseCategory
-from lifecrm.service.rules import FIRST_FOLLOW_UP_AFTER, DispatchStage
+from lifecrm.service.rules import EMERGENCY_TYPE, FIRST_FOLLOW_UP_AFTER, DispatchStage
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -48,7 +48,7 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        rows = CaseCategory.objects.filter(case_type_id=selectors.EMERGENCY_TYPE, is_active=True).order_by("code")
+        rows = CaseCategory.objects.filter(case_type_id=EMERGENCY_TYPE, is_active=True).order_by("code")
         self.fields["category"].choices = [("", "—")] + [(c.code, _category_label(c)) for c in rows]
 
 
@@ -164,8 +164,10 @@ def emergency_case(request, case_id: int):
               for name, form_class in FORMS.items()}
     if bound is not None:
         forms_[bound[0]] = bound[1]
+    cover = selectors.emergency_cover(scope=request.scope, customer_id=case.customer_id, as_of=timezone.localdate())
     context = {"case": case, "intake": getattr(case, "emergency", None), "forms": forms_, "error": error,
-               "events": selectors.case_events(case=case), "now": timezone.now(), "as_of": timezone.localdate()}
+               "events": selectors.case_events(case=case), "now": timezone.now(), "as_of": timezone.localdate(),
+               "cover": cover, "assisted": any(line.assisted for line in cover)}
     return render(request, "service/emergency_case.html", context, status=400 if bound or error else 200)
 
 

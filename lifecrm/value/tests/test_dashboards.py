@@ -95,6 +95,12 @@ def test_the_api_gives_a_customers_value_tier_entitlements_and_lapse_risk(scored
     assert body["value"]["as_of"] == "2026-11-29" and body["value"]["total_value"] is not None
     assert body["segment"]["tier"] in {"diamond", "gold", "silver", "standard"} and body["segment"]["reasons"]
     assert body["entitlements"]["reminder_ladder"]
+    # what the tier receives is the service desk's care rules (one source of truth), as <occasion>_<action>
+    from lifecrm.service.models import CareRule
+    tier = body["segment"]["tier"]
+    expected = sorted({f"{o}_{a}" for o, a in CareRule.objects.filter(tier=tier, is_active=True)
+                       .values_list("occasion", "action")})
+    assert expected and body["entitlements"]["care_events"] == expected
     assert [(r["policy_number"], r["probability_90_days"]) for r in body["lapse_risk"]][0] == (
         scored["p1"].number, 0.9)
     assert client.get(url, {"as_of": "1e9"}).status_code == 400
