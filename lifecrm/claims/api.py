@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import django_filters
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -77,7 +78,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = ["id", "number", "claim_type", "cause", "insured", "claimant_name", "event_date", "channel",
+        fields = ["id", "number", "claim_type", "cause", "insured", "claimant_name", "claimant_email", "claimant_address",
+                  "claimant_language", "event_date", "channel",
                   "reported_at", "first_receipt", "status", "small", "amount_claimed", "documents_complete_on",
                   "decision_due", "simple_decision_due", "advance_payment_due", "refusal_notice_due", "payment_due",
                   "clock_stopped", "outcome", "reasons", "approved_amount", "decided_on", "paid_on", "policies",
@@ -93,6 +95,11 @@ class ClaimReportSerializer(serializers.Serializer):
     claimant_name = serializers.CharField(max_length=100)
     claimant_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     claimant_relation = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    claimant_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    claimant_address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
+                                             help_text="where the claimant's letters go (blank: the insured's)")
+    claimant_language = serializers.ChoiceField(choices=[("", ""), *settings.LANGUAGES], required=False,
+                                                default="", help_text="blank: the insured's preferred language")
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     amount_claimed = serializers.DecimalField(max_digits=AMOUNT_DIGITS + 2, decimal_places=2, min_value=Decimal("0.01"),
                                               required=False, allow_null=True, default=None)
@@ -145,7 +152,9 @@ class ClaimViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                 event_date=data["event_date"], channel=data["channel"], reported_at=timezone.now(),
                 as_of=timezone.localdate(), claimant_name=data["claimant_name"],
                 claimant_phone=data["claimant_phone"], claimant_relation=data["claimant_relation"],
-                description=data["description"], amount_claimed=data["amount_claimed"])
+                description=data["description"], amount_claimed=data["amount_claimed"],
+                claimant_email=data["claimant_email"], claimant_address=data["claimant_address"],
+                claimant_language=data["claimant_language"])
         except services.ClaimRefused as error:
             raise ValidationError({error.field or "non_field_errors": [ErrorDetail(str(error), code="refused")]}
                                   ) from None

@@ -66,6 +66,11 @@ class Claim(models.Model):
     claimant_name = models.CharField(_("claimant"), max_length=100)
     claimant_phone = models.CharField(_("claimant's phone"), max_length=20, blank=True)
     claimant_relation = models.CharField(_("relation to the insured"), max_length=40, blank=True)
+    claimant_email = models.EmailField(_("claimant's e-mail"), blank=True)
+    # where the claimant's letters go (blank: the insured's address on file)
+    claimant_address = models.CharField(_("claimant's address"), max_length=200, blank=True)
+    claimant_language = models.CharField(_("claimant's language"), max_length=8, choices=settings.LANGUAGES,
+                                         blank=True)  # blank: the insured's preferred language
     event_date = models.DateField(_("event date"))
     description = models.TextField(_("what happened"), blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -163,12 +168,14 @@ class ClaimDocument(models.Model):
 
 
 class ClaimNotice(models.Model):
-    """A notice to the claimant: the one missing-documents notice (Insurance Law Art. 22) or the refusal notice
-    with reasons (Art. 24). `reached_on` starts the time the claimant spends supplying documents."""
+    """A notice to the claimant: the one missing-documents notice (Insurance Law Art. 22), the refusal notice
+    with reasons (Art. 24) or the decision notice of an approval; the last two are letters (`letter`, the print
+    file) with an SMS and e-mail. `reached_on` starts the time the claimant spends supplying documents."""
 
     class Kind(models.TextChoices):
         MISSING_DOCUMENTS = "missing_documents", _("missing-documents notice")
         REFUSAL = "refusal", _("refusal notice")
+        DECISION = "decision", _("decision notice")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -177,6 +184,8 @@ class ClaimNotice(models.Model):
     documents = models.JSONField(_("documents"), default=list, blank=True)
     text = models.TextField(_("text"))
     outbox_key = models.CharField(max_length=80, blank=True)
+    letter = models.ForeignKey("notifications.Letter", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("claim notice")

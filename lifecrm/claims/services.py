@@ -14,6 +14,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
@@ -25,7 +27,7 @@ from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.services import bank_file_record
-from lifecrm.claims import checklists, rules
+from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
     ClaimDocument,
@@ -155,7 +157,8 @@ def missing_documents(claim: Claim) -> list[ClaimDocument]:
 @transaction.atomic
 def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event_date: date, channel: str,
                  reported_at: datetime, as_of: date, claimant_name: str, claimant_phone: str = "",
-                 claimant_relation: str = "", description: str = "", amount_claimed: Decimal | None = None) -> Claim:
+                 claimant_relation: str = "", description: str = "", amount_claimed: Decimal | None = None,
+                 claimant_email: str = "", claimant_address: str = "", claimant_language: str = "") -> Claim:
     """Take a claim in, on any channel at any hour: linked to every policy of the insured (proposals aside), with
     its document checklist, its clocks from the first receipt (`as_of`), scoped like the insured."""
     authorize(actor, Action.REPORT_CLAIM, insured)
@@ -177,6 +180,14 @@ def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event
         raise ClaimRefused(_("Name the claimant."), field="claimant_name")
     if amount_claimed is not None and amount_claimed <= 0:
         raise ClaimRefused(_("An amount claimed is more than zero."), field="amount_claimed")
+    claimant_email = claimant_email.strip()
+    if claimant_email:
+        try:
+            validate_email(claimant_email)
+        except ValidationError:
+            raise ClaimRefused(_("Give the claimant's e-mail as name@example.com."), field="claimant_email") from None
+    if claimant_language and claimant_language not in dict(settings.LANGUAGES):
+        raise ClaimRefused(_("Choose the claimant's language from the list."), field="claimant_language")
     policies = list(Policy.objects.filter(insured=insured).exclude(status=Status.PROPOSAL).order_by("number"))
     if not policies:
         raise ClaimRefused(_("%(name)s is the insured of no policy.") % {"name": insured.name}, field="insured")
@@ -187,7 +198,8 @@ def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event
     claim = Claim.objects.create(
         number=f"~{uuid.uuid4().hex[:15]}", claim_type=kind, cause=why, insured=insured,
         claimant_name=claimant_name.strip()[:100], claimant_phone=claimant_phone.strip()[:20],
-        claimant_relation=claimant_relation.strip()[:40], event_date=event_date, description=description.strip(),
+        claimant_relation=claimant_relation.strip()[:40], claimant_email=claimant_email[:254],
+        claimant_address=claimant_address.strip()[:200], claimant_language=claimant_language, event_date=event_date, description=description.strip(),
         channel=channel, reported_at=reported_at, first_receipt=as_of, reported_by=staff,
         handler=staff if staff and staff.role == "claims" else None, jurisdiction_id=jurisdiction,
         currency=policies[0].currency, amount_claimed=amount_claimed, small=small,
@@ -471,6 +483,8 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
     _save(claim)
     _append(claim, actor=actor, kind=kind, on=as_of, note=reasons,
             data={"outcome": outcome.value, "amount": str(total)})
+    if kind == "decided":
+        _decision_notice(claim, actor=actor, as_of=as_of)
     audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
                  after={"outcome": outcome.value, "amount": str(total), "status": claim.status})
     return claim
@@ -499,30 +513,41 @@ def claim_decision_check(*, actor, claim_id: int, approve: bool, as_of: date, no
     _save(claim)
     _append(claim, actor=actor, kind="decision_approved" if approve else "decision_returned", on=as_of,
             note=note.strip())
+    if approve:
+        _decision_notice(claim, actor=actor, as_of=as_of)
     audit_record(actor=actor, action="transition", object_type="claims.claim",
                  object_id=claim.pk, before={"status": ClaimStatus.AWAITING_APPROVAL.value},
                  after={"status": claim.status, "checked": "approved" if approve else "returned"})
     return claim
 
 
+def _decision_notice(claim: Claim, *, actor, as_of: date) -> None:
+    """An approval takes effect: the claimant's decision notice (letter, SMS, e-mail) goes with it."""
+    if claim.outcome == Outcome.DECLINED:
+        return
+    payees = [(p.name, p.amount) for p in payout_plan(claim)]
+    notice = notices.notice_send(claim, kind=ClaimNotice.Kind.DECISION, as_of=as_of, at=timezone.now(),
+                                 payees=payees)
+    _append(claim, actor=actor, kind="decision_notice", on=as_of, data={"key": notice.outbox_key})
+    audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
+                 after={"claim": claim.number, "kind": "decision"})
+
+
 @transaction.atomic
 def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNotice:
-    """The written refusal with its reasons (Insurance Law Art. 24: within 3 days of the decision); the claim
-    closes."""
+    """The written refusal (Insurance Law Art. 24: within 3 days of the decision): a letter stating the facts, the
+    decision, its basis (the reasons and what assessment found) and the claimant's rights, with an SMS and e-mail
+    where the claimant gave them (`claims.notices`); the claim closes."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.DECIDED or claim.outcome != Outcome.DECLINED:
         raise ClaimRefused(_("Only a declined claim gets a refusal notice."))
-    with translation.override(claim.insured.preferred_language or "zh-hans"):
-        text = _("Claim %(number)s is declined. Reasons: %(reasons)s") % {"number": claim.number,
-                                                                           "reasons": claim.reasons}
-    notice = ClaimNotice.objects.create(claim=claim, kind=ClaimNotice.Kind.REFUSAL, sent_on=as_of, reached_on=as_of,
-                                        text=text)
+    notice = notices.notice_send(claim, kind=ClaimNotice.Kind.REFUSAL, as_of=as_of, at=timezone.now())
     claim.refusal_notice_on = as_of
     _move(claim, ClaimStatus.CLOSED)
     claim.closed_on = as_of
     _save(claim)
-    _append(claim, actor=actor, kind="refusal_notice", on=as_of, note=text)
+    _append(claim, actor=actor, kind="refusal_notice", on=as_of, data={"key": notice.outbox_key})
     audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
                  after={"claim": claim.number, "kind": "refusal"})
     return notice

@@ -23,6 +23,7 @@ EVENT_LABELS = {
     "decision_returned": gettext_lazy("decision sent back by the checker"),
     "decided": gettext_lazy("decided"),
     "refusal_notice": gettext_lazy("refusal notice sent"),
+    "decision_notice": gettext_lazy("decision notice sent"),
     "renounced": gettext_lazy("a beneficiary renounced"),
     "paid": gettext_lazy("paid"),
 }

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lifecrm.claims import checklists, selectors, services
+from lifecrm.claims.findings import FINDINGS
 from lifecrm.claims.models import Cause, Channel, Claim, ClaimType, Outcome, Status
 from lifecrm.claims.timeline import event_label
 from lifecrm.core.money import parse_amount
@@ -25,21 +27,6 @@ from lifecrm.parties.selectors import customer_get
 PER_PAGE = 25
 VIEWS = {"open": gettext_lazy("Open claims"), "mine": gettext_lazy("My claims"),
          "approval": gettext_lazy("Decisions to check"), "all": gettext_lazy("All claims")}
-
-
-FINDINGS = {
-    "time_barred": gettext_lazy("Reported after the 5-year limitation (Insurance Law Art. 26)"),
-    "small_claim": gettext_lazy("Small claim: fast track, simplified documents"),
-    "not_in_force": gettext_lazy("Cover was not in force on the event date"),
-    "waiting_period": gettext_lazy("The illness showed within the waiting period"),
-    "suicide_exclusion": gettext_lazy("Suicide within the exclusion period after issue or reinstatement (Art. 44)"),
-    "contestable": gettext_lazy("Within the 2-year rescission window: check the disclosure (Art. 16)"),
-    "misstated_age": gettext_lazy("Misstated age: the benefit is paid in proportion (Art. 32)"),
-    "early_claim": gettext_lazy("Flag: event shortly after issue or reinstatement"),
-    "sum_assured_increased": gettext_lazy("Flag: sum assured increased shortly before the event"),
-    "several_claims": gettext_lazy("Flag: several claims of the insured"),
-    "late_report": gettext_lazy("Flag: reported more than a year after the event"),
-}
 
 
 class ReportForm(forms.Form):
@@ -53,6 +40,12 @@ class ReportForm(forms.Form):
     claimant_name = forms.CharField(label=gettext_lazy("Claimant"), max_length=100)
     claimant_relation = forms.CharField(label=gettext_lazy("Relation to the insured"), max_length=40, required=False)
     claimant_phone = forms.CharField(label=gettext_lazy("Claimant's phone"), max_length=20, required=False)
+    claimant_email = forms.EmailField(label=gettext_lazy("Claimant's e-mail"), required=False)
+    claimant_address = forms.CharField(label=gettext_lazy("Claimant's address"), max_length=200, required=False,
+                                       help_text=gettext_lazy("Where the claimant's letters go; blank: the "
+                                                              "insured's address."))
+    claimant_language = forms.ChoiceField(label=gettext_lazy("Claimant's language"), required=False,
+                                          choices=[("", gettext_lazy("the insured's")), *settings.LANGUAGES])
     amount_claimed = forms.CharField(label=gettext_lazy("Amount claimed"), required=False,
                                      help_text=gettext_lazy("For a hospital claim; below the fast-track threshold "
                                                             "a claim goes on the fast track."))
@@ -232,7 +225,8 @@ def claim_report(request, customer_id: int):
             event_date=data["event_date"], channel=data["channel"], reported_at=timezone.now(), as_of=_as_of(),
             claimant_name=data["claimant_name"], claimant_phone=data["claimant_phone"],
             claimant_relation=data["claimant_relation"], description=data["description"],
-            amount_claimed=data["amount_claimed"])
+            amount_claimed=data["amount_claimed"], claimant_email=data["claimant_email"],
+            claimant_address=data["claimant_address"], claimant_language=data["claimant_language"])
     except services.ClaimRefused as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return render(request, "claims/report.html", context, status=400)
