@@ -252,6 +252,7 @@ class Payout(models.Model):
     beneficiary = models.ForeignKey("policies.Beneficiary", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", db_index=False)
     payee_name = models.CharField(_("payee"), max_length=120)
+    payee_key = models.CharField(_("payee"), max_length=40, blank=True)  # services.payee_key: who, not the name
     estate = models.BooleanField(_("the insured's estate"), default=False)
     share_numerator = models.PositiveIntegerField()
     share_denominator = models.PositiveIntegerField()

@@ -574,6 +574,20 @@ def claim_beneficiary_renounce(*, actor, claim_id: int, beneficiary_id: int, as_
     return renunciation
 
 
+ESTATE = "estate"
+
+
+def payee_key(*, customer_id: int | None = None, beneficiary_id: int | None = None) -> str:
+    """Who a payee is, whatever their name: `customer:<id>` (a customer: the insured, the owner, a beneficiary on
+    file), `beneficiary:<id>` (a beneficiary who is no customer), or `estate` (the insured's estate). Bank accounts
+    are given by this key, so two payees of one name never share one."""
+    if customer_id is not None:
+        return f"customer:{customer_id}"
+    if beneficiary_id is not None:
+        return f"beneficiary:{beneficiary_id}"
+    return ESTATE
+
+
 @dataclass(frozen=True)
 class PlannedPayout:
     policy_id: int
@@ -583,6 +597,15 @@ class PlannedPayout:
     share: object  # Fraction
     amount: Decimal
     estate: bool
+    payee_key: str
+
+
+def payees_of(plan: list[PlannedPayout]) -> list[tuple[str, str]]:
+    """The plan's payees once each, as (key, name), in the plan's order: whose bank accounts a payment needs."""
+    seen: dict[str, str] = {}
+    for planned in plan:
+        seen.setdefault(planned.payee_key, planned.name)
+    return list(seen.items())
 
 
 def payout_plan(claim: Claim) -> list[PlannedPayout]:
@@ -606,13 +629,17 @@ def payout_plan(claim: Claim) -> list[PlannedPayout]:
                 died_first=bool(b.customer and b.customer.date_of_death
                                 and b.customer.date_of_death <= claim.event_date),
                 renounced=b.pk in renounced) for b in rows]
+            customers = {b.pk: b.customer_id for b in rows}
             payees = rules.death_payees(facts, estate_name=_("the estate of %(name)s") % {"name": claim.insured.name})
+            keys = [payee_key(customer_id=customers[p.key], beneficiary_id=p.key) if p.key is not None else ESTATE
+                    for p in payees]
         else:
             person_paid = policy.owner if claim.claim_type == rules.ClaimType.MATURITY else claim.insured
             payees = [rules.Payee(None, person_paid.name, Fraction(1))]
-        for payee, part in zip(payees, split_by_shares(amount, [p.share for p in payees]), strict=True):
+            keys = [payee_key(customer_id=person_paid.pk)]
+        for payee, key, part in zip(payees, keys, split_by_shares(amount, [p.share for p in payees]), strict=True):
             plan.append(PlannedPayout(policy.pk, policy.number, payee.key, payee.name, payee.share, part,
-                                      payee.estate))
+                                      payee.estate, key))
     return plan
 
 
@@ -626,7 +653,7 @@ class Account:
 @transaction.atomic
 def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile:
     """Pay an approved claim: one payout per payee and policy (`payout_plan`) to the account given for the payee
-    (`accounts`, by payee name), exported at once in a pain.001 file through banking; the claim is paid and each
+    (`accounts`, by `payee_key`: a customer, a beneficiary who is no customer, or the estate), exported at once in a pain.001 file through banking; the claim is paid and each
     policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
     illness or hospital benefit leaves it running: the state machine has no waiver of premium). A claim is
     paid once: its payouts are booked once and go out in one file."""
@@ -637,20 +664,21 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
     if claim.payouts.exists():
         raise ClaimRefused(_("This claim's payouts are booked already."))
     plan = payout_plan(claim)
-    missing = sorted({p.name for p in plan} - {name for name, a in accounts.items() if a.account_number.strip()})
+    given = {key for key, a in accounts.items() if a.account_number.strip()}
+    missing = [name for key, name in payees_of(plan) if key not in given]
     if missing:
         raise ClaimRefused(_("Give the bank account of %(names)s.") % {"names": ", ".join(missing)},
                            field="accounts")
     payouts = []
     for i, planned in enumerate(plan, start=1):
-        account = accounts[planned.name]
+        account = accounts[planned.payee_key]
         number = "".join(account.account_number.split())
         if not number.isalnum() or not account.bank_code.strip():
             raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
                                % {"name": planned.name}, field="accounts")
         payouts.append(Payout(
             claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
-            payee_name=planned.name[:120], estate=planned.estate, share_numerator=planned.share.numerator,
+            payee_name=planned.name[:120], payee_key=planned.payee_key, estate=planned.estate, share_numerator=planned.share.numerator,
             share_denominator=planned.share.denominator, amount=planned.amount, currency=claim.currency,
             bank_name=account.bank_name.strip()[:60], bank_code=account.bank_code.strip()[:20],
             account_number=number, account_last4=number[-4:], end_to_end_id=f"{claim.number}-{i:03d}"))

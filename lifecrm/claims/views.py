@@ -101,7 +101,7 @@ def _context(request, claim: Claim, **extra) -> dict:
     handles = may(scope, Action.HANDLE_CLAIM)
     plan = services.payout_plan(claim) if claim.status == Status.DECIDED and claim.outcome != Outcome.DECLINED \
         else []
-    payees = sorted({p.name for p in plan})
+    payees = services.payees_of(plan)
     documents = [(d, checklists.document_label(d.code)) for d in claim.documents.all()]
     return {
         "claim": claim, "documents": documents, "missing": [d for d, _label in documents if d.received_on is None],
@@ -196,8 +196,8 @@ def claim_action(request, claim_id: int, claim_step: str):
             accounts = {}
             for i in range(int(post.get("payee_count", "0") or 0) if (post.get("payee_count", "0") or "0").isdigit()
                            else 0):
-                name = post.get(f"payee_{i}", "")
-                accounts[name] = services.Account(post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""),
+                key = post.get(f"payee_{i}", "")
+                accounts[key] = services.Account(post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""),
                                                   post.get(f"account_{i}", ""))
             services.claim_pay(actor=user, claim_id=claim.pk, accounts=accounts, as_of=as_of)
     except services.ClaimRefused as exc:

@@ -62,10 +62,10 @@ def test_a_handler_takes_a_death_claim_through_to_payment(claims_world, settings
     act(checker, "check", {"answer": "approve"})
     page = handler.get(url)
     assert page.status_code == 200 and b"claim-pay-form" in page.content
-    names = sorted({b.name for b in world.beneficiaries})
-    data = {"payee_count": str(len(names))}
-    for i, name in enumerate(names):
-        data |= {f"payee_{i}": name, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",
+    keys = sorted({f"customer:{b.pk}" for b in world.beneficiaries})
+    data = {"payee_count": str(len(keys))}
+    for i, key in enumerate(keys):
+        data |= {f"payee_{i}": key, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",
                  f"account_{i}": f"6222020200100000{i:03d}"}
     act(handler, "pay", data)
     claim.refresh_from_db()
