@@ -58,8 +58,8 @@ class PayoutSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payout
-        fields = ["policy", "payee_name", "estate", "share", "amount", "currency", "account_last4", "end_to_end_id",
-                  "status", "sent_on"]
+        fields = ["policy", "payee_name", "payee_key", "estate", "share", "amount", "currency", "account_last4",
+                  "end_to_end_id", "status", "sent_on", "advance"]
 
     def get_share(self, payout: Payout) -> str:
         return str(payout.share)

@@ -96,6 +96,9 @@ class Claim(models.Model):
     decided_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", db_index=False)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # An advance of the amount that can be determined (Insurance Law Art. 25): its maker, until a checker approves.
+    advance_proposed_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+", db_index=False)
     refusal_notice_on = models.DateField(_("refusal notice sent on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -241,9 +244,12 @@ class ClaimRenunciation(models.Model):
 
 class Payout(models.Model):
     """One payee's part of one policy's benefit, to their bank account: pending until it goes out in a pain.001
-    file, which it does exactly once (`end_to_end_id` unique, `bank_file` set once)."""
+    file, which it does exactly once (`end_to_end_id` unique, `bank_file` set once). An advance (Insurance Law Art.
+    25) is a payout too (`advance`), held for a checker at the approval threshold, and deducted from the final
+    payout of the same payee and policy."""
 
     class Status(models.TextChoices):
+        HELD = "held", _("waiting for the checker")
         PENDING = "pending", _("to pay")
         SENT = "sent", _("sent to the bank")
 
@@ -268,6 +274,7 @@ class Payout(models.Model):
     bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    advance = models.BooleanField(_("advance payment"), default=False)
 
     class Meta:
         verbose_name = _("payout")
@@ -276,7 +283,7 @@ class Payout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["end_to_end_id"], name="payout_e2e_uniq"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
-            models.CheckConstraint(condition=Q(status="pending", bank_file__isnull=True)
+            models.CheckConstraint(condition=Q(status__in=["held", "pending"], bank_file__isnull=True)
                                    | Q(status="sent", bank_file__isnull=False), name="payout_sent_has_file"),
         ]
         indexes = [models.Index(fields=["status", "currency"], name="payout_status_idx")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -453,6 +453,8 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
         raise ClaimRefused(_("Give the reasons for the decision."), field="reasons")
     links = list(claim.claim_policies.select_related("policy"))
     benefits = {link.policy_id: link.benefit or Decimal(0) for link in links}
+    if claim.payouts.filter(status=Payout.Status.HELD).exists():
+        raise ClaimRefused(_("An advance of this claim waits for its checker: it is approved or sent back first."))
     if outcome == Outcome.DECLINED:
         approved = {pk: Decimal(0) for pk in benefits}
     elif outcome == Outcome.APPROVED:
@@ -467,6 +469,11 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
         if not any(approved.values()) or sum(approved.values()) >= sum(benefits.values()):
             raise ClaimRefused(_("A partial approval pays something, and less than the whole benefit."),
                                field="amounts")
+    for policy_id, advanced in _advanced(claim).items():
+        if approved.get(policy_id, Decimal(0)) < advanced:
+            raise ClaimRefused(_("%(amount)s was paid in advance on policy %(policy)s: the decision pays at least "
+                                 "that on it.") % {"amount": advanced, "policy": Policy.objects.get(pk=policy_id)
+                                                   .number}, field="amounts")
     for link in links:
         link.approved_amount = approved[link.policy_id]
     ClaimPolicy.objects.bulk_update(links, ["approved_amount"])
@@ -608,8 +615,8 @@ def payees_of(plan: list[PlannedPayout]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def payout_plan(claim: Claim) -> list[PlannedPayout]:
-    """Who receives what of each policy's approved amount: a death benefit by beneficiary order and share
+def payout_plan(claim: Claim, amounts: dict[int, Decimal] | None = None) -> list[PlannedPayout]:
+    """Who receives what of each policy's approved amount (or of `amounts` by policy id: an advance): a death benefit by beneficiary order and share
     (`rules.death_payees`: who died first or renounced drops out; nobody left: the insured's estate); a
     disability, illness or hospital benefit the insured; a maturity or survival benefit the owner. The cents of
     each policy's amount split by `core.money.split_by_shares` (largest remainder, ties to the first listed), so
@@ -617,7 +624,7 @@ def payout_plan(claim: Claim) -> list[PlannedPayout]:
     plan: list[PlannedPayout] = []
     renounced = set(claim.renunciations.values_list("beneficiary_id", flat=True))
     for link in claim.claim_policies.select_related("policy", "policy__owner").order_by("policy__number"):
-        amount = link.approved_amount or Decimal(0)
+        amount = (link.approved_amount if amounts is None else amounts.get(link.policy_id)) or Decimal(0)
         if amount <= 0:
             continue
         policy = link.policy
@@ -643,6 +650,108 @@ def payout_plan(claim: Claim) -> list[PlannedPayout]:
     return plan
 
 
+def _advanced(claim: Claim) -> dict[int, Decimal]:
+    """What each policy of the claim paid in advance (approved advances: held ones are not paid yet)."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for policy_id, amount in claim.payouts.filter(advance=True).exclude(status=Payout.Status.HELD).values_list(
+            "policy_id", "amount"):
+        totals[policy_id] += amount
+    return dict(totals)
+
+
+@transaction.atomic
+def claim_advance_pay(*, actor, claim_id: int, amounts: dict[int, Decimal], accounts: dict[str, Account],
+                      reasons: str, as_of: date) -> BankFile | None:
+    """Pay in advance the amount that can be determined while the total is still open (Insurance Law Art. 25):
+    from the day after the `claim_advance_payment` clock (60 days after the claim and its documents) until the
+    decision, once per claim. `amounts` by policy id, each at most the policy's assessed benefit, go to the payees
+    of `payout_plan` (accounts by payee key). Below the approval threshold it goes out at once in a pain.001 file;
+    at or above it the payouts are held for a checker (`claim_advance_check`). The final payout deducts it."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in (ClaimStatus.ASSESSING, ClaimStatus.AWAITING_APPROVAL) or claim.assessed_on is None:
+        raise ClaimRefused(_("An advance is paid on an assessed claim before its decision."))
+    if not rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=as_of, decided=False):
+        raise ClaimRefused(_("An advance is paid when the claim is still undecided after %(day)s (Insurance Law Art. "
+                             "25).") % {"day": claim.advance_payment_due or "—"})
+    if claim.payouts.filter(advance=True).exists():
+        raise ClaimRefused(_("This claim's advance is booked already."))
+    reasons = reasons.strip()
+    if not reasons:
+        raise ClaimRefused(_("Say how the amount paid in advance was determined."), field="reasons")
+    benefits = {link.policy_id: (link.benefit or Decimal(0)) if link.covered else Decimal(0)
+                for link in claim.claim_policies.all()}
+    wanted = {pk: to_cents(Decimal(a)) for pk, a in amounts.items() if Decimal(a) != 0}
+    if not wanted or any(pk not in benefits or a < 0 or a > benefits[pk] for pk, a in wanted.items()):
+        raise ClaimRefused(_("Each policy's advance is between nothing and its assessed benefit, and something is "
+                             "paid."), field="amounts")
+    total = sum(wanted.values(), Decimal(0))
+    held = total >= approval_threshold(claim.currency)
+    payouts = _payouts(claim, payout_plan(claim, wanted), accounts, prefix="A",
+                       status=Payout.Status.HELD if held else Payout.Status.PENDING)
+    bank_file = None
+    if held:
+        claim.advance_proposed_by = acting_staff(actor)
+        _save(claim)
+    else:
+        bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _append(claim, actor=actor, kind="advance_proposed" if held else "advance_paid", on=as_of, note=reasons,
+            data={"amount": str(total), "payouts": len(payouts), "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="create", object_type="claims.advance", object_id=claim.pk,
+                 after={"amount": str(total), "held": held, "file": bank_file.message_id if bank_file else ""})
+    return bank_file
+
+
+@transaction.atomic
+def claim_advance_check(*, actor, claim_id: int, approve: bool, as_of: date, note: str = "") -> BankFile | None:
+    """The checker's answer to an advance at or above the approval threshold: approved, it goes out in a pain.001
+    file; sent back, its held payouts are cancelled (nothing was paid). The maker never checks their own."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.APPROVE_CLAIM, claim)
+    held = claim.payouts.filter(advance=True, status=Payout.Status.HELD)
+    if not held.exists():
+        raise ClaimRefused(_("This claim has no advance waiting for a checker."))
+    staff = acting_staff(actor)
+    if not trusted(actor) and (staff is None or staff.pk == claim.advance_proposed_by_id):
+        raise AccessDenied(_("You proposed this advance: another colleague must check it."))
+    bank_file = None
+    total = sum(held.values_list("amount", flat=True), Decimal(0))
+    if approve:
+        held.update(status=Payout.Status.PENDING)
+        bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    else:
+        if not note.strip():
+            raise ClaimRefused(_("Say why the advance goes back."), field="note")
+        held.delete()
+    claim.advance_proposed_by = None
+    _save(claim)
+    _append(claim, actor=actor, kind="advance_paid" if approve else "advance_returned", on=as_of, note=note.strip(),
+            data={"amount": str(total), "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="transition", object_type="claims.advance", object_id=claim.pk,
+                 after={"amount": str(total), "checked": "approved" if approve else "returned"})
+    return bank_file
+
+
+def _less_advances(claim: Claim, plan: list[PlannedPayout]) -> list[PlannedPayout]:
+    """The final payouts: each payee's part of each policy less what they were paid in advance on it (a part the
+    advance covered whole drops out)."""
+    advanced: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for policy_id, key, amount in claim.payouts.filter(advance=True).values_list("policy_id", "payee_key", "amount"):
+        advanced[policy_id, key] += amount
+    final = []
+    for planned in plan:
+        rest = planned.amount - advanced.pop((planned.policy_id, planned.payee_key), Decimal(0))
+        if rest < 0:
+            raise ClaimRefused(_("%(name)s was paid more in advance than their part of the amount approved.")
+                               % {"name": planned.name})
+        if rest > 0:
+            final.append(replace(planned, amount=rest))
+    if advanced:  # an advance to a payee the decision no longer pays
+        raise ClaimRefused(_("An advance went to a payee the decision does not pay: the decision pays every payee "
+                             "at least their advance."))
+    return final
+
+
 @dataclass(frozen=True)
 class Account:
     bank_name: str
@@ -651,19 +760,40 @@ class Account:
 
 
 @transaction.atomic
-def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile:
+def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile | None:
     """Pay an approved claim: one payout per payee and policy (`payout_plan`) to the account given for the payee
-    (`accounts`, by `payee_key`: a customer, a beneficiary who is no customer, or the estate), exported at once in a pain.001 file through banking; the claim is paid and each
-    policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
+    (`accounts`, by `payee_key`: a customer, a beneficiary who is no customer, or the estate), less what each was
+    paid in advance on the policy, exported at once in a pain.001 file through banking; the claim is paid and
+    each policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
     illness or hospital benefit leaves it running: the state machine has no waiver of premium). A claim is
     paid once: its payouts are booked once and go out in one file."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.DECIDED or claim.outcome not in (Outcome.APPROVED, Outcome.PARTLY_APPROVED):
         raise ClaimRefused(_("Only an approved claim that is not paid yet can be paid."))
-    if claim.payouts.exists():
+    if claim.payouts.filter(advance=False).exists():
         raise ClaimRefused(_("This claim's payouts are booked already."))
-    plan = payout_plan(claim)
+    if claim.payouts.filter(status=Payout.Status.HELD).exists():
+        raise ClaimRefused(_("An advance of this claim waits for its checker: it is approved or sent back first."))
+    plan = _less_advances(claim, payout_plan(claim))
+    payouts = _payouts(claim, plan, accounts, prefix="")
+    bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _move(claim, ClaimStatus.PAID)
+    claim.paid_on = as_of
+    _save(claim)
+    _policy_outcomes(actor, claim, as_of)
+    _append(claim, actor=actor, kind="paid", on=as_of,
+            data={"file": bank_file.message_id if bank_file else "", "payouts": len(payouts)})
+    audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
+                 after={"amount": str(claim.approved_amount), "payouts": len(payouts),
+                        "file": bank_file.message_id if bank_file else ""})
+    return bank_file
+
+
+def _payouts(claim: Claim, plan: list[PlannedPayout], accounts: dict[str, Account], *, prefix: str,
+             status: str = Payout.Status.PENDING) -> list[Payout]:
+    """Book the plan's payouts to the accounts given by payee key (every payee needs one), end-to-end ids
+    `<claim number>-<prefix><n>`."""
     given = {key for key, a in accounts.items() if a.account_number.strip()}
     missing = [name for key, name in payees_of(plan) if key not in given]
     if missing:
@@ -678,22 +808,12 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
                                % {"name": planned.name}, field="accounts")
         payouts.append(Payout(
             claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
-            payee_name=planned.name[:120], payee_key=planned.payee_key, estate=planned.estate, share_numerator=planned.share.numerator,
-            share_denominator=planned.share.denominator, amount=planned.amount, currency=claim.currency,
-            bank_name=account.bank_name.strip()[:60], bank_code=account.bank_code.strip()[:20],
-            account_number=number, account_last4=number[-4:], end_to_end_id=f"{claim.number}-{i:03d}"))
-    Payout.objects.bulk_create(payouts)
-    bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
-    _move(claim, ClaimStatus.PAID)
-    claim.paid_on = as_of
-    _save(claim)
-    _policy_outcomes(actor, claim, as_of)
-    _append(claim, actor=actor, kind="paid", on=as_of,
-            data={"file": bank_file.message_id if bank_file else "", "payouts": len(payouts)})
-    audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
-                 after={"amount": str(claim.approved_amount), "payouts": len(payouts),
-                        "file": bank_file.message_id if bank_file else ""})
-    return bank_file
+            payee_name=planned.name[:120], payee_key=planned.payee_key, estate=planned.estate,
+            share_numerator=planned.share.numerator, share_denominator=planned.share.denominator,
+            amount=planned.amount, currency=claim.currency, bank_name=account.bank_name.strip()[:60],
+            bank_code=account.bank_code.strip()[:20], account_number=number, account_last4=number[-4:],
+            end_to_end_id=f"{claim.number}-{prefix}{i:03d}", advance=bool(prefix), status=status))
+    return Payout.objects.bulk_create(payouts)
 
 
 def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lifecrm.claims import checklists, selectors, services
+from lifecrm.claims import checklists, rules, selectors, services
 from lifecrm.claims.findings import FINDINGS
 from lifecrm.claims.models import Cause, Channel, Claim, ClaimType, Outcome, Status
 from lifecrm.claims.timeline import event_label
@@ -103,19 +103,26 @@ def _context(request, claim: Claim, **extra) -> dict:
         else []
     payees = services.payees_of(plan)
     documents = [(d, checklists.document_label(d.code)) for d in claim.documents.all()]
+    payouts = list(claim.payouts.all())
+    advance_owed = rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=_as_of(),
+                                              decided=claim.status not in rules.BEFORE_DECISION)
+    advance_payees = []
+    if advance_owed and claim.assessed_on and claim.status != Status.REPORTED and not any(p.advance for p in payouts):
+        advance_payees = services.payees_of(services.payout_plan(claim, {
+            link.policy_id: link.benefit for link in claim.claim_policies.all() if link.covered and link.benefit}))
     return {
         "claim": claim, "documents": documents, "missing": [d for d, _label in documents if d.received_on is None],
         "links": list(claim.claim_policies.all()),
         "findings": [(f, FINDINGS.get(f.code, f.code)) for f in claim.findings.all()],
-        "notices": list(claim.notices.all()), "payouts": list(claim.payouts.all()),
+        "notices": list(claim.notices.all()), "payouts": payouts, "advance_payees": advance_payees,
         "events": [(e, event_label(e.kind)) for e in claim.events.all()],
         "plan": plan, "payees": payees, "outcomes": Outcome.choices, "as_of": _as_of(),
         "may_handle": handles,
         "may_check": may(scope, Action.APPROVE_CLAIM) and claim.status == Status.AWAITING_APPROVAL
         and claim.proposed_by_id != staff_id,
-        "advance_owed": claim.advance_payment_due is not None and claim.status in ("reported", "documents_pending",
-                                                                                   "assessing", "awaiting_approval")
-        and _as_of() > claim.advance_payment_due,
+        "advance_owed": advance_owed,
+        "may_check_advance": may(scope, Action.APPROVE_CLAIM) and claim.advance_proposed_by_id is not None
+        and claim.advance_proposed_by_id != staff_id,
         "threshold": services.approval_threshold(claim.currency),
         **extra,
     }
@@ -158,7 +165,17 @@ def _date(text: str, default: date) -> date:
         raise services.ClaimRefused(_("Give the date as 2026-12-07."), field="date") from None
 
 
-ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take"}
+ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check"}
+
+
+def _accounts(post) -> dict[str, services.Account]:
+    """The payees' bank accounts of a payment form, by payee key."""
+    count = post.get("payee_count", "0") or "0"
+    accounts = {}
+    for i in range(int(count) if count.isdigit() else 0):
+        accounts[post.get(f"payee_{i}", "")] = services.Account(
+            post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""), post.get(f"account_{i}", ""))
+    return accounts
 
 
 @require_POST
@@ -193,13 +210,15 @@ def claim_action(request, claim_id: int, claim_step: str):
         elif action == "refuse":
             services.claim_refusal_notice_send(actor=user, claim_id=claim.pk, as_of=as_of)
         elif action == "pay":
-            accounts = {}
-            for i in range(int(post.get("payee_count", "0") or 0) if (post.get("payee_count", "0") or "0").isdigit()
-                           else 0):
-                key = post.get(f"payee_{i}", "")
-                accounts[key] = services.Account(post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""),
-                                                  post.get(f"account_{i}", ""))
-            services.claim_pay(actor=user, claim_id=claim.pk, accounts=accounts, as_of=as_of)
+            services.claim_pay(actor=user, claim_id=claim.pk, accounts=_accounts(post), as_of=as_of)
+        elif action == "advance":
+            amounts = {link.policy_id: _amount(post.get(f"amount_{link.policy_id}", ""), "amounts")
+                       for link in claim.claim_policies.all()}
+            services.claim_advance_pay(actor=user, claim_id=claim.pk, amounts=amounts, accounts=_accounts(post),
+                                       reasons=post.get("reasons", ""), as_of=as_of)
+        elif action == "advance_check":
+            services.claim_advance_check(actor=user, claim_id=claim.pk, approve=post.get("answer") == "approve",
+                                         note=post.get("note", ""), as_of=as_of)
     except services.ClaimRefused as exc:
         claim = _claim(request, claim_id)
         return render(request, "claims/claim.html", _context(request, claim, error=str(exc), error_action=action),
