@@ -252,6 +252,8 @@ class Payout(models.Model):
         HELD = "held", _("waiting for the checker")
         PENDING = "pending", _("to pay")
         SENT = "sent", _("sent to the bank")
+        ACCEPTED = "accepted", _("accepted by the bank")
+        REJECTED = "rejected", _("rejected by the bank: needs a new account")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payouts")
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -274,7 +276,13 @@ class Payout(models.Model):
     bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
-    advance = models.BooleanField(_("advance payment"), default=False)
+    # The bank's status report (pain.002) on it: accepted, or rejected with the ISO reason code; a rejected payout
+    # goes out again (a new end-to-end id, `reissues` + 1) once the payee's new account is given.
+    result_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", db_index=False)
+    result_on = models.DateField(_("bank's answer on"), null=True, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
+    reissues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("payout")
@@ -284,7 +292,8 @@ class Payout(models.Model):
             models.UniqueConstraint(fields=["end_to_end_id"], name="payout_e2e_uniq"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
             models.CheckConstraint(condition=Q(status__in=["held", "pending"], bank_file__isnull=True)
-                                   | Q(status="sent", bank_file__isnull=False), name="payout_sent_has_file"),
+                                   | Q(status__in=["sent", "accepted", "rejected"], bank_file__isnull=False),
+                                   name="payout_sent_has_file"),
         ]
         indexes = [models.Index(fields=["status", "currency"], name="payout_status_idx")]
 

@@ -22,11 +22,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import xsd
+from lifecrm.banking import transfers, xsd
 from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_record
+from lifecrm.banking.services import bank_file_receive, bank_file_record
 from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
@@ -38,6 +38,7 @@ from lifecrm.claims.models import (
     ClaimRenunciation,
     Payout,
 )
+from lifecrm.claims.payout_results import PAYOUT_PREFIX, PayoutResults
 from lifecrm.claims.rules import ClaimStatus, Outcome
 from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.money import split_by_shares, to_cents
@@ -52,8 +53,6 @@ from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
 from lifecrm.policies.rules import TERMINAL, Status
 
-PAYOUT_PREFIX = "LCCL"
-"""The message-id prefix of claims' pain.001 payout files (`banking.rules.message_id`)."""
 APPROVAL_THRESHOLDS = {"CNY": Decimal("100000"), "HKD": Decimal("100000"), "TWD": Decimal("500000")}
 """A decision to pay this much or more needs a checker (not the maker); `settings.CLAIMS_APPROVAL_THRESHOLDS`
 overrides it per currency."""
@@ -859,3 +858,48 @@ def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) ->
             Payout.objects.filter(pk__in=[p.pk for p in group], status=Payout.Status.PENDING).update(
                 status=Payout.Status.SENT, bank_file=made, sent_on=as_of)
     return made
+
+
+def payout_results_import(*, actor, content: bytes, filename: str, as_of: date
+                          ) -> tuple[BankFile, PayoutResults | None]:
+    """Take the bank's status report (pain.002) on a payout file: XSD-checked, recorded once by its content hash
+    (the same file again: the first BankFile and None, nothing changed), matched to the pain.001 it answers and
+    applied to its payouts (`payout_results`): accepted, or rejected with the reason (the payout then needs a new
+    account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`)."""
+    authorize(actor, Action.HANDLE_CLAIM)
+    return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
+                             apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
+
+
+@transaction.atomic
+def payout_reissue(*, actor, payout_id: int, account: Account, as_of: date) -> BankFile | None:
+    """A payout the bank rejected goes out again to the payee's new account: a new end-to-end id
+    (`<first id>-R<n>`), exported at once in a new pain.001 file; the rejected attempt stays in the claim's log."""
+    payout = Payout.objects.select_for_update().select_related("claim").filter(pk=payout_id).first()
+    if payout is None:
+        raise Payout.DoesNotExist(f"no payout with id {payout_id}")
+    claim = payout.claim
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if payout.status != Payout.Status.REJECTED:
+        raise ClaimRefused(_("Only a payout the bank rejected goes out again."))
+    number = "".join(account.account_number.split())
+    if not number.isalnum() or not account.bank_code.strip():
+        raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
+                           % {"name": payout.payee_name}, field="account")
+    before = {"reference": payout.end_to_end_id, "account": payout.account_last4, "reason": payout.reason_code,
+              "file": payout.bank_file.message_id}
+    first = payout.end_to_end_id.rsplit("-R", 1)[0] if payout.reissues else payout.end_to_end_id
+    payout.reissues += 1
+    payout.end_to_end_id = f"{first}-R{payout.reissues}"
+    payout.bank_name, payout.bank_code = account.bank_name.strip()[:60], account.bank_code.strip()[:20]
+    payout.account_number, payout.account_last4 = number, number[-4:]
+    payout.status, payout.bank_file, payout.sent_on = Payout.Status.PENDING, None, None
+    payout.save()
+    bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _append(claim, actor=actor, kind="payout_reissued", on=as_of,
+            data={"payee": payout.payee_name, "before": before, "reference": payout.end_to_end_id,
+                  "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="update", object_type="claims.payout", object_id=payout.pk, before=before,
+                 after={"reference": payout.end_to_end_id, "account": payout.account_last4,
+                        "file": bank_file.message_id if bank_file else ""})
+    return bank_file

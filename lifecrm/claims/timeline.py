@@ -26,6 +26,8 @@ EVENT_LABELS = {
     "decision_notice": gettext_lazy("decision notice sent"),
     "renounced": gettext_lazy("a beneficiary renounced"),
     "paid": gettext_lazy("paid"),
+    "payout_results": gettext_lazy("the bank's answer on the payouts"),
+    "payout_reissued": gettext_lazy("a rejected payout sent again"),
     "advance_proposed": gettext_lazy("advance proposed"),
     "advance_paid": gettext_lazy("advance paid"),
     "advance_returned": gettext_lazy("advance sent back by the checker"),

@@ -165,7 +165,8 @@ def _date(text: str, default: date) -> date:
         raise services.ClaimRefused(_("Give the date as 2026-12-07."), field="date") from None
 
 
-ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check"}
+ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check",
+           "reissue"}
 
 
 def _accounts(post) -> dict[str, services.Account]:
@@ -216,6 +217,13 @@ def claim_action(request, claim_id: int, claim_step: str):
                        for link in claim.claim_policies.all()}
             services.claim_advance_pay(actor=user, claim_id=claim.pk, amounts=amounts, accounts=_accounts(post),
                                        reasons=post.get("reasons", ""), as_of=as_of)
+        elif action == "reissue":
+            payout = claim.payouts.filter(pk=int(post.get("payout", "0") or 0)
+                                          if (post.get("payout") or "").isdigit() else 0).first()
+            if payout is None:
+                raise Http404("no such payout")
+            services.payout_reissue(actor=user, payout_id=payout.pk, as_of=as_of, account=services.Account(
+                post.get("bank_name", ""), post.get("bank_code", ""), post.get("account", "")))
         elif action == "advance_check":
             services.claim_advance_check(actor=user, claim_id=claim.pk, approve=post.get("answer") == "approve",
                                          note=post.get("note", ""), as_of=as_of)
