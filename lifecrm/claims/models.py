@@ -87,6 +87,11 @@ class Claim(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED)
     documents_complete_on = models.DateField(_("documents complete on"), null=True, blank=True)
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
+    # Facts the assessment reads (claims.services.claim_facts_record): the day the insurer learned the cause for
+    # rescission (its right lapses 30 days later: Insurance Law Art. 16; TW: a month, Art. 64) and the insured's
+    # true birth date when the age was misstated (Art. 32; each policy's premium at the true age on ClaimPolicy).
+    learned_on = models.DateField(_("cause for rescission learned on"), null=True, blank=True)
+    true_birth_date = models.DateField(_("true birth date"), null=True, blank=True)
     # The decision: proposed by the maker, effective once decided (by the maker below the threshold, else the checker).
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)
@@ -141,6 +146,7 @@ class ClaimPolicy(models.Model):
     covered = models.BooleanField(_("covered"), null=True)
     benefit = models.DecimalField(_("benefit"), null=True, blank=True, **MONEY)
     approved_amount = models.DecimalField(_("amount approved"), null=True, blank=True, **MONEY)
+    true_annual_premium = models.DecimalField(_("annual premium at the true age"), null=True, blank=True, **MONEY)
 
     class Meta:
         verbose_name = _("policy of a claim")

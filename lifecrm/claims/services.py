@@ -342,11 +342,11 @@ class Found:
 
 
 @transaction.atomic
-def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, Decimal] | None = None,
-                 learned_on: date | None = None) -> Claim:
+def claim_assess(*, actor, claim_id: int, as_of: date) -> Claim:
     """Run the rules on every policy of the claim and store what they find: cover on the event date, waiting
-    period, suicide exclusion, rescission window, misstated age (`true_premiums`: policy id → the annual premium
-    at the true age), fast track, fraud flags and the limitation. Needs complete documents; may run again."""
+    period, suicide exclusion, rescission window (and the day the cause was learned: `Claim.learned_on`),
+    misstated age (`ClaimPolicy.true_annual_premium`), fast track, fraud flags and the limitation. Needs complete
+    documents; may run again (and must, after `claim_facts_record`)."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.ASSESSING:
@@ -369,6 +369,7 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
                                      detail={"threshold": str(_rule(j, "small_claim_threshold").amount)}))
     suicide, formation, learning = (_period(j, "suicide_exclusion"), _period(j, "contestability_after_formation"),
                                     _period(j, "contestability_after_learning"))
+    learned_on = claim.learned_on
     for link in links:
         policy, changes = link.policy, journal.get(link.policy_id, [])
         version = _version_on(policy.pk, claim.event_date)
@@ -397,14 +398,14 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
             found.append(Found("contestable", ClaimFinding.Severity.REVIEW,
                                {"until": str(formation.end(policy.issue_date))}))
         benefit = _benefit(claim, version) if covered else None
-        if benefit is not None and true_premiums and policy.pk in true_premiums and version is not None:
+        due = link.true_annual_premium
+        if benefit is not None and due and version is not None:
             adjusted = rules.misstated_age_benefit(benefit=benefit, premium_paid=version.annual_premium,
-                                                   premium_due=true_premiums[policy.pk])
+                                                   premium_due=due)
             found.append(Found("misstated_age", ClaimFinding.Severity.ADJUSTS, {
                 "benefit": str(benefit), "adjusted": str(adjusted), "paid": str(version.annual_premium),
-                "due": str(true_premiums[policy.pk]),
-                "refund": str(rules.misstated_age_refund(premium_paid=version.annual_premium,
-                                                         premium_due=true_premiums[policy.pk]))}))
+                "due": str(due), "true_birth_date": str(claim.true_birth_date),
+                "refund": str(rules.misstated_age_refund(premium_paid=version.annual_premium, premium_due=due))}))
             benefit = adjusted
         increases = []
         if version is not None:
@@ -428,6 +429,59 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
     _append(claim, actor=actor, kind="assessed", on=as_of, data={"findings": [f.code for f in findings]})
     audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
                  after={"assessed": str(as_of), "findings": [f.code for f in findings]})
+    return claim
+
+
+def rescission_lapses_on(claim: Claim) -> date | None:
+    """The last day the insurer may rescind for the cause it learned on `learned_on` (CN: 30 days, TW: a month;
+    never after the policies' 2 years from formation, shown per policy by the `contestable` finding)."""
+    period = _period(claim.jurisdiction_id, "contestability_after_learning")
+    return period.end(claim.learned_on) if period and claim.learned_on else None
+
+
+@transaction.atomic
+def claim_facts_record(*, actor, claim_id: int, as_of: date, learned_on: date | None, true_birth_date: date | None,
+                       true_premiums: dict[int, Decimal | None]) -> Claim:
+    """Record what the assessment reads beyond the policy: the day the insurer learned the cause for rescission,
+    the insured's true birth date and, per policy (id → amount; None clears), the annual premium at the true age.
+    Before the decision only; a claim assessed already must be assessed again before it is decided."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.BEFORE_DECISION:
+        raise ClaimRefused(_("The claim is decided: the facts of its assessment are closed."))
+    links = {link.policy_id: link for link in claim.claim_policies.select_related("policy")}
+    if learned_on is not None:
+        first_issue = min(link.policy.issue_date for link in links.values())
+        if learned_on > as_of or learned_on < first_issue:
+            raise ClaimRefused(_("The day the cause was learned is between the policy's issue and today."),
+                               field="learned_on")
+    if true_birth_date is not None:
+        if true_birth_date > claim.event_date:
+            raise ClaimRefused(_("The true birth date is before the event."), field="true_birth_date")
+        if true_birth_date == claim.insured.birth_date:
+            raise ClaimRefused(_("That is the birth date on file: the age was not misstated."),
+                               field="true_birth_date")
+    if set(true_premiums) - set(links):
+        raise ClaimRefused(_("Give premiums of this claim's policies only."), field="true_premiums")
+    given = {pk: amount for pk, amount in true_premiums.items() if amount is not None}
+    if any(amount <= 0 or amount != to_cents(amount) for amount in given.values()):
+        raise ClaimRefused(_("A premium at the true age is an amount above zero, in cents."), field="true_premiums")
+    if given and true_birth_date is None:
+        raise ClaimRefused(_("Give the true birth date with the premiums at the true age."), field="true_birth_date")
+    before = {"learned_on": str(claim.learned_on or ""), "true_birth_date": str(claim.true_birth_date or ""),
+              "premiums": {pk: str(link.true_annual_premium or "") for pk, link in links.items()}}
+    for pk, amount in true_premiums.items():
+        links[pk].true_annual_premium = amount
+    ClaimPolicy.objects.bulk_update(list(links.values()), ["true_annual_premium"])
+    claim.learned_on, claim.true_birth_date = learned_on, true_birth_date
+    stale = claim.assessed_on is not None
+    claim.assessed_on = None  # the findings no longer hold: assess again
+    _save(claim)
+    after = {"learned_on": str(learned_on or ""), "true_birth_date": str(true_birth_date or ""),
+             "premiums": {pk: str(link.true_annual_premium or "") for pk, link in links.items()}}
+    _append(claim, actor=actor, kind="facts_recorded", on=as_of, data=after | {"assess_again": stale})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk, before=before,
+                 after=after)
     return claim
 
 

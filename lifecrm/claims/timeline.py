@@ -18,6 +18,7 @@ EVENT_LABELS = {
     "documents_received": gettext_lazy("documents received"),
     "missing_documents_notice": gettext_lazy("missing documents asked for"),
     "assessed": gettext_lazy("assessed"),
+    "facts_recorded": gettext_lazy("facts of the assessment recorded"),
     "decision_proposed": gettext_lazy("decision proposed"),
     "decision_approved": gettext_lazy("decision approved by the checker"),
     "decision_returned": gettext_lazy("decision sent back by the checker"),

@@ -120,7 +120,8 @@ def _context(request, claim: Claim, **extra) -> dict:
         "may_handle": handles,
         "may_check": may(scope, Action.APPROVE_CLAIM) and claim.status == Status.AWAITING_APPROVAL
         and claim.proposed_by_id != staff_id,
-        "advance_owed": advance_owed,
+        "advance_owed": advance_owed, "before_decision": claim.status in rules.BEFORE_DECISION,
+        "rescission_lapses_on": services.rescission_lapses_on(claim),
         "may_check_advance": may(scope, Action.APPROVE_CLAIM) and claim.advance_proposed_by_id is not None
         and claim.advance_proposed_by_id != staff_id,
         "threshold": services.approval_threshold(claim.currency),
@@ -156,17 +157,17 @@ def _amount(text: str, field: str) -> Decimal:
     return value
 
 
-def _date(text: str, default: date) -> date:
+def _date(text: str, default: date | None, field: str = "date") -> date | None:
     if not (text or "").strip():
         return default
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise services.ClaimRefused(_("Give the date as 2026-12-07."), field="date") from None
+        raise services.ClaimRefused(_("Give the date as 2026-12-07."), field=field) from None
 
 
 ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check",
-           "reissue"}
+           "reissue", "facts"}
 
 
 def _accounts(post) -> dict[str, services.Account]:
@@ -217,6 +218,14 @@ def claim_action(request, claim_id: int, claim_step: str):
                        for link in claim.claim_policies.all()}
             services.claim_advance_pay(actor=user, claim_id=claim.pk, amounts=amounts, accounts=_accounts(post),
                                        reasons=post.get("reasons", ""), as_of=as_of)
+        elif action == "facts":
+            premiums = {}
+            for link in claim.claim_policies.all():
+                text = post.get(f"true_premium_{link.policy_id}", "").strip()
+                premiums[link.policy_id] = _amount(text, "true_premiums") if text else None
+            services.claim_facts_record(actor=user, claim_id=claim.pk, as_of=as_of, true_premiums=premiums,
+                                        learned_on=_date(post.get("learned_on"), None, "learned_on"),
+                                        true_birth_date=_date(post.get("true_birth_date"), None, "true_birth_date"))
         elif action == "reissue":
             payout = claim.payouts.filter(pk=int(post.get("payout", "0") or 0)
                                           if (post.get("payout") or "").isdigit() else 0).first()
