@@ -121,7 +121,8 @@ def clocks_refresh(claim: Claim) -> None:
             decided_on=claim.decided_on, outcome=claim.outcome or None,
             decision=_period(j, "claim_decision_complex"), simple_decision=_period(j, "claim_decision_simple"),
             advance=_period(j, "claim_advance_payment"), refusal_notice=_period(j, "claim_refusal_notice"),
-            payment=_period(j, "claim_payment"), calendar=calendar)
+            payment=_period(j, "claim_payment"), calendar=calendar,
+            payment_after_documents=_period(j, "claim_payment_after_documents"))
     except LookupError:  # a working-day clock in a year the calendar does not hold: no date rather than a guess
         found = rules.Clocks()
     claim.decision_due, claim.simple_decision_due = found.decision_due, found.simple_decision_due
@@ -131,10 +132,10 @@ def clocks_refresh(claim: Claim) -> None:
 
 
 def next_deadline(claim: Claim) -> date | None:
-    """The deadline the claim's handler works to now: the decision (the fast track's, when earlier) before it is
-    decided; the refusal notice or the payment after."""
+    """The deadline the claim's handler works to now: the decision (the fast track's, when earlier; where payment
+    is due a period after the documents, that) before it is decided; the refusal notice or the payment after."""
     if claim.status in rules.BEFORE_DECISION:
-        dues = [d for d in (claim.decision_due, claim.simple_decision_due) if d is not None]
+        dues = [d for d in (claim.decision_due, claim.simple_decision_due, claim.payment_due) if d is not None]
         return min(dues) if dues else None
     if claim.status == ClaimStatus.DECIDED:
         return claim.refusal_notice_due if claim.outcome == Outcome.DECLINED else claim.payment_due
