@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -50,8 +50,9 @@ from lifecrm.org.models import Staff
 from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
 from lifecrm.policies import services as policy_services
-from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
-from lifecrm.policies.rules import TERMINAL, Status
+from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.rules import PREMIUM_PAYING, TERMINAL, Status
+from lifecrm.products.models import Product
 
 APPROVAL_THRESHOLDS = {"CNY": Decimal("100000"), "HKD": Decimal("100000"), "TWD": Decimal("500000")}
 """A decision to pay this much or more needs a checker (not the maker); `settings.CLAIMS_APPROVAL_THRESHOLDS`
@@ -818,9 +819,9 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
     """Pay an approved claim: one payout per payee and policy (`payout_plan`) to the account given for the payee
     (`accounts`, by `payee_key`: a customer, a beneficiary who is no customer, or the estate), less what each was
     paid in advance on the policy, exported at once in a pain.001 file through banking; the claim is paid and
-    each policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
-    illness or hospital benefit leaves it running: the state machine has no waiver of premium). A claim is
-    paid once: its payouts are booked once and go out in one file."""
+    each policy's outcome goes through its state machine (`_policy_outcomes`: a death ends it, a maturity matures
+    it, a disability or critical illness waives its premiums under a waiver-of-premium rider). A claim is paid
+    once: its payouts are booked once and go out in one file."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.DECIDED or claim.outcome not in (Outcome.APPROVED, Outcome.PARTLY_APPROVED):
@@ -871,8 +872,14 @@ def _payouts(claim: Claim, plan: list[PlannedPayout], accounts: dict[str, Accoun
 
 
 def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:
-    target = {rules.ClaimType.DEATH: Status.TERMINATED, rules.ClaimType.MATURITY: Status.MATURED}.get(
-        rules.ClaimType(claim.claim_type))
+    """Each policy's outcome of the paid claim, through its state machine: a death ends it, a maturity matures it,
+    a disability or critical illness waives its premiums where it has a waiver-of-premium rider in force on the
+    event date (billing then raises no dues for it); a hospital benefit leaves it running."""
+    kind = rules.ClaimType(claim.claim_type)
+    if kind in (rules.ClaimType.TPD, rules.ClaimType.CRITICAL_ILLNESS):
+        _premiums_waived(actor, claim, as_of)
+        return
+    target = {rules.ClaimType.DEATH: Status.TERMINATED, rules.ClaimType.MATURITY: Status.MATURED}.get(kind)
     if target is None:
         return
     for link in claim.claim_policies.select_related("policy").filter(approved_amount__gt=0):
@@ -883,6 +890,18 @@ def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:
             actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, to_status=target,
             effective_date=min(claim.event_date, as_of) if target == Status.TERMINATED else as_of, as_of=as_of,
             kind="claim_paid", reason=f"claim {claim.number}", data={"claim": claim.number})
+
+
+def _premiums_waived(actor, claim: Claim, as_of: date) -> None:
+    event = claim.event_date
+    riders = (Coverage.objects.filter(product__kind=Product.Kind.WAIVER, start_date__lte=event,
+                                      policy__in=claim.claim_policies.values("policy_id"))
+              .filter(Q(end_date__isnull=True) | Q(end_date__gte=event)).values_list("policy_id", flat=True))
+    for policy in Policy.objects.filter(pk__in=riders, status__in=PREMIUM_PAYING).order_by("pk"):
+        policy_services.policy_transition(
+            actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, to_status=Status.PREMIUM_WAIVED,
+            effective_date=min(event, as_of), as_of=as_of, kind="premium_waived", reason=f"claim {claim.number}",
+            data={"claim": claim.number})
 
 
 def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) -> BankFile | None:
