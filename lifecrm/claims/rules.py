@@ -57,7 +57,7 @@ TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.DOCUMENTS_PENDING: frozenset({ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN}),
     ClaimStatus.ASSESSING: frozenset({ClaimStatus.ASSESSING, ClaimStatus.AWAITING_APPROVAL, ClaimStatus.DECIDED,
                                       ClaimStatus.WITHDRAWN}),
-    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.DECIDED, ClaimStatus.ASSESSING}),
+    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.DECIDED, ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN}),
     ClaimStatus.DECIDED: frozenset({ClaimStatus.PAID, ClaimStatus.CLOSED}),
     ClaimStatus.PAID: frozenset({ClaimStatus.CLOSED}),
     ClaimStatus.CLOSED: frozenset(),

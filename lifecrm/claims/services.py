@@ -615,6 +615,30 @@ def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNoti
     return notice
 
 
+@transaction.atomic
+def claim_withdraw(*, actor, claim_id: int, reason: str, as_of: date) -> Claim:
+    """The claimant withdraws the claim before its decision: it ends (`closed_on`), its clocks stop (no deadline
+    any more, off every work list), with the reason in its log. A claim with an advance booked is decided, not
+    withdrawn."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.BEFORE_DECISION:
+        raise ClaimRefused(_("Only a claim not decided yet can be withdrawn."))
+    if claim.payouts.exists():
+        raise ClaimRefused(_("An advance of this claim is booked: the claim is decided, not withdrawn."))
+    reason = reason.strip()
+    if not reason:
+        raise ClaimRefused(_("Say how and why the claimant withdrew the claim."), field="reason")
+    before = claim.status
+    _move(claim, ClaimStatus.WITHDRAWN)
+    claim.closed_on, claim.advance_proposed_by = as_of, None
+    _save(claim)
+    _append(claim, actor=actor, kind="withdrawn", on=as_of, note=reason, data={"from": before})
+    audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
+                 before={"status": before}, after={"status": claim.status, "reason": reason})
+    return claim
+
+
 # -- payees and payment ----------------------------------------------------------------------------------------
 
 @transaction.atomic

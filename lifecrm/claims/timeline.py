@@ -27,6 +27,7 @@ EVENT_LABELS = {
     "decision_notice": gettext_lazy("decision notice sent"),
     "renounced": gettext_lazy("a beneficiary renounced"),
     "paid": gettext_lazy("paid"),
+    "withdrawn": gettext_lazy("withdrawn by the claimant"),
     "payout_results": gettext_lazy("the bank's answer on the payouts"),
     "payout_reissued": gettext_lazy("a rejected payout sent again"),
     "advance_proposed": gettext_lazy("advance proposed"),

@@ -167,7 +167,7 @@ def _date(text: str, default: date | None, field: str = "date") -> date | None:
 
 
 ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check",
-           "reissue", "facts"}
+           "reissue", "facts", "withdraw"}
 
 
 def _accounts(post) -> dict[str, services.Account]:
@@ -226,6 +226,8 @@ def claim_action(request, claim_id: int, claim_step: str):
             services.claim_facts_record(actor=user, claim_id=claim.pk, as_of=as_of, true_premiums=premiums,
                                         learned_on=_date(post.get("learned_on"), None, "learned_on"),
                                         true_birth_date=_date(post.get("true_birth_date"), None, "true_birth_date"))
+        elif action == "withdraw":
+            services.claim_withdraw(actor=user, claim_id=claim.pk, reason=post.get("reason", ""), as_of=as_of)
         elif action == "reissue":
             payout = claim.payouts.filter(pk=int(post.get("payout", "0") or 0)
                                           if (post.get("payout") or "").isdigit() else 0).first()
