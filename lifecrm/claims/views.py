@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from lifecrm.claims.models import Cause, Channel, Claim, ClaimType, Outcome, Sta
 from lifecrm.claims.timeline import event_label
 from lifecrm.core.money import parse_amount
 from lifecrm.org.access import AccessDenied, Action, may, staff_page
+from lifecrm.parties.models import Customer
 from lifecrm.parties.selectors import customer_get
 
 PER_PAGE = 25
@@ -45,7 +45,7 @@ class ReportForm(forms.Form):
                                        help_text=gettext_lazy("Where the claimant's letters go; blank: the "
                                                               "insured's address."))
     claimant_language = forms.ChoiceField(label=gettext_lazy("Claimant's language"), required=False,
-                                          choices=[("", gettext_lazy("the insured's")), *settings.LANGUAGES])
+                                          choices=[("", gettext_lazy("the insured's")), *Customer.Language.choices])
     amount_claimed = forms.CharField(label=gettext_lazy("Amount claimed"), required=False,
                                      help_text=gettext_lazy("For a hospital claim; below the fast-track threshold "
                                                             "a claim goes on the fast track."))
