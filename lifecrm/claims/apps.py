@@ -9,4 +9,4 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("Claims")
 
     def ready(self) -> None:
-        from lifecrm.claims import demo, paths, timeline, work  # noqa: F401  (registrations)
+        from lifecrm.claims import demo, generator, paths, payout_results, timeline, work  # noqa: F401  (registrations)

@@ -44,9 +44,9 @@ def _handler(claim: Claim):
 
 
 def _accounts(claim: Claim, seed: int) -> dict[str, services.Account]:
-    names = sorted({p.name for p in services.payout_plan(claim)})
-    return {name: services.Account(*BANKS[(seed + i) % len(BANKS)], f"6222{seed:06d}{i:02d}{len(name):04d}")
-            for i, name in enumerate(names)}
+    payees = services.payees_of(services.payout_plan(claim))
+    return {key: services.Account(*BANKS[(seed + i) % len(BANKS)], f"6222{seed:06d}{i:02d}{len(name):04d}")
+            for i, (key, name) in enumerate(payees)}
 
 
 @transaction.atomic

@@ -66,6 +66,11 @@ class Claim(models.Model):
     claimant_name = models.CharField(_("claimant"), max_length=100)
     claimant_phone = models.CharField(_("claimant's phone"), max_length=20, blank=True)
     claimant_relation = models.CharField(_("relation to the insured"), max_length=40, blank=True)
+    claimant_email = models.EmailField(_("claimant's e-mail"), blank=True)
+    # where the claimant's letters go (blank: the insured's address on file)
+    claimant_address = models.CharField(_("claimant's address"), max_length=200, blank=True)
+    claimant_language = models.CharField(_("claimant's language"), max_length=8, choices=settings.LANGUAGES,
+                                         blank=True)  # blank: the insured's preferred language
     event_date = models.DateField(_("event date"))
     description = models.TextField(_("what happened"), blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
@@ -82,6 +87,11 @@ class Claim(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REPORTED)
     documents_complete_on = models.DateField(_("documents complete on"), null=True, blank=True)
     assessed_on = models.DateField(_("assessed on"), null=True, blank=True)
+    # Facts the assessment reads (claims.services.claim_facts_record): the day the insurer learned the cause for
+    # rescission (its right lapses 30 days later: Insurance Law Art. 16; TW: a month, Art. 64) and the insured's
+    # true birth date when the age was misstated (Art. 32; each policy's premium at the true age on ClaimPolicy).
+    learned_on = models.DateField(_("cause for rescission learned on"), null=True, blank=True)
+    true_birth_date = models.DateField(_("true birth date"), null=True, blank=True)
     # The decision: proposed by the maker, effective once decided (by the maker below the threshold, else the checker).
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     reasons = models.TextField(_("reasons"), blank=True)
@@ -91,6 +101,9 @@ class Claim(models.Model):
     decided_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", db_index=False)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # An advance of the amount that can be determined (Insurance Law Art. 25): its maker, until a checker approves.
+    advance_proposed_by = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True,
+                                            related_name="+", db_index=False)
     refusal_notice_on = models.DateField(_("refusal notice sent on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -133,6 +146,7 @@ class ClaimPolicy(models.Model):
     covered = models.BooleanField(_("covered"), null=True)
     benefit = models.DecimalField(_("benefit"), null=True, blank=True, **MONEY)
     approved_amount = models.DecimalField(_("amount approved"), null=True, blank=True, **MONEY)
+    true_annual_premium = models.DecimalField(_("annual premium at the true age"), null=True, blank=True, **MONEY)
 
     class Meta:
         verbose_name = _("policy of a claim")
@@ -163,12 +177,14 @@ class ClaimDocument(models.Model):
 
 
 class ClaimNotice(models.Model):
-    """A notice to the claimant: the one missing-documents notice (Insurance Law Art. 22) or the refusal notice
-    with reasons (Art. 24). `reached_on` starts the time the claimant spends supplying documents."""
+    """A notice to the claimant: the one missing-documents notice (Insurance Law Art. 22), the refusal notice
+    with reasons (Art. 24) or the decision notice of an approval; the last two are letters (`letter`, the print
+    file) with an SMS and e-mail. `reached_on` starts the time the claimant spends supplying documents."""
 
     class Kind(models.TextChoices):
         MISSING_DOCUMENTS = "missing_documents", _("missing-documents notice")
         REFUSAL = "refusal", _("refusal notice")
+        DECISION = "decision", _("decision notice")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -177,6 +193,8 @@ class ClaimNotice(models.Model):
     documents = models.JSONField(_("documents"), default=list, blank=True)
     text = models.TextField(_("text"))
     outbox_key = models.CharField(max_length=80, blank=True)
+    letter = models.ForeignKey("notifications.Letter", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("claim notice")
@@ -232,17 +250,23 @@ class ClaimRenunciation(models.Model):
 
 class Payout(models.Model):
     """One payee's part of one policy's benefit, to their bank account: pending until it goes out in a pain.001
-    file, which it does exactly once (`end_to_end_id` unique, `bank_file` set once)."""
+    file, which it does exactly once (`end_to_end_id` unique, `bank_file` set once). An advance (Insurance Law Art.
+    25) is a payout too (`advance`), held for a checker at the approval threshold, and deducted from the final
+    payout of the same payee and policy."""
 
     class Status(models.TextChoices):
+        HELD = "held", _("waiting for the checker")
         PENDING = "pending", _("to pay")
         SENT = "sent", _("sent to the bank")
+        ACCEPTED = "accepted", _("accepted by the bank")
+        REJECTED = "rejected", _("rejected by the bank: needs a new account")
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payouts")
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
     beneficiary = models.ForeignKey("policies.Beneficiary", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", db_index=False)
     payee_name = models.CharField(_("payee"), max_length=120)
+    payee_key = models.CharField(_("payee"), max_length=40, blank=True)  # services.payee_key: who, not the name
     estate = models.BooleanField(_("the insured's estate"), default=False)
     share_numerator = models.PositiveIntegerField()
     share_denominator = models.PositiveIntegerField()
@@ -258,6 +282,13 @@ class Payout(models.Model):
     bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    # The bank's status report (pain.002) on it: accepted, or rejected with the ISO reason code; a rejected payout
+    # goes out again (a new end-to-end id, `reissues` + 1) once the payee's new account is given.
+    result_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", db_index=False)
+    result_on = models.DateField(_("bank's answer on"), null=True, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
+    reissues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("payout")
@@ -266,8 +297,9 @@ class Payout(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["end_to_end_id"], name="payout_e2e_uniq"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_positive"),
-            models.CheckConstraint(condition=Q(status="pending", bank_file__isnull=True)
-                                   | Q(status="sent", bank_file__isnull=False), name="payout_sent_has_file"),
+            models.CheckConstraint(condition=Q(status__in=["held", "pending"], bank_file__isnull=True)
+                                   | Q(status__in=["sent", "accepted", "rejected"], bank_file__isnull=False),
+                                   name="payout_sent_has_file"),
         ]
         indexes = [models.Index(fields=["status", "currency"], name="payout_status_idx")]
 

@@ -8,7 +8,7 @@ last day); "within" a period means on or before its last day.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -57,7 +57,7 @@ TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.DOCUMENTS_PENDING: frozenset({ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN}),
     ClaimStatus.ASSESSING: frozenset({ClaimStatus.ASSESSING, ClaimStatus.AWAITING_APPROVAL, ClaimStatus.DECIDED,
                                       ClaimStatus.WITHDRAWN}),
-    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.DECIDED, ClaimStatus.ASSESSING}),
+    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.DECIDED, ClaimStatus.ASSESSING, ClaimStatus.WITHDRAWN}),
     ClaimStatus.DECIDED: frozenset({ClaimStatus.PAID, ClaimStatus.CLOSED}),
     ClaimStatus.PAID: frozenset({ClaimStatus.CLOSED}),
     ClaimStatus.CLOSED: frozenset(),
@@ -207,7 +207,11 @@ def fraud_flags(*, event_date: date, reported_on: date, cover_start: date,
 
 def time_barred(*, event_date: date, reported_on: date, limitation: Period, calendar: WorkingCalendar) -> bool:
     """The right to claim a life benefit lapses 5 years after the claimant knew of the event (Insurance Law Art.
-    26; the event date stands for it): the claimant's own deadline, so a last day on a rest day moves on."""
+    26; the event date stands for it): the claimant's own deadline, so a last day on a rest day moves on. A claim
+    reported by the period's plain last day needs no calendar (a limitation's end may lie years ahead of the
+    calendars loaded)."""
+    if reported_on <= replace(limitation, customer_deadline=False).end(event_date):
+        return False
     return not within(limitation, event_date, reported_on, calendar)
 
 
@@ -221,7 +225,7 @@ class Clocks:
     simple_decision_due: date | None = None  # 5 working days from complete documents (service standard)
     advance_payment_due: date | None = None  # 60 days after the claim and its documents (Art. 25)
     refusal_notice_due: date | None = None  # 3 days after a refusal (Art. 24)
-    payment_due: date | None = None  # 10 days after agreement (Art. 23)
+    payment_due: date | None = None  # CN: 10 days after agreement (Art. 23); TW: 15 days after the documents (Art. 34)
     stopped: bool = False  # the decision clock waits for documents asked for
 
 
@@ -242,8 +246,11 @@ def clocks(*, first_receipt: date, documents_complete_on: date | None, notice_re
            simple: bool, decided_on: date | None, outcome: str | None,
            decision: Period | None, simple_decision: Period | None, advance: Period | None,
            refusal_notice: Period | None, payment: Period | None,
-           calendar: WorkingCalendar | None) -> Clocks:
-    """Every clock of a claim from its dates; a rule the jurisdiction does not define (None) gives no date."""
+           calendar: WorkingCalendar | None, payment_after_documents: Period | None = None) -> Clocks:
+    """Every clock of a claim from its dates; a rule the jurisdiction does not define (None) gives no date. Where
+    payment is due a period after the complete documents (`payment_after_documents`, TW Insurance Act Art. 34: 15
+    days) rather than after the agreement, that date is the payment's from the documents on, decided or not
+    (a refusal owes no payment)."""
     due, stopped = (decision_due(first_receipt=first_receipt, period=decision, notice_reached_on=notice_reached_on,
                                  documents_complete_on=documents_complete_on) if decision else (None, False))
     simple_due = (simple_decision.end(documents_complete_on, calendar)
@@ -254,6 +261,8 @@ def clocks(*, first_receipt: date, documents_complete_on: date | None, notice_re
         refusal_due = refusal_notice.end(decided_on)
     if decided_on is not None and outcome in (Outcome.APPROVED, Outcome.PARTLY_APPROVED) and payment:
         payment_due = payment.end(decided_on)
+    if payment_after_documents and documents_complete_on and outcome != Outcome.DECLINED:
+        payment_due = payment_after_documents.end(documents_complete_on)
     return Clocks(due, simple_due, advance_due, refusal_due, payment_due, stopped)
 
 

@@ -8,24 +8,26 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import xsd
+from lifecrm.banking import transfers, xsd
 from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_record
-from lifecrm.claims import checklists, rules
+from lifecrm.banking.services import bank_file_receive, bank_file_record
+from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
     ClaimDocument,
@@ -36,6 +38,7 @@ from lifecrm.claims.models import (
     ClaimRenunciation,
     Payout,
 )
+from lifecrm.claims.payout_results import PAYOUT_PREFIX, PayoutResults
 from lifecrm.claims.rules import ClaimStatus, Outcome
 from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.money import split_by_shares, to_cents
@@ -47,11 +50,10 @@ from lifecrm.org.models import Staff
 from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
 from lifecrm.policies import services as policy_services
-from lifecrm.policies.models import Beneficiary, Policy, PolicyEvent, PolicyVersion
-from lifecrm.policies.rules import TERMINAL, Status
+from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.rules import PREMIUM_PAYING, TERMINAL, Status
+from lifecrm.products.models import Product
 
-PAYOUT_PREFIX = "LCCL"
-"""The message-id prefix of claims' pain.001 payout files (`banking.rules.message_id`)."""
 APPROVAL_THRESHOLDS = {"CNY": Decimal("100000"), "HKD": Decimal("100000"), "TWD": Decimal("500000")}
 """A decision to pay this much or more needs a checker (not the maker); `settings.CLAIMS_APPROVAL_THRESHOLDS`
 overrides it per currency."""
@@ -120,7 +122,8 @@ def clocks_refresh(claim: Claim) -> None:
             decided_on=claim.decided_on, outcome=claim.outcome or None,
             decision=_period(j, "claim_decision_complex"), simple_decision=_period(j, "claim_decision_simple"),
             advance=_period(j, "claim_advance_payment"), refusal_notice=_period(j, "claim_refusal_notice"),
-            payment=_period(j, "claim_payment"), calendar=calendar)
+            payment=_period(j, "claim_payment"), calendar=calendar,
+            payment_after_documents=_period(j, "claim_payment_after_documents"))
     except LookupError:  # a working-day clock in a year the calendar does not hold: no date rather than a guess
         found = rules.Clocks()
     claim.decision_due, claim.simple_decision_due = found.decision_due, found.simple_decision_due
@@ -130,10 +133,10 @@ def clocks_refresh(claim: Claim) -> None:
 
 
 def next_deadline(claim: Claim) -> date | None:
-    """The deadline the claim's handler works to now: the decision (the fast track's, when earlier) before it is
-    decided; the refusal notice or the payment after."""
+    """The deadline the claim's handler works to now: the decision (the fast track's, when earlier; where payment
+    is due a period after the documents, that) before it is decided; the refusal notice or the payment after."""
     if claim.status in rules.BEFORE_DECISION:
-        dues = [d for d in (claim.decision_due, claim.simple_decision_due) if d is not None]
+        dues = [d for d in (claim.decision_due, claim.simple_decision_due, claim.payment_due) if d is not None]
         return min(dues) if dues else None
     if claim.status == ClaimStatus.DECIDED:
         return claim.refusal_notice_due if claim.outcome == Outcome.DECLINED else claim.payment_due
@@ -155,7 +158,8 @@ def missing_documents(claim: Claim) -> list[ClaimDocument]:
 @transaction.atomic
 def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event_date: date, channel: str,
                  reported_at: datetime, as_of: date, claimant_name: str, claimant_phone: str = "",
-                 claimant_relation: str = "", description: str = "", amount_claimed: Decimal | None = None) -> Claim:
+                 claimant_relation: str = "", description: str = "", amount_claimed: Decimal | None = None,
+                 claimant_email: str = "", claimant_address: str = "", claimant_language: str = "") -> Claim:
     """Take a claim in, on any channel at any hour: linked to every policy of the insured (proposals aside), with
     its document checklist, its clocks from the first receipt (`as_of`), scoped like the insured."""
     authorize(actor, Action.REPORT_CLAIM, insured)
@@ -177,6 +181,14 @@ def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event
         raise ClaimRefused(_("Name the claimant."), field="claimant_name")
     if amount_claimed is not None and amount_claimed <= 0:
         raise ClaimRefused(_("An amount claimed is more than zero."), field="amount_claimed")
+    claimant_email = claimant_email.strip()
+    if claimant_email:
+        try:
+            validate_email(claimant_email)
+        except ValidationError:
+            raise ClaimRefused(_("Give the claimant's e-mail as name@example.com."), field="claimant_email") from None
+    if claimant_language and claimant_language not in dict(settings.LANGUAGES):
+        raise ClaimRefused(_("Choose the claimant's language from the list."), field="claimant_language")
     policies = list(Policy.objects.filter(insured=insured).exclude(status=Status.PROPOSAL).order_by("number"))
     if not policies:
         raise ClaimRefused(_("%(name)s is the insured of no policy.") % {"name": insured.name}, field="insured")
@@ -187,7 +199,8 @@ def claim_report(*, actor, insured: Customer, claim_type: str, cause: str, event
     claim = Claim.objects.create(
         number=f"~{uuid.uuid4().hex[:15]}", claim_type=kind, cause=why, insured=insured,
         claimant_name=claimant_name.strip()[:100], claimant_phone=claimant_phone.strip()[:20],
-        claimant_relation=claimant_relation.strip()[:40], event_date=event_date, description=description.strip(),
+        claimant_relation=claimant_relation.strip()[:40], claimant_email=claimant_email[:254],
+        claimant_address=claimant_address.strip()[:200], claimant_language=claimant_language, event_date=event_date, description=description.strip(),
         channel=channel, reported_at=reported_at, first_receipt=as_of, reported_by=staff,
         handler=staff if staff and staff.role == "claims" else None, jurisdiction_id=jurisdiction,
         currency=policies[0].currency, amount_claimed=amount_claimed, small=small,
@@ -331,11 +344,11 @@ class Found:
 
 
 @transaction.atomic
-def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, Decimal] | None = None,
-                 learned_on: date | None = None) -> Claim:
+def claim_assess(*, actor, claim_id: int, as_of: date) -> Claim:
     """Run the rules on every policy of the claim and store what they find: cover on the event date, waiting
-    period, suicide exclusion, rescission window, misstated age (`true_premiums`: policy id → the annual premium
-    at the true age), fast track, fraud flags and the limitation. Needs complete documents; may run again."""
+    period, suicide exclusion, rescission window (and the day the cause was learned: `Claim.learned_on`),
+    misstated age (`ClaimPolicy.true_annual_premium`), fast track, fraud flags and the limitation. Needs complete
+    documents; may run again (and must, after `claim_facts_record`)."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.ASSESSING:
@@ -358,6 +371,7 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
                                      detail={"threshold": str(_rule(j, "small_claim_threshold").amount)}))
     suicide, formation, learning = (_period(j, "suicide_exclusion"), _period(j, "contestability_after_formation"),
                                     _period(j, "contestability_after_learning"))
+    learned_on = claim.learned_on
     for link in links:
         policy, changes = link.policy, journal.get(link.policy_id, [])
         version = _version_on(policy.pk, claim.event_date)
@@ -386,14 +400,14 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
             found.append(Found("contestable", ClaimFinding.Severity.REVIEW,
                                {"until": str(formation.end(policy.issue_date))}))
         benefit = _benefit(claim, version) if covered else None
-        if benefit is not None and true_premiums and policy.pk in true_premiums and version is not None:
+        due = link.true_annual_premium
+        if benefit is not None and due and version is not None:
             adjusted = rules.misstated_age_benefit(benefit=benefit, premium_paid=version.annual_premium,
-                                                   premium_due=true_premiums[policy.pk])
+                                                   premium_due=due)
             found.append(Found("misstated_age", ClaimFinding.Severity.ADJUSTS, {
                 "benefit": str(benefit), "adjusted": str(adjusted), "paid": str(version.annual_premium),
-                "due": str(true_premiums[policy.pk]),
-                "refund": str(rules.misstated_age_refund(premium_paid=version.annual_premium,
-                                                         premium_due=true_premiums[policy.pk]))}))
+                "due": str(due), "true_birth_date": str(claim.true_birth_date),
+                "refund": str(rules.misstated_age_refund(premium_paid=version.annual_premium, premium_due=due))}))
             benefit = adjusted
         increases = []
         if version is not None:
@@ -420,6 +434,59 @@ def claim_assess(*, actor, claim_id: int, as_of: date, true_premiums: dict[int, 
     return claim
 
 
+def rescission_lapses_on(claim: Claim) -> date | None:
+    """The last day the insurer may rescind for the cause it learned on `learned_on` (CN: 30 days, TW: a month;
+    never after the policies' 2 years from formation, shown per policy by the `contestable` finding)."""
+    period = _period(claim.jurisdiction_id, "contestability_after_learning")
+    return period.end(claim.learned_on) if period and claim.learned_on else None
+
+
+@transaction.atomic
+def claim_facts_record(*, actor, claim_id: int, as_of: date, learned_on: date | None, true_birth_date: date | None,
+                       true_premiums: dict[int, Decimal | None]) -> Claim:
+    """Record what the assessment reads beyond the policy: the day the insurer learned the cause for rescission,
+    the insured's true birth date and, per policy (id → amount; None clears), the annual premium at the true age.
+    Before the decision only; a claim assessed already must be assessed again before it is decided."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.BEFORE_DECISION:
+        raise ClaimRefused(_("The claim is decided: the facts of its assessment are closed."))
+    links = {link.policy_id: link for link in claim.claim_policies.select_related("policy")}
+    if learned_on is not None:
+        first_issue = min(link.policy.issue_date for link in links.values())
+        if learned_on > as_of or learned_on < first_issue:
+            raise ClaimRefused(_("The day the cause was learned is between the policy's issue and today."),
+                               field="learned_on")
+    if true_birth_date is not None:
+        if true_birth_date > claim.event_date:
+            raise ClaimRefused(_("The true birth date is before the event."), field="true_birth_date")
+        if true_birth_date == claim.insured.birth_date:
+            raise ClaimRefused(_("That is the birth date on file: the age was not misstated."),
+                               field="true_birth_date")
+    if set(true_premiums) - set(links):
+        raise ClaimRefused(_("Give premiums of this claim's policies only."), field="true_premiums")
+    given = {pk: amount for pk, amount in true_premiums.items() if amount is not None}
+    if any(amount <= 0 or amount != to_cents(amount) for amount in given.values()):
+        raise ClaimRefused(_("A premium at the true age is an amount above zero, in cents."), field="true_premiums")
+    if given and true_birth_date is None:
+        raise ClaimRefused(_("Give the true birth date with the premiums at the true age."), field="true_birth_date")
+    before = {"learned_on": str(claim.learned_on or ""), "true_birth_date": str(claim.true_birth_date or ""),
+              "premiums": {pk: str(link.true_annual_premium or "") for pk, link in links.items()}}
+    for pk, amount in true_premiums.items():
+        links[pk].true_annual_premium = amount
+    ClaimPolicy.objects.bulk_update(list(links.values()), ["true_annual_premium"])
+    claim.learned_on, claim.true_birth_date = learned_on, true_birth_date
+    stale = claim.assessed_on is not None
+    claim.assessed_on = None  # the findings no longer hold: assess again
+    _save(claim)
+    after = {"learned_on": str(learned_on or ""), "true_birth_date": str(true_birth_date or ""),
+             "premiums": {pk: str(link.true_annual_premium or "") for pk, link in links.items()}}
+    _append(claim, actor=actor, kind="facts_recorded", on=as_of, data=after | {"assess_again": stale})
+    audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk, before=before,
+                 after=after)
+    return claim
+
+
 # -- decision: maker and checker ---------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -441,6 +508,8 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
         raise ClaimRefused(_("Give the reasons for the decision."), field="reasons")
     links = list(claim.claim_policies.select_related("policy"))
     benefits = {link.policy_id: link.benefit or Decimal(0) for link in links}
+    if claim.payouts.filter(status=Payout.Status.HELD).exists():
+        raise ClaimRefused(_("An advance of this claim waits for its checker: it is approved or sent back first."))
     if outcome == Outcome.DECLINED:
         approved = {pk: Decimal(0) for pk in benefits}
     elif outcome == Outcome.APPROVED:
@@ -455,6 +524,11 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
         if not any(approved.values()) or sum(approved.values()) >= sum(benefits.values()):
             raise ClaimRefused(_("A partial approval pays something, and less than the whole benefit."),
                                field="amounts")
+    for policy_id, advanced in _advanced(claim).items():
+        if approved.get(policy_id, Decimal(0)) < advanced:
+            raise ClaimRefused(_("%(amount)s was paid in advance on policy %(policy)s: the decision pays at least "
+                                 "that on it.") % {"amount": advanced, "policy": Policy.objects.get(pk=policy_id)
+                                                   .number}, field="amounts")
     for link in links:
         link.approved_amount = approved[link.policy_id]
     ClaimPolicy.objects.bulk_update(links, ["approved_amount"])
@@ -471,6 +545,8 @@ def claim_decide(*, actor, claim_id: int, outcome: str, reasons: str, as_of: dat
     _save(claim)
     _append(claim, actor=actor, kind=kind, on=as_of, note=reasons,
             data={"outcome": outcome.value, "amount": str(total)})
+    if kind == "decided":
+        _decision_notice(claim, actor=actor, as_of=as_of)
     audit_record(actor=actor, action="update", object_type="claims.claim", object_id=claim.pk,
                  after={"outcome": outcome.value, "amount": str(total), "status": claim.status})
     return claim
@@ -499,33 +575,68 @@ def claim_decision_check(*, actor, claim_id: int, approve: bool, as_of: date, no
     _save(claim)
     _append(claim, actor=actor, kind="decision_approved" if approve else "decision_returned", on=as_of,
             note=note.strip())
+    if approve:
+        _decision_notice(claim, actor=actor, as_of=as_of)
     audit_record(actor=actor, action="transition", object_type="claims.claim",
                  object_id=claim.pk, before={"status": ClaimStatus.AWAITING_APPROVAL.value},
                  after={"status": claim.status, "checked": "approved" if approve else "returned"})
     return claim
 
 
+def _decision_notice(claim: Claim, *, actor, as_of: date) -> None:
+    """An approval takes effect: the claimant's decision notice (letter, SMS, e-mail) goes with it."""
+    if claim.outcome == Outcome.DECLINED:
+        return
+    payees = [(p.name, p.amount) for p in payout_plan(claim)]
+    notice = notices.notice_send(claim, kind=ClaimNotice.Kind.DECISION, as_of=as_of, at=timezone.now(),
+                                 payees=payees)
+    _append(claim, actor=actor, kind="decision_notice", on=as_of, data={"key": notice.outbox_key})
+    audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
+                 after={"claim": claim.number, "kind": "decision"})
+
+
 @transaction.atomic
 def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNotice:
-    """The written refusal with its reasons (Insurance Law Art. 24: within 3 days of the decision); the claim
-    closes."""
+    """The written refusal (Insurance Law Art. 24: within 3 days of the decision): a letter stating the facts, the
+    decision, its basis (the reasons and what assessment found) and the claimant's rights, with an SMS and e-mail
+    where the claimant gave them (`claims.notices`); the claim closes."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.DECIDED or claim.outcome != Outcome.DECLINED:
         raise ClaimRefused(_("Only a declined claim gets a refusal notice."))
-    with translation.override(claim.insured.preferred_language or "zh-hans"):
-        text = _("Claim %(number)s is declined. Reasons: %(reasons)s") % {"number": claim.number,
-                                                                           "reasons": claim.reasons}
-    notice = ClaimNotice.objects.create(claim=claim, kind=ClaimNotice.Kind.REFUSAL, sent_on=as_of, reached_on=as_of,
-                                        text=text)
+    notice = notices.notice_send(claim, kind=ClaimNotice.Kind.REFUSAL, as_of=as_of, at=timezone.now())
     claim.refusal_notice_on = as_of
     _move(claim, ClaimStatus.CLOSED)
     claim.closed_on = as_of
     _save(claim)
-    _append(claim, actor=actor, kind="refusal_notice", on=as_of, note=text)
+    _append(claim, actor=actor, kind="refusal_notice", on=as_of, data={"key": notice.outbox_key})
     audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
                  after={"claim": claim.number, "kind": "refusal"})
     return notice
+
+
+@transaction.atomic
+def claim_withdraw(*, actor, claim_id: int, reason: str, as_of: date) -> Claim:
+    """The claimant withdraws the claim before its decision: it ends (`closed_on`), its clocks stop (no deadline
+    any more, off every work list), with the reason in its log. A claim with an advance booked is decided, not
+    withdrawn."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in rules.BEFORE_DECISION:
+        raise ClaimRefused(_("Only a claim not decided yet can be withdrawn."))
+    if claim.payouts.exists():
+        raise ClaimRefused(_("An advance of this claim is booked: the claim is decided, not withdrawn."))
+    reason = reason.strip()
+    if not reason:
+        raise ClaimRefused(_("Say how and why the claimant withdrew the claim."), field="reason")
+    before = claim.status
+    _move(claim, ClaimStatus.WITHDRAWN)
+    claim.closed_on, claim.advance_proposed_by = as_of, None
+    _save(claim)
+    _append(claim, actor=actor, kind="withdrawn", on=as_of, note=reason, data={"from": before})
+    audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
+                 before={"status": before}, after={"status": claim.status, "reason": reason})
+    return claim
 
 
 # -- payees and payment ----------------------------------------------------------------------------------------
@@ -549,6 +660,20 @@ def claim_beneficiary_renounce(*, actor, claim_id: int, beneficiary_id: int, as_
     return renunciation
 
 
+ESTATE = "estate"
+
+
+def payee_key(*, customer_id: int | None = None, beneficiary_id: int | None = None) -> str:
+    """Who a payee is, whatever their name: `customer:<id>` (a customer: the insured, the owner, a beneficiary on
+    file), `beneficiary:<id>` (a beneficiary who is no customer), or `estate` (the insured's estate). Bank accounts
+    are given by this key, so two payees of one name never share one."""
+    if customer_id is not None:
+        return f"customer:{customer_id}"
+    if beneficiary_id is not None:
+        return f"beneficiary:{beneficiary_id}"
+    return ESTATE
+
+
 @dataclass(frozen=True)
 class PlannedPayout:
     policy_id: int
@@ -558,10 +683,19 @@ class PlannedPayout:
     share: object  # Fraction
     amount: Decimal
     estate: bool
+    payee_key: str
 
 
-def payout_plan(claim: Claim) -> list[PlannedPayout]:
-    """Who receives what of each policy's approved amount: a death benefit by beneficiary order and share
+def payees_of(plan: list[PlannedPayout]) -> list[tuple[str, str]]:
+    """The plan's payees once each, as (key, name), in the plan's order: whose bank accounts a payment needs."""
+    seen: dict[str, str] = {}
+    for planned in plan:
+        seen.setdefault(planned.payee_key, planned.name)
+    return list(seen.items())
+
+
+def payout_plan(claim: Claim, amounts: dict[int, Decimal] | None = None) -> list[PlannedPayout]:
+    """Who receives what of each policy's approved amount (or of `amounts` by policy id: an advance): a death benefit by beneficiary order and share
     (`rules.death_payees`: who died first or renounced drops out; nobody left: the insured's estate); a
     disability, illness or hospital benefit the insured; a maturity or survival benefit the owner. The cents of
     each policy's amount split by `core.money.split_by_shares` (largest remainder, ties to the first listed), so
@@ -569,7 +703,7 @@ def payout_plan(claim: Claim) -> list[PlannedPayout]:
     plan: list[PlannedPayout] = []
     renounced = set(claim.renunciations.values_list("beneficiary_id", flat=True))
     for link in claim.claim_policies.select_related("policy", "policy__owner").order_by("policy__number"):
-        amount = link.approved_amount or Decimal(0)
+        amount = (link.approved_amount if amounts is None else amounts.get(link.policy_id)) or Decimal(0)
         if amount <= 0:
             continue
         policy = link.policy
@@ -581,14 +715,120 @@ def payout_plan(claim: Claim) -> list[PlannedPayout]:
                 died_first=bool(b.customer and b.customer.date_of_death
                                 and b.customer.date_of_death <= claim.event_date),
                 renounced=b.pk in renounced) for b in rows]
+            customers = {b.pk: b.customer_id for b in rows}
             payees = rules.death_payees(facts, estate_name=_("the estate of %(name)s") % {"name": claim.insured.name})
+            keys = [payee_key(customer_id=customers[p.key], beneficiary_id=p.key) if p.key is not None else ESTATE
+                    for p in payees]
         else:
             person_paid = policy.owner if claim.claim_type == rules.ClaimType.MATURITY else claim.insured
             payees = [rules.Payee(None, person_paid.name, Fraction(1))]
-        for payee, part in zip(payees, split_by_shares(amount, [p.share for p in payees]), strict=True):
+            keys = [payee_key(customer_id=person_paid.pk)]
+        for payee, key, part in zip(payees, keys, split_by_shares(amount, [p.share for p in payees]), strict=True):
             plan.append(PlannedPayout(policy.pk, policy.number, payee.key, payee.name, payee.share, part,
-                                      payee.estate))
+                                      payee.estate, key))
     return plan
+
+
+def _advanced(claim: Claim) -> dict[int, Decimal]:
+    """What each policy of the claim paid in advance (approved advances: held ones are not paid yet)."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for policy_id, amount in claim.payouts.filter(advance=True).exclude(status=Payout.Status.HELD).values_list(
+            "policy_id", "amount"):
+        totals[policy_id] += amount
+    return dict(totals)
+
+
+@transaction.atomic
+def claim_advance_pay(*, actor, claim_id: int, amounts: dict[int, Decimal], accounts: dict[str, Account],
+                      reasons: str, as_of: date) -> BankFile | None:
+    """Pay in advance the amount that can be determined while the total is still open (Insurance Law Art. 25):
+    from the day after the `claim_advance_payment` clock (60 days after the claim and its documents) until the
+    decision, once per claim. `amounts` by policy id, each at most the policy's assessed benefit, go to the payees
+    of `payout_plan` (accounts by payee key). Below the approval threshold it goes out at once in a pain.001 file;
+    at or above it the payouts are held for a checker (`claim_advance_check`). The final payout deducts it."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if claim.status not in (ClaimStatus.ASSESSING, ClaimStatus.AWAITING_APPROVAL) or claim.assessed_on is None:
+        raise ClaimRefused(_("An advance is paid on an assessed claim before its decision."))
+    if not rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=as_of, decided=False):
+        raise ClaimRefused(_("An advance is paid when the claim is still undecided after %(day)s (Insurance Law Art. "
+                             "25).") % {"day": claim.advance_payment_due or "—"})
+    if claim.payouts.filter(advance=True).exists():
+        raise ClaimRefused(_("This claim's advance is booked already."))
+    reasons = reasons.strip()
+    if not reasons:
+        raise ClaimRefused(_("Say how the amount paid in advance was determined."), field="reasons")
+    benefits = {link.policy_id: (link.benefit or Decimal(0)) if link.covered else Decimal(0)
+                for link in claim.claim_policies.all()}
+    wanted = {pk: to_cents(Decimal(a)) for pk, a in amounts.items() if Decimal(a) != 0}
+    if not wanted or any(pk not in benefits or a < 0 or a > benefits[pk] for pk, a in wanted.items()):
+        raise ClaimRefused(_("Each policy's advance is between nothing and its assessed benefit, and something is "
+                             "paid."), field="amounts")
+    total = sum(wanted.values(), Decimal(0))
+    held = total >= approval_threshold(claim.currency)
+    payouts = _payouts(claim, payout_plan(claim, wanted), accounts, prefix="A",
+                       status=Payout.Status.HELD if held else Payout.Status.PENDING)
+    bank_file = None
+    if held:
+        claim.advance_proposed_by = acting_staff(actor)
+        _save(claim)
+    else:
+        bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _append(claim, actor=actor, kind="advance_proposed" if held else "advance_paid", on=as_of, note=reasons,
+            data={"amount": str(total), "payouts": len(payouts), "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="create", object_type="claims.advance", object_id=claim.pk,
+                 after={"amount": str(total), "held": held, "file": bank_file.message_id if bank_file else ""})
+    return bank_file
+
+
+@transaction.atomic
+def claim_advance_check(*, actor, claim_id: int, approve: bool, as_of: date, note: str = "") -> BankFile | None:
+    """The checker's answer to an advance at or above the approval threshold: approved, it goes out in a pain.001
+    file; sent back, its held payouts are cancelled (nothing was paid). The maker never checks their own."""
+    claim = _lock(claim_id)
+    authorize(actor, Action.APPROVE_CLAIM, claim)
+    held = claim.payouts.filter(advance=True, status=Payout.Status.HELD)
+    if not held.exists():
+        raise ClaimRefused(_("This claim has no advance waiting for a checker."))
+    staff = acting_staff(actor)
+    if not trusted(actor) and (staff is None or staff.pk == claim.advance_proposed_by_id):
+        raise AccessDenied(_("You proposed this advance: another colleague must check it."))
+    bank_file = None
+    total = sum(held.values_list("amount", flat=True), Decimal(0))
+    if approve:
+        held.update(status=Payout.Status.PENDING)
+        bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    else:
+        if not note.strip():
+            raise ClaimRefused(_("Say why the advance goes back."), field="note")
+        held.delete()
+    claim.advance_proposed_by = None
+    _save(claim)
+    _append(claim, actor=actor, kind="advance_paid" if approve else "advance_returned", on=as_of, note=note.strip(),
+            data={"amount": str(total), "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="transition", object_type="claims.advance", object_id=claim.pk,
+                 after={"amount": str(total), "checked": "approved" if approve else "returned"})
+    return bank_file
+
+
+def _less_advances(claim: Claim, plan: list[PlannedPayout]) -> list[PlannedPayout]:
+    """The final payouts: each payee's part of each policy less what they were paid in advance on it (a part the
+    advance covered whole drops out)."""
+    advanced: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for policy_id, key, amount in claim.payouts.filter(advance=True).values_list("policy_id", "payee_key", "amount"):
+        advanced[policy_id, key] += amount
+    final = []
+    for planned in plan:
+        rest = planned.amount - advanced.pop((planned.policy_id, planned.payee_key), Decimal(0))
+        if rest < 0:
+            raise ClaimRefused(_("%(name)s was paid more in advance than their part of the amount approved.")
+                               % {"name": planned.name})
+        if rest > 0:
+            final.append(replace(planned, amount=rest))
+    if advanced:  # an advance to a payee the decision no longer pays
+        raise ClaimRefused(_("An advance went to a payee the decision does not pay: the decision pays every payee "
+                             "at least their advance."))
+    return final
 
 
 @dataclass(frozen=True)
@@ -599,37 +839,23 @@ class Account:
 
 
 @transaction.atomic
-def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile:
+def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date) -> BankFile | None:
     """Pay an approved claim: one payout per payee and policy (`payout_plan`) to the account given for the payee
-    (`accounts`, by payee name), exported at once in a pain.001 file through banking; the claim is paid and each
-    policy's outcome goes through its state machine (a death ends it, a maturity matures it; a disability,
-    illness or hospital benefit leaves it running: the state machine has no waiver of premium). A claim is
-    paid once: its payouts are booked once and go out in one file."""
+    (`accounts`, by `payee_key`: a customer, a beneficiary who is no customer, or the estate), less what each was
+    paid in advance on the policy, exported at once in a pain.001 file through banking; the claim is paid and
+    each policy's outcome goes through its state machine (`_policy_outcomes`: a death ends it, a maturity matures
+    it, a disability or critical illness waives its premiums under a waiver-of-premium rider). A claim is paid
+    once: its payouts are booked once and go out in one file."""
     claim = _lock(claim_id)
     authorize(actor, Action.HANDLE_CLAIM, claim)
     if claim.status != ClaimStatus.DECIDED or claim.outcome not in (Outcome.APPROVED, Outcome.PARTLY_APPROVED):
         raise ClaimRefused(_("Only an approved claim that is not paid yet can be paid."))
-    if claim.payouts.exists():
+    if claim.payouts.filter(advance=False).exists():
         raise ClaimRefused(_("This claim's payouts are booked already."))
-    plan = payout_plan(claim)
-    missing = sorted({p.name for p in plan} - {name for name, a in accounts.items() if a.account_number.strip()})
-    if missing:
-        raise ClaimRefused(_("Give the bank account of %(names)s.") % {"names": ", ".join(missing)},
-                           field="accounts")
-    payouts = []
-    for i, planned in enumerate(plan, start=1):
-        account = accounts[planned.name]
-        number = "".join(account.account_number.split())
-        if not number.isalnum() or not account.bank_code.strip():
-            raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
-                               % {"name": planned.name}, field="accounts")
-        payouts.append(Payout(
-            claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
-            payee_name=planned.name[:120], estate=planned.estate, share_numerator=planned.share.numerator,
-            share_denominator=planned.share.denominator, amount=planned.amount, currency=claim.currency,
-            bank_name=account.bank_name.strip()[:60], bank_code=account.bank_code.strip()[:20],
-            account_number=number, account_last4=number[-4:], end_to_end_id=f"{claim.number}-{i:03d}"))
-    Payout.objects.bulk_create(payouts)
+    if claim.payouts.filter(status=Payout.Status.HELD).exists():
+        raise ClaimRefused(_("An advance of this claim waits for its checker: it is approved or sent back first."))
+    plan = _less_advances(claim, payout_plan(claim))
+    payouts = _payouts(claim, plan, accounts, prefix="")
     bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
     _move(claim, ClaimStatus.PAID)
     claim.paid_on = as_of
@@ -643,9 +869,41 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
     return bank_file
 
 
+def _payouts(claim: Claim, plan: list[PlannedPayout], accounts: dict[str, Account], *, prefix: str,
+             status: str = Payout.Status.PENDING) -> list[Payout]:
+    """Book the plan's payouts to the accounts given by payee key (every payee needs one), end-to-end ids
+    `<claim number>-<prefix><n>`."""
+    given = {key for key, a in accounts.items() if a.account_number.strip()}
+    missing = [name for key, name in payees_of(plan) if key not in given]
+    if missing:
+        raise ClaimRefused(_("Give the bank account of %(names)s.") % {"names": ", ".join(missing)},
+                           field="accounts")
+    payouts = []
+    for i, planned in enumerate(plan, start=1):
+        account = accounts[planned.payee_key]
+        number = "".join(account.account_number.split())
+        if not number.isalnum() or not account.bank_code.strip():
+            raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
+                               % {"name": planned.name}, field="accounts")
+        payouts.append(Payout(
+            claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
+            payee_name=planned.name[:120], payee_key=planned.payee_key, estate=planned.estate,
+            share_numerator=planned.share.numerator, share_denominator=planned.share.denominator,
+            amount=planned.amount, currency=claim.currency, bank_name=account.bank_name.strip()[:60],
+            bank_code=account.bank_code.strip()[:20], account_number=number, account_last4=number[-4:],
+            end_to_end_id=f"{claim.number}-{prefix}{i:03d}", advance=bool(prefix), status=status))
+    return Payout.objects.bulk_create(payouts)
+
+
 def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:
-    target = {rules.ClaimType.DEATH: Status.TERMINATED, rules.ClaimType.MATURITY: Status.MATURED}.get(
-        rules.ClaimType(claim.claim_type))
+    """Each policy's outcome of the paid claim, through its state machine: a death ends it, a maturity matures it,
+    a disability or critical illness waives its premiums where it has a waiver-of-premium rider in force on the
+    event date (billing then raises no dues for it); a hospital benefit leaves it running."""
+    kind = rules.ClaimType(claim.claim_type)
+    if kind in (rules.ClaimType.TPD, rules.ClaimType.CRITICAL_ILLNESS):
+        _premiums_waived(actor, claim, as_of)
+        return
+    target = {rules.ClaimType.DEATH: Status.TERMINATED, rules.ClaimType.MATURITY: Status.MATURED}.get(kind)
     if target is None:
         return
     for link in claim.claim_policies.select_related("policy").filter(approved_amount__gt=0):
@@ -656,6 +914,18 @@ def _policy_outcomes(actor, claim: Claim, as_of: date) -> None:
             actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, to_status=target,
             effective_date=min(claim.event_date, as_of) if target == Status.TERMINATED else as_of, as_of=as_of,
             kind="claim_paid", reason=f"claim {claim.number}", data={"claim": claim.number})
+
+
+def _premiums_waived(actor, claim: Claim, as_of: date) -> None:
+    event = claim.event_date
+    riders = (Coverage.objects.filter(product__kind=Product.Kind.WAIVER, start_date__lte=event,
+                                      policy__in=claim.claim_policies.values("policy_id"))
+              .filter(Q(end_date__isnull=True) | Q(end_date__gte=event)).values_list("policy_id", flat=True))
+    for policy in Policy.objects.filter(pk__in=riders, status__in=PREMIUM_PAYING).order_by("pk"):
+        policy_services.policy_transition(
+            actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, to_status=Status.PREMIUM_WAIVED,
+            effective_date=min(event, as_of), as_of=as_of, kind="premium_waived", reason=f"claim {claim.number}",
+            data={"claim": claim.number})
 
 
 def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) -> BankFile | None:
@@ -686,3 +956,48 @@ def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) ->
             Payout.objects.filter(pk__in=[p.pk for p in group], status=Payout.Status.PENDING).update(
                 status=Payout.Status.SENT, bank_file=made, sent_on=as_of)
     return made
+
+
+def payout_results_import(*, actor, content: bytes, filename: str, as_of: date
+                          ) -> tuple[BankFile, PayoutResults | None]:
+    """Take the bank's status report (pain.002) on a payout file: XSD-checked, recorded once by its content hash
+    (the same file again: the first BankFile and None, nothing changed), matched to the pain.001 it answers and
+    applied to its payouts (`payout_results`): accepted, or rejected with the reason (the payout then needs a new
+    account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`)."""
+    authorize(actor, Action.HANDLE_CLAIM)
+    return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
+                             apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
+
+
+@transaction.atomic
+def payout_reissue(*, actor, payout_id: int, account: Account, as_of: date) -> BankFile | None:
+    """A payout the bank rejected goes out again to the payee's new account: a new end-to-end id
+    (`<first id>-R<n>`), exported at once in a new pain.001 file; the rejected attempt stays in the claim's log."""
+    payout = Payout.objects.select_for_update().select_related("claim").filter(pk=payout_id).first()
+    if payout is None:
+        raise Payout.DoesNotExist(f"no payout with id {payout_id}")
+    claim = payout.claim
+    authorize(actor, Action.HANDLE_CLAIM, claim)
+    if payout.status != Payout.Status.REJECTED:
+        raise ClaimRefused(_("Only a payout the bank rejected goes out again."))
+    number = "".join(account.account_number.split())
+    if not number.isalnum() or not account.bank_code.strip():
+        raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
+                           % {"name": payout.payee_name}, field="account")
+    before = {"reference": payout.end_to_end_id, "account": payout.account_last4, "reason": payout.reason_code,
+              "file": payout.bank_file.message_id}
+    first = payout.end_to_end_id.rsplit("-R", 1)[0] if payout.reissues else payout.end_to_end_id
+    payout.reissues += 1
+    payout.end_to_end_id = f"{first}-R{payout.reissues}"
+    payout.bank_name, payout.bank_code = account.bank_name.strip()[:60], account.bank_code.strip()[:20]
+    payout.account_number, payout.account_last4 = number, number[-4:]
+    payout.status, payout.bank_file, payout.sent_on = Payout.Status.PENDING, None, None
+    payout.save()
+    bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
+    _append(claim, actor=actor, kind="payout_reissued", on=as_of,
+            data={"payee": payout.payee_name, "before": before, "reference": payout.end_to_end_id,
+                  "file": bank_file.message_id if bank_file else ""})
+    audit_record(actor=actor, action="update", object_type="claims.payout", object_id=payout.pk, before=before,
+                 after={"reference": payout.end_to_end_id, "account": payout.account_last4,
+                        "file": bank_file.message_id if bank_file else ""})
+    return bank_file

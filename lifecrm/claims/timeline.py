@@ -18,13 +18,21 @@ EVENT_LABELS = {
     "documents_received": gettext_lazy("documents received"),
     "missing_documents_notice": gettext_lazy("missing documents asked for"),
     "assessed": gettext_lazy("assessed"),
+    "facts_recorded": gettext_lazy("facts of the assessment recorded"),
     "decision_proposed": gettext_lazy("decision proposed"),
     "decision_approved": gettext_lazy("decision approved by the checker"),
     "decision_returned": gettext_lazy("decision sent back by the checker"),
     "decided": gettext_lazy("decided"),
     "refusal_notice": gettext_lazy("refusal notice sent"),
+    "decision_notice": gettext_lazy("decision notice sent"),
     "renounced": gettext_lazy("a beneficiary renounced"),
     "paid": gettext_lazy("paid"),
+    "withdrawn": gettext_lazy("withdrawn by the claimant"),
+    "payout_results": gettext_lazy("the bank's answer on the payouts"),
+    "payout_reissued": gettext_lazy("a rejected payout sent again"),
+    "advance_proposed": gettext_lazy("advance proposed"),
+    "advance_paid": gettext_lazy("advance paid"),
+    "advance_returned": gettext_lazy("advance sent back by the checker"),
 }
 
 

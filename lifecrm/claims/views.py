@@ -15,31 +15,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lifecrm.claims import checklists, selectors, services
+from lifecrm.claims import checklists, rules, selectors, services
+from lifecrm.claims.findings import FINDINGS
 from lifecrm.claims.models import Cause, Channel, Claim, ClaimType, Outcome, Status
 from lifecrm.claims.timeline import event_label
 from lifecrm.core.money import parse_amount
 from lifecrm.org.access import AccessDenied, Action, may, staff_page
+from lifecrm.parties.models import Customer
 from lifecrm.parties.selectors import customer_get
 
 PER_PAGE = 25
 VIEWS = {"open": gettext_lazy("Open claims"), "mine": gettext_lazy("My claims"),
          "approval": gettext_lazy("Decisions to check"), "all": gettext_lazy("All claims")}
-
-
-FINDINGS = {
-    "time_barred": gettext_lazy("Reported after the 5-year limitation (Insurance Law Art. 26)"),
-    "small_claim": gettext_lazy("Small claim: fast track, simplified documents"),
-    "not_in_force": gettext_lazy("Cover was not in force on the event date"),
-    "waiting_period": gettext_lazy("The illness showed within the waiting period"),
-    "suicide_exclusion": gettext_lazy("Suicide within the exclusion period after issue or reinstatement (Art. 44)"),
-    "contestable": gettext_lazy("Within the 2-year rescission window: check the disclosure (Art. 16)"),
-    "misstated_age": gettext_lazy("Misstated age: the benefit is paid in proportion (Art. 32)"),
-    "early_claim": gettext_lazy("Flag: event shortly after issue or reinstatement"),
-    "sum_assured_increased": gettext_lazy("Flag: sum assured increased shortly before the event"),
-    "several_claims": gettext_lazy("Flag: several claims of the insured"),
-    "late_report": gettext_lazy("Flag: reported more than a year after the event"),
-}
 
 
 class ReportForm(forms.Form):
@@ -53,6 +40,12 @@ class ReportForm(forms.Form):
     claimant_name = forms.CharField(label=gettext_lazy("Claimant"), max_length=100)
     claimant_relation = forms.CharField(label=gettext_lazy("Relation to the insured"), max_length=40, required=False)
     claimant_phone = forms.CharField(label=gettext_lazy("Claimant's phone"), max_length=20, required=False)
+    claimant_email = forms.EmailField(label=gettext_lazy("Claimant's e-mail"), required=False)
+    claimant_address = forms.CharField(label=gettext_lazy("Claimant's address"), max_length=200, required=False,
+                                       help_text=gettext_lazy("Where the claimant's letters go; blank: the "
+                                                              "insured's address."))
+    claimant_language = forms.ChoiceField(label=gettext_lazy("Claimant's language"), required=False,
+                                          choices=[("", gettext_lazy("the insured's")), *Customer.Language.choices])
     amount_claimed = forms.CharField(label=gettext_lazy("Amount claimed"), required=False,
                                      help_text=gettext_lazy("For a hospital claim; below the fast-track threshold "
                                                             "a claim goes on the fast track."))
@@ -108,21 +101,29 @@ def _context(request, claim: Claim, **extra) -> dict:
     handles = may(scope, Action.HANDLE_CLAIM)
     plan = services.payout_plan(claim) if claim.status == Status.DECIDED and claim.outcome != Outcome.DECLINED \
         else []
-    payees = sorted({p.name for p in plan})
+    payees = services.payees_of(plan)
     documents = [(d, checklists.document_label(d.code)) for d in claim.documents.all()]
+    payouts = list(claim.payouts.all())
+    advance_owed = rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=_as_of(),
+                                              decided=claim.status not in rules.BEFORE_DECISION)
+    advance_payees = []
+    if advance_owed and claim.assessed_on and claim.status != Status.REPORTED and not any(p.advance for p in payouts):
+        advance_payees = services.payees_of(services.payout_plan(claim, {
+            link.policy_id: link.benefit for link in claim.claim_policies.all() if link.covered and link.benefit}))
     return {
         "claim": claim, "documents": documents, "missing": [d for d, _label in documents if d.received_on is None],
         "links": list(claim.claim_policies.all()),
         "findings": [(f, FINDINGS.get(f.code, f.code)) for f in claim.findings.all()],
-        "notices": list(claim.notices.all()), "payouts": list(claim.payouts.all()),
+        "notices": list(claim.notices.all()), "payouts": payouts, "advance_payees": advance_payees,
         "events": [(e, event_label(e.kind)) for e in claim.events.all()],
         "plan": plan, "payees": payees, "outcomes": Outcome.choices, "as_of": _as_of(),
         "may_handle": handles,
         "may_check": may(scope, Action.APPROVE_CLAIM) and claim.status == Status.AWAITING_APPROVAL
         and claim.proposed_by_id != staff_id,
-        "advance_owed": claim.advance_payment_due is not None and claim.status in ("reported", "documents_pending",
-                                                                                   "assessing", "awaiting_approval")
-        and _as_of() > claim.advance_payment_due,
+        "advance_owed": advance_owed, "before_decision": claim.status in rules.BEFORE_DECISION,
+        "rescission_lapses_on": services.rescission_lapses_on(claim),
+        "may_check_advance": may(scope, Action.APPROVE_CLAIM) and claim.advance_proposed_by_id is not None
+        and claim.advance_proposed_by_id != staff_id,
         "threshold": services.approval_threshold(claim.currency),
         **extra,
     }
@@ -156,16 +157,27 @@ def _amount(text: str, field: str) -> Decimal:
     return value
 
 
-def _date(text: str, default: date) -> date:
+def _date(text: str, default: date | None, field: str = "date") -> date | None:
     if not (text or "").strip():
         return default
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise services.ClaimRefused(_("Give the date as 2026-12-07."), field="date") from None
+        raise services.ClaimRefused(_("Give the date as 2026-12-07."), field=field) from None
 
 
-ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take"}
+ACTIONS = {"documents", "notice", "assess", "decide", "check", "refuse", "pay", "take", "advance", "advance_check",
+           "reissue", "facts", "withdraw"}
+
+
+def _accounts(post) -> dict[str, services.Account]:
+    """The payees' bank accounts of a payment form, by payee key."""
+    count = post.get("payee_count", "0") or "0"
+    accounts = {}
+    for i in range(int(count) if count.isdigit() else 0):
+        accounts[post.get(f"payee_{i}", "")] = services.Account(
+            post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""), post.get(f"account_{i}", ""))
+    return accounts
 
 
 @require_POST
@@ -200,13 +212,32 @@ def claim_action(request, claim_id: int, claim_step: str):
         elif action == "refuse":
             services.claim_refusal_notice_send(actor=user, claim_id=claim.pk, as_of=as_of)
         elif action == "pay":
-            accounts = {}
-            for i in range(int(post.get("payee_count", "0") or 0) if (post.get("payee_count", "0") or "0").isdigit()
-                           else 0):
-                name = post.get(f"payee_{i}", "")
-                accounts[name] = services.Account(post.get(f"bank_name_{i}", ""), post.get(f"bank_code_{i}", ""),
-                                                  post.get(f"account_{i}", ""))
-            services.claim_pay(actor=user, claim_id=claim.pk, accounts=accounts, as_of=as_of)
+            services.claim_pay(actor=user, claim_id=claim.pk, accounts=_accounts(post), as_of=as_of)
+        elif action == "advance":
+            amounts = {link.policy_id: _amount(post.get(f"amount_{link.policy_id}", ""), "amounts")
+                       for link in claim.claim_policies.all()}
+            services.claim_advance_pay(actor=user, claim_id=claim.pk, amounts=amounts, accounts=_accounts(post),
+                                       reasons=post.get("reasons", ""), as_of=as_of)
+        elif action == "facts":
+            premiums = {}
+            for link in claim.claim_policies.all():
+                text = post.get(f"true_premium_{link.policy_id}", "").strip()
+                premiums[link.policy_id] = _amount(text, "true_premiums") if text else None
+            services.claim_facts_record(actor=user, claim_id=claim.pk, as_of=as_of, true_premiums=premiums,
+                                        learned_on=_date(post.get("learned_on"), None, "learned_on"),
+                                        true_birth_date=_date(post.get("true_birth_date"), None, "true_birth_date"))
+        elif action == "withdraw":
+            services.claim_withdraw(actor=user, claim_id=claim.pk, reason=post.get("reason", ""), as_of=as_of)
+        elif action == "reissue":
+            payout = claim.payouts.filter(pk=int(post.get("payout", "0") or 0)
+                                          if (post.get("payout") or "").isdigit() else 0).first()
+            if payout is None:
+                raise Http404("no such payout")
+            services.payout_reissue(actor=user, payout_id=payout.pk, as_of=as_of, account=services.Account(
+                post.get("bank_name", ""), post.get("bank_code", ""), post.get("account", "")))
+        elif action == "advance_check":
+            services.claim_advance_check(actor=user, claim_id=claim.pk, approve=post.get("answer") == "approve",
+                                         note=post.get("note", ""), as_of=as_of)
     except services.ClaimRefused as exc:
         claim = _claim(request, claim_id)
         return render(request, "claims/claim.html", _context(request, claim, error=str(exc), error_action=action),
@@ -232,7 +263,8 @@ def claim_report(request, customer_id: int):
             event_date=data["event_date"], channel=data["channel"], reported_at=timezone.now(), as_of=_as_of(),
             claimant_name=data["claimant_name"], claimant_phone=data["claimant_phone"],
             claimant_relation=data["claimant_relation"], description=data["description"],
-            amount_claimed=data["amount_claimed"])
+            amount_claimed=data["amount_claimed"], claimant_email=data["claimant_email"],
+            claimant_address=data["claimant_address"], claimant_language=data["claimant_language"])
     except services.ClaimRefused as exc:
         form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         return render(request, "claims/report.html", context, status=400)

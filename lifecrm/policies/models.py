@@ -46,6 +46,7 @@ STATUS_LABELS = {
     Status.MATURED: _("matured"),
     Status.TERMINATED: _("claimed / terminated"),
     Status.COOLING_OFF_CANCELLED: _("cancelled in cooling-off"),
+    Status.PREMIUM_WAIVED: _("premium waived"),
 }
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 

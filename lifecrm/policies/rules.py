@@ -21,6 +21,7 @@ class Status(StrEnum):
     MATURED = "matured"
     TERMINATED = "terminated"  # claimed (death, total disability) or otherwise ended by its terms
     COOLING_OFF_CANCELLED = "cooling_off_cancelled"
+    PREMIUM_WAIVED = "premium_waived"  # a waiver-of-premium claim (disability, critical illness): cover runs unpaid
 
 
 # status -> the statuses it may move to. Anything not listed is refused.
@@ -28,17 +29,19 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PROPOSAL: frozenset({Status.IN_FORCE}),
     Status.IN_FORCE: frozenset(
         {Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED,
-         Status.COOLING_OFF_CANCELLED}
+         Status.COOLING_OFF_CANCELLED, Status.PREMIUM_WAIVED}
     ),
     Status.GRACE: frozenset(
-        {Status.IN_FORCE, Status.SUSPENDED, Status.PAID_UP, Status.SURRENDERED, Status.TERMINATED}
+        {Status.IN_FORCE, Status.SUSPENDED, Status.PAID_UP, Status.SURRENDERED, Status.TERMINATED,
+         Status.PREMIUM_WAIVED}
     ),
     # A premium received within grace but booked after the suspension undoes it (to in force, or to grace when
     # an older premium is still unpaid inside its own grace period): no reinstatement.
     Status.SUSPENDED: frozenset({Status.REINSTATED, Status.LAPSED, Status.SURRENDERED, Status.TERMINATED,
                                  Status.IN_FORCE, Status.GRACE}),
     Status.REINSTATED: frozenset(
-        {Status.IN_FORCE, Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED}
+        {Status.IN_FORCE, Status.GRACE, Status.PAID_UP, Status.SURRENDERED, Status.MATURED, Status.TERMINATED,
+         Status.PREMIUM_WAIVED}
     ),
     Status.PAID_UP: frozenset({Status.SURRENDERED, Status.MATURED, Status.TERMINATED}),
     Status.SURRENDERED: frozenset(),
@@ -46,11 +49,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.MATURED: frozenset(),
     Status.TERMINATED: frozenset(),
     Status.COOLING_OFF_CANCELLED: frozenset(),
+    # No premium falls due any more; the policy runs to its end (or a later claim or surrender ends it).
+    Status.PREMIUM_WAIVED: frozenset({Status.SURRENDERED, Status.MATURED, Status.TERMINATED}),
 }
 
 # Cover runs (a claim is payable) in these statuses.
-COVER_IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED, Status.PAID_UP})
-# Premiums fall due in these statuses.
+COVER_IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED, Status.PAID_UP,
+                            Status.PREMIUM_WAIVED})
+# Premiums fall due in these statuses (not once they are waived: billing raises no dues then).
 PREMIUM_PAYING = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED})
 TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 

@@ -13,6 +13,7 @@ class Product(models.Model):
         ANNUITY = "annuity", _("annuity")
         CRITICAL_ILLNESS = "ci_rider", _("critical illness rider")
         HOSPITAL = "hospital_rider", _("hospital cash rider")
+        WAIVER = "waiver_rider", _("waiver of premium rider")
 
     class GraceBasis(models.TextChoices):
         DUE_DATE = "due_date", _("counted from the due date")

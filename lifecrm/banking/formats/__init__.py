@@ -43,3 +43,4 @@ class ParsedResults:
     created_on: date | None
     lines: list[ResultLine]
     groups: list[GroupResult]
+    original_message_id: str = ""  # a pain.002's: the message it answers

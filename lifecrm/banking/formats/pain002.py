@@ -50,4 +50,5 @@ def parse(document: Node) -> ParsedResults:
                 reason_code=(_reason(tx) or _reason(block)) if _outcome(status) == REJECTED else "",
             ))
     header = report.get("GrpHdr")
-    return ParsedResults("pain.002", header.text("MsgId"), parse_datetime_date(header.text("CreDtTm")), lines, groups)
+    return ParsedResults("pain.002", header.text("MsgId"), parse_datetime_date(header.text("CreDtTm")), lines, groups,
+                         original_message or "")

@@ -62,10 +62,10 @@ def test_a_handler_takes_a_death_claim_through_to_payment(claims_world, settings
     act(checker, "check", {"answer": "approve"})
     page = handler.get(url)
     assert page.status_code == 200 and b"claim-pay-form" in page.content
-    names = sorted({b.name for b in world.beneficiaries})
-    data = {"payee_count": str(len(names))}
-    for i, name in enumerate(names):
-        data |= {f"payee_{i}": name, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",
+    keys = sorted({f"customer:{b.pk}" for b in world.beneficiaries})
+    data = {"payee_count": str(len(keys))}
+    for i, key in enumerate(keys):
+        data |= {f"payee_{i}": key, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",
                  f"account_{i}": f"6222020200100000{i:03d}"}
     act(handler, "pay", data)
     claim.refresh_from_db()
@@ -167,3 +167,32 @@ def test_time_limit_attainment_by_branch(claims_world):
     assert [r["unit"].pk for r in mine] == [world.org.branch_b.pk]
     page = _client(world.staff["claims"]).get(reverse("claims:attainment"))
     assert page.status_code == 200 and world.org.branch_a.name in page.content.decode()
+
+
+def test_an_advance_from_the_claim_page_after_the_60_days(claims_world):
+    from datetime import timedelta
+
+    from lifecrm.claims import services
+
+    world = claims_world
+    today = timezone.localdate()
+    start = today - timedelta(days=61)
+    handler_user = world.staff["claims"].user
+    claim = services.claim_report(actor=handler_user, insured=world.insured, claim_type="death", cause="illness",
+                                  event_date=start, channel="phone", reported_at=timezone.now(), as_of=start,
+                                  claimant_name="李娜")
+    services.claim_documents_receive(actor=handler_user, claim_id=claim.pk, received_on=start, as_of=start,
+                                     codes=list(claim.documents.values_list("code", flat=True)))
+    services.claim_assess(actor=handler_user, claim_id=claim.pk, as_of=start)
+    page = _client(world.staff["claims"]).get(reverse("claims:claim", args=[claim.pk]))
+    assert b"claim-advance-form" in page.content and b"Insurance Law Art. 25" in page.content
+    keys = [key for key, _name in services.payees_of(services.payout_plan(claim, {world.policy.pk: Decimal(1)}))]
+    data = {"payee_count": str(len(keys)), f"amount_{world.policy.pk}": "30000.00", "reasons": "身故责任确定"}
+    for i, key in enumerate(keys):
+        data |= {f"payee_{i}": key, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",
+                 f"account_{i}": f"6222020200100000{i:03d}"}
+    answer = _client(world.staff["claims"]).post(reverse("claims:claim-action", args=[claim.pk, "advance"]), data)
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    assert sum(p.amount for p in Payout.objects.filter(claim=claim, advance=True, status="sent")) == Decimal("30000")
+    page = _client(world.staff["claims"], "zh-hant").get(reverse("claims:claim", args=[claim.pk]))
+    assert b"claim-advance-form" not in page.content and "預付".encode() in page.content

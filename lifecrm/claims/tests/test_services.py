@@ -15,6 +15,7 @@ from lifecrm.claims.services import Account, ClaimRefused
 from lifecrm.core.actors import SYSTEM
 from lifecrm.notifications.models import OutboxMessage
 from lifecrm.policies import services as policy_services
+from tests.factories import make_customer
 
 from .conftest import AS_OF, REPORTED_AT
 
@@ -35,8 +36,12 @@ def _complete(world, claim, on=AS_OF, as_of=AS_OF):
                                             received_on=on, as_of=as_of)
 
 
-def _accounts(names):
-    return {name: Account("中国工商银行", "102100099996", f"62220202001{i:08d}") for i, name in enumerate(names)}
+def _accounts(keys):
+    return {key: Account("中国工商银行", "102100099996", f"62220202001{i:08d}") for i, key in enumerate(keys)}
+
+
+def _payees(claim):
+    return [key for key, _name in services.payees_of(services.payout_plan(claim))]
 
 
 def test_a_claim_reported_at_night_links_every_policy_of_the_insured_with_its_checklist(claims_world):
@@ -125,8 +130,10 @@ def test_payment_splits_by_shares_exports_one_pain001_and_terminates_the_policie
     services.claim_decision_check(actor=claims_world.staff["branch"].user, claim_id=claim.pk, approve=True,
                                   as_of=AS_OF)
     names = [b.name for b in claims_world.beneficiaries]
+    keys = _payees(claim)
+    assert keys == [f"customer:{b.pk}" for b in claims_world.beneficiaries]
     bank_file = services.claim_pay(actor=claims_world.staff["claims"].user, claim_id=claim.pk,
-                                   accounts=_accounts(names), as_of=AS_OF)
+                                   accounts=_accounts(keys), as_of=AS_OF)
     assert bank_file.format == "pain.001" and bank_file.message_id == f"LCCL{AS_OF:%Y%m%d}CNY"
     by_policy = {}
     for payout in Payout.objects.filter(claim=claim):
@@ -143,7 +150,7 @@ def test_payment_splits_by_shares_exports_one_pain001_and_terminates_the_policie
         assert policy.status == "terminated"
     # paying again, or exporting again, pays nobody twice
     with pytest.raises(ClaimRefused):
-        services.claim_pay(actor=claims_world.staff["claims"].user, claim_id=claim.pk, accounts=_accounts(names),
+        services.claim_pay(actor=claims_world.staff["claims"].user, claim_id=claim.pk, accounts=_accounts(keys),
                            as_of=AS_OF)
     assert services.payouts_export(actor=SYSTEM, as_of=AS_OF) is None
     assert services.payouts_export(actor=SYSTEM, as_of=AS_OF + timedelta(days=1)) is None
@@ -298,3 +305,21 @@ def test_a_jurisdiction_without_claim_clocks_gets_none_rather_than_cn_figures(cl
     claim = _complete(claims_world, claim)
     claim = services.claim_assess(actor=claims_world.staff["claims"].user, claim_id=claim.pk, as_of=AS_OF)
     assert not claim.findings.filter(code="suicide_exclusion").exists()  # one year and a day after issue
+
+
+def test_two_payees_of_one_name_get_their_own_accounts(claims_world):
+    b = policy_services.BeneficiaryInput
+    twins = [make_customer(branch=claims_world.org.team_a, name="张伟") for _i in range(2)]
+    policy_services.policy_new_version(
+        actor=SYSTEM, policy_id=claims_world.policy.pk, effective_from=date(2025, 1, 1), as_of=AS_OF, changes={},
+        reason="beneficiary change", beneficiaries=[b(p.name, "child", Fraction(1, 2), 1, p.pk) for p in twins])
+    claim = _pay_death(claims_world, Decimal("1000.00"), outcome="partly_approved")
+    keys = _payees(claim)
+    assert keys == [f"customer:{p.pk}" for p in twins]
+    with pytest.raises(ClaimRefused, match="张伟"):  # one account for "张伟" is not enough
+        services.claim_pay(actor=claims_world.staff["claims"].user, claim_id=claim.pk, accounts=_accounts(keys[:1]),
+                           as_of=AS_OF)
+    services.claim_pay(actor=claims_world.staff["claims"].user, claim_id=claim.pk, accounts=_accounts(keys),
+                       as_of=AS_OF)
+    rows = list(Payout.objects.filter(claim=claim).order_by("id").values_list("payee_key", "account_number"))
+    assert [key for key, _n in rows] == keys and len({number for _k, number in rows}) == 2

@@ -35,6 +35,9 @@ ALLOWED = {
     ("reinstated", "in_force"), ("reinstated", "grace"), ("reinstated", "paid_up"),
     ("reinstated", "surrendered"), ("reinstated", "matured"), ("reinstated", "terminated"),
     ("paid_up", "surrendered"), ("paid_up", "matured"), ("paid_up", "terminated"),
+    # a waiver-of-premium claim (issue 17 §3): cover runs without premiums to the policy's end
+    ("in_force", "premium_waived"), ("grace", "premium_waived"), ("reinstated", "premium_waived"),
+    ("premium_waived", "surrendered"), ("premium_waived", "matured"), ("premium_waived", "terminated"),
 }
 ENDS = {"surrendered", "lapsed", "matured", "terminated", "cooling_off_cancelled"}
 
@@ -144,4 +147,5 @@ class TestTransitions:
         assert PREMIUM_PAYING <= COVER_IN_FORCE
         assert not (COVER_IN_FORCE & TERMINAL)
         assert Status.PAID_UP in COVER_IN_FORCE and Status.PAID_UP not in PREMIUM_PAYING
+        assert Status.PREMIUM_WAIVED in COVER_IN_FORCE and Status.PREMIUM_WAIVED not in PREMIUM_PAYING
         assert Status.SUSPENDED not in COVER_IN_FORCE

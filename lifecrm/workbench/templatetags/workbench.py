@@ -24,6 +24,7 @@ STATUS_BADGE_CLASSES = {
     "matured": "text-bg-dark",
     "terminated": "text-bg-dark",
     "cooling_off_cancelled": "text-bg-dark",
+    "premium_waived": "text-bg-success",
 }
 
 

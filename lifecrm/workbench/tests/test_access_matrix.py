@@ -174,6 +174,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("v1:claim-list", "GET"): api(STAFF | {"branch_b"}),
     ("v1:claim-list", "POST"): api(STAFF | {"branch_b"}),  # an empty body: 400
     ("v1:claim-detail", "GET"): api(STAFF, ["branch_b"]),
+    ("v1:claim-facts", "POST"): api(HANDLES_CLAIMS, ["branch_b"]),  # an empty body: 400
     ("api-schema", "GET"): api(STAFF | {"branch_b"}),  # the schema needs a staff login (issue 14 §2)
     ("api/^[\\s\\S]*$", "GET"): Expect(everyone="404"),  # anything else under /api/: a JSON 404
     # claims (claim_id: a death claim of the agent's customer in team A, just reported; claim_step "assess",
@@ -268,6 +269,7 @@ def _kwargs(name: str, pattern: URLPattern, book) -> dict:
         "v1:interaction-detail": Interaction.objects.get(case_id=book.objects["case_id"][0]).pk,
         "v1:servicing-request-detail": book.objects["request_id"][0],
         "v1:claim-detail": book.objects["claim_id"][0],
+        "v1:claim-facts": book.objects["claim_id"][0],
     } | {name: book.objects["case_id"][0] for name in ("v1:case-detail", "v1:case-assign", "v1:case-respond",
                                                          "v1:case-note", "v1:case-wait", "v1:case-resume",
                                                          "v1:case-resolve", "v1:case-close")}

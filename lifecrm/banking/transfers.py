@@ -1,0 +1,82 @@
+"""Status reports (pain.002) on our credit transfers (pain.001): matched to the file they answer, then handed, line
+by line, to the app whose file it was.
+
+Banking imports no app: an app that sends credit transfers registers a listener for its message-id prefix
+(`register_transfer_status_listener("LCCL")`: claims' payouts). `transfer_statuses_apply(as_of=)` is the `apply`
+of `services.bank_file_receive`, so a report is taken once by its content hash (the same file again changes
+nothing), validated against its XSD, and applied whole or not at all: a listener raises `BankFileRejected` for a
+line that does not fit its rows. Authorization is the calling app's.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext_noop as N_
+
+from lifecrm.banking.errors import BankFileRejected
+from lifecrm.banking.formats import ParsedResults
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.selectors import sent_file
+
+
+@dataclass(frozen=True, slots=True)
+class TransferStatus:
+    """The bank's answer on one credit transfer, or (no `end_to_end_id`) on every transfer of the original file."""
+
+    where: str
+    end_to_end_id: str
+    outcome: str  # formats.PAID (accepted) | REJECTED | PENDING
+    reason_code: str = ""
+    amount: Decimal | None = None
+    currency: str | None = None
+
+
+TransferListener = Callable[..., object]
+"""`listener(original=BankFile, report=BankFile, statuses=list[TransferStatus], as_of=date, actor=…)` → what it
+did (the actor the importing service authorized, for the listener's audit trail)."""
+
+_listeners: dict[str, TransferListener] = {}
+
+
+def register_transfer_status_listener(prefix: str):
+    """Register the listener of the status reports on credit-transfer files whose message id starts `prefix`."""
+    def decorator(func: TransferListener) -> TransferListener:
+        if _listeners.get(prefix, func) is not func:
+            raise ValueError(f"a transfer status listener for {prefix!r} is registered already")
+        _listeners[prefix] = func
+        return func
+
+    return decorator
+
+
+def transfer_status_listeners() -> dict[str, TransferListener]:
+    return dict(_listeners)
+
+
+def statuses_of(parsed: ParsedResults) -> list[TransferStatus]:
+    """A pain.002's answers: one per transaction, and one per verdict on a whole message or block."""
+    return ([TransferStatus(line.where, line.end_to_end_id, line.outcome, line.reason_code, line.amount,
+                            line.currency) for line in parsed.lines]
+            + [TransferStatus(group.where, "", group.outcome, group.reason_code) for group in parsed.groups])
+
+
+def transfer_statuses_apply(*, as_of: date, actor) -> Callable[[BankFile, ParsedResults], object]:
+    """The `apply` of a status report on one of our pain.001 files: finds the original file by the report's
+    original message id and gives its statuses to the listener of the file's prefix."""
+    def apply(report: BankFile, parsed: ParsedResults):
+        if parsed.format != BankFile.Format.PAIN_002:
+            raise BankFileRejected("", N_("this is not a payment status report (pain.002)"))
+        original = sent_file(parsed.original_message_id)
+        if original is None or original.format != BankFile.Format.PAIN_001:
+            raise BankFileRejected("", N_("unknown original message %(message)s"),
+                                   message=parsed.original_message_id)
+        listener = next((f for prefix, f in _listeners.items() if original.message_id.startswith(prefix)), None)
+        if listener is None:
+            raise BankFileRejected("", N_("no app takes the status reports of %(message)s"),
+                                   message=original.message_id)
+        return listener(original=original, report=report, statuses=statuses_of(parsed), as_of=as_of, actor=actor)
+
+    return apply
