@@ -1,5 +1,5 @@
 """Policy servicing (保全): the catalogue of request types, servicing requests with their documents, clocks and
-append-only event log, and the policy loans that requests grant."""
+append-only event log (the loans they grant are policies' loan ledger)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -173,22 +173,3 @@ class RequestEvent(models.Model):
             raise PermissionError("request events are append-only")
         super().save(*args, **kwargs)
 
-
-class PolicyLoan(models.Model):
-    """A policy loan (保单贷款) granted by an executed request: principal, day taken, simple yearly interest."""
-
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+")
-    request = models.OneToOneField(ServiceRequest, on_delete=models.PROTECT, related_name="loan")
-    principal = models.DecimalField(_("principal"), max_digits=14, decimal_places=2)
-    rate_percent = models.DecimalField(_("interest rate (% a year)"), max_digits=5, decimal_places=2)
-    taken_on = models.DateField(_("taken on"))
-    settled_on = models.DateField(_("settled on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("policy loan")
-        verbose_name_plural = _("policy loans")
-        ordering = ["policy", "taken_on"]
-        constraints = [models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive")]
-
-    def __str__(self) -> str:
-        return f"{self.policy_id} {self.principal} from {self.taken_on}"

@@ -22,21 +22,20 @@ from django.utils.translation import gettext_lazy
 
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf
 from lifecrm.core.money import to_cents
-from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import Refused, audit_record
 from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.org.selectors import acting_staff
+from lifecrm.policies import cash_values, loans
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
-from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
+from lifecrm.policies.models import PaymentMethod, Policy, PolicyLoan, PremiumMode
 from lifecrm.products import selectors as products
 from lifecrm.servicing import rules
 from lifecrm.servicing.models import (
     Channel,
-    PolicyLoan,
     RequestDocument,
     RequestEvent,
     RequestType,
@@ -88,52 +87,16 @@ def clocks_refresh(request: ServiceRequest) -> None:
 
 # -- amounts: cash value, loans, surrender, cooling-off ------------------------------------------------------------
 
-def _cash_value_rates(policy: Policy, on: date) -> dict[int, Decimal]:
-    insured = policy.insured
-    issue_age = age_last_birthday(insured.birth_date, policy.issue_date)
-    years = rules.policy_years_completed(policy.issue_date, on)
-    rates: dict[int, Decimal] = {}
-    for year in (years, years + 1):
-        if year == 0:
-            continue
-        try:
-            rates[year] = products.cash_value_rate(product=policy.product, sex=insured.sex, issue_age=issue_age,
-                                                   term=policy.term_years or 0,
-                                                   premium_term=policy.premium_term_years, policy_year=year)
-        except products.CashValueNotFound:
-            if year == years:  # the year ahead may be past the table's end (the term's last day)
-                raise
-    return rates
-
-
 def cash_value(*, policy: Policy, on: date) -> Decimal:
-    """The policy's cash value on `on`, interpolated between policy years (`rules.cash_value_at`)."""
-    version = policy.versions.get(effective_to__isnull=True)
-    rates = _cash_value_rates(policy, on)
-    years = rules.policy_years_completed(policy.issue_date, on)
-    if years + 1 not in rates and years in rates:  # past the table's last year: the last value holds
-        rates[years + 1] = rates[years]
-    return rules.cash_value_at(issue_date=policy.issue_date, on=on, rates=rates, sum_assured=version.sum_assured)
+    """The policy's cash value on `on` at the exact duration (`policies.cash_values`: one computation with billing's
+    automatic premium loans)."""
+    return cash_values.cash_value(policy=policy, on=on)
 
 
-@dataclass(frozen=True)
-class LoanPosition:
-    principal: Decimal
-    interest: Decimal
-
-    @property
-    def owed(self) -> Decimal:
-        return self.principal + self.interest
-
-
-def loan_position(*, policy: Policy, on: date) -> LoanPosition:
-    """What the owner owes on the policy's open loans on `on`: principal and accrued interest."""
-    principal = interest = Decimal("0.00")
-    for loan in PolicyLoan.objects.filter(policy=policy, settled_on__isnull=True, taken_on__lte=on):
-        principal += loan.principal
-        interest += rules.loan_interest(principal=loan.principal, rate_percent=loan.rate_percent,
-                                        start=loan.taken_on, end=on)
-    return LoanPosition(principal, interest)
+def loan_position(*, policy: Policy, on: date) -> loans.LoanPosition:
+    """What the owner owes on `on` on every loan of the policy: policy loans and billing's automatic premium loans
+    (one ledger: `policies.loans`)."""
+    return loans.loan_position(policy_id=policy.pk, on=on)
 
 
 @dataclass(frozen=True)
@@ -146,18 +109,18 @@ class Quote:
 
 def surrender_quote(*, policy: Policy, on: date) -> Quote:
     value = cash_value(policy=policy, on=on)
-    loans = loan_position(policy=policy, on=on)
-    amount = rules.surrender_value(cash_value=value, loans=loans.principal, interest=loans.interest)
-    return Quote(amount, {"cash_value": str(value), "loans": str(loans.principal), "interest": str(loans.interest)})
+    owed = loan_position(policy=policy, on=on)
+    amount = loans.surrender_value(cash_value=value, owed=owed)
+    return Quote(amount, {"cash_value": str(value), "loans": str(owed.principal), "interest": str(owed.interest)})
 
 
 def loan_quote(*, policy: Policy, on: date) -> Quote:
     value = cash_value(policy=policy, on=on)
-    loans = loan_position(policy=policy, on=on)
-    maximum = rules.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
-                                 outstanding=loans.owed)
+    owed = loan_position(policy=policy, on=on)
+    maximum = loans.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
+                                 outstanding=owed.owed)
     return Quote(maximum, {"cash_value": str(value), "loan_limit_percent": str(policy.product.loan_limit_pct),
-                           "outstanding": str(loans.owed)})
+                           "outstanding": str(owed.owed)})
 
 
 def cooling_off_quote(*, policy: Policy, received_on: date) -> Quote:
@@ -575,10 +538,9 @@ def _execute_loan(*, actor, request: ServiceRequest, as_of: date) -> dict:
     if amount > quote.amount:
         raise ServicingRefused(_("The most the policy can lend today is %(amount)s.") % {"amount": quote.amount})
     rate = jurisdiction_rule(request.jurisdiction_id, "policy_loan_interest_rate").amount
-    loan = PolicyLoan.objects.create(policy=request.policy, request=request, principal=amount, rate_percent=rate,
-                                     taken_on=as_of)
-    audit_record(actor=actor, action="create", object_type="servicing.policyloan", object_id=loan.pk,
-                 after={"policy": request.policy_id, "principal": str(amount), "rate": str(rate)})
+    loan = policy_services.policy_loan_grant(actor=actor, policy_id=request.policy_id,
+                                             kind=PolicyLoan.Kind.POLICY_LOAN, principal=amount, rate_percent=rate,
+                                             taken_on=as_of, as_of=as_of, reference=request.number)
     return {"loan": loan.pk, "principal": str(amount), "rate_percent": str(rate), "quote": quote.figures}
 
 
@@ -586,7 +548,8 @@ def _execute_surrender(*, actor, request: ServiceRequest, as_of: date) -> dict:
     quote = _quote_or_refuse(surrender_quote, policy=request.policy, on=as_of)
     _transition(actor=actor, request=request, as_of=as_of, to_status=policy_rules.Status.SURRENDERED,
                 kind="surrendered", amount=quote.amount)
-    PolicyLoan.objects.filter(policy=request.policy, settled_on__isnull=True).update(settled_on=as_of)
+    policy_services.policy_loans_settle(actor=actor, policy_id=request.policy_id, on=as_of, as_of=as_of,
+                                        reference=request.number)
     return {"paid": str(quote.amount), "quote": quote.figures}
 
 

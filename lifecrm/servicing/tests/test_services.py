@@ -10,9 +10,9 @@ import pytest
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.access import AccessDenied, NotInScope
-from lifecrm.policies.models import Policy, PolicyEvent
+from lifecrm.policies.models import Policy, PolicyEvent, PolicyLoan
 from lifecrm.servicing import services
-from lifecrm.servicing.models import PolicyLoan, RequestEvent, ServiceRequest
+from lifecrm.servicing.models import RequestEvent, ServiceRequest
 from lifecrm.servicing.services import ServicingRefused
 from lifecrm.servicing.tests.conftest import AS_OF, large_policy, policy_in
 
@@ -248,6 +248,26 @@ class TestExecutions:
         assert quote.figures["interest"] == "698.08"  # 365 days at 5 % of 13,961.64
         assert quote.amount == Decimal(quote.figures["cash_value"]) - maximum - Decimal("698.08")
 
+
+    def test_an_automatic_premium_loan_reduces_the_surrender_value_and_the_loan_quote(self, world):
+        from lifecrm.core.actors import SYSTEM
+        from lifecrm.policies import services as policy_services
+
+        before_surrender = services.surrender_quote(policy=world.policy, on=AS_OF)
+        before_loan = services.loan_quote(policy=world.policy, on=AS_OF)
+        policy_services.policy_loan_grant(actor=SYSTEM, policy_id=world.policy.pk, kind="apl",
+                                          principal=Decimal("361.50"), rate_percent=Decimal("5"), taken_on=AS_OF,
+                                          as_of=AS_OF, reference="apl:billing")
+        assert services.surrender_quote(policy=world.policy, on=AS_OF).amount == \
+            before_surrender.amount - Decimal("361.50")
+        assert services.loan_quote(policy=world.policy, on=AS_OF).amount == before_loan.amount - Decimal("361.50")
+        request = complete(world, create(world, kind="surrender", payload={}, policy=world.policy), AS_OF)
+        if request.needs_approval:
+            request = services.request_approve(actor=world.staff["branch"], request=request, on=AS_OF, as_of=AS_OF)
+        request = services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
+        assert Decimal(request.result["paid"]) == before_surrender.amount - Decimal("361.50")
+        assert not PolicyLoan.objects.filter(policy=world.policy, settled_on__isnull=True).exists()
+        assert PolicyEvent.objects.filter(policy=world.policy, kind="loans_settled").exists()
 
 class TestCoolingOff:
     """Counted from the day after the policy's receipt (its issue date in lifecrm); the customer's period, so a
