@@ -83,10 +83,13 @@ class Clocks:
     complete_due: date | None
     payment_due: date | None
 
-    def current_due(self, *, status: str, missing_notice_sent: bool) -> date | None:
+    def current_due(self, *, status: str, missing_notice_sent: bool, paid: bool = False) -> date | None:
         """The deadline the staff work towards now: accepting; then (while documents are missing and no notice
-        went out) the notice; then completing (and paying a surrender, whichever is earlier)."""
+        went out) the notice; then completing (and paying a surrender, whichever is earlier); an executed
+        surrender until its value is paid (`paid`: sent to the bank), the payment."""
         status = RequestStatus(status)
+        if status == S.EXECUTED and self.payment_due is not None and not paid:
+            return self.payment_due
         if status == S.RECEIVED:
             return self.accept_due
         if status in (S.ACCEPTED, S.AWAITING_DOCUMENTS):
@@ -117,6 +120,10 @@ def met(deadline: date | None, done_on: date | None, as_of: date) -> bool | None
     if done_on is not None:
         return done_on <= deadline
     return False if as_of > deadline else None
+
+
+PAYS_THE_OWNER = frozenset({"surrender", "policy_loan", "cooling_off_cancellation"})
+"""The request types whose execution pays the owner (to the bank account given on the request, by pain.001)."""
 
 
 # -- cooling-off (犹豫期) --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lifecrm.policies.models import PolicyLoan
 from lifecrm.servicing import services
-from lifecrm.servicing.tests.conftest import AS_OF, world  # noqa: F401  fixture
+from lifecrm.servicing.tests.conftest import ACCOUNT, AS_OF, world  # noqa: F401  fixture
 from lifecrm.servicing.tests.test_services import complete, create
 
 BEFORE = [("policies", "0005_changed_day_indexes"), ("servicing", "0001_initial"),
@@ -33,7 +33,7 @@ def _tables() -> set[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_existing_database_migrates_forwards_keeping_the_loans(world):  # noqa: F811
-    request = complete(world, create(world, kind="policy_loan", payload={"amount": "5000"}), AS_OF)
+    request = complete(world, create(world, kind="policy_loan", payload={"amount": "5000", **ACCOUNT}), AS_OF)
     request = services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
     PolicyLoan.objects.all().delete()  # the old schema cannot hold a loan without its request: made again below
     try:
