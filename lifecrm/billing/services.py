@@ -118,7 +118,11 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
     `raise_candidates` in the range. Each gets a fresh bookmark: the first premium left to raise.
     """
     horizon = _horizon(as_of)
-    highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    # The highest premium raised past the paid-to date (earlier ones are paid: below `paid_instalments`); a premium
+    # mode change renumbers what is unpaid in the new mode (billing.contract_changes), the old mode's paid premiums
+    # keep their numbers.
+    highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM,
+                                     due_date__gte=OuterRef("policy__paid_to_date")).order_by("-instalment")
     which = (_raise_candidate(as_of, "policy__") if candidates is None
              else Q(policy_id__in=candidates, policy__status__in=PREMIUM_PAYING))
     rows = list(

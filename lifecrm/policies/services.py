@@ -1,6 +1,7 @@
 """Writes of policies: create, issue, status transitions and new contract versions (each one transaction)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -246,6 +247,20 @@ def first_premium_paid(policy: Policy) -> None:
     )
 
 
+VersionListener = Callable[..., None]
+_version_listeners: list[VersionListener] = []
+
+
+def register_version_listener(listener: VersionListener) -> VersionListener:
+    """Have `listener(actor=, policy=, before=, after=, as_of=)` called inside the transaction of every new contract
+    version (`policy_new_version`), so that an app above policies follows the policy's changes (billing's dues
+    follow a premium mode change or a sum-assured decrease) without policies knowing it. A listener refuses the
+    change by raising a ValueError (the version is not made). Usable as a decorator."""
+    if listener not in _version_listeners:
+        _version_listeners.append(listener)
+    return listener
+
+
 VERSIONED_FIELDS = ("owner", "insured", "payer", "sum_assured", "premium_mode", "modal_premium",
                     "annual_premium", "payment_method", "apl_opt_in")
 
@@ -284,6 +299,8 @@ def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: da
                       data=changed)
         audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
                      before={k: str(getattr(current, k)) for k in changes}, after=changed)
+        for listener in _version_listeners:
+            listener(actor=actor, policy=policy, before=current, after=new, as_of=as_of)
     return new
 
 
