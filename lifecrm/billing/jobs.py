@@ -24,6 +24,7 @@ from lifecrm.core.jobs import chunked_step, planned_ids, register_daily_step
 from lifecrm.core.models import Jurisdiction
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.notifications.jobs import SEND_OUTBOX
+from lifecrm.policies import loans
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
 from lifecrm.policies.services import Transition, policies_transition
@@ -120,6 +121,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             policy_id__any=list(overdue), kind=DueItem.Kind.PREMIUM, status=DueItem.Status.OPEN,
     ).values_list("pk", "policy_id", "due_date", "demand_arrived", "grace_end"):
         recorded.setdefault((policy_id, due), [arrived, grace_end, []])[2].append(pk)
+    # the loans of the policies an automatic premium loan may pay for, read for the chunk (two queries)
+    open_loans = loans.loans_by_policy([p.pk for p in policies if p.apl_opt_in and p.pk in overdue])
     suspensions, new_ends = [], {}
     for policy in policies:
         first_due = overdue.get(policy.pk)
@@ -135,7 +138,8 @@ def suspend_after_grace(as_of: date, first_id: int, last_id: int) -> int:
             new_ends.setdefault(grace_end, []).extend(item_pks)
         # an automatic premium loan only where the owner opted in (pay_by_premium_loan checks it again)
         if as_of > grace_end and policy.apl_opt_in and pay_by_premium_loan(
-                policy=Policy.objects.select_related("product").get(pk=policy.pk), grace_end=grace_end, as_of=as_of):
+                policy=Policy.objects.select_related("product").get(pk=policy.pk), grace_end=grace_end, as_of=as_of,
+                policy_loans=open_loans.get(policy.pk, [])):
             continue
         if as_of > grace_end:
             suspensions.append(Transition(policy.pk, Status.SUSPENDED, rules.suspension_date(grace_end=grace_end),

@@ -20,13 +20,13 @@ from lifecrm.billing.models import (
 )
 from lifecrm.billing.rules import TAKES_PREMIUMS, GraceRules
 from lifecrm.core.money import to_cents
-from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule
 from lifecrm.org.rules import DataScope
+from lifecrm.policies import cash_values, loans
 from lifecrm.policies.models import Policy, PolicyVersion
 from lifecrm.policies.rules import Status
 from lifecrm.policies.selectors import policies_in_scope
-from lifecrm.products.selectors import ProductTableLookupError, cash_value, loan_limit
+from lifecrm.products.selectors import ProductTableLookupError
 
 DEMAND_BASED_KEYS = {"CN": "grace_period_after_demand", "TW": "grace_period"}
 
@@ -180,24 +180,25 @@ class AplCapacity:
     reason: str = ""
 
 
-def apl_capacity(*, policy, on: date) -> AplCapacity:
-    """The loan limit on the cash value at the last completed policy year, less the APL loans already made."""
+def apl_capacity(*, policy, on: date, policy_loans: list[loans.Loan] | None = None) -> AplCapacity:
+    """The product's loan limit on the cash value at the exact duration (`policies.cash_values`, as servicing's
+    loans and surrenders), less everything owed on the policy's loans on `on`: servicing's policy loans and the
+    automatic premium loans already made, with their interest (one ledger: `policies.loans`). `policy_loans`: the
+    policy's open loans when the caller batch-read them (`loans.loans_by_policy`), else they are read here."""
     version = policy.versions.get(effective_to__isnull=True)
     zero = Decimal("0.00")
     if not version.apl_opt_in:
         return AplCapacity(zero, zero, zero, "the owner has not opted in to automatic premium loans")
-    insured = policy.insured
     try:
-        value = cash_value(
-            product=policy.product, sex=insured.sex, issue_age=age_last_birthday(insured.birth_date, policy.issue_date),
-            term=policy.term_years or 0, premium_term=policy.premium_term_years,
-            policy_year=age_last_birthday(policy.issue_date, on), sum_assured=version.sum_assured,
-        )
+        value = cash_values.cash_value(policy=policy, on=on, sum_assured=version.sum_assured)
     except ProductTableLookupError as exc:
         return AplCapacity(zero, zero, zero, f"no cash value: {exc}")
-    loans = Payment.objects.filter(policy=policy, method=Payment.Method.APL).aggregate(s=Sum("amount"))["s"] or zero
-    available = max(loan_limit(product=policy.product, cash_value_amount=value) - loans, zero)
-    return AplCapacity(available, value, loans, "" if available > 0 else "the cash value does not cover a loan")
+    if policy_loans is None:
+        policy_loans = loans.loans_by_policy([policy.pk]).get(policy.pk, [])
+    owed = loans.position(policy_loans, on).owed
+    available = loans.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
+                                   outstanding=owed)
+    return AplCapacity(available, value, owed, "" if available > 0 else "the cash value does not cover a loan")
 
 
 def policy_arrears(*, policy: Policy, as_of: date) -> Decimal:

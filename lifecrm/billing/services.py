@@ -37,7 +37,9 @@ from lifecrm.core.services import audit_record
 from lifecrm.notifications.services import messages_withdraw
 from lifecrm.org.access import authorize, visible
 from lifecrm.org.rules import Action, allows, scope_for
-from lifecrm.policies.models import Policy, PolicyVersion
+from lifecrm.policies import loans
+from lifecrm.policies import services as policy_services
+from lifecrm.policies.models import Policy, PolicyLoan, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
 from lifecrm.policies.services import policy_record_paid, policy_transition
 
@@ -119,7 +121,11 @@ def due_items_raise(*, as_of: date, first_id: int, last_id: int, candidates: lis
     `raise_candidates` in the range. Each gets a fresh bookmark: the first premium left to raise.
     """
     horizon = _horizon(as_of)
-    highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM).order_by("-instalment")
+    # The highest premium raised past the paid-to date (earlier ones are paid: below `paid_instalments`); a premium
+    # mode change renumbers what is unpaid in the new mode (billing.contract_changes), the old mode's paid premiums
+    # keep their numbers.
+    highest = DueItem.objects.filter(policy_id=OuterRef("policy_id"), kind=DueItem.Kind.PREMIUM,
+                                     due_date__gte=OuterRef("policy__paid_to_date")).order_by("-instalment")
     which = (_raise_candidate(as_of, "policy__") if candidates is None
              else Q(policy_id__in=candidates, policy__status__in=PREMIUM_PAYING))
     rows = list(
@@ -553,9 +559,13 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     return reversal
 
 
-def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=RUN_DAILY) -> bool:
+def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=RUN_DAILY,
+                        policy_loans: list[loans.Loan] | None = None) -> bool:
     """At the end of an unpaid grace period, an automatic premium loan (APL, 自动垫交) pays the arrears
-    when the owner opted in and the loan limit on the cash value covers them. Returns True if it did."""
+    when the owner opted in and the loan limit on the cash value covers them (less what is owed on the policy's
+    loans). The loan goes into the policy's loan ledger (journaled there) at the jurisdiction's loan interest
+    rate, beside the booking that pays the premiums. `policy_loans`: the policy's open loans when the caller
+    batch-read them. Returns True if it did."""
     arrears = sum(
         (i.outstanding for i in DueItem.objects.filter(policy=policy, status=DueItem.Status.OPEN,
                                                        due_date__lte=grace_end)),
@@ -564,12 +574,18 @@ def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=R
     if arrears <= 0:
         return False
     capacity = apl_capacity(policy=Policy.objects.select_related("product", "insured").get(pk=policy.pk),
-                            on=grace_end)
+                            on=grace_end, policy_loans=policy_loans)
     if capacity.available < arrears:
         return False
-    payment_record(actor=actor, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
-                   received_on=grace_end, natural_key=f"apl:{policy.pk}:{grace_end}", as_of=as_of,
-                   note=f"automatic premium loan on cash value {capacity.cash_value}")
+    key = f"apl:{policy.pk}:{grace_end}"
+    with transaction.atomic():
+        payment_record(actor=actor, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
+                       received_on=grace_end, natural_key=key, as_of=as_of,
+                       note=f"automatic premium loan on cash value {capacity.cash_value}")
+        policy_services.policy_loan_grant(
+            actor=on_behalf(actor, Action.CHANGE_POLICY), policy_id=policy.pk, kind=PolicyLoan.Kind.PREMIUM_LOAN,
+            principal=arrears, taken_on=grace_end, as_of=as_of, reference=key,
+            rate_percent=jurisdiction_rule(policy.jurisdiction_id, "policy_loan_interest_rate").amount)
     return True
 
 

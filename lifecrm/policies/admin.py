@@ -2,7 +2,7 @@
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.policies.models import Coverage, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies.models import Coverage, LoanRepayment, Policy, PolicyEvent, PolicyLoan, PolicyVersion
 
 
 class VersionInline(admin.TabularInline):
@@ -41,3 +41,22 @@ class PolicyAdmin(ReadOnlyAdmin):
 class CoverageAdmin(ReadOnlyAdmin):
     list_display = ["policy", "product", "is_base", "sum_assured", "annual_premium", "start_date", "end_date"]
     raw_id_fields = ["policy"]
+
+
+class RepaymentInline(admin.TabularInline):
+    model = LoanRepayment
+    extra = 0
+    can_delete = False
+    fields = ["paid_on", "amount", "reference", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PolicyLoan)
+class PolicyLoanAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "kind", "principal", "rate_percent", "taken_on", "settled_on", "reference"]
+    list_filter = ["kind"]
+    raw_id_fields = ["policy"]
+    inlines = [RepaymentInline]

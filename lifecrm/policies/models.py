@@ -223,3 +223,52 @@ class PolicyEvent(models.Model):
         if not self._state.adding:
             raise PermissionError("policy events are append-only")
         super().save(*args, **kwargs)
+
+
+class PolicyLoan(models.Model):
+    """A loan on the policy's cash value (保单贷款), one ledger for every app: a policy loan granted by a servicing
+    request or an automatic premium loan (自动垫交) made by billing at the end of an unpaid grace period.
+    Simple yearly interest from `taken_on` on the principal still owed; repayments pay the interest accrued
+    first, then principal (`policies.loans`). Settled (`settled_on`) when repaid in full or deducted from a
+    surrender; written only through `policies.services` (each loan and repayment journaled on the policy)."""
+
+    class Kind(models.TextChoices):
+        POLICY_LOAN = "policy", _("policy loan")
+        PREMIUM_LOAN = "apl", _("automatic premium loan")
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="loans")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.POLICY_LOAN)
+    # What granted it: a servicing request's number, billing's APL booking key.
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    principal = models.DecimalField(_("principal"), max_digits=14, decimal_places=2)
+    rate_percent = models.DecimalField(_("interest rate (% a year)"), max_digits=5, decimal_places=2)
+    taken_on = models.DateField(_("taken on"))
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("policy loan")
+        verbose_name_plural = _("policy loans")
+        ordering = ["policy", "taken_on", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} {self.kind} {self.principal} from {self.taken_on}"
+
+
+class LoanRepayment(models.Model):
+    """Money repaid on a policy loan, on a day (interest accrued first, then principal)."""
+
+    loan = models.ForeignKey(PolicyLoan, on_delete=models.PROTECT, related_name="repayments")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    paid_on = models.DateField(_("paid on"))
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("loan repayment")
+        verbose_name_plural = _("loan repayments")
+        ordering = ["loan", "paid_on", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="loan_repayment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.amount} on {self.paid_on}"

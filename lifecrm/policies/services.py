@@ -1,6 +1,7 @@
 """Writes of policies: create, issue, status transitions and new contract versions (each one transaction)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,8 +16,16 @@ from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
 from lifecrm.core.services import audit_record, audit_record_many
 from lifecrm.org.access import Action, NotInScope, actor_scope, authorize
 from lifecrm.org.selectors import in_scope
-from lifecrm.policies import rules
-from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
+from lifecrm.policies import loans, rules
+from lifecrm.policies.models import (
+    Beneficiary,
+    Coverage,
+    LoanRepayment,
+    Policy,
+    PolicyEvent,
+    PolicyLoan,
+    PolicyVersion,
+)
 
 
 class StaleVersion(RuntimeError):
@@ -238,6 +247,20 @@ def first_premium_paid(policy: Policy) -> None:
     )
 
 
+VersionListener = Callable[..., None]
+_version_listeners: list[VersionListener] = []
+
+
+def register_version_listener(listener: VersionListener) -> VersionListener:
+    """Have `listener(actor=, policy=, before=, after=, as_of=)` called inside the transaction of every new contract
+    version (`policy_new_version`), so that an app above policies follows the policy's changes (billing's dues
+    follow a premium mode change or a sum-assured decrease) without policies knowing it. A listener refuses the
+    change by raising a ValueError (the version is not made). Usable as a decorator."""
+    if listener not in _version_listeners:
+        _version_listeners.append(listener)
+    return listener
+
+
 VERSIONED_FIELDS = ("owner", "insured", "payer", "sum_assured", "premium_mode", "modal_premium",
                     "annual_premium", "payment_method", "apl_opt_in")
 
@@ -276,6 +299,8 @@ def policy_new_version(*, actor, policy_id: int, effective_from: date, as_of: da
                       data=changed)
         audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
                      before={k: str(getattr(current, k)) for k in changes}, after=changed)
+        for listener in _version_listeners:
+            listener(actor=actor, policy=policy, before=current, after=new, as_of=as_of)
     return new
 
 
@@ -284,3 +309,87 @@ def policy_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_size:
     """An org unit moved (`org.services.org_unit_move`): the copies of its path on policys follow."""
     return rewrite_path_prefix(Policy, "branch_path", old_prefix=old_prefix, new_prefix=new_prefix,
                                chunk_size=chunk_size)
+
+
+# -- loans on the cash value (one ledger: servicing's policy loans, billing's automatic premium loans) ----------
+
+class LoanRefused(ValueError):
+    """A loan write the ledger cannot take (the message says why; the calling app words it for its users)."""
+
+
+def _loan_policy(actor, policy_id: int) -> Policy:
+    policy = Policy.objects.select_for_update().get(pk=policy_id)
+    authorize(actor, Action.CHANGE_POLICY, policy)
+    return policy
+
+
+def policy_loan_grant(*, actor, policy_id: int, kind: str, principal: Decimal, rate_percent: Decimal,
+                      taken_on: date, as_of: date, reference: str = "") -> PolicyLoan:
+    """Record a loan on the policy's cash value (the calling app checked the amount against `loans.loan_maximum`);
+    journaled (`loan_granted`) and audited."""
+    if kind not in PolicyLoan.Kind.values:
+        raise LoanRefused(f"unknown loan kind {kind!r}")
+    if principal <= 0:
+        raise LoanRefused("a loan is more than nothing")
+    if taken_on > as_of:
+        raise LoanRefused("a loan cannot be taken after the business date")
+    with transaction.atomic():
+        policy = _loan_policy(actor, policy_id)
+        loan = PolicyLoan.objects.create(policy=policy, kind=kind, reference=reference[:40], principal=principal,
+                                         rate_percent=rate_percent, taken_on=taken_on)
+        data = {"loan": loan.pk, "kind": kind, "principal": str(principal), "rate_percent": str(rate_percent)}
+        _append_event(policy, actor=actor, kind="loan_granted", effective_date=taken_on, reason=reference[:200],
+                      data=data)
+        audit_record(actor=actor, action="create", object_type="policies.policyloan", object_id=loan.pk,
+                     after=data | {"policy": policy.pk})
+    return loan
+
+
+def policy_loan_repay(*, actor, loan_id: int, amount: Decimal, paid_on: date, as_of: date,
+                      reference: str = "") -> LoanRepayment:
+    """Record money repaid on a loan (interest first, then principal); the loan is settled once nothing is owed.
+    More than is owed on the day is refused. Journaled (`loan_repaid`) and audited."""
+    if amount <= 0:
+        raise LoanRefused("a repayment is more than nothing")
+    if paid_on > as_of:
+        raise LoanRefused("a repayment cannot be paid after the business date")
+    with transaction.atomic():
+        loan = PolicyLoan.objects.select_for_update().get(pk=loan_id)
+        policy = _loan_policy(actor, loan.policy_id)
+        if loan.settled_on is not None:
+            raise LoanRefused(f"the loan was settled on {loan.settled_on}")
+        if paid_on < loan.taken_on or loan.repayments.filter(paid_on__gt=paid_on).exists():
+            raise LoanRefused("a repayment cannot come before the loan or a later repayment")
+        this = loans.loan_owed(next(x for x in loans.loans_by_policy([policy.pk])[policy.pk] if x.pk == loan.pk),
+                               paid_on)
+        if amount > this.owed:
+            raise LoanRefused(f"only {this.owed} is owed on the loan on {paid_on}")
+        repayment = LoanRepayment.objects.create(loan=loan, amount=amount, paid_on=paid_on, reference=reference[:40],
+                                                 recorded_at=timezone.now())
+        if amount == this.owed:
+            loan.settled_on = paid_on
+            loan.save(update_fields=["settled_on"])
+        data = {"loan": loan.pk, "amount": str(amount), "settled": loan.settled_on is not None,
+                "owed_before": str(this.owed)}
+        _append_event(policy, actor=actor, kind="loan_repaid", effective_date=paid_on, reason=reference[:200],
+                      data=data)
+        audit_record(actor=actor, action="create", object_type="policies.loanrepayment", object_id=repayment.pk,
+                     after=data)
+    return repayment
+
+
+def policy_loans_settle(*, actor, policy_id: int, on: date, as_of: date, reference: str = "") -> loans.LoanPosition:
+    """Settle every open loan of the policy on `on` out of its cash value (a surrender, a claim): what was owed is
+    journaled (`loans_settled`), audited and returned. Nothing owed: nothing written."""
+    with transaction.atomic():
+        policy = _loan_policy(actor, policy_id)
+        open_loans = loans.loans_by_policy([policy.pk]).get(policy.pk, [])
+        if not open_loans:
+            return loans.NOTHING
+        owed = loans.position(open_loans, on)
+        PolicyLoan.objects.filter(pk__in=[x.pk for x in open_loans]).update(settled_on=on)
+        data = {"loans": [x.pk for x in open_loans], "principal": str(owed.principal), "interest": str(owed.interest)}
+        _append_event(policy, actor=actor, kind="loans_settled", effective_date=on, reason=reference[:200], data=data)
+        audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
+                     after=data | {"settled_on": str(on)})
+    return owed

@@ -9,6 +9,7 @@ Single lookups (one query each):
     mode_factor(product=, mode=)                                              -> Decimal
     modal_premium(annual, factor)                                             -> Decimal
     cash_value(product=, ..., policy_year=, sum_assured=)                     -> Decimal
+    cash_value_rates(product=, ..., policy_years=)                            -> {year: Decimal per 1,000}
 Bulk lookups for pricing many policies without a query each (keys use product ids):
     rate_lookup(products)[(product_id, sex, issue_age, term, premium_term)]   -> Decimal per 1,000
     mode_factor_lookup(products)[(product_id, mode)]                          -> Decimal
@@ -155,6 +156,15 @@ def cash_value_rate(
             f"premium term {premium_term}, policy year {policy_year}"
         )
     return value
+
+
+def cash_value_rates(*, product: ProductRef, sex: str, issue_age: int, term: int, premium_term: int,
+                     policy_years: Iterable[int]) -> dict[int, Decimal]:
+    """Cash values per 1,000 at the end of each of `policy_years` that the table has, by year (one query; a year
+    the table lacks is simply absent: the caller decides whether that is an error)."""
+    return dict(CashValue.objects.filter(
+        product_id=_product_id(product), sex=sex, issue_age=issue_age, term=term, premium_term=premium_term,
+        policy_year__in=list(policy_years)).values_list("policy_year", "value"))
 
 
 def cash_value(

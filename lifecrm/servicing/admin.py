@@ -1,9 +1,9 @@
 """Admin for policy servicing: the request types are reference data head office edits (their documents, approval
-rule and fee); requests and policy loans are read-only (they change through servicing.services, with audit)."""
+rule and fee); requests are read-only (they change through servicing.services, with audit)."""
 from django.contrib import admin
 
 from lifecrm.core.admin import ReadOnlyAdmin
-from lifecrm.servicing.models import PolicyLoan, RequestType, ServiceRequest
+from lifecrm.servicing.models import RequestType, ServiceRequest
 
 
 @admin.register(RequestType)
@@ -19,8 +19,3 @@ class ServiceRequestAdmin(ReadOnlyAdmin):
     list_filter = ["status", "request_type", "channel"]
     raw_id_fields = ["policy", "customer"]
 
-
-@admin.register(PolicyLoan)
-class PolicyLoanAdmin(ReadOnlyAdmin):
-    list_display = ["policy", "principal", "rate_percent", "taken_on", "settled_on"]
-    raw_id_fields = ["policy", "request"]

@@ -19,9 +19,6 @@ class ServicingConfig(AppConfig):
     verbose_name = _("Policy servicing")
 
     def ready(self) -> None:
-        from lifecrm.core.generator import register_derived
         from lifecrm.servicing import generator, paths, timeline, work  # noqa: F401  (registrations)
-
-        register_derived("servicing.PolicyLoan")  # granted by executed requests after the seed: goes with the book
 
         post_migrate.connect(_load_request_types, sender=self, dispatch_uid="lifecrm.servicing.request_types")

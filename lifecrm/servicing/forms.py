@@ -18,9 +18,9 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "payment_method_change": ("payment_method", "bank_account"),
     "premium_mode_change": ("premium_mode",),
     "sum_assured_decrease": ("sum_assured",),
-    "policy_loan": ("amount",),
-    "surrender": (),
-    "cooling_off_cancellation": (),
+    "policy_loan": ("amount", "bank_name", "bank_code", "bank_account"),
+    "surrender": ("bank_name", "bank_code", "bank_account"),
+    "cooling_off_cancellation": ("bank_name", "bank_code", "bank_account"),
 }
 
 
@@ -37,6 +37,9 @@ class RequestForm(forms.Form):
     payment_method = forms.ChoiceField(label=_("New payment method"), choices=[("", "—"), *PaymentMethod.choices],
                                        required=False)
     bank_account = forms.CharField(label=_("Bank account number"), max_length=34, required=False)
+    bank_name = forms.CharField(label=_("Owner's bank"), max_length=60, required=False)
+    bank_code = forms.CharField(label=_("Bank code"), max_length=20, required=False,
+                                help_text=_("CNAPS, HK bank code or BIC"))
     premium_mode = forms.ChoiceField(label=_("New premium mode"), choices=[("", "—"), *PremiumMode.choices],
                                      required=False)
     sum_assured = forms.DecimalField(label=_("New sum assured"), max_digits=14, decimal_places=2, min_value=0,

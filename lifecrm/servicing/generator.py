@@ -192,13 +192,15 @@ def generate_history(ctx: GeneratorContext) -> None:
         clocks = rules.request_clocks(
             received_on=date_of(received), complete_on=None if complete == NO_DATE else date_of(complete),
             periods=book.periods, calendar=book.calendar, is_surrender=code == "surrender")
-        due = clocks.current_due(status=state, missing_notice_sent=notice != NO_DATE)
+        # the history's money went out the day its request was executed (surrender values, loans, refunds)
+        paid = closed if state == RequestStatus.EXECUTED and code in rules.PAYS_THE_OWNER else NO_DATE
+        due = clocks.current_due(status=state, missing_notice_sent=notice != NO_DATE, paid=paid != NO_DATE)
         requests.append({
             "id": request_id, "number": f"SV{request_id:08d}", "request_type_id": type_id,
             "policy_id": int(pol.ids[q]), "customer_id": int(owner[q]), "channel": _channel(rng),
             "status": state.value, "received_on": received, "accepted_on": accepted, "missing_notice_on": notice,
             "complete_on": complete, "approved_on": approved,
-            "closed_on": closed if state in rules.CLOSED else NO_DATE,
+            "closed_on": closed if state in rules.CLOSED else NO_DATE, "paid_on": paid,
             "accept_due": days_of(clocks.accept_due), "missing_items_due": days_of(clocks.missing_items_due),
             "complete_due": NO_DATE if clocks.complete_due is None else days_of(clocks.complete_due),
             "payment_due": NO_DATE if clocks.payment_due is None else days_of(clocks.payment_due),

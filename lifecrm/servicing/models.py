@@ -1,11 +1,12 @@
 """Policy servicing (保全): the catalogue of request types, servicing requests with their documents, clocks and
-append-only event log, and the policy loans that requests grant."""
+append-only event log (the loans they grant are policies' loan ledger)."""
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lifecrm.core.fields import EncryptedTextField
 from lifecrm.org.rules import ScopeFields
 from lifecrm.servicing.rules import RequestStatus
 
@@ -77,6 +78,8 @@ class ServiceRequest(models.Model):
     complete_on = models.DateField(_("complete on"), null=True, blank=True)
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # the day the money went to the bank (a surrender's 30-day payment clock stops): the Disbursement's sent date
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
     # The clocks (a cache of servicing.rules.request_clocks) and the deadline worked towards now.
     accept_due = models.DateField(_("accept by"))
     missing_items_due = models.DateField(_("missing items asked by"))
@@ -174,21 +177,52 @@ class RequestEvent(models.Model):
         super().save(*args, **kwargs)
 
 
-class PolicyLoan(models.Model):
-    """A policy loan (保单贷款) granted by an executed request: principal, day taken, simple yearly interest."""
 
-    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+")
-    request = models.OneToOneField(ServiceRequest, on_delete=models.PROTECT, related_name="loan")
-    principal = models.DecimalField(_("principal"), max_digits=14, decimal_places=2)
-    rate_percent = models.DecimalField(_("interest rate (% a year)"), max_digits=5, decimal_places=2)
-    taken_on = models.DateField(_("taken on"))
-    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+class Disbursement(models.Model):
+    """What a money request pays the policy owner (a surrender value, a policy loan, a cooling-off refund), to the
+    owner's bank account given on the request, by a pain.001 credit transfer (banking's writer). Held until the
+    request is executed (the amount is the execution's), then to pay, then sent in exactly one file
+    (`end_to_end_id` unique, `bank_file` set once); the day it is sent is the request's paid date."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("awaiting execution")
+        PENDING = "pending", _("to pay")
+        SENT = "sent", _("sent to the bank")
+
+    request = models.OneToOneField(ServiceRequest, on_delete=models.PROTECT, related_name="disbursement")
+    policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
+    payee_name = models.CharField(_("payee"), max_length=120)
+    bank_name = models.CharField(_("bank"), max_length=60)
+    bank_code = models.CharField(_("bank code"), max_length=20)
+    account_number = EncryptedTextField(_("account number"))
+    account_last4 = models.CharField(max_length=4, editable=False)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    end_to_end_id = models.CharField(max_length=35)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.HELD)
+    bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    # the policy's scope, as the request's (a clerk exports the payments of the requests they see)
+    branch_path = models.CharField(max_length=200, editable=False)
+    agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              db_index=False)
+
+    SCOPE_FIELDS = ScopeFields(path="branch_path", agent="agent_id")
 
     class Meta:
-        verbose_name = _("policy loan")
-        verbose_name_plural = _("policy loans")
-        ordering = ["policy", "taken_on"]
-        constraints = [models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_principal_positive")]
+        verbose_name = _("servicing payment")
+        verbose_name_plural = _("servicing payments")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["end_to_end_id"], name="disbursement_e2e_uniq"),
+            models.CheckConstraint(condition=models.Q(status="held") | models.Q(amount__gt=0),
+                                   name="disbursement_positive"),
+            models.CheckConstraint(condition=models.Q(status__in=["held", "pending"], bank_file__isnull=True)
+                                   | models.Q(status="sent", bank_file__isnull=False),
+                                   name="disbursement_sent_has_file"),
+        ]
+        indexes = [models.Index(fields=["status", "currency"], name="disbursement_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.policy_id} {self.principal} from {self.taken_on}"
+        return f"{self.end_to_end_id} {self.amount} {self.get_status_display()}"

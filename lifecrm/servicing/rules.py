@@ -1,5 +1,6 @@
-"""Policy servicing (保全) as pure rules: the request's status machine, its legal clocks, cash values at an exact
-duration, policy loans, surrender and cooling-off refunds, and the maker-checker rule. No Django, no I/O.
+"""Policy servicing (保全) as pure rules: the request's status machine, its legal clocks, cooling-off refunds, and
+the maker-checker rule (cash values, loans and surrender values are policies': `policies.cash_values`,
+`policies.loans`). No Django, no I/O.
 
 Every time limit is a `core.rules.Period` read from the jurisdiction rules table by the caller; every amount is a
 Decimal rounded half-up to the cent (`core.money.to_cents`) at the points named here.
@@ -13,12 +14,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lifecrm.core.money import to_cents
-from lifecrm.core.rules import Period, WorkingCalendar, add_months
+from lifecrm.core.rules import Period, WorkingCalendar
 
 ZERO = Decimal("0.00")
-PER_MILLE = Decimal(1000)
-HUNDRED = Decimal(100)
-DAYS_IN_INTEREST_YEAR = Decimal(365)
 
 
 # -- the request's status machine ---------------------------------------------------------------------------
@@ -85,10 +83,13 @@ class Clocks:
     complete_due: date | None
     payment_due: date | None
 
-    def current_due(self, *, status: str, missing_notice_sent: bool) -> date | None:
+    def current_due(self, *, status: str, missing_notice_sent: bool, paid: bool = False) -> date | None:
         """The deadline the staff work towards now: accepting; then (while documents are missing and no notice
-        went out) the notice; then completing (and paying a surrender, whichever is earlier)."""
+        went out) the notice; then completing (and paying a surrender, whichever is earlier); an executed
+        surrender until its value is paid (`paid`: sent to the bank), the payment."""
         status = RequestStatus(status)
+        if status == S.EXECUTED and self.payment_due is not None and not paid:
+            return self.payment_due
         if status == S.RECEIVED:
             return self.accept_due
         if status in (S.ACCEPTED, S.AWAITING_DOCUMENTS):
@@ -121,63 +122,8 @@ def met(deadline: date | None, done_on: date | None, as_of: date) -> bool | None
     return False if as_of > deadline else None
 
 
-# -- cash values, loans, surrender ---------------------------------------------------------------------------
-
-def policy_years_completed(issue_date: date, on: date) -> int:
-    """Whole policy years elapsed on `on` (anniversaries month-end safe: a 29 February issue has its
-    anniversary on 28 February in common years)."""
-    if on < issue_date:
-        raise ValueError("the date is before the policy's issue date")
-    years = on.year - issue_date.year
-    while years > 0 and add_months(issue_date, 12 * years) > on:
-        years -= 1
-    return years
-
-
-def cash_value_at(*, issue_date: date, on: date, rates: Mapping[int, Decimal], sum_assured: Decimal) -> Decimal:
-    """Cash value on `on`, to the cent. The product basis quotes the cash value per 1,000 of sum assured at the
-    end of each policy year (products/data/cash_values.csv; 0 at issue); between two policy-year ends it is
-    interpolated linearly by the calendar days elapsed in the current policy year:
-
-        CV(t + d/D) = CV(t) + (CV(t+1) − CV(t)) × d / D
-
-    where t is the whole years completed, d the days since the last anniversary and D the days of that policy
-    year. `rates` maps policy year → value per 1,000; a year missing from it is a LookupError, never 0."""
-    years = policy_years_completed(issue_date, on)
-    start, end = add_months(issue_date, 12 * years), add_months(issue_date, 12 * (years + 1))
-
-    def rate(year: int) -> Decimal:
-        if year == 0:
-            return Decimal(0)
-        try:
-            return Decimal(rates[year])
-        except KeyError:
-            raise LookupError(f"the product's cash value table has no policy year {year}") from None
-
-    low = rate(years)
-    elapsed, length = (on - start).days, (end - start).days
-    per_mille = low if elapsed == 0 else low + (rate(years + 1) - low) * Decimal(elapsed) / Decimal(length)
-    return to_cents(per_mille * Decimal(sum_assured) / PER_MILLE)
-
-
-def loan_interest(*, principal: Decimal, rate_percent: Decimal, start: date, end: date) -> Decimal:
-    """Simple interest on a policy loan from `start` to `end` (calendar days over a 365-day year), to the cent."""
-    if end <= start:
-        return ZERO
-    return to_cents(Decimal(principal) * Decimal(rate_percent) / HUNDRED * Decimal((end - start).days)
-                    / DAYS_IN_INTEREST_YEAR)
-
-
-def loan_maximum(*, cash_value: Decimal, loan_limit_percent: Decimal, outstanding: Decimal) -> Decimal:
-    """The most a new policy loan may be: the product's loan percentage of the cash value, less what is owed on
-    existing loans (principal and interest), never negative."""
-    limit = to_cents(Decimal(cash_value) * Decimal(loan_limit_percent) / HUNDRED)
-    return max(limit - Decimal(outstanding), ZERO)
-
-
-def surrender_value(*, cash_value: Decimal, loans: Decimal, interest: Decimal) -> Decimal:
-    """What a surrender pays: the cash value less the loans and their interest, never negative."""
-    return max(to_cents(Decimal(cash_value) - Decimal(loans) - Decimal(interest)), ZERO)
+PAYS_THE_OWNER = frozenset({"surrender", "policy_loan", "cooling_off_cancellation"})
+"""The request types whose execution pays the owner (to the bank account given on the request, by pain.001)."""
 
 
 # -- cooling-off (犹豫期) --------------------------------------------------------------------------------------

@@ -20,23 +20,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lifecrm.core.actors import audit_system_name, audit_user, on_behalf
+from lifecrm.banking import rules as bank_rules
+from lifecrm.banking import xsd
+from lifecrm.banking.creditors import creditor_for
+from lifecrm.banking.formats import pain001
+from lifecrm.banking.models import BankFile
+from lifecrm.banking.services import bank_file_record
+from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, trusted
 from lifecrm.core.money import to_cents
-from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import Refused, audit_record
-from lifecrm.org.access import authorize
+from lifecrm.org.access import actor_scope, authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
-from lifecrm.org.selectors import acting_staff
+from lifecrm.org.selectors import acting_staff, in_scope
+from lifecrm.policies import cash_values, loans
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
-from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
+from lifecrm.policies.models import PaymentMethod, Policy, PolicyLoan, PremiumMode
 from lifecrm.products import selectors as products
 from lifecrm.servicing import rules
 from lifecrm.servicing.models import (
     Channel,
-    PolicyLoan,
+    Disbursement,
     RequestDocument,
     RequestEvent,
     RequestType,
@@ -83,57 +89,22 @@ def clocks_refresh(request: ServiceRequest) -> None:
         is_surrender=request.request_type.code == "surrender")
     request.accept_due, request.missing_items_due = clocks.accept_due, clocks.missing_items_due
     request.complete_due, request.payment_due = clocks.complete_due, clocks.payment_due
-    request.due_on = clocks.current_due(status=request.status, missing_notice_sent=request.missing_notice_on is not None)
+    request.due_on = clocks.current_due(status=request.status, missing_notice_sent=request.missing_notice_on is not None,
+                                        paid=request.paid_on is not None)
 
 
 # -- amounts: cash value, loans, surrender, cooling-off ------------------------------------------------------------
 
-def _cash_value_rates(policy: Policy, on: date) -> dict[int, Decimal]:
-    insured = policy.insured
-    issue_age = age_last_birthday(insured.birth_date, policy.issue_date)
-    years = rules.policy_years_completed(policy.issue_date, on)
-    rates: dict[int, Decimal] = {}
-    for year in (years, years + 1):
-        if year == 0:
-            continue
-        try:
-            rates[year] = products.cash_value_rate(product=policy.product, sex=insured.sex, issue_age=issue_age,
-                                                   term=policy.term_years or 0,
-                                                   premium_term=policy.premium_term_years, policy_year=year)
-        except products.CashValueNotFound:
-            if year == years:  # the year ahead may be past the table's end (the term's last day)
-                raise
-    return rates
-
-
 def cash_value(*, policy: Policy, on: date) -> Decimal:
-    """The policy's cash value on `on`, interpolated between policy years (`rules.cash_value_at`)."""
-    version = policy.versions.get(effective_to__isnull=True)
-    rates = _cash_value_rates(policy, on)
-    years = rules.policy_years_completed(policy.issue_date, on)
-    if years + 1 not in rates and years in rates:  # past the table's last year: the last value holds
-        rates[years + 1] = rates[years]
-    return rules.cash_value_at(issue_date=policy.issue_date, on=on, rates=rates, sum_assured=version.sum_assured)
+    """The policy's cash value on `on` at the exact duration (`policies.cash_values`: one computation with billing's
+    automatic premium loans)."""
+    return cash_values.cash_value(policy=policy, on=on)
 
 
-@dataclass(frozen=True)
-class LoanPosition:
-    principal: Decimal
-    interest: Decimal
-
-    @property
-    def owed(self) -> Decimal:
-        return self.principal + self.interest
-
-
-def loan_position(*, policy: Policy, on: date) -> LoanPosition:
-    """What the owner owes on the policy's open loans on `on`: principal and accrued interest."""
-    principal = interest = Decimal("0.00")
-    for loan in PolicyLoan.objects.filter(policy=policy, settled_on__isnull=True, taken_on__lte=on):
-        principal += loan.principal
-        interest += rules.loan_interest(principal=loan.principal, rate_percent=loan.rate_percent,
-                                        start=loan.taken_on, end=on)
-    return LoanPosition(principal, interest)
+def loan_position(*, policy: Policy, on: date) -> loans.LoanPosition:
+    """What the owner owes on `on` on every loan of the policy: policy loans and billing's automatic premium loans
+    (one ledger: `policies.loans`)."""
+    return loans.loan_position(policy_id=policy.pk, on=on)
 
 
 @dataclass(frozen=True)
@@ -146,18 +117,18 @@ class Quote:
 
 def surrender_quote(*, policy: Policy, on: date) -> Quote:
     value = cash_value(policy=policy, on=on)
-    loans = loan_position(policy=policy, on=on)
-    amount = rules.surrender_value(cash_value=value, loans=loans.principal, interest=loans.interest)
-    return Quote(amount, {"cash_value": str(value), "loans": str(loans.principal), "interest": str(loans.interest)})
+    owed = loan_position(policy=policy, on=on)
+    amount = loans.surrender_value(cash_value=value, owed=owed)
+    return Quote(amount, {"cash_value": str(value), "loans": str(owed.principal), "interest": str(owed.interest)})
 
 
 def loan_quote(*, policy: Policy, on: date) -> Quote:
     value = cash_value(policy=policy, on=on)
-    loans = loan_position(policy=policy, on=on)
-    maximum = rules.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
-                                 outstanding=loans.owed)
+    owed = loan_position(policy=policy, on=on)
+    maximum = loans.loan_maximum(cash_value=value, loan_limit_percent=policy.product.loan_limit_pct,
+                                 outstanding=owed.owed)
     return Quote(maximum, {"cash_value": str(value), "loan_limit_percent": str(policy.product.loan_limit_pct),
-                           "outstanding": str(loans.owed)})
+                           "outstanding": str(owed.owed)})
 
 
 def cooling_off_quote(*, policy: Policy, received_on: date) -> Quote:
@@ -295,6 +266,103 @@ def _quote_or_refuse(quote, **kwargs) -> Quote:
                                field="request_type") from None
 
 
+# -- paying the owner: surrender values, policy loans, cooling-off refunds by pain.001 -------------------------
+
+PAYMENT_PREFIX = "LCSV"
+"""The message-id prefix of servicing's pain.001 files (`banking.rules.message_id`; claims' are LCCL)."""
+
+
+@dataclass(frozen=True)
+class PayeeAccount:
+    bank_name: str
+    bank_code: str
+    number: str
+
+
+def _payee_account(payload: dict) -> PayeeAccount:
+    """The owner's bank account the money goes to: the bank, its code (CNAPS, HK bank code or BIC) and the account
+    number (letters and digits; the full number is kept encrypted on the payment, the request shows its last
+    four)."""
+    number = "".join(str(payload.get("bank_account", "")).split())
+    if len(number) < 8 or not number.isalnum():
+        raise ServicingRefused(_("Give the owner's bank account number the money is paid to."),
+                               field="bank_account")
+    bank_name = str(payload.get("bank_name", "")).strip()[:60]
+    bank_code = str(payload.get("bank_code", "")).strip()[:20]
+    if not bank_name or not bank_code:
+        raise ServicingRefused(_("Give the owner's bank and its bank code."), field="bank_code")
+    return PayeeAccount(bank_name, bank_code, number[:34])
+
+
+def _disburse(request: ServiceRequest, amount: Decimal, as_of: date) -> dict:
+    """The executed request's payment is due: its amount fixed, ready for the next pain.001 file (nothing to pay:
+    the payment is dropped from the file, the request paid as it stands)."""
+    disbursement = Disbursement.objects.select_for_update().filter(request=request).first()
+    if disbursement is None or disbursement.status != Disbursement.Status.HELD:
+        raise ServicingRefused(_("The request has no bank account to pay the owner to."))
+    if amount <= 0:
+        request.paid_on = request.paid_on or as_of
+        return {"payment": None}
+    disbursement.amount, disbursement.status = amount, Disbursement.Status.PENDING
+    disbursement.save(update_fields=["amount", "status"])
+    return {"payment": disbursement.end_to_end_id}
+
+
+def _send(*, actor, as_of: date, rows: list[Disbursement]) -> BankFile | None:
+    """Write the payments in a pain.001 file per currency through banking and mark them sent with it (each once:
+    the caller locked them). Returns the (last) file made."""
+    made = None
+    for currency in sorted({d.currency for d in rows}):
+        group = [d for d in rows if d.currency == currency]
+        prefix = bank_rules.message_id(PAYMENT_PREFIX, as_of, currency)
+        part = 1 + BankFile.objects.filter(format=BankFile.Format.PAIN_001, message_id__startswith=prefix).count()
+        message = bank_rules.message_id(PAYMENT_PREFIX, as_of, currency, part)
+        lines = [pain001.CreditLine(
+            end_to_end_id=d.end_to_end_id, amount=d.amount, currency=currency, execution_date=as_of,
+            creditor_name=d.payee_name, creditor_account=d.account_number, creditor_bank_code=d.bank_code,
+            jurisdiction=d.request.jurisdiction_id,
+            remittance=f"{d.request.number} {d.request.request_type.name_en}") for d in group]
+        content = pain001.build(message_id=message, created_at=timezone.now(), debtor=creditor_for(currency),
+                                lines=lines)
+        made = bank_file_record(file_format=BankFile.Format.PAIN_001, namespace=xsd.PAIN_001, content=content,
+                                message_id=message, as_of=as_of, line_count=len(lines),
+                                total_amount=sum((d.amount for d in group), Decimal(0)))
+        Disbursement.objects.filter(pk__in=[d.pk for d in group], status=Disbursement.Status.PENDING).update(
+            status=Disbursement.Status.SENT, bank_file=made, sent_on=as_of)
+        audit_record(actor=actor, action="create", object_type="banking.bankfile", object_id=made.pk,
+                     after={"message_id": message, "payments": [d.end_to_end_id for d in group],
+                            "total": str(made.total_amount)})
+    return made
+
+
+def _paid(request: ServiceRequest, *, actor, as_of: date, disbursement: Disbursement) -> None:
+    request.paid_on = as_of
+    _append(request, actor=actor, kind="paid", on=as_of,
+            data={"amount": str(disbursement.amount), "file": disbursement.bank_file.message_id})
+
+
+def disbursements_export(*, actor, as_of: date, request_ids: list[int] | None = None) -> BankFile | None:
+    """Every payment of an executed request not sent yet (of the requests named, or all those in the actor's
+    scope), in a pain.001 file per currency through banking (XSD-checked, hashed, encrypted); each payment goes
+    out once (locked, then marked sent with its file) and its day is the request's paid date (a surrender's
+    payment clock stops). An execution sends its own payment at once (`request_execute`); this sends what is
+    left. Nothing to pay: nothing made (None). Returns the (last) file made."""
+    authorize(actor, Action.PROCESS_SERVICING)
+    with transaction.atomic():
+        pending = Disbursement.objects.select_for_update().filter(status=Disbursement.Status.PENDING)
+        if not trusted(actor):
+            pending = in_scope(pending, actor_scope(actor))
+        if request_ids is not None:
+            pending = pending.filter(request_id__in=request_ids)
+        rows = list(pending.select_related("request__request_type").order_by("currency", "id"))
+        made = _send(actor=actor, as_of=as_of, rows=rows)
+        for disbursement in Disbursement.objects.filter(pk__in=[d.pk for d in rows]).select_related("bank_file"):
+            request = _lock(disbursement.request)
+            _paid(request, actor=actor, as_of=as_of, disbursement=disbursement)
+            _save(request)
+    return made
+
+
 # -- the services ----------------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -319,6 +387,10 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
                                      status__in=[s.value for s in rules.OPEN]).exists():
         raise ServicingRefused(_("The policy already has an open request of this type."), field="request_type")
     cleaned, amount, figures = _clean_payload(kind.code, policy, payload or {}, received_on)
+    account = _payee_account(payload or {}) if kind.code in rules.PAYS_THE_OWNER else None
+    if account is not None:
+        cleaned |= {"bank_name": account.bank_name, "bank_code": account.bank_code,
+                    "account_last4": account.number[-4:]}
     approval = rules.ApprovalRule(always=kind.approval_always, above_amount=kind.approval_above)
     request = ServiceRequest(
         number=f"~{uuid.uuid4().hex[:15]}", request_type=kind, policy=policy,
@@ -335,6 +407,12 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     RequestDocument.objects.bulk_create(
         RequestDocument(request=request, code=d["code"], name=d["name"], name_en=d.get("name_en", d["name"]))
         for d in kind.documents if _document_needed(d["code"], policy))
+    if account is not None:
+        Disbursement.objects.create(
+            request=request, policy=policy, payee_name=policy.owner.name[:120], bank_name=account.bank_name,
+            bank_code=account.bank_code, account_number=account.number, account_last4=account.number[-4:],
+            currency=policy.currency, end_to_end_id=request.number, branch_path=policy.branch_path,
+            agent_id=policy.agent_id)
     _append(request, actor=actor, kind="received", on=received_on, note=request.note,
             data={"channel": channel, "payload": cleaned, "amount": None if amount is None else str(amount)})
     audit_record(actor=actor, action="create", object_type="servicing.servicerequest", object_id=request.pk,
@@ -514,6 +592,12 @@ def request_execute(*, actor, request: ServiceRequest, as_of: date) -> ServiceRe
                                                    as_of=as_of)
     request.result = (request.result or {}) | result
     _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result)
+    if result.get("payment"):  # the owner is paid at once, in a pain.001 file of its own (as claims' payouts)
+        disbursement = Disbursement.objects.select_for_update().select_related("request__request_type").get(
+            request=request, status=Disbursement.Status.PENDING)
+        _send(actor=actor, as_of=as_of, rows=[disbursement])
+        disbursement.refresh_from_db()
+        _paid(request, actor=actor, as_of=as_of, disbursement=disbursement)
     return _save(request)
 
 
@@ -575,26 +659,27 @@ def _execute_loan(*, actor, request: ServiceRequest, as_of: date) -> dict:
     if amount > quote.amount:
         raise ServicingRefused(_("The most the policy can lend today is %(amount)s.") % {"amount": quote.amount})
     rate = jurisdiction_rule(request.jurisdiction_id, "policy_loan_interest_rate").amount
-    loan = PolicyLoan.objects.create(policy=request.policy, request=request, principal=amount, rate_percent=rate,
-                                     taken_on=as_of)
-    audit_record(actor=actor, action="create", object_type="servicing.policyloan", object_id=loan.pk,
-                 after={"policy": request.policy_id, "principal": str(amount), "rate": str(rate)})
-    return {"loan": loan.pk, "principal": str(amount), "rate_percent": str(rate), "quote": quote.figures}
+    loan = policy_services.policy_loan_grant(actor=actor, policy_id=request.policy_id,
+                                             kind=PolicyLoan.Kind.POLICY_LOAN, principal=amount, rate_percent=rate,
+                                             taken_on=as_of, as_of=as_of, reference=request.number)
+    return {"loan": loan.pk, "principal": str(amount), "rate_percent": str(rate), "quote": quote.figures} | \
+        _disburse(request, amount, as_of)
 
 
 def _execute_surrender(*, actor, request: ServiceRequest, as_of: date) -> dict:
     quote = _quote_or_refuse(surrender_quote, policy=request.policy, on=as_of)
     _transition(actor=actor, request=request, as_of=as_of, to_status=policy_rules.Status.SURRENDERED,
                 kind="surrendered", amount=quote.amount)
-    PolicyLoan.objects.filter(policy=request.policy, settled_on__isnull=True).update(settled_on=as_of)
-    return {"paid": str(quote.amount), "quote": quote.figures}
+    policy_services.policy_loans_settle(actor=actor, policy_id=request.policy_id, on=as_of, as_of=as_of,
+                                        reference=request.number)
+    return {"paid": str(quote.amount), "quote": quote.figures} | _disburse(request, quote.amount, as_of)
 
 
 def _execute_cooling_off(*, actor, request: ServiceRequest, as_of: date) -> dict:
     quote = cooling_off_quote(policy=request.policy, received_on=request.received_on)
     _transition(actor=actor, request=request, as_of=as_of, to_status=policy_rules.Status.COOLING_OFF_CANCELLED,
                 kind="cooling_off_cancelled", amount=quote.amount)
-    return {"refund": str(quote.amount), "quote": quote.figures}
+    return {"refund": str(quote.amount), "quote": quote.figures} | _disburse(request, quote.amount, as_of)
 
 
 def _transition(*, actor, request: ServiceRequest, as_of: date, to_status, kind: str, amount: Decimal) -> None:

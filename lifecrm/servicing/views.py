@@ -130,6 +130,7 @@ PAYLOAD_LABELS = {
     "mobile_phone": _("New mobile phone"), "email": _("New e-mail"), "address": _("New address"),
     "payment_method": _("New payment method"), "account_last4": _("Bank account (last 4 digits)"),
     "premium_mode": _("New premium mode"), "sum_assured": _("New sum assured"), "amount": _("Loan amount"),
+    "bank_name": _("Owner's bank"), "bank_code": _("Bank code"),
 }
 
 

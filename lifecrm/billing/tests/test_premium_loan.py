@@ -67,3 +67,45 @@ def test_money_received_after_the_grace_end_finds_the_premiums_paid_by_the_loan(
     call_command("run-daily", as_of="2026-12-01", no_progress=True)
     assert Payment.objects.filter(policy=policy, method="apl").count() == 1
     assert Policy.objects.get(pk=policy.pk).status == "in_force"
+
+
+def test_the_premium_loan_enters_the_policys_loan_ledger_and_journal():
+    from lifecrm.policies.models import PolicyEvent, PolicyLoan
+
+    policy = whole_life_policy(apl_opt_in=True)
+    call_command("run-daily", as_of="2026-12-01", from_date="2026-09-30", no_progress=True)
+    loan = PolicyLoan.objects.get(policy=policy)
+    assert (loan.kind, loan.principal, loan.taken_on, loan.reference) == (
+        "apl", Decimal("361.50"), date(2026, 11, 30), f"apl:{policy.pk}:2026-11-30")
+    assert PolicyEvent.objects.filter(policy=policy, kind="loan_granted").count() == 1
+
+
+def test_a_policy_loan_from_servicing_leaves_less_for_an_automatic_premium_loan():
+    from lifecrm.policies import services as policy_services
+
+    policy = whole_life_policy(apl_opt_in=True)
+    policy = Policy.objects.select_related("product", "insured").get(pk=policy.pk)
+    before = apl_capacity(policy=policy, on=date(2026, 11, 30))
+    policy_services.policy_loan_grant(actor=SYSTEM, policy_id=policy.pk, kind="policy", principal=Decimal("1000"),
+                                      rate_percent=Decimal("5"), taken_on=date(2026, 5, 30), as_of=date(2026, 5, 30))
+    after = apl_capacity(policy=policy, on=date(2026, 11, 30))
+    # 1,000 and 184 days of 5 % interest on it (25.21) are owed: that much less can be lent.
+    assert after.outstanding_loans == Decimal("1025.21")
+    assert after.available == before.available - Decimal("1025.21")
+
+
+def test_the_capacity_is_the_cash_value_at_the_exact_duration():
+    from lifecrm.policies import cash_values
+
+    policy = Policy.objects.select_related("product", "insured").get(pk=whole_life_policy(apl_opt_in=True).pk)
+    capacity = apl_capacity(policy=policy, on=date(2026, 11, 30))
+    assert capacity.cash_value == cash_values.cash_value(policy=policy, on=date(2026, 11, 30))
+    # mid-year: between the values at the sixth (31 Aug 2026) and seventh policy-year ends
+    assert cash_values.cash_value(policy=policy, on=date(2026, 8, 31)) < capacity.cash_value < \
+        cash_values.cash_value(policy=policy, on=date(2027, 8, 31))
+
+
+def test_given_the_chunks_loans_the_capacity_reads_no_loans(django_assert_num_queries):
+    policy = Policy.objects.select_related("product", "insured").get(pk=whole_life_policy(apl_opt_in=True).pk)
+    with django_assert_num_queries(2):  # the current version and the cash value table
+        apl_capacity(policy=policy, on=date(2026, 11, 30), policy_loans=[])

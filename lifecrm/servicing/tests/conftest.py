@@ -16,6 +16,8 @@ from tests.factories import Org, make_customer, make_org, make_policy, make_prod
 
 ISSUE = date(2022, 3, 31)
 AS_OF = date(2025, 9, 26)
+# the owner's account a surrender, a loan or a cooling-off refund is paid to
+ACCOUNT = {"bank_name": "中国工商银行", "bank_code": "102100099996", "bank_account": "6222 0212 3456 7890"}
 
 
 def product_with_tables(code: str, jurisdiction: str = "CN", currency: str = "CNY") -> Product:

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from lifecrm.servicing.models import ServiceRequest
 from lifecrm.servicing.services import request_create
-from lifecrm.servicing.tests.conftest import AS_OF
+from lifecrm.servicing.tests.conftest import ACCOUNT, AS_OF
 
 URL = "/api/v1/servicing-requests/"
 
@@ -54,7 +54,7 @@ def test_refusals_on_their_field(world, pinned):
 
 def test_reads_are_scoped(world, pinned, django_assert_max_num_queries):
     row = request_create(actor=world.staff["counter"], policy=world.policy, request_type="surrender",
-                         channel="counter", received_on=AS_OF, as_of=AS_OF, payload={})
+                         channel="counter", received_on=AS_OF, as_of=AS_OF, payload=ACCOUNT)
     mine = client_for(world.staff["counter"])
     with django_assert_max_num_queries(12):
         listed = mine.get(URL)

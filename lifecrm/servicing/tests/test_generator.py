@@ -46,7 +46,9 @@ def test_the_book_has_a_servicing_history_that_follows_the_rules(settings, tmp_p
                                       calendar=calendar, is_surrender=r.request_type.code == "surrender")
         assert (r.accept_due, r.complete_due, r.payment_due) == (clocks.accept_due, clocks.complete_due,
                                                                  clocks.payment_due)
-        assert r.due_on == clocks.current_due(status=r.status, missing_notice_sent=r.missing_notice_on is not None)
+        assert r.due_on == clocks.current_due(status=r.status, missing_notice_sent=r.missing_notice_on is not None,
+                                              paid=r.paid_on is not None)
+        assert (r.paid_on is not None) == (r.status == "executed" and r.request_type.code in rules.PAYS_THE_OWNER)
         assert r.branch_path and r.received_on <= AS_OF
     ended = {r.policy_id: r for r in requests if r.request_type.code in ("surrender", "cooling_off_cancellation")}
     for policy in Policy.objects.filter(status__in=["surrendered", "cooling_off_cancelled"],

@@ -74,58 +74,6 @@ class TestClocks:
         assert rules.met(date(2025, 10, 3), done_on, as_of) is expected
 
 
-class TestCashValue:
-    RATES = {1: Decimal("0"), 2: Decimal("100.0000"), 3: Decimal("250.0000")}
-
-    def cv(self, on, issue=date(2023, 3, 1)):
-        return rules.cash_value_at(issue_date=issue, on=on, rates=self.RATES, sum_assured=Decimal("100000"))
-
-    def test_on_anniversaries_the_table_values(self):
-        assert self.cv(date(2023, 3, 1)) == Decimal("0.00")
-        assert self.cv(date(2025, 3, 1)) == Decimal("10000.00")
-        assert self.cv(date(2026, 3, 1)) == Decimal("25000.00")
-
-    def test_linear_by_days_within_the_policy_year(self):
-        # 1 Mar 2025 → 1 Mar 2026 is 365 days; 1 Sep 2025 is day 184: 100 + 150 × 184/365 = 175.6164… per 1,000.
-        assert self.cv(date(2025, 9, 1)) == Decimal("17561.64")
-        assert self.cv(date(2025, 2, 28)) == Decimal("9972.60")  # day 364 of 365, from 0 to 100: 99.72602…
-
-    def test_a_leap_day_issue_has_its_anniversary_on_28_february(self):
-        assert rules.policy_years_completed(date(2024, 2, 29), date(2025, 2, 27)) == 0
-        assert rules.policy_years_completed(date(2024, 2, 29), date(2025, 2, 28)) == 1
-
-    def test_a_year_missing_from_the_table_fails_loudly(self):
-        with pytest.raises(LookupError):
-            rules.cash_value_at(issue_date=date(2023, 3, 1), on=date(2026, 6, 1), rates=self.RATES,
-                                sum_assured=Decimal("1000"))
-
-    def test_before_issue_is_refused(self):
-        with pytest.raises(ValueError):
-            self.cv(date(2023, 2, 28))
-
-
-class TestLoansAndSurrender:
-    def test_loan_maximum_is_the_percentage_less_what_is_owed(self):
-        assert rules.loan_maximum(cash_value=Decimal("20000"), loan_limit_percent=Decimal("80"),
-                                  outstanding=Decimal("5000.50")) == Decimal("10999.50")
-        assert rules.loan_maximum(cash_value=Decimal("1000"), loan_limit_percent=Decimal("80"),
-                                  outstanding=Decimal("900")) == Decimal("0.00")
-
-    def test_simple_interest_by_calendar_days(self):
-        assert rules.loan_interest(principal=Decimal("10000"), rate_percent=Decimal("5"), start=date(2025, 1, 1),
-                                   end=date(2026, 1, 1)) == Decimal("500.00")
-        assert rules.loan_interest(principal=Decimal("10000"), rate_percent=Decimal("5"), start=date(2025, 1, 1),
-                                   end=date(2025, 1, 31)) == Decimal("41.10")
-        assert rules.loan_interest(principal=Decimal("10000"), rate_percent=Decimal("5"), start=date(2025, 1, 1),
-                                   end=date(2025, 1, 1)) == Decimal("0.00")
-
-    def test_surrender_value(self):
-        assert rules.surrender_value(cash_value=Decimal("17561.64"), loans=Decimal("5000"),
-                                     interest=Decimal("41.10")) == Decimal("12520.54")
-        assert rules.surrender_value(cash_value=Decimal("100"), loans=Decimal("90"),
-                                     interest=Decimal("20")) == Decimal("0.00")
-
-
 class TestCoolingOff:
     def test_cn_refund_less_at_most_ten(self):
         cap = Decimal("10")

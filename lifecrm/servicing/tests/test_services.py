@@ -10,11 +10,11 @@ import pytest
 
 from lifecrm.core.models import AuditEvent
 from lifecrm.org.access import AccessDenied, NotInScope
-from lifecrm.policies.models import Policy, PolicyEvent
+from lifecrm.policies.models import Policy, PolicyEvent, PolicyLoan
 from lifecrm.servicing import services
-from lifecrm.servicing.models import PolicyLoan, RequestEvent, ServiceRequest
+from lifecrm.servicing.models import RequestEvent, ServiceRequest
 from lifecrm.servicing.services import ServicingRefused
-from lifecrm.servicing.tests.conftest import AS_OF, large_policy, policy_in
+from lifecrm.servicing.tests.conftest import ACCOUNT, AS_OF, large_policy, policy_in
 
 DOCS = {"contact_change": ["application", "owner_id"],
         "surrender": ["application", "owner_id", "bank_account", "policy_document"]}
@@ -115,7 +115,7 @@ class TestClocksOnTheCalendars:
         assert request.complete_due == request.due_on == date(2025, 10, 10)
 
     def test_surrender_payment_within_30_calendar_days(self, world):
-        request = create(world, kind="surrender", payload={}, on=date(2025, 9, 1))
+        request = create(world, kind="surrender", payload=ACCOUNT, on=date(2025, 9, 1))
         assert request.payment_due == date(2025, 10, 1)
 
 
@@ -153,7 +153,7 @@ class TestMakerChecker:
     def test_the_maker_never_approves_their_own_request(self, world, maker, checker):
         """Per role holding the approval grant: the maker is refused (and the database refuses it too), another
         checker approves."""
-        request = complete(world, create(world, who=maker, kind="surrender", payload={}, policy=large_policy(world)),
+        request = complete(world, create(world, who=maker, kind="surrender", payload=ACCOUNT, policy=large_policy(world)),
                            AS_OF, who=maker)
         with pytest.raises(ServicingRefused, match="another person"):
             services.request_approve(actor=world.staff[maker], request=request, on=AS_OF, as_of=AS_OF)
@@ -173,7 +173,7 @@ class TestMakerChecker:
 
     def test_approval_flow(self, world):
         # A manager records a surrender (above the 20,000 threshold: checked), another manager approves.
-        request = create(world, who="branch", kind="surrender", payload={}, on=AS_OF, policy=large_policy(world))
+        request = create(world, who="branch", kind="surrender", payload=ACCOUNT, on=AS_OF, policy=large_policy(world))
         assert request.needs_approval and request.amount > Decimal("20000")
         request = complete(world, request, AS_OF, who="branch")
         assert request.status == "pending_approval"
@@ -195,7 +195,7 @@ class TestMakerChecker:
         assert event.kind == "surrendered" and event.data["request"] == request.number
 
     def test_the_checker_declines_with_a_reason(self, world):
-        request = complete(world, create(world, kind="surrender", payload={}, policy=large_policy(world)), AS_OF)
+        request = complete(world, create(world, kind="surrender", payload=ACCOUNT, policy=large_policy(world)), AS_OF)
         with pytest.raises(ServicingRefused):
             services.request_decline(actor=world.staff["branch"], request=request, reason=" ", on=AS_OF, as_of=AS_OF)
         request = services.request_decline(actor=world.staff["branch"], request=request, reason="签名不符",
@@ -238,8 +238,8 @@ class TestExecutions:
         assert value == Decimal("17452.05")  # 500 × (30 + 10 × 179/365)
         maximum = Decimal("13961.64")  # 80 %
         with pytest.raises(ServicingRefused, match="13961.64"):
-            create(world, kind="policy_loan", payload={"amount": "13961.65"})
-        request = complete(world, create(world, kind="policy_loan", payload={"amount": str(maximum)}), AS_OF)
+            create(world, kind="policy_loan", payload={"amount": "13961.65", **ACCOUNT})
+        request = complete(world, create(world, kind="policy_loan", payload={"amount": str(maximum), **ACCOUNT}), AS_OF)
         assert not request.needs_approval and request.status == "complete"  # at most 50,000 goes unchecked
         services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
         loan = PolicyLoan.objects.get(policy=world.policy)
@@ -248,6 +248,26 @@ class TestExecutions:
         assert quote.figures["interest"] == "698.08"  # 365 days at 5 % of 13,961.64
         assert quote.amount == Decimal(quote.figures["cash_value"]) - maximum - Decimal("698.08")
 
+
+    def test_an_automatic_premium_loan_reduces_the_surrender_value_and_the_loan_quote(self, world):
+        from lifecrm.core.actors import SYSTEM
+        from lifecrm.policies import services as policy_services
+
+        before_surrender = services.surrender_quote(policy=world.policy, on=AS_OF)
+        before_loan = services.loan_quote(policy=world.policy, on=AS_OF)
+        policy_services.policy_loan_grant(actor=SYSTEM, policy_id=world.policy.pk, kind="apl",
+                                          principal=Decimal("361.50"), rate_percent=Decimal("5"), taken_on=AS_OF,
+                                          as_of=AS_OF, reference="apl:billing")
+        assert services.surrender_quote(policy=world.policy, on=AS_OF).amount == \
+            before_surrender.amount - Decimal("361.50")
+        assert services.loan_quote(policy=world.policy, on=AS_OF).amount == before_loan.amount - Decimal("361.50")
+        request = complete(world, create(world, kind="surrender", payload=ACCOUNT, policy=world.policy), AS_OF)
+        if request.needs_approval:
+            request = services.request_approve(actor=world.staff["branch"], request=request, on=AS_OF, as_of=AS_OF)
+        request = services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
+        assert Decimal(request.result["paid"]) == before_surrender.amount - Decimal("361.50")
+        assert not PolicyLoan.objects.filter(policy=world.policy, settled_on__isnull=True).exists()
+        assert PolicyEvent.objects.filter(policy=world.policy, kind="loans_settled").exists()
 
 class TestCoolingOff:
     """Counted from the day after the policy's receipt (its issue date in lifecrm); the customer's period, so a
@@ -265,18 +285,18 @@ class TestCoolingOff:
         from datetime import timedelta
 
         policy = policy_in(world, jurisdiction, issue_date=issue)
-        request = create(world, kind="cooling_off_cancellation", payload={}, policy=policy, on=last_day)
+        request = create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy, on=last_day)
         assert request.amount == refund and request.needs_approval
         services.request_cancel(actor=world.staff["counter"], request=request, reason="客户撤回", on=last_day,
                                 as_of=last_day)
         with pytest.raises(ServicingRefused, match="cooling-off period ended"):
-            create(world, kind="cooling_off_cancellation", payload={}, policy=policy,
+            create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy,
                    on=last_day + timedelta(days=1))
 
     def test_cancellation_ends_the_policy(self, world):
         policy = policy_in(world, "CN", issue_date=date(2025, 9, 16))
         on = date(2025, 9, 30)
-        request = complete(world, create(world, kind="cooling_off_cancellation", payload={}, policy=policy, on=on),
+        request = complete(world, create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy, on=on),
                            on)
         services.request_approve(actor=world.staff["branch"], request=request, on=on, as_of=on)
         request = services.request_execute(actor=world.staff["counter"], request=request, as_of=on)

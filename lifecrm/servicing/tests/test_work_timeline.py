@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from lifecrm.core.registries import timeline_counts, timeline_sources, work_counts, work_sources
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.servicing import services
-from lifecrm.servicing.tests.conftest import AS_OF, large_policy
+from lifecrm.servicing.tests.conftest import ACCOUNT, AS_OF, large_policy
 
 SOURCE = "servicing.requests"
 NOW = datetime(2025, 9, 26, 9, 0, tzinfo=UTC)
@@ -29,7 +29,8 @@ def test_requests_are_the_work_of_who_processes_and_who_checks(world):
                                    channel="counter", received_on=date(2025, 9, 22), as_of=AS_OF,
                                    payload={"address": "上海"})
     checked = services.request_create(actor=world.staff["branch"], policy=large_policy(world),
-                                      request_type="surrender", channel="counter", received_on=AS_OF, as_of=AS_OF)
+                                      request_type="surrender", channel="counter", received_on=AS_OF, as_of=AS_OF,
+                                      payload=ACCOUNT)
     checked = services.request_accept(actor=world.staff["branch"], request=checked, on=AS_OF, as_of=AS_OF)
     for document in checked.documents.all():
         checked = services.request_document_receive(actor=world.staff["branch"], request=checked, code=document.code,
