@@ -42,6 +42,7 @@ from lifecrm.servicing.models import (
     RequestType,
     ServiceRequest,
 )
+from lifecrm.servicing.notices import Notice, notice_send
 from lifecrm.servicing.rules import Clock, RequestStatus
 
 S = RequestStatus
@@ -434,7 +435,8 @@ def request_missing_notice(*, actor, request: ServiceRequest, on: date, as_of: d
                                  "once.") % {"day": request.missing_notice_on.isoformat()})
     missing = list(request.documents.filter(received_on__isnull=True).values_list("code", flat=True))
     request.missing_notice_on = on
-    _append(request, actor=actor, kind="missing_notice", on=on, data={"missing": missing})
+    sent = notice_send(request, Notice.MISSING_ITEMS, as_of=as_of, at=timezone.now(), missing=missing)
+    _append(request, actor=actor, kind="missing_notice", on=on, data={"missing": missing, "sent": sent})
     audit_record(actor=actor, action="update", object_type="servicing.servicerequest", object_id=request.pk,
                  after={"missing_notice": str(on), "missing": missing})
     return _save(request)
@@ -450,7 +452,8 @@ def request_reject(*, actor, request: ServiceRequest, reason: str, on: date, as_
         raise ServicingRefused(_("Give the reason the owner will be told."), field="reason")
     request = _lock(request)
     request.reason = reason[:300]
-    _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason)
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason,
+          data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
     return _save(request)
 
 
@@ -496,7 +499,8 @@ def request_decline(*, actor, request: ServiceRequest, reason: str, on: date, as
     if request.status != S.PENDING_APPROVAL:
         raise ServicingRefused(_("Only a request pending approval can be declined by its checker."))
     request.checker, request.reason = _check_four_eyes(actor, request), reason[:300]
-    _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason)
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason,
+          data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
     return _save(request)
 
 
@@ -513,7 +517,8 @@ def request_execute(*, actor, request: ServiceRequest, as_of: date) -> ServiceRe
     result = EXECUTIONS[request.request_type.code](actor=on_behalf(actor, Action.CHANGE_POLICY), request=request,
                                                    as_of=as_of)
     request.result = (request.result or {}) | result
-    _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result)
+    sent = notice_send(request, Notice.EXECUTED, as_of=as_of, at=timezone.now())
+    _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result | {"sent": sent})
     return _save(request)
 
 

@@ -129,7 +129,9 @@ class TestDocuments:
         request = services.request_missing_notice(actor=world.staff["counter"], request=request,
                                                   on=date(2025, 9, 23), as_of=date(2025, 9, 23))
         notice = request.events.get(kind="missing_notice")
-        assert notice.data == {"missing": ["owner_id"]}
+        assert notice.data["missing"] == ["owner_id"]
+        assert notice.data["sent"] == {"notice": "missing_items", "language": "zh-hans",
+                                       "sms": f"servicing-{request.number}-missing_items-sms"}
         assert request.due_on is None  # the customer's turn
         with pytest.raises(ServicingRefused, match="asked for once"):
             services.request_missing_notice(actor=world.staff["counter"], request=request, on=date(2025, 9, 24),
