@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf
 from lifecrm.core.money import to_cents
+from lifecrm.core.registries import ServedClosed, served_closed_announce
 from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import Refused, audit_record
@@ -46,6 +47,7 @@ from lifecrm.servicing.notices import Notice, notice_send
 from lifecrm.servicing.rules import Clock, RequestStatus
 
 S = RequestStatus
+SURVEY_SUBJECT = "servicing.request"  # what a closed request is to the service desk's surveys
 
 
 class ServicingRefused(Refused):
@@ -373,6 +375,15 @@ def _documents_complete(request: ServiceRequest, *, actor, on: date) -> None:
         _move(request, actor=actor, target=S.PENDING_APPROVAL, on=on, kind="submitted")
 
 
+def _announce_closed(request: ServiceRequest, *, actor) -> None:
+    """The request was executed or rejected: after the commit, the listeners of `core.registries` hear of it (the
+    service desk's CSAT survey). A withdrawn request is not announced: the owner ended it, nobody served it."""
+    staff = acting_staff(actor) or request.maker
+    served_closed_announce(ServedClosed(kind=SURVEY_SUBJECT, id=request.pk, label=request.number,
+                                        customer=request.customer, staff=staff, unit=request.branch,
+                                        at=timezone.now()))
+
+
 def _save(request: ServiceRequest) -> ServiceRequest:
     clocks_refresh(request)
     request.save()
@@ -454,6 +465,7 @@ def request_reject(*, actor, request: ServiceRequest, reason: str, on: date, as_
     request.reason = reason[:300]
     _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason,
           data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
@@ -501,6 +513,7 @@ def request_decline(*, actor, request: ServiceRequest, reason: str, on: date, as
     request.checker, request.reason = _check_four_eyes(actor, request), reason[:300]
     _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason,
           data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
@@ -519,6 +532,7 @@ def request_execute(*, actor, request: ServiceRequest, as_of: date) -> ServiceRe
     request.result = (request.result or {}) | result
     sent = notice_send(request, Notice.EXECUTED, as_of=as_of, at=timezone.now())
     _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result | {"sent": sent})
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
