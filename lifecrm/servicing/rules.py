@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from lifecrm.core.money import to_cents
@@ -222,3 +222,12 @@ def sum_assured_decrease_premium(*, annual_premium: Decimal, old_sum_assured: De
     if not ZERO < Decimal(new_sum_assured) < Decimal(old_sum_assured):
         raise ValueError("a decrease needs a new sum assured above zero and below the current one")
     return to_cents(Decimal(annual_premium) * Decimal(new_sum_assured) / Decimal(old_sum_assured))
+
+
+# -- attainment -----------------------------------------------------------------------------------------------
+
+def share_percent(part: int, whole: int) -> int | None:
+    """`part` of `whole` as a whole percentage, rounded half up (None when nothing was measured)."""
+    if not whole:
+        return None
+    return int((Decimal(100) * part / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -4,6 +4,7 @@ the policy page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -19,10 +20,17 @@ from lifecrm.policies.selectors import policy_get
 from lifecrm.servicing import selectors, services
 from lifecrm.servicing.forms import TYPE_FIELDS, ActionForm, QueueFilter, RequestForm
 from lifecrm.servicing.models import ServiceRequest
-from lifecrm.servicing.rules import OPEN, RequestStatus, met
+from lifecrm.servicing.rules import OPEN, Clock, RequestStatus, met
 from lifecrm.servicing.templatetags.servicing import type_name
 
 PER_PAGE = 25
+ATTAINMENT_DAYS = 90  # the attainment page measures the requests received in the last 90 days
+CLOCK_LABELS = {
+    Clock.ACCEPT: _("Accepted within 2 working days"),
+    Clock.MISSING_ITEMS: _("Missing items asked for within 5 working days"),
+    Clock.COMPLETE: _("Completed within 5 working days"),
+    Clock.SURRENDER_PAYMENT: _("Surrender paid within 30 days"),
+}
 SEES_REQUESTS = (Action.REQUEST_SERVICING, Action.PROCESS_SERVICING, Action.APPROVE_SERVICING)
 S = RequestStatus
 
@@ -87,6 +95,22 @@ def approvals(request):
     return render(request, "servicing/queue.html", {
         "page": _page(request, rows), "as_of": _as_of(), "query": "", "title": gettext("Approvals"),
         "inbox": True})
+
+
+@require_GET
+@staff_page(Action.PROCESS_SERVICING, Action.APPROVE_SERVICING)
+def attainment(request):
+    """Time-limit attainment by branch: of the requests received in the last 90 days, the share that met each
+    legal clock, missed it, or is still open past it."""
+    as_of = _as_of()
+    since = as_of - timedelta(days=ATTAINMENT_DAYS - 1)
+    rows = selectors.attainment_by_branch(scope=request.scope, since=since, as_of=as_of)
+    clocks = [(clock.value, CLOCK_LABELS[clock]) for clock in Clock]  # the order of each row's clocks
+    chart = {"labels": [type_name(row.unit) for row in rows], "datasets": [
+        {"label": str(label), "data": [row.clocks[i].met_share for row in rows]}
+        for i, (_clock, label) in enumerate(clocks)]}
+    return render(request, "servicing/attainment.html", {
+        "rows": rows, "clocks": clocks, "since": since, "as_of": as_of, "chart": chart})
 
 
 def _clock_rows(req: ServiceRequest, as_of) -> list[dict]:
