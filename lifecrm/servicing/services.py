@@ -30,6 +30,7 @@ from lifecrm.org.access import authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.org.selectors import acting_staff
+from lifecrm.parties.models import Customer
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
@@ -196,6 +197,8 @@ def _decimal(value, field: str) -> Decimal:
 
 def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal | None, dict]:
     """The change in canonical form, the amount it moves (for the approval rule) and a quote's figures."""
+    if code in PAYLOADS:
+        return PAYLOADS[code](policy=policy, payload=payload, received_on=received_on)
     version = policy.versions.get(effective_to__isnull=True)
     if code == "contact_change":
         cleaned = {k: str(payload.get(k, "")).strip() for k in ("mobile_phone", "email", "address")}
@@ -337,7 +340,7 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     request.save(update_fields=["number"])
     RequestDocument.objects.bulk_create(
         RequestDocument(request=request, code=d["code"], name=d["name"], name_en=d.get("name_en", d["name"]))
-        for d in kind.documents if _document_needed(d["code"], policy))
+        for d in kind.documents if _document_needed(d["code"], policy, cleaned))
     _append(request, actor=actor, kind="received", on=received_on, note=request.note,
             data={"channel": channel, "payload": cleaned, "amount": None if amount is None else str(amount)})
     audit_record(actor=actor, action="create", object_type="servicing.servicerequest", object_id=request.pk,
@@ -345,9 +348,11 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     return request
 
 
-def _document_needed(code: str, policy: Policy) -> bool:
-    """The insured's written consent matters only when the owner is someone else (Insurance Law Art. 41)."""
-    return code != "insured_consent" or policy.owner_id != policy.insured_id
+def _document_needed(code: str, policy: Policy, payload: dict) -> bool:
+    """The insured's written consent matters only when the owner (after an owner change: the new owner) is
+    someone else (Insurance Law Art. 41)."""
+    owner_id = payload.get("new_owner_id", policy.owner_id)
+    return code != "insured_consent" or owner_id != policy.insured_id
 
 
 def _move(request: ServiceRequest, *, actor, target: RequestStatus, on: date, kind: str, note: str = "",
@@ -626,6 +631,142 @@ def _transition(*, actor, request: ServiceRequest, as_of: date, to_status, kind:
                                % {"status": request.policy.get_status_display()}) from None
 
 
+# -- partial withdrawal, loan repayment, owner change: the change asked for, its execution --------------------------
+
+def withdrawal_quote(*, policy: Policy, on: date) -> Quote:
+    """The most a partial withdrawal may take on `on` (`rules.withdrawal_maximum`): the request type's percentage
+    for the product (`RequestType.cash_value_percent`, by product code, "*" for any other) of the cash value, less
+    what is owed on loans."""
+    limits = RequestType.objects.get(code="partial_withdrawal").cash_value_percent or {}
+    percent = Decimal(str(limits.get(policy.product.code, limits.get("*", "0"))))
+    value = cash_value(policy=policy, on=on)
+    owed = loan_position(policy=policy, on=on).owed
+    maximum = rules.withdrawal_maximum(cash_value=value, limit_percent=percent, owed=owed)
+    return Quote(maximum, {"cash_value": str(value), "limit_percent": str(percent), "outstanding": str(owed)})
+
+
+def _clean_withdrawal(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal, dict]:
+    amount = _decimal(payload.get("amount"), "amount")
+    quote = _quote_or_refuse(withdrawal_quote, policy=policy, on=received_on)
+    if quote.amount <= 0:
+        raise ServicingRefused(_("The policy has no cash value that can be withdrawn."), field="amount")
+    if amount > quote.amount:
+        raise ServicingRefused(_("The most that can be withdrawn is %(amount)s.") % {"amount": quote.amount},
+                               field="amount")
+    version = policy.versions.get(effective_to__isnull=True)
+    effect = rules.withdrawal_effect(amount=amount, cash_value=Decimal(quote.figures["cash_value"]),
+                                     sum_assured=version.sum_assured, annual_premium=version.annual_premium,
+                                     modal_premium=version.modal_premium)
+    if effect.sum_assured < policy.product.min_sum_assured:
+        raise ServicingRefused(_("After the withdrawal the sum assured would be %(amount)s, below the product's "
+                                 "smallest, %(minimum)s.") % {"amount": effect.sum_assured,
+                                                              "minimum": policy.product.min_sum_assured},
+                               field="amount")
+    return {"amount": str(amount)}, amount, quote.figures | {"maximum": str(quote.amount),
+                                                            "sum_assured_after": str(effect.sum_assured)}
+
+
+def _execute_partial_withdrawal(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    amount = Decimal(request.payload["amount"])
+    quote = _quote_or_refuse(withdrawal_quote, policy=request.policy, on=as_of)
+    if amount > quote.amount:
+        raise ServicingRefused(_("The most that can be withdrawn today is %(amount)s.") % {"amount": quote.amount})
+    version = request.policy.versions.get(effective_to__isnull=True)
+    effect = rules.withdrawal_effect(amount=amount, cash_value=Decimal(quote.figures["cash_value"]),
+                                     sum_assured=version.sum_assured, annual_premium=version.annual_premium,
+                                     modal_premium=version.modal_premium)
+    return _new_version(actor=actor, request=request, as_of=as_of, changes={
+        "sum_assured": effect.sum_assured, "annual_premium": effect.annual_premium,
+        "modal_premium": effect.modal_premium}) | {
+        "paid": str(amount), "sum_assured": str(effect.sum_assured), "annual_premium": str(effect.annual_premium),
+        "modal_premium": str(effect.modal_premium), "quote": quote.figures}
+
+
+def _open_loans(policy: Policy, on: date) -> list[tuple[PolicyLoan, rules.LoanBalance]]:
+    return [(loan, rules.LoanBalance(loan.principal, rules.loan_interest(
+        principal=loan.principal, rate_percent=loan.rate_percent, start=loan.taken_on, end=on)))
+        for loan in PolicyLoan.objects.filter(policy=policy, settled_on__isnull=True, taken_on__lte=on)
+        .order_by("taken_on", "pk")]
+
+
+def _clean_repayment(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal, dict]:
+    amount = _decimal(payload.get("amount"), "amount")
+    position = loan_position(policy=policy, on=received_on)
+    if position.principal <= 0:
+        raise ServicingRefused(_("The policy has no loan to repay."), field="request_type")
+    if amount < position.interest:
+        raise ServicingRefused(_("A repayment pays at least the interest accrued, %(amount)s.")
+                               % {"amount": position.interest}, field="amount")
+    if amount > position.owed:
+        raise ServicingRefused(_("The owner owes %(amount)s: a repayment cannot be more.")
+                               % {"amount": position.owed}, field="amount")
+    return {"amount": str(amount)}, amount, {"principal": str(position.principal),
+                                             "interest": str(position.interest)}
+
+
+def _execute_loan_repayment(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    """Interest first, then principal, oldest loan first (`rules.repayment_split`). Every open loan is settled
+    today; what principal is left goes on one new loan from today at today's rate (the interest was paid to
+    today, so none is counted twice)."""
+    amount = Decimal(request.payload["amount"])
+    loans = _open_loans(request.policy, as_of)
+    try:
+        split = rules.repayment_split(amount=amount, loans=[balance for _loan, balance in loans])
+    except ValueError:
+        position = loan_position(policy=request.policy, on=as_of)
+        raise ServicingRefused(_("Today the owner owes %(owed)s, of which %(interest)s interest: the repayment must "
+                                 "cover the interest and cannot be more than what is owed.")
+                               % {"owed": position.owed, "interest": position.interest}) from None
+    interest_paid = sum((interest for interest, _principal in split), Decimal("0.00"))
+    principal_paid = sum((principal for _interest, principal in split), Decimal("0.00"))
+    left = sum((balance.principal for _loan, balance in loans), Decimal("0.00")) - principal_paid
+    PolicyLoan.objects.filter(pk__in=[loan.pk for loan, _balance in loans]).update(settled_on=as_of)
+    result = {"interest_paid": str(interest_paid), "principal_paid": str(principal_paid),
+              "principal_left": str(left), "settled": [loan.pk for loan, _balance in loans]}
+    if left > 0:
+        rate = jurisdiction_rule(request.jurisdiction_id, "policy_loan_interest_rate").amount
+        rest = PolicyLoan.objects.create(policy=request.policy, request=request, principal=left, rate_percent=rate,
+                                         taken_on=as_of)
+        result["loan"] = rest.pk
+    audit_record(actor=actor, action="update", object_type="servicing.policyloan", object_id=request.policy_id,
+                 after=result)
+    return result
+
+
+def _clean_owner_change(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, None, dict]:
+    number = str(payload.get("new_owner", "")).strip()
+    new_owner = Customer.objects.filter(number=number).first() if number else None
+    if new_owner is None:
+        raise ServicingRefused(_("Give the customer number of the new owner (record them as a customer first)."),
+                               field="new_owner")
+    if new_owner.pk == policy.owner_id:
+        raise ServicingRefused(_("This customer already owns the policy."), field="new_owner")
+    if new_owner.date_of_death is not None or new_owner.anonymised_on is not None:
+        raise ServicingRefused(_("This customer cannot own a policy."), field="new_owner")
+    if new_owner.kind == Customer.Kind.PERSON and (
+            new_owner.birth_date is None
+            or age_last_birthday(new_owner.birth_date, received_on) < rules.ADULT_AGE):
+        raise ServicingRefused(_("The new owner must be an adult (%(age)s or over).") % {"age": rules.ADULT_AGE},
+                               field="new_owner")
+    return {"new_owner": new_owner.number, "new_owner_id": new_owner.pk}, None, {}
+
+
+def _execute_owner_change(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    """The new owner from today; the payer follows when the old owner was paying."""
+    policy = request.policy
+    new_owner = Customer.objects.get(pk=request.payload["new_owner_id"])
+    changes = {"owner": new_owner} | ({"payer": new_owner} if policy.payer_id == policy.owner_id else {})
+    return _new_version(actor=actor, request=request, as_of=as_of, changes=changes) | {
+        "previous_owner": policy.owner_id, "new_owner": new_owner.number, "payer_changed": "payer" in changes}
+
+
+PAYLOADS = {
+    "partial_withdrawal": _clean_withdrawal,
+    "loan_repayment": _clean_repayment,
+    "owner_change": _clean_owner_change,
+}
+
+
 EXECUTIONS = {
     "contact_change": _execute_contact,
     "beneficiary_change": _execute_beneficiaries,
@@ -635,4 +776,7 @@ EXECUTIONS = {
     "policy_loan": _execute_loan,
     "surrender": _execute_surrender,
     "cooling_off_cancellation": _execute_cooling_off,
+    "partial_withdrawal": _execute_partial_withdrawal,
+    "owner_change": _execute_owner_change,
+    "loan_repayment": _execute_loan_repayment,
 }

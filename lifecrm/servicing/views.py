@@ -153,12 +153,14 @@ def _render_request(request, req: ServiceRequest, *, error: str = "", message: s
 PAYLOAD_LABELS = {
     "mobile_phone": _("New mobile phone"), "email": _("New e-mail"), "address": _("New address"),
     "payment_method": _("New payment method"), "account_last4": _("Bank account (last 4 digits)"),
-    "premium_mode": _("New premium mode"), "sum_assured": _("New sum assured"), "amount": _("Loan amount"),
+    "premium_mode": _("New premium mode"), "sum_assured": _("New sum assured"), "amount": _("Amount"),
+    "new_owner": _("New owner's customer number"),
 }
+HIDDEN_PAYLOAD = {"beneficiaries", "new_owner_id"}  # shown otherwise (the beneficiaries' table) or internal
 
 
 def _payload_rows(req: ServiceRequest) -> list[tuple[str, str]]:
-    return [(PAYLOAD_LABELS.get(k, k), v) for k, v in (req.payload or {}).items() if k != "beneficiaries"]
+    return [(PAYLOAD_LABELS.get(k, k), v) for k, v in (req.payload or {}).items() if k not in HIDDEN_PAYLOAD]
 
 
 def _get(request, pk: int) -> ServiceRequest:
