@@ -31,6 +31,7 @@ from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
+from lifecrm.parties.services import ContactChangeRefused, contact_change, contact_changes_clean
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import PaymentMethod, Policy, PremiumMode
@@ -201,10 +202,10 @@ def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) 
         return PAYLOADS[code](policy=policy, payload=payload, received_on=received_on)
     version = policy.versions.get(effective_to__isnull=True)
     if code == "contact_change":
-        cleaned = {k: str(payload.get(k, "")).strip() for k in ("mobile_phone", "email", "address")}
-        cleaned = {k: v for k, v in cleaned.items() if v}
-        if not cleaned:
-            raise ServicingRefused(_("Enter the new phone number, e-mail or address."), field="address")
+        try:
+            cleaned = contact_changes_clean({k: payload.get(k, "") for k in ("mobile_phone", "email", "address")})
+        except ContactChangeRefused as exc:
+            raise ServicingRefused(str(exc), field=exc.field) from None
         return cleaned, None, {}
     if code == "beneficiary_change":
         return {"beneficiaries": _clean_beneficiaries(payload.get("beneficiaries"))}, None, {}
@@ -554,8 +555,12 @@ def _new_version(*, actor, request: ServiceRequest, as_of: date, changes: dict, 
 
 
 def _execute_contact(*, actor, request: ServiceRequest, as_of: date) -> dict:
-    # The customer record has no change service yet (parties): the new details stay on the executed request.
-    return {"recorded": request.payload}
+    """The owner's new details on the customer record, through parties' service (audited there)."""
+    try:
+        contact_change(actor=actor, customer=request.customer, changes=request.payload, as_of=as_of)
+    except ContactChangeRefused as exc:
+        raise ServicingRefused(str(exc), field=exc.field) from None
+    return {"changed": sorted(request.payload)}
 
 
 def _execute_beneficiaries(*, actor, request: ServiceRequest, as_of: date) -> dict:
