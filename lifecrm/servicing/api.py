@@ -87,7 +87,9 @@ class ServiceRequestCreateSerializer(serializers.Serializer):
                                     help_text="the change, by type: {address, mobile_phone, email}, {beneficiaries: "
                                               "[{name, relation_to_insured, share ('50', '1/3'), order}]}, "
                                               "{premium_mode}, {payment_method, bank_account}, {sum_assured}, "
-                                              "{amount}; nothing for a surrender or a cooling-off cancellation")
+                                              "{amount} (a loan, a partial withdrawal, a loan repayment), "
+                                              "{new_owner} (an owner change: the new owner's customer number); "
+                                              "nothing for a surrender or a cooling-off cancellation")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate_payload(self, value):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from lifecrm.notifications.letters import print_letter
@@ -17,6 +18,7 @@ from lifecrm.servicing import services
 from lifecrm.servicing.models import RequestEvent
 from lifecrm.servicing.notices import Notice, notice_send
 from lifecrm.servicing.tests.conftest import AS_OF
+from lifecrm.servicing.tests.test_pages import client_for, pinned  # noqa: F401  (a fixture)
 from lifecrm.servicing.tests.test_services import complete, create
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,13 @@ def test_a_rolled_back_decision_tells_nobody(world, monkeypatch):
     with pytest.raises(RuntimeError):
         services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
     assert not Letter.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_the_request_page_says_how_the_owner_was_told(world, pinned):  # noqa: F811
+    owner_prefers(world)
+    request = services.request_reject(actor=world.staff["counter"], request=create(world), reason="签名不符",
+                                      on=AS_OF, as_of=AS_OF)
+    body = client_for(world.staff["counter"], "en").get(reverse("servicing:request", args=[request.pk]))
+    assert "owner told by letter, SMS" in body.content.decode()
+    body = client_for(world.staff["counter"], "zh-hant").get(reverse("servicing:request", args=[request.pk]))
+    assert "已以信函、短訊通知投保人" in body.content.decode()
