@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def owner_prefers(world, **fields) -> None:
-    Customer.objects.filter(pk=world.owner.pk).update(address="北京市朝阳区建国路1号", postcode="100020", **fields)
+    Customer.objects.filter(pk=world.owner.pk).update(address="北京市东城区王府井大街1号", postcode="100006", **fields)
     world.policy.owner.refresh_from_db()
 
 
@@ -122,4 +122,4 @@ def test_the_request_page_says_how_the_owner_was_told(world, pinned):  # noqa: F
     body = client_for(world.staff["counter"], "en").get(reverse("servicing:request", args=[request.pk]))
     assert "owner told by letter, SMS" in body.content.decode()
     body = client_for(world.staff["counter"], "zh-hant").get(reverse("servicing:request", args=[request.pk]))
-    assert "已以信函、短訊通知投保人" in body.content.decode()
+    assert "已以信函、簡訊通知投保人" in body.content.decode()
