@@ -291,6 +291,46 @@ def consent_listeners() -> dict[str, ConsentListener]:
     return dict(_consent_listeners)
 
 
+
+# A served thing closed: a servicing request executed or rejected, a claim decided, … (each app announces its own
+# with `served_closed_announce`). What follows in sibling apps that may not import the announcing one (the service
+# desk sends its CSAT survey, within its per-customer rate limit) registers a listener `func(event: ServedClosed)
+# -> None`, called after the announcing transaction commits (a rolled-back closing announces nothing), each on its
+# own: a listener's failure is logged and neither undoes the closing nor stops the other listeners.
+@dataclass(frozen=True)
+class ServedClosed:
+    """What closed (`kind` such as "servicing.request" or "claims.claim", its primary key `id`, the reference the
+    customer knows it by, `label`), for which customer, who served (`staff`, a Staff or None), where it was served
+    (`unit`, an OrgUnit: when nobody is named), and when (`at`)."""
+
+    kind: str
+    id: int
+    label: str
+    customer: Any
+    staff: Any
+    unit: Any
+    at: datetime
+
+
+ServedClosedListener = Callable[[ServedClosed], None]
+_served_closed_listeners: dict[str, ServedClosedListener] = {}
+
+
+def register_served_closed_listener(name: str):
+    return _named(_served_closed_listeners, "served-closed listener", name)
+
+
+def served_closed_listeners() -> dict[str, ServedClosedListener]:
+    return dict(_served_closed_listeners)
+
+
+def served_closed_announce(event: ServedClosed) -> None:
+    """Call every listener with `event` once the caller's transaction commits (at once outside a transaction)."""
+    from django.db import transaction
+
+    for listener in served_closed_listeners().values():
+        transaction.on_commit(lambda listener=listener: listener(event), robust=True)
+
 # -- work sources: what is open for a staff member --------------------------------------------------------------
 # Each app registers what an actor has to do (renewal calls, policies in grace, cases, later servicing requests and
 # claims) with its deadline and priority; each role's home page asks every source and merges them.

@@ -1,4 +1,4 @@
-"""Writes of customers: create, consent, relationships, and the audited reveal of the ID number."""
+"""Writes of customers: create, contact changes, consent, relationships, and the audited reveal of the ID number."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,17 +6,20 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from lifecrm.core.fields import keyed_hash
+from lifecrm.core.masking import mask_phone
 from lifecrm.core.registries import (
     consent_listeners,
     register_path_copy,
     rewrite_path_prefix,
     segment_listeners,
 )
-from lifecrm.core.services import audit_record, audit_record_many, audit_reveal
+from lifecrm.core.services import Refused, audit_record, audit_record_many, audit_reveal
 from lifecrm.org.access import Action, acting_scope, authorize, require
 from lifecrm.org.rules import may_reveal_id
 from lifecrm.parties.models import Consent, Customer, CustomerSegment, Relationship
@@ -53,6 +56,66 @@ def customer_create(*, actor, number: str, name: str, id_type: str, id_number: s
     customer.save()
     audit_record(actor=actor, action="create", object_type="parties.customer", object_id=customer.pk,
                  after={"number": number})
+    return customer
+
+
+CONTACT_FIELDS = ("mobile_phone", "email", "address", "postcode")
+
+
+class ContactChangeRefused(Refused):
+    """A contact change that cannot be made as given; `field` names the detail."""
+
+
+def contact_changes_clean(changes: dict) -> dict[str, str]:
+    """The details given (empty ones dropped), checked and in stored form (a phone as digits); else refused."""
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ContactChangeRefused(_("Only the mobile phone, e-mail, address and postcode can be changed here."),
+                                   field=sorted(unknown)[0])
+    cleaned = {name: str(value).strip() for name, value in changes.items() if str(value or "").strip()}
+    if not cleaned:
+        raise ContactChangeRefused(_("Enter the new phone number, e-mail or address."), field="address")
+    if "mobile_phone" in cleaned:
+        cleaned["mobile_phone"] = normalise_phone(cleaned["mobile_phone"])
+        if not 6 <= len(cleaned["mobile_phone"].lstrip("+")) <= 15:
+            raise ContactChangeRefused(_("Give a phone number of 6 to 15 digits."), field="mobile_phone")
+    if "email" in cleaned:
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            raise ContactChangeRefused(_("Give an e-mail address such as name@example.com."), field="email") from None
+    limits = {name: Customer._meta.get_field(name).max_length for name in CONTACT_FIELDS}
+    for name, value in cleaned.items():
+        if len(value) > limits[name]:
+            raise ContactChangeRefused(_("This is too long (at most %(n)s characters).") % {"n": limits[name]},
+                                       field=name)
+    return cleaned
+
+
+def _audit_form(name: str, value: str) -> str:
+    """What the audit trail keeps of a contact detail: a phone number masked, the others as they are."""
+    return mask_phone(value) if name == "mobile_phone" and value else value
+
+
+@transaction.atomic
+def contact_change(*, actor, customer: Customer, changes: dict, as_of: date) -> Customer:
+    """Change a customer's mobile phone, e-mail, postal address or postcode (the ones given) on `as_of`; what a
+    search compares follows; the old and new details are audited (a phone masked). Nothing changed is refused."""
+    authorize(actor, Action.CHANGE_CUSTOMER, customer)
+    cleaned = contact_changes_clean(changes)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    changed = {name: value for name, value in cleaned.items() if getattr(customer, name) != value}
+    if not changed:
+        raise ContactChangeRefused(_("These are already the customer's details."), field=next(iter(cleaned)))
+    before = {name: _audit_form(name, getattr(customer, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(customer, name, value)
+    if "address" in changed:
+        customer.address_folded = search_form(customer.address)
+    customer.save(update_fields=[*changed, *(["address_folded"] if "address" in changed else [])])
+    audit_record(actor=actor, action="update", object_type="parties.customer", object_id=customer.pk,
+                 before=before, after={name: _audit_form(name, value) for name, value in changed.items()}
+                 | {"as_of": as_of.isoformat()})
     return customer
 
 

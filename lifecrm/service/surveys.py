@@ -1,8 +1,8 @@
-"""Satisfaction surveys' writes: sending a CSAT when a case closes (later a servicing request or a claim), the
+"""Satisfaction surveys' writes: sending a CSAT when a case, a servicing request or a claim closes, the
 periodic NPS, and the customer's answer through the link (no login, one-time token).
 
 A survey's subject is generic (`SurveySubject`: a kind such as "service.case", an id, the customer, who served);
-another app sends its own with `survey_send`. Who served (staff member, team, branch) is fixed on the row when it is
+another app announces its closing (`core.registries.served_closed_announce`) and the listener here sends it. Who served (staff member, team, branch) is fixed on the row when it is
 sent. A customer is asked at most once in `LIFECRM_SURVEY_MIN_DAYS` days: a survey not sent is recorded with its
 reason (`Survey.Skip`), so a rerun does not ask again and the reports can count what was not asked."""
 from __future__ import annotations
@@ -17,7 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lifecrm.core.actors import system
-from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
+from lifecrm.core.registries import (
+    ServedClosed,
+    register_path_copy,
+    register_served_closed_listener,
+    rewrite_path_prefix,
+)
 from lifecrm.core.services import audit_record
 from lifecrm.notifications import contacts, content
 from lifecrm.notifications import services as outbox
@@ -169,6 +174,14 @@ def survey_send_for_case(case: Case, at: datetime) -> Survey:
     """The CSAT of a case that closed at `at` (called by `services.case_event_append` in its transaction)."""
     case = Case.objects.select_related("customer", "assignee__org_unit", "branch").get(pk=case.pk)
     return survey_send(subject=case_subject(case), kind=SurveyKind.CSAT, at=at)
+
+
+@register_served_closed_listener("service.csat")
+def survey_send_for_served_closed(event: ServedClosed) -> Survey:
+    """The CSAT of what another app closed (a servicing request, a claim: `core.registries.served_closed_announce`),
+    under the same rules as a case's: once per subject, at most once per customer in LIFECRM_SURVEY_MIN_DAYS."""
+    return survey_send(subject=SurveySubject(kind=event.kind, id=event.id, label=event.label, customer=event.customer,
+                                             staff=event.staff, unit=event.unit), kind=SurveyKind.CSAT, at=event.at)
 
 
 def nps_subject(customer: Customer) -> SurveySubject:

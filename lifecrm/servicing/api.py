@@ -87,7 +87,9 @@ class ServiceRequestCreateSerializer(serializers.Serializer):
                                     help_text="the change, by type: {address, mobile_phone, email}, {beneficiaries: "
                                               "[{name, relation_to_insured, share ('50', '1/3'), order}]}, "
                                               "{premium_mode}, {payment_method, bank_account}, {sum_assured}, "
-                                              "{amount, bank_name, bank_code, bank_account} for a loan, "
+                                              "{amount, bank_name, bank_code, bank_account} for a loan or a "
+                                              "partial withdrawal, {amount} for a loan repayment, "
+                                              "{new_owner} (an owner change: the new owner's customer number), "
                                               "{bank_name, bank_code, bank_account} (the owner's account paid) for "
                                               "a surrender or a cooling-off cancellation")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")

@@ -21,7 +21,11 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "policy_loan": ("amount", "bank_name", "bank_code", "bank_account"),
     "surrender": ("bank_name", "bank_code", "bank_account"),
     "cooling_off_cancellation": ("bank_name", "bank_code", "bank_account"),
+    "partial_withdrawal": ("amount", "bank_name", "bank_code", "bank_account"),
+    "loan_repayment": ("amount",),
+    "owner_change": ("new_owner",),
 }
+AMOUNT_LABELS = {"partial_withdrawal": _("Amount to withdraw"), "loan_repayment": _("Amount repaid")}
 
 
 class RequestForm(forms.Form):
@@ -45,6 +49,7 @@ class RequestForm(forms.Form):
     sum_assured = forms.DecimalField(label=_("New sum assured"), max_digits=14, decimal_places=2, min_value=0,
                                      required=False)
     amount = forms.DecimalField(label=_("Loan amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
+    new_owner = forms.CharField(label=_("New owner's customer number"), max_length=20, required=False)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, request_type: str, **kwargs) -> None:
@@ -53,6 +58,8 @@ class RequestForm(forms.Form):
         for name in list(self.fields):
             if name not in wanted:
                 del self.fields[name]
+        if "amount" in self.fields and request_type in AMOUNT_LABELS:
+            self.fields["amount"].label = AMOUNT_LABELS[request_type]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

@@ -24,6 +24,9 @@ class RequestType(models.Model):
     approval_above = models.DecimalField(_("needs approval above"), max_digits=14, decimal_places=2, null=True,
                                          blank=True)
     fee = models.DecimalField(_("fee"), max_digits=10, decimal_places=2, default=0)
+    # A partial withdrawal's limit: per product code ("*": any other product), the most it may take, in per cent of
+    # the cash value ({"*": "20"}). Empty for the other types.
+    cash_value_percent = models.JSONField(_("limit (% of the cash value) by product"), default=dict, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from lifecrm.core.money import to_cents
 from lifecrm.core.rules import Period, WorkingCalendar
+from lifecrm.policies.loans import loan_maximum
 
 ZERO = Decimal("0.00")
 
@@ -122,7 +123,7 @@ def met(deadline: date | None, done_on: date | None, as_of: date) -> bool | None
     return False if as_of > deadline else None
 
 
-PAYS_THE_OWNER = frozenset({"surrender", "policy_loan", "cooling_off_cancellation"})
+PAYS_THE_OWNER = frozenset({"surrender", "policy_loan", "cooling_off_cancellation", "partial_withdrawal"})
 """The request types whose execution pays the owner (to the bank account given on the request, by pain.001)."""
 
 
@@ -168,3 +169,66 @@ def sum_assured_decrease_premium(*, annual_premium: Decimal, old_sum_assured: De
     if not ZERO < Decimal(new_sum_assured) < Decimal(old_sum_assured):
         raise ValueError("a decrease needs a new sum assured above zero and below the current one")
     return to_cents(Decimal(annual_premium) * Decimal(new_sum_assured) / Decimal(old_sum_assured))
+
+
+# -- attainment -----------------------------------------------------------------------------------------------
+
+def share_percent(part: int, whole: int) -> int | None:
+    """`part` of `whole` as a whole percentage, rounded half up (None when nothing was measured)."""
+    if not whole:
+        return None
+    return int((Decimal(100) * part / whole).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# -- partial withdrawal, loan repayment, owner change ------------------------------------------------------------
+
+ADULT_AGE = 18  # full civil capacity to own a policy (CN Civil Code Art. 17; HK; TW Civil Code Art. 12 since 2023)
+
+
+def withdrawal_maximum(*, cash_value: Decimal, limit_percent: Decimal, owed: Decimal) -> Decimal:
+    """The most a partial withdrawal may take: the product's percentage of the cash value, less what is owed on
+    policy loans (the cash value left must still secure them), never negative."""
+    return loan_maximum(cash_value=cash_value, loan_limit_percent=limit_percent, outstanding=owed)
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    sum_assured: Decimal
+    annual_premium: Decimal
+    modal_premium: Decimal
+
+
+def withdrawal_effect(*, amount: Decimal, cash_value: Decimal, sum_assured: Decimal, annual_premium: Decimal,
+                      modal_premium: Decimal) -> Withdrawal:
+    """A withdrawal takes a part of the cash value and the same part of the cover: the sum assured, and with it
+    the premiums, fall pro rata, each to the cent: SA' = SA × (1 − amount / cash value)."""
+    if not ZERO < Decimal(amount) < Decimal(cash_value):
+        raise ValueError("a partial withdrawal takes more than nothing and less than the whole cash value")
+    kept = 1 - Decimal(amount) / Decimal(cash_value)
+    return Withdrawal(to_cents(Decimal(sum_assured) * kept), to_cents(Decimal(annual_premium) * kept),
+                      to_cents(Decimal(modal_premium) * kept))
+
+
+@dataclass(frozen=True, slots=True)
+class LoanBalance:
+    """One open loan: its principal and the interest accrued on it."""
+
+    principal: Decimal
+    interest: Decimal
+
+
+def repayment_split(*, amount: Decimal, loans: list[LoanBalance]) -> list[tuple[Decimal, Decimal]]:
+    """How a repayment settles the open loans (oldest first): all their accrued interest first, then principal,
+    the oldest loan first. Returns (interest paid, principal paid) per loan. The amount must cover the interest
+    and may not exceed what is owed."""
+    interest = sum((loan.interest for loan in loans), ZERO)
+    owed = interest + sum((loan.principal for loan in loans), ZERO)
+    if not interest <= Decimal(amount) <= owed or Decimal(amount) <= 0:
+        raise ValueError("a repayment covers the accrued interest and at most what is owed")
+    left = Decimal(amount) - interest
+    split = []
+    for loan in loans:
+        principal = min(loan.principal, left)
+        left -= principal
+        split.append((loan.interest, principal))
+    return split

@@ -1,12 +1,15 @@
 """Reads of policy servicing for pages, the API, work lists and the timeline, already scoped to the actor."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
+from lifecrm.servicing import rules
 from lifecrm.servicing.models import RequestEvent, RequestType, ServiceRequest
 from lifecrm.servicing.rules import OPEN, RequestStatus
 
@@ -93,3 +96,89 @@ def customer_request_event_count(*, scope: DataScope, customer_id: int, until: d
 
 MILESTONES = ("received", "accepted", "missing_notice", "complete", "approved", "declined", "rejected",
               "cancelled", "executed")
+
+
+# -- time-limit attainment by branch ---------------------------------------------------------------------------
+
+CLOSED_DONE = [RequestStatus.EXECUTED.value, RequestStatus.REJECTED.value]
+PARTS = ("met", "breached", "overdue")
+
+
+def _clock_conditions(as_of: date) -> dict[str, tuple[Q, Q, Q]]:
+    """Per clock (as `rules.Clock`), the (met, breached, open past the deadline) conditions of a request, with the
+    day each clock stops as on the request page: accepted (or rejected unaccepted); the missing-items notice sent
+    (or every document in without one); executed or rejected once complete; a surrender's value sent to the bank (`paid_on`), an executed
+    one not yet sent still open."""
+    open_ = Q(status__in=OPEN_VALUES)
+    rejected_unaccepted = Q(accepted_on__isnull=True, status=RequestStatus.REJECTED.value)
+    no_notice = Q(missing_notice_on__isnull=True)
+    closed = Q(status__in=CLOSED_DONE, complete_due__isnull=False)
+    paid = Q(paid_on__isnull=False, payment_due__isnull=False)
+    unpaid = Q(status__in=[*OPEN_VALUES, RequestStatus.EXECUTED.value], paid_on__isnull=True)
+    return {
+        rules.Clock.ACCEPT.value: (
+            Q(accepted_on__lte=F("accept_due")) | rejected_unaccepted & Q(closed_on__lte=F("accept_due")),
+            Q(accepted_on__gt=F("accept_due")) | rejected_unaccepted & Q(closed_on__gt=F("accept_due")),
+            open_ & Q(accepted_on__isnull=True, accept_due__lt=as_of)),
+        rules.Clock.MISSING_ITEMS.value: (
+            Q(missing_notice_on__lte=F("missing_items_due")) | no_notice & Q(complete_on__lte=F("missing_items_due")),
+            Q(missing_notice_on__gt=F("missing_items_due")) | no_notice & Q(complete_on__gt=F("missing_items_due")),
+            open_ & no_notice & Q(complete_on__isnull=True, missing_items_due__lt=as_of)),
+        rules.Clock.COMPLETE.value: (
+            closed & Q(closed_on__lte=F("complete_due")), closed & Q(closed_on__gt=F("complete_due")),
+            open_ & Q(complete_due__lt=as_of)),
+        rules.Clock.SURRENDER_PAYMENT.value: (
+            paid & Q(paid_on__lte=F("payment_due")), paid & Q(paid_on__gt=F("payment_due")),
+            unpaid & Q(payment_due__lt=as_of)),
+    }
+
+
+@dataclass(frozen=True)
+class ClockAttainment:
+    clock: str
+    met: int
+    breached: int
+    overdue: int  # still open past the deadline
+
+    @property
+    def measured(self) -> int:
+        return self.met + self.breached + self.overdue
+
+    @property
+    def met_share(self) -> int | None:
+        return rules.share_percent(self.met, self.measured)
+
+    @property
+    def breached_share(self) -> int | None:
+        return rules.share_percent(self.breached, self.measured)
+
+    @property
+    def overdue_share(self) -> int | None:
+        return rules.share_percent(self.overdue, self.measured)
+
+
+@dataclass(frozen=True)
+class BranchAttainment:
+    unit: OrgUnit
+    requests: int
+    clocks: list[ClockAttainment]
+
+
+def attainment_by_branch(*, scope: DataScope, since: date, as_of: date) -> list[BranchAttainment]:
+    """Per branch of the scope (a unit below a branch: that unit alone), the requests received from `since` to
+    `as_of` that the reader sees: for each legal clock, how many met it, missed it, or are still open past it
+    today. One query per branch (a handful), each a conditional count over the branch's subtree."""
+    branches = in_scope(OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH), scope, path_field="path", agent_field="id")
+    if not scope.sees_everything and not branches.exists():
+        branches = OrgUnit.objects.filter(path=scope.unit_path)
+    conditions = _clock_conditions(as_of)
+    received = requests_in_scope(scope).filter(received_on__gte=since, received_on__lte=as_of)
+    rows = []
+    for unit in branches.order_by("path"):
+        counts = received.filter(branch_path__startswith=unit.path).aggregate(
+            requests=Count("pk"),
+            **{f"{part}_{clock}": Count("pk", filter=condition)
+               for clock, triple in conditions.items() for part, condition in zip(PARTS, triple, strict=True)})
+        rows.append(BranchAttainment(unit, counts["requests"], [
+            ClockAttainment(clock, *(counts[f"{part}_{clock}"] for part in PARTS)) for clock in conditions]))
+    return rows

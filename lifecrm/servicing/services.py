@@ -28,12 +28,16 @@ from lifecrm.banking.models import BankFile
 from lifecrm.banking.services import bank_file_record
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, trusted
 from lifecrm.core.money import to_cents
+from lifecrm.core.registries import ServedClosed, served_closed_announce
+from lifecrm.core.rules import age_last_birthday
 from lifecrm.core.selectors import jurisdiction_rule, working_calendar
 from lifecrm.core.services import Refused, audit_record
 from lifecrm.org.access import actor_scope, authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import Action
 from lifecrm.org.selectors import acting_staff, in_scope
+from lifecrm.parties.models import Customer
+from lifecrm.parties.services import ContactChangeRefused, contact_change, contact_changes_clean
 from lifecrm.policies import cash_values, loans
 from lifecrm.policies import rules as policy_rules
 from lifecrm.policies import services as policy_services
@@ -48,9 +52,11 @@ from lifecrm.servicing.models import (
     RequestType,
     ServiceRequest,
 )
+from lifecrm.servicing.notices import Notice, notice_send
 from lifecrm.servicing.rules import Clock, RequestStatus
 
 S = RequestStatus
+SURVEY_SUBJECT = "servicing.request"  # what a closed request is to the service desk's surveys
 
 
 class ServicingRefused(Refused):
@@ -164,12 +170,14 @@ def _decimal(value, field: str) -> Decimal:
 
 def _clean_payload(code: str, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal | None, dict]:
     """The change in canonical form, the amount it moves (for the approval rule) and a quote's figures."""
+    if code in PAYLOADS:
+        return PAYLOADS[code](policy=policy, payload=payload, received_on=received_on)
     version = policy.versions.get(effective_to__isnull=True)
     if code == "contact_change":
-        cleaned = {k: str(payload.get(k, "")).strip() for k in ("mobile_phone", "email", "address")}
-        cleaned = {k: v for k, v in cleaned.items() if v}
-        if not cleaned:
-            raise ServicingRefused(_("Enter the new phone number, e-mail or address."), field="address")
+        try:
+            cleaned = contact_changes_clean({k: payload.get(k, "") for k in ("mobile_phone", "email", "address")})
+        except ContactChangeRefused as exc:
+            raise ServicingRefused(str(exc), field=exc.field) from None
         return cleaned, None, {}
     if code == "beneficiary_change":
         return {"beneficiaries": _clean_beneficiaries(payload.get("beneficiaries"))}, None, {}
@@ -406,7 +414,7 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     request.save(update_fields=["number"])
     RequestDocument.objects.bulk_create(
         RequestDocument(request=request, code=d["code"], name=d["name"], name_en=d.get("name_en", d["name"]))
-        for d in kind.documents if _document_needed(d["code"], policy))
+        for d in kind.documents if _document_needed(d["code"], policy, cleaned))
     if account is not None:
         Disbursement.objects.create(
             request=request, policy=policy, payee_name=policy.owner.name[:120], bank_name=account.bank_name,
@@ -420,9 +428,11 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
     return request
 
 
-def _document_needed(code: str, policy: Policy) -> bool:
-    """The insured's written consent matters only when the owner is someone else (Insurance Law Art. 41)."""
-    return code != "insured_consent" or policy.owner_id != policy.insured_id
+def _document_needed(code: str, policy: Policy, payload: dict) -> bool:
+    """The insured's written consent matters only when the owner (after an owner change: the new owner) is
+    someone else (Insurance Law Art. 41)."""
+    owner_id = payload.get("new_owner_id", policy.owner_id)
+    return code != "insured_consent" or owner_id != policy.insured_id
 
 
 def _move(request: ServiceRequest, *, actor, target: RequestStatus, on: date, kind: str, note: str = "",
@@ -448,6 +458,15 @@ def _documents_complete(request: ServiceRequest, *, actor, on: date) -> None:
     _move(request, actor=actor, target=S.COMPLETE, on=on, kind="complete")
     if request.needs_approval:
         _move(request, actor=actor, target=S.PENDING_APPROVAL, on=on, kind="submitted")
+
+
+def _announce_closed(request: ServiceRequest, *, actor) -> None:
+    """The request was executed or rejected: after the commit, the listeners of `core.registries` hear of it (the
+    service desk's CSAT survey). A withdrawn request is not announced: the owner ended it, nobody served it."""
+    staff = acting_staff(actor) or request.maker
+    served_closed_announce(ServedClosed(kind=SURVEY_SUBJECT, id=request.pk, label=request.number,
+                                        customer=request.customer, staff=staff, unit=request.branch,
+                                        at=timezone.now()))
 
 
 def _save(request: ServiceRequest) -> ServiceRequest:
@@ -512,7 +531,8 @@ def request_missing_notice(*, actor, request: ServiceRequest, on: date, as_of: d
                                  "once.") % {"day": request.missing_notice_on.isoformat()})
     missing = list(request.documents.filter(received_on__isnull=True).values_list("code", flat=True))
     request.missing_notice_on = on
-    _append(request, actor=actor, kind="missing_notice", on=on, data={"missing": missing})
+    sent = notice_send(request, Notice.MISSING_ITEMS, as_of=as_of, at=timezone.now(), missing=missing)
+    _append(request, actor=actor, kind="missing_notice", on=on, data={"missing": missing, "sent": sent})
     audit_record(actor=actor, action="update", object_type="servicing.servicerequest", object_id=request.pk,
                  after={"missing_notice": str(on), "missing": missing})
     return _save(request)
@@ -528,7 +548,9 @@ def request_reject(*, actor, request: ServiceRequest, reason: str, on: date, as_
         raise ServicingRefused(_("Give the reason the owner will be told."), field="reason")
     request = _lock(request)
     request.reason = reason[:300]
-    _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason)
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="rejected", note=reason,
+          data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
@@ -574,7 +596,9 @@ def request_decline(*, actor, request: ServiceRequest, reason: str, on: date, as
     if request.status != S.PENDING_APPROVAL:
         raise ServicingRefused(_("Only a request pending approval can be declined by its checker."))
     request.checker, request.reason = _check_four_eyes(actor, request), reason[:300]
-    _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason)
+    _move(request, actor=actor, target=S.REJECTED, on=on, kind="declined", note=reason,
+          data={"sent": notice_send(request, Notice.REJECTED, as_of=as_of, at=timezone.now())})
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
@@ -591,13 +615,15 @@ def request_execute(*, actor, request: ServiceRequest, as_of: date) -> ServiceRe
     result = EXECUTIONS[request.request_type.code](actor=on_behalf(actor, Action.CHANGE_POLICY), request=request,
                                                    as_of=as_of)
     request.result = (request.result or {}) | result
-    _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result)
+    sent = notice_send(request, Notice.EXECUTED, as_of=as_of, at=timezone.now())
+    _move(request, actor=actor, target=S.EXECUTED, on=as_of, kind="executed", data=result | {"sent": sent})
     if result.get("payment"):  # the owner is paid at once, in a pain.001 file of its own (as claims' payouts)
         disbursement = Disbursement.objects.select_for_update().select_related("request__request_type").get(
             request=request, status=Disbursement.Status.PENDING)
         _send(actor=actor, as_of=as_of, rows=[disbursement])
         disbursement.refresh_from_db()
         _paid(request, actor=actor, as_of=as_of, disbursement=disbursement)
+    _announce_closed(request, actor=actor)
     return _save(request)
 
 
@@ -614,8 +640,12 @@ def _new_version(*, actor, request: ServiceRequest, as_of: date, changes: dict, 
 
 
 def _execute_contact(*, actor, request: ServiceRequest, as_of: date) -> dict:
-    # The customer record has no change service yet (parties): the new details stay on the executed request.
-    return {"recorded": request.payload}
+    """The owner's new details on the customer record, through parties' service (audited there)."""
+    try:
+        contact_change(actor=actor, customer=request.customer, changes=request.payload, as_of=as_of)
+    except ContactChangeRefused as exc:
+        raise ServicingRefused(str(exc), field=exc.field) from None
+    return {"changed": sorted(request.payload)}
 
 
 def _execute_beneficiaries(*, actor, request: ServiceRequest, as_of: date) -> dict:
@@ -692,6 +722,137 @@ def _transition(*, actor, request: ServiceRequest, as_of: date, to_status, kind:
                                % {"status": request.policy.get_status_display()}) from None
 
 
+# -- partial withdrawal, loan repayment, owner change: the change asked for, its execution --------------------------
+
+def withdrawal_quote(*, policy: Policy, on: date) -> Quote:
+    """The most a partial withdrawal may take on `on` (`rules.withdrawal_maximum`): the request type's percentage
+    for the product (`RequestType.cash_value_percent`, by product code, "*" for any other) of the cash value, less
+    what is owed on loans."""
+    limits = RequestType.objects.get(code="partial_withdrawal").cash_value_percent or {}
+    percent = Decimal(str(limits.get(policy.product.code, limits.get("*", "0"))))
+    value = cash_value(policy=policy, on=on)
+    owed = loan_position(policy=policy, on=on).owed
+    maximum = rules.withdrawal_maximum(cash_value=value, limit_percent=percent, owed=owed)
+    return Quote(maximum, {"cash_value": str(value), "limit_percent": str(percent), "outstanding": str(owed)})
+
+
+def _clean_withdrawal(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal, dict]:
+    amount = _decimal(payload.get("amount"), "amount")
+    quote = _quote_or_refuse(withdrawal_quote, policy=policy, on=received_on)
+    if quote.amount <= 0:
+        raise ServicingRefused(_("The policy has no cash value that can be withdrawn."), field="amount")
+    if amount > quote.amount:
+        raise ServicingRefused(_("The most that can be withdrawn is %(amount)s.") % {"amount": quote.amount},
+                               field="amount")
+    version = policy.versions.get(effective_to__isnull=True)
+    effect = rules.withdrawal_effect(amount=amount, cash_value=Decimal(quote.figures["cash_value"]),
+                                     sum_assured=version.sum_assured, annual_premium=version.annual_premium,
+                                     modal_premium=version.modal_premium)
+    if effect.sum_assured < policy.product.min_sum_assured:
+        raise ServicingRefused(_("After the withdrawal the sum assured would be %(amount)s, below the product's "
+                                 "smallest, %(minimum)s.") % {"amount": effect.sum_assured,
+                                                              "minimum": policy.product.min_sum_assured},
+                               field="amount")
+    return {"amount": str(amount)}, amount, quote.figures | {"maximum": str(quote.amount),
+                                                            "sum_assured_after": str(effect.sum_assured)}
+
+
+def _execute_partial_withdrawal(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    amount = Decimal(request.payload["amount"])
+    quote = _quote_or_refuse(withdrawal_quote, policy=request.policy, on=as_of)
+    if amount > quote.amount:
+        raise ServicingRefused(_("The most that can be withdrawn today is %(amount)s.") % {"amount": quote.amount})
+    version = request.policy.versions.get(effective_to__isnull=True)
+    effect = rules.withdrawal_effect(amount=amount, cash_value=Decimal(quote.figures["cash_value"]),
+                                     sum_assured=version.sum_assured, annual_premium=version.annual_premium,
+                                     modal_premium=version.modal_premium)
+    return _new_version(actor=actor, request=request, as_of=as_of, changes={
+        "sum_assured": effect.sum_assured, "annual_premium": effect.annual_premium,
+        "modal_premium": effect.modal_premium}) | {
+        "paid": str(amount), "sum_assured": str(effect.sum_assured), "annual_premium": str(effect.annual_premium),
+        "modal_premium": str(effect.modal_premium), "quote": quote.figures} | _disburse(request, amount, as_of)
+
+
+def _open_loans(policy: Policy, on: date) -> list[tuple[loans.Loan, rules.LoanBalance]]:
+    """The policy's open loans of every kind (policies' one ledger, repayments counted), oldest first, with what is
+    owed on each on `on`."""
+    found = [loan for loan in loans.loans_by_policy([policy.pk]).get(policy.pk, []) if loan.taken_on <= on]
+    return [(loan, rules.LoanBalance(owed.principal, owed.interest))
+            for loan in found for owed in [loans.loan_owed(loan, on)] if owed.owed > 0]
+
+
+def _clean_repayment(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, Decimal, dict]:
+    amount = _decimal(payload.get("amount"), "amount")
+    position = loan_position(policy=policy, on=received_on)
+    if position.principal <= 0:
+        raise ServicingRefused(_("The policy has no loan to repay."), field="request_type")
+    if amount < position.interest:
+        raise ServicingRefused(_("A repayment pays at least the interest accrued, %(amount)s.")
+                               % {"amount": position.interest}, field="amount")
+    if amount > position.owed:
+        raise ServicingRefused(_("The owner owes %(amount)s: a repayment cannot be more.")
+                               % {"amount": position.owed}, field="amount")
+    return {"amount": str(amount)}, amount, {"principal": str(position.principal),
+                                             "interest": str(position.interest)}
+
+
+def _execute_loan_repayment(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    """Interest first, then principal, oldest loan first (`rules.repayment_split`), each loan's part repaid through
+    policies' loan ledger (journaled there; a loan owed nothing more is settled)."""
+    amount = Decimal(request.payload["amount"])
+    open_loans = _open_loans(request.policy, as_of)
+    try:
+        split = rules.repayment_split(amount=amount, loans=[balance for _loan, balance in open_loans])
+    except ValueError:
+        position = loan_position(policy=request.policy, on=as_of)
+        raise ServicingRefused(_("Today the owner owes %(owed)s, of which %(interest)s interest: the repayment must "
+                                 "cover the interest and cannot be more than what is owed.")
+                               % {"owed": position.owed, "interest": position.interest}) from None
+    for (loan, _balance), (interest, principal) in zip(open_loans, split, strict=True):
+        if interest + principal > 0:
+            policy_services.policy_loan_repay(actor=actor, loan_id=loan.pk, amount=interest + principal,
+                                              paid_on=as_of, as_of=as_of, reference=request.number)
+    interest_paid = sum((interest for interest, _principal in split), Decimal("0.00"))
+    principal_paid = sum((principal for _interest, principal in split), Decimal("0.00"))
+    left = sum((balance.principal for _loan, balance in open_loans), Decimal("0.00")) - principal_paid
+    return {"interest_paid": str(interest_paid), "principal_paid": str(principal_paid),
+            "principal_left": str(left), "loans": [loan.pk for loan, _balance in open_loans]}
+
+
+def _clean_owner_change(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, None, dict]:
+    number = str(payload.get("new_owner", "")).strip()
+    new_owner = Customer.objects.filter(number=number).first() if number else None
+    if new_owner is None:
+        raise ServicingRefused(_("Give the customer number of the new owner (record them as a customer first)."),
+                               field="new_owner")
+    if new_owner.pk == policy.owner_id:
+        raise ServicingRefused(_("This customer already owns the policy."), field="new_owner")
+    if new_owner.date_of_death is not None or new_owner.anonymised_on is not None:
+        raise ServicingRefused(_("This customer cannot own a policy."), field="new_owner")
+    if new_owner.kind == Customer.Kind.PERSON and (
+            new_owner.birth_date is None
+            or age_last_birthday(new_owner.birth_date, received_on) < rules.ADULT_AGE):
+        raise ServicingRefused(_("The new owner must be an adult (%(age)s or over).") % {"age": rules.ADULT_AGE},
+                               field="new_owner")
+    return {"new_owner": new_owner.number, "new_owner_id": new_owner.pk}, None, {}
+
+
+def _execute_owner_change(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    """The new owner from today; the payer follows when the old owner was paying."""
+    policy = request.policy
+    new_owner = Customer.objects.get(pk=request.payload["new_owner_id"])
+    changes = {"owner": new_owner} | ({"payer": new_owner} if policy.payer_id == policy.owner_id else {})
+    return _new_version(actor=actor, request=request, as_of=as_of, changes=changes) | {
+        "previous_owner": policy.owner_id, "new_owner": new_owner.number, "payer_changed": "payer" in changes}
+
+
+PAYLOADS = {
+    "partial_withdrawal": _clean_withdrawal,
+    "loan_repayment": _clean_repayment,
+    "owner_change": _clean_owner_change,
+}
+
+
 EXECUTIONS = {
     "contact_change": _execute_contact,
     "beneficiary_change": _execute_beneficiaries,
@@ -701,4 +862,7 @@ EXECUTIONS = {
     "policy_loan": _execute_loan,
     "surrender": _execute_surrender,
     "cooling_off_cancellation": _execute_cooling_off,
+    "partial_withdrawal": _execute_partial_withdrawal,
+    "owner_change": _execute_owner_change,
+    "loan_repayment": _execute_loan_repayment,
 }

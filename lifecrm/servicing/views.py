@@ -4,6 +4,7 @@ the policy page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -19,10 +20,17 @@ from lifecrm.policies.selectors import policy_get
 from lifecrm.servicing import selectors, services
 from lifecrm.servicing.forms import TYPE_FIELDS, ActionForm, QueueFilter, RequestForm
 from lifecrm.servicing.models import ServiceRequest
-from lifecrm.servicing.rules import OPEN, RequestStatus, met
+from lifecrm.servicing.rules import OPEN, Clock, RequestStatus, met
 from lifecrm.servicing.templatetags.servicing import type_name
 
 PER_PAGE = 25
+ATTAINMENT_DAYS = 90  # the attainment page measures the requests received in the last 90 days
+CLOCK_LABELS = {
+    Clock.ACCEPT: _("Accepted within 2 working days"),
+    Clock.MISSING_ITEMS: _("Missing items asked for within 5 working days"),
+    Clock.COMPLETE: _("Completed within 5 working days"),
+    Clock.SURRENDER_PAYMENT: _("Surrender paid within 30 days"),
+}
 SEES_REQUESTS = (Action.REQUEST_SERVICING, Action.PROCESS_SERVICING, Action.APPROVE_SERVICING)
 S = RequestStatus
 
@@ -89,6 +97,22 @@ def approvals(request):
         "inbox": True})
 
 
+@require_GET
+@staff_page(Action.PROCESS_SERVICING, Action.APPROVE_SERVICING)
+def attainment(request):
+    """Time-limit attainment by branch: of the requests received in the last 90 days, the share that met each
+    legal clock, missed it, or is still open past it."""
+    as_of = _as_of()
+    since = as_of - timedelta(days=ATTAINMENT_DAYS - 1)
+    rows = selectors.attainment_by_branch(scope=request.scope, since=since, as_of=as_of)
+    clocks = [(clock.value, CLOCK_LABELS[clock]) for clock in Clock]  # the order of each row's clocks
+    chart = {"labels": [type_name(row.unit) for row in rows], "datasets": [
+        {"label": str(label), "data": [row.clocks[i].met_share for row in rows]}
+        for i, (_clock, label) in enumerate(clocks)]}
+    return render(request, "servicing/attainment.html", {
+        "rows": rows, "clocks": clocks, "since": since, "as_of": as_of, "chart": chart})
+
+
 def _clock_rows(req: ServiceRequest, as_of) -> list[dict]:
     accepted = req.accepted_on or (req.closed_on if req.status == S.REJECTED and req.accepted_on is None else None)
     asked = req.missing_notice_on or req.complete_on
@@ -129,13 +153,14 @@ def _render_request(request, req: ServiceRequest, *, error: str = "", message: s
 PAYLOAD_LABELS = {
     "mobile_phone": _("New mobile phone"), "email": _("New e-mail"), "address": _("New address"),
     "payment_method": _("New payment method"), "account_last4": _("Bank account (last 4 digits)"),
-    "premium_mode": _("New premium mode"), "sum_assured": _("New sum assured"), "amount": _("Loan amount"),
-    "bank_name": _("Owner's bank"), "bank_code": _("Bank code"),
+    "premium_mode": _("New premium mode"), "sum_assured": _("New sum assured"), "amount": _("Amount"),
+    "bank_name": _("Owner's bank"), "bank_code": _("Bank code"), "new_owner": _("New owner's customer number"),
 }
+HIDDEN_PAYLOAD = {"beneficiaries", "new_owner_id"}  # shown otherwise (the beneficiaries' table) or internal
 
 
 def _payload_rows(req: ServiceRequest) -> list[tuple[str, str]]:
-    return [(PAYLOAD_LABELS.get(k, k), v) for k, v in (req.payload or {}).items() if k != "beneficiaries"]
+    return [(PAYLOAD_LABELS.get(k, k), v) for k, v in (req.payload or {}).items() if k not in HIDDEN_PAYLOAD]
 
 
 def _get(request, pk: int) -> ServiceRequest:

@@ -43,3 +43,14 @@ def document_name(code: str, documents) -> str:
         if document.code == code:
             return type_name(document)
     return code
+
+
+SENT_LABELS = {"letter": _("letter"), "sms": _("SMS"), "email": _("e-mail")}
+
+
+@register.filter
+def sent_by(sent) -> str:
+    """How the owner was told of an event (its `data.sent`): "letter, SMS" (信函、短訊); empty when nobody was."""
+    if not isinstance(sent, dict):
+        return ""
+    return (", " if _english() else "、").join(str(label) for channel, label in SENT_LABELS.items() if sent.get(channel))

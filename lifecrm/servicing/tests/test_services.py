@@ -129,7 +129,9 @@ class TestDocuments:
         request = services.request_missing_notice(actor=world.staff["counter"], request=request,
                                                   on=date(2025, 9, 23), as_of=date(2025, 9, 23))
         notice = request.events.get(kind="missing_notice")
-        assert notice.data == {"missing": ["owner_id"]}
+        assert notice.data["missing"] == ["owner_id"]
+        assert notice.data["sent"] == {"notice": "missing_items", "language": "zh-hans",
+                                       "sms": f"servicing-{request.number}-missing_items-sms"}
         assert request.due_on is None  # the customer's turn
         with pytest.raises(ServicingRefused, match="asked for once"):
             services.request_missing_notice(actor=world.staff["counter"], request=request, on=date(2025, 9, 24),
@@ -208,7 +210,17 @@ class TestExecutions:
         request = complete(world, create(world), AS_OF)
         assert request.status == "complete" and not request.needs_approval
         request = services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
-        assert request.status == "executed" and request.result["recorded"]["address"]
+        assert request.status == "executed" and request.result["changed"] == ["address"]
+        world.owner.refresh_from_db()
+        assert world.owner.address == "北京市朝阳区建国路1号"  # through parties.services.contact_change
+
+    def test_a_contact_change_that_changes_nothing_is_refused_on_execution(self, world):
+        from lifecrm.parties.models import Customer
+
+        request = complete(world, create(world), AS_OF)
+        Customer.objects.filter(pk=world.owner.pk).update(address="北京市朝阳区建国路1号")
+        with pytest.raises(ServicingRefused, match="already the customer's details"):
+            services.request_execute(actor=world.staff["counter"], request=request, as_of=AS_OF)
 
     def test_sum_assured_decrease_makes_a_new_version(self, world):
         request = complete(world, create(world, kind="sum_assured_decrease", payload={"sum_assured": "300000"}),

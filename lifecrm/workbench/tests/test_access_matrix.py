@@ -192,6 +192,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     # agent). Claims handlers take no servicing requests; checkers are management.
     ("servicing:queue", "GET"): page((STAFF - {"claims"}) | {"branch_b"}),
     ("servicing:approvals", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("servicing:attainment", "GET"): page({"hq", "branch", "counter", "branch_b"}),  # who processes or approves
     ("servicing:new", "GET"): page({"hq", "branch", "callcentre"}, POLICY_HIDDEN),
     ("servicing:request", "GET"): page(STAFF - {"claims"}, ["branch_b"]),
     ("servicing:act", "POST"): page({"hq", "branch", "counter"}, ["branch_b"]),  # no action: 400
