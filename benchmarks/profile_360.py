@@ -134,6 +134,18 @@ def _line(label: str, figures: dict) -> str:
             f"(min {min(q)}, max {max(q)})")
 
 
+def _show_queries(client, paths) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for path, _expect in paths:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        print(f"--- {path}: {len(captured)} queries, {sum(float(q['time']) for q in captured) * 1000:.1f} ms ---")
+        for query in captured:
+            print(f"{float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="perf360", help="the PostgreSQL database holding the book")
@@ -143,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hash-key", default=DEV_HASH_KEY, help="the book's hash key (the ID searches need it)")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions of the 360 and the search")
     parser.add_argument("--top", type=int, default=30, help="functions shown per profile")
+    parser.add_argument("--queries", action="store_true", help="the SQL of one 360 and one search, with its times")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="lifecrm-profile-360-") as var_dir:
         _environment(args, var_dir)
@@ -163,10 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         for kind, figures in results.items():
             print(_line(kind, figures))
         print(f"360 ÷ floor CPU: {statistics.fmean(results['360']['cpu']) / statistics.fmean(results['floor']['cpu']):.1f}x")
+        if args.queries:
+            _show_queries(client, _paths(chunks["360"][:1], "360") + _paths(chunks["search"][:2], "search"))
         if args.profile:
             rng = random.Random(args.seed)
             for kind in ("360", "search"):
-                profiler = cProfile.Profile()
+                profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for the database
                 _run(client, _paths(rng.sample(chunks[kind], min(100, len(chunks[kind]))), kind), profiler=profiler)
                 out = io.StringIO()
                 stats = pstats.Stats(profiler, stream=out).strip_dirs()

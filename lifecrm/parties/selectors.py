@@ -12,6 +12,7 @@ from django.http import Http404
 
 from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
+from lifecrm.core.selectors import reference_cached
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
 from lifecrm.parties.models import Consent, Customer, CustomerSegment, Entitlement, Relationship
@@ -365,7 +366,10 @@ class NoEntitlement(LookupError):
 
 
 def _entitlement_rows() -> dict[tuple[str, str], Entitlement]:
-    rows = {(e.tier, e.stage): e for e in Entitlement.objects.all()}
+    """The entitlement table by (tier, stage), cached per process as reference data (every customer 360 and batch
+    chunk reads it; a change reaches every process within LIFECRM_REFERENCE_RECHECK_SECONDS)."""
+    rows = reference_cached("parties.entitlements", Entitlement.objects.all(),
+                            lambda found: {(e.tier, e.stage): e for e in found})
     if (DEFAULT_TIER, "") not in rows:
         raise NoEntitlement("no entitlement row for the standard tier (any stage)")
     return rows

@@ -301,6 +301,14 @@ class PolicyList:
     rows: list[PolicyRow]
     window: Window
 
+    @property
+    def choices(self) -> list[tuple[int, str]] | None:
+        """(id, number) of every policy of the list, newest first, when this page holds the whole list (what the
+        call-logging panel offers, without reading them again); None when there are more."""
+        if self.window.number != 1 or self.window.total > len(self.rows):
+            return None
+        return [(row.policy.pk, row.policy.number) for row in self.rows]
+
 
 @dataclass(frozen=True)
 class TimelineList:
