@@ -64,10 +64,13 @@ def policy_count_for_customer(*, scope: DataScope, customer_id: int) -> int:
 def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
                           limit: int | None = None) -> list[CustomerPolicy]:
     """The in-scope policies where the customer is owner, insured or payer, newest first; rows `offset` to
-    `offset + limit` when a limit is given (two queries, any count)."""
+    `offset + limit` when a limit is given (two queries, any count). Each policy holds what the customer 360's list
+    shows and its next due date needs (the 360 reads this on every view: the other columns stay unread)."""
     policies = (
         _customer_policies(scope, customer_id)
-        .select_related("product", "agent", "branch")
+        .select_related("product")
+        .only("number", "status", "currency", "issue_date", "paid_instalments", "premium_term_years", "owner",
+              "insured", "payer", "product__name", "product__name_en")
         .prefetch_related(current_version_prefetch())
         .order_by("-issue_date", "number")
     )

@@ -358,6 +358,9 @@ def relation_counts(counts: dict[str, int]) -> list[str]:
             else f"{n:,} {label}" for label, n in counts.items()]
 
 
+RELATED_FIELDS = ("number", "name")  # what the relationships list shows of the other customer (with its id)
+
+
 def relationship_list(*, scope: DataScope, customer: Customer, page=None) -> RelationList:
     """One page of the customer's relationships with how many there are of each kind (one or two queries)."""
     counted: dict[str, int] = {}
@@ -368,7 +371,8 @@ def relationship_list(*, scope: DataScope, customer: Customer, page=None) -> Rel
 
     related, window = _one_page(
         page,
-        lambda offset, limit: customer_relationships(scope=scope, customer=customer, offset=offset, limit=limit),
+        lambda offset, limit: customer_relationships(scope=scope, customer=customer, offset=offset, limit=limit,
+                                                     fields=RELATED_FIELDS),
         count,
     )
     # counts by label of the whole list: counted when it is longer than its first page, else its rows' own
