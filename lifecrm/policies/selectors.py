@@ -118,8 +118,12 @@ def policy_event_count(*, policy_id: int) -> int:
 
 
 def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:
+    """The in-scope policy of that number (one query), or None; no query for what no policy number looks like (a
+    name in Chinese, a phone number with spaces, anything longer than the column): the search box asks this of
+    every search first."""
     number = number.strip().upper()
-    if not number:
+    if (not number or len(number) > Policy._meta.get_field("number").max_length or not number.isascii()
+            or any(c.isspace() for c in number)):
         return None
     return policies_in_scope(scope).select_related("owner", "insured").filter(number=number).first()
 
