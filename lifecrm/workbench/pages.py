@@ -425,6 +425,14 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
     age = None
     if customer.birth_date:
         age = age_last_birthday(customer.birth_date, min(as_of, customer.date_of_death or as_of))
+    policies = policy_list(scope=scope, customer=customer, as_of=as_of)
+    value = None
+    if allows(scope, Action.VIEW_VALUE):
+        # the ids of every policy: the list's own when its first page holds them all, else one query
+        whole = policies.choices
+        policy_ids = ([pk for pk, _number in whole] if whole is not None
+                      else policy_ids_for_customer(scope=scope, customer_id=customer.pk))
+        value = customer_value_card(customer_id=customer.pk, as_of=as_of, policy_ids=policy_ids)
     return CustomerPage(
         customer=customer,
         as_of=as_of,
@@ -433,12 +441,10 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         may_reveal_id=may_reveal_id(scope),
         consents=customer_consents(customer=customer),
         relationships=relationship_list(scope=scope, customer=customer),
-        policies=policy_list(scope=scope, customer=customer, as_of=as_of),
+        policies=policies,
         timeline=timeline_list(scope=scope, customer=customer, as_of=as_of),
         service=customer_service_profile(customer_id=customer.pk, as_of=as_of),
-        value=(customer_value_card(customer_id=customer.pk, as_of=as_of,
-                                   policy_ids=policy_ids_for_customer(scope=scope, customer_id=customer.pk))
-               if allows(scope, Action.VIEW_VALUE) else None),
+        value=value,
     )
 
 
