@@ -77,6 +77,7 @@ def customer_claim_events(*, scope: DataScope, customer_id: int, until: date, li
     """The milestones of the claims of an insured customer (reported, notice, decided, paid…), newest first."""
     return list(ClaimEvent.objects.filter(claim__in=claims_in_scope(scope).filter(insured_id=customer_id),
                                           on__lte=until).select_related("claim")
+                .only("kind", "at", "note", "claim__number", "claim__claim_type")  # what the 360's timeline shows
                 .order_by("-at", "-id")[:limit])
 
 

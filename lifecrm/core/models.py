@@ -112,7 +112,8 @@ class CalendarYear(models.Model):
 
 
 class ReferenceDataVersion(models.Model):
-    """One row: a counter raised in the transaction of every change to jurisdictions, rules and calendars.
+    """One row: a counter raised in the transaction of every change to jurisdictions, rules and calendars
+    (and to the other apps' reference tables cached with `core.selectors.reference_cached`).
 
     Each process caches those tables (`core.selectors`) and compares its copy's counter with this row now and
     then (LIFECRM_REFERENCE_RECHECK_SECONDS), so an edit reaches every web process and worker without a restart.

@@ -1,6 +1,7 @@
 """Reads of the shared kernel: jurisdiction rules, working calendars, audit trail, job runs.
 
-Rules and calendars are cached per process. Every change to them raises the ReferenceDataVersion row in its
+Rules and calendars are cached per process, and so is the other apps' small reference data that every page reads
+(`reference_cached`: the service entitlements). Every change to them raises the ReferenceDataVersion row in its
 own transaction (`core.services.reference_data_changed`); each cached copy remembers the version it was read
 at (read in the same query as the data) and a process compares it with the row at most every
 LIFECRM_REFERENCE_RECHECK_SECONDS, so an edit in the admin or a loaded calendar reaches every web process and
@@ -93,6 +94,17 @@ def _load_rules() -> tuple[dict[tuple[str, str], rules.JurisdictionRule], int | 
             source=row.source,
         )
     return rows, version
+
+
+def reference_cached(key: str, queryset, build: Callable[[list], Any]) -> Any:
+    """A higher app's reference table, cached per process as the rules are: `build(rows)` of `queryset`'s model
+    instances, read with the version in the same query. Every change to that table must call
+    `core.services.reference_data_changed` in its transaction (a post_save and post_delete receiver does)."""
+    def load():
+        rows = list(queryset.annotate(reference_version=_version_column()))
+        return build(rows), (rows[0].reference_version if rows else None)
+
+    return _cached_read(("app", key), load)
 
 
 def jurisdiction_rule(jurisdiction: str, key: str) -> rules.JurisdictionRule:

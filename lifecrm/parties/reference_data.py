@@ -29,3 +29,11 @@ def load_entitlements(sender=None, using: str = "default", **kwargs) -> int:
             reminder_ladder=ladder, routing_priority=priority, sla_multiplier=Decimal(sla), dedicated_manager=manager,
             gifts=gifts, fee_waivers=waivers))[1]
     return created
+
+
+def entitlements_changed(sender=None, **kwargs) -> None:
+    """An entitlement row was saved or deleted (the admin, the loader above): every process's cached table
+    (`selectors._entitlement_rows`) is read again."""
+    from lifecrm.core.services import reference_data_changed
+
+    reference_data_changed()

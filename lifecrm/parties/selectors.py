@@ -12,6 +12,7 @@ from django.http import Http404
 
 from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
+from lifecrm.core.selectors import reference_cached
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
 from lifecrm.parties.models import Consent, Customer, CustomerSegment, Entitlement, Relationship
@@ -272,14 +273,16 @@ INVERSE_LABELS = {"spouse": "spouse", "parent": "child", "employer": "employee",
 FORWARD_LABELS = {"spouse": "spouse", "parent": "parent", "employer": "employer", "referrer": "referrer"}
 
 
-def _related_side(scope: DataScope, customer: Customer, *, outward: bool) -> QuerySet[Customer]:
+def _related_side(scope: DataScope, customer: Customer, *, outward: bool,
+                  fields: tuple[str, ...] | None) -> QuerySet[Customer]:
     """The customers at the other end of the customer's relationships in one direction, each with its label, its
     since date and whether the scope may open it: one index lookup of the relationships (by `from_customer`
     for those the customer starts, by `to_customer` for the others), then the other customers by primary key."""
     relation, mine = ("relationships_in", "from_customer") if outward else ("relationships_out", "to_customer")
     labels = INVERSE_LABELS if outward else FORWARD_LABELS
+    customers = Customer.objects.only(*fields) if fields else Customer.objects.all()
     return (
-        Customer.objects.filter(**{f"{relation}__{mine}": customer})
+        customers.filter(**{f"{relation}__{mine}": customer})
         .annotate(
             relation_label=Case(*(When(**{f"{relation}__kind": kind}, then=Value(label))
                                   for kind, label in labels.items()), output_field=CharField()),
@@ -290,13 +293,14 @@ def _related_side(scope: DataScope, customer: Customer, *, outward: bool) -> Que
     )
 
 
-def customer_relationships(*, scope: DataScope, customer: Customer, offset: int = 0,
-                           limit: int | None = None) -> list[RelatedCustomer]:
+def customer_relationships(*, scope: DataScope, customer: Customer, offset: int = 0, limit: int | None = None,
+                           fields: tuple[str, ...] | None = None) -> list[RelatedCustomer]:
     """Everyone related to `customer` in either direction, labelled from the other person's side, by label and
-    customer number; rows `offset` to `offset + limit` of them when a limit is given. One query: the two
-    directions are two indexed lookups joined by UNION ALL (an OR across both directions scans every row)."""
-    rows = _related_side(scope, customer, outward=True).union(
-        _related_side(scope, customer, outward=False), all=True
+    customer number; rows `offset` to `offset + limit` of them when a limit is given; each customer with only
+    `fields` loaded when given (what a list shows of them), else whole. One query: the two directions are two
+    indexed lookups joined by UNION ALL (an OR across both directions scans every row)."""
+    rows = _related_side(scope, customer, outward=True, fields=fields).union(
+        _related_side(scope, customer, outward=False, fields=fields), all=True
     ).order_by("relation_label", "number")
     if limit is not None:
         rows = rows[offset:offset + limit]
@@ -364,7 +368,10 @@ class NoEntitlement(LookupError):
 
 
 def _entitlement_rows() -> dict[tuple[str, str], Entitlement]:
-    rows = {(e.tier, e.stage): e for e in Entitlement.objects.all()}
+    """The entitlement table by (tier, stage), cached per process as reference data (every customer 360 and batch
+    chunk reads it; a change reaches every process within LIFECRM_REFERENCE_RECHECK_SECONDS)."""
+    rows = reference_cached("parties.entitlements", Entitlement.objects.all(),
+                            lambda found: {(e.tier, e.stage): e for e in found})
     if (DEFAULT_TIER, "") not in rows:
         raise NoEntitlement("no entitlement row for the standard tier (any stage)")
     return rows

@@ -64,10 +64,13 @@ def policy_count_for_customer(*, scope: DataScope, customer_id: int) -> int:
 def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
                           limit: int | None = None) -> list[CustomerPolicy]:
     """The in-scope policies where the customer is owner, insured or payer, newest first; rows `offset` to
-    `offset + limit` when a limit is given (two queries, any count)."""
+    `offset + limit` when a limit is given (two queries, any count). Each policy holds what the customer 360's list
+    shows and its next due date needs (the 360 reads this on every view: the other columns stay unread)."""
     policies = (
         _customer_policies(scope, customer_id)
-        .select_related("product", "agent", "branch")
+        .select_related("product")
+        .only("number", "status", "currency", "issue_date", "paid_instalments", "premium_term_years", "owner",
+              "insured", "payer", "product__name", "product__name_en")
         .prefetch_related(current_version_prefetch())
         .order_by("-issue_date", "number")
     )
@@ -115,8 +118,12 @@ def policy_event_count(*, policy_id: int) -> int:
 
 
 def policy_find_by_number(*, scope: DataScope, number: str) -> Policy | None:
+    """The in-scope policy of that number (one query), or None; no query for what no policy number looks like (a
+    name in Chinese, a phone number with spaces, anything longer than the column): the search box asks this of
+    every search first."""
     number = number.strip().upper()
-    if not number:
+    if (not number or len(number) > Policy._meta.get_field("number").max_length or not number.isascii()
+            or any(c.isspace() for c in number)):
         return None
     return policies_in_scope(scope).select_related("owner", "insured").filter(number=number).first()
 

@@ -80,9 +80,14 @@ class InteractionForm(forms.Form):
                 "policy_id": data["policy"]}
 
 
-def interaction_form_for(*, scope: DataScope, customer_id: int, now: datetime, data=None) -> InteractionForm:
-    """The panel's form for the customer (the 360 page and the panel's own view): one query, for the policies."""
-    return InteractionForm(data, policies=customer_policy_choices(scope=scope, customer_id=customer_id), now=now)
+def interaction_form_for(*, scope: DataScope, customer_id: int, now: datetime, data=None,
+                         policies: list[tuple[int, str]] | None = None) -> InteractionForm:
+    """The panel's form for the customer (the 360 page and the panel's own view): one query, for the policies,
+    none when the caller has already read them all (`policies`: (id, number) of every in-scope policy of the
+    customer, newest first, as `customer_policy_choices` gives them)."""
+    if policies is None:
+        policies = customer_policy_choices(scope=scope, customer_id=customer_id)
+    return InteractionForm(data, policies=policies, now=now)
 
 ANY = [("", _("any"))]
 

@@ -47,11 +47,14 @@ def cases_in_scope(scope: DataScope) -> QuerySet[Case]:
 
 def customer_interactions(*, scope: DataScope, customer_id: int, until: datetime | None = None,
                           limit: int = 200) -> list[Interaction]:
-    """The customer's newest interactions (up to `until`), newest first, with who logged them: one query."""
+    """The customer's newest interactions (up to `until`), newest first, with who logged them: one query, of what
+    the customer 360's timeline shows of them (it reads this on every view: the other columns stay unread)."""
     rows = interactions_in_scope(scope).filter(customer_id=customer_id)
     if until is not None:
         rows = rows.filter(occurred_at__lte=until)
-    return list(rows.select_related("staff", "case").order_by("-occurred_at", "-id")[:limit])
+    return list(rows.select_related("staff")
+                .only("channel", "direction", "subject", "outcome", "note", "occurred_at", "staff__name")
+                .order_by("-occurred_at", "-id")[:limit])
 
 
 def customer_interaction_count(*, scope: DataScope, customer_id: int, until: datetime | None = None) -> int:
@@ -370,9 +373,13 @@ def care_task_count_for(scope: DataScope, staff, as_of: date) -> int:
 
 
 def customer_care_events(*, scope: DataScope, customer_id: int, until: date, limit: int = 200) -> list[CareEvent]:
-    """The customer's care events planned by `until`, newest first: one query."""
+    """The customer's care events planned by `until`, newest first: one query, of what the customer 360's timeline
+    shows of them."""
     return list(in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope)
-                .select_related("assignee").order_by("-created_on", "-id")[:limit])
+                .select_related("assignee")
+                .only("occasion", "action", "status", "reference", "sent_at", "done_at", "created_on",
+                      "assignee__name")
+                .order_by("-created_on", "-id")[:limit])
 
 
 def customer_care_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:

@@ -40,9 +40,11 @@ def served_in_scope(scope: DataScope) -> QuerySet[Survey]:
 
 
 def customer_answers(*, scope: DataScope, customer_id: int, until: datetime, limit: int = 200) -> list[Survey]:
-    """The customer's answered surveys up to `until`, newest first, with who served: one query."""
+    """The customer's answered surveys up to `until`, newest first, with who served: one query, of what the
+    customer 360's timeline shows of them."""
     return list(surveys_in_scope(scope).filter(customer_id=customer_id, answered_at__lte=until)
-                .select_related("staff").order_by("-answered_at", "-id")[:limit])
+                .select_related("staff").only("kind", "score", "subject_label", "comment", "answered_at", "staff__name")
+                .order_by("-answered_at", "-id")[:limit])
 
 
 def customer_answer_count(*, scope: DataScope, customer_id: int, until: datetime) -> int:

@@ -86,7 +86,10 @@ def customer_request_events(*, scope: DataScope, customer_id: int, until: date, 
     """The milestones of the customer's requests up to `until`, newest first."""
     requests = requests_in_scope(scope).filter(customer_id=customer_id)
     return (RequestEvent.objects.filter(request__in=requests, on__lte=until, kind__in=MILESTONES)
-            .select_related("request", "request__request_type").order_by("-on", "-at", "-pk")[:limit])
+            .select_related("request", "request__request_type")
+            .only("kind", "on", "note", "request__number", "request__request_type__name",  # what the 360 shows
+                  "request__request_type__name_en")
+            .order_by("-on", "-at", "-pk")[:limit])
 
 
 def customer_request_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:

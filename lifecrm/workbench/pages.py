@@ -301,6 +301,14 @@ class PolicyList:
     rows: list[PolicyRow]
     window: Window
 
+    @property
+    def choices(self) -> list[tuple[int, str]] | None:
+        """(id, number) of every policy of the list, newest first, when this page holds the whole list (what the
+        call-logging panel offers, without reading them again); None when there are more."""
+        if self.window.number != 1 or self.window.total > len(self.rows):
+            return None
+        return [(row.policy.pk, row.policy.number) for row in self.rows]
+
 
 @dataclass(frozen=True)
 class TimelineList:
@@ -350,6 +358,9 @@ def relation_counts(counts: dict[str, int]) -> list[str]:
             else f"{n:,} {label}" for label, n in counts.items()]
 
 
+RELATED_FIELDS = ("number", "name")  # what the relationships list shows of the other customer (with its id)
+
+
 def relationship_list(*, scope: DataScope, customer: Customer, page=None) -> RelationList:
     """One page of the customer's relationships with how many there are of each kind (one or two queries)."""
     counted: dict[str, int] = {}
@@ -360,7 +371,8 @@ def relationship_list(*, scope: DataScope, customer: Customer, page=None) -> Rel
 
     related, window = _one_page(
         page,
-        lambda offset, limit: customer_relationships(scope=scope, customer=customer, offset=offset, limit=limit),
+        lambda offset, limit: customer_relationships(scope=scope, customer=customer, offset=offset, limit=limit,
+                                                     fields=RELATED_FIELDS),
         count,
     )
     # counts by label of the whole list: counted when it is longer than its first page, else its rows' own
@@ -413,6 +425,14 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
     age = None
     if customer.birth_date:
         age = age_last_birthday(customer.birth_date, min(as_of, customer.date_of_death or as_of))
+    policies = policy_list(scope=scope, customer=customer, as_of=as_of)
+    value = None
+    if allows(scope, Action.VIEW_VALUE):
+        # the ids of every policy: the list's own when its first page holds them all, else one query
+        whole = policies.choices
+        policy_ids = ([pk for pk, _number in whole] if whole is not None
+                      else policy_ids_for_customer(scope=scope, customer_id=customer.pk))
+        value = customer_value_card(customer_id=customer.pk, as_of=as_of, policy_ids=policy_ids)
     return CustomerPage(
         customer=customer,
         as_of=as_of,
@@ -421,12 +441,10 @@ def customer_page(*, scope: DataScope, customer_id: int, as_of: date) -> Custome
         may_reveal_id=may_reveal_id(scope),
         consents=customer_consents(customer=customer),
         relationships=relationship_list(scope=scope, customer=customer),
-        policies=policy_list(scope=scope, customer=customer, as_of=as_of),
+        policies=policies,
         timeline=timeline_list(scope=scope, customer=customer, as_of=as_of),
         service=customer_service_profile(customer_id=customer.pk, as_of=as_of),
-        value=(customer_value_card(customer_id=customer.pk, as_of=as_of,
-                                   policy_ids=policy_ids_for_customer(scope=scope, customer_id=customer.pk))
-               if allows(scope, Action.VIEW_VALUE) else None),
+        value=value,
     )
 
 

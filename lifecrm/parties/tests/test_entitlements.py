@@ -55,3 +55,16 @@ def test_without_a_standard_row_nobody_can_fall_back(customers):
     Entitlement.objects.filter(tier="standard").delete()
     with pytest.raises(NoEntitlement, match="standard tier"):
         customer_entitlements(customer_id=customers[0].pk, as_of=DAY)
+
+
+def test_the_table_is_read_once_per_process_and_again_after_a_change(customers, django_assert_num_queries):
+    """The entitlements are cached as reference data: a second read costs only the segments' query, and an edit
+    (the admin saves the row) raises the reference version, so the next read sees it."""
+    unplaced = customers[2]
+    assert customer_entitlements(customer_id=unplaced.pk, as_of=DAY).routing_priority == 4
+    with django_assert_num_queries(1):  # the customer's segment; the table comes from the cache
+        customer_entitlements(customer_id=unplaced.pk, as_of=DAY)
+    row = Entitlement.objects.get(tier="standard", stage="")
+    row.routing_priority = 5
+    row.save()
+    assert customer_entitlements(customer_id=unplaced.pk, as_of=DAY).routing_priority == 5

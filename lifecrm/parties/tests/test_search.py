@@ -145,6 +145,12 @@ def test_policy_number_is_one_indexed_query(book):
     assert_uses_an_index(queries[0], "policies_policy", "number")
 
 
+@pytest.mark.parametrize("text", ["王美麗", "138 0013 8000", "P" * 21])
+def test_what_no_policy_number_looks_like_costs_no_query(book, text):
+    found, queries = captured(policy_find_by_number, scope=EVERYTHING, number=text)
+    assert found is None and queries == []
+
+
 def test_policy_number_outside_the_scope_is_not_found(book):
     scope = DataScope(ScopeKind.SUBTREE, book.branch_a.path, None, "branch")
     assert policy_find_by_number(scope=scope, number="P0000000002") is None  # team B

@@ -93,7 +93,8 @@ def local_name(obj) -> str:
     english = getattr(obj, "name_en", "")
     if english and (translation.get_language() or "").startswith("en"):
         return english
-    return getattr(obj, "name", str(obj))
+    name = getattr(obj, "name", None)  # str(obj) only for an object without a name (it may read more columns)
+    return str(obj) if name is None else name
 
 
 @register.filter

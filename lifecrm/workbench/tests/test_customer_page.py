@@ -111,15 +111,29 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_policy_count(login
     client = login(world.staff[role])
     one = _customer_with_policies(world, 1)
     six = _customer_with_policies(world, 6)
+    _queries(client, reverse("workbench:customer", args=[one.pk]))  # the process caches its reference data once
     count_one = _queries(client, reverse("workbench:customer", args=[one.pk]))
     count_six = _queries(client, reverse("workbench:customer", args=[six.pk]))
     body = client.get(reverse("workbench:customer", args=[six.pk])).content.decode()
     assert body.count('class="font-monospace fw-semibold" href="/policies/') == 6
     assert count_one == count_six, (count_one, count_six)
-    # 12 of the page's own (session, user, staff once for the scope and the header, customer, relationships ×2,
-    # policies ×2, consents, the service tier's segment and entitlements, the call-logging panel's policies), plus
-    # at most two per timeline source.
-    assert count_six <= 12 + 2 * len(timeline_sources())
+    # 11 of the page's own (session, user, staff once for the scope and the header, customer, consents,
+    # relationships, policies and their current versions, the service tier's segment (its entitlements are cached
+    # reference data), the value card's model and value (the policy ids are the list's own; so are the
+    # call-logging panel's)), plus one per timeline source (none has a full page here, so none is counted).
+    assert count_six == 11 + len(timeline_sources())
+
+
+def test_a_customer_with_more_policies_than_a_page_costs_four_queries_more(login, world):
+    """Past a page of policies the list counts them, the policy journal (two events each) counts its events, and
+    the call-logging panel and the value card read the ids the list no longer holds: four queries, whatever the
+    number of policies."""
+    client = login(world.staff["agent"])
+    many = _customer_with_policy_count(world, 25)
+    more = _customer_with_policy_count(world, 40)
+    _queries(client, reverse("workbench:customer", args=[many.pk]))  # the process caches its reference data once
+    counts = [_queries(client, reverse("workbench:customer", args=[c.pk])) for c in (many, more)]
+    assert counts == [11 + len(timeline_sources()) + 4] * 2, counts
 
 
 # --- long lists: a first page with the true total, the rest a link away --------------------------------------
@@ -205,9 +219,11 @@ def test_long_lists_keep_the_page_to_a_fixed_number_of_queries(login, world, rol
             relationship_add(actor=SYSTEM, from_customer=customer, kind="employer",
                              to_customer=make_customer(branch=world.org.branch_a, name=f"员工{n}"))
     page = reverse("workbench:customer", args=[small.pk])
+    _queries(client, page)  # the process caches its reference data once
     assert _queries(client, page) == _queries(client, reverse("workbench:customer", args=[big.pk]))
-    # the page's own 13 (see above) and one count for each long list, plus at most two per timeline source
-    assert _queries(client, page) <= 13 + 2 + 2 * len(timeline_sources())
+    # the page's own 11 (see above), one count for each long list, the ids of the policies for the call-logging
+    # panel and the value card, plus at most two per timeline source
+    assert _queries(client, page) <= 11 + 2 + 2 + 2 * len(timeline_sources())
     for name in ("customer-relationships", "customer-policies", "customer-timeline"):
         urls = [reverse(f"workbench:{name}", args=[c.pk]) + "?page=2" for c in (small, big)]
         assert _queries(client, urls[0]) == _queries(client, urls[1]), name

@@ -21,7 +21,8 @@ def customer(request, customer_id: int):
     page = pages.customer_page(scope=request.scope, customer_id=customer_id, as_of=timezone.localdate())
     interaction_form = None  # the call-logging panel, for those who may log a contact
     if may(request.scope, Action.LOG_INTERACTION):
-        interaction_form = interaction_form_for(scope=request.scope, customer_id=page.customer.pk, now=timezone.now())
+        interaction_form = interaction_form_for(scope=request.scope, customer_id=page.customer.pk, now=timezone.now(),
+                                                policies=page.policies.choices)
     return render(request, "workbench/customer.html", {
         "page": page, "customer": page.customer, "as_of": page.as_of, "form": SearchForm(),
         "reveal_form": RevealForm(), "interaction_form": interaction_form,
