@@ -42,6 +42,7 @@ from lifecrm.claims.payout_results import PAYOUT_PREFIX, PayoutResults
 from lifecrm.claims.rules import ClaimStatus, Outcome
 from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.money import split_by_shares, to_cents
+from lifecrm.core.registries import ServedClosed, served_closed_announce
 from lifecrm.core.rules import Period
 from lifecrm.core.selectors import RuleNotDefined, jurisdiction_rule, working_calendar
 from lifecrm.core.services import Refused, audit_record
@@ -595,6 +596,23 @@ def _decision_notice(claim: Claim, *, actor, as_of: date) -> None:
                  after={"claim": claim.number, "kind": "decision"})
 
 
+SURVEY_SUBJECT = "claims.claim"  # what a closed claim is to the service desk's surveys
+
+
+def _announce_closed(claim: Claim) -> None:
+    """The claim was paid or closed with its refusal: after the commit, the listeners of `core.registries` hear of
+    it (the service desk's CSAT survey, to the insured). A death claim is not announced: its claimant is not the
+    customer lifecrm would ask (the survey goes to a customer record), and asking the bereaved is not the insurer's
+    place; neither is a withdrawn claim (nobody served it)."""
+    insured = claim.insured
+    if claim.claim_type == rules.ClaimType.DEATH or insured.date_of_death is not None:
+        return
+    staff = claim.handler or claim.decided_by
+    served_closed_announce(ServedClosed(kind=SURVEY_SUBJECT, id=claim.pk, label=claim.number, customer=insured,
+                                        staff=staff, unit=staff.org_unit if staff else insured.branch,
+                                        at=timezone.now()))
+
+
 @transaction.atomic
 def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNotice:
     """The written refusal (Insurance Law Art. 24: within 3 days of the decision): a letter stating the facts, the
@@ -612,6 +630,7 @@ def claim_refusal_notice_send(*, actor, claim_id: int, as_of: date) -> ClaimNoti
     _append(claim, actor=actor, kind="refusal_notice", on=as_of, data={"key": notice.outbox_key})
     audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
                  after={"claim": claim.number, "kind": "refusal"})
+    _announce_closed(claim)
     return notice
 
 
@@ -866,6 +885,7 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
     audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
                  after={"amount": str(claim.approved_amount), "payouts": len(payouts),
                         "file": bank_file.message_id if bank_file else ""})
+    _announce_closed(claim)
     return bank_file
 
 

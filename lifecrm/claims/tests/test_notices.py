@@ -84,3 +84,29 @@ def test_a_bad_claimant_email_or_language_is_refused(claims_world):
         _report(claims_world, claimant_email="not an address")
     with pytest.raises(services.ClaimRefused, match="language"):
         _report(claims_world, claimant_language="fr")
+
+
+def test_a_closed_claim_asks_the_insured_for_their_csat_but_a_death_claim_asks_nobody(
+        claims_world, django_capture_on_commit_callbacks):
+    """The service desk's CSAT through core's served-closed registry: a death claim is not announced; a declined
+    hospitalisation claim closed with its refusal surveys the insured once."""
+    from lifecrm.service.models import Survey
+
+    handler = claims_world.staff["claims"]
+    death = _assessed(claims_world)
+    assert death.claim_type == "death"
+    services.claim_decide(actor=handler.user, claim_id=death.pk, outcome="declined", reasons="除外责任",
+                          as_of=AS_OF)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_refusal_notice_send(actor=handler.user, claim_id=death.pk, as_of=AS_OF)
+    assert not Survey.objects.exists()
+
+    claim = _assessed(claims_world, claim_type="hospitalisation", amount_claimed=Decimal("12800.00"))
+    services.claim_decide(actor=handler.user, claim_id=claim.pk, outcome="declined", reasons="等待期内确诊",
+                          as_of=AS_OF)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.claim_refusal_notice_send(actor=handler.user, claim_id=claim.pk, as_of=AS_OF)
+    survey = Survey.objects.get()
+    assert (survey.kind, survey.subject_kind, survey.subject_id, survey.subject_label) == (
+        "csat", "claims.claim", claim.pk, claim.number)
+    assert survey.customer == claim.insured
