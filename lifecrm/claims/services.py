@@ -983,8 +983,9 @@ def payout_results_import(*, actor, content: bytes, filename: str, as_of: date
     """Take the bank's status report (pain.002) on a payout file: XSD-checked, recorded once by its content hash
     (the same file again: the first BankFile and None, nothing changed), matched to the pain.001 it answers and
     applied to its payouts (`payout_results`): accepted, or rejected with the reason (the payout then needs a new
-    account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`)."""
-    authorize(actor, Action.HANDLE_CLAIM)
+    account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`). A bank file holds
+    the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`), as billing's result files."""
+    authorize(actor, Action.IMPORT_BANK_FILE)
     return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
                              apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
 

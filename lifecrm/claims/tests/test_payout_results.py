@@ -65,7 +65,7 @@ def _paid(world):
 
 
 def _import(world, content, day=AS_OF):
-    return services.payout_results_import(actor=world.staff["claims"].user, content=content,
+    return services.payout_results_import(actor=world.staff["hq"].user, content=content,
                                           filename="psr.xml", as_of=day)
 
 
@@ -134,3 +134,14 @@ def test_the_claim_page_shows_the_rejection_and_pays_again(claims_world):
         "payout": payouts[0].pk, "bank_name": "中国银行", "bank_code": "104100000004", "account": "6217000000000000009"})
     assert answer.status_code == 302
     assert Payout.objects.get(pk=payouts[0].pk).status == "sent"
+
+
+def test_only_head_office_imports_a_payout_status_report(claims_world):
+    """A bank file holds the whole company's payments: a claims handler (or a branch manager) may not import one."""
+    from lifecrm.org.access import AccessDenied
+
+    claim, bank_file, payouts = _paid(claims_world)
+    for role in ("claims", "branch"):
+        with pytest.raises(AccessDenied):
+            services.payout_results_import(actor=claims_world.staff[role].user, content=b"<Document/>",
+                                           filename="psr.xml", as_of=AS_OF)
