@@ -58,7 +58,7 @@ WARM_SUFFIX = "_warm"
 REPO = Path(__file__).resolve().parent.parent
 LEAD_DAYS = 45  # lifecrm.billing.services.DUE_ITEM_LEAD_DAYS (checked against it in the worker)
 # Job runs of the print run (`lifecrm print-letters`, after the batch): reported apart, not in the batch's time.
-PRINT_RUN = {"billing.print_letters"}
+PRINT_RUN = {"notifications.print_letters"}
 
 # The due items `billing.raise_due_items` raises for %(as_of)s: premiums from the first not yet raised
 # (max(paid_instalments, highest raised + 1)) up to as_of + lead days, never at or after the premium

@@ -19,7 +19,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Renewal collection")
 
     def ready(self) -> None:
-        from lifecrm.billing import contract_changes, demo, generator, jobs, privacy, work  # noqa: F401  generator, daily, demo steps; PIPL; work; dues follow versions
+        from lifecrm.billing import contract_changes, demo, generator, jobs, privacy, waivers, work  # noqa: F401  generator, daily, demo steps; PIPL; work; dues follow versions and waivers
         from lifecrm.core.generator import register_derived
 
         register_derived("billing.RenewalPriority")  # value's lapse risk × value: replaced with the book

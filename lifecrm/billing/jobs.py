@@ -231,13 +231,5 @@ def send_reminders(as_of: date, first_id: int, last_id: int) -> int:
 register_daily_step(send_reminders, after=("billing.lapse",), before=(SEND_OUTBOX,))
 
 
-# -- the print run: `lifecrm print-letters`, not a daily step. PDF rendering (≈0.1 s a letter) runs after
-# the daily batch, in-process or fanned out to Celery workers, from the print files the ladder composed.
-@chunked_step("billing.print_letters", ids=reminders.letter_ids, chunk_size=25)
-def print_letters(as_of: date, first_id: int, last_id: int) -> int:
-    """Print the letters the reminder ladder recorded on the business date: a PDF from each print file."""
-    return reminders.letters_print(as_of=as_of, first_id=first_id, last_id=last_id)
-
-
 # -- the ledger's reconciliation (lifecrm/billing/reconciliation.py): the last daily step of billing.
 from lifecrm.billing import reconciliation  # noqa: E402,F401  registers billing.reconcile_ledger

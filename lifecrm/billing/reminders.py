@@ -18,7 +18,8 @@ grace ends are computed and today's suspensions are known before the ladder look
   the daily step `notifications.send_outbox` (after this one) or `lifecrm send-outbox` delivers: retries,
   the customer's quiet hours, the delivery status on the customer's timeline. A premium paid before its
   reminder went out withdraws it (`services._apply`). Letters become PDFs in
-  the print run (`lifecrm print-letters`, `letters_print`).
+  the print run of every letter (`lifecrm print-letters`, `notifications.print_letters`), which refuses a date
+  with a letter sent without its print file (`letters_without_print_file`).
 - A premium's bookmark (`ladder_version`, `ladder_next_on`) lets the daily step skip the premiums
   with nothing to do today (see `reminders_run`); a chunk's reminders are saved together (`Batch`).
 """
@@ -501,26 +502,16 @@ def _record_demand(case: Case, channel: str, as_of: date, batch: Batch) -> str:
     return f"demand deemed to arrive {arrival}"
 
 
-# -- the print run -------------------------------------------------------------------------------------
+# -- the print run (`notifications.print_letters`) -------------------------------------------------------
 
-def letter_ids(as_of: date):
-    """The print run's ids: letters the ladder recorded as sent on `as_of`."""
-    return (Reminder.objects.filter(channel=contacts.LETTER, status=Reminder.Status.SENT, done_on=as_of)
-            .order_by("pk").values_list("pk", flat=True))
-
-
-def letters_print(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Print (PDF) the letters of reminders [first_id, last_id] recorded as sent on `as_of`."""
-    rows = (Reminder.objects.filter(pk__range=(first_id, last_id), channel=contacts.LETTER,
-                                    status=Reminder.Status.SENT, done_on=as_of)
-            .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code",
-                         "letter__html"))
-    for *names, html in rows:
-        key = rules.message_key(*names)
-        if html is None:
-            raise letters.MissingPrintFile(f"no print file for letter {key}")
-        letters.print_letter(key, html)
-    return len(rows)
+@letters.register_print_check("billing.reminders")
+def letters_without_print_file(as_of: date) -> list[str]:
+    """The keys of the letters the ladder recorded as sent on `as_of` without their print file: the print run
+    refuses the date (a letter the customer is told of must be posted)."""
+    rows = (Reminder.objects.filter(channel=contacts.LETTER, status=Reminder.Status.SENT, done_on=as_of,
+                                    letter__isnull=True).order_by("pk")
+            .values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code"))
+    return [rules.message_key(*names) for names in rows]
 
 
 def _check_notice_limit(case: Case, as_of: date) -> tuple[str, Callable[[Reminder], None]]:

@@ -241,19 +241,19 @@ def _apply(payment: Payment, items, available: Decimal, paid_on: date) -> Decima
                     _record_paid(policy, policy.paid_instalments + 1)
                 paid_premiums.append(item.pk)
         item.save(update_fields=["paid_amount", "status", "paid_on"])
-    _reminder_messages_withdraw(paid_premiums)
+    reminder_messages_withdraw(paid_premiums, reason="the premium was paid before the reminder went out")
     return available
 
 
-def _reminder_messages_withdraw(due_item_ids: list[int]) -> int:
-    """Withdraw the reminders by SMS or e-mail of these just paid premiums that the outbox has not sent yet (a
-    reminder to pay what is paid is not sent): two queries, none without a premium paid."""
+def reminder_messages_withdraw(due_item_ids: list[int], *, reason: str) -> int:
+    """Withdraw the reminders by SMS or e-mail of these premiums, just paid or cancelled, that the outbox has not
+    sent yet (a reminder to pay what is settled is not sent): two queries, none without a premium."""
     if not due_item_ids:
         return 0
     keys = [rules.message_key(*names) for names in Reminder.objects.filter(
         due_item_id__in=due_item_ids, channel__in=(DunningStep.Channel.SMS, DunningStep.Channel.EMAIL), status=Reminder.Status.SENT,
     ).values_list("due_item__policy__number", "due_item__instalment", "step__plan__code", "step__code")]
-    return messages_withdraw(keys=keys, reason="the premium was paid before the reminder went out")
+    return messages_withdraw(keys=keys, reason=reason)
 
 
 def _open_items(policy_id: int, *, due_by: date):

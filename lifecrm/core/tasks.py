@@ -39,13 +39,12 @@ DAILY_QUEUE = "lifecrm.daily"  # its own queue: the task waits for the chunks it
 @shared_task(name="lifecrm.core.run_daily")
 def run_daily_task(as_of: str | None = None) -> str:
     """`lifecrm run-daily` for `as_of` (default: today in TIME_ZONE, the business date the beat fires on),
-    then its print run when the billing app is installed, as cron would run them. Resumable like the commands:
+    then its print run (`print-letters`, notifications), as cron would run them. Resumable like the commands:
     a second delivery finishes what is left and changes nothing else."""
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
     from django.utils import timezone
 
     day = as_of or timezone.localdate().isoformat()  # the edge of the system: the beat's business date
     call_command("run-daily", as_of=day, no_progress=True)
-    if "print-letters" in get_commands():
-        call_command("print-letters", as_of=day, no_progress=True)
+    call_command("print-letters", as_of=day, no_progress=True)
     return day

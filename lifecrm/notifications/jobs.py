@@ -1,13 +1,17 @@
 """The outbox's daily step: whatever is due when the daily batch runs goes out (messages recorded by the steps
 before it, retries). Between two batches `lifecrm send-outbox` (cron) or the Celery task
-`lifecrm.notifications.send_outbox` (beat) deliver them at the minute."""
+`lifecrm.notifications.send_outbox` (beat) deliver them at the minute.
+
+The print run (`print_run`, `lifecrm print-letters`): not a daily step; every letter recorded on a date becomes
+its PDF after the batch."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from lifecrm.core.jobs import chunked_step, register_daily_step
+from lifecrm.core.jobs import chunked_step, register_daily_step, run_step
+from lifecrm.notifications import letters
 from lifecrm.notifications.services import due_messages, outbox_dispatch
 
 # The step that sends the outbox: every daily step that records messages registers with `before=(SEND_OUTBOX,)`,
@@ -32,3 +36,23 @@ def send_outbox(as_of: date, first_id: int, last_id: int) -> int:
 
 
 register_daily_step(send_outbox)
+
+
+# -- the print run: not a daily step. PDF rendering (≈0.1 s a letter) runs after the daily batch (`lifecrm
+# print-letters`) or during the day (`lifecrm care-send`), in-process or fanned out to Celery workers, 25 to a task.
+@chunked_step("notifications.print_letters", ids=letters.letter_ids, chunk_size=25)
+def print_letters(as_of: date, first_id: int, last_id: int) -> int:
+    """Print the letters recorded on the business date, by any app: a PDF from each print file."""
+    return letters.letters_print(as_of=as_of, first_id=first_id, last_id=last_id)
+
+
+def print_run(as_of: date, *, progress: bool = True) -> int:
+    """Print the letters recorded on `as_of`; how many the date's runs printed. Refused (MissingPrintFile, nothing
+    printed) when an app recorded a letter of the date without its print file.
+
+    A run per (date, last letter recorded): letters recorded after a run (a debit rejected later that day, a
+    resumed chunk, a care card sent in the afternoon) make the next call print again; a printed one is kept."""
+    letters.print_files_check(as_of)
+    last = letters.letter_ids(as_of).order_by("-pk").values_list("pk", flat=True).first() or 0
+    run = run_step(print_letters, as_of=as_of, params_key=f"up-to-{last}", progress=progress)
+    return sum(run.chunks.values_list("rows", flat=True))

@@ -9,8 +9,8 @@ class Letter(models.Model):
     """A letter's print file: the HTML an app composed, saved in the transaction that recorded the letter (billing:
     with its reminder, `billing.Reminder.letter`).
 
-    It fixes what the letter says on the day it was recorded, whenever the print run (`lifecrm print-letters`)
-    makes the PDF `<key>.pdf` of it; a rolled-back and retried send leaves no print file behind, and the daily
+    It fixes what the letter says on the day it was recorded, whenever the print run (`lifecrm print-letters`, every
+    letter recorded on a date, whichever app recorded it) makes the PDF `<key>.pdf` of it; a rolled-back and retried send leaves no print file behind, and the daily
     batch writes no file of its own. `key` is the message's key (as in its SMS spool and e-mail Message-ID):
     one print file per letter.
     """
@@ -24,6 +24,7 @@ class Letter(models.Model):
         verbose_name_plural = _("letters")
         # a constraint, not unique=True: no LIKE index on PostgreSQL (keys are looked up whole)
         constraints = [models.UniqueConstraint(fields=["key"], name="letter_key_uniq")]
+        indexes = [models.Index(fields=["recorded_on"], name="letter_recorded_on_idx")]  # the print run's day
 
     def __str__(self) -> str:
         return self.key

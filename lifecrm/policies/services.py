@@ -148,6 +148,35 @@ def policy_create(*, actor, as_of: date, number: str, product, owner, insured, p
     return policy
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """A status change just made, as a transition listener is told of it."""
+
+    policy_id: int
+    from_status: str
+    to_status: str
+    effective_date: date
+
+
+TransitionListener = Callable[..., None]
+_transition_listeners: list[TransitionListener] = []
+
+
+def register_transition_listener(listener: TransitionListener) -> TransitionListener:
+    """Have `listener(actor=, changes=[StatusChange, ...], as_of=)` called inside the transaction of every status
+    change (`policy_transition`: one change; `policies_transition`: the batch's, in one call), so that an app above
+    policies follows a policy's status (billing cancels the premiums a waiver of premium takes over) without
+    policies knowing it. A listener refuses the change by raising (nothing is changed). Usable as a decorator."""
+    if listener not in _transition_listeners:
+        _transition_listeners.append(listener)
+    return listener
+
+
+def _announce(actor, changes: list[StatusChange], as_of: date) -> None:
+    for listener in _transition_listeners:
+        listener(actor=actor, changes=changes, as_of=as_of)
+
+
 def policy_transition(*, actor, policy_id: int, to_status: str, effective_date: date, as_of: date,
                       expected_version: int | None = None, kind: str = "transition", reason: str = "",
                       data: dict | None = None) -> Policy:
@@ -168,6 +197,7 @@ def policy_transition(*, actor, policy_id: int, to_status: str, effective_date: 
                       to_status=to_status, reason=reason, data=data)
         audit_record(actor=actor, action="transition", object_type="policies.policy", object_id=policy.pk,
                      before={"status": from_status}, after={"status": to_status, "effective": str(effective_date)})
+        _announce(actor, [StatusChange(policy.pk, from_status, to_status, effective_date)], as_of)
     return policy
 
 
@@ -225,6 +255,8 @@ def policies_transition(*, actor, changes: list[Transition], as_of: date) -> int
             (c.policy_id, {"status": current[c.policy_id]}, {"status": c.to_status, "effective": str(c.effective_date)})
             for c in changes
         ])
+        _announce(actor, [StatusChange(c.policy_id, current[c.policy_id], c.to_status, c.effective_date)
+                          for c in changes], as_of)
     return len(changes)
 
 

@@ -373,21 +373,3 @@ def care_tasks_cancel_on_withdrawal(*, actor, customer_id: int, purpose: str, at
                      purpose="care task cancelled: consent withdrawn", before={"status": CareEvent.Status.OPEN},
                      after={"status": row.status})
     return len(rows)
-
-
-# -- the print run of care letters -----------------------------------------------------------------------------
-
-def care_letter_ids(as_of: date):
-    """Care letters (cards) sent on `as_of` (the customers' local day it was recorded), ascending ids."""
-    return (CareEvent.objects.filter(channel=contacts.LETTER, status=CareEvent.Status.SENT, letter__recorded_on=as_of)
-            .order_by("pk").values_list("pk", flat=True))
-
-
-def care_letters_print(*, as_of: date, first_id: int, last_id: int) -> int:
-    """Print (PDF) the care letters of ids [first_id, last_id] sent on `as_of`; a PDF already there is kept."""
-    rows = (CareEvent.objects.filter(pk__range=(first_id, last_id), channel=contacts.LETTER,
-                                     status=CareEvent.Status.SENT, letter__recorded_on=as_of)
-            .values_list("letter__key", "letter__html"))
-    for key, html in rows:
-        letters.print_letter(key, html)
-    return len(rows)

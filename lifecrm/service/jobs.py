@@ -100,9 +100,3 @@ def send_care_messages(as_of: date, first_id: int, last_id: int) -> int:
 
 
 register_daily_step(send_care_messages, after=("service.care_events",), before=(SEND_OUTBOX,))
-
-
-@chunked_step("service.care_print_letters", ids=care.care_letter_ids, chunk_size=25)
-def print_care_letters(as_of: date, first_id: int, last_id: int) -> int:
-    """Care cards sent on the date, printed to PDF (`lifecrm care-send`)."""
-    return care.care_letters_print(as_of=as_of, first_id=first_id, last_id=last_id)

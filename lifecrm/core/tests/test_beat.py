@@ -32,8 +32,8 @@ def test_a_bad_daily_time_is_refused(bad):
 def test_the_task_runs_every_daily_step_for_the_business_date():
     assert run_daily_task("2026-11-25") == "2026-11-25"
     ran = set(JobRun.objects.filter(as_of=date(2026, 11, 25)).values_list("step", flat=True))
-    assert {step.name for step in daily_steps.ordered()} <= ran | {"billing.print_letters"}
-    assert "billing.print_letters" in ran  # and the print run after it
+    assert {step.name for step in daily_steps.ordered()} <= ran | {"notifications.print_letters"}
+    assert "notifications.print_letters" in ran  # and the print run after it
 
     before = timezone.localdate()
     day = run_daily_task()

@@ -35,7 +35,7 @@ def test_a_fresh_database_gets_a_book_its_daily_batch_and_a_login_per_role(setti
     today = date.today()  # noqa: DTZ011  demo-setup's business date
     done = set(JobRun.objects.filter(as_of=today, status=JobRun.Status.DONE).values_list("step", flat=True))
     # and the print run, and the demo's valuation (policies, then customers: their tiers and stages)
-    assert done == {step.name for step in daily_steps.ordered()} | {"billing.print_letters", "value.policy_values",
+    assert done == {step.name for step in daily_steps.ordered()} | {"notifications.print_letters", "value.policy_values",
                                                                     "value.customer_values"}
     assert CustomerSegment.objects.filter(valid_to__isnull=True).count() == 60
     assert "value.demo: tiers: " in output and "value.demo: stages: " in output

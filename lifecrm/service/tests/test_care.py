@@ -359,8 +359,8 @@ def test_care_send_during_the_day_sends_what_waited_and_prints_the_cards(service
     _tier(diamond, "diamond")
     _customer(service_world)
     _plan()  # at night
-    for at, expected in ((NIGHT, "0 care messages sent"), (MORNING, "2 care messages sent, 1 care letters printed"),
-                         (MORNING + timedelta(hours=2), "0 care messages sent, 1 care letters printed")):
+    for at, expected in ((NIGHT, "0 care messages sent"), (MORNING, "2 care messages sent, 1 letters printed"),
+                         (MORNING + timedelta(hours=2), "0 care messages sent, 1 letters printed")):
         monkeypatch.setattr(jobs, "now", lambda at=at: at)
         out = StringIO()
         call_command("care-send", "--no-progress", stdout=out)
