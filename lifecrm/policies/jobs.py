@@ -9,6 +9,7 @@ from lifecrm.policies.models import Policy
 from lifecrm.policies.rules import MATURING_STATUSES, Status
 from lifecrm.policies.services import policy_transition
 
+
 def _maturing(as_of: date):
     """The policies to mature on `as_of`: read on the partial index policy_maturing_idx, not the whole book."""
     return Policy.objects.filter(maturity_date__lte=as_of, status__in=MATURING_STATUSES)
