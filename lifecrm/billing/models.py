@@ -57,6 +57,8 @@ class DueItem(models.Model):
             # The daily steps read open premiums by policy ranges (grace, suspension, the reminder ladder):
             # only open rows, a small part of the table, in policy order.
             models.Index(fields=["policy", "due_date"], condition=models.Q(status="open"), name="due_open_policy_idx"),
+            # The reconciliation's incremental days read the due items raised since the last one.
+            models.Index(fields=["raised_on"], name="due_raised_idx"),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +142,9 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["policy", "received_on", "id"]
         constraints = [models.UniqueConstraint(fields=["natural_key"], name="payment_natural_key_uniq")]
-        indexes = [models.Index(fields=["policy", "received_on"], name="payment_policy_idx")]
+        indexes = [models.Index(fields=["policy", "received_on"], name="payment_policy_idx"),
+                   # the reconciliation's incremental days: the payments booked since the last one
+                   models.Index(fields=["booked_at"], name="payment_booked_idx")]
 
     def __str__(self) -> str:
         return f"{self.receipt_no} {self.amount}"
@@ -185,6 +189,7 @@ class SuspenseAccount(models.Model):
         verbose_name_plural = _("suspense accounts")
         ordering = ["since", "policy"]
         constraints = [models.CheckConstraint(condition=~models.Q(balance=0), name="suspense_not_zero")]
+        indexes = [models.Index(fields=["since"], name="suspense_since_idx")]  # changed since a day
 
     def __str__(self) -> str:
         return f"{self.policy_id} {self.balance}"
@@ -202,6 +207,7 @@ class Allocation(models.Model):
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         ordering = ["id"]
+        indexes = [models.Index(fields=["booked_at"], name="allocation_booked_idx")]  # booked since a moment
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.due_item_id}: {self.amount}"

@@ -5,6 +5,7 @@ DATABASE_URL: default SQLite file var/lifecrm.sqlite3.
 LIFECRM_JOBS: inprocess (default) | celery. CELERY_BROKER_URL for the latter.
 LIFECRM_JOB_CHUNK_SIZE: optional, overrides the chunk size of every batch step.
 LIFECRM_JOB_WORKERS: processes the in-process runner uses for a step's chunks on PostgreSQL (default 1).
+LIFECRM_RECONCILE_FULL_WEEKDAY: the day the ledger's reconciliation checks every policy (default sunday).
 LIFECRM_CELERY_*, LIFECRM_CHUNK_*, LIFECRM_JOB_WAIT_SECONDS: batch chunks on Celery (the block below CELERY_BROKER_URL).
 LIFECRM_FIELD_KEYS: comma-separated Fernet keys for encrypted fields (first one encrypts).
 LIFECRM_HASH_KEYS: comma-separated keys of the searchable hashes (first one hashes; LIFECRM_HASH_KEY: one key).
@@ -132,6 +133,14 @@ LIFECRM_JOB_CHUNK_SIZE = _whole("LIFECRM_JOB_CHUNK_SIZE", None)
 # In-process runner on PostgreSQL: a step's chunks run on this many forked processes (1: one after the other).
 # SQLite takes one writer at a time, so there the chunks always run one after the other.
 LIFECRM_JOB_WORKERS = _whole("LIFECRM_JOB_WORKERS", 1)
+# The ledger's reconciliation (billing.reconcile_ledger) checks every policy on this day of the week (and on its
+# first run); on the other days only the policies whose ledger rows were written since the last one.
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_full_weekday = os.environ.get("LIFECRM_RECONCILE_FULL_WEEKDAY", "sunday").strip().lower()
+if _full_weekday not in WEEKDAYS:
+    raise ImproperlyConfigured(f"LIFECRM_RECONCILE_FULL_WEEKDAY must be a day of the week (monday … sunday), "
+                               f"not {_full_weekday!r}")
+LIFECRM_RECONCILE_FULL_WEEKDAY = WEEKDAYS.index(_full_weekday)  # date.weekday(): 0 Monday … 6 Sunday
 # A payment taken by staff for more than the policy owes plus this many future premiums needs a second, senior
 # colleague's confirmation (an amount typed with a slip of the finger, or money that belongs elsewhere).
 LIFECRM_PAYMENT_AHEAD_PREMIUMS = _whole("LIFECRM_PAYMENT_AHEAD_PREMIUMS", 12, minimum=0)

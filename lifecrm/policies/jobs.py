@@ -6,13 +6,12 @@ from datetime import date
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.jobs import chunked_step, register_daily_step
 from lifecrm.policies.models import Policy
-from lifecrm.policies.rules import Status
+from lifecrm.policies.rules import MATURING_STATUSES, Status
 from lifecrm.policies.services import policy_transition
-
-MATURING_STATUSES = (Status.IN_FORCE, Status.REINSTATED, Status.PAID_UP)
 
 
 def _maturing(as_of: date):
+    """The policies to mature on `as_of`: read on the partial index policy_maturing_idx, not the whole book."""
     return Policy.objects.filter(maturity_date__lte=as_of, status__in=MATURING_STATUSES)
 
 

@@ -94,6 +94,9 @@ class Policy(models.Model):
             models.Index(fields=["status", "paid_to_date"], name="policy_status_due_idx"),
             models.Index(fields=["agent", "status"], name="policy_agent_status_idx"),
             models.Index(fields=["issue_date"], name="policy_issue_idx"),
+            # policies.mature: the few live policies at or past their maturity date
+            models.Index(fields=["maturity_date"], condition=models.Q(status__in=rules.MATURING_STATUSES),
+                         name="policy_maturing_idx"),
         ]
 
     def __str__(self) -> str:

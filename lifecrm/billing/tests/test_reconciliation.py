@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lifecrm.billing import reconciliation
 from lifecrm.billing.models import LedgerDifference
 from lifecrm.billing.reconciliation import latest_ledger_differences, ledger_reconcile
 from lifecrm.billing.services import payment_record
@@ -22,6 +24,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
     world_fixture,
 )
 from lifecrm.core.actors import SYSTEM
+from lifecrm.core.jobs import run_step
 from lifecrm.core.models import JobRun
 from lifecrm.core.registries import daily_steps
 
@@ -99,3 +102,94 @@ def test_a_payment_applied_beyond_its_amount_is_found(world):
     ledger_reconcile(as_of=date(2026, 10, 11), first_id=world.policy_b.pk, last_id=world.policy_b.pk)
     kinds = set(LedgerDifference.objects.values_list("kind", flat=True))
     assert {"over_payment", "allocated", "over_due", "suspense"} <= kinds
+
+
+# Incremental days: AS_OF is a Saturday; the world's run-daily of AS_OF was the first reconciliation (a full pass).
+SUNDAY, MONDAY, TUESDAY, NEXT_SUNDAY = (AS_OF + timedelta(days=n) for n in (1, 2, 3, 8))
+
+
+@pytest.fixture(name="week")
+def week_fixture(world, monkeypatch):
+    """Sunday's full pass done; policy_a booked on Monday, nothing booked for policy_b or policy_q since."""
+    monkeypatch.setattr(reconciliation, "BOOKING_MARGIN", timedelta(0))  # the test's days pass in seconds
+    assert SUNDAY.weekday() == 6
+    run_step(reconciliation.reconcile_ledger, as_of=SUNDAY, progress=False)
+    payment_record(actor=SYSTEM, policy_id=world.policy_a.pk, amount=PREMIUM * 3, method="cash", received_on=MONDAY,
+                   natural_key="till:week", as_of=MONDAY)
+    with connection.cursor() as cursor:  # a hand-made difference on each
+        cursor.execute("UPDATE billing_suspenseaccount SET balance = balance + 1 WHERE policy_id = %s",
+                       [world.policy_a.pk])
+        cursor.execute("UPDATE billing_dueitem SET status = 'paid' WHERE policy_id = %s AND instalment = 1",
+                       [world.policy_b.pk])
+    return world
+
+
+def found_on(day: date) -> set[tuple[str, str]]:
+    return set(LedgerDifference.objects.filter(as_of=day).values_list("policy__number", "kind"))
+
+
+def test_a_weekday_checks_the_policies_booked_for_since_the_last_reconciliation(week):
+    assert reconciliation.touched_policy_ids(since_day=SUNDAY, since=JobRun.objects.get(
+        step=reconciliation.STEP, as_of=SUNDAY).started_at) == [week.policy_a.pk]
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    assert found_on(MONDAY) == {(week.policy_a.number, "suspense")}  # policy_b's waits for the full pass
+    assert [d.policy_id for d in latest_ledger_differences()] == [week.policy_a.pk]
+
+    run_step(reconciliation.reconcile_ledger, as_of=TUESDAY, progress=False)  # nothing booked on Tuesday: the
+    assert found_on(TUESDAY) == {(week.policy_a.number, "suspense")}          # difference is checked again, kept
+
+    run_step(reconciliation.reconcile_ledger, as_of=NEXT_SUNDAY, progress=False)  # the full pass
+    assert found_on(NEXT_SUNDAY) == {(week.policy_a.number, "suspense"), (week.policy_b.number, "status")}
+
+
+def test_a_repaired_difference_is_gone_the_next_weekday(week):
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE billing_suspenseaccount SET balance = balance - 1 WHERE policy_id = %s",
+                       [week.policy_a.pk])
+    run_step(reconciliation.reconcile_ledger, as_of=TUESDAY, progress=False)
+    assert found_on(TUESDAY) == set() and latest_ledger_differences() == []
+
+
+def test_the_full_pass_day_is_a_setting(week, settings):
+    settings.LIFECRM_RECONCILE_FULL_WEEKDAY = MONDAY.weekday()
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    assert found_on(MONDAY) == {(week.policy_a.number, "suspense"), (week.policy_b.number, "status")}
+
+
+def test_the_first_reconciliation_is_a_full_pass_whatever_the_day(world):
+    JobRun.objects.filter(step=reconciliation.STEP).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE billing_dueitem SET status = 'paid' WHERE policy_id = %s AND instalment = 1",
+                       [world.policy_b.pk])
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    assert found_on(MONDAY) == {(world.policy_b.number, "status")}
+
+
+def test_a_rerun_of_the_day_rewrites_nothing(week):
+    run = run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    rows = list(LedgerDifference.objects.values_list("pk", "as_of", "kind", "object_id"))
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)  # finished: a no-op
+    assert list(LedgerDifference.objects.values_list("pk", "as_of", "kind", "object_id")) == rows
+
+    run.chunks.update(done_at=None)  # killed before its checkpoint: the chunk runs again, its rows replaced once
+    JobRun.objects.filter(pk=run.pk).update(status=JobRun.Status.RUNNING)
+    run_step(reconciliation.reconcile_ledger, as_of=MONDAY, progress=False)
+    assert sorted(r[1:] for r in LedgerDifference.objects.values_list("pk", "as_of", "kind", "object_id")) == \
+        sorted(r[1:] for r in rows)
+
+
+def test_a_chunks_queries_do_not_grow_with_its_policies(week):
+    def queries(day: date) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            run = run_step(reconciliation.reconcile_ledger, as_of=day, progress=False)
+        assert run.chunk_count == 1
+        return len(captured)
+
+    one = queries(MONDAY)  # policy_a
+    for policy, key in ((week.policy_b, "till:b"), (week.policy_q, "till:q")):
+        payment_record(actor=SYSTEM, policy_id=policy.pk, amount=PREMIUM, method="cash", received_on=TUESDAY,
+                       natural_key=key, as_of=TUESDAY)
+    assert reconciliation.reconciled_policy_ids(TUESDAY) == sorted(
+        [week.policy_a.pk, week.policy_b.pk, week.policy_q.pk])
+    assert queries(TUESDAY) == one
