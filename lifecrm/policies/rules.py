@@ -58,7 +58,7 @@ COVER_IN_FORCE = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED, St
                             Status.PREMIUM_WAIVED})
 # The daily step policies.mature moves these to matured at the maturity date (a tuple: the same IN list in the
 # partial index policy_maturing_idx and in the step's query, so that PostgreSQL sees the index applies).
-MATURING_STATUSES = (Status.IN_FORCE, Status.REINSTATED, Status.PAID_UP)
+MATURING_STATUSES = (Status.IN_FORCE, Status.REINSTATED, Status.PAID_UP, Status.PREMIUM_WAIVED)
 # Premiums fall due in these statuses (not once they are waived: billing raises no dues then).
 PREMIUM_PAYING = frozenset({Status.IN_FORCE, Status.GRACE, Status.REINSTATED})
 TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)

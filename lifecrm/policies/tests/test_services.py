@@ -74,6 +74,21 @@ def test_daily_maturity_step_is_idempotent(policy):
     assert policy.events.filter(kind="matured").count() == 1
 
 
+def test_a_policy_whose_premiums_are_waived_still_matures(policy):
+    from django.core.management import call_command
+
+    from lifecrm.policies.models import Policy
+
+    services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="premium_waived",
+                               effective_date=date(2026, 6, 1), as_of=date(2026, 6, 1), kind="premium_waived")
+    Policy.objects.filter(pk=policy.pk).update(maturity_date=date(2026, 11, 25))
+    call_command("run-daily", as_of="2026-11-24", no_progress=True)
+    assert Policy.objects.get(pk=policy.pk).status == "premium_waived"  # the day before
+    call_command("run-daily", as_of="2026-11-25", no_progress=True)
+    policy.refresh_from_db()
+    assert (policy.status, policy.status_date) == ("matured", date(2026, 11, 25))
+
+
 # -- many at once (a daily batch's chunk) ------------------------------------------------------------------
 
 def _policies(count: int):
