@@ -41,7 +41,7 @@ from lifecrm.policies import loans
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import Policy, PolicyLoan, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, Status, due_date, premium_term_end
-from lifecrm.policies.services import policy_record_paid, policy_transition
+from lifecrm.policies.services import policy_record_paid, policy_transition, register_reinstatement_handler
 
 # Due items are raised this many days before they fall due, so reminders can go out ahead.
 DUE_ITEM_LEAD_DAYS = 45
@@ -646,6 +646,20 @@ def reinstatement_decide(*, actor, application_id: int, approve: bool, decided_o
         policy = Policy.objects.select_for_update().get(pk=application.policy_id)
         _try_reinstate(actor=actor, policy=policy, payment=None, on=decided_on, as_of=as_of)
     return application
+
+
+@register_reinstatement_handler
+def reinstatement_request(*, actor, policy_id: int, received_on: date, health_declaration: str, decided_on: date,
+                          as_of: date) -> dict:
+    """A reinstatement taken as a servicing request and approved there by a second person: the application as
+    received and its approval, under this app's rules (window, arrears, interest); the policy is reinstated now when
+    the arrears and interest are in suspense, else when they are paid."""
+    application = reinstatement_apply(actor=actor, policy_id=policy_id, received_on=received_on,
+                                      health_declaration=health_declaration, as_of=as_of)
+    reinstatement_decide(actor=actor, application_id=application.pk, approve=True, decided_on=decided_on,
+                         as_of=as_of)
+    reinstated = Policy.objects.filter(pk=policy_id, status=Status.REINSTATED).exists()
+    return {"application": application.pk, "reinstated": reinstated}
 
 
 def _try_reinstate(*, actor, policy: Policy, payment: Payment | None, on: date, as_of: date) -> bool:

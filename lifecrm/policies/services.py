@@ -279,6 +279,24 @@ def first_premium_paid(policy: Policy) -> None:
     )
 
 
+ReinstatementHandler = Callable[..., dict]
+_reinstatement_handlers: list[ReinstatementHandler] = []
+
+
+def register_reinstatement_handler(handler: ReinstatementHandler) -> ReinstatementHandler:
+    """The one implementation of a reinstatement (billing's: its window, arrears and interest, the owner's
+    application and its decision) for the apps that take the request (servicing's counter, call centre and agents):
+    `handler(actor=, policy_id=, received_on=, health_declaration=, decided_on=, as_of=)` registers the application,
+    approves it and reinstates the policy once the arrears and interest are in; it returns what it did and refuses
+    by raising a ValueError with a message for staff. One handler; usable as a decorator."""
+    _reinstatement_handlers[:] = [handler]
+    return handler
+
+
+def reinstatement_handler() -> ReinstatementHandler | None:
+    return _reinstatement_handlers[0] if _reinstatement_handlers else None
+
+
 VersionListener = Callable[..., None]
 _version_listeners: list[VersionListener] = []
 

@@ -24,6 +24,7 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "partial_withdrawal": ("amount", "bank_name", "bank_code", "bank_account"),
     "loan_repayment": ("amount",),
     "owner_change": ("new_owner",),
+    "reinstatement": ("health_declaration",),
 }
 AMOUNT_LABELS = {"partial_withdrawal": _("Amount to withdraw"), "loan_repayment": _("Amount repaid")}
 
@@ -50,6 +51,10 @@ class RequestForm(forms.Form):
                                      required=False)
     amount = forms.DecimalField(label=_("Loan amount"), max_digits=14, decimal_places=2, min_value=0, required=False)
     new_owner = forms.CharField(label=_("New owner's customer number"), max_length=20, required=False)
+    health_declaration = forms.CharField(
+        label=_("Insured's health declaration"), max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the insured declares about their health since the policy was suspended."))
     note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, request_type: str, **kwargs) -> None:

@@ -846,7 +846,33 @@ def _execute_owner_change(*, actor, request: ServiceRequest, as_of: date) -> dic
         "previous_owner": policy.owner_id, "new_owner": new_owner.number, "payer_changed": "payer" in changes}
 
 
+def _clean_reinstatement(*, policy: Policy, payload: dict, received_on: date) -> tuple[dict, None, dict]:
+    if policy.status != policy_rules.Status.SUSPENDED:
+        raise ServicingRefused(_("Only a suspended policy can be reinstated; this one is %(status)s.")
+                               % {"status": policy.get_status_display()}, field="request_type")
+    declaration = str(payload.get("health_declaration", "")).strip()
+    if not declaration:
+        raise ServicingRefused(_("A reinstatement needs the insured's health declaration."),
+                               field="health_declaration")
+    return {"health_declaration": declaration[:2000]}, None, {}
+
+
+def _execute_reinstatement(*, actor, request: ServiceRequest, as_of: date) -> dict:
+    """Billing's reinstatement, the one implementation (`policies.services.reinstatement_handler`): the owner's
+    application as received, approved by this request's checker; the policy is reinstated once the arrears and
+    their interest are paid (at once when they are already in suspense)."""
+    handler = policy_services.reinstatement_handler()
+    if handler is None:
+        raise ServicingRefused(_("Reinstatements cannot be taken here: no app handles them."))
+    try:
+        return handler(actor=actor, policy_id=request.policy_id, received_on=request.received_on,
+                       health_declaration=request.payload["health_declaration"], decided_on=as_of, as_of=as_of)
+    except ValueError as exc:
+        raise ServicingRefused(str(exc)) from None
+
+
 PAYLOADS = {
+    "reinstatement": _clean_reinstatement,
     "partial_withdrawal": _clean_withdrawal,
     "loan_repayment": _clean_repayment,
     "owner_change": _clean_owner_change,
@@ -865,4 +891,5 @@ EXECUTIONS = {
     "partial_withdrawal": _execute_partial_withdrawal,
     "owner_change": _execute_owner_change,
     "loan_repayment": _execute_loan_repayment,
+    "reinstatement": _execute_reinstatement,
 }
