@@ -1,6 +1,5 @@
 """Renewal collection URLs (namespace `billing`), mounted under /billing/ by the workbench."""
 from django.urls import path
-from django.views.generic import RedirectView
 
 from lifecrm.billing.views import bankfiles, dashboard, payments, policies, worklist
 
@@ -16,10 +15,8 @@ urlpatterns = [
     path("policies/<int:policy_id>/refund/", payments.refund_new, name="refund-new"),
     path("suspense/", payments.suspense, name="suspense"),
     # The bank-file pages are banking's (/banking/bank-files/, every app's files): the old addresses lead there.
-    path("bank-files/", RedirectView.as_view(pattern_name="banking:bank-files", permanent=True, query_string=True),
-         name="bank-files-moved"),
-    path("bank-files/<int:bank_file_id>/", RedirectView.as_view(pattern_name="banking:bank-file", permanent=True,
-                                                                query_string=True), name="bank-file-moved"),
+    path("bank-files/", bankfiles.moved("banking:bank-files"), name="bank-files-moved"),
+    path("bank-files/<int:bank_file_id>/", bankfiles.moved("banking:bank-file"), name="bank-file-moved"),
     path("bank-files/<int:bank_file_id>/not-collected/", bankfiles.bank_file_not_collected, name="bank-file-not-collected"),
     path("persistency/", dashboard.persistency, name="persistency"),
     path("persistency/export/", dashboard.persistency_export, name="persistency-export"),

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
+from django.views.generic import RedirectView
 
 from lifecrm.banking.importers import FileHead, ImportDone, register_result_importer
 from lifecrm.banking.models import BankFile
@@ -75,3 +76,10 @@ def bank_file_not_collected(request, bank_file_id: int):
         form.add_error(None, str(exc))
         return bank_file_page(request, bank_file_id, status=409, state={SECTION: {"form": form}})
     return redirect(f"{reverse('banking:bank-file', args=[bank_file_id])}?declared={closed}")
+
+
+def moved(pattern_name: str):
+    """The old address of a bank-file page (/billing/bank-files/…): a permanent redirect to banking's, for those who
+    may see the page."""
+    return staff_page(Action.VIEW_BANK_FILES)(
+        RedirectView.as_view(pattern_name=pattern_name, permanent=True, query_string=True))

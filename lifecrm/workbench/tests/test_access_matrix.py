@@ -107,9 +107,9 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:refund-new", "GET"): page(MANAGEMENT, ["branch_b"]),
     ("billing:suspense", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:bank-file-not-collected", "POST"): page(HQ_ONLY),
-    # the old addresses of the bank-file pages: a permanent redirect to banking's, whoever asks (it shows nothing)
-    ("billing:bank-files-moved", "GET"): PUBLIC,
-    ("billing:bank-file-moved", "GET"): PUBLIC,
+    # the old addresses of the bank-file pages: a permanent redirect to banking's, for who may see them
+    ("billing:bank-files-moved", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:bank-file-moved", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
