@@ -22,13 +22,14 @@ from lifecrm.policies.models import Policy
 from tests.factories import make_customer, make_mandate, make_policy
 
 AS_OF = date(2026, 10, 10)
-NAMESPACES = ("workbench", "billing", "service", "value", "servicing", "claims")
+NAMESPACES = ("workbench", "billing", "banking", "service", "value", "servicing", "claims")
 # Not pages: actions that only answer a POST, a file download.
 NOT_PAGES = {
     "workbench:logout", "workbench:reveal-id",
     "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
     "workbench:personal-data-export",  # a POST answered with a zip download
     "billing:bank-file-not-collected", "billing:persistency-export",
+    "billing:bank-files-moved", "billing:bank-file-moved",  # permanent redirects to banking's bank-file pages
     # forms posted from other pages, htmx fragments and downloads
     "service:interaction-new", "service:case-categories", "service:case-attachment-upload", "service:case-attachment",
     "service:case-action", "service:complaints-export", "service:complaint-letter", "service:complaint-act",

@@ -29,7 +29,7 @@ from lifecrm.core.services import audit_record
 RULE = "bank_file_retention"
 
 
-def _jurisdiction_by_currency() -> dict[str, str]:
+def jurisdiction_by_currency() -> dict[str, str]:
     home = settings.LIFECRM_JURISDICTION
     mapping: dict[str, str] = {}
     for code, currency in Jurisdiction.objects.order_by("code").values_list("code", "currency"):
@@ -40,7 +40,7 @@ def _jurisdiction_by_currency() -> dict[str, str]:
 
 def jurisdiction_of(bank_file: BankFile, by_currency: dict[str, str] | None = None) -> str:
     if bank_file.direction == BankFile.Direction.OUT and bank_file.message_id:
-        by_currency = _jurisdiction_by_currency() if by_currency is None else by_currency
+        by_currency = jurisdiction_by_currency() if by_currency is None else by_currency
         return by_currency.get(bank_rules.message_currency(bank_file.message_id), settings.LIFECRM_JURISDICTION)
     return settings.LIFECRM_JURISDICTION
 
@@ -61,7 +61,7 @@ def purge_candidate_ids(as_of: date):
 def bank_files_purge(*, as_of: date, first_id: int, last_id: int) -> int:
     """Purge the content of the files in [first_id, last_id] whose retention ended before `as_of`. Returns how
     many were purged; a file already purged is left alone (a rerun changes nothing)."""
-    by_currency = _jurisdiction_by_currency()
+    by_currency = jurisdiction_by_currency()
     purged = []
     with transaction.atomic():
         files = (BankFile.objects.select_for_update().defer("content")

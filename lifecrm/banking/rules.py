@@ -15,6 +15,9 @@ runs into xmlschema's element limit (a 1M-policy book's day does)."""
 
 MESSAGE_ID = re.compile(r"(?P<prefix>[A-Z]{4})(?P<day>\d{8})(?P<currency>[A-Z]{3})(?:-(?P<part>\d+))?")
 
+MESSAGE_PREFIXES = {"LCDD": "billing", "LCCL": "claims", "LCSV": "servicing"}
+"""Whose outgoing files: each message-id prefix is one app's (its Django app label), so that no two apps share one."""
+
 REASON_LABELS = {
     "AC01": "incorrect account number",
     "AC04": "account closed",
@@ -45,6 +48,12 @@ def message_currency(message: str) -> str:
     """The currency inside a message id made by `message_id` ("" for any other)."""
     found = MESSAGE_ID.fullmatch(message or "")
     return found["currency"] if found else ""
+
+
+def message_app(message: str) -> str:
+    """The label of the app whose message id this is ("" for a bank's or an unknown prefix)."""
+    found = MESSAGE_ID.fullmatch(message or "")
+    return MESSAGE_PREFIXES.get(found["prefix"], "") if found else ""
 
 
 def payment_information_id(message: str, day: date) -> str:

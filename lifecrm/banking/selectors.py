@@ -1,8 +1,8 @@
 """Every read of bank files the other apps need. The content (encrypted, up to megabytes) is left out unless a
 caller needs the file itself.
 
-Bank files hold the whole company's lines: the pages that show them check their own grant (billing's bank-file
-pages, head office), and these reads are not scoped further.
+Bank files hold the whole company's lines: the pages that show them check their own grant (banking's bank-file
+pages: management), and these reads are not scoped further.
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from lifecrm.billing import contract_changes, demo, generator, jobs, privacy, waivers, work  # noqa: F401  generator, daily, demo steps; PIPL; work; dues follow versions and waivers
+        from lifecrm.billing.views import bankfiles  # noqa: F401  its part of banking's bank-file pages
         from lifecrm.core.generator import register_derived
 
         register_derived("billing.RenewalPriority")  # value's lapse risk × value: replaced with the book

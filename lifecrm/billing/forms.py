@@ -458,29 +458,6 @@ class PersistencyForm(StyledForm):
         return data
 
 
-BANK_FILE_FORMATS = (
-    ("auto", _("recognise it from the content")),
-    ("pain.002", _("ISO 20022 pain.002 payment status report")),
-    ("camt.054", _("ISO 20022 camt.054 debit/credit notification")),
-    ("csv", _("bank CSV result file")),
-)
-MAX_BANK_FILE_BYTES = 20 * 1024 * 1024
-
-
-class BankFileForm(StyledForm):
-    file = forms.FileField(label=_("Result file from the bank"),
-                           error_messages={"required": _("Choose the file the bank sent."),
-                                           "empty": _("The file is empty.")})
-    file_format = forms.ChoiceField(label=_("Format"), choices=BANK_FILE_FORMATS, initial="auto")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BANK_FILE_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(limit)s MB."), code="too_large",
-                                        params={"limit": MAX_BANK_FILE_BYTES // (1024 * 1024)})
-        return upload
-
-
 class NotCollectedForm(StyledForm):
     """The bank's confirmation that it did not collect a file's unanswered debits (billing.debits.unanswered)."""
 

@@ -14,8 +14,9 @@ urlpatterns = [
     path("payments/<int:payment_id>/", payments.receipt, name="receipt"),
     path("policies/<int:policy_id>/refund/", payments.refund_new, name="refund-new"),
     path("suspense/", payments.suspense, name="suspense"),
-    path("bank-files/", bankfiles.bank_files, name="bank-files"),
-    path("bank-files/<int:bank_file_id>/", bankfiles.bank_file, name="bank-file"),
+    # The bank-file pages are banking's (/banking/bank-files/, every app's files): the old addresses lead there.
+    path("bank-files/", bankfiles.moved("banking:bank-files"), name="bank-files-moved"),
+    path("bank-files/<int:bank_file_id>/", bankfiles.moved("banking:bank-file"), name="bank-file-moved"),
     path("bank-files/<int:bank_file_id>/not-collected/", bankfiles.bank_file_not_collected, name="bank-file-not-collected"),
     path("persistency/", dashboard.persistency, name="persistency"),
     path("persistency/export/", dashboard.persistency_export, name="persistency-export"),

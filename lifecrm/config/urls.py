@@ -1,4 +1,4 @@
-"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/, the service desk under /service/, claims under /claims/, the value dashboards under /value/,
+"""Root URLs: the probes /healthz and /readyz, the workbench at /, renewal collection pages under /billing/, every app's bank files under /banking/, the service desk under /service/, claims under /claims/, the value dashboards under /value/,
 the REST API under /api/, Django admin under /admin/."""
 from django.contrib import admin
 from django.urls import include, path
@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lifecrm.api.urls")),
     path("billing/", include("lifecrm.billing.urls")),  # namespace `billing`, in the workbench's layout
+    path("banking/", include("lifecrm.banking.urls")),  # namespace `banking`: every app's bank files
     path("service/", include("lifecrm.service.urls")),  # namespace `service`, in the workbench's layout
     path("servicing/", include("lifecrm.servicing.urls")),  # namespace `servicing`, in the workbench's layout
     path("claims/", include("lifecrm.claims.urls")),  # namespace `claims`, in the workbench's layout

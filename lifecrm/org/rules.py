@@ -74,7 +74,7 @@ class Action(StrEnum):
     USE_WORKBENCH = "workbench.use"  # search, the customer 360, the policy page and its billing section
     REVEAL_ID = "parties.reveal_id"  # see a customer's full identity number (audited)
     TAKE_PAYMENT = "billing.take_payment"  # counter payments (page and API) and their receipts
-    MANAGE_COLLECTION = "billing.manage_collection"  # dashboard, persistency, bank files, suspense, refunds
+    MANAGE_COLLECTION = "billing.manage_collection"  # dashboard, persistency, suspense, refunds
     DECLARE_NOT_COLLECTED = "billing.declare_not_collected"  # the bank's confirmation for a whole file
     CONFIRM_LARGE_PAYMENT = "billing.confirm_large_payment"  # a second login for money far above what is owed
     WORK_OWN_TASKS = "billing.work_own_tasks"  # renewal calls assigned to the staff member
@@ -86,7 +86,8 @@ class Action(StrEnum):
     ANONYMISE_CUSTOMER = "parties.anonymise"  # anonymise a former customer past the retention period (audited)
     REFUND_SUSPENSE = "billing.refund_suspense"  # pay money waiting in suspense back to the payer
     REVERSE_PAYMENT = "billing.reverse_payment"  # take a booked payment back (bounced cheque, booking error)
-    IMPORT_BANK_FILE = "billing.import_bank_file"  # a bank's result file: the whole company's debits
+    IMPORT_BANK_FILE = "billing.import_bank_file"  # a bank's result file: the whole company's debits or payouts
+    VIEW_BANK_FILES = "banking.view_files"  # every app's bank files: the list, one file (banking's pages)
     APPLY_REINSTATEMENT = "billing.apply_reinstatement"  # register an owner's reinstatement application
     DECIDE_REINSTATEMENT = "billing.decide_reinstatement"  # approve or decline a reinstatement
     CHANGE_POLICY = "policies.change"  # create, issue, change a policy or move it through its statuses
@@ -158,6 +159,9 @@ GRANTS: dict[Action, Grant] = {
     Action.REVERSE_PAYMENT: Grant(MANAGEMENT_ROLES),
     # A result file answers for every branch's debits: head office imports it.
     Action.IMPORT_BANK_FILE: Grant(MANAGEMENT_ROLES, at_hq_only=True),
+    # Every app's files with the bank (debits, payouts, the banks' answers): management sees them, as it did
+    # billing's collection files.
+    Action.VIEW_BANK_FILES: Grant(MANAGEMENT_ROLES),
     # The owner hands the application in at the counter; management (underwriting) decides it.
     Action.APPLY_REINSTATEMENT: Grant(frozenset({"hq", "branch", "counter"})),
     Action.DECIDE_REINSTATEMENT: Grant(MANAGEMENT_ROLES),
@@ -198,7 +202,7 @@ GRANTS: dict[Action, Grant] = {
 # Roles whose login needs a second factor (TOTP) where settings.LIFECRM_REQUIRE_OTP is on: those that may reveal
 # ID numbers, approve or manage money, unlock logins or administer.
 SECOND_FACTOR_ACTIONS = (Action.REVEAL_ID, Action.CONFIRM_LARGE_PAYMENT, Action.MANAGE_COLLECTION,
-                         Action.DECLARE_NOT_COLLECTED, Action.MANAGE_LOGINS, Action.ADMINISTER)
+                         Action.VIEW_BANK_FILES, Action.DECLARE_NOT_COLLECTED, Action.MANAGE_LOGINS, Action.ADMINISTER)
 SECOND_FACTOR_ROLES = frozenset().union(*(GRANTS[action].roles for action in SECOND_FACTOR_ACTIONS))
 
 

@@ -235,7 +235,7 @@ def test_hq_sees_unanswered_debits_and_imports_the_banks_result_file(page: Page,
     [bank_file] = debit_export(as_of=EXPORT_DAY).created
     hq = make_staff("hq", org.hq)
     _log_in(page, live_server.url, hq.user)
-    page.goto(f"{live_server.url}/billing/bank-files/")
+    page.goto(f"{live_server.url}/banking/bank-files/")
     warning = page.get_by_test_id("awaiting-results")
     expect(warning).to_contain_text("尚無銀行回覆的扣款")
     expect(warning).to_contain_text(f"{bank_file.message_id}.xml")
@@ -250,7 +250,7 @@ def test_hq_sees_unanswered_debits_and_imports_the_banks_result_file(page: Page,
     expect(page.get_by_test_id("report-paid")).to_have_text("1")
     expect(page.get_by_test_id("report-rejected")).to_have_text("1")
     page.screenshot(path=str(screenshots / "bank-file-report-zh-hant.png"), full_page=True)
-    page.goto(f"{live_server.url}/billing/bank-files/")
+    page.goto(f"{live_server.url}/banking/bank-files/")
     expect(page.get_by_test_id("awaiting-results")).to_have_count(0)
 
 

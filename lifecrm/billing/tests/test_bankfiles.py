@@ -433,8 +433,8 @@ def test_debits_the_bank_has_not_answered_in_time_are_shown_until_their_result_c
     client.force_login(hq.user)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 26))
-        page = client.get(reverse("billing:bank-files")).content.decode()
+        page = client.get(reverse("banking:bank-files")).content.decode()
         assert 'data-testid="awaiting-results"' in page and f"{sent['message_id']}.xml" in page
         import_sample("pain002_accept_reject.xml", sent)  # one paid, one rejected: both answered
         assert debits_awaiting_results(as_of=date(2026, 11, 26)) == []
-        assert 'data-testid="awaiting-results"' not in client.get(reverse("billing:bank-files")).content.decode()
+        assert 'data-testid="awaiting-results"' not in client.get(reverse("banking:bank-files")).content.decode()

@@ -99,7 +99,7 @@ def overdue_day():
 
 
 def test_hq_management_records_the_confirmation_on_the_files_page(client, sent, overdue_day):
-    url = reverse("billing:bank-file", args=[our_file(sent).pk])
+    url = reverse("banking:bank-file", args=[our_file(sent).pk])
     post = reverse("billing:bank-file-not-collected", args=[our_file(sent).pk])
     hq = make_staff("hq", OrgUnit.objects.get(kind="hq"))
     client.force_login(hq.user)
@@ -125,7 +125,7 @@ def test_other_roles_may_not_record_it(client, sent, overdue_day, role):
     assert response.status_code == 403
     assert set(Collection.objects.values_list("status", flat=True)) == {"sent"}
     if role == "branch":
-        page = client.get(reverse("billing:bank-file", args=[our_file(sent).pk])).content.decode()
+        page = client.get(reverse("banking:bank-file", args=[our_file(sent).pk])).content.decode()
         assert 'data-testid="hq-declares"' in page
         assert reverse("billing:bank-file-not-collected", args=[our_file(sent).pk]) not in page
 

@@ -40,7 +40,7 @@ ACCESS = {
     "billing:dashboard": {"hq", "branch"},
     "billing:worklist": {"agent", "callcentre", "callcentre_hq", "hq", "branch"},
     "billing:payment-new": {"hq", "branch", "counter"},
-    "billing:bank-files": {"hq", "branch"},
+    "banking:bank-files": {"hq", "branch"},
     "billing:persistency": {"hq", "branch"},
     "billing:persistency-export": {"hq", "branch"},
 }
@@ -66,7 +66,7 @@ def test_each_page_answers_its_roles_and_refuses_the_others(client, world, who):
 def test_anonymous_users_go_to_login_and_users_without_staff_get_403(client, world, django_user_model):
     urls = [reverse(name) for name in ACCESS] + [reverse("billing:policy", args=[world.policy_a.pk]),
                                                  reverse("billing:receipt", args=[1]),
-                                                 reverse("billing:bank-file", args=[1])]
+                                                 reverse("banking:bank-file", args=[1])]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith("/login/?next="), url
@@ -306,14 +306,14 @@ def _csv(sent, *, amount="120.50") -> bytes:
 
 def _upload(client, content: bytes, name="results.csv", file_format="auto"):
     upload = SimpleUploadedFile(name, content, content_type="text/csv")
-    return client.post(reverse("billing:bank-files"), {"file": upload, "file_format": file_format})
+    return client.post(reverse("banking:bank-files"), {"file": upload, "file_format": file_format})
 
 
 def test_a_branch_manager_may_not_import_a_bank_result_file(client, world, sent, business_date):
     """A result file holds the whole company's debits: head office imports it; the branch sees the files only."""
     business_date(date(2026, 11, 20))
     client = login(client, world, "branch")
-    page = client.get(reverse("billing:bank-files")).content.decode()
+    page = client.get(reverse("banking:bank-files")).content.decode()
     assert 'data-testid="bank-import-hq-only"' in page and 'name="file"' not in page
     response = _upload(client, _csv(sent))
     assert response.status_code == 403
@@ -334,10 +334,10 @@ def test_a_bank_result_file_is_imported_and_reported(client, world, sent, busine
     assert Payment.objects.filter(natural_key=f"debit:{sent['paid']}").exists()
     again = _upload(client, _csv(sent)).content.decode()
     assert 'data-testid="already-imported"' in again and "already imported on" in again
-    listing = client.get(reverse("billing:bank-files")).content.decode()
+    listing = client.get(reverse("banking:bank-files")).content.decode()
     assert "results.csv" in listing and listing.count("<tr>") >= 3  # header, our export, the result file
     result_file = BankFile.objects.get(direction="in")
-    detail = client.get(reverse("billing:bank-file", args=[result_file.pk])).content.decode()
+    detail = client.get(reverse("banking:bank-file", args=[result_file.pk])).content.decode()
     assert "AC04 · account closed" in detail
 
 
@@ -366,7 +366,7 @@ def test_why_a_bank_file_is_refused_reads_in_the_page_language(client, world, se
     business_date(date(2026, 11, 20))
     content = _csv(sent) + b"E999999-1,paid,120.50,CNY,2026-11-20,\n"
     upload = SimpleUploadedFile("results.csv", content, content_type="text/csv")
-    response = login(client, world, "hq").post(reverse("billing:bank-files"), {"file": upload, "file_format": "csv"},
+    response = login(client, world, "hq").post(reverse("banking:bank-files"), {"file": upload, "file_format": "csv"},
                                                HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     alert = response.content.decode().split('data-testid="bank-file-rejected"')[1].split("<form")[0]
@@ -375,7 +375,7 @@ def test_why_a_bank_file_is_refused_reads_in_the_page_language(client, world, se
 
 
 def test_a_missing_file_is_a_field_error(client, world):
-    response = login(client, world, "hq").post(reverse("billing:bank-files"), {"file_format": "csv"})
+    response = login(client, world, "hq").post(reverse("banking:bank-files"), {"file_format": "csv"})
     assert response.status_code == 400 and "Choose the file the bank sent." in response.content.decode()
 
 
@@ -384,7 +384,7 @@ def test_out_of_scope_receipts_and_unknown_bank_files_are_404(client, world):
                              received_on=AS_OF, natural_key="counter:B:9", as_of=AS_OF)
     assert login(client, world, "counter").get(reverse("billing:receipt", args=[payment.pk])).status_code == 404
     assert login(client, world, "hq").get(reverse("billing:receipt", args=[payment.pk])).status_code == 200
-    assert client.get(reverse("billing:bank-file", args=[987654])).status_code == 404
+    assert client.get(reverse("banking:bank-file", args=[987654])).status_code == 404
 
 
 def test_the_navbar_offers_each_role_its_collection_pages(client, world):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lifecrm.banking import rules as bank_rules
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.selectors import bank_file_get, bank_files
+from lifecrm.banking.selectors import bank_files
 from lifecrm.billing.debits.imports import ImportReport
 from lifecrm.billing.debits.unanswered import unanswered
 from lifecrm.billing.models import (
@@ -427,28 +427,6 @@ def receipt(*, scope: DataScope, payment_id: int) -> Receipt:
 # -- bank files ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class BankFileRow:
-    bank_file: BankFile
-    format_label: str
-    direction_label: str
-    collections: int  # lines of our own export
-    paid: int
-    rejected: int
-
-
-def recent_bank_files(*, limit: int = 20) -> list[BankFileRow]:
-    """The latest bank files, ours and the bank's, with what their lines did (one query, content left out)."""
-    formats, directions = dict(BankFile.Format.choices), dict(BankFile.Direction.choices)
-    files = (bank_files()
-             .annotate(sent=Count("collections", distinct=True),
-                       paid=Count("results", filter=Q(results__status=Collection.Status.PAID), distinct=True),
-                       rejected=Count("results", filter=Q(results__status=Collection.Status.REJECTED), distinct=True))
-             .order_by("-created_at", "-id")[:limit])
-    return [BankFileRow(f, str(formats.get(f.format, f.format)), str(directions.get(f.direction, f.direction)),
-                        f.sent, f.paid, f.rejected) for f in files]
-
-
-@dataclass(frozen=True)
 class AwaitingResult:
     """Debits of one of our files still without the bank's result past RESULT_EXPECTED_WORKING_DAYS."""
 
@@ -477,7 +455,6 @@ class ImportOutcome:
     """The import report as the page shows it."""
 
     report: ImportReport
-    format_label: str
     rejected: list[ReasonCount]
 
     @property
@@ -487,16 +464,15 @@ class ImportOutcome:
 
 def import_outcome(report: ImportReport) -> ImportOutcome:
     return ImportOutcome(
-        report=report, format_label=str(dict(BankFile.Format.choices).get(report.bank_file.format, "")),
-        rejected=[ReasonCount(code, reject_reason(code), n) for code, n in sorted(report.rejected.items())],
+        report=report, rejected=[ReasonCount(code, reject_reason(code), n) for code, n in sorted(report.rejected.items())],
     )
 
 
 @dataclass(frozen=True)
 class BankFileDetail:
+    """What a file's lines did to the collections: our export's debits, or the bank's answers."""
+
     bank_file: BankFile
-    format_label: str
-    direction_label: str
     paid: int
     rejected: list[ReasonCount]
     sent: int
@@ -505,17 +481,17 @@ class BankFileDetail:
     oldest_unanswered: date | None
 
 
-def bank_file_detail(*, bank_file_id: int, as_of: date) -> BankFileDetail:
-    """A recorded bank file and the results of its lines, from the collections (three queries)."""
-    bank_file = bank_file_get(bank_file_id)
-    if bank_file is None:
-        raise Http404("no such bank file")
+def bank_file_detail(*, bank_file: BankFile, as_of: date) -> BankFileDetail | None:
+    """What the lines of a bank file did to the collections (two queries), None for a file none of them is in
+    (another app's file, or a result file whose lines were all pending)."""
     paid = 0
     reasons: dict[str, int] = defaultdict(int)
     sent, total_sent = 0, Decimal("0.00")
-    rows = (Collection.objects.filter(Q(result_file=bank_file) | Q(export_file=bank_file))
-            .values("status", "reason_code", "result_file_id", "export_file_id")
-            .annotate(n=Count("id"), amount=Sum("amount")))
+    rows = list(Collection.objects.filter(Q(result_file=bank_file) | Q(export_file=bank_file))
+                .values("status", "reason_code", "result_file_id", "export_file_id")
+                .annotate(n=Count("id"), amount=Sum("amount")))
+    if not rows:
+        return None
     for row in rows:
         if row["export_file_id"] == bank_file.pk:
             sent += row["n"]
@@ -526,9 +502,7 @@ def bank_file_detail(*, bank_file_id: int, as_of: date) -> BankFileDetail:
             elif row["status"] == Collection.Status.REJECTED:
                 reasons[row["reason_code"]] += row["n"]
     return BankFileDetail(
-        bank_file=bank_file, format_label=str(dict(BankFile.Format.choices).get(bank_file.format, "")),
-        direction_label=str(dict(BankFile.Direction.choices).get(bank_file.direction, "")), paid=paid,
-        rejected=[ReasonCount(c, reject_reason(c), n) for c, n in sorted(reasons.items())], sent=sent,
+        bank_file=bank_file, paid=paid, rejected=[ReasonCount(c, reject_reason(c), n) for c, n in sorted(reasons.items())], sent=sent,
         total_sent=total_sent, **_unanswered_of(bank_file, as_of),
     )
 

@@ -37,16 +37,18 @@ CHECKING = {"servicing.approve"}
 CLAIMS = {"claims.handle", "claims.approve"}  # claims handlers and management (the maker never checks their own)
 EXPECTED = {
     ("hq", "hq"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
+                   "banking.view_files",
                    "billing.confirm_large_payment", "billing.declare_not_collected", "billing.work_queue",
                    "billing.supervise_tasks", "billing.import_bank_file", "org.manage",
                    "org.manage_logins", "parties.export_personal_data", "parties.anonymise",
                    "parties.set_segment", "value.set_tier_thresholds"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE
                   | TAKING | PROCESSING | CHECKING | CLAIMS,
     ("hq", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment", "billing.manage_collection",
+                       "banking.view_files",
                        "billing.confirm_large_payment", "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | EMERGENCY | CARE
                       | TAKING | PROCESSING | CHECKING | CLAIMS,
     ("branch", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment",
-                           "billing.manage_collection", "billing.confirm_large_payment",
+                           "billing.manage_collection", "banking.view_files", "billing.confirm_large_payment",
                            "billing.supervise_tasks"} | MANAGING | SERVING | HANDLING | SUPERVISING | VALUING | CARE | TAKING | PROCESSING
                           | CHECKING | CLAIMS,
     ("counter", "branch"): {"workbench.use", "parties.reveal_id", "billing.take_payment"} | AT_THE_COUNTER | SERVING | HANDLING

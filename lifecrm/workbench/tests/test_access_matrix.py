@@ -106,13 +106,17 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("billing:receipt", "GET"): page({"hq", "branch"}, ["counter", "branch_b"]),
     ("billing:refund-new", "GET"): page(MANAGEMENT, ["branch_b"]),
     ("billing:suspense", "GET"): page(MANAGEMENT | {"branch_b"}),
-    ("billing:bank-files", "GET"): page(MANAGEMENT | {"branch_b"}),
-    ("billing:bank-files", "POST"): page(HQ_ONLY),  # importing a result file: head office only
-    ("billing:bank-file", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:bank-file-not-collected", "POST"): page(HQ_ONLY),
+    # the old addresses of the bank-file pages: a permanent redirect to banking's, for who may see them
+    ("billing:bank-files-moved", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("billing:bank-file-moved", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:persistency-export", "GET"): page(MANAGEMENT | {"branch_b"}),  # a download
     ("billing:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # banking: every app's bank files (management); importing a bank's result file: head office only
+    ("banking:bank-files", "GET"): page(MANAGEMENT | {"branch_b"}),
+    ("banking:bank-files", "POST"): page(HQ_ONLY),
+    ("banking:bank-file", "GET"): page(MANAGEMENT | {"branch_b"}),
     # service desk
     ("service:interaction-new", "POST"): page(STAFF, ["branch_b"]),  # an empty form: 400 for who may log a call
     # service desk: cases (case_id: the agent's customer's case, in team A; attachment_id one of its files)

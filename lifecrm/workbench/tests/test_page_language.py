@@ -115,7 +115,7 @@ def _answers(client: Client, book) -> dict[str, str]:
                                                  b"E999999-1,paid,120.50,CNY,2026-10-09,\n", content_type="text/csv")
     return {
         "persistency 400": client.get(reverse("billing:persistency"), {"period_end": "2030-01"}),
-        "bank file refused": client.post(reverse("billing:bank-files"), {"file": bad_file, "file_format": "csv"}),
+        "bank file refused": client.post(reverse("banking:bank-files"), {"file": bad_file, "file_format": "csv"}),
         "payment refused": client.post(reverse("billing:payment-new"), {"policy": book.world.policy_q.number,
                                                                         "amount": "1e5", "method": "cash"}),
         "404": client.get("/customers/999999/"),
