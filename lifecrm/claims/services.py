@@ -22,11 +22,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import transfers, xsd
+from lifecrm.banking import xsd
 from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_receive, bank_file_record
+from lifecrm.banking.services import bank_file_record, transfer_status_import
 from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
@@ -1040,10 +1040,10 @@ def payout_results_import(*, actor, content: bytes, filename: str, as_of: date
     (the same file again: the first BankFile and None, nothing changed), matched to the pain.001 it answers and
     applied to its payouts (`payout_results`): accepted, or rejected with the reason (the payout then needs a new
     account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`). A bank file holds
-    the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`), as billing's result files."""
+    the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`), as billing's result files.
+    One path for every app's status reports: `banking.services.transfer_status_import`, which checks the actor."""
     authorize(actor, Action.IMPORT_BANK_FILE)
-    return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
-                             apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
+    return transfer_status_import(actor=actor, content=content, filename=filename, as_of=as_of)
 
 
 @transaction.atomic
