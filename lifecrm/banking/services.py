@@ -1,7 +1,9 @@
 """Every write of bank files: recording a file we made, receiving a bank's file once by its content hash.
 
 These run inside the calling app's service (which checks who may do it and applies what the lines mean to its own
-rows); they check the file, not the actor. Errors: `BankFileRejected` (a bank's file refused whole, saying where
+rows); they check the file, not the actor. The one exception is `transfer_status_import`, the single way in of the
+status reports on every app's credit transfers: it checks its actor (head office) and hands each report to the app
+whose file it answers. Errors: `BankFileRejected` (a bank's file refused whole, saying where
 and why), `ExportInvalid` (a file we made fails its own schema: a bug, never sent, nothing recorded).
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ from lifecrm.banking.formats import ParsedResults, camt054, csvfile, pain002
 from lifecrm.banking.formats.xmlnav import root_node
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.storage import write_file
+from lifecrm.banking.transfers import transfer_statuses_apply
+from lifecrm.org.access import Action, authorize
 
 RESULT_FORMATS = ("auto", "pain.002", "camt.054", "csv")
 """What `--format` of a bank result file may say: `auto` tells XML (by its namespace) from CSV."""
@@ -105,3 +109,15 @@ def bank_file_receive(*, content: bytes, filename: str, as_of: date, apply: Call
             raise
         return existing, None
     return bank_file, applied
+
+
+def transfer_status_import(*, actor, content: bytes, filename: str, as_of: date) -> tuple[BankFile, object | None]:
+    """Take a bank's status report (pain.002) on one of our credit-transfer files, whichever app made it:
+    XSD-checked, recorded once by its content hash (the same file again: the first BankFile and None, nothing
+    changed), matched to the pain.001 it answers and applied by the listener of that file's message-id prefix
+    (`transfers`: claims' payouts `LCCL`, servicing's payments to owners `LCSV`), whole or not at all. A bank file
+    holds the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`). Returns the file and
+    what the listener returned."""
+    authorize(actor, Action.IMPORT_BANK_FILE)
+    return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
+                             apply=transfer_statuses_apply(as_of=as_of, actor=actor))

@@ -537,6 +537,8 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
         amount=-original.amount, currency=original.currency, method=original.method, received_on=as_of,
         booked_at=timezone.now(), reverses=original, note=reason.strip(),
     )
+    if original.method == Payment.Method.APL:
+        _premium_loan_cancel(actor, original, reason=reason.strip(), as_of=as_of)
     now = timezone.now()
     for allocation in original.allocations.select_related("due_item"):
         Allocation.objects.create(payment=reversal, due_item=allocation.due_item, amount=-allocation.amount,
@@ -559,13 +561,29 @@ def payment_reverse(*, actor, payment_id: int, reason: str, as_of: date) -> Paym
     return reversal
 
 
+def _premium_loan_cancel(actor, payment: Payment, *, reason: str, as_of: date) -> None:
+    """A reversed automatic premium loan payment takes its loan off the policy's ledger (`policy_loan_cancel`,
+    journaled): the loan granted with the payment's booking key (`pay_by_premium_loan`)."""
+    loan_id = (PolicyLoan.objects.filter(policy_id=payment.policy_id, kind=PolicyLoan.Kind.PREMIUM_LOAN,
+                                         reference=payment.natural_key[:40]).values_list("pk", flat=True).first())
+    if loan_id is None:
+        return
+    try:
+        policy_services.policy_loan_cancel(actor=on_behalf(actor, Action.CHANGE_POLICY), loan_id=loan_id,
+                                           as_of=as_of, reason=f"payment {payment.receipt_no} reversed: {reason}")
+    except policy_services.LoanRefused as exc:
+        raise PaymentRefused(f"the automatic premium loan of payment {payment.receipt_no} cannot be taken back: "
+                             f"{exc}") from exc
+
+
 def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=RUN_DAILY,
                         policy_loans: list[loans.Loan] | None = None) -> bool:
     """At the end of an unpaid grace period, an automatic premium loan (APL, 自动垫交) pays the arrears
     when the owner opted in and the loan limit on the cash value covers them (less what is owed on the policy's
     loans). The loan goes into the policy's loan ledger (journaled there) at the jurisdiction's loan interest
-    rate, beside the booking that pays the premiums. `policy_loans`: the policy's open loans when the caller
-    batch-read them. Returns True if it did."""
+    rate, beside the booking that pays the premiums. One loan per grace end: once its payment is reversed
+    (`payment_reverse` takes the loan off the ledger) the policy is suspended instead. `policy_loans`: the policy's
+    open loans when the caller batch-read them. Returns True if it did."""
     arrears = sum(
         (i.outstanding for i in DueItem.objects.filter(policy=policy, status=DueItem.Status.OPEN,
                                                        due_date__lte=grace_end)),
@@ -578,6 +596,8 @@ def pay_by_premium_loan(*, policy: Policy, grace_end: date, as_of: date, actor=R
     if capacity.available < arrears:
         return False
     key = f"apl:{policy.pk}:{grace_end}"
+    if Payment.objects.filter(natural_key=key).exists():  # this grace end's loan was made and reversed: not again
+        return False
     with transaction.atomic():
         payment_record(actor=actor, policy_id=policy.pk, amount=arrears, method=Payment.Method.APL,
                        received_on=grace_end, natural_key=key, as_of=as_of,

@@ -43,8 +43,8 @@ def _handler(claim: Claim):
     return max(staff, key=lambda s: len(s.org_unit.path)) if staff else DEMO_SETUP
 
 
-def _accounts(claim: Claim, seed: int) -> dict[str, services.Account]:
-    payees = services.payees_of(services.payout_plan(claim))
+def _accounts(claim: Claim, seed: int, as_of: date) -> dict[str, services.Account]:
+    payees = services.payees_of(services.payout_plan(claim, as_of=as_of))
     return {key: services.Account(*BANKS[(seed + i) % len(BANKS)], f"6222{seed:06d}{i:02d}{len(name):04d}")
             for i, (key, name) in enumerate(payees)}
 
@@ -95,7 +95,7 @@ def _one(policy: Policy, pattern: tuple, n: int, as_of: date) -> str:
             services.claim_refusal_notice_send(actor=actor, claim_id=claim.pk, as_of=decided)
         return claim.number
     paid = min(as_of, decided + timedelta(days=3))
-    services.claim_pay(actor=actor, claim_id=claim.pk, accounts=_accounts(Claim.objects.get(pk=claim.pk), n),
+    services.claim_pay(actor=actor, claim_id=claim.pk, accounts=_accounts(Claim.objects.get(pk=claim.pk), n, paid),
                        as_of=paid)
     return claim.number
 

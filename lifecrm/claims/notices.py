@@ -39,7 +39,7 @@ def _money(amount, currency: str) -> str:
     return f"{currency} {amount:,.2f}"
 
 
-def _context(claim: Claim, language: str, payees: list[tuple[str, Decimal]]) -> dict:
+def _context(claim: Claim, language: str, payees: list[tuple[str, Decimal]], loans: Decimal = Decimal(0)) -> dict:
     with translation.override(language):
         blocking = [str(FINDINGS.get(f.code, f.code)) for f in
                     claim.findings.filter(severity=ClaimFinding.Severity.BLOCKS).order_by("id")]
@@ -58,20 +58,21 @@ def _context(claim: Claim, language: str, payees: list[tuple[str, Decimal]]) -> 
                                   .values_list("policy__number", flat=True)),
             "reasons": claim.reasons, "findings": blocking, "partly": claim.outcome == "partly_approved",
             "amount": _money(claim.approved_amount or 0, claim.currency), "payees": payees,
+            "loans": _money(loans, claim.currency) if loans else "",
             "payment_due": content.format_date(claim.payment_due, language) if claim.payment_due else "",
             "limitation_years": limitation,
         }
 
 
 def notice_send(claim: Claim, *, kind: str, as_of: date, at: datetime,
-                payees: list[tuple[str, Decimal]] = ()) -> ClaimNotice:
-    """Record the refusal or decision notice of `claim` (an approval names its `payees` and their amounts): its
-    letter, SMS and e-mail, once (a notice already there is returned unchanged)."""
+                payees: list[tuple[str, Decimal]] = (), loans: Decimal = Decimal(0)) -> ClaimNotice:
+    """Record the refusal or decision notice of `claim` (an approval names its `payees` and their amounts, and the
+    `loans` owed on the policies that the benefit repays first): its letter, SMS and e-mail, once (a notice already there is returned unchanged)."""
     existing = claim.notices.filter(kind=kind).first()
     if existing is not None:
         return existing
     language = claimant_language(claim)
-    message = content.render(names=[MESSAGES + TEMPLATES[kind]], language=language, context=_context(claim, language, list(payees)))
+    message = content.render(names=[MESSAGES + TEMPLATES[kind]], language=language, context=_context(claim, language, list(payees), loans))
     key = notice_key(claim, kind)
     insured = claim.insured
     address = claim.claimant_address.strip()

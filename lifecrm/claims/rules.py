@@ -170,6 +170,21 @@ def is_small_claim(amount: Decimal | None, threshold: Decimal) -> bool:
     return amount is not None and 0 < amount < threshold
 
 
+# -- loans on the policy --------------------------------------------------------------------------------------
+
+LOANS_DEDUCTED = frozenset({ClaimType.DEATH, ClaimType.MATURITY})
+"""The benefits that end the policy: each is paid less what the owner owes on the policy's loans (policy loans and
+automatic premium loans, principal and interest to the payment date), and the loans are settled. A disability,
+illness or hospital benefit leaves the policy and its loans running."""
+
+
+def benefit_less_loans(*, benefit: Decimal, owed: Decimal) -> tuple[Decimal, Decimal]:
+    """(what is paid, what is deducted): the benefit less the debt, never below nothing (a debt above the benefit
+    takes all of it)."""
+    deducted = min(max(owed, Decimal(0)), max(benefit, Decimal(0)))
+    return benefit - deducted, deducted
+
+
 # -- simple fraud flags (for review, never a decision) ----------------------------------------------------------
 
 EARLY_CLAIM_DAYS = 180

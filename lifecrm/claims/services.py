@@ -22,11 +22,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import transfers, xsd
+from lifecrm.banking import xsd
 from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_receive, bank_file_record
+from lifecrm.banking.services import bank_file_record, transfer_status_import
 from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
@@ -50,6 +50,7 @@ from lifecrm.org.access import AccessDenied, Action, authorize
 from lifecrm.org.models import Staff
 from lifecrm.org.selectors import acting_staff
 from lifecrm.parties.models import Customer
+from lifecrm.policies import loans
 from lifecrm.policies import services as policy_services
 from lifecrm.policies.models import Beneficiary, Coverage, Policy, PolicyEvent, PolicyVersion
 from lifecrm.policies.rules import PREMIUM_PAYING, TERMINAL, Status
@@ -588,9 +589,10 @@ def _decision_notice(claim: Claim, *, actor, as_of: date) -> None:
     """An approval takes effect: the claimant's decision notice (letter, SMS, e-mail) goes with it."""
     if claim.outcome == Outcome.DECLINED:
         return
-    payees = [(p.name, p.amount) for p in payout_plan(claim)]
+    payees = [(p.name, p.amount) for p in payout_plan(claim, as_of=as_of)]
+    owed = sum((d.deducted for d in loan_deductions(claim, as_of=as_of).values()), Decimal(0))
     notice = notices.notice_send(claim, kind=ClaimNotice.Kind.DECISION, as_of=as_of, at=timezone.now(),
-                                 payees=payees)
+                                 payees=payees, loans=owed)
     _append(claim, actor=actor, kind="decision_notice", on=as_of, data={"key": notice.outbox_key})
     audit_record(actor=actor, action="create", object_type="claims.notice", object_id=notice.pk,
                  after={"claim": claim.number, "kind": "decision"})
@@ -713,16 +715,59 @@ def payees_of(plan: list[PlannedPayout]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def payout_plan(claim: Claim, amounts: dict[int, Decimal] | None = None) -> list[PlannedPayout]:
+@dataclass(frozen=True)
+class LoanDeduction:
+    """What one policy's benefit loses to the owner's debt on its loans on a day."""
+
+    policy_id: int
+    policy_number: str
+    benefit: Decimal
+    principal: Decimal
+    interest: Decimal
+    deducted: Decimal
+
+    @property
+    def paid(self) -> Decimal:
+        return self.benefit - self.deducted
+
+
+def loan_deductions(claim: Claim, *, as_of: date, amounts: dict[int, Decimal] | None = None
+                    ) -> dict[int, LoanDeduction]:
+    """By policy id, what each policy's approved amount (or `amounts` by policy id) loses to what the owner owes
+    on the policy's loans on `as_of` (policy loans and automatic premium loans, principal and interest:
+    `policies.loans`), for a benefit that ends the policy (`rules.LOANS_DEDUCTED`: death, maturity). Policies
+    owing nothing, or paying nothing, are not in it. Two queries, whatever the number of policies."""
+    if claim.claim_type not in rules.LOANS_DEDUCTED:
+        return {}
+    links = {link.policy_id: link for link in claim.claim_policies.select_related("policy")}
+    wanted = {pk: (link.approved_amount if amounts is None else amounts.get(pk)) or Decimal(0)
+              for pk, link in links.items()}
+    out: dict[int, LoanDeduction] = {}
+    for policy_id, open_loans in loans.loans_by_policy([pk for pk, a in wanted.items() if a > 0]).items():
+        owed = loans.position(open_loans, as_of)
+        if owed.owed <= 0:
+            continue
+        _paid, deducted = rules.benefit_less_loans(benefit=wanted[policy_id], owed=owed.owed)
+        out[policy_id] = LoanDeduction(policy_id, links[policy_id].policy.number, wanted[policy_id], owed.principal,
+                                       owed.interest, deducted)
+    return out
+
+
+def payout_plan(claim: Claim, amounts: dict[int, Decimal] | None = None, *, as_of: date) -> list[PlannedPayout]:
     """Who receives what of each policy's approved amount (or of `amounts` by policy id: an advance): a death benefit by beneficiary order and share
     (`rules.death_payees`: who died first or renounced drops out; nobody left: the insured's estate); a
-    disability, illness or hospital benefit the insured; a maturity or survival benefit the owner. The cents of
-    each policy's amount split by `core.money.split_by_shares` (largest remainder, ties to the first listed), so
-    the payees' amounts add up to it exactly."""
+    disability, illness or hospital benefit the insured; a maturity or survival benefit the owner. A death or
+    maturity benefit paid on `as_of` is first reduced by what is owed on the policy's loans that day
+    (`loan_deductions`); the payees share what is left. The cents of each policy's amount split by
+    `core.money.split_by_shares` (largest remainder, ties to the first listed), so the payees' amounts add up to
+    it exactly."""
     plan: list[PlannedPayout] = []
     renounced = set(claim.renunciations.values_list("beneficiary_id", flat=True))
+    deductions = loan_deductions(claim, as_of=as_of) if amounts is None else {}
     for link in claim.claim_policies.select_related("policy", "policy__owner").order_by("policy__number"):
         amount = (link.approved_amount if amounts is None else amounts.get(link.policy_id)) or Decimal(0)
+        if link.policy_id in deductions:
+            amount = deductions[link.policy_id].paid
         if amount <= 0:
             continue
         policy = link.policy
@@ -783,9 +828,13 @@ def claim_advance_pay(*, actor, claim_id: int, amounts: dict[int, Decimal], acco
     if not wanted or any(pk not in benefits or a < 0 or a > benefits[pk] for pk, a in wanted.items()):
         raise ClaimRefused(_("Each policy's advance is between nothing and its assessed benefit, and something is "
                              "paid."), field="amounts")
+    indebted = loan_deductions(claim, as_of=as_of, amounts=benefits)
+    if any(pk in indebted and a > indebted[pk].paid for pk, a in wanted.items()):
+        raise ClaimRefused(_("A policy's advance is at most its assessed benefit less what is owed on its loans."),
+                           field="amounts")
     total = sum(wanted.values(), Decimal(0))
     held = total >= approval_threshold(claim.currency)
-    payouts = _payouts(claim, payout_plan(claim, wanted), accounts, prefix="A",
+    payouts = _payouts(claim, payout_plan(claim, wanted, as_of=as_of), accounts, prefix="A",
                        status=Payout.Status.HELD if held else Payout.Status.PENDING)
     bank_file = None
     if held:
@@ -873,18 +922,25 @@ def claim_pay(*, actor, claim_id: int, accounts: dict[str, Account], as_of: date
         raise ClaimRefused(_("This claim's payouts are booked already."))
     if claim.payouts.filter(status=Payout.Status.HELD).exists():
         raise ClaimRefused(_("An advance of this claim waits for its checker: it is approved or sent back first."))
-    plan = _less_advances(claim, payout_plan(claim))
+    deductions = loan_deductions(claim, as_of=as_of)
+    plan = _less_advances(claim, payout_plan(claim, as_of=as_of))
     payouts = _payouts(claim, plan, accounts, prefix="")
     bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
     _move(claim, ClaimStatus.PAID)
     claim.paid_on = as_of
     _save(claim)
+    for deduction in deductions.values():
+        policy_services.policy_loans_settle(actor=on_behalf(actor, Action.CHANGE_POLICY),
+                                            policy_id=deduction.policy_id, on=as_of, as_of=as_of,
+                                            reference=f"claim {claim.number}")
     _policy_outcomes(actor, claim, as_of)
+    settled = {d.policy_number: str(d.deducted) for d in deductions.values()}
     _append(claim, actor=actor, kind="paid", on=as_of,
-            data={"file": bank_file.message_id if bank_file else "", "payouts": len(payouts)})
+            data={"file": bank_file.message_id if bank_file else "", "payouts": len(payouts),
+                  "loans_deducted": settled})
     audit_record(actor=actor, action="transition", object_type="claims.claim", object_id=claim.pk,
                  after={"amount": str(claim.approved_amount), "payouts": len(payouts),
-                        "file": bank_file.message_id if bank_file else ""})
+                        "file": bank_file.message_id if bank_file else "", "loans_deducted": settled})
     _announce_closed(claim)
     return bank_file
 
@@ -984,10 +1040,10 @@ def payout_results_import(*, actor, content: bytes, filename: str, as_of: date
     (the same file again: the first BankFile and None, nothing changed), matched to the pain.001 it answers and
     applied to its payouts (`payout_results`): accepted, or rejected with the reason (the payout then needs a new
     account). A line that does not fit refuses the file whole (`banking.errors.BankFileRejected`). A bank file holds
-    the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`), as billing's result files."""
+    the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`), as billing's result files.
+    One path for every app's status reports: `banking.services.transfer_status_import`, which checks the actor."""
     authorize(actor, Action.IMPORT_BANK_FILE)
-    return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
-                             apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
+    return transfer_status_import(actor=actor, content=content, filename=filename, as_of=as_of)
 
 
 @transaction.atomic

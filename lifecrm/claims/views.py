@@ -99,24 +99,26 @@ def _context(request, claim: Claim, **extra) -> dict:
     scope = request.scope
     staff_id = request.staff.pk if request.staff else None
     handles = may(scope, Action.HANDLE_CLAIM)
-    plan = services.payout_plan(claim) if claim.status == Status.DECIDED and claim.outcome != Outcome.DECLINED \
-        else []
+    as_of = _as_of()
+    payable = claim.status == Status.DECIDED and claim.outcome != Outcome.DECLINED
+    plan = services.payout_plan(claim, as_of=as_of) if payable else []
+    deductions = list(services.loan_deductions(claim, as_of=as_of).values()) if payable else []
     payees = services.payees_of(plan)
     documents = [(d, checklists.document_label(d.code)) for d in claim.documents.all()]
     payouts = list(claim.payouts.all())
-    advance_owed = rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=_as_of(),
+    advance_owed = rules.advance_payment_owed(advance_due=claim.advance_payment_due, as_of=as_of,
                                               decided=claim.status not in rules.BEFORE_DECISION)
     advance_payees = []
     if advance_owed and claim.assessed_on and claim.status != Status.REPORTED and not any(p.advance for p in payouts):
         advance_payees = services.payees_of(services.payout_plan(claim, {
-            link.policy_id: link.benefit for link in claim.claim_policies.all() if link.covered and link.benefit}))
+            link.policy_id: link.benefit for link in claim.claim_policies.all() if link.covered and link.benefit}, as_of=as_of))
     return {
         "claim": claim, "documents": documents, "missing": [d for d, _label in documents if d.received_on is None],
         "links": list(claim.claim_policies.all()),
         "findings": [(f, FINDINGS.get(f.code, f.code)) for f in claim.findings.all()],
         "notices": list(claim.notices.all()), "payouts": payouts, "advance_payees": advance_payees,
         "events": [(e, event_label(e.kind)) for e in claim.events.all()],
-        "plan": plan, "payees": payees, "outcomes": Outcome.choices, "as_of": _as_of(),
+        "plan": plan, "deductions": deductions, "payees": payees, "outcomes": Outcome.choices, "as_of": as_of,
         "may_handle": handles,
         "may_check": may(scope, Action.APPROVE_CLAIM) and claim.status == Status.AWAITING_APPROVAL
         and claim.proposed_by_id != staff_id,

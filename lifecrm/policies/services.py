@@ -428,6 +428,30 @@ def policy_loan_repay(*, actor, loan_id: int, amount: Decimal, paid_on: date, as
     return repayment
 
 
+def policy_loan_cancel(*, actor, loan_id: int, as_of: date, reason: str) -> PolicyLoan:
+    """Take back a loan that should never have been (the automatic premium loan of a payment billing reverses): it
+    owes nothing from the day it was taken (`settled_on` = `taken_on`), journaled (`loan_cancelled`, on `as_of`)
+    and audited. A loan settled already or with repayments is refused: its money went somewhere, which the caller
+    undoes first."""
+    if not reason.strip():
+        raise LoanRefused("a cancellation needs a reason")
+    with transaction.atomic():
+        loan = PolicyLoan.objects.select_for_update().get(pk=loan_id)
+        policy = _loan_policy(actor, loan.policy_id)
+        if loan.settled_on is not None:
+            raise LoanRefused(f"the loan was settled on {loan.settled_on}")
+        if loan.repayments.exists():
+            raise LoanRefused("the loan has repayments")
+        loan.settled_on = loan.taken_on
+        loan.save(update_fields=["settled_on"])
+        data = {"loan": loan.pk, "kind": loan.kind, "principal": str(loan.principal), "taken_on": str(loan.taken_on)}
+        _append_event(policy, actor=actor, kind="loan_cancelled", effective_date=as_of, reason=reason.strip()[:200],
+                      data=data)
+        audit_record(actor=actor, action="update", object_type="policies.policyloan", object_id=loan.pk,
+                     before={"settled_on": None}, after=data | {"cancelled": True, "reason": reason.strip()[:200]})
+    return loan
+
+
 def policy_loans_settle(*, actor, policy_id: int, on: date, as_of: date, reference: str = "") -> loans.LoanPosition:
     """Settle every open loan of the policy on `on` out of its cash value (a surrender, a claim): what was owed is
     journaled (`loans_settled`), audited and returned. Nothing owed: nothing written."""

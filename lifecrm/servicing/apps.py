@@ -19,6 +19,6 @@ class ServicingConfig(AppConfig):
     verbose_name = _("Policy servicing")
 
     def ready(self) -> None:
-        from lifecrm.servicing import generator, paths, timeline, work  # noqa: F401  (registrations)
+        from lifecrm.servicing import generator, paths, payment_results, timeline, work  # noqa: F401  (registrations)
 
         post_migrate.connect(_load_request_types, sender=self, dispatch_uid="lifecrm.servicing.request_types")

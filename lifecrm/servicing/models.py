@@ -185,12 +185,16 @@ class Disbursement(models.Model):
     """What a money request pays the policy owner (a surrender value, a policy loan, a cooling-off refund), to the
     owner's bank account given on the request, by a pain.001 credit transfer (banking's writer). Held until the
     request is executed (the amount is the execution's), then to pay, then sent in exactly one file
-    (`end_to_end_id` unique, `bank_file` set once); the day it is sent is the request's paid date."""
+    (`end_to_end_id` unique, `bank_file` set once); the day it is sent is the request's paid date. The bank's
+    status report (pain.002, `payment_results`) marks it accepted, or rejected with its ISO reason: staff then give
+    the owner's new account and it goes out again (`services.disbursement_reissue`: a new end-to-end id)."""
 
     class Status(models.TextChoices):
         HELD = "held", _("awaiting execution")
         PENDING = "pending", _("to pay")
         SENT = "sent", _("sent to the bank")
+        ACCEPTED = "accepted", _("accepted by the bank")
+        REJECTED = "rejected", _("rejected by the bank: needs a new account")
 
     request = models.OneToOneField(ServiceRequest, on_delete=models.PROTECT, related_name="disbursement")
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -206,6 +210,13 @@ class Disbursement(models.Model):
     bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    # the bank's answer (pain.002): the report, its day, the ISO reason of a rejection; a rejected payment goes
+    # out again (a new end-to-end id, `reissues` + 1) once the owner's new account is given.
+    result_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", db_index=False)
+    result_on = models.DateField(_("bank's answer on"), null=True, blank=True)
+    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
+    reissues = models.PositiveSmallIntegerField(default=0)
     # the policy's scope, as the request's (a clerk exports the payments of the requests they see)
     branch_path = models.CharField(max_length=200, editable=False)
     agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -222,7 +233,7 @@ class Disbursement(models.Model):
             models.CheckConstraint(condition=models.Q(status="held") | models.Q(amount__gt=0),
                                    name="disbursement_positive"),
             models.CheckConstraint(condition=models.Q(status__in=["held", "pending"], bank_file__isnull=True)
-                                   | models.Q(status="sent", bank_file__isnull=False),
+                                   | models.Q(status__in=["sent", "accepted", "rejected"], bank_file__isnull=False),
                                    name="disbursement_sent_has_file"),
         ]
         indexes = [models.Index(fields=["status", "currency"], name="disbursement_status_idx")]

@@ -10,7 +10,7 @@ from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
 from lifecrm.servicing import rules
-from lifecrm.servicing.models import RequestEvent, RequestType, ServiceRequest
+from lifecrm.servicing.models import Disbursement, RequestEvent, RequestType, ServiceRequest
 from lifecrm.servicing.rules import OPEN, RequestStatus
 
 OPEN_VALUES = [s.value for s in OPEN]
@@ -53,6 +53,11 @@ def approvals_inbox(*, scope: DataScope, staff_id: int | None) -> QuerySet[Servi
 def request_detail(*, scope: DataScope, pk: int) -> ServiceRequest:
     """One request of the scope (ServiceRequest.DoesNotExist outside it)."""
     return _listed(requests_in_scope(scope)).get(pk=pk)
+
+
+def request_payment(request: ServiceRequest) -> Disbursement | None:
+    """The request's payment to the owner with its file and the bank's answer (None: the request pays nothing)."""
+    return Disbursement.objects.filter(request=request).select_related("bank_file", "result_file").first()
 
 
 def request_events(request: ServiceRequest) -> QuerySet[RequestEvent]:

@@ -53,6 +53,7 @@ from lifecrm.servicing.models import (
     ServiceRequest,
 )
 from lifecrm.servicing.notices import Notice, notice_send
+from lifecrm.servicing.payment_results import PAYMENT_PREFIX
 from lifecrm.servicing.rules import Clock, RequestStatus
 
 S = RequestStatus
@@ -276,8 +277,6 @@ def _quote_or_refuse(quote, **kwargs) -> Quote:
 
 # -- paying the owner: surrender values, policy loans, cooling-off refunds by pain.001 -------------------------
 
-PAYMENT_PREFIX = "LCSV"
-"""The message-id prefix of servicing's pain.001 files (`banking.rules.message_id`; claims' are LCCL)."""
 
 
 @dataclass(frozen=True)
@@ -368,6 +367,37 @@ def disbursements_export(*, actor, as_of: date, request_ids: list[int] | None = 
             request = _lock(disbursement.request)
             _paid(request, actor=actor, as_of=as_of, disbursement=disbursement)
             _save(request)
+    return made
+
+
+@transaction.atomic
+def disbursement_reissue(*, actor, request: ServiceRequest, bank_name: str, bank_code: str, bank_account: str,
+                         as_of: date) -> BankFile:
+    """A payment the bank rejected (`payment_results`) goes out again to the owner's new account, given by staff: a
+    new end-to-end id (`<first id>-R<n>`), sent at once in a new pain.001 file; the rejected attempt stays in the
+    request's log (`payment_reissued`) and the audit trail."""
+    authorize(actor, Action.PROCESS_SERVICING, request)
+    request = _lock(request)
+    payment = (Disbursement.objects.select_for_update().select_related("request__request_type", "bank_file")
+               .filter(request=request).first())
+    if payment is None or payment.status != Disbursement.Status.REJECTED:
+        raise ServicingRefused(_("Only a payment the bank rejected goes out again."))
+    account = _payee_account({"bank_name": bank_name, "bank_code": bank_code, "bank_account": bank_account})
+    before = {"reference": payment.end_to_end_id, "account": payment.account_last4, "reason": payment.reason_code,
+              "file": payment.bank_file.message_id}
+    first = payment.end_to_end_id.rsplit("-R", 1)[0] if payment.reissues else payment.end_to_end_id
+    payment.reissues += 1
+    payment.end_to_end_id = f"{first}-R{payment.reissues}"
+    payment.bank_name, payment.bank_code = account.bank_name, account.bank_code
+    payment.account_number, payment.account_last4 = account.number, account.number[-4:]
+    payment.status, payment.bank_file, payment.sent_on = Disbursement.Status.PENDING, None, None
+    payment.result_file, payment.result_on, payment.reason_code = None, None, ""
+    payment.save()
+    made = _send(actor=actor, as_of=as_of, rows=[payment])
+    after = {"reference": payment.end_to_end_id, "account": payment.account_last4, "file": made.message_id}
+    _append(request, actor=actor, kind="payment_reissued", on=as_of, data={"before": before} | after)
+    audit_record(actor=actor, action="update", object_type="servicing.disbursement", object_id=payment.pk,
+                 before=before, after=after)
     return made
 
 

@@ -17,6 +17,8 @@ KIND_LABELS = {
     "missing_notice": gettext_lazy("missing documents asked for"), "complete": gettext_lazy("complete"),
     "approved": gettext_lazy("approved"), "declined": gettext_lazy("declined"), "rejected": gettext_lazy("rejected"),
     "cancelled": gettext_lazy("cancelled"), "executed": gettext_lazy("executed"),
+    "payment_result": gettext_lazy("the bank's answer on the payment"),
+    "payment_reissued": gettext_lazy("a rejected payment sent again"),
 }
 
 

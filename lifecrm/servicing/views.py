@@ -147,6 +147,8 @@ def _render_request(request, req: ServiceRequest, *, error: str = "", message: s
         "req": req, "events": selectors.request_events(req), "documents": req.documents.all(),
         "clocks": _clock_rows(req, as_of), "actions": actions, "may_documents": may_documents, "as_of": as_of,
         "error": error, "message": message, "own_pending": own,
+        "payment": selectors.request_payment(req),
+        "may_reissue": may(request.scope, Action.PROCESS_SERVICING),
         "payload_rows": _payload_rows(req), "result": req.result or {}}, status=status)
 
 
@@ -183,6 +185,8 @@ def request_act(request, request_id: int):
     form = ActionForm(request.POST)
     name = request.POST.get("action", "")
     as_of = _as_of()
+    if name == "reissue":
+        return _reissue(request, req, as_of)
     if not form.is_valid() or (name not in ACTIONS and name != "document"):
         return _render_request(request, req, error=gettext("The form was not filled in correctly."), status=400)
     data = form.cleaned_data
@@ -210,6 +214,21 @@ def request_act(request, request_id: int):
         return _render_request(request, _get(request, request_id), error=str(exc), status=400)
     except AccessDenied as exc:
         return _render_request(request, _get(request, request_id), error=exc.user_message or gettext(
+            "Your role may not do this."), status=403)
+    return redirect(f"{reverse('servicing:request', args=[req.pk])}?done=1")
+
+
+def _reissue(request, req: ServiceRequest, as_of):
+    """A rejected payment to the owner's new account (the request page's form under the payment)."""
+    post = request.POST
+    try:
+        services.disbursement_reissue(actor=request.user, request=req, bank_name=post.get("bank_name", ""),
+                                      bank_code=post.get("bank_code", ""), bank_account=post.get("bank_account", ""),
+                                      as_of=as_of)
+    except services.ServicingRefused as exc:
+        return _render_request(request, _get(request, req.pk), error=str(exc), status=400)
+    except AccessDenied as exc:
+        return _render_request(request, _get(request, req.pk), error=exc.user_message or gettext(
             "Your role may not do this."), status=403)
     return redirect(f"{reverse('servicing:request', args=[req.pk])}?done=1")
 

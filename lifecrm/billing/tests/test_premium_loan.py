@@ -109,3 +109,42 @@ def test_given_the_chunks_loans_the_capacity_reads_no_loans(django_assert_num_qu
     policy = Policy.objects.select_related("product", "insured").get(pk=whole_life_policy(apl_opt_in=True).pk)
     with django_assert_num_queries(2):  # the current version and the cash value table
         apl_capacity(policy=policy, on=date(2026, 11, 30), policy_loans=[])
+
+
+def test_reversing_the_premium_loan_payment_takes_its_loan_off_the_ledger():
+    from lifecrm.policies import loans
+    from lifecrm.policies.models import PolicyEvent, PolicyLoan
+
+    policy = whole_life_policy(apl_opt_in=True)
+    call_command("run-daily", as_of="2026-12-01", from_date="2026-09-30", no_progress=True)
+    payment = Payment.objects.get(policy=policy, method="apl")
+    reversal = services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="booked in error",
+                                        as_of=date(2026, 12, 2))
+    assert reversal.amount == -payment.amount
+    loan = PolicyLoan.objects.get(policy=policy)
+    assert loan.settled_on == loan.taken_on == date(2026, 11, 30)  # never owed anything, no interest
+    assert loans.loan_position(policy_id=policy.pk, on=date(2026, 12, 2)) == loans.NOTHING
+    event = PolicyEvent.objects.get(policy=policy, kind="loan_cancelled")
+    assert event.data["loan"] == loan.pk and event.effective_date == date(2026, 12, 2)
+    assert payment.receipt_no in event.reason and "booked in error" in event.reason
+    assert apl_capacity(policy=policy, on=date(2026, 12, 2)).outstanding_loans == Decimal(0)
+    policy.refresh_from_db()
+    assert policy.status == "suspended"  # the grace period ended unpaid after all: no second loan for it
+    assert Payment.objects.filter(policy=policy, method="apl").count() == 2  # the loan and its reversal
+
+
+def test_a_premium_loan_repaid_in_part_is_not_reversed_behind_the_ledgers_back():
+    from lifecrm.policies import services as policy_services
+    from lifecrm.policies.models import PolicyLoan
+
+    policy = whole_life_policy(apl_opt_in=True)
+    call_command("run-daily", as_of="2026-12-01", from_date="2026-09-30", no_progress=True)
+    payment = Payment.objects.get(policy=policy, method="apl")
+    loan = PolicyLoan.objects.get(policy=policy)
+    policy_services.policy_loan_repay(actor=SYSTEM, loan_id=loan.pk, amount=Decimal("100.00"),
+                                      paid_on=date(2026, 12, 1), as_of=date(2026, 12, 1))
+    with pytest.raises(services.PaymentRefused, match="has repayments"):
+        services.payment_reverse(actor=SYSTEM, payment_id=payment.pk, reason="booked in error",
+                                 as_of=date(2026, 12, 2))
+    assert not Payment.objects.filter(reverses=payment).exists()
+    assert PolicyLoan.objects.get(pk=loan.pk).settled_on is None

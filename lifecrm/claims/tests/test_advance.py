@@ -23,7 +23,7 @@ def _assessed(world):
 
 
 def _advance(world, claim, amount, day, actor="claims"):
-    plan = services.payout_plan(claim, {world.policy.pk: amount})
+    plan = services.payout_plan(claim, {world.policy.pk: amount}, as_of=day)
     keys = [key for key, _name in services.payees_of(plan)]
     return services.claim_advance_pay(actor=world.staff[actor].user, claim_id=claim.pk,
                                       amounts={world.policy.pk: amount}, accounts=_accounts(keys),

@@ -186,7 +186,7 @@ def test_an_advance_from_the_claim_page_after_the_60_days(claims_world):
     services.claim_assess(actor=handler_user, claim_id=claim.pk, as_of=start)
     page = _client(world.staff["claims"]).get(reverse("claims:claim", args=[claim.pk]))
     assert b"claim-advance-form" in page.content and b"Insurance Law Art. 25" in page.content
-    keys = [key for key, _name in services.payees_of(services.payout_plan(claim, {world.policy.pk: Decimal(1)}))]
+    keys = [key for key, _name in services.payees_of(services.payout_plan(claim, {world.policy.pk: Decimal(1)}, as_of=start))]
     data = {"payee_count": str(len(keys)), f"amount_{world.policy.pk}": "30000.00", "reasons": "身故责任确定"}
     for i, key in enumerate(keys):
         data |= {f"payee_{i}": key, f"bank_name_{i}": "中国工商银行", f"bank_code_{i}": "102100099996",

@@ -6,54 +6,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from lxml.etree import Element, SubElement, tostring
 
-from lifecrm.banking import xsd
 from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.transfers import transfer_status_listeners
 from lifecrm.claims import services
 from lifecrm.claims.models import ClaimEvent, Payout
 from lifecrm.claims.services import Account, ClaimRefused
+from tests import bank_reports
 
 from .conftest import AS_OF
 from .test_services import _accounts, _decided, _payees
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-NS = "{urn:iso:std:iso:20022:tech:xsd:pain.002.001.03}"
-
-
-def _text(parent, tag, value):
-    node = SubElement(parent, NS + tag)
-    node.text = value
-    return node
 
 
 def pain002(original: BankFile, answers: dict[str, str], *, message_id="ICBC-PSR-1", amounts=None) -> bytes:
-    """A pain.002.001.03 answering `original`: end-to-end id → ACSC, or a reason code for a rejection."""
-    document = Element(NS + "Document", nsmap={None: NS.strip("{}")})
-    report = SubElement(document, NS + "CstmrPmtStsRpt")
-    header = SubElement(report, NS + "GrpHdr")
-    _text(header, "MsgId", message_id)
-    _text(header, "CreDtTm", f"{AS_OF.isoformat()}T18:00:00+08:00")
-    group = SubElement(report, NS + "OrgnlGrpInfAndSts")
-    _text(group, "OrgnlMsgId", original.message_id)
-    _text(group, "OrgnlMsgNmId", "pain.001.001.09")
-    _text(group, "GrpSts", "PART")
-    block = SubElement(report, NS + "OrgnlPmtInfAndSts")
-    _text(block, "OrgnlPmtInfId", original.message_id)
-    for reference, answer in answers.items():
-        tx = SubElement(block, NS + "TxInfAndSts")
-        _text(tx, "OrgnlEndToEndId", reference)
-        _text(tx, "TxSts", "ACSC" if answer == "ACSC" else "RJCT")
-        if answer != "ACSC":
-            _text(SubElement(SubElement(tx, NS + "StsRsnInf"), NS + "Rsn"), "Cd", answer)
-        if amounts and reference in amounts:
-            amount = SubElement(SubElement(tx, NS + "OrgnlTxRef"), NS + "Amt")
-            _text(amount, "InstdAmt", amounts[reference]).set("Ccy", "CNY")
-    content = tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    xsd.validate(content, expected="pain.002")
-    return content
+    return bank_reports.pain002(original, answers, on=AS_OF, message_id=message_id, amounts=amounts)
 
 
 def _paid(world):

@@ -41,7 +41,7 @@ def _accounts(keys):
 
 
 def _payees(claim):
-    return [key for key, _name in services.payees_of(services.payout_plan(claim))]
+    return [key for key, _name in services.payees_of(services.payout_plan(claim, as_of=AS_OF))]
 
 
 def test_a_claim_reported_at_night_links_every_policy_of_the_insured_with_its_checklist(claims_world):
@@ -170,7 +170,7 @@ def _pay_death(world, amount: Decimal, outcome="approved"):
 def test_an_odd_amount_split_50_30_20_adds_up_exactly(claims_world):
     claim = _pay_death(claims_world, Decimal("1000.01"), outcome="partly_approved")
     assert claim.status == "decided"  # below the threshold: no checker
-    plan = services.payout_plan(claim)
+    plan = services.payout_plan(claim, as_of=AS_OF)
     assert [p.amount for p in plan] == [Decimal("500.01"), Decimal("300.00"), Decimal("200.00")]
     assert sum(p.amount for p in plan) == Decimal("1000.01")
 
@@ -184,7 +184,7 @@ def test_one_third_each_on_an_odd_amount_adds_up_exactly(claims_world):
     claim = _pay_death(claims_world, Decimal("100000.00"), outcome="partly_approved")
     services.claim_decision_check(actor=claims_world.staff["branch"].user, claim_id=claim.pk, approve=True,
                                   as_of=AS_OF) if claim.status == "awaiting_approval" else None
-    plan = services.payout_plan(Claim.objects.get(pk=claim.pk))
+    plan = services.payout_plan(Claim.objects.get(pk=claim.pk), as_of=AS_OF)
     assert [p.amount for p in plan] == [Decimal("33333.34"), Decimal("33333.33"), Decimal("33333.33")]
     assert sum(p.amount for p in plan) == Decimal("100000.00")
 
@@ -194,7 +194,7 @@ def test_who_died_first_or_renounced_drops_out_and_nobody_left_is_the_estate(cla
     people[0].date_of_death = EVENT  # same event: presumed to have died first
     people[0].save(update_fields=["date_of_death"])
     claim = _pay_death(claims_world, Decimal("1000.00"), outcome="partly_approved")
-    plan = services.payout_plan(claim)
+    plan = services.payout_plan(claim, as_of=AS_OF)
     assert [(p.name, p.share, p.amount) for p in plan] == [(people[1].name, Fraction(3, 5), Decimal("600.00")),
                                                           (people[2].name, Fraction(2, 5), Decimal("400.00"))]
     version_beneficiaries = {b.customer_id: b.pk for b in
@@ -202,7 +202,7 @@ def test_who_died_first_or_renounced_drops_out_and_nobody_left_is_the_estate(cla
     for person in people[1:]:
         services.claim_beneficiary_renounce(actor=claims_world.staff["claims"].user, claim_id=claim.pk,
                                             beneficiary_id=version_beneficiaries[person.pk], as_of=AS_OF)
-    plan = services.payout_plan(claim)
+    plan = services.payout_plan(claim, as_of=AS_OF)
     assert [(p.name, p.estate, p.amount) for p in plan] == [(f"the estate of {claims_world.insured.name}", True,
                                                              Decimal("1000.00"))]
 

@@ -27,7 +27,8 @@ EVENT_LABELS = {
     "document_received": _("document received"), "missing_notice": _("missing-items notice sent"),
     "complete": _("complete"), "submitted": _("sent for approval"), "approved": _("approved"),
     "declined": _("declined by the checker"), "rejected": _("rejected"), "cancelled": _("withdrawn by the owner"),
-    "executed": _("executed"),
+    "executed": _("executed"), "paid": _("paid"), "payment_result": _("the bank's answer on the payment"),
+    "payment_reissued": _("a rejected payment sent again"),
 }
 
 
