@@ -14,13 +14,13 @@ from datetime import date
 
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.banking import transfers, xsd
+from lifecrm.banking import xsd
 from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.formats import pain002
 from lifecrm.banking.formats.xmlnav import root_node
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.selectors import sent_file
-from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive
+from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive, transfer_status_import
 from lifecrm.core.actors import on_behalf
 from lifecrm.org.access import Action, authorize
 
@@ -109,9 +109,7 @@ def result_file_import(*, actor, content: bytes, filename: str, as_of: date, fil
         raise BankFileRejected("", N_("the file is empty"))
     head = file_head(content, file_format)
     if answers_a_transfer(head):
-        bank_file, applied = bank_file_receive(content=content, filename=filename, as_of=as_of,
-                                               file_format=BankFile.Format.PAIN_002,
-                                               apply=transfers.transfer_statuses_apply(as_of=as_of, actor=actor))
+        bank_file, applied = transfer_status_import(actor=actor, content=content, filename=filename, as_of=as_of)
         return ImportDone(bank_file, already_imported=applied is None)
     importer = next((i for i in _importers.values() if i.detect(head)), None)
     if importer is not None:
