@@ -99,6 +99,7 @@ KNOWN: dict[str, str] = {
     "LIFECRM_SURVEY_RATE_PER_MINUTE": "survey pages an address may open a minute (default 20; 0: no limit)",
     "LIFECRM_NPS_PERIOD_DAYS": "days between two NPS surveys of a customer (default 365)",
     "LIFECRM_NPS_DAILY_SAMPLE": "customers asked for an NPS survey a day at most (default 200)",
+    "LIFECRM_RECONCILE_FULL_WEEKDAY": "the weekday the ledger's reconciliation checks every policy (default sunday)",
     "LIFECRM_PUBLIC_URL": "the site's address that links in messages start with (default http://localhost:8000)",
     "LIFECRM_OUTBOX_MAX_ATTEMPTS": "attempts at an e-mail or SMS before the outbox gives it up (default 6)",
     "LIFECRM_OUTBOX_RETRY_SECONDS": "seconds before the outbox's first retry, doubled at each next one (default 300)",

@@ -13,15 +13,17 @@ ENDPOINTS = {"/api/v1/customers/", "/api/v1/customers/{id}/", "/api/v1/policies/
              "/api/v1/payments/{id}/", "/api/v1/suspense-accounts/", "/api/v1/suspense-accounts/{id}/",
              "/api/v1/customers/{customer_id}/value/",
              "/api/v1/interactions/", "/api/v1/interactions/{id}/", "/api/v1/cases/", "/api/v1/cases/{id}/",
-             "/api/v1/servicing-requests/", "/api/v1/servicing-requests/{id}/", "/api/v1/claims/", "/api/v1/claims/{id}/"}
+             "/api/v1/servicing-requests/", "/api/v1/servicing-requests/{id}/", "/api/v1/claims/", "/api/v1/claims/{id}/",
+             "/api/v1/claims/{id}/facts/"}
 CASE_MOVES = {"assign", "respond", "note", "wait", "resume", "resolve", "close"}
 ENDPOINTS |= {f"/api/v1/cases/{{id}}/{move}/" for move in CASE_MOVES}
 # The writes: counter payments (fuzzed with their own checks in lifecrm/billing/tests/test_api.py), logging an
 # interaction, opening a case and its moves (lifecrm/service/tests/test_api.py), recording a servicing request
-# (lifecrm/servicing/tests/test_api.py), reporting a claim (lifecrm/claims/tests); the moves answer POST only.
+# (lifecrm/servicing/tests/test_api.py), reporting a claim and recording its facts (lifecrm/claims/tests); the moves
+# answer POST only.
 WRITES = {"/api/v1/payments/": {"post"}, "/api/v1/interactions/": {"post"}, "/api/v1/cases/": {"post"},
           "/api/v1/servicing-requests/": {"post"}, "/api/v1/claims/": {"post"}}
-METHODS = {f"/api/v1/cases/{{id}}/{move}/": {"post"} for move in CASE_MOVES}
+METHODS = {f"/api/v1/cases/{{id}}/{move}/": {"post"} for move in CASE_MOVES} | {"/api/v1/claims/{id}/facts/": {"post"}}
 
 
 def test_schema_validates_without_warnings(tmp_path):
