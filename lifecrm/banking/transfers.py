@@ -10,14 +10,14 @@ line that does not fit its rows. Authorization is the calling app's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext_noop as N_
 
 from lifecrm.banking.errors import BankFileRejected
-from lifecrm.banking.formats import ParsedResults
+from lifecrm.banking.formats import PAID, PENDING, ParsedResults
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.selectors import sent_file
 
@@ -80,3 +80,57 @@ def transfer_statuses_apply(*, as_of: date, actor) -> Callable[[BankFile, Parsed
         return listener(original=original, report=report, statuses=statuses_of(parsed), as_of=as_of, actor=actor)
 
     return apply
+
+
+@dataclass
+class Answered:
+    """What a status report did to an app's payments (`answers_apply`): the rows it changed, and the counts."""
+
+    changed: list = field(default_factory=list)
+    accepted: int = 0
+    rejected: int = 0
+    pending: int = 0
+    unchanged: int = 0
+
+
+def answers_apply(statuses: list[TransferStatus], payments: dict[str, object], *, report: BankFile, as_of: date,
+                  states) -> Answered:
+    """The bank's answers on an app's payments of one file (`payments`: by end-to-end id, rows with `end_to_end_id`,
+    `amount`, `currency`, `status`, `result_file`, `result_on`, `reason_code`; `states`: their status choices with
+    SENT, ACCEPTED and REJECTED), the same for every app: a verdict without a reference answers every payment; an
+    unknown reference, another amount or currency, or an answer contradicting an earlier one refuses the file
+    (BankFileRejected). The rows changed are set, not saved: the app saves them and writes its own history."""
+    done = Answered()
+    for status in statuses:
+        targets = [payments.get(status.end_to_end_id)] if status.end_to_end_id else list(payments.values())
+        if targets == [None]:
+            raise BankFileRejected(status.where, N_("unknown end-to-end reference %(reference)s"),
+                                   reference=status.end_to_end_id)
+        for payment in targets:
+            _check(status, payment)
+            wanted = {PAID: states.ACCEPTED, PENDING: None}.get(status.outcome, states.REJECTED)
+            if wanted is None:
+                done.pending += 1
+            elif payment.status == wanted:
+                done.unchanged += 1
+            elif payment.status != states.SENT:
+                raise BankFileRejected(status.where, N_("%(reference)s was %(status)s by an earlier report"),
+                                       reference=payment.end_to_end_id, status=payment.status)
+            else:
+                payment.status, payment.result_file, payment.result_on = wanted, report, as_of
+                payment.reason_code = status.reason_code if wanted == states.REJECTED else ""
+                done.changed.append(payment)
+                if wanted == states.ACCEPTED:
+                    done.accepted += 1
+                else:
+                    done.rejected += 1
+    return done
+
+
+def _check(status: TransferStatus, payment) -> None:
+    if status.currency and status.currency != payment.currency:
+        raise BankFileRejected(status.where, N_("%(reference)s: currency %(currency)s is not the payout's %(expected)s"),
+                               reference=payment.end_to_end_id, currency=status.currency, expected=payment.currency)
+    if status.amount is not None and status.amount != payment.amount:
+        raise BankFileRejected(status.where, N_("%(reference)s: amount %(amount)s is not the payout's %(expected)s"),
+                               reference=payment.end_to_end_id, amount=status.amount, expected=payment.amount)

@@ -10,12 +10,9 @@ from datetime import date
 
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
 
-from lifecrm.banking.errors import BankFileRejected
-from lifecrm.banking.formats import PAID, PENDING
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.transfers import TransferStatus, register_transfer_status_listener
+from lifecrm.banking.transfers import TransferStatus, answers_apply, register_transfer_status_listener
 from lifecrm.core.actors import audit_system_name, audit_user
 from lifecrm.core.services import audit_record
 from lifecrm.servicing.models import Disbursement, RequestEvent
@@ -33,15 +30,6 @@ class PaymentResults:
     requests: set[int] = field(default_factory=set)
 
 
-def _check(status: TransferStatus, payment: Disbursement) -> None:
-    if status.currency and status.currency != payment.currency:
-        raise BankFileRejected(status.where, N_("%(reference)s: currency %(currency)s is not the payout's %(expected)s"),
-                               reference=payment.end_to_end_id, currency=status.currency, expected=payment.currency)
-    if status.amount is not None and status.amount != payment.amount:
-        raise BankFileRejected(status.where, N_("%(reference)s: amount %(amount)s is not the payout's %(expected)s"),
-                               reference=payment.end_to_end_id, amount=status.amount, expected=payment.amount)
-
-
 @register_transfer_status_listener(PAYMENT_PREFIX)
 def payment_statuses_apply(*, original: BankFile, report: BankFile, statuses: list[TransferStatus], as_of: date,
                            actor) -> PaymentResults:
@@ -50,33 +38,11 @@ def payment_statuses_apply(*, original: BankFile, report: BankFile, statuses: li
     Each request answered gets a `payment_result` event (and the audit trail a row)."""
     payments = {d.end_to_end_id: d for d in Disbursement.objects.select_for_update().filter(bank_file=original)
                 .order_by("pk")}
-    results = PaymentResults()
-    changed: list[Disbursement] = []
-    for status in statuses:
-        targets = [payments.get(status.end_to_end_id)] if status.end_to_end_id else list(payments.values())
-        if targets == [None]:
-            raise BankFileRejected(status.where, N_("unknown end-to-end reference %(reference)s"),
-                                   reference=status.end_to_end_id)
-        for payment in targets:
-            _check(status, payment)
-            wanted = {PAID: Disbursement.Status.ACCEPTED, PENDING: None}.get(status.outcome,
-                                                                           Disbursement.Status.REJECTED)
-            if wanted is None:
-                results.pending += 1
-            elif payment.status == wanted:
-                results.unchanged += 1
-            elif payment.status != Disbursement.Status.SENT:
-                raise BankFileRejected(status.where, N_("%(reference)s was %(status)s by an earlier report"),
-                                       reference=payment.end_to_end_id, status=payment.status)
-            else:
-                payment.status, payment.result_file, payment.result_on = wanted, report, as_of
-                payment.reason_code = status.reason_code if wanted == Disbursement.Status.REJECTED else ""
-                changed.append(payment)
-                if wanted == Disbursement.Status.ACCEPTED:
-                    results.accepted += 1
-                else:
-                    results.rejected += 1
+    done = answers_apply(statuses, payments, report=report, as_of=as_of, states=Disbursement.Status)
+    changed = done.changed
     Disbursement.objects.bulk_update(changed, ["status", "result_file", "result_on", "reason_code"])
+    results = PaymentResults(accepted=done.accepted, rejected=done.rejected, pending=done.pending,
+                             unchanged=done.unchanged)
     for payment in changed:
         data = {"file": report.message_id, "reference": payment.end_to_end_id, "status": payment.status,
                 "reason": payment.reason_code}
