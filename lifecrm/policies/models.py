@@ -73,6 +73,9 @@ class Policy(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     application_date = models.DateField(_("application date"))
     issue_date = models.DateField(_("issue date"))
+    # the owner's receipt of the policy (the signed delivery receipt, 回執): the cooling-off period runs from it;
+    # blank until recorded (`services.policy_delivery_record`), when the issue date stands for it
+    delivered_on = models.DateField(_("delivered to the owner on"), null=True, blank=True)
     term_years = models.PositiveSmallIntegerField(_("term (years)"), null=True, blank=True)
     premium_term_years = models.PositiveSmallIntegerField(_("premium-paying term (years)"))
     maturity_date = models.DateField(_("maturity date"), null=True, blank=True)

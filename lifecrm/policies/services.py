@@ -10,6 +10,7 @@ from fractions import Fraction
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lifecrm.core.actors import audit_user, on_behalf, trusted
 from lifecrm.core.registries import register_path_copy, rewrite_path_prefix
@@ -362,6 +363,31 @@ def policy_branch_paths_rewrite(*, old_prefix: str, new_prefix: str, chunk_size:
 
 
 # -- loans on the cash value (one ledger: servicing's policy loans, billing's automatic premium loans) ----------
+
+class DeliveryRefused(ValueError):
+    """A delivery date that cannot be the owner's receipt of the policy; the message says why."""
+
+
+def policy_delivery_record(*, actor, policy_id: int, delivered_on: date, as_of: date) -> Policy:
+    """Record the day the owner received the policy (the signed delivery receipt): the cooling-off period runs from
+    it. Not before the issue date, not after the business date; a recorded day is not changed. Journaled
+    (`delivered`) and audited."""
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy_id)
+        authorize(actor, Action.PROCESS_SERVICING, policy)  # the counter takes the signed receipt, as a request
+        if policy.delivered_on is not None:
+            raise DeliveryRefused(gettext("The policy's delivery was recorded already (%(day)s).")
+                                  % {"day": policy.delivered_on.isoformat()})
+        if not policy.issue_date <= delivered_on <= as_of:
+            raise DeliveryRefused(gettext("The owner can only have received the policy between its issue date "
+                                          "(%(issued)s) and today.") % {"issued": policy.issue_date.isoformat()})
+        policy.delivered_on = delivered_on
+        policy.save(update_fields=["delivered_on"])
+        _append_event(policy, actor=actor, kind="delivered", effective_date=delivered_on)
+        audit_record(actor=actor, action="update", object_type="policies.policy", object_id=policy.pk,
+                     field="delivered_on", after={"delivered_on": delivered_on.isoformat()})
+    return policy
+
 
 class LoanRefused(ValueError):
     """A loan write the ledger cannot take (the message says why; the calling app words it for its users)."""

@@ -141,11 +141,12 @@ def loan_quote(*, policy: Policy, on: date) -> Quote:
 def cooling_off_quote(*, policy: Policy, received_on: date) -> Quote:
     """The refund of a cooling-off cancellation received on `received_on`, or a refusal when the period is over.
 
-    The period runs from the owner's receipt of the policy; lifecrm records no separate delivery date, so the
-    issue date stands for it (the earliest the owner can have received it: never later than the law's day)."""
+    The period runs from the owner's receipt of the policy (`Policy.delivered_on`, the signed delivery receipt);
+    until that is recorded the issue date stands for it (the earliest the owner can have received it)."""
     jurisdiction = policy.jurisdiction_id
     last_day = rules.cooling_off_end(period=jurisdiction_rule(jurisdiction, "cooling_off").period,
-                                     receipt_date=policy.issue_date, calendar=working_calendar(jurisdiction))
+                                     receipt_date=policy.delivered_on or policy.issue_date,
+                                     calendar=working_calendar(jurisdiction))
     if received_on > last_day:
         raise ServicingRefused(_("The cooling-off period ended on %(day)s: the policy can only be surrendered.")
                                % {"day": last_day.isoformat()}, field="request_type")

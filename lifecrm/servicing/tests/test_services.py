@@ -282,8 +282,9 @@ class TestExecutions:
         assert PolicyEvent.objects.filter(policy=world.policy, kind="loans_settled").exists()
 
 class TestCoolingOff:
-    """Counted from the day after the policy's receipt (its issue date in lifecrm); the customer's period, so a
-    last day on a rest day moves to the next working day: the day of and after, per jurisdiction."""
+    """Counted from the day after the owner's receipt of the policy (its recorded delivery, else its issue date); the
+    customer's period, so a last day on a rest day moves to the next working day: the day of and after, per
+    jurisdiction."""
 
     @pytest.mark.parametrize(("jurisdiction", "issue", "last_day", "refund"), [
         # CN 15 days: 16 Sep 2025 + 15 = Wed 1 Oct, National Day (1–8 Oct off) → Thu 9 Oct; RMB 10 kept.
@@ -304,6 +305,30 @@ class TestCoolingOff:
         with pytest.raises(ServicingRefused, match="cooling-off period ended"):
             create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy,
                    on=last_day + timedelta(days=1))
+
+    def test_counted_from_the_recorded_delivery(self, world):
+        """Delivered 20 Oct 2025 (issued 16 Sep): 15 days from the delivery is Wed 4 Nov, a working day; the day
+        after is refused. Counted from the issue date the period would have ended on 9 Oct."""
+        from lifecrm.policies.services import DeliveryRefused, policy_delivery_record
+
+        policy = policy_in(world, "CN", issue_date=date(2025, 9, 16))
+        with pytest.raises(DeliveryRefused, match="between its issue date"):
+            policy_delivery_record(actor=world.staff["counter"], policy_id=policy.pk, delivered_on=date(2025, 9, 15),
+                                   as_of=date(2025, 10, 20))
+        with pytest.raises(DeliveryRefused, match="between its issue date"):  # not after the business date
+            policy_delivery_record(actor=world.staff["counter"], policy_id=policy.pk, delivered_on=date(2025, 10, 21),
+                                   as_of=date(2025, 10, 20))
+        policy = policy_delivery_record(actor=world.staff["counter"], policy_id=policy.pk,
+                                        delivered_on=date(2025, 10, 20), as_of=date(2025, 10, 20))
+        assert policy.events.filter(kind="delivered", effective_date=date(2025, 10, 20)).count() == 1
+        with pytest.raises(DeliveryRefused, match="recorded already"):
+            policy_delivery_record(actor=world.staff["counter"], policy_id=policy.pk, delivered_on=date(2025, 10, 21),
+                                   as_of=date(2025, 10, 22))
+        request = create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy, on=date(2025, 11, 4))
+        services.request_cancel(actor=world.staff["counter"], request=request, reason="客户撤回", on=date(2025, 11, 4),
+                                as_of=date(2025, 11, 4))
+        with pytest.raises(ServicingRefused, match="cooling-off period ended on 2025-11-04"):
+            create(world, kind="cooling_off_cancellation", payload=ACCOUNT, policy=policy, on=date(2025, 11, 5))
 
     def test_cancellation_ends_the_policy(self, world):
         policy = policy_in(world, "CN", issue_date=date(2025, 9, 16))
