@@ -25,7 +25,7 @@ AS_OF = date(2026, 10, 10)
 NAMESPACES = ("workbench", "billing", "banking", "service", "value", "servicing", "claims")
 # Not pages: actions that only answer a POST, a file download.
 NOT_PAGES = {
-    "workbench:logout", "workbench:reveal-id",
+    "workbench:logout", "workbench:reveal-id", "workbench:policy-delivery",
     "workbench:otp-verify",  # redirects to the enrolment without an enrolled device (test_logins covers it)
     "workbench:personal-data-export",  # a POST answered with a zip download
     "billing:bank-file-not-collected", "billing:persistency-export",

@@ -59,3 +59,12 @@ class RevealForm(forms.Form):
             "max_length": _("The purpose is at most %(limit_value)d characters long."),
         },
     )
+
+
+class DeliveryForm(forms.Form):
+    """The day the owner signed for the policy (its delivery receipt): the cooling-off period runs from it."""
+
+    delivered_on = forms.DateField(
+        label=_("Delivered to the owner on"), input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Give the date."), "invalid": _("Give a date, e.g. 2026-12-07.")})

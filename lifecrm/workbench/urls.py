@@ -23,4 +23,5 @@ urlpatterns = [
     path("customers/<int:customer_id>/timeline/", customers.timeline, name="customer-timeline"),
     path("policies/<int:policy_id>/", policies.policy, name="policy"),
     path("policies/<int:policy_id>/events/", policies.events, name="policy-events"),
+    path("policies/<int:policy_id>/delivery/", policies.delivery, name="policy-delivery"),
 ]

@@ -96,6 +96,8 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("workbench:personal-data-export", "POST"): page(HQ_ONLY),  # a customer's data under PIPL: head office
     ("workbench:policy", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
     ("workbench:policy-events", "GET"): page(STAFF - set(POLICY_HIDDEN), POLICY_HIDDEN),
+    # the owner's delivery receipt: who processes servicing (the team-A counter clerk does not see the policy)
+    ("workbench:policy-delivery", "POST"): page({"hq", "branch"}, ["counter", "branch_b"]),  # agents: no role
     # billing
     ("billing:dashboard", "GET"): page(MANAGEMENT | {"branch_b"}),
     ("billing:worklist", "GET"): page({"hq", "branch", "branch_b", "callcentre", "agent"}),

@@ -102,3 +102,26 @@ def test_a_long_journal_shows_its_first_20_events_and_pages_through_the_rest(log
 def test_the_journal_of_a_policy_outside_the_scope_is_not_found(login, world):
     response = login(world.staff["branch"]).get(reverse("workbench:policy-events", args=[world.policy_b.pk]))
     assert response.status_code == 404
+
+
+def test_the_owners_delivery_receipt_is_recorded_from_the_page(login, world):
+    """A branch manager records the signed receipt: the page shows the day and no form any more; a day before the
+    issue date is refused on the page (400, the reason beside the field), nothing recorded."""
+    from django.utils import timezone
+
+    policy = world.policy_a
+    client = login(world.staff["branch"])
+    assert 'data-testid="delivery-form"' in _page(client, policy).content.decode()
+    url = reverse("workbench:policy-delivery", args=[policy.pk])
+    refused = client.post(url, {"delivered_on": "2022-03-30"})
+    assert refused.status_code == 400 and "between its issue date (2022-03-31) and today" in refused.content.decode()
+    assert client.post(url, {"delivered_on": "not a day"}).status_code == 400
+    policy.refresh_from_db()
+    assert policy.delivered_on is None
+    day = min(date(2022, 4, 6), timezone.localdate())
+    assert client.post(url, {"delivered_on": day.isoformat()}).status_code == 302
+    policy.refresh_from_db()
+    assert policy.delivered_on == day
+    body = _page(client, policy).content.decode()
+    assert 'data-testid="delivery-form"' not in body and day.isoformat() in body
+    assert 'data-testid="delivery-form"' not in _page(login(world.staff["callcentre"]), policy).content.decode()
