@@ -379,7 +379,7 @@ def disbursement_reissue(*, actor, request: ServiceRequest, bank_name: str, bank
     request's log (`payment_reissued`) and the audit trail."""
     authorize(actor, Action.PROCESS_SERVICING, request)
     request = _lock(request)
-    payment = (Disbursement.objects.select_for_update().select_related("request__request_type", "bank_file")
+    payment = (Disbursement.objects.select_for_update(of=("self",)).select_related("request__request_type", "bank_file")
                .filter(request=request).first())
     if payment is None or payment.status != Disbursement.Status.REJECTED:
         raise ServicingRefused(_("Only a payment the bank rejected goes out again."))
