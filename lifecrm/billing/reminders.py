@@ -43,6 +43,7 @@ from lifecrm.billing.rules import GraceRules
 from lifecrm.billing.selectors import grace_rules_for
 from lifecrm.core.actors import RUN_DAILY
 from lifecrm.core.bulk import bulk_insert
+from lifecrm.core.prepared import prepared
 from lifecrm.core.registries import (
     TimelineEntry,
     register_segment_listener,
@@ -583,6 +584,16 @@ def _timeline_reminders(*, scope, customer_id: int, as_of: date):
             .exclude(status=Reminder.Status.SKIPPED))  # a skipped step never reached the customer
 
 
+@prepared(values=("scope", "customer_id", "as_of"))
+def _timeline_reminder_rows(*, scope, customer_id: int, as_of: date, limit: int):
+    return (_timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of)
+            .select_related("due_item__policy", "step")
+            # what an entry shows (the customer 360 reads this on every view: the other columns stay unread)
+            .only("channel", "status", "outcome", "done_on", "scheduled_for", "due_item__due_date",
+                  "due_item__policy__number", "step__action")
+            .order_by("-scheduled_for", "-id")[:limit])
+
+
 @register_timeline_count("billing.reminders")
 def reminder_timeline_count(*, scope, customer_id: int, as_of: date, **_kwargs) -> int:
     return _timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of).count()
@@ -591,12 +602,7 @@ def reminder_timeline_count(*, scope, customer_id: int, as_of: date, **_kwargs) 
 @register_timeline_source("billing.reminders", kind="reminder", label=gettext_lazy("Billing"))
 def reminder_timeline(*, scope, customer_id: int, as_of: date, limit: int = 200, **_kwargs) -> list[TimelineEntry]:
     """Reminders, notices and phone tasks (with their outcomes) of the customer's policies in scope."""
-    rows = (_timeline_reminders(scope=scope, customer_id=customer_id, as_of=as_of)
-            .select_related("due_item__policy", "step")
-            # what an entry shows (the customer 360 reads this on every view: the other columns stay unread)
-            .only("channel", "status", "outcome", "done_on", "scheduled_for", "due_item__due_date",
-                  "due_item__policy__number", "step__action")
-            .order_by("-scheduled_for", "-id")[:limit])
+    rows = _timeline_reminder_rows(scope=scope, customer_id=customer_id, as_of=as_of, limit=limit)
     channels, actions = dict(DunningStep.Channel.choices), dict(DunningStep.Action.choices)
     statuses = dict(Reminder.Status.choices)
     entries = []

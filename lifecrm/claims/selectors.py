@@ -8,6 +8,7 @@ from django.db.models import F, Q, QuerySet
 
 from lifecrm.claims.models import Claim, ClaimEvent
 from lifecrm.claims.rules import OPEN_STATUSES, ClaimStatus
+from lifecrm.core.prepared import prepared
 from lifecrm.org.access import Action, require
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
@@ -73,12 +74,14 @@ def open_work_claim_count(*, scope: DataScope, staff_id: int | None, as_of: date
     return _work(scope, staff_id, as_of, overdue).count()
 
 
+@prepared(values=("scope", "customer_id", "until"))
 def customer_claim_events(*, scope: DataScope, customer_id: int, until: date, limit: int) -> list[ClaimEvent]:
-    """The milestones of the claims of an insured customer (reported, notice, decided, paid…), newest first."""
-    return list(ClaimEvent.objects.filter(claim__in=claims_in_scope(scope).filter(insured_id=customer_id),
-                                          on__lte=until).select_related("claim")
-                .only("kind", "at", "note", "claim__number", "claim__claim_type")  # what the 360's timeline shows
-                .order_by("-at", "-id")[:limit])
+    """The milestones of the claims of an insured customer (reported, notice, decided, paid…), newest first (a
+    prepared read)."""
+    return (ClaimEvent.objects.filter(claim__in=claims_in_scope(scope).filter(insured_id=customer_id),
+                                      on__lte=until).select_related("claim")
+            .only("kind", "at", "note", "claim__number", "claim__claim_type")  # what the 360's timeline shows
+            .order_by("-at", "-id")[:limit])
 
 
 def customer_claim_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from lifecrm.core.actors import person
+from lifecrm.core.prepared import register_placeholder
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
 
@@ -95,3 +96,18 @@ def in_scope_flag(scope: DataScope, *, path_field: str, agent_field: str):
     else:
         return Value(False)
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _scope_placeholder(scope: DataScope, mark) -> tuple[tuple, DataScope]:
+    """A data scope in a prepared read (core.prepared): its kind and role are the query's shape; the unit path of a
+    subtree and the staff id of an own book, the only parts `in_scope` makes parameters, are values."""
+    shape = (scope.kind, scope.role, bool(scope.unit_path), scope.staff_id is None)
+    if scope.kind == ScopeKind.SUBTREE and scope.unit_path:
+        return shape, DataScope(scope.kind, unit_path=mark(scope.unit_path), role=scope.role)
+    if scope.kind == ScopeKind.OWN_BOOK and scope.staff_id is not None:
+        return shape, DataScope(scope.kind, unit_path=mark(scope.unit_path) if scope.unit_path else "",
+                                staff_id=mark(scope.staff_id), role=scope.role)
+    return shape, DataScope(scope.kind, role=scope.role)
+
+
+register_placeholder(DataScope, _scope_placeholder)

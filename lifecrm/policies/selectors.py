@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from lifecrm.core.prepared import prepared
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
 from lifecrm.policies import rules
@@ -156,16 +157,22 @@ def _customer_events(scope: DataScope, customer_id: int, until: date | None) -> 
     return events.filter(effective_date__lte=until) if until is not None else events
 
 
-def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int = 200,
-                               until: date | None = None) -> QuerySet[PolicyEvent]:
-    """Journal rows of the customer's in-scope policies (effective by `until` when given), newest first, with
-    what a timeline shows of them (the customer 360 reads this on every view: the other columns stay unread)."""
+@prepared(values=("scope", "customer_id", "until"))
+def _policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int, until: date | None):
     return (
         _customer_events(scope, customer_id, until)
         .select_related("policy")
         .only("policy__number", "seq", "kind", "from_status", "to_status", "effective_date", "reason")
         .order_by("-effective_date", "-seq")[:limit]
     )
+
+
+def policy_events_for_customer(*, scope: DataScope, customer_id: int, limit: int = 200,
+                               until: date | None = None) -> list[PolicyEvent]:
+    """Journal rows of the customer's in-scope policies (effective by `until` when given), newest first, with
+    what a timeline shows of them (the customer 360 reads this on every view: a prepared read, and the other
+    columns stay unread)."""
+    return _policy_events_for_customer(scope=scope, customer_id=customer_id, limit=limit, until=until)
 
 
 def policy_event_count_for_customer(*, scope: DataScope, customer_id: int, until: date | None = None) -> int:

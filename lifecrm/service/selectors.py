@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from lifecrm.core.models import JobRun
+from lifecrm.core.prepared import prepared
 from lifecrm.org.models import Staff
 from lifecrm.org.rules import GRANTS, Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
@@ -45,16 +46,22 @@ def cases_in_scope(scope: DataScope) -> QuerySet[Case]:
     return in_scope(Case.objects.all(), scope)
 
 
-def customer_interactions(*, scope: DataScope, customer_id: int, until: datetime | None = None,
-                          limit: int = 200) -> list[Interaction]:
-    """The customer's newest interactions (up to `until`), newest first, with who logged them: one query, of what
-    the customer 360's timeline shows of them (it reads this on every view: the other columns stay unread)."""
+@prepared(values=("scope", "customer_id", "until"))
+def _customer_interactions(*, scope: DataScope, customer_id: int, until: datetime | None, limit: int):
     rows = interactions_in_scope(scope).filter(customer_id=customer_id)
     if until is not None:
         rows = rows.filter(occurred_at__lte=until)
-    return list(rows.select_related("staff")
-                .only("channel", "direction", "subject", "outcome", "note", "occurred_at", "staff__name")
-                .order_by("-occurred_at", "-id")[:limit])
+    return (rows.select_related("staff")
+            .only("channel", "direction", "subject", "outcome", "note", "occurred_at", "staff__name")
+            .order_by("-occurred_at", "-id")[:limit])
+
+
+def customer_interactions(*, scope: DataScope, customer_id: int, until: datetime | None = None,
+                          limit: int = 200) -> list[Interaction]:
+    """The customer's newest interactions (up to `until`), newest first, with who logged them: one query, of what
+    the customer 360's timeline shows of them (it reads this on every view: a prepared read, and the other columns
+    stay unread)."""
+    return _customer_interactions(scope=scope, customer_id=customer_id, until=until, limit=limit)
 
 
 def customer_interaction_count(*, scope: DataScope, customer_id: int, until: datetime | None = None) -> int:
@@ -89,17 +96,22 @@ def _customer_case_events(scope: DataScope, customer_id: int, until: datetime | 
     return rows.filter(at__lte=until) if until is not None else rows
 
 
-def customer_case_milestones(*, scope: DataScope, customer_id: int, until: datetime | None = None,
-                             limit: int = 200) -> list[CaseEvent]:
-    """The customer's cases opened, resolved, reopened, closed or cancelled (up to `until`), newest first, with
-    what a timeline shows of their case: one query."""
-    return list(
+@prepared(values=("scope", "customer_id", "until"))
+def _customer_case_milestones(*, scope: DataScope, customer_id: int, until: datetime | None, limit: int):
+    return (
         _customer_case_events(scope, customer_id, until)
         .select_related("case__case_type")
         .only("kind", "at", "note", "case__number", "case__subject", "case__case_type__name",
               "case__case_type__name_en")
         .order_by("-at", "-id")[:limit]
     )
+
+
+def customer_case_milestones(*, scope: DataScope, customer_id: int, until: datetime | None = None,
+                             limit: int = 200) -> list[CaseEvent]:
+    """The customer's cases opened, resolved, reopened, closed or cancelled (up to `until`), newest first, with
+    what a timeline shows of their case: one prepared query."""
+    return _customer_case_milestones(scope=scope, customer_id=customer_id, until=until, limit=limit)
 
 
 def customer_case_milestone_count(*, scope: DataScope, customer_id: int, until: datetime | None = None) -> int:
@@ -372,14 +384,14 @@ def care_task_count_for(scope: DataScope, staff, as_of: date) -> int:
     return _care_tasks(scope, staff, as_of).count()
 
 
+@prepared(values=("scope", "customer_id", "until"))
 def customer_care_events(*, scope: DataScope, customer_id: int, until: date, limit: int = 200) -> list[CareEvent]:
-    """The customer's care events planned by `until`, newest first: one query, of what the customer 360's timeline
-    shows of them."""
-    return list(in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope)
-                .select_related("assignee")
-                .only("occasion", "action", "status", "reference", "sent_at", "done_at", "created_on",
-                      "assignee__name")
-                .order_by("-created_on", "-id")[:limit])
+    """The customer's care events planned by `until`, newest first: one prepared query, of what the customer 360's
+    timeline shows of them."""
+    return (in_scope(CareEvent.objects.filter(customer_id=customer_id, created_on__lte=until), scope)
+            .select_related("assignee")
+            .only("occasion", "action", "status", "reference", "sent_at", "done_at", "created_on", "assignee__name")
+            .order_by("-created_on", "-id")[:limit])
 
 
 def customer_care_event_count(*, scope: DataScope, customer_id: int, until: date) -> int:

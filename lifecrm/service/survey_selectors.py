@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from lifecrm.core.prepared import prepared
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope
 from lifecrm.service.models import Survey
@@ -39,12 +40,13 @@ def served_in_scope(scope: DataScope) -> QuerySet[Survey]:
     return in_scope(Survey.objects.all(), scope, path_field="served_path", agent_field="staff_id")
 
 
+@prepared(values=("scope", "customer_id", "until"))
 def customer_answers(*, scope: DataScope, customer_id: int, until: datetime, limit: int = 200) -> list[Survey]:
-    """The customer's answered surveys up to `until`, newest first, with who served: one query, of what the
-    customer 360's timeline shows of them."""
-    return list(surveys_in_scope(scope).filter(customer_id=customer_id, answered_at__lte=until)
-                .select_related("staff").only("kind", "score", "subject_label", "comment", "answered_at", "staff__name")
-                .order_by("-answered_at", "-id")[:limit])
+    """The customer's answered surveys up to `until`, newest first, with who served: one prepared query, of what
+    the customer 360's timeline shows of them."""
+    return (surveys_in_scope(scope).filter(customer_id=customer_id, answered_at__lte=until)
+            .select_related("staff").only("kind", "score", "subject_label", "comment", "answered_at", "staff__name")
+            .order_by("-answered_at", "-id")[:limit])
 
 
 def customer_answer_count(*, scope: DataScope, customer_id: int, until: datetime) -> int:

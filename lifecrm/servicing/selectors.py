@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet
 
+from lifecrm.core.prepared import prepared
 from lifecrm.org.models import OrgUnit
 from lifecrm.org.rules import Action, DataScope, allows
 from lifecrm.org.selectors import in_scope
@@ -86,9 +87,10 @@ def work_requests(*, scope: DataScope, staff_id: int | None, as_of: date, overdu
     return rows
 
 
+@prepared(values=("scope", "customer_id", "until"))
 def customer_request_events(*, scope: DataScope, customer_id: int, until: date, limit: int
-                            ) -> QuerySet[RequestEvent]:
-    """The milestones of the customer's requests up to `until`, newest first."""
+                            ) -> list[RequestEvent]:
+    """The milestones of the customer's requests up to `until`, newest first (a prepared read)."""
     requests = requests_in_scope(scope).filter(customer_id=customer_id)
     return (RequestEvent.objects.filter(request__in=requests, on__lte=until, kind__in=MILESTONES)
             .select_related("request", "request__request_type")
