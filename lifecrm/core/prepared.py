@@ -185,6 +185,7 @@ def _adapted(adapt, source, call: dict):
 
 
 _local = threading.local()
+MAX_SHAPES = 1000  # compiled shapes a thread keeps
 
 
 def prepared(*, values: tuple[str, ...]):
@@ -208,6 +209,8 @@ def prepared(*, values: tuple[str, ...]):
                 log.info("prepared read %s runs unprepared for %s: %s", build.__qualname__, shape, why)
                 shapes[key] = _UNPREPARED
                 return list(build(**kwargs))
+            if len(shapes) >= MAX_SHAPES:  # a list paged far (each offset is a shape): start again
+                shapes.clear()
             shapes[key] = found
             return found.run(kwargs)
 

@@ -4,20 +4,24 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 
 from lifecrm.core.actors import person
-from lifecrm.core.prepared import register_placeholder
+from lifecrm.core.prepared import prepared, register_placeholder
 from lifecrm.org.models import OrgUnit, Staff
 from lifecrm.org.rules import DataScope, ScopeKind, scope_for
 
 NO_SCOPE = DataScope(ScopeKind.NONE)
 
 
+@prepared(values=("user_id",))
+def _active_staff(*, user_id: int):
+    return Staff.objects.select_related("org_unit").filter(user_id=user_id, is_active=True)
+
+
 def staff_for_user(user) -> Staff | None:
+    """The active staff record of a login (a prepared read: every page's request makes it), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        return Staff.objects.select_related("org_unit").get(user=user, is_active=True)
-    except Staff.DoesNotExist:
-        return None
+    found = _active_staff(user_id=user.pk)
+    return found[0] if found else None
 
 
 def acting_staff(actor) -> Staff | None:

@@ -6,12 +6,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
 
 from lifecrm.core.fields import keyed_hash, keyed_hashes_all_keys
 from lifecrm.core.indexes import CodePointOrder, starts_with
+from lifecrm.core.prepared import prepared
 from lifecrm.core.selectors import reference_cached
 from lifecrm.org.rules import DataScope
 from lifecrm.org.selectors import in_scope, in_scope_flag
@@ -32,12 +34,21 @@ def customers_in_scope(scope: DataScope) -> QuerySet[Customer]:
     return in_scope(Customer.objects.all(), scope)
 
 
+@prepared(values=("scope", "customer_id"))
+def _customer_with_units(*, scope: DataScope, customer_id: int):
+    return customers_in_scope(scope).select_related("branch", "servicing_agent", "employer").filter(pk=customer_id)
+
+
 def customer_get(*, scope: DataScope, customer_id: int) -> Customer:
-    """The customer with its branch and agent; 404 when absent or outside the scope (no existence leak)."""
+    """The customer with its branch and agent; 404 when absent or outside the scope (no existence leak). A
+    prepared read: every page about a customer starts with it."""
     try:
-        return customers_in_scope(scope).select_related("branch", "servicing_agent", "employer").get(pk=customer_id)
-    except (Customer.DoesNotExist, ValueError, TypeError):
-        raise Http404("no such customer") from None
+        found = _customer_with_units(scope=scope, customer_id=customer_id)
+    except (ValueError, TypeError, ValidationError):
+        found = []
+    if not found:
+        raise Http404("no such customer")
+    return found[0]
 
 
 PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{7,20}$")
@@ -247,10 +258,15 @@ def customer_example(*, scope: DataScope) -> Customer | None:
     return found[0] if found else None
 
 
+@prepared(values=("customer_id",))
+def _consent_rows(*, customer_id: int):
+    return Consent.objects.filter(customer_id=customer_id).order_by("purpose", "-at", "-id")
+
+
 def customer_consents(*, customer: Customer) -> list[Consent]:
-    """The consent in force for each purpose (the latest row), in purpose order."""
+    """The consent in force for each purpose (the latest row), in purpose order (a prepared read: the 360's)."""
     latest: dict[str, Consent] = {}
-    for consent in customer.consents.order_by("purpose", "-at", "-id"):
+    for consent in _consent_rows(customer_id=customer.pk):
         latest.setdefault(consent.purpose, consent)
     return [latest[p] for p in sorted(latest)]
 
@@ -293,19 +309,25 @@ def _related_side(scope: DataScope, customer: Customer, *, outward: bool,
     )
 
 
+@prepared(values=("scope", "customer_id"))
+def _relationship_rows(*, scope: DataScope, customer_id: int, offset: int, limit: int | None,
+                       fields: tuple[str, ...] | None):
+    customer = Customer(pk=customer_id)
+    rows = _related_side(scope, customer, outward=True, fields=fields).union(
+        _related_side(scope, customer, outward=False, fields=fields), all=True
+    ).order_by("relation_label", "number")
+    if limit is not None:
+        return rows[offset:offset + limit]
+    return rows[offset:] if offset else rows
+
+
 def customer_relationships(*, scope: DataScope, customer: Customer, offset: int = 0, limit: int | None = None,
                            fields: tuple[str, ...] | None = None) -> list[RelatedCustomer]:
     """Everyone related to `customer` in either direction, labelled from the other person's side, by label and
     customer number; rows `offset` to `offset + limit` of them when a limit is given; each customer with only
     `fields` loaded when given (what a list shows of them), else whole. One query: the two directions are two
-    indexed lookups joined by UNION ALL (an OR across both directions scans every row)."""
-    rows = _related_side(scope, customer, outward=True, fields=fields).union(
-        _related_side(scope, customer, outward=False, fields=fields), all=True
-    ).order_by("relation_label", "number")
-    if limit is not None:
-        rows = rows[offset:offset + limit]
-    elif offset:
-        rows = rows[offset:]
+    indexed lookups joined by UNION ALL (an OR across both directions scans every row); a prepared read."""
+    rows = _relationship_rows(scope=scope, customer_id=customer.pk, offset=offset, limit=limit, fields=fields)
     return [RelatedCustomer(other, other.relation_label, other.relation_since, other.relation_in_scope)
             for other in rows]
 
@@ -331,9 +353,16 @@ def _segments_on(as_of: date) -> QuerySet[CustomerSegment]:
     return CustomerSegment.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gt=as_of), valid_from__lte=as_of)
 
 
+@prepared(values=("customer_id", "as_of"))
+def _segment_rows(*, customer_id: int, as_of: date):
+    return _segments_on(as_of).filter(customer_id=customer_id).order_by("pk")[:1]
+
+
 def customer_segment(*, customer_id: int, as_of: date) -> CustomerSegment | None:
-    """The customer's tier and stage on `as_of`, with their reasons (None: the value engine has not placed them)."""
-    return _segments_on(as_of).filter(customer_id=customer_id).first()
+    """The customer's tier and stage on `as_of`, with their reasons (None: the value engine has not placed them);
+    a prepared read."""
+    found = _segment_rows(customer_id=customer_id, as_of=as_of)
+    return found[0] if found else None
 
 
 def customer_tiers(*, customer_ids, as_of: date) -> dict[int, str]:

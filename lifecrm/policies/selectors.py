@@ -62,11 +62,8 @@ def policy_count_for_customer(*, scope: DataScope, customer_id: int) -> int:
     return _customer_policies(scope, customer_id).count()
 
 
-def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
-                          limit: int | None = None) -> list[CustomerPolicy]:
-    """The in-scope policies where the customer is owner, insured or payer, newest first; rows `offset` to
-    `offset + limit` when a limit is given (two queries, any count). Each policy holds what the customer 360's list
-    shows and its next due date needs (the 360 reads this on every view: the other columns stay unread)."""
+@prepared(values=("scope", "customer_id"))
+def _customer_policy_rows(*, scope: DataScope, customer_id: int, offset: int, limit: int | None):
     policies = (
         _customer_policies(scope, customer_id)
         .select_related("product")
@@ -76,11 +73,18 @@ def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0
         .order_by("-issue_date", "number")
     )
     if limit is not None:
-        policies = policies[offset:offset + limit]
-    elif offset:
-        policies = policies[offset:]
+        return policies[offset:offset + limit]
+    return policies[offset:] if offset else policies
+
+
+def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
+                          limit: int | None = None) -> list[CustomerPolicy]:
+    """The in-scope policies where the customer is owner, insured or payer, newest first; rows `offset` to
+    `offset + limit` when a limit is given (two queries, any count). Each policy holds what the customer 360's list
+    shows and its next due date needs (the 360 reads this on every view: a prepared read, and the other columns
+    stay unread)."""
     result = []
-    for policy in policies:
+    for policy in _customer_policy_rows(scope=scope, customer_id=customer_id, offset=offset, limit=limit):
         roles = tuple(
             role for role in ("owner", "insured", "payer") if getattr(policy, f"{role}_id") == customer_id
         )
