@@ -62,19 +62,26 @@ def policy_count_for_customer(*, scope: DataScope, customer_id: int) -> int:
     return _customer_policies(scope, customer_id).count()
 
 
-@prepared(values=("scope", "customer_id"))
-def _customer_policy_rows(*, scope: DataScope, customer_id: int, offset: int, limit: int | None):
-    policies = (
-        _customer_policies(scope, customer_id)
-        .select_related("product")
-        .only("number", "status", "currency", "issue_date", "paid_instalments", "premium_term_years", "owner",
-              "insured", "payer", "product__name", "product__name_en")
-        .prefetch_related(current_version_prefetch())
-        .order_by("-issue_date", "number")
-    )
+def _customer_policies_listed(scope: DataScope, customer_id: int, offset: int, limit: int | None) -> QuerySet[Policy]:
+    policies = _customer_policies(scope, customer_id).order_by("-issue_date", "number")
     if limit is not None:
         return policies[offset:offset + limit]
     return policies[offset:] if offset else policies
+
+
+@prepared(values=("scope", "customer_id"))
+def _customer_policy_rows(*, scope: DataScope, customer_id: int, offset: int, limit: int | None):
+    return _customer_policies_listed(scope, customer_id, offset, limit).select_related("product").only(
+        "number", "status", "currency", "issue_date", "paid_instalments", "premium_term_years", "owner", "insured",
+        "payer", "product__name", "product__name_en")
+
+
+@prepared(values=("scope", "customer_id"))
+def _customer_policy_versions(*, scope: DataScope, customer_id: int, offset: int, limit: int | None):
+    """The contracts in force of the same policies (their ids a subquery: the list's own query again)."""
+    return PolicyVersion.objects.filter(
+        effective_to__isnull=True,
+        policy_id__in=_customer_policies_listed(scope, customer_id, offset, limit).values("pk"))
 
 
 def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0,
@@ -83,8 +90,11 @@ def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0
     `offset + limit` when a limit is given (two queries, any count). Each policy holds what the customer 360's list
     shows and its next due date needs (the 360 reads this on every view: a prepared read, and the other columns
     stay unread)."""
+    found = dict(scope=scope, customer_id=customer_id, offset=offset, limit=limit)
+    versions = {v.policy_id: v for v in _customer_policy_versions(**found)}
     result = []
-    for policy in _customer_policy_rows(scope=scope, customer_id=customer_id, offset=offset, limit=limit):
+    for policy in _customer_policy_rows(**found):
+        policy.current_versions = [versions[policy.pk]] if policy.pk in versions else []
         roles = tuple(
             role for role in ("owner", "insured", "payer") if getattr(policy, f"{role}_id") == customer_id
         )
