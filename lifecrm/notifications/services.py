@@ -109,6 +109,7 @@ class Outgoing:
     template: str = ""
     customer_id: int | None = None
     jurisdiction: str = ""
+    not_before: datetime | None = None
 
 
 def messages_queue(*, app: str, messages: Sequence[Outgoing], at: datetime, batch_size: int = 1000) -> int:
@@ -128,6 +129,8 @@ def messages_queue(*, app: str, messages: Sequence[Outgoing], at: datetime, batc
             continue
         seen.add(m.key)
         due = quiet_until(customer_id=m.customer_id, jurisdiction=m.jurisdiction, at=at, zones=zones) or at
+        if m.not_before is not None:
+            due = max(due, m.not_before)
         new.append(OutboxMessage(
             key=m.key, app=app, channel=m.channel, address=m.address.strip(), language=m.language, body=m.body,
             subject=m.subject, template=m.template, customer_id=m.customer_id, jurisdiction=m.jurisdiction,
