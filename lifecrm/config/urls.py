@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from lifecrm.core import health
-from lifecrm.service.views.surveys import survey_answer
 
 # Django's defaults ("Django administration", "Django site admin") are the product's name on every admin page.
 admin.site.site_header = _("lifecrm administration")
@@ -16,7 +15,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # A customer's satisfaction survey (no login; the one-time token is the key: lifecrm.service.surveys).
-    path("survey/<str:token>/", survey_answer, name="survey"),
+    path("", include("lifecrm.service.survey_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("lifecrm.api.urls")),

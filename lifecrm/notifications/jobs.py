@@ -29,10 +29,15 @@ def _due_ids(as_of: date):
     return due_messages(batch_moment(as_of)).order_by("pk").values_list("pk", flat=True)
 
 
-@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=1000)
+# Messages a chunk of the step covers. The chunk is one transaction (its checkpoint's), so the dispatcher claims its
+# messages in one go rather than LIFECRM_OUTBOX_CHUNK at a time (a claim is three queries).
+SEND_OUTBOX_CHUNK = 1000
+
+
+@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=SEND_OUTBOX_CHUNK)
 def send_outbox(as_of: date, first_id: int, last_id: int) -> int:
     """E-mails and SMS of the outbox due when the batch runs (a customer's quiet hours keep theirs waiting)."""
-    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id)).sent
+    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id), chunk_size=SEND_OUTBOX_CHUNK).sent
 
 
 register_daily_step(send_outbox)

@@ -13,6 +13,7 @@ jurisdiction: it waits for their end, whether it was recorded or retried in them
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -108,6 +109,7 @@ class Outgoing:
     template: str = ""
     customer_id: int | None = None
     jurisdiction: str = ""
+    not_before: datetime | None = None
 
 
 def messages_queue(*, app: str, messages: Sequence[Outgoing], at: datetime, batch_size: int = 1000) -> int:
@@ -127,6 +129,8 @@ def messages_queue(*, app: str, messages: Sequence[Outgoing], at: datetime, batc
             continue
         seen.add(m.key)
         due = quiet_until(customer_id=m.customer_id, jurisdiction=m.jurisdiction, at=at, zones=zones) or at
+        if m.not_before is not None:
+            due = max(due, m.not_before)
         new.append(OutboxMessage(
             key=m.key, app=app, channel=m.channel, address=m.address.strip(), language=m.language, body=m.body,
             subject=m.subject, template=m.template, customer_id=m.customer_id, jurisdiction=m.jurisdiction,
@@ -214,6 +218,7 @@ def _send_sms(messages: list[OutboxMessage]) -> dict[int, Exception | None]:
 
 
 def _record(message: OutboxMessage, exc: Exception | None, at: datetime, zones, tally: Dispatched) -> None:
+    """Set the outcome of a send on `message` (saved with its chunk's by `_save_outcomes`)."""
     Status = OutboxMessage.Status
     if exc is None:
         message.status, message.sent_at, message.last_error = Status.SENT, at, ""
@@ -230,23 +235,49 @@ def _record(message: OutboxMessage, exc: Exception | None, at: datetime, zones, 
         else:
             message.status = Status.GIVEN_UP
             tally.given_up += 1
-    message.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at", "attempts"])
+
+
+OUTCOME_FIELDS = ("status", "sent_at", "last_error", "next_attempt_at", "attempts")
+
+
+def _save_outcomes(messages: list[OutboxMessage]) -> None:
+    """Write the outcomes `_record` set, in a number of queries that does not grow with the messages: the sent ones
+    share their outcome but for the attempt count (one UPDATE per count: at most LIFECRM_OUTBOX_MAX_ATTEMPTS), the
+    failed ones (each with its own error and retry time) in one UPDATE of them all (`bulk_update`)."""
+    sent: dict[tuple, list[int]] = defaultdict(list)
+    failed = []
+    for m in messages:
+        if m.status == OutboxMessage.Status.SENT:
+            sent[(m.sent_at, m.next_attempt_at, m.attempts)].append(m.pk)
+        else:
+            failed.append(m)
+    for (sent_at, next_attempt_at, attempts), pks in sent.items():
+        OutboxMessage.objects.filter(pk__in=pks).update(
+            status=OutboxMessage.Status.SENT, sent_at=sent_at, last_error="", next_attempt_at=next_attempt_at,
+            attempts=attempts)
+    if failed:
+        OutboxMessage.objects.bulk_update(failed, OUTCOME_FIELDS)
 
 
 def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
+    """Send a claimed chunk in a fixed number of queries (not one per message): the messages in their customer's
+    quiet hours back to the queue (one UPDATE per status and end of quiet hours), then each channel's messages sent
+    together and their outcomes written as soon as that channel's are known."""
     tally = Dispatched()
     zones = _time_zones(m.jurisdiction for m in claimed)
     now_sendable = []
+    waiting: dict[tuple[str, datetime], list[int]] = defaultdict(list)
     for m in claimed:
         wait = quiet_until(customer_id=m.customer_id, jurisdiction=m.jurisdiction, at=at, zones=zones)
         if wait is None:
             m.attempts += 1
             now_sendable.append(m)
         else:  # back to the queue until the customer's quiet hours end; no attempt spent
-            OutboxMessage.objects.filter(pk=m.pk).update(
-                status=OutboxMessage.Status.FAILED if m.attempts else OutboxMessage.Status.QUEUED,
-                next_attempt_at=wait)
+            status = OutboxMessage.Status.FAILED if m.attempts else OutboxMessage.Status.QUEUED
+            waiting[(status, wait)].append(m.pk)
             tally.deferred += 1
+    for (status, wait), pks in waiting.items():
+        OutboxMessage.objects.filter(pk__in=pks).update(status=status, next_attempt_at=wait)
     by_channel = {OutboxMessage.Channel.EMAIL: _send_emails, OutboxMessage.Channel.SMS: _send_sms}
     for channel, send in by_channel.items():
         messages = [m for m in now_sendable if m.channel == channel]
@@ -254,6 +285,7 @@ def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
             outcomes = send(messages)
             for m in messages:
                 _record(m, outcomes[m.pk], at, zones, tally)
+            _save_outcomes(messages)
     return tally
 
 

@@ -20,7 +20,7 @@ from lifecrm.parties.models import Customer
 from lifecrm.service import care
 from lifecrm.service.models import Survey
 from lifecrm.service.sla import SWEEP_CHUNK, open_case_ids, sla_sweep
-from lifecrm.service.surveys import nps_subject, survey_send
+from lifecrm.service.surveys import nps_surveys_send
 
 
 def _end_of(as_of: date) -> datetime:
@@ -70,10 +70,7 @@ def nps_candidate_ids(as_of: date):
 def send_nps_surveys(as_of: date, first_id: int, last_id: int) -> int:
     """The periodic NPS survey: today's sample of customers not asked for a period (LIFECRM_NPS_*)."""
     at = timezone.make_aware(datetime.combine(as_of, time(10, 0)))  # a sensible hour of the business day
-    customers = (Customer.objects.filter(pk__in=planned_ids(), anonymised_on__isnull=True)
-                 .select_related("servicing_agent__org_unit", "branch").order_by("pk"))
-    return sum(survey_send(subject=nps_subject(customer), kind=Survey.Kind.NPS, at=at, actor=RUN_DAILY)
-               .status == Survey.Status.SENT for customer in customers)
+    return nps_surveys_send(customer_ids=planned_ids() or [], at=at, actor=RUN_DAILY)
 
 
 register_daily_step(send_nps_surveys, before=(SEND_OUTBOX,))

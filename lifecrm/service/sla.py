@@ -329,7 +329,7 @@ def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime, book: SlaBook | N
         recipients[(alert.case_id, alert.clock, alert.kind)] = to
     staff = Staff.objects.select_related("user", "org_unit").in_bulk({pk for to in recipients.values() for pk in to})
     texts: dict[tuple[int, str, str, str, str], tuple[str, str]] = {}
-    sent = 0
+    messages = []
     for alert in alerts:
         case = cases[alert.case_id]
         for pk in recipients[(alert.case_id, alert.clock, alert.kind)]:
@@ -346,13 +346,13 @@ def sla_alerts_notify(alerts: list[SlaAlert], *, at: datetime, book: SlaBook | N
                 with translation.override(language):
                     texts[text_key] = _alert_text(alert, case, calendar.zone)
             subject, body = texts[text_key]
-            outbox.message_queue(app=OUTBOX_APP, key=f"sla-{alert.case_id}-{alert.clock}-{alert.kind}-{pk}",
-                                 channel=channel, address=address, language=language,
-                                 subject=subject if channel == "email" else "",
-                                 body=body if channel == "email" else f"{subject}\n{body}", at=at,
-                                 not_before=None if case.case_type_id == EMERGENCY_TYPE else _working_from(calendar, at))
-            sent += 1
-    return sent
+            messages.append(outbox.Outgoing(
+                key=f"sla-{alert.case_id}-{alert.clock}-{alert.kind}-{pk}", channel=channel, address=address,
+                language=language, subject=subject if channel == "email" else "",
+                body=body if channel == "email" else f"{subject}\n{body}",
+                not_before=None if case.case_type_id == EMERGENCY_TYPE else _working_from(calendar, at)))
+    outbox.messages_queue(app=OUTBOX_APP, messages=messages, at=at)  # one INSERT, whatever the alerts
+    return len(messages)
 
 
 def open_case_ids():

@@ -8,7 +8,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from lifecrm.core.jobs import run_step
@@ -175,6 +176,44 @@ def test_the_customers_messages_are_on_their_timeline_with_channel_and_status(
         assert source(scope=scope, customer_id=customer.pk, as_of=AT.date())[1].title == "簡訊 已寄送：正文"
     assert source(scope=data_scope_for_user(outsider.user), customer_id=customer.pk, as_of=AT.date()) == []
     assert source(scope=scope, customer_id=customer.pk, as_of=AT.date() - timedelta(days=1)) == []
+
+
+def _dispatch_queries(at: datetime, messages: int, *, prefix: str, queued_at: datetime | None = None
+                      ) -> tuple[services.Dispatched, int]:
+    """Queue `messages` at `queued_at` (every third an SMS, every fourth refused by the mail server, every second
+    already tried once), then dispatch them at `at` in one chunk: the tally and the queries the dispatch took."""
+    for n in range(messages):
+        sms = n % 3 == 0
+        queue(f"{prefix}{n}", at=queued_at or at, channel="sms" if sms else "email", subject="" if sms else "s",
+              address="1380000" if sms else ("refused@example.com" if n % 4 == 1 else f"c{n}@example.com"))
+    OutboxMessage.objects.filter(key__in=[f"{prefix}{n}" for n in range(0, messages, 2)]).update(attempts=1)
+    with CaptureQueriesContext(connection) as captured:
+        done = outbox_dispatch(at=at, chunk_size=1000)
+    return done, len(captured)
+
+
+def test_a_chunk_is_sent_and_recorded_in_queries_that_do_not_grow_with_its_messages(smtp):
+    small, small_queries = _dispatch_queries(AT, 12, prefix="SMALL-")
+    large, large_queries = _dispatch_queries(AT, 48, prefix="LARGE-")
+    assert (large.sent, large.given_up) == (4 * small.sent, 4 * small.given_up) and small.given_up
+    assert large_queries == small_queries <= 14
+    rows = OutboxMessage.objects.filter(key__startswith="LARGE-").order_by("pk")
+    assert {(m.status, m.attempts, m.sent_at) for m in rows if m.status == Status.SENT} == {
+        (Status.SENT, 1, AT), (Status.SENT, 2, AT)}
+    assert all("550" in m.last_error for m in rows if m.status == Status.GIVEN_UP)
+
+
+def test_a_chunk_claimed_in_quiet_hours_goes_back_in_queries_that_do_not_grow_with_its_messages(smtp):
+    night = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 22:00 in CN
+    evening = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)  # 20:00 in CN: due at once
+    small, small_queries = _dispatch_queries(night, 5, prefix="SMALL-", queued_at=evening)
+    large, large_queries = _dispatch_queries(night, 40, prefix="LARGE-", queued_at=evening)
+    assert (small.deferred, large.deferred, large.sent) == (5, 40, 0)
+    assert large_queries == small_queries
+    morning = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+    assert set(OutboxMessage.objects.values_list("status", "attempts", "next_attempt_at")) == {
+        (Status.QUEUED, 0, morning), (Status.FAILED, 1, morning)}  # no attempt spent
+    assert not smtp.messages
 
 
 def test_the_admin_lists_the_given_up_messages_read_only(admin_client):

@@ -143,6 +143,28 @@ def test_clocks_of_many_cases_take_a_fixed_number_of_queries(service_world, djan
     assert all(c is not None for c in clocks.values())
 
 
+def test_the_alerts_of_many_cases_are_raised_and_queued_in_a_fixed_number_of_queries(service_world):
+    """The sweep's queries do not grow with its alerts: the alerts in one INSERT, their messages (to the handler and
+    the queue's lead) in one INSERT into the outbox, not one message at a time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lifecrm.notifications.models import OutboxMessage
+    handler, queue = _alert_recipients(service_world)
+    breach_at = datetime(2026, 12, 8, 9, 31, tzinfo=SHANGHAI)
+    counts = []
+    for cases in (1, 4):
+        opened = [_open(service_world, datetime(2026, 12, 7, 9, tzinfo=SHANGHAI)) for _ in range(cases)]
+        Case.objects.filter(pk__in=[c.pk for c in opened]).update(queue=queue, assignee=handler)
+        sla.SlaBook.load().calendar("CN")  # the core working calendar is cached per process
+        with CaptureQueriesContext(connection) as captured:
+            assert sla.sla_sweep(at=breach_at, first_id=opened[0].pk, last_id=opened[-1].pk) == cases
+        counts.append(len(captured))
+        assert OutboxMessage.objects.filter(key__startswith="sla-", key__contains="-response-breach-").count() == (
+            2 * (1 + 4 * (cases == 4)))  # the handler and the lead, per breached case
+    assert counts[0] == counts[1]
+
+
 def test_the_daily_sweep_evaluates_at_its_run_time_not_at_the_end_of_the_day(service_world, monkeypatch):
     """An emergency case opened at 22:10 has its first answer due at 22:25 (15 clock minutes, round the clock): the
     batch running at 22:24 does not escalate it (as at 23:59 it did); at 22:26 it is breached. A batch catching up

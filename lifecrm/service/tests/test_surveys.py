@@ -248,6 +248,53 @@ def test_the_daily_nps_asks_a_sample_once_per_period(service_world, settings, ou
     assert list(nps_candidate_ids(day + timedelta(days=1))) == [w.customer_b.pk]
 
 
+def test_the_survey_link_is_the_sites_survey_page(settings):
+    """The batch reverses the link in the survey's own URLconf (not the site's: its import costs seconds); the site
+    serves the same path."""
+    from django.urls import resolve, reverse
+
+    from lifecrm.service.surveys import survey_link
+    settings.LIFECRM_PUBLIC_URL = "https://crm.example.com"
+    assert survey_link("abc") == "https://crm.example.com" + reverse("survey", kwargs={"token": "abc"})
+    assert resolve("/survey/abc/").url_name == "survey"
+
+
+def test_the_daily_nps_of_many_customers_takes_a_fixed_number_of_queries(service_world, settings, outbox):
+    """A chunk's surveys, messages and audit rows are written together, not one customer at a time; each customer's
+    survey is what `survey_send` records (who served, the channel, the link's message, a skip and its reason)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lifecrm.service.surveys import nps_surveys_send
+    w = service_world
+    at = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 10:00 in CN
+    counts = []
+    for size in (2, 8):
+        customers = [make_customer(branch=w.org.team_a if n % 2 else w.org.branch_b,
+                                   agent=w.staff["agent"] if n % 2 else None,
+                                   email=f"c{n}@example.com" if n % 3 == 0 else "",
+                                   preferred_channel="email" if n % 3 == 0 else "sms") for n in range(size)]
+        asked = customers[-1]  # asked yesterday: too soon
+        Survey.objects.create(kind="csat", subject_kind="service.case", subject_id=asked.pk, customer=asked,
+                              sent_at=at - timedelta(days=1), language="zh-hans", status=Survey.Status.SENT,
+                              channel="sms", token_hash=f"{size:064d}", expires_at=at + timedelta(days=13),
+                              branch=w.org.branch_b, served_path=w.org.branch_b.path, branch_path=asked.branch_path)
+        with CaptureQueriesContext(connection) as captured:
+            assert nps_surveys_send(customer_ids=[c.pk for c in customers], at=at) == size - 1
+        counts.append(len(captured))
+        surveys = {s.customer_id: s for s in Survey.objects.filter(kind="nps", customer__in=customers)}
+        assert (surveys[asked.pk].status, surveys[asked.pk].skip_reason) == ("skipped", "too_soon")
+        for n, customer in enumerate(customers[:-1]):
+            survey = surveys[customer.pk]
+            assert survey.status == "sent" and survey.channel == ("email" if n % 3 == 0 else "sms")
+            assert (survey.team, survey.branch) == ((w.org.team_a, w.org.branch_a) if n % 2 else (None, w.org.branch_b))
+            message = OutboxMessage.objects.get(key=f"survey-nps-{customer.pk}-20261202")
+            assert survey.detail == f"{survey.channel} {message.key} in the outbox" and "/survey/" in message.body
+        assert AuditEvent.objects.filter(object_type="service.survey",
+                                         object_id__in=[str(s.pk) for s in surveys.values()]).count() == size
+    assert counts[0] == counts[1]
+
+
 # -- report and timeline -------------------------------------------------------------------------------------------
 
 def _answered(w, customer, handler, score, *, at=AT, kind="csat"):
