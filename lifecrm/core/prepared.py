@@ -30,7 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -204,7 +204,11 @@ def prepared(*, values: tuple[str, ...]):
             if found is not None and (found is _UNPREPARED or found.current()):
                 return list(build(**kwargs)) if found is _UNPREPARED else found.run(kwargs)
             try:
-                found = _Shape(build(**placed), marks)
+                try:
+                    queryset = build(**placed)
+                except (ValueError, TypeError, ValidationError) as error:  # e.g. a text stand-in for a number
+                    raise NotPrepared(f"the stand-ins do not fit the query: {error}") from error
+                found = _Shape(queryset, marks)
             except NotPrepared as why:
                 log.info("prepared read %s runs unprepared for %s: %s", build.__qualname__, shape, why)
                 shapes[key] = _UNPREPARED

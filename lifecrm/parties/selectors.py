@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -43,9 +42,10 @@ def customer_get(*, scope: DataScope, customer_id: int) -> Customer:
     """The customer with its branch and agent; 404 when absent or outside the scope (no existence leak). A
     prepared read: every page about a customer starts with it."""
     try:
-        found = _customer_with_units(scope=scope, customer_id=customer_id)
-    except (ValueError, TypeError, ValidationError):
-        found = []
+        customer_id = int(customer_id)  # an id from a form or a query string is text
+    except (ValueError, TypeError):
+        raise Http404("no such customer") from None
+    found = _customer_with_units(scope=scope, customer_id=customer_id) if 0 < customer_id < 2**63 else []
     if not found:
         raise Http404("no such customer")
     return found[0]

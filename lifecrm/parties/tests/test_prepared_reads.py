@@ -100,3 +100,10 @@ def test_a_value_written_into_the_sql_runs_unprepared(book):
     for count in (1, 3, 4):
         assert first_customers(count=count) == sorted(people, key=lambda c: c.number)[:count]
 
+
+
+def test_a_value_of_another_type_than_its_field_runs_unprepared(book):
+    _, _, people = book
+    kwargs = dict(scope=DataScope(ScopeKind.ALL), born_after=date(1900, 1, 1),
+                  created_before=datetime(2030, 1, 1, tzinfo=UTC), name="王", limit=5)
+    assert customers_like(**kwargs, exclude_id=str(people[0].pk)) == customers_like(**kwargs, exclude_id=people[0].pk)

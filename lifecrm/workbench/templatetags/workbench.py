@@ -5,11 +5,37 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from lifecrm.value.reasons import reasons_text
 
 register = template.Library()
+
+_MENUS: dict[tuple, str] = {}  # rendered app menus by (scope kind, role, language, page's namespace and name)
+MAX_MENUS = 500
+
+
+@register.simple_tag(takes_context=True)
+def app_menus(context) -> str:
+    """The apps' menus of the navbar (workbench/partials/app_menus.html), rendered once per process for each
+    scope kind, role, language and page: an entry shows by the role and scope kind alone (`may`), and is marked
+    active by the page's URL name. Rendered afresh every time while DEBUG is on (templates may change)."""
+    request = context.get("request")
+    scope = getattr(request, "scope", None)
+    match = getattr(request, "resolver_match", None)
+    key = (getattr(scope, "kind", None), getattr(scope, "role", None), translation.get_language(),
+           getattr(match, "namespace", None), getattr(match, "url_name", None))
+    html = _MENUS.get(key)
+    if html is None:
+        html = render_to_string("workbench/partials/app_menus.html", context.flatten(), request)
+        if not settings.DEBUG:
+            if len(_MENUS) >= MAX_MENUS:
+                _MENUS.clear()
+            _MENUS[key] = html
+    return mark_safe(html)  # noqa: S308 - our own templates' output, escaped as they rendered
 
 # Bootstrap colour of each policy status: green runs, amber needs attention, red has stopped cover.
 STATUS_BADGE_CLASSES = {
