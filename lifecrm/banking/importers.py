@@ -14,24 +14,12 @@ from datetime import date
 
 from django.utils.translation import gettext_noop as N_
 
-from lifecrm.banking import xsd
 from lifecrm.banking.errors import BankFileRejected
-from lifecrm.banking.formats import pain002
-from lifecrm.banking.formats.xmlnav import root_node
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.selectors import sent_file
-from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive, transfer_status_import
+from lifecrm.banking.services import FileHead, bank_file_receive, file_head, transfer_status_import
 from lifecrm.core.actors import on_behalf
 from lifecrm.org.access import Action, authorize
-
-
-@dataclass(frozen=True, slots=True)
-class FileHead:
-    """What a result file is, read before anything is recorded: its format and, for a pain.002, the message it
-    answers."""
-
-    format: str  # BankFile.Format value
-    original_message_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,8 +35,9 @@ class ImportDone:
 
 Detect = Callable[[FileHead], bool]
 Apply = Callable[..., ImportDone]
-"""`apply(content=bytes, filename=str, as_of=date, file_format=str, actor=…)` → ImportDone, or BankFileRejected
-having written nothing (the actor was authorized by the page's service and stands for the importer's audit)."""
+"""`apply(content=bytes, filename=str, as_of=date, file_format=str, actor=…, head=FileHead)` → ImportDone, or
+BankFileRejected having written nothing (the actor was authorized by the page's service and stands for the
+importer's audit; `head` is what `file_head` read of the file, for `bank_file_receive`: not validated again)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +61,6 @@ def result_importers() -> dict[str, _Importer]:
     return dict(_importers)
 
 
-def file_head(content: bytes, file_format: str = "auto") -> FileHead:
-    """A result file's format (CSV, or an XML's by its namespace, checked against its XSD) and, for a pain.002,
-    the message it answers. BankFileRejected for a file no bank result is."""
-    if file_format not in RESULT_FORMATS:
-        raise BankFileRejected("", N_("unknown format %(value)r: use one of %(allowed)s"), value=file_format,
-                               allowed=", ".join(RESULT_FORMATS))
-    if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
-        return FileHead(BankFile.Format.CSV)
-    document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
-    if document.format != BankFile.Format.PAIN_002:
-        return FileHead(document.format)
-    return FileHead(document.format, pain002.parse(root_node(document.root, document.namespace)).original_message_id)
-
-
 def answers_a_transfer(head: FileHead) -> bool:
     """A status report on one of our credit-transfer files (pain.001)."""
     if head.format != BankFile.Format.PAIN_002 or not head.original_message_id:
@@ -107,14 +82,16 @@ def result_file_import(*, actor, content: bytes, filename: str, as_of: date, fil
     actor = on_behalf(actor, Action.IMPORT_BANK_FILE)
     if not content.strip():
         raise BankFileRejected("", N_("the file is empty"))
-    head = file_head(content, file_format)
+    head = file_head(content, file_format)  # validated and read once: handed down, not validated again
     if answers_a_transfer(head):
-        bank_file, applied = transfer_status_import(actor=actor, content=content, filename=filename, as_of=as_of)
+        bank_file, applied = transfer_status_import(actor=actor, content=content, filename=filename, as_of=as_of,
+                                                    head=head)
         return ImportDone(bank_file, already_imported=applied is None)
     importer = next((i for i in _importers.values() if i.detect(head)), None)
     if importer is not None:
-        return importer.apply(content=content, filename=filename, as_of=as_of, file_format=file_format, actor=actor)
+        return importer.apply(content=content, filename=filename, as_of=as_of, file_format=file_format, actor=actor,
+                              head=head)
     # nobody's: still refused as the bank's file it is not (our own export, a pain.008…), else as nobody's
     bank_file, _ = bank_file_receive(content=content, filename=filename, as_of=as_of, file_format=file_format,
-                                     apply=_nobody_takes)
+                                     apply=_nobody_takes, head=head)
     return ImportDone(bank_file, already_imported=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -58,31 +59,66 @@ def bank_file_store_on_commit(bank_file: BankFile) -> None:
     transaction.on_commit(lambda: write_file(bank_file))
 
 
-def parse_results(content: bytes, file_format: str = "auto", *,
-                  ours: Callable[[str | None], bool] | None = None) -> ParsedResults:
-    """Validate and read a bank's result file (pain.002, camt.054 or CSV); `ours` tells a camt.054 entry of ours
-    from someone else's money on the account. BankFileRejected for anything else."""
+@dataclass(frozen=True)
+class FileHead:
+    """What a result file is, read before anything is recorded: its format and, for a pain.002, the message it
+    answers. It keeps what reading it took (the content hash, the XSD-valid document, a pain.002's results), so
+    `parse_results` and `bank_file_receive` given the head validate and parse the same bytes no second time."""
+
+    format: str  # BankFile.Format value
+    original_message_id: str = ""
+    sha256: str = field(default="", compare=False, repr=False)
+    document: xsd.XmlDocument | None = field(default=None, compare=False, repr=False)  # XML: valid against its XSD
+    results: ParsedResults | None = field(default=None, compare=False, repr=False)  # a pain.002's
+
+    def describes(self, content: bytes, file_format: str) -> bool:
+        """Read from these very bytes, as `file_format` asks (a head of other bytes is never trusted)."""
+        return (file_format in ("auto", self.format) and bool(self.sha256)
+                and self.sha256 == hashlib.sha256(content).hexdigest())
+
+
+def file_head(content: bytes, file_format: str = "auto") -> FileHead:
+    """A result file's format (CSV, or an XML's by its namespace, checked against its XSD) and, for a pain.002,
+    the message it answers. BankFileRejected for a file no bank result is."""
     if file_format not in RESULT_FORMATS:
         raise BankFileRejected("", N_("unknown format %(value)r: use one of %(allowed)s"), value=file_format,
                                allowed=", ".join(RESULT_FORMATS))
+    digest = hashlib.sha256(content).hexdigest()
     if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
-        return csvfile.parse(content)
+        return FileHead(BankFile.Format.CSV, sha256=digest)
     document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
-    if document.format == BankFile.Format.PAIN_008:
+    if document.format != BankFile.Format.PAIN_002:
+        return FileHead(document.format, sha256=digest, document=document)
+    results = pain002.parse(root_node(document.root, document.namespace))
+    return FileHead(document.format, results.original_message_id, sha256=digest, document=document, results=results)
+
+
+def parse_results(content: bytes, file_format: str = "auto", *,
+                  ours: Callable[[str | None], bool] | None = None, head: FileHead | None = None) -> ParsedResults:
+    """Validate and read a bank's result file (pain.002, camt.054 or CSV); `ours` tells a camt.054 entry of ours
+    from someone else's money on the account; `head`: what `file_head` read of these bytes already (not validated
+    again). BankFileRejected for anything else."""
+    if head is None or not head.describes(content, file_format):
+        head = file_head(content, file_format)
+    if head.format == BankFile.Format.CSV:
+        return csvfile.parse(content)
+    if head.format == BankFile.Format.PAIN_008:
         raise BankFileRejected("", N_("this is a pain.008 collection file, not a bank result"))
-    if document.format == BankFile.Format.PAIN_001:
+    if head.format == BankFile.Format.PAIN_001:
         raise BankFileRejected("", N_("this is a pain.001 credit-transfer file, not a bank result"))
-    node = root_node(document.root, document.namespace)
-    return pain002.parse(node) if document.format == BankFile.Format.PAIN_002 else camt054.parse(node, ours=ours)
+    if head.results is not None:
+        return head.results
+    return camt054.parse(root_node(head.document.root, head.document.namespace), ours=ours)
 
 
 def bank_file_receive(*, content: bytes, filename: str, as_of: date, apply: Callable[[BankFile, ParsedResults], Applied],
                       file_format: str = "auto", ours: Callable[[str | None], bool] | None = None,
-                      ) -> tuple[BankFile, Applied | None]:
+                      head: FileHead | None = None) -> tuple[BankFile, Applied | None]:
     """Receive a bank's result file once: the same bytes a second time return the first BankFile and `None` (nothing
     applied, nothing changed); our own export given back is refused. Otherwise the file is validated
-    (`parse_results`), recorded and `apply(bank_file, parsed)`-ed in one transaction: whatever `apply` raises
-    (BankFileRejected for a bad line) leaves nothing written. Returns the file and what `apply` returned."""
+    (`parse_results`; `head`: what `file_head` read of it already, not validated again), recorded and
+    `apply(bank_file, parsed)`-ed in one transaction: whatever `apply` raises (BankFileRejected for a bad line)
+    leaves nothing written. Returns the file and what `apply` returned."""
     if not content.strip():
         raise BankFileRejected("", N_("the file is empty"))
     digest = hashlib.sha256(content).hexdigest()
@@ -92,7 +128,7 @@ def bank_file_receive(*, content: bytes, filename: str, as_of: date, apply: Call
             raise BankFileRejected("", N_("this is our own export %(filename)s, not a bank result"),
                                    filename=existing.filename)
         return existing, None
-    parsed = parse_results(content, file_format, ours=ours)
+    parsed = parse_results(content, file_format, ours=ours, head=head)
     try:
         with transaction.atomic():
             bank_file = BankFile.objects.create(
@@ -111,13 +147,15 @@ def bank_file_receive(*, content: bytes, filename: str, as_of: date, apply: Call
     return bank_file, applied
 
 
-def transfer_status_import(*, actor, content: bytes, filename: str, as_of: date) -> tuple[BankFile, object | None]:
+def transfer_status_import(*, actor, content: bytes, filename: str, as_of: date, head: FileHead | None = None
+                           ) -> tuple[BankFile, object | None]:
     """Take a bank's status report (pain.002) on one of our credit-transfer files, whichever app made it:
     XSD-checked, recorded once by its content hash (the same file again: the first BankFile and None, nothing
     changed), matched to the pain.001 it answers and applied by the listener of that file's message-id prefix
     (`transfers`: claims' payouts `LCCL`, servicing's payments to owners `LCSV`), whole or not at all. A bank file
-    holds the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`). Returns the file and
-    what the listener returned."""
+    holds the whole company's payments: head office imports it (`Action.IMPORT_BANK_FILE`). `head`: what
+    `file_head` read of it already (the bank-file page's routing), not validated again. Returns the file and what
+    the listener returned."""
     authorize(actor, Action.IMPORT_BANK_FILE)
     return bank_file_receive(content=content, filename=filename, as_of=as_of, file_format="pain.002",
-                             apply=transfer_statuses_apply(as_of=as_of, actor=actor))
+                             apply=transfer_statuses_apply(as_of=as_of, actor=actor), head=head)

@@ -6,6 +6,9 @@ Banking imports no app: an app that sends credit transfers registers a listener 
 of `services.bank_file_receive`, so a report is taken once by its content hash (the same file again changes
 nothing), validated against its XSD, and applied whole or not at all: a listener raises `BankFileRejected` for a
 line that does not fit its rows. Authorization is the calling app's.
+
+A rejected transfer goes out again to the payee's new account (`transfer_reissue`: the row's side of it; each app's
+service checks its actor, sends the row in a new pain.001 and writes its own history).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from django.utils.translation import gettext_noop as N_
 
 from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.formats import PAID, PENDING, ParsedResults
-from lifecrm.banking.models import BankFile
+from lifecrm.banking.models import BankFile, CreditTransfer
 from lifecrm.banking.selectors import sent_file
 
 
@@ -134,3 +137,27 @@ def _check(status: TransferStatus, payment) -> None:
     if status.amount is not None and status.amount != payment.amount:
         raise BankFileRejected(status.where, N_("%(reference)s: amount %(amount)s is not the payout's %(expected)s"),
                                reference=payment.end_to_end_id, amount=status.amount, expected=payment.amount)
+
+
+def transfer_reissue(transfer: CreditTransfer, *, bank_name: str, bank_code: str, account_number: str,
+                     keep_answer: bool = False) -> dict[str, str]:
+    """Point a credit transfer the bank rejected at the payee's new account (the app checked the account): a new
+    end-to-end id `<first id>-R<n>`, to pay again (no file, not sent), saved; the bank's answer on the rejected
+    attempt is cleared unless `keep_answer`. Returns the rejected attempt (reference, account's last four digits,
+    reason, file) for the app's history and audit trail; the app sends the row."""
+    states = type(transfer).Status
+    if transfer.status != states.REJECTED:
+        raise ValueError(f"{transfer.end_to_end_id} was not rejected: it does not go out again")
+    before = {"reference": transfer.end_to_end_id, "account": transfer.account_last4,
+              "reason": transfer.reason_code, "file": transfer.bank_file.message_id}
+    first = transfer.end_to_end_id.rsplit("-R", 1)[0] if transfer.reissues else transfer.end_to_end_id
+    transfer.reissues += 1
+    transfer.end_to_end_id = f"{first}-R{transfer.reissues}"
+    for name, value in CreditTransfer.account_fields(bank_name=bank_name, bank_code=bank_code,
+                                                     account_number=account_number).items():
+        setattr(transfer, name, value)
+    transfer.status, transfer.bank_file, transfer.sent_on = states.PENDING, None, None
+    if not keep_answer:
+        transfer.result_file, transfer.result_on, transfer.reason_code = None, None, ""
+    transfer.save()
+    return before

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.core.fields import EncryptedTextField
+from lifecrm.banking.models import CreditTransfer
 from lifecrm.core.money import AMOUNT_DIGITS
 from lifecrm.org.rules import ScopeFields
 
@@ -248,7 +248,7 @@ class ClaimRenunciation(models.Model):
         return f"{self.claim_id} {self.beneficiary_id}"
 
 
-class Payout(models.Model):
+class Payout(CreditTransfer):
     """One payee's part of one policy's benefit, to their bank account: pending until it goes out in a pain.001
     file, which it does exactly once (`end_to_end_id` unique, `bank_file` set once). An advance (Insurance Law Art.
     25) is a payout too (`advance`), held for a checker at the approval threshold, and deducted from the final
@@ -265,30 +265,13 @@ class Payout(models.Model):
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
     beneficiary = models.ForeignKey("policies.Beneficiary", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", db_index=False)
-    payee_name = models.CharField(_("payee"), max_length=120)
     payee_key = models.CharField(_("payee"), max_length=40, blank=True)  # services.payee_key: who, not the name
     estate = models.BooleanField(_("the insured's estate"), default=False)
     share_numerator = models.PositiveIntegerField()
     share_denominator = models.PositiveIntegerField()
     amount = models.DecimalField(_("amount"), **MONEY)
-    currency = models.CharField(_("currency"), max_length=3)
     advance = models.BooleanField(_("advance payment"), default=False)
-    bank_name = models.CharField(_("bank"), max_length=60)
-    bank_code = models.CharField(_("bank code"), max_length=20)
-    account_number = EncryptedTextField(_("account number"))
-    account_last4 = models.CharField(max_length=4, editable=False)
-    end_to_end_id = models.CharField(max_length=35)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
-    bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
-    sent_on = models.DateField(_("sent on"), null=True, blank=True)
-    # The bank's status report (pain.002) on it: accepted, or rejected with the ISO reason code; a rejected payout
-    # goes out again (a new end-to-end id, `reissues` + 1) once the payee's new account is given.
-    result_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", db_index=False)
-    result_on = models.DateField(_("bank's answer on"), null=True, blank=True)
-    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
-    reissues = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("payout")

@@ -27,6 +27,7 @@ from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.services import bank_file_record, transfer_status_import
+from lifecrm.banking.transfers import transfer_reissue
 from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
@@ -610,9 +611,8 @@ def _announce_closed(claim: Claim) -> None:
     if claim.claim_type == rules.ClaimType.DEATH or insured.date_of_death is not None:
         return
     staff = claim.handler or claim.decided_by
-    served_closed_announce(ServedClosed(kind=SURVEY_SUBJECT, id=claim.pk, label=claim.number, customer=insured,
-                                        staff=staff, unit=staff.org_unit if staff else insured.branch,
-                                        at=timezone.now()))
+    served_closed_announce(ServedClosed.now(SURVEY_SUBJECT, claim, label=claim.number, customer=insured, staff=staff,
+                                            unit=staff.org_unit if staff else insured.branch))
 
 
 @transaction.atomic
@@ -965,8 +965,8 @@ def _payouts(claim: Claim, plan: list[PlannedPayout], accounts: dict[str, Accoun
             claim=claim, policy_id=planned.policy_id, beneficiary_id=planned.beneficiary_id,
             payee_name=planned.name[:120], payee_key=planned.payee_key, estate=planned.estate,
             share_numerator=planned.share.numerator, share_denominator=planned.share.denominator,
-            amount=planned.amount, currency=claim.currency, bank_name=account.bank_name.strip()[:60],
-            bank_code=account.bank_code.strip()[:20], account_number=number, account_last4=number[-4:],
+            amount=planned.amount, currency=claim.currency,
+            **Payout.account_fields(bank_name=account.bank_name, bank_code=account.bank_code, account_number=number),
             end_to_end_id=f"{claim.number}-{prefix}{i:03d}", advance=bool(prefix), status=status))
     return Payout.objects.bulk_create(payouts)
 
@@ -1061,15 +1061,9 @@ def payout_reissue(*, actor, payout_id: int, account: Account, as_of: date) -> B
     if not number.isalnum() or not account.bank_code.strip():
         raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
                            % {"name": payout.payee_name}, field="account")
-    before = {"reference": payout.end_to_end_id, "account": payout.account_last4, "reason": payout.reason_code,
-              "file": payout.bank_file.message_id}
-    first = payout.end_to_end_id.rsplit("-R", 1)[0] if payout.reissues else payout.end_to_end_id
-    payout.reissues += 1
-    payout.end_to_end_id = f"{first}-R{payout.reissues}"
-    payout.bank_name, payout.bank_code = account.bank_name.strip()[:60], account.bank_code.strip()[:20]
-    payout.account_number, payout.account_last4 = number, number[-4:]
-    payout.status, payout.bank_file, payout.sent_on = Payout.Status.PENDING, None, None
-    payout.save()
+    # claims keeps the rejected attempt's answer (its reason on the claim page) until the bank answers the new one
+    before = transfer_reissue(payout, bank_name=account.bank_name, bank_code=account.bank_code,
+                              account_number=number, keep_answer=True)
     bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
     _append(claim, actor=actor, kind="payout_reissued", on=as_of,
             data={"payee": payout.payee_name, "before": before, "reference": payout.end_to_end_id,

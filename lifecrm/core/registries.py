@@ -311,6 +311,11 @@ class ServedClosed:
     unit: Any
     at: datetime
 
+    @classmethod
+    def now(cls, kind: str, row: Any, *, label: str, customer: Any, staff: Any, unit: Any) -> ServedClosed:
+        """`row` (a model instance: its primary key) closed at this instant."""
+        return cls(kind=kind, id=row.pk, label=label, customer=customer, staff=staff, unit=unit, at=timezone.now())
+
 
 ServedClosedListener = Callable[[ServedClosed], None]
 _served_closed_listeners: dict[str, ServedClosedListener] = {}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.core.fields import EncryptedTextField
+from lifecrm.banking.models import CreditTransfer
 from lifecrm.org.rules import ScopeFields
 from lifecrm.servicing.rules import RequestStatus
 
@@ -181,7 +181,7 @@ class RequestEvent(models.Model):
 
 
 
-class Disbursement(models.Model):
+class Disbursement(CreditTransfer):
     """What a money request pays the policy owner (a surrender value, a policy loan, a cooling-off refund), to the
     owner's bank account given on the request, by a pain.001 credit transfer (banking's writer). Held until the
     request is executed (the amount is the execution's), then to pay, then sent in exactly one file
@@ -198,25 +198,8 @@ class Disbursement(models.Model):
 
     request = models.OneToOneField(ServiceRequest, on_delete=models.PROTECT, related_name="disbursement")
     policy = models.ForeignKey("policies.Policy", on_delete=models.PROTECT, related_name="+", db_index=False)
-    payee_name = models.CharField(_("payee"), max_length=120)
-    bank_name = models.CharField(_("bank"), max_length=60)
-    bank_code = models.CharField(_("bank code"), max_length=20)
-    account_number = EncryptedTextField(_("account number"))
-    account_last4 = models.CharField(max_length=4, editable=False)
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3)
-    end_to_end_id = models.CharField(max_length=35)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.HELD)
-    bank_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
-    sent_on = models.DateField(_("sent on"), null=True, blank=True)
-    # the bank's answer (pain.002): the report, its day, the ISO reason of a rejection; a rejected payment goes
-    # out again (a new end-to-end id, `reissues` + 1) once the owner's new account is given.
-    result_file = models.ForeignKey("banking.BankFile", on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", db_index=False)
-    result_on = models.DateField(_("bank's answer on"), null=True, blank=True)
-    reason_code = models.CharField(_("reason"), max_length=8, blank=True)
-    reissues = models.PositiveSmallIntegerField(default=0)
     # the policy's scope, as the request's (a clerk exports the payments of the requests they see)
     branch_path = models.CharField(max_length=200, editable=False)
     agent = models.ForeignKey("org.Staff", on_delete=models.PROTECT, null=True, blank=True, related_name="+",

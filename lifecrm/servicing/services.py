@@ -26,6 +26,7 @@ from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.services import bank_file_record
+from lifecrm.banking.transfers import transfer_reissue
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, trusted
 from lifecrm.core.money import to_cents
 from lifecrm.core.registries import ServedClosed, served_closed_announce
@@ -384,16 +385,8 @@ def disbursement_reissue(*, actor, request: ServiceRequest, bank_name: str, bank
     if payment is None or payment.status != Disbursement.Status.REJECTED:
         raise ServicingRefused(_("Only a payment the bank rejected goes out again."))
     account = _payee_account({"bank_name": bank_name, "bank_code": bank_code, "bank_account": bank_account})
-    before = {"reference": payment.end_to_end_id, "account": payment.account_last4, "reason": payment.reason_code,
-              "file": payment.bank_file.message_id}
-    first = payment.end_to_end_id.rsplit("-R", 1)[0] if payment.reissues else payment.end_to_end_id
-    payment.reissues += 1
-    payment.end_to_end_id = f"{first}-R{payment.reissues}"
-    payment.bank_name, payment.bank_code = account.bank_name, account.bank_code
-    payment.account_number, payment.account_last4 = account.number, account.number[-4:]
-    payment.status, payment.bank_file, payment.sent_on = Disbursement.Status.PENDING, None, None
-    payment.result_file, payment.result_on, payment.reason_code = None, None, ""
-    payment.save()
+    before = transfer_reissue(payment, bank_name=account.bank_name, bank_code=account.bank_code,
+                              account_number=account.number)
     made = _send(actor=actor, as_of=as_of, rows=[payment])
     after = {"reference": payment.end_to_end_id, "account": payment.account_last4, "file": made.message_id}
     _append(request, actor=actor, kind="payment_reissued", on=as_of, data={"before": before} | after)
@@ -448,10 +441,10 @@ def request_create(*, actor, policy: Policy, request_type: str, channel: str, re
         for d in kind.documents if _document_needed(d["code"], policy, cleaned))
     if account is not None:
         Disbursement.objects.create(
-            request=request, policy=policy, payee_name=policy.owner.name[:120], bank_name=account.bank_name,
-            bank_code=account.bank_code, account_number=account.number, account_last4=account.number[-4:],
-            currency=policy.currency, end_to_end_id=request.number, branch_path=policy.branch_path,
-            agent_id=policy.agent_id)
+            request=request, policy=policy, payee_name=policy.owner.name[:120], currency=policy.currency,
+            **Disbursement.account_fields(bank_name=account.bank_name, bank_code=account.bank_code,
+                                          account_number=account.number),
+            end_to_end_id=request.number, branch_path=policy.branch_path, agent_id=policy.agent_id)
     _append(request, actor=actor, kind="received", on=received_on, note=request.note,
             data={"channel": channel, "payload": cleaned, "amount": None if amount is None else str(amount)})
     audit_record(actor=actor, action="create", object_type="servicing.servicerequest", object_id=request.pk,
@@ -495,9 +488,8 @@ def _announce_closed(request: ServiceRequest, *, actor) -> None:
     """The request was executed or rejected: after the commit, the listeners of `core.registries` hear of it (the
     service desk's CSAT survey). A withdrawn request is not announced: the owner ended it, nobody served it."""
     staff = acting_staff(actor) or request.maker
-    served_closed_announce(ServedClosed(kind=SURVEY_SUBJECT, id=request.pk, label=request.number,
-                                        customer=request.customer, staff=staff, unit=request.branch,
-                                        at=timezone.now()))
+    served_closed_announce(ServedClosed.now(SURVEY_SUBJECT, request, label=request.number, customer=request.customer,
+                                            staff=staff, unit=request.branch))
 
 
 def _save(request: ServiceRequest) -> ServiceRequest:

@@ -149,3 +149,17 @@ def test_an_app_registers_once_per_name():
     assert "billing.debits" in importers.result_importers()
     with pytest.raises(ValueError):
         importers.register_result_importer("billing.debits", lambda head: True, lambda **kw: None)
+
+
+def test_an_uploaded_report_is_validated_once_and_again_not_at_all(hq_client, listener, today, monkeypatch):
+    """The page reads the file's head to route it (`file_head`: XSD-checked) and hands it down to the recording
+    (`bank_file_receive`), which does not validate the same bytes a second time."""
+    original = _payout_file("LCZZ20261207CNY", "100.00", "50.00")
+    content = pain002(original, {"LCZZ-1": "ACSC", "LCZZ-2": "AC04"})
+    validated = []
+    validate = xsd.validate
+    monkeypatch.setattr(xsd, "validate", lambda content, **kw: validated.append(kw) or validate(content, **kw))
+    assert _upload(hq_client, content).status_code == 200
+    assert len(validated) == 1 and len(listener) == 1
+    again = _upload(hq_client, content)  # routed by its head, then known by its hash: applied no second time
+    assert 'data-testid="already-imported"' in again.content.decode() and len(validated) == 2 and len(listener) == 1

@@ -43,3 +43,19 @@ def test_empty_unknown_and_own_files_are_refused():
         bank_file_record(file_format=BankFile.Format.PAIN_008, namespace=PAIN_008, content=b"<Document/>",
                          message_id="LCDD20261117CNY", as_of=DAY, line_count=0, total_amount=Decimal(0))
     assert not BankFile.objects.exists()
+
+
+def test_a_head_is_trusted_for_its_own_bytes_only(monkeypatch):
+    """`parse_results` reuses what `file_head` read of the same bytes; a head of other bytes, or read as another
+    format than the one asked, is read again."""
+    from lifecrm.banking import services
+
+    head = services.file_head(CSV)
+    assert (head.format, head.describes(CSV, "auto"), head.describes(CSV, "csv")) == ("csv", True, True)
+    other = CSV.replace(b"X1", b"X2")
+    assert not head.describes(other, "auto") and not head.describes(CSV, "pain.002")
+    read = []
+    file_head = services.file_head
+    monkeypatch.setattr(services, "file_head", lambda content, fmt="auto": read.append(content) or file_head(content, fmt))
+    assert [line.end_to_end_id for line in parse_results(CSV, head=head).lines] == ["X1"] and read == []
+    assert [line.end_to_end_id for line in parse_results(other, head=head).lines] == ["X2"] and read == [other]

@@ -23,7 +23,7 @@ from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.formats import PAID, PENDING, ParsedResults, ResultLine
 from lifecrm.banking.models import BankFile
 from lifecrm.banking.selectors import sent_file
-from lifecrm.banking.services import RESULT_FORMATS, bank_file_receive
+from lifecrm.banking.services import RESULT_FORMATS, FileHead, bank_file_receive
 from lifecrm.billing.debits import rules
 from lifecrm.billing.debits.rejections import on_debit_rejected
 from lifecrm.billing.debits.unanswered import declared_not_collected
@@ -186,11 +186,12 @@ class _Applier:
 
 
 def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format: str = "auto",
-                     actor) -> ImportReport:
+                     actor, head: FileHead | None = None) -> ImportReport:
     """Import one result file whole, or raise BankFileRejected having written nothing.
 
     A file holds the whole company's debits: head office imports it (`Action.IMPORT_BANK_FILE`), or an operator's
-    command (`core.actors.system("bank-import")`)."""
+    command (`core.actors.system("bank-import")`). `head`: what `banking.services.file_head` read of the file
+    already (the bank-file page routes by it), so it is not validated again."""
     authorize(actor, Action.IMPORT_BANK_FILE)
     actor = on_behalf(actor, Action.IMPORT_BANK_FILE)
 
@@ -200,5 +201,5 @@ def bank_file_import(*, content: bytes, filename: str, as_of: date, file_format:
         return report
 
     bank_file, report = bank_file_receive(content=content, filename=filename, as_of=as_of, file_format=file_format,
-                                          ours=rules.looks_like_ours, apply=apply)
+                                          ours=rules.looks_like_ours, apply=apply, head=head)
     return ImportReport(bank_file, already_imported=True) if report is None else report

@@ -438,3 +438,23 @@ def test_debits_the_bank_has_not_answered_in_time_are_shown_until_their_result_c
         import_sample("pain002_accept_reject.xml", sent)  # one paid, one rejected: both answered
         assert debits_awaiting_results(as_of=date(2026, 11, 26)) == []
         assert 'data-testid="awaiting-results"' not in client.get(reverse("banking:bank-files")).content.decode()
+
+
+def test_a_camt054_uploaded_on_the_bank_files_page_is_validated_once(sent, client, monkeypatch):
+    """The page routes the file by its head (`banking.services.file_head`: XSD-checked) and billing's import is
+    handed that head: the camt.054 is not validated a second time, and its entries are billing's as before."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from lifecrm.banking import xsd
+
+    validated = []
+    validate = xsd.validate
+    monkeypatch.setattr(xsd, "validate", lambda content, **kw: validated.append(kw) or validate(content, **kw))
+    client.force_login(make_staff("hq", OrgUnit.objects.get(kind="hq")).user)
+    content = sample("camt054_credit.xml", **{k: sent[k] for k in ("paid", "rejected", "message_id")})
+    response = client.post(reverse("banking:bank-files"), {
+        "file": SimpleUploadedFile("camt.xml", content), "file_format": "auto"})
+    assert response.status_code == 200 and 'data-testid="import-done"' in response.content.decode()
+    assert len(validated) == 1
+    assert Collection.objects.get(end_to_end_id=sent["paid"]).status == "paid"

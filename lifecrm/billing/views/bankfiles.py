@@ -31,8 +31,10 @@ def _is_debit_result(head: FileHead) -> bool:
     return head.format in (BankFile.Format.CAMT_054, BankFile.Format.CSV)
 
 
-def _debit_results_apply(*, content: bytes, filename: str, as_of, file_format: str, actor) -> ImportDone:
-    report = bank_file_import(content=content, filename=filename, as_of=as_of, file_format=file_format, actor=actor)
+def _debit_results_apply(*, content: bytes, filename: str, as_of, file_format: str, actor,
+                         head: FileHead | None = None) -> ImportDone:
+    report = bank_file_import(content=content, filename=filename, as_of=as_of, file_format=file_format, actor=actor,
+                              head=head)
     return ImportDone(report.bank_file, report.already_imported, "billing/partials/bank_file_import.html",
                       {"outcome": pages.import_outcome(report)})
 

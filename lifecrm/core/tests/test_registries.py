@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from lifecrm.core.registries import (
+    ServedClosed,
     StepRegistry,
     TimelineEntry,
     as_datetime_key,
@@ -185,3 +186,14 @@ class TestTimelinePage:
 
     def test_every_registered_source_has_a_count(self):
         assert set(timeline_sources()) == set(timeline_counts())
+
+
+def test_served_closed_now_names_the_row_by_its_key_at_this_instant():
+    class Row:
+        pk = 42
+
+    before = datetime.now(UTC)
+    event = ServedClosed.now("claims.claim", Row(), label="CL0042", customer="c", staff=None, unit="u")
+    assert (event.kind, event.id, event.label, event.customer, event.staff, event.unit) == (
+        "claims.claim", 42, "CL0042", "c", None, "u")
+    assert event.at.tzinfo is not None and before <= event.at <= datetime.now(UTC)
