@@ -18,21 +18,37 @@ MESSAGE_ID = re.compile(r"(?P<prefix>[A-Z]{4})(?P<day>\d{8})(?P<currency>[A-Z]{3
 MESSAGE_PREFIXES = {"LCDD": "billing", "LCCL": "claims", "LCSV": "servicing"}
 """Whose outgoing files: each message-id prefix is one app's (its Django app label), so that no two apps share one."""
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the catalogues (makemessages' keyword) and returns it unchanged: rules stay free of Django;
+    the pages translate the label when they show it (`banking.reasons.reason_text`)."""
+    return message
+
+
 REASON_LABELS = {
-    "AC01": "incorrect account number",
-    "AC04": "account closed",
-    "AC06": "account blocked",
-    "AG01": "transaction forbidden on this account",
-    "AM04": "insufficient funds",
-    "AM05": "duplicate collection",
-    "MD01": "no valid mandate",
-    "MD06": "refund requested by the debtor",
-    "MD07": "debtor deceased",
-    "MS02": "refused by the debtor",
-    "MS03": "reason not specified",
-    "FF01": "file format invalid",
+    "AC01": gettext_noop("incorrect account number"),
+    "AC03": gettext_noop("invalid payee account number"),
+    "AC04": gettext_noop("account closed"),
+    "AC06": gettext_noop("account blocked"),
+    "AG01": gettext_noop("transaction forbidden on this account"),
+    "AM04": gettext_noop("insufficient funds"),
+    "AM05": gettext_noop("duplicate transaction"),
+    "BE01": gettext_noop("account holder's name does not match the account"),
+    "FF01": gettext_noop("file format invalid"),
+    "MD01": gettext_noop("no valid mandate"),
+    "MD06": gettext_noop("refund requested by the debtor"),
+    "MD07": gettext_noop("account holder deceased"),
+    "MS02": gettext_noop("refused by the account holder, reason not given"),
+    "MS03": gettext_noop("reason not specified"),
+    "NARR": gettext_noop("reason given in the bank's narrative"),
+    "RR01": gettext_noop("payer's account or identification missing (regulatory)"),
+    "RR02": gettext_noop("payer's name or address missing (regulatory)"),
+    "RR03": gettext_noop("payee's name or address missing (regulatory)"),
+    "RR04": gettext_noop("regulatory reason"),
 }
-"""ISO 20022 external status reason codes our banks send, in English (the pages translate them)."""
+"""ISO 20022 external status reason codes (ExternalStatusReason1Code) our banks send on debits (pain.008) and
+payouts (pain.001), in English: the one table of their labels. Pages show them through
+`banking.reasons.reason_text` ("AC04 — Account closed", in the page's language); audit texts use `describe`."""
 
 
 def message_id(prefix: str, as_of: date, currency: str, part: int = 1) -> str:

@@ -47,8 +47,13 @@ class PolicyListSerializer(serializers.ModelSerializer):
         model = Policy
         fields = [
             "id", "number", "status", "status_label", "status_date", "product", "owner", "insured", "agent",
-            "branch", "channel", "currency", "issue_date", "maturity_date", "paid_to_date",
+            "branch", "channel", "currency", "issue_date", "delivered_on", "maturity_date", "paid_to_date",
         ]
+        # Recorded only from the owner's signed delivery receipt (policies.services.policy_delivery_record).
+        read_only_fields = ["delivered_on"]
+        extra_kwargs = {"delivered_on": {
+            "help_text": "the day the owner received the policy (the cooling-off period counts from it); "
+                         "null until the signed delivery receipt is recorded"}}
 
 
 class BeneficiarySerializer(serializers.ModelSerializer):

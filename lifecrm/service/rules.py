@@ -221,11 +221,20 @@ def attachment_name(filename: str, *, limit: int = 120) -> str:
 
 # surveys ------------------------------------------------------------------------------------------------------------
 class SurveyKind(StrEnum):
-    CSAT = "csat"  # "how satisfied were you" 1–5, after a case (later a servicing request, a claim) closes
+    CSAT = "csat"  # "how satisfied were you" 1–5, after a case, a servicing request or a claim closes
     NPS = "nps"  # "how likely to recommend us" 0–10, periodic
 
 
 SCORE_RANGE: dict[SurveyKind, tuple[int, int]] = {SurveyKind.CSAT: (1, 5), SurveyKind.NPS: (0, 10)}
+
+CSAT_SUBJECT_NAMES = {"service.case": "case", "servicing.request": "request", "claims.claim": "claim"}
+"""How a CSAT names what closed, by the survey's subject kind: a service-desk case is a case (案件), a servicing
+request a request (保全申請), a claim a claim (理賠案件). The message templates and the answer page word it."""
+
+
+def csat_subject_name(subject_kind: str) -> str:
+    """"case", "request" or "claim" for a CSAT's subject (a kind not listed: "case", the service desk's own)."""
+    return CSAT_SUBJECT_NAMES.get(subject_kind, "case")
 COMMENT_MAX_LENGTH = 1000
 PROMOTER_FROM, DETRACTOR_UP_TO = 9, 6  # NPS: 9–10 promoters, 7–8 passives, 0–6 detractors
 

@@ -34,6 +34,7 @@ from lifecrm.service.rules import (
     COMMENT_MAX_LENGTH,
     OUTBOX_APP,
     SurveyKind,
+    csat_subject_name,
     may_ask,
     score_valid,
     token_digest,
@@ -217,6 +218,7 @@ def _message(survey: Survey, route: contacts.Route, token: str, customer: Custom
     language = survey.language
     context = {"company": content.company_name(language), "salutation": content.salutation(customer, language),
                "link": survey_link(token), "reference": survey.subject_label,
+               "about": csat_subject_name(survey.subject_kind),  # "case", "request" or "claim": the texts name it
                "valid_until": content.format_date(timezone.localdate(survey.expires_at), language)}
     parts = ("sms",) if route.channel == contacts.SMS else content.WRITTEN
     message = content.render(names=[MESSAGES + survey.kind], language=language, context=context, parts=parts)

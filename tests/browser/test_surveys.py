@@ -46,7 +46,7 @@ def world(transactional_db, settings, tmp_path):
 def test_a_customer_answers_on_a_phone_and_the_manager_sees_it(page: Page, live_server, world, screenshots):
     org, staff, handler, links = world
     for language, heading in (("zh-hans", "您对我们处理您案件的方式满意吗？"),
-                              ("en", "How satisfied are you with how we handled your request?")):
+                              ("en", "How satisfied are you with how we handled your case?")):
         page.goto(live_server.url + links[language])
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         page.screenshot(path=str(screenshots / f"survey-{language}.png"), full_page=True)

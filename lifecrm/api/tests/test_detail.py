@@ -99,3 +99,29 @@ def test_policy_detail_shows_current_version_coverages_beneficiaries_and_events(
 def test_me_for_an_agent(world):
     body = world.client("agent_2").get("/api/v1/me/").json()
     assert body["scope"] == {"kind": "own_book", "unit_path": world.org.team_b.path, "may_reveal_id": False}
+
+
+def test_the_policy_shows_the_day_the_owner_received_it(world):
+    """The cooling-off period counts from delivery: the list and the detail show it, null until it is recorded, and
+    the API cannot set it (read-only; the workbench records the signed receipt)."""
+    from lifecrm.policies.services import policy_delivery_record
+
+    policy = world.policies["p_a"]
+    client = world.client("hq")
+    assert client.get(f"/api/v1/policies/{policy.pk}/").json()["delivered_on"] is None
+    policy_delivery_record(actor=world.staff["hq"].user, policy_id=policy.pk, delivered_on=date(2022, 4, 6),
+                           as_of=date(2022, 4, 30))
+    assert client.get(f"/api/v1/policies/{policy.pk}/").json()["delivered_on"] == "2022-04-06"
+    listed = {row["id"]: row for row in client.get("/api/v1/policies/?page_size=100").json()["results"]}
+    assert listed[policy.pk]["delivered_on"] == "2022-04-06"
+    assert client.patch(f"/api/v1/policies/{policy.pk}/", {"delivered_on": "2022-04-01"},
+                        format="json").status_code == 405
+
+
+def test_the_schema_marks_the_delivery_day_read_only(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for name in ("PolicyList", "PolicyDetail"):
+        field = schema["components"]["schemas"][name]["properties"]["delivered_on"]
+        assert field["readOnly"] is True and field["format"] == "date" and field["nullable"] is True

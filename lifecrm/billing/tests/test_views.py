@@ -330,7 +330,7 @@ def test_a_bank_result_file_is_imported_and_reported(client, world, sent, busine
     body = response.content.decode()
     assert 'data-testid="import-done"' in body
     assert 'data-testid="report-lines">2<' in body and 'data-testid="report-paid">1<' in body
-    assert 'data-testid="report-rejected">1<' in body and "AC04 · account closed" in body
+    assert 'data-testid="report-rejected">1<' in body and "AC04 — Account closed" in body
     assert Payment.objects.filter(natural_key=f"debit:{sent['paid']}").exists()
     again = _upload(client, _csv(sent)).content.decode()
     assert 'data-testid="already-imported"' in again and "already imported on" in again
@@ -338,7 +338,7 @@ def test_a_bank_result_file_is_imported_and_reported(client, world, sent, busine
     assert "results.csv" in listing and listing.count("<tr>") >= 3  # header, our export, the result file
     result_file = BankFile.objects.get(direction="in")
     detail = client.get(reverse("banking:bank-file", args=[result_file.pk])).content.decode()
-    assert "AC04 · account closed" in detail
+    assert "AC04 — Account closed" in detail
 
 
 def test_a_bad_bank_file_is_refused_whole_saying_where_and_why(client, world, sent, business_date):

@@ -16,8 +16,8 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from lifecrm.banking import rules as bank_rules
 from lifecrm.banking.models import BankFile
+from lifecrm.banking.reasons import reason_text
 from lifecrm.banking.selectors import bank_files
 from lifecrm.billing.debits.imports import ImportReport
 from lifecrm.billing.debits.unanswered import unanswered
@@ -44,28 +44,9 @@ from lifecrm.policies.selectors import policies_in_scope
 TREND_MONTHS = 12
 PERSISTENCY_MONTHS = 12
 
-# The bank's reject codes (banking.rules.REASON_LABELS), translated for the pages.
-REJECT_REASONS = {
-    "AC01": _("incorrect account number"),
-    "AC04": _("account closed"),
-    "AC06": _("account blocked"),
-    "AG01": _("transaction forbidden on this account"),
-    "AM04": _("insufficient funds"),
-    "AM05": _("duplicate collection"),
-    "MD01": _("no valid mandate"),
-    "MD06": _("refund requested by the debtor"),
-    "MD07": _("debtor deceased"),
-    "MS02": _("refused by the debtor"),
-    "MS03": _("reason not specified"),
-    "FF01": _("file format invalid"),
-}
-
-
 def reject_reason(code: str) -> str:
-    if not code:
-        return str(_("no reason code"))
-    label = REJECT_REASONS.get(code) or bank_rules.REASON_LABELS.get(code)
-    return f"{code} · {label}" if label else code
+    """A rejected debit's reason on the bank-file pages (banking's labels; debits with no code say so)."""
+    return reason_text(code) if code else str(_("no reason code"))
 
 
 def month_start(day: date) -> date:

@@ -98,7 +98,10 @@ def test_the_claim_page_shows_the_rejection_and_pays_again(claims_world):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(claims_world.staff["claims"].user)
     page = client.get(reverse("claims:claim", args=[claim.pk]))
-    assert b"needs a new account" in page.content and b"AC04" in page.content
+    assert b"needs a new account" in page.content and "AC04 — Account closed" in page.content.decode()
+    zh_hant = Client(HTTP_ACCEPT_LANGUAGE="zh-hant")
+    zh_hant.force_login(claims_world.staff["claims"].user)
+    assert "AC04 — 帳戶已結清" in zh_hant.get(reverse("claims:claim", args=[claim.pk])).content.decode()
     answer = client.post(reverse("claims:claim-action", args=[claim.pk, "reissue"]), {
         "payout": payouts[0].pk, "bank_name": "中国银行", "bank_code": "104100000004", "account": "6217000000000000009"})
     assert answer.status_code == 302

@@ -2,6 +2,7 @@
 the periodic NPS, the answer page and the managers' report."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -397,3 +398,56 @@ def test_the_survey_link_is_throttled_per_address(service_world, settings):
     assert guesser.post("/survey/guess-5/", {"score": 5}).status_code == 429
     assert other.get("/survey/guess-6/").status_code == 404
     cache.clear()
+
+
+# -- wording: what closed is named as the customer knows it -------------------------------------------------------
+
+WORDING = {  # (subject kind, language): what the SMS, the e-mail and the answer page must say, and must not
+    ("service.case", "en"): (["your case C-1 is closed", "Your case C-1 is now closed", "handled your case?"],
+                             ["request", "claim"]),
+    ("service.case", "zh-hant"): (["您的案件C-1已結案", "本通知為案件服務通知", "處理您案件"], ["申請", "理賠"]),
+    ("service.case", "zh-hans"): (["您的案件C-1已办结", "本通知为案件服务通知", "处理您案件"], ["申请", "理赔"]),
+    ("servicing.request", "en"): (["your request C-1 is closed", "Your request C-1 is now closed",
+                                   "handled your request?"], ["case", "claim"]),
+    ("servicing.request", "zh-hant"): (["您的保全申請C-1已處理完畢", "本通知為保全服務通知", "辦理您保全申請"],
+                                       ["案件", "理賠"]),
+    ("servicing.request", "zh-hans"): (["您的保全申请C-1已办结", "本通知为保全服务通知", "办理您保全申请"],
+                                       ["案件", "理赔"]),
+    ("claims.claim", "en"): (["your claim C-1 is closed", "Your claim C-1 is now closed", "handled your claim?"],
+                             ["request", "your case"]),
+    ("claims.claim", "zh-hant"): (["您的理賠案件C-1已結案", "本通知為理賠服務通知", "處理您理賠案件"], ["申請"]),
+    ("claims.claim", "zh-hans"): (["您的理赔案件C-1已结案", "本通知为理赔服务通知", "处理您理赔案件"], ["申请"]),
+}
+
+
+@pytest.mark.parametrize(("kind", "language"), list(WORDING))
+def test_the_csat_names_what_closed_as_a_case_a_request_or_a_claim(service_world, kind, language):
+    """A servicing request is a request (保全申請), a claim a claim (理賠案件), only the service desk's cases are cases
+    (案件): in the SMS, the e-mail and on the answer page, in each language."""
+    from lifecrm.core.registries import ServedClosed
+    from lifecrm.service.surveys import survey_send_for_served_closed
+
+    w = service_world
+    texts = []
+    for channel in ("sms", "email"):
+        customer = make_customer(branch=w.org.branch_a, preferred_language=language, preferred_channel=channel,
+                                 email="zw@example.com")
+        survey = survey_send_for_served_closed(ServedClosed(kind=kind, id=seq_id(), label="C-1", customer=customer,
+                                                            staff=w.staff["callcentre"], unit=w.org.branch_a, at=AT))
+        assert survey.status == "sent" and survey.language == language
+        message = OutboxMessage.objects.get(key=f"survey-csat-{kind}-{survey.subject_id}")
+        texts.append(message.subject + "\n" + message.body)
+    said, unsaid = WORDING[kind, language]
+    messages = "\n".join(texts)
+    for words in unsaid:
+        assert words not in LINK.sub("", messages)
+    page = Client().get(f"/survey/{LINK.search(texts[0]).group(1)}/").content.decode()
+    for words in said:
+        assert words in messages + page
+
+
+SUBJECT_IDS = itertools.count(1000)
+
+
+def seq_id() -> int:
+    return next(SUBJECT_IDS)

@@ -16,7 +16,7 @@ from lifecrm.notifications.content import LANGUAGES, company_name
 from lifecrm.org.access import Action, staff_page
 from lifecrm.org.logins import client_ip
 from lifecrm.service.models import Survey
-from lifecrm.service.rules import COMMENT_MAX_LENGTH, SCORE_RANGE, SurveyKind
+from lifecrm.service.rules import COMMENT_MAX_LENGTH, SCORE_RANGE, SurveyKind, csat_subject_name
 from lifecrm.service.survey_selectors import survey_for_token, survey_report
 from lifecrm.service.surveys import SurveyRefused
 from lifecrm.service.surveys import survey_answer as record_answer
@@ -47,7 +47,8 @@ def _page(request, state: str, survey: Survey | None, form=None, status: int = 2
     with translation.override(language):
         response = render(request, "service/survey_answer.html", {
             "state": state, "survey": survey, "form": form, "language": language, "company": company_name(language),
-            "csat": survey is not None and survey.kind == SurveyKind.CSAT}, status=status)
+            "csat": survey is not None and survey.kind == SurveyKind.CSAT,
+            "about": csat_subject_name(survey.subject_kind) if survey is not None else ""}, status=status)
         response["Content-Language"] = language
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "same-origin"  # the token is in the address: never pass it to another site

@@ -28,7 +28,8 @@ def test_an_executed_request_gets_its_csat_once_credited_to_who_executed_it(worl
         "csat", "servicing.request", request.pk, request.number)
     assert survey.status == Survey.Status.SENT and survey.staff == world.staff["counter"]
     assert survey.branch == world.org.branch_a
-    assert OutboxMessage.objects.filter(key=f"survey-csat-servicing.request-{request.pk}").exists()
+    message = OutboxMessage.objects.get(key=f"survey-csat-servicing.request-{request.pk}")
+    assert "保全申" in message.body and "案件" not in message.body  # a request, not a case (保全申請 / 保全申请)
 
 
 def test_a_rejection_is_surveyed_but_the_rate_limit_holds(world, django_capture_on_commit_callbacks):

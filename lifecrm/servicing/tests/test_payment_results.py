@@ -68,8 +68,11 @@ def test_a_rejected_payment_shows_its_reason_and_goes_out_again_to_a_new_account
     event = RequestEvent.objects.get(request=request, kind="payment_result")
     assert event.data == {"file": "ICBC-PSR-1", "reference": payment.end_to_end_id, "status": "rejected",
                           "reason": "AC04"}
+    page = client_for(world.staff["counter"], "zh-hant").get(reverse("servicing:request", args=[request.pk]))
+    assert "AC04 — 帳戶已結清" in page.content.decode()
     page = client_for(world.staff["counter"], "en").get(reverse("servicing:request", args=[request.pk]))
-    assert b"rejected by the bank: needs a new account" in page.content and b"AC04" in page.content
+    assert b"rejected by the bank: needs a new account" in page.content
+    assert "AC04 — Account closed" in page.content.decode()
     assert b"request-payment-reissue" in page.content
 
     with pytest.raises(ServicingRefused, match="bank account number"):
