@@ -198,7 +198,10 @@ def prepared(*, values: tuple[str, ...]):
         def run(**kwargs) -> list:
             shapes = _local.__dict__.setdefault("shapes", {})
             marks = _Marks()
-            shape, placed = _split(kwargs, names, marks)
+            try:
+                shape, placed = _split(kwargs, names, marks)
+            except NotPrepared:  # a value of a type that cannot be a stand-in (a Decimal, a model instance)
+                return list(build(**kwargs))
             key = (build, shape)
             found = shapes.get(key)
             if found is not None and (found is _UNPREPARED or found.current()):
