@@ -139,11 +139,11 @@ def _check(status: TransferStatus, payment) -> None:
                                reference=payment.end_to_end_id, amount=status.amount, expected=payment.amount)
 
 
-def transfer_reissue(transfer: CreditTransfer, *, bank_name: str, bank_code: str, account_number: str,
-                     keep_answer: bool = False) -> dict[str, str]:
+def transfer_reissue(transfer: CreditTransfer, *, bank_name: str, bank_code: str, account_number: str
+                     ) -> dict[str, str]:
     """Point a credit transfer the bank rejected at the payee's new account (the app checked the account): a new
     end-to-end id `<first id>-R<n>`, to pay again (no file, not sent), saved; the bank's answer on the rejected
-    attempt is cleared unless `keep_answer`. Returns the rejected attempt (reference, account's last four digits,
+    attempt is cleared (it stays in what this returns, for the app's history). Returns the rejected attempt (reference, account's last four digits,
     reason, file) for the app's history and audit trail; the app sends the row."""
     states = type(transfer).Status
     if transfer.status != states.REJECTED:
@@ -157,7 +157,6 @@ def transfer_reissue(transfer: CreditTransfer, *, bank_name: str, bank_code: str
                                                      account_number=account_number).items():
         setattr(transfer, name, value)
     transfer.status, transfer.bank_file, transfer.sent_on = states.PENDING, None, None
-    if not keep_answer:
-        transfer.result_file, transfer.result_on, transfer.reason_code = None, None, ""
+    transfer.result_file, transfer.result_on, transfer.reason_code = None, None, ""
     transfer.save()
     return before

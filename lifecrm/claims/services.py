@@ -1061,9 +1061,8 @@ def payout_reissue(*, actor, payout_id: int, account: Account, as_of: date) -> B
     if not number.isalnum() or not account.bank_code.strip():
         raise ClaimRefused(_("The bank account of %(name)s is not a valid account number and bank code.")
                            % {"name": payout.payee_name}, field="account")
-    # claims keeps the rejected attempt's answer (its reason on the claim page) until the bank answers the new one
     before = transfer_reissue(payout, bank_name=account.bank_name, bank_code=account.bank_code,
-                              account_number=number, keep_answer=True)
+                              account_number=number)
     bank_file = payouts_export(actor=on_behalf(actor, Action.HANDLE_CLAIM), as_of=as_of, claim_ids=[claim.pk])
     _append(claim, actor=actor, kind="payout_reissued", on=as_of,
             data={"payee": payout.payee_name, "before": before, "reference": payout.end_to_end_id,

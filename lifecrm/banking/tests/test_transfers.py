@@ -63,11 +63,11 @@ def test_a_second_reissue_numbers_from_the_first_reference():
     assert transfer.end_to_end_id == "CL00000007-001-R2"
 
 
-def test_keep_answer_leaves_the_rejection_on_the_row():
+def test_the_rejection_leaves_the_row_for_the_history():
     transfer = _rejected()
-    answer = transfer.result_file
-    transfer_reissue(transfer, bank_name="BOC", bank_code="104", account_number="1234567890", keep_answer=True)
-    assert (transfer.result_file, transfer.result_on, transfer.reason_code) == (answer, date(2026, 3, 4), "AC04")
+    before = transfer_reissue(transfer, bank_name="BOC", bank_code="104", account_number="1234567890")
+    assert (transfer.result_file, transfer.result_on, transfer.reason_code) == (None, None, "")
+    assert before["reason"] == "AC04"
 
 
 @pytest.mark.parametrize("status", ["pending", "sent", "accepted"])

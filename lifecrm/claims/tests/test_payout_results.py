@@ -69,6 +69,7 @@ def test_a_rejected_payout_goes_out_again_to_a_new_account(claims_world):
     rejected.refresh_from_db()
     assert (rejected.status, rejected.bank_file, rejected.end_to_end_id, rejected.account_last4) == (
         "sent", new_file, f"{claim.number}-003-R1", "0001")
+    assert (rejected.reason_code, rejected.result_on) == ("", None)  # the page no longer shows AC01 beside "sent"
     assert new_file.line_count == 1 and new_file.total_amount == rejected.amount and new_file != bank_file
     # the bank accepts the second attempt
     _import(claims_world, pain002(new_file, {rejected.end_to_end_id: "ACSC"}, message_id="ICBC-PSR-2"), day)
