@@ -7,6 +7,12 @@ from django.utils.translation import gettext
 from lifecrm.banking.rules import REASON_LABELS
 
 
+def reason_label(code: str | None) -> str:
+    """The code's label in the active language ("Insufficient funds"), "" for a code without one."""
+    label = REASON_LABELS.get((code or "").strip().upper())
+    return capfirst(gettext(label)) if label else ""
+
+
 def reason_text(code: str | None) -> str:
     """`code — Label` for a code in `rules.REASON_LABELS`, the code alone for any other, "" for none."""
     code = (code or "").strip().upper()

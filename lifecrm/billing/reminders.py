@@ -34,9 +34,11 @@ from datetime import date, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lifecrm.banking.reasons import reason_label
 from lifecrm.billing import rules
 from lifecrm.billing.models import DueItem, DunningPlan, DunningStep, Reminder
 from lifecrm.billing.rules import GraceRules
@@ -453,8 +455,12 @@ def _addressee(case: Case, step: DunningStep):
 def _compose(case: Case, step: DunningStep, customer, as_of: date, extra: dict, parts: tuple[str, ...]) -> content.Message:
     """The step's message in the customer's language: the sections `parts` the channel sends."""
     language = content.language_for(customer, case.policy.jurisdiction_id)
+    context = _context(case, customer, language, as_of) | extra
+    if context["reason_code"]:  # a rejected debit: the bank's reason in words, in the customer's language
+        with translation.override(language):
+            context["reason"] = reason_label(context["reason_code"])
     return content.render(names=[MESSAGES + step.code, MESSAGES + step.action], language=language, parts=parts,
-                          context=_context(case, customer, language, as_of) | extra)
+                          context=context)
 
 
 def _deliver(row: Reminder, route: contacts.Route, message: content.Message, key: str, customer, case: Case,
@@ -487,7 +493,7 @@ def _context(case: Case, customer, language: str, as_of: date) -> dict:
         "demand_based": grace.demand_based, "grace_days": int(grace.grace.quantity),
         "reinstatement_years": int(grace.reinstatement_window.quantity),
         "auto_debit": case.policy.payment_method == "auto_debit", "jurisdiction": policy.jurisdiction_id,
-        "today": fmt(as_of), "reason_code": "",
+        "today": fmt(as_of), "reason_code": "", "reason": "",
     }
 
 

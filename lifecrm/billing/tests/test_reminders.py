@@ -358,7 +358,7 @@ def test_a_debit_rejected_email_gives_the_banks_reason(org, agent, smtp):
     assert not [m for m in smtp.messages if "debit-rejected" in m["Message-ID"]]
     run_daily("2026-10-01")
     [received] = [m for m in smtp.messages if "debit-rejected" in m["Message-ID"]]
-    assert "（银行原因代码：AC04）" in received.get_content()
+    assert "（账户已销户，银行原因代码：AC04）" in received.get_content()  # the reason in words, and its code
 
 
 def test_an_smtp_failure_leaves_the_message_in_the_outbox_to_retry(org, agent, settings):
@@ -576,7 +576,7 @@ def test_a_rejected_debit_sends_one_immediate_reminder(policy, outbox):
     assert (row.step.code, row.scheduled_for, row.channel, row.status) == ("debit-rejected", date(2026, 9, 30),
                                                                            "sms", "sent")
     assert outbox_dispatch(at=timezone.now()).sent == 1  # the outbox's dispatcher (`lifecrm send-outbox`)
-    assert "银行自动扣款未成功（原因代码AM04）" in sms_file(outbox, policy, "debit-rejected")
+    assert "银行自动扣款未成功（余额不足，原因代码AM04）" in sms_file(outbox, policy, "debit-rejected")
     assert reminders.debit_rejected(due_item=item, reason_code="AM04", as_of=date(2026, 10, 2)) is None
     assert Reminder.objects.filter(step__code="debit-rejected").count() == 1
 
