@@ -200,10 +200,10 @@ def prepared(*, values: tuple[str, ...]):
             marks = _Marks()
             try:
                 shape, placed = _split(kwargs, names, marks)
-            except NotPrepared:  # a value of a type that cannot be a stand-in (a Decimal, a model instance)
+                key = (build, shape)
+                found = shapes.get(key)
+            except (NotPrepared, TypeError):  # a value no stand-in takes (a Decimal), a shape that is not hashable
                 return list(build(**kwargs))
-            key = (build, shape)
-            found = shapes.get(key)
             if found is not None and (found is _UNPREPARED or found.current()):
                 return list(build(**kwargs)) if found is _UNPREPARED else found.run(kwargs)
             try:

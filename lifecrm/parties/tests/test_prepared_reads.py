@@ -109,3 +109,13 @@ def test_a_value_of_another_type_than_its_field_runs_unprepared(book):
                   created_before=datetime(2030, 1, 1, tzinfo=UTC), name="王", limit=5)
     assert customers_like(**kwargs, exclude_id=str(people[0].pk)) == customers_like(**kwargs, exclude_id=people[0].pk)
     assert customers_like(**kwargs, exclude_id=Decimal(people[0].pk)) == customers_like(**kwargs, exclude_id=people[0].pk)
+
+
+@prepared(values=())
+def named(*, names):
+    return Customer.objects.filter(name__in=names).order_by("number")
+
+
+def test_a_shape_that_cannot_be_a_key_runs_unprepared(book):
+    _, _, people = book
+    assert named(names=["王芳", "李四"]) == [people[2], people[3]]  # a list: not hashable
