@@ -36,7 +36,9 @@ from django.db.models import QuerySet
 
 log = logging.getLogger(__name__)
 
-_INT_BASE = 1_987_650_000  # stand-in ids: inside a 32-bit integer column's range, far above this book's ids
+_INT_BASE = 1_987_000_000  # stand-in ids: inside a 32-bit integer column's range, far above this book's ids
+_INT_STEP = 10_007  # apart, so that a builder's `id + 1` never lands on another stand-in
+_TEXT_MARK = "~lifecrm_"  # a `_` in every text stand-in: a LIKE escape shows, and the escaped form is matched
 _DATE_BASE = date(1901, 3, 7)
 
 # type → func(value, mark) -> (shape, placeholder): the part of the value the SQL depends on, and the value with
@@ -65,9 +67,9 @@ class _Marks:
         n = len(self.stand_ins) + 1
         kind = type(value)
         if kind is int:
-            stand_in = _INT_BASE + n
+            stand_in = _INT_BASE + _INT_STEP * n
         elif kind is str:
-            stand_in = f"~lifecrm{n}~"  # nothing a LIKE pattern escapes
+            stand_in = f"{_TEXT_MARK}{n}~"
         elif kind is datetime:
             stand_in = datetime(1901, 3, 7, 1, 2, 3, n, tzinfo=UTC if value.tzinfo is not None else None)
         elif kind is date:
@@ -96,7 +98,8 @@ def _split(kwargs: dict, values: frozenset[str], marks: _Marks) -> tuple[tuple, 
             shape.append((name, type(value), part_shape))
         else:
             placed[name] = marks.mark(value, functools.partial(_argument, name), required=True)
-            shape.append((name, type(value)))
+            # an aware and a naive datetime compile apart (the stand-in takes the value's kind)
+            shape.append((name, type(value), getattr(value, "tzinfo", None) is not None))
     return tuple(shape), placed
 
 
@@ -133,6 +136,8 @@ class _Shape:
         for param in params:
             maker = _param_maker(param, marks, connection)
             if maker is None:
+                if _looks_like_a_stand_in(param):  # a value the builder changed on its way (`as_of - 1 day`)
+                    raise NotPrepared("a parameter is made from a value, not the value itself")
                 self.params.append(lambda call, _p=param: _p)
             else:
                 index, make = maker
@@ -154,6 +159,18 @@ class _Shape:
         return list(queryset)
 
 
+def _looks_like_a_stand_in(param) -> bool:
+    if isinstance(param, bool):
+        return False
+    if isinstance(param, int):
+        return _INT_BASE <= param < _INT_BASE + _INT_STEP * 1000
+    if isinstance(param, str):
+        return "~lifecrm" in param or param.startswith("1901-")
+    if isinstance(param, date):
+        return param.year == 1901
+    return False
+
+
 def _param_maker(param, marks: _Marks, connection):
     """(index of the stand-in, func(call) -> the parameter) for a parameter holding a stand-in, else None."""
     ops = connection.ops
@@ -161,8 +178,9 @@ def _param_maker(param, marks: _Marks, connection):
         if isinstance(stand_in, str):
             if param == stand_in:
                 return index, source
-            if isinstance(param, str) and stand_in in param:  # a LIKE pattern: prefix%, %part%
-                before, after = param.split(stand_in, 1)
+            escaped = ops.prep_for_like_query(stand_in)
+            if isinstance(param, str) and escaped in param:  # a LIKE pattern: prefix%, %part%, SQLite's iexact
+                before, after = param.split(escaped, 1)
                 return index, functools.partial(_like, ops, source, before, after)
             continue
         if type(param) is type(stand_in) and param == stand_in:

@@ -94,7 +94,9 @@ def policies_for_customer(*, scope: DataScope, customer_id: int, offset: int = 0
     versions = {v.policy_id: v for v in _customer_policy_versions(**found)}
     result = []
     for policy in _customer_policy_rows(**found):
-        policy.current_versions = [versions[policy.pk]] if policy.pk in versions else []
+        # a policy issued or changed between the two reads: its contract in force read alone
+        policy.current_versions = ([versions[policy.pk]] if policy.pk in versions
+                                   else list(policy.versions.filter(effective_to__isnull=True)))
         roles = tuple(
             role for role in ("owner", "insured", "payer") if getattr(policy, f"{role}_id") == customer_id
         )

@@ -181,6 +181,7 @@ def _audited(survey: Survey, subject: SurveySubject) -> dict:
             "skip_reason": survey.skip_reason}
 
 
+@transaction.atomic
 def nps_surveys_send(*, customer_ids: list[int], at: datetime, actor=SURVEYS) -> int:
     """The periodic NPS of the customers of `customer_ids` (not anonymised), each as `survey_send` would send it, in
     a number of queries that does not grow with them (a daily chunk's): the customers locked and read in one query,

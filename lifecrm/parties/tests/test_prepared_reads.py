@@ -2,7 +2,7 @@
 each shape once, and run unprepared when a shape cannot be prepared safely."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -119,3 +119,20 @@ def named(*, names):
 def test_a_shape_that_cannot_be_a_key_runs_unprepared(book):
     _, _, people = book
     assert named(names=["王芳", "李四"]) == [people[2], people[3]]  # a list: not hashable
+
+
+@prepared(values=("name",))
+def same_name(*, name):
+    return Customer.objects.filter(name__iexact=name).order_by("number")
+
+
+@prepared(values=("born",))
+def born_the_day_before(*, born):
+    return Customer.objects.filter(birth_date=born - timedelta(days=1)).order_by("number")
+
+
+def test_iexact_and_a_changed_value_give_the_plain_rows(book):
+    _, _, people = book
+    assert same_name(name="王_大%明") == [people[1]] and same_name(name="王__%明") == []  # `_` and `%` are no wildcards
+    assert born_the_day_before(born=date(1990, 1, 2)) == [people[0]]  # the value the builder changed is used
+    assert born_the_day_before(born=date(1985, 6, 2)) == [people[1]]

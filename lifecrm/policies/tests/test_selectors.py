@@ -64,6 +64,15 @@ def test_policies_for_customer_with_roles_in_two_queries(book, django_assert_num
         assert len(policies_for_customer(scope=ALL, customer_id=owner.pk)) == 7
 
 
+def test_a_policy_issued_between_the_two_reads_gets_its_contract_read_alone(book, monkeypatch):
+    _, _, owner, _, own, for_child = book
+    from lifecrm.policies import selectors
+
+    monkeypatch.setattr(selectors, "_customer_policy_versions", lambda **kwargs: [])  # as if read before the issue
+    rows = policies_for_customer(scope=ALL, customer_id=owner.pk)
+    assert {(r.policy.pk, r.version.version_no) for r in rows} == {(own.pk, 1), (for_child.pk, 1)}
+
+
 def test_policy_ids_for_customer(book):
     org, _, owner, child, own, for_child = book
     assert policy_ids_for_customer(scope=ALL, customer_id=owner.pk) == sorted([own.pk, for_child.pk])
