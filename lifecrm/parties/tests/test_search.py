@@ -1,8 +1,8 @@
 """Searches go through an index: phone, ID number (its keyed hash), customer and policy number, e-mail, one
 query each; a name prefix in either script, its count and a part of an address too.
 
-A few thousand customers and policies are inserted and the statistics refreshed (ANALYZE) so that
-the planner's choice is the one it makes on a real book; the plan is read with EXPLAIN (QUERY PLAN).
+A few thousand customers and policies are inserted, the statistics refreshed (ANALYZE) and the GIN
+indexes' pending lists merged so that the planner's choice is the one it makes on a real book; the plan is read with EXPLAIN (QUERY PLAN).
 """
 from __future__ import annotations
 
@@ -80,6 +80,15 @@ def book():
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            # A GIN index first gathers new rows in a pending list, which the planner adds to a GIN scan's cost
+            # until autovacuum merges it: merged here as it is on a real book, or the trigram plans depend on
+            # whether autovacuum happened to visit the table during the test.
+            cursor.execute(
+                "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'"
+                " AND i.indrelid IN ('parties_customer'::regclass, 'policies_policy'::regclass)"
+            )
     return org
 
 
