@@ -211,7 +211,11 @@ def needs_second_factor(role: str) -> bool:
 
 
 def allows(scope: DataScope, action: Action | str) -> bool:
-    """Whether the scope's role may take `action`: nothing without a staff record, nothing not granted."""
+    """Whether the scope's role may take `action`: nothing without a staff record, nothing not granted.
+
+    The answer depends on the scope's kind and role alone, never on the person: the navbar's menus are rendered
+    once per kind and role on that promise (`workbench` templatetag `app_menus`); a grant that looks at the person
+    must add them to that cache's key."""
     if scope.kind == ScopeKind.NONE or scope.role not in STAFF_ROLES:
         return False
     try:
