@@ -31,16 +31,18 @@ def _due_ids(as_of: date):
     return sendable_messages(batch_moment(as_of)).order_by("pk").values_list("pk", flat=True)
 
 
-# Messages a chunk of the step covers. The chunk is one transaction (its checkpoint's), so the dispatcher claims its
-# messages in one go rather than LIFECRM_OUTBOX_CHUNK at a time (a claim is three queries).
+# Messages a chunk of the step covers (its checkpoint; the unit shared out among the workers).
 SEND_OUTBOX_CHUNK = 1000
 
 
-@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=SEND_OUTBOX_CHUNK)
+# Not atomic: a chunk is sent as `lifecrm send-outbox` sends, by `outbox_dispatch` outside the checkpoint's
+# transaction: each LIFECRM_OUTBOX_CHUNK messages claimed (committed), sent, their outcomes recorded (committed). A
+# crash re-sends at most the messages sent but not yet recorded, once their claim's lease has expired (at least once);
+# in one transaction it would roll back the claims and outcomes of the whole chunk and re-send it all at once.
+@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=SEND_OUTBOX_CHUNK, atomic=False)
 def send_outbox(as_of: date, first_id: int, last_id: int) -> int:
     """E-mails and SMS of the outbox due when the batch runs (a customer's quiet hours keep theirs waiting)."""
-    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id), chunk_size=SEND_OUTBOX_CHUNK,
-                           leave_quiet=True).sent
+    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id), leave_quiet=True).sent
 
 
 register_daily_step(send_outbox)
