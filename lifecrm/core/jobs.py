@@ -1,7 +1,9 @@
 """The batch-job runner: a step over id ranges, run as a resumable JobRun with per-chunk checkpoints.
 
 A chunk's work and its checkpoint commit in one transaction, so a run killed at any point and
-started again does every chunk exactly once; a finished run for the same as-of date is a no-op.
+started again does every chunk exactly once; a finished run for the same as-of date is a no-op. A step declared
+`atomic=False` (work that reaches outside the database, e-mail) commits its own work as it goes and its checkpoint
+after it: a run killed in a chunk does that chunk again, and the step must make that safe itself.
 In-process by default (on LIFECRM_JOB_WORKERS forked processes on PostgreSQL); with LIFECRM_JOBS=celery the
 pending chunks fan out to Celery workers, and the runner waits for them at most LIFECRM_JOB_WAIT_SECONDS.
 """
@@ -38,19 +40,26 @@ class ChunkedStep:
     process: ChunkFunc
     chunk_size: int = 5000
     keep_ids: bool = False  # record each chunk's planned ids (JobChunk.ids), for `planned_ids`
+    atomic: bool = True  # the chunk's work in its checkpoint's transaction; else it commits its own as it goes
 
 
 _chunked_steps: dict[str, ChunkedStep] = {}
 
 
-def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size: int = 5000, keep_ids: bool = False):
+def chunked_step(name: str, *, ids: Callable[[date], Iterable[int]], chunk_size: int = 5000, keep_ids: bool = False,
+                 atomic: bool = True):
     """Declare `process` as the chunk function of step `name` (so Celery workers can find it by name).
 
     `keep_ids`: each chunk records the ids it was planned from, and `process` reads them with `planned_ids()`
-    (for a step whose `ids` is a costly query a chunk would otherwise repeat over its range)."""
+    (for a step whose `ids` is a costly query a chunk would otherwise repeat over its range).
+
+    `atomic=False`: `process` runs outside a transaction and commits its own work (a chunk that sends e-mail
+    cannot take back what a server accepted, so it must not sit in a transaction that a crash rolls back); the
+    checkpoint is written after it. A chunk killed part way is done again by the next run, and may run twice at
+    once (two runners of the same run): `process` must make both safe (the outbox: its claims)."""
 
     def decorator(process: ChunkFunc) -> ChunkedStep:
-        step = ChunkedStep(name, ids, process, chunk_size, keep_ids)
+        step = ChunkedStep(name, ids, process, chunk_size, keep_ids, atomic)
         _chunked_steps[name] = step
         return step
 
@@ -174,25 +183,35 @@ def planned_ids() -> list[int] | None:
     return _planned.get()
 
 
+def _process(step: ChunkedStep, chunk: JobChunk) -> int:
+    token = _planned.set(chunk.ids)
+    try:
+        return step.process(chunk.run.as_of, chunk.first_id, chunk.last_id) or 0
+    finally:
+        _planned.reset(token)
+
+
 def run_chunk(chunk_id: int) -> int:
-    """Do one chunk and checkpoint it in the same transaction; a chunk already done is skipped."""
+    """Do one chunk and checkpoint it in the same transaction (a step declared `atomic=False`: after it); a chunk
+    already done is skipped."""
     with transaction.atomic():
         # Only the chunk's row: locking its run's row too would queue a run's concurrent chunks behind each other.
         chunk = JobChunk.objects.select_related("run").select_for_update(of=("self",)).get(pk=chunk_id)
         if chunk.done_at is not None:
             return 0
         step = get_chunked_step(chunk.run.step)
-        token = _planned.set(chunk.ids)
-        try:
-            rows = step.process(chunk.run.as_of, chunk.first_id, chunk.last_id)
-        finally:
-            _planned.reset(token)
-        updated = JobChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
-            done_at=timezone.now(), rows=rows or 0
-        )
-        if updated != 1:  # another worker finished it first: undo ours
-            raise RuntimeError(f"chunk {chunk_id} was finished concurrently")
-    return rows or 0
+        if step.atomic:
+            rows = _process(step, chunk)
+            updated = JobChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
+                done_at=timezone.now(), rows=rows
+            )
+            if updated != 1:  # another worker finished it first: undo ours
+                raise RuntimeError(f"chunk {chunk_id} was finished concurrently")
+            return rows
+    # not atomic: the work commits as it goes, the checkpoint after it (a concurrent finish: its count stays)
+    rows = _process(step, chunk)
+    JobChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(done_at=timezone.now(), rows=rows)
+    return rows
 
 
 def run_step(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lifecrm.core.jobs import chunked_step, register_daily_step, run_step
 from lifecrm.notifications import letters
-from lifecrm.notifications.services import due_messages, outbox_dispatch
+from lifecrm.notifications.services import outbox_dispatch, sendable_messages
 
 # The step that sends the outbox: every daily step that records messages registers with `before=(SEND_OUTBOX,)`,
 # so that what it records goes out in the same batch (a step after it would leave its messages for the next one).
@@ -26,18 +26,23 @@ def batch_moment(as_of: date) -> datetime:
 
 
 def _due_ids(as_of: date):
-    return due_messages(batch_moment(as_of)).order_by("pk").values_list("pk", flat=True)
+    # not the messages that quiet hours would only defer (the customers' at 22:00, or all of them at the end of a
+    # past date): they are neither claimed nor updated, and go with the first dispatch after the quiet hours
+    return sendable_messages(batch_moment(as_of)).order_by("pk").values_list("pk", flat=True)
 
 
-# Messages a chunk of the step covers. The chunk is one transaction (its checkpoint's), so the dispatcher claims its
-# messages in one go rather than LIFECRM_OUTBOX_CHUNK at a time (a claim is three queries).
+# Messages a chunk of the step covers (its checkpoint; the unit shared out among the workers).
 SEND_OUTBOX_CHUNK = 1000
 
 
-@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=SEND_OUTBOX_CHUNK)
+# Not atomic: a chunk is sent as `lifecrm send-outbox` sends, by `outbox_dispatch` outside the checkpoint's
+# transaction: each LIFECRM_OUTBOX_CHUNK messages claimed (committed), sent, their outcomes recorded (committed). A
+# crash re-sends at most the messages sent but not yet recorded, once their claim's lease has expired (at least once);
+# in one transaction it would roll back the claims and outcomes of the whole chunk and re-send it all at once.
+@chunked_step(SEND_OUTBOX, ids=_due_ids, chunk_size=SEND_OUTBOX_CHUNK, atomic=False)
 def send_outbox(as_of: date, first_id: int, last_id: int) -> int:
     """E-mails and SMS of the outbox due when the batch runs (a customer's quiet hours keep theirs waiting)."""
-    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id), chunk_size=SEND_OUTBOX_CHUNK).sent
+    return outbox_dispatch(at=batch_moment(as_of), ids=(first_id, last_id), leave_quiet=True).sent
 
 
 register_daily_step(send_outbox)

@@ -5,10 +5,12 @@ idempotency key recorded again is the message already there). `outbox_dispatch(a
 at `at`, a chunk at a time: each chunk is claimed first (status `sending`, a claim token and a lease; on
 PostgreSQL the due rows are read with SELECT … FOR UPDATE SKIP LOCKED, on SQLite the claiming UPDATE is the
 lock), so two dispatchers never send the same message; a dispatcher killed while sending leaves its claim to
-expire after CLAIM_LEASE, and the message is tried again. A passing failure (connection trouble, a 4xx reply) is
+expire after CLAIM_LEASE, and the message is tried again (at least once: README.md). An outcome is written only
+where the claim is still the dispatcher's own: one whose lease expired leaves the outcome of the next one. A passing failure (connection trouble, a 4xx reply) is
 retried with exponential backoff and given up after LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a permanent one (a 5xx
 reply, a refused recipient) is given up at once. No e-mail or SMS reaches a customer in the quiet hours of their
-jurisdiction: it waits for their end, whether it was recorded or retried in them.
+jurisdiction: it waits for their end, whether it was recorded or retried in them (the daily batch does not even
+claim it: `sendable_messages`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -55,14 +57,28 @@ def _time_zones(codes: Iterable[str]) -> dict[str, ZoneInfo]:
             Jurisdiction.objects.filter(code__in=codes).values_list("code", "time_zone")}
 
 
+def quiet_hours(jurisdiction: str) -> tuple[time, time] | None:
+    """The quiet hours (local start and end) of the customers of `jurisdiction` (LIFECRM_QUIET_HOURS), else None."""
+    hours = _quiet_hours()
+    return hours.get(jurisdiction) or hours.get(rules.EVERYWHERE)
+
+
 def quiet_until(*, customer_id: int | None, jurisdiction: str, at: datetime,
                 zones: dict[str, ZoneInfo]) -> datetime | None:
     """The end of the quiet hours a message to a customer of `jurisdiction` falls in at `at`, else None."""
-    hours = _quiet_hours()
-    window = hours.get(jurisdiction) or hours.get(rules.EVERYWHERE)
+    window = quiet_hours(jurisdiction)
     if customer_id is None or window is None or jurisdiction not in zones:
         return None
     return rules.quiet_until(at.astimezone(zones[jurisdiction]), *window)
+
+
+def quiet_jurisdictions(at: datetime) -> list[str]:
+    """The jurisdictions whose customers are in their quiet hours at `at` (one query: the jurisdictions' time
+    zones; none when quiet hours are off)."""
+    if not _quiet_hours():
+        return []
+    zones = {code: ZoneInfo(name) for code, name in Jurisdiction.objects.values_list("code", "time_zone")}
+    return sorted(code for code in zones if quiet_until(customer_id=0, jurisdiction=code, at=at, zones=zones))
 
 
 def _check(*, key: str, channel: str, address: str, body: str) -> None:
@@ -172,12 +188,25 @@ def due_messages(at: datetime):
     return OutboxMessage.objects.filter(status__in=DUE, next_attempt_at__lte=at)
 
 
-def _claim(at: datetime, size: int, ids: tuple[int, int] | None) -> list[OutboxMessage]:
-    """Claim up to `size` messages due at `at` (with ids in the range `ids`) for this dispatcher alone, in a
-    transaction of its own."""
+def _sendable(rows, quiet: Sequence[str]):
+    """`rows` less the messages to customers of the `quiet` jurisdictions (those a dispatcher would defer)."""
+    return rows.exclude(customer_id__isnull=False, jurisdiction__in=quiet) if quiet else rows
+
+
+def sendable_messages(at: datetime):
+    """The messages due at `at` less those a dispatcher would only defer to the end of their customer's quiet
+    hours (`quiet_jurisdictions`): what a batch selects, so that in quiet hours it neither claims nor updates
+    them; they stay due, and go with the first dispatch after the end of the quiet hours."""
+    return _sendable(due_messages(at), quiet_jurisdictions(at))
+
+
+def _claim(at: datetime, size: int, ids: tuple[int, int] | None, *, quiet: Sequence[str] = ()
+           ) -> list[OutboxMessage]:
+    """Claim up to `size` messages due at `at` (with ids in the range `ids`; none to a customer of the `quiet`
+    jurisdictions) for this dispatcher alone, in a transaction of its own."""
     token = uuid.uuid4().hex
     with transaction.atomic():
-        rows = due_messages(at).order_by("next_attempt_at", "pk")
+        rows = _sendable(due_messages(at), quiet).order_by("next_attempt_at", "pk")
         if ids is not None:
             rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
         if connection.features.has_select_for_update_skip_locked:
@@ -240,10 +269,17 @@ def _record(message: OutboxMessage, exc: Exception | None, at: datetime, zones, 
 OUTCOME_FIELDS = ("status", "sent_at", "last_error", "next_attempt_at", "attempts")
 
 
-def _save_outcomes(messages: list[OutboxMessage]) -> None:
+def _claimed(token: str):
+    """The messages this dispatcher still holds: every outcome is written through it, so that a dispatcher whose
+    lease expired (another one claimed its messages again) changes nothing."""
+    return OutboxMessage.objects.filter(claim=token)
+
+
+def _save_outcomes(messages: list[OutboxMessage], token: str) -> None:
     """Write the outcomes `_record` set, in a number of queries that does not grow with the messages: the sent ones
     share their outcome but for the attempt count (one UPDATE per count: at most LIFECRM_OUTBOX_MAX_ATTEMPTS), the
-    failed ones (each with its own error and retry time) in one UPDATE of them all (`bulk_update`)."""
+    failed ones (each with its own error and retry time) in one UPDATE of them all (`bulk_update`); each only
+    where the claim is still `token`."""
     sent: dict[tuple, list[int]] = defaultdict(list)
     failed = []
     for m in messages:
@@ -252,17 +288,19 @@ def _save_outcomes(messages: list[OutboxMessage]) -> None:
         else:
             failed.append(m)
     for (sent_at, next_attempt_at, attempts), pks in sent.items():
-        OutboxMessage.objects.filter(pk__in=pks).update(
+        _claimed(token).filter(pk__in=pks).update(
             status=OutboxMessage.Status.SENT, sent_at=sent_at, last_error="", next_attempt_at=next_attempt_at,
             attempts=attempts)
     if failed:
-        OutboxMessage.objects.bulk_update(failed, OUTCOME_FIELDS)
+        _claimed(token).bulk_update(failed, OUTCOME_FIELDS)
 
 
 def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
     """Send a claimed chunk in a fixed number of queries (not one per message): the messages in their customer's
     quiet hours back to the queue (one UPDATE per status and end of quiet hours), then each channel's messages sent
-    together and their outcomes written as soon as that channel's are known."""
+    together and their outcomes written as soon as that channel's are known. Every write is conditional on the
+    chunk's claim token: a dispatcher whose lease expired leaves the outcome of the one that claimed again."""
+    (token,) = {m.claim for m in claimed}
     tally = Dispatched()
     zones = _time_zones(m.jurisdiction for m in claimed)
     now_sendable = []
@@ -277,7 +315,7 @@ def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
             waiting[(status, wait)].append(m.pk)
             tally.deferred += 1
     for (status, wait), pks in waiting.items():
-        OutboxMessage.objects.filter(pk__in=pks).update(status=status, next_attempt_at=wait)
+        _claimed(token).filter(pk__in=pks).update(status=status, next_attempt_at=wait)
     by_channel = {OutboxMessage.Channel.EMAIL: _send_emails, OutboxMessage.Channel.SMS: _send_sms}
     for channel, send in by_channel.items():
         messages = [m for m in now_sendable if m.channel == channel]
@@ -285,19 +323,25 @@ def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
             outcomes = send(messages)
             for m in messages:
                 _record(m, outcomes[m.pk], at, zones, tally)
-            _save_outcomes(messages)
+            _save_outcomes(messages, token)
     return tally
 
 
 def outbox_dispatch(*, at: datetime, chunk_size: int | None = None, limit: int | None = None,
-                    ids: tuple[int, int] | None = None) -> Dispatched:
+                    ids: tuple[int, int] | None = None, leave_quiet: bool = False) -> Dispatched:
     """Deliver the messages due at `at` (with ids in the range `ids`: a batch chunk), a chunk
     (LIFECRM_OUTBOX_CHUNK) at a time, until none is left or `limit` have been claimed. Safe to run in several
-    processes at once: each message is claimed by one of them."""
+    processes at once: each message is claimed by one of them.
+
+    `leave_quiet` (the daily batch): the messages to customers in their quiet hours at `at` are not claimed at all
+    (`sendable_messages`; one query more) rather than claimed and deferred to the end of the quiet hours. The
+    every-minute dispatcher defers them instead: once deferred they are no longer due, where left they would be
+    read again by each of its claims until the quiet hours end."""
     size = chunk_size or settings.LIFECRM_OUTBOX_CHUNK
+    quiet = quiet_jurisdictions(at) if leave_quiet else ()
     total, claimed_count = Dispatched(), 0
     while limit is None or claimed_count < limit:
-        claimed = _claim(at, size if limit is None else min(size, limit - claimed_count), ids)
+        claimed = _claim(at, size if limit is None else min(size, limit - claimed_count), ids, quiet=quiet)
         if not claimed:
             break
         claimed_count += len(claimed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -136,6 +137,79 @@ def test_two_dispatchers_never_claim_the_same_message_and_a_lost_claim_expires()
     assert sorted(m.key for m in again) == ["C0", "C1", "C2"]
 
 
+def test_a_dispatcher_whose_lease_expired_cannot_overwrite_the_outcome_of_the_one_that_reclaimed(smtp):
+    queue("LATE-SENT")
+    queue("LATE-FAIL", address="busy@example.com")
+    queue("LATE-QUIET")
+    first = services._claim(AT, 10, None)
+    later = AT + services.CLAIM_LEASE  # the first dispatcher hangs past its lease: the messages are due again
+    second = services._claim(later, 10, None)
+    assert {m.pk for m in first} == {m.pk for m in second} and {m.claim for m in first} != {m.claim for m in second}
+    assert services._dispatch_chunk(second, later).sent == 3
+    recorded = list(OutboxMessage.objects.order_by("pk").values())
+    # the first dispatcher wakes up: its late outcomes (a send, a passing failure, a deferral) change nothing
+    smtp.replies["busy@example.com"] = "451 try again later"
+    by_key = {m.key: m for m in first}
+    late = services._dispatch_chunk([by_key["LATE-SENT"], by_key["LATE-FAIL"]], later + timedelta(minutes=1))
+    assert (late.sent, late.retried) == (1, 1)
+    night = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)  # 22:00 in CN
+    assert services._dispatch_chunk([by_key["LATE-QUIET"]], night).deferred == 1
+    assert list(OutboxMessage.objects.order_by("pk").values()) == recorded
+    assert {(m["status"], m["sent_at"], m["attempts"]) for m in recorded} == {(Status.SENT, later, 1)}
+
+
+def _quiet_hours_cn() -> tuple[datetime, datetime]:
+    """The start and end of the quiet hours (LIFECRM_QUIET_HOURS) a CN customer is in on the evening of 1 Dec."""
+    start, end = services.quiet_hours("CN")
+    zone = ZoneInfo("Asia/Shanghai")
+    return (datetime.combine(date(2026, 12, 1), start, tzinfo=zone),
+            datetime.combine(date(2026, 12, 2), end, tzinfo=zone))
+
+
+def test_the_batch_leaves_the_messages_quiet_hours_would_defer_unclaimed_to_the_minute(smtp):
+    start, end = _quiet_hours_cn()
+    queue("CUSTOMER", at=start - timedelta(hours=1))
+    queue("STAFF", at=start - timedelta(hours=1), customer_id=None)
+    minute = timedelta(minutes=1)
+    sendable = {at: set(services.sendable_messages(at).values_list("key", flat=True))
+                for at in (start - minute, start, end - minute, end)}
+    assert sendable == {start - minute: {"CUSTOMER", "STAFF"}, start: {"STAFF"}, end - minute: {"STAFF"},
+                        end: {"CUSTOMER", "STAFF"}}
+    assert outbox_dispatch(at=start, leave_quiet=True) == services.Dispatched(sent=1)  # the staff member's
+    customer = OutboxMessage.objects.get(key="CUSTOMER")
+    assert (customer.status, customer.claim, customer.next_attempt_at) == (Status.QUEUED, "", start - timedelta(hours=1))
+    assert outbox_dispatch(at=end - minute, leave_quiet=True).sent == 0
+    assert outbox_dispatch(at=end, leave_quiet=True).sent == 1  # the customer's, at the end of the quiet hours
+    assert [m["Message-ID"] for m in smtp.messages] == ["<STAFF@lifecrm.invalid>", "<CUSTOMER@lifecrm.invalid>"]
+
+
+def _daily_send_in_quiet_hours(customers: int, prefix: str) -> tuple[object, int]:
+    """Staff messages before and after `customers` customers' ones, due on 30 Nov; the daily step for 30 Nov (sent as at
+    its end, in the customers' quiet hours): its run and the queries it took."""
+    day = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    queue(f"{prefix}STAFF-A", at=day, customer_id=None)
+    for n in range(customers):
+        queue(f"{prefix}C{n}", at=day)
+    queue(f"{prefix}STAFF-Z", at=day, customer_id=None)  # the chunk's id range spans the customers' messages
+    with CaptureQueriesContext(connection) as captured:
+        run = run_step("notifications.send_outbox", as_of=date(2026, 11, 30), params_key=prefix, progress=False)
+    return run, len(captured)
+
+
+def test_the_daily_step_in_quiet_hours_neither_claims_nor_updates_the_customers_messages(smtp):
+    few, few_queries = _daily_send_in_quiet_hours(3, "FEW-")
+    many, many_queries = _daily_send_in_quiet_hours(30, "MANY-")
+    assert few_queries == many_queries
+    for run in (few, many):
+        assert sum(run.chunks.values_list("rows", flat=True)) == 2
+    assert [m["Message-ID"] for m in smtp.messages] == [
+        f"<{prefix}STAFF-{end}@lifecrm.invalid>" for prefix in ("FEW-", "MANY-") for end in "AZ"]
+    untouched = OutboxMessage.objects.exclude(key__contains="STAFF")
+    assert set(untouched.values_list("status", "claim", "attempts", "next_attempt_at")) == {
+        (Status.QUEUED, "", 0, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))}
+    assert outbox_dispatch(at=_quiet_hours_cn()[1]).sent == 33  # they go when quiet hours end
+
+
 def test_the_command_and_the_daily_step_send_what_is_due(smtp):
     queue("CMD", customer_id=None)  # to staff: no quiet hours whenever the test runs
     out = StringIO()
@@ -149,7 +223,9 @@ def test_the_command_and_the_daily_step_send_what_is_due(smtp):
     run = run_step("notifications.send_outbox", as_of=date(2026, 11, 30), progress=False)
     assert sum(run.chunks.values_list("rows", flat=True)) == 1
     assert [m["Message-ID"] for m in smtp.messages] == ["<CMD@lifecrm.invalid>", "<STAFF@lifecrm.invalid>"]
-    assert OutboxMessage.objects.get(key="CUSTOMER").next_attempt_at == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    customer = OutboxMessage.objects.get(key="CUSTOMER")  # in quiet hours: left as it was, not claimed
+    assert (customer.status, customer.claim, customer.next_attempt_at) == (Status.QUEUED, "", day)
+    assert outbox_dispatch(at=datetime(2026, 12, 1, 0, 0, tzinfo=UTC)).sent == 1  # 08:00 in CN: it goes
     assert OutboxMessage.objects.get(key="TOMORROW").status == Status.QUEUED
 
 
