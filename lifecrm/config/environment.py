@@ -104,7 +104,7 @@ KNOWN: dict[str, str] = {
     "LIFECRM_OUTBOX_MAX_ATTEMPTS": "attempts at an e-mail or SMS before the outbox gives it up (default 6)",
     "LIFECRM_OUTBOX_RETRY_SECONDS": "seconds before the outbox's first retry, doubled at each next one (default 300)",
     "LIFECRM_OUTBOX_RETRY_MAX_SECONDS": "most seconds between two outbox retries (default 21600)",
-    "LIFECRM_OUTBOX_CHUNK": "messages the outbox dispatcher sends per transaction (default 200)",
+    "LIFECRM_OUTBOX_CHUNK": "messages the outbox dispatcher claims and sends at a time (default 200)",
     "LIFECRM_QUIET_HOURS": "local hours no e-mail or SMS reaches a customer: 21:00-08:00 (default), CN=21:00-08:00,HK=…, or off",
     # mail
     "EMAIL_BACKEND": "Django's e-mail backend",

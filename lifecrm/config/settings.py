@@ -162,7 +162,7 @@ LIFECRM_NPS_DAILY_SAMPLE = _whole("LIFECRM_NPS_DAILY_SAMPLE", 0 if LIFECRM_ENV =
 LIFECRM_PUBLIC_URL = os.environ.get("LIFECRM_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # The outbox (notifications.services): an e-mail or SMS that fails for a passing reason is tried again after
 # LIFECRM_OUTBOX_RETRY_SECONDS, twice that, four times … (at most LIFECRM_OUTBOX_RETRY_MAX_SECONDS), and given up after
-# LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a dispatcher takes LIFECRM_OUTBOX_CHUNK messages a transaction. No e-mail or SMS
+# LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a dispatcher claims LIFECRM_OUTBOX_CHUNK messages at a time. No e-mail or SMS
 # reaches a customer in the quiet hours of their jurisdiction (LIFECRM_QUIET_HOURS, local time; see
 # notifications.rules.parse_quiet_hours): one recorded then waits for their end.
 LIFECRM_OUTBOX_MAX_ATTEMPTS = _whole("LIFECRM_OUTBOX_MAX_ATTEMPTS", 6)
