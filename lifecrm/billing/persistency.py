@@ -27,8 +27,8 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from lifecrm.billing import rules as billing_rules
 from lifecrm.billing.models import DueItem
@@ -649,8 +649,18 @@ def _teams(policies) -> list[int | None]:
     return [_path_part(p.branch_path, 2) or _path_part(agent_paths.get(p.agent_id, ""), 2) for p in policies]
 
 
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
 def _unit_labels(keys: set[Hashable]) -> dict[Hashable, str]:
-    return dict(OrgUnit.objects.filter(pk__in=[k for k in keys if k is not None]).values_list("pk", "name"))
+    """Each unit's name in the reader's language: its English name on English pages when it has one."""
+    english = _english()
+    return {
+        pk: name_en if english and name_en else name
+        for pk, name, name_en in OrgUnit.objects.filter(pk__in=[k for k in keys if k is not None])
+        .values_list("pk", "name", "name_en")
+    }
 
 
 def _agent_labels(keys: set[Hashable]) -> dict[Hashable, str]:
@@ -662,10 +672,11 @@ def _agent_labels(keys: set[Hashable]) -> dict[Hashable, str]:
 
 
 def _product_labels(keys: set[Hashable]) -> dict[Hashable, str]:
+    english = _english()
     return {
-        pk: f"{code} {name}"
-        for pk, code, name in Product.objects.filter(pk__in=[k for k in keys if k is not None])
-        .values_list("pk", "code", "name")
+        pk: f"{code} {name_en if english and name_en else name}"
+        for pk, code, name, name_en in Product.objects.filter(pk__in=[k for k in keys if k is not None])
+        .values_list("pk", "code", "name", "name_en")
     }
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True, slots=True)
 class SystemActor:
@@ -48,6 +50,25 @@ SYSTEM = system("system")
 RUN_DAILY = system("run-daily")
 # `lifecrm demo-setup`: the demo book's staff logins and its worked examples.
 DEMO_SETUP = system("demo-setup")
+
+
+# The programs a history may name (an event's `system_actor`), in words in the reader's language.
+SYSTEM_ACTOR_LABELS = {
+    "system": _("the system"),
+    "run-daily": _("the daily batch"),
+    "routing": _("automatic routing"),
+    "generator": _("the generated book"),
+    "demo-setup": _("the demo set-up"),
+    "bank-import": _("a bank file import"),
+    "surveys": _("the surveys"),
+    "survey-link": _("the customer's survey answer"),
+}
+
+
+def system_actor_label(name: str) -> str:
+    """A program named in a history (`routing`, `run-daily`…) in words; any other name (a person's) as stored."""
+    label = SYSTEM_ACTOR_LABELS.get(name)
+    return str(label) if label is not None else name
 
 
 def on_behalf(actor, action: str):

@@ -140,7 +140,8 @@ def complaint_statistics(*, scope: DataScope, jurisdiction: str, period_start: d
                           .values_list("policy__branch_id").annotate(total=Sum("annual_premium")))
     totals = policies.aggregate(n=Count("pk"), owners=Count("owner_id", distinct=True))
     total_premium = sum(premium.values(), Decimal(0))
-    units = dict(OrgUnit.objects.filter(pk__in=set(by_branch) | set(book)).values_list("pk", "name"))
+    units = {pk: name_en if language == "en" and name_en else name for pk, name, name_en in  # the reader's language
+             OrgUnit.objects.filter(pk__in=set(by_branch) | set(book)).values_list("pk", "name", "name_en")}
     branch_rows = [_rate_row(str(pk), units.get(pk, "?"), by_branch.get(pk, 0), *book.get(pk, (0, 0)), premium[pk])
                    for pk in sorted(set(by_branch) | set(book), key=lambda pk: units.get(pk, ""))]
     names = {code: (name_en if language == "en" else name) for code, name, name_en in

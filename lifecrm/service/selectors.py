@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from lifecrm.core.actors import system_actor_label
 from lifecrm.core.models import JobRun
 from lifecrm.core.prepared import prepared
 from lifecrm.org.models import Staff
@@ -221,7 +222,8 @@ def case_history(*, case: Case) -> list[HistoryEntry]:
     entries = []
     for event in events:
         staff = getattr(event.actor, "staff", None) if event.actor else None
-        who = staff.name if staff else (event.actor.get_username() if event.actor else event.system_actor)
+        who = staff.name if staff else (event.actor.get_username() if event.actor
+                                         else system_actor_label(event.system_actor))
         entries.append(HistoryEntry(event, who, names.get(event.data.get("assignee"), "")))
     return entries
 

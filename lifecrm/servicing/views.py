@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lifecrm.org.access import AccessDenied, Action, may, staff_page
+from lifecrm.policies.models import PaymentMethod, PremiumMode
 from lifecrm.policies.selectors import policy_get
 from lifecrm.servicing import selectors, services
 from lifecrm.servicing.forms import TYPE_FIELDS, ActionForm, QueueFilter, RequestForm
@@ -161,8 +162,21 @@ PAYLOAD_LABELS = {
 HIDDEN_PAYLOAD = {"beneficiaries", "new_owner_id"}  # shown otherwise (the beneficiaries' table) or internal
 
 
-def _payload_rows(req: ServiceRequest) -> list[tuple[str, str]]:
-    return [(PAYLOAD_LABELS.get(k, k), v) for k, v in (req.payload or {}).items() if k not in HIDDEN_PAYLOAD]
+PAYLOAD_CHOICES = {"payment_method": PaymentMethod, "premium_mode": PremiumMode}  # stored as codes, shown in words
+PAYLOAD_MONEY = {"sum_assured", "amount"}  # shown as money in the policy's currency
+
+
+def _payload_rows(req: ServiceRequest) -> list[tuple[str, str, bool]]:
+    """(label, value, is money) of each field of the request, a coded value in the page's language."""
+    rows = []
+    for key, value in (req.payload or {}).items():
+        if key in HIDDEN_PAYLOAD:
+            continue
+        choices = PAYLOAD_CHOICES.get(key)
+        if choices is not None and value in choices.values:
+            value = str(choices(value).label)
+        rows.append((PAYLOAD_LABELS.get(key, key), value, key in PAYLOAD_MONEY))
+    return rows
 
 
 def _get(request, pk: int) -> ServiceRequest:

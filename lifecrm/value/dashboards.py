@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, Sum, When
+from django.utils.translation import get_language
 
 from lifecrm.core.money import to_cents
 from lifecrm.org.models import OrgUnit
@@ -143,7 +144,10 @@ def value_dashboard(*, scope: DataScope, as_of: date) -> ValueDashboard:
     branches: dict[int | None, BranchRow] = {}
     _segments_by_branch(scope, as_of, branches)
     score_day, threshold = _value_at_risk(scope, as_of, value_day, branches)
-    names = dict(OrgUnit.objects.filter(pk__in=[b for b in branches if b is not None]).values_list("pk", "name"))
+    english = (get_language() or "").startswith("en")  # a branch in the reader's language (its English name)
+    names = {pk: name_en if english and name_en else name
+             for pk, name, name_en in OrgUnit.objects.filter(pk__in=[b for b in branches if b is not None])
+             .values_list("pk", "name", "name_en")}
     for branch_id, row in branches.items():
         row.name = names.get(branch_id, "")
     since = as_of - timedelta(days=MIGRATION_DAYS)

@@ -93,6 +93,18 @@ EVENT_KIND_LABELS = {
     "reinstated": _("policy reinstated"),
     "lapsed": _("policy lapsed"),
     "matured": _("policy matured"),
+    "paid_up": _("premiums completed: paid-up"),
+    "surrendered": _("policy surrendered"),
+    "terminated": _("policy terminated"),
+    "death": _("death of the insured"),
+    "cooling_off_cancelled": _("cancelled in the cooling-off period"),
+    "delivered": _("policy delivered"),
+    "loan_granted": _("policy loan granted"),
+    "loan_repaid": _("policy loan repaid"),
+    "loan_cancelled": _("policy loan cancelled"),
+    "loans_settled": _("policy loans settled"),
+    "claim_paid": _("claim paid"),
+    "premium_waived": _("premiums waived"),
 }
 # Reasons the system itself writes into the journal and the contract versions (stored in English);
 # a reason typed by staff is shown as it was typed.

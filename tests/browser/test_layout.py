@@ -101,3 +101,37 @@ def test_the_collection_chart_hatches_the_running_month(page: Page, live_server,
     }""")
     assert running == {"label": ["2026-10", "to date"], "due": True, "paid": True, "before": False,
                        "legend": ["Premiums due", "Paid (premiums)", "Collection rate", "This month, still running: to date"]}
+
+
+def test_a_busy_customers_policies_fit_the_360_at_1366px(page: Page, live_server, transactional_db):
+    """The 360's policies table at 1,366 px in English: a policy in its grace period (the longest status), the
+    customer as owner, insured and payer (three role badges), a long product name and a sum assured in the
+    millions. Its last column (next due, "overdue") was cut off at the card's edge."""
+    from datetime import date
+    from decimal import Decimal
+
+    from lifecrm.core.actors import SYSTEM
+    from lifecrm.policies import services as policy_services
+    from tests.factories import PASSWORD, make_customer, make_org, make_policy, make_product, make_staff
+
+    org = make_org()
+    staff = make_staff("callcentre", org.hq)
+    customer = make_customer(branch=org.branch_a)
+    product = make_product("GYDPA", name="金色年华递延养老年金", name_en="Golden Years Deferred Pension Annuity")
+    for n, mode in enumerate(("annual", "semiannual", "monthly")):
+        policy = make_policy(owner=customer, agent=None, branch=org.branch_a, product=product,
+                             issue_date=date(2020, 4 + n, 9), premium_mode=mode,
+                             sum_assured=Decimal("1940000.00"), modal_premium=Decimal("74420.15"))
+        if n == 0:
+            policy_services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="grace",
+                                              effective_date=date(2026, 10, 17), as_of=date(2026, 10, 17))
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", staff.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+    page.wait_for_load_state("networkidle")
+    assert "in grace period" in page.locator("#customer-policies").inner_text()
+    problems = [p for p in page.evaluate(OVERFLOW) if "wb-table" in p or "runs out" in p]
+    assert not problems, problems

@@ -31,7 +31,7 @@ from lifecrm.billing.tests.test_views_world import (  # noqa: F401  (the *_fixtu
 from lifecrm.billing.views import pages
 from lifecrm.core.actors import SYSTEM
 from lifecrm.org.rules import DataScope, ScopeKind
-from tests.factories import make_customer, make_policy
+from tests.factories import make_customer, make_policy, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +249,24 @@ def test_the_persistency_page_groups_and_exports(client, world):
     assert response["Content-Disposition"].startswith('attachment; filename="persistency-25-2025-10-2026-09')
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[:2] == ["Company", "Agent"]
+
+
+def test_the_persistency_table_names_branches_and_products_in_the_page_language(client, world):
+    """An English page names a branch and a product by their English names (the Chinese ones on Chinese pages)."""
+    _cohort_policies(world, 1)
+    login(client, world, "hq")
+    branch, product = world.org.branch_b, make_product()
+    period = {"month": "13", "period_start": "2025-10", "period_end": "2026-09"}
+
+    def first_cells(language, group_by):
+        body = client.get(reverse("billing:persistency"), {**period, "group_by": group_by},
+                          HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return re.findall(r'<th scope="row" class="fw-normal">([^<]*)</th>', body)
+
+    assert first_cells("en", "branch") == [branch.name_en] and branch.name_en != branch.name
+    assert first_cells("zh-hant", "branch") == [branch.name]
+    assert first_cells("en", "product") == [f"{product.code} {product.name_en}"]
+    assert first_cells("zh-hans", "product") == [f"{product.code} {product.name}"]
 
 
 PERSISTENCY_FORM = {  # language -> (the label of the period's end, the 13th-month option)

@@ -197,3 +197,16 @@ def test_a_branch_manager_confirms_with_their_own_login(client, world):
     assert payment.amount == Decimal("5000.00") and payment.booked_by == world.staff["counter"]
     audit = AuditEvent.objects.get(object_type="billing.payment", object_id=payment.pk)
     assert audit.after["confirmed_by"] == world.staff["branch"].user.username
+
+
+def test_money_in_suspense_names_the_unit_in_the_page_language(client, world):
+    """The suspense list names the policy's unit by its English name on an English page, its own on a Chinese one."""
+    from lifecrm.org.models import OrgUnit
+
+    OrgUnit.objects.filter(pk=world.org.team_a.pk).update(name_en="Beijing team 1")
+    login(client, world).post(URL, form(world.policy_a, amount="400"))  # 159.00 waits in suspense
+    login(client, world, "branch")
+    english = client.get(reverse("billing:suspense"), headers={"accept-language": "en"}).content.decode()
+    assert "Beijing team 1" in english and world.org.team_a.name not in english
+    chinese = client.get(reverse("billing:suspense"), headers={"accept-language": "zh-hant"}).content.decode()
+    assert world.org.team_a.name in chinese and "Beijing team 1" not in chinese

@@ -1,6 +1,7 @@
 """The claims pages through the client: a handler reports a death claim from the customer 360, asks for the
 missing documents once, records them, assesses, decides; a colleague checks; the handler pays two beneficiaries;
 the queue, the home page's work and the customer's timeline show it. In zh-Hant, zh-Hans and English."""
+import re
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -71,6 +72,9 @@ def test_a_handler_takes_a_death_claim_through_to_payment(claims_world, settings
     claim.refresh_from_db()
     assert claim.status == "paid"
     assert sum(p.amount for p in Payout.objects.filter(claim=claim)) == Decimal("600000.00")
+    # amounts as money (thousands grouped), never a bare "600000.00"
+    body = handler.get(url).content.decode()
+    assert "600,000.00" in body and not re.search(r"\b\d{4,}\.\d{2}\b", body), re.findall(r"\b\d{4,}\.\d{2}\b", body)
     for language, word in (("zh-hant", "首次受理"), ("zh-hant", "理賠"), ("zh-hans", "补充资料通知"), ("en", "First receipt")):
         page = _client(world.staff["claims"], language).get(url)
         assert page.status_code == 200 and word in page.content.decode()
@@ -165,7 +169,10 @@ def test_time_limit_attainment_by_branch(claims_world):
     assert rows[world.org.branch_b.pk]["decided_share"] is None
     mine = attainment_by_branch(scope=scope_for_staff(world.staff["claims_b"]), since=today, as_of=later)
     assert [r["unit"].pk for r in mine] == [world.org.branch_b.pk]
-    page = _client(world.staff["claims"]).get(reverse("claims:attainment"))
+    page = _client(world.staff["claims"]).get(reverse("claims:attainment"))  # a branch in the page's language
+    assert page.status_code == 200 and world.org.branch_a.name_en in page.content.decode()
+    assert world.org.branch_a.name not in page.content.decode()
+    page = _client(world.staff["claims"], "zh-hant").get(reverse("claims:attainment"))
     assert page.status_code == 200 and world.org.branch_a.name in page.content.decode()
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from lifecrm.org.models import OrgUnit
 from lifecrm.org.selectors import data_scope_for_user
 from lifecrm.service import complaint_rules as rules
 from lifecrm.service import complaints, services
@@ -57,6 +58,12 @@ def test_statistics_by_branch_and_category(service_world):
     sales = next(r for r in report.by_category if r.key == "complaint_sales")
     assert sales.complaints == 2 and sales.per_policies == report.total.per_policies
     # the manager of branch B sees only branch B's book and none of the complaints
+    # a unit by its English name in English, its own in Chinese
+    OrgUnit.objects.filter(pk=w.org.team_a.pk).update(name_en="Beijing team 1")
+    for language, label in (("en", "Beijing team 1"), ("zh-hant", w.org.team_a.name)):
+        named = complaint_statistics(scope=data_scope_for_user(w.staff["hq"].user), jurisdiction="CN",
+                                     period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), language=language)
+        assert next(r for r in named.by_branch if r.key == str(w.org.team_a.pk)).label == label, language
     mine = complaint_statistics(scope=data_scope_for_user(w.staff["branch_b"].user), jurisdiction="CN",
                                 period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
     assert (mine.total.complaints, mine.total.policies) == (0, 1)

@@ -148,3 +148,25 @@ def test_pick_handler_weighs_effort_and_breaks_ties_by_load_then_id():
     assert rules.pick_handler(same_free, FACTS, effort=1) == 3  # 6 free each; lighter load; then lower id
     assert rules.pick_handler(same_free, FACTS, effort=7) is None
     assert rules.pick_handler(same_free, FACTS, effort=1, never=3) == 5
+
+
+def test_the_case_history_names_routing_in_words(queues):
+    """The history says "automatic routing" (in the page's language), not the program's name `routing`."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    from lifecrm.service.selectors import case_history
+
+    w, general = queues
+    handler = make_staff("callcentre", w.org.branch_a)
+    QueueMember.objects.create(queue=general, staff=handler, capacity=10)
+    case = _open(w, w.customer_a)
+    with translation.override("en"):
+        assert [e.who for e in case_history(case=case) if e.event.kind == "assigned"] == ["automatic routing"]
+    client = Client()
+    client.force_login(w.staff["hq"].user)
+    for language, words in (("en", "automatic routing"), ("zh-hant", "自動分派"), ("zh-hans", "自动分派")):
+        page = client.get(reverse("service:case", args=[case.pk]), headers={"accept-language": language})
+        body = page.content.decode()
+        assert page.status_code == 200 and words in body and "· routing<" not in body, language

@@ -5,6 +5,8 @@ from django import template
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from lifecrm.core.actors import system_actor_label
+
 register = template.Library()
 
 
@@ -55,3 +57,9 @@ def sent_by(sent) -> str:
     if not isinstance(sent, dict):
         return ""
     return (", " if _english() else "、").join(str(label) for channel, label in SENT_LABELS.items() if sent.get(channel))
+
+
+@register.filter
+def system_actor(name: str) -> str:
+    """A program named in the request's history (`run-daily`, `generator`…) in the page's language."""
+    return system_actor_label(name) if name else ""

@@ -86,3 +86,38 @@ def test_the_queue_in_scope_only(world, pinned):
     assert other.get(reverse("servicing:request", args=[request.pk])).status_code == 404
     overdue = client_for(world.staff["counter"]).get(reverse("servicing:queue") + "?overdue=on").content.decode()
     assert request.number in overdue  # accept by 24 Sep, today 26 Sep
+
+
+def test_the_request_page_shows_the_change_in_words_and_money(world, pinned):
+    """A coded payload (payment method, premium mode) in the page's language, an amount as money: never
+    `auto_debit` or `300000.00`."""
+    from lifecrm.servicing.services import request_create
+
+    def change(request_type, payload, on):
+        request = request_create(actor=world.staff["counter"], policy=world.policy, request_type=request_type,
+                                 channel="counter", received_on=on, as_of=AS_OF, payload=payload)
+        return reverse("servicing:request", args=[request.pk])
+
+    method = change("payment_method_change", {"payment_method": "auto_debit", "bank_account": "6222020200106111"},
+                    date(2025, 9, 22))
+    cut = change("sum_assured_decrease", {"sum_assured": "300000"}, date(2025, 9, 23))
+    english, chinese = client_for(world.staff["counter"], "en"), client_for(world.staff["counter"], "zh-hant")
+    page = english.get(method).content.decode()
+    assert "auto_debit" not in page and "bank auto-debit" in page
+    page = chinese.get(method).content.decode()
+    assert "auto_debit" not in page and "銀行自動轉帳" in page
+    page = english.get(cut).content.decode()
+    assert "CNY 300,000.00" in page and "300000" not in page
+
+
+def test_the_history_names_a_program_in_words(world, pinned):
+    """A request recorded by a program (the daily batch) says so in words, not `run-daily`."""
+    from lifecrm.core.actors import RUN_DAILY
+    from lifecrm.servicing.services import request_create
+
+    request = request_create(actor=RUN_DAILY, policy=world.policy, request_type="contact_change", channel="counter",
+                             received_on=date(2025, 9, 22), as_of=AS_OF, payload={"address": "上海"})
+    page = reverse("servicing:request", args=[request.pk])
+    for language, words in (("en", "the daily batch"), ("zh-hant", "每日批次")):
+        body = client_for(world.staff["counter"], language).get(page).content.decode()
+        assert words in body and "run-daily" not in body, language

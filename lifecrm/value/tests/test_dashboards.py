@@ -82,6 +82,16 @@ def test_the_page_and_its_excel(scored, client):
     assert [cell.value for cell in risk[3]] == [scored["org"].branch_a.name, 1, 1300, 1170]
 
 
+def test_the_page_names_the_branches_in_its_language(scored, client):
+    """An English page (its table and its chart) names a branch by its English name, a Chinese page by its own."""
+    client.force_login(scored["hq"].user)
+    branch = scored["org"].branch_a
+    english = client.get(reverse("value:dashboard"), headers={"accept-language": "en"}).content.decode()
+    assert branch.name_en in english and branch.name not in english
+    chinese = client.get(reverse("value:dashboard"), headers={"accept-language": "zh-hant"}).content.decode()
+    assert branch.name in chinese and branch.name_en not in chinese
+
+
 def test_the_counter_may_not_open_it(scored, client):
     client.force_login(scored["counter"].user)
     assert client.get(reverse("value:dashboard")).status_code == 403

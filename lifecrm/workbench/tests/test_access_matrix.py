@@ -78,7 +78,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("workbench:otp-verify", "GET"): page(LOGGED_IN),  # without a device: on to the enrolment
     ("workbench:otp-enrol", "GET"): page(LOGGED_IN),
     ("workbench:logout", "POST"): Expect(everyone="login"),  # back to the login page, whoever asks
-    ("workbench:home", "GET"): page(STAFF | {"branch_b"}),
+    ("workbench:home", "GET"): page(STAFF | {"branch_b", "admin"}),  # the administrator: on to the locked logins
     # value: management and agents (their own book; another branch's manager sees an empty board)
     ("value:dashboard", "GET"): page({"hq", "branch", "agent", "branch_b"}),
     ("value:dashboard-export", "GET"): page({"hq", "branch", "agent", "branch_b"}),

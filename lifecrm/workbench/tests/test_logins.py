@@ -215,7 +215,12 @@ def test_administrators_administer_but_see_no_customers(world, login):
     assert client.get("/admin/auth/user/").status_code == 200
     assert client.get("/admin/auth/user/add/").status_code == 403
     assert client.get("/admin/axes/accessattempt/").status_code == 200
-    assert client.get("/").status_code == 403
+    # the logo and the error page's "Back to the workbench" lead to "/": on to their start page, not a refusal
+    home = client.get("/")
+    assert home.status_code == 302 and home["Location"] == "/logins/locked/"
+    page = client.get("/logins/locked/").content.decode()
+    assert 'role="search"' not in page and "/search/" not in page  # no customer search they could not run
+    assert client.get("/search/", {"q": "张"}).status_code == 403
     assert client.get(f"/customers/{world.customer_a.pk}/").status_code == 403
     assert client.get("/api/v1/customers/").status_code == 403
     assert not admin.user.is_superuser

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 25)
 
 
-def _page(client, policy):
-    return client.get(reverse("workbench:policy", args=[policy.pk]))
+def _page(client, policy, language=None):
+    headers = {"accept-language": language} if language else {}
+    return client.get(reverse("workbench:policy", args=[policy.pk]), headers=headers)
 
 
 def test_the_page_shows_the_contract(login, world):
@@ -125,3 +126,22 @@ def test_the_owners_delivery_receipt_is_recorded_from_the_page(login, world):
     body = _page(client, policy).content.decode()
     assert 'data-testid="delivery-form"' not in body and day.isoformat() in body
     assert 'data-testid="delivery-form"' not in _page(login(world.staff["callcentre"]), policy).content.decode()
+
+
+def test_every_event_the_system_journals_is_named_in_words(login, world):
+    """The journal names an event in the page's language, never by its code (`paid_up`, `loan_granted`…): every
+    kind the services, the batch and the generated book write has a label."""
+    from lifecrm.policies.generator import EVENT_KINDS
+    from lifecrm.workbench.pages import EVENT_KIND_LABELS
+
+    written = set(EVENT_KINDS) | {"proposed", "issued", "transition", "contract_changed", "delivered", "loan_granted",
+                                  "loan_repaid", "loan_cancelled", "loans_settled", "claim_paid", "premium_waived",
+                                  "suspension_undone", "surrendered", "cooling_off_cancelled"}
+    assert written - set(EVENT_KIND_LABELS) == set()
+    policy = world.policy_a
+    policy_services.policy_transition(actor=SYSTEM, policy_id=policy.pk, to_status="paid_up", effective_date=AS_OF,
+                                      as_of=AS_OF, kind="paid_up", reason="premium-paying term completed")
+    for language, words in (("en", "premiums completed: paid-up"), ("zh-hant", "繳費期滿：減額繳清"),
+                            ("zh-hans", "缴费期满：减额缴清")):
+        body = _page(login(world.staff["hq"]), policy, language).content.decode()
+        assert words in body and "<td>paid_up</td>" not in body, language

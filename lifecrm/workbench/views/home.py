@@ -1,17 +1,21 @@
 """The workbench home page: the search box, and the role's work (or a manager's dashboard) under it; the full work
 list; a counter's receipts of the day."""
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from lifecrm.billing.selectors import receipts_of_the_day
-from lifecrm.org.access import Action, staff_page
+from lifecrm.org.access import Action, may, staff_page
 from lifecrm.workbench import work
 from lifecrm.workbench.forms import SearchForm
 from lifecrm.workbench.pages import SCOPE_LABELS, search_examples
 
 
-@staff_page(Action.USE_WORKBENCH)
+@staff_page(Action.USE_WORKBENCH, Action.MANAGE_LOGINS)
 def home(request):
+    if not may(request.scope, Action.USE_WORKBENCH):
+        # The administrator has no workbench of customers: the logo and "Back to the workbench" lead to their start
+        # page (the locked logins), as the login does, not to a refusal.
+        return redirect("workbench:locked-logins")
     as_of = timezone.localdate()
     return render(request, "workbench/home.html", {
         "form": SearchForm(),
