@@ -45,7 +45,7 @@ def claim_get(*, scope: DataScope, claim_id: int) -> Claim:
     events); `NotInScope` (404) outside it."""
     claim = (Claim.objects.select_related("insured", "handler", "proposed_by", "decided_by", "reported_by")
              .prefetch_related("claim_policies__policy", "documents", "notices", "findings", "payouts",
-                               "events__actor").filter(pk=claim_id).first())
+                               "events__actor__staff").filter(pk=claim_id).first())
     if claim is None:
         raise Claim.DoesNotExist(claim_id)
     require(scope, Action.USE_WORKBENCH, claim)

@@ -109,7 +109,7 @@ def policy_get(*, scope: DataScope, policy_id: int, with_events: bool = True) ->
     the journal a page at a time, `policy_events`); 404 when absent or outside the scope."""
     prefetches = [current_version_prefetch(), "coverages__product"]
     if with_events:
-        prefetches.append(Prefetch("events", queryset=PolicyEvent.objects.select_related("actor").order_by("-seq")))
+        prefetches.append(Prefetch("events", queryset=PolicyEvent.objects.select_related("actor__staff").order_by("-seq")))
     try:
         return (
             policies_in_scope(scope)
@@ -124,7 +124,7 @@ def policy_get(*, scope: DataScope, policy_id: int, with_events: bool = True) ->
 def policy_events(*, policy_id: int, offset: int = 0, limit: int | None = None) -> list[PolicyEvent]:
     """The policy's journal, newest first; rows `offset` to `offset + limit` when a limit is given (one query,
     backwards along the (policy, seq) index)."""
-    events = PolicyEvent.objects.filter(policy_id=policy_id).select_related("actor").order_by("-seq")
+    events = PolicyEvent.objects.filter(policy_id=policy_id).select_related("actor__staff").order_by("-seq")
     if limit is not None:
         return list(events[offset:offset + limit])
     return list(events[offset:])

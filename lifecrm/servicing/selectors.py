@@ -62,7 +62,7 @@ def request_payment(request: ServiceRequest) -> Disbursement | None:
 
 
 def request_events(request: ServiceRequest) -> QuerySet[RequestEvent]:
-    return request.events.select_related("actor").order_by("seq")
+    return request.events.select_related("actor__staff").order_by("seq")
 
 
 def policy_requests(*, scope: DataScope, policy_id: int) -> QuerySet[ServiceRequest]:

@@ -145,3 +145,21 @@ def test_every_event_the_system_journals_is_named_in_words(login, world):
                             ("zh-hans", "缴费期满：减额缴清")):
         body = _page(login(world.staff["hq"]), policy, language).content.decode()
         assert words in body and "<td>paid_up</td>" not in body, language
+
+
+def test_the_journal_names_who_acted_as_colleagues_know_them(login, world, django_user_model):
+    """A staff member by their name, not their login; a login without a staff record by its user name; the batch
+    as the system; in no more queries than the page runs anyway."""
+    policy = world.policy_a
+    manager = world.staff["hq"]
+    client = login(manager)
+    before = _queries(client, policy)
+    policy_services.policy_transition(actor=manager.user, policy_id=policy.pk, to_status="grace",
+                                      effective_date=AS_OF, as_of=AS_OF)
+    body = _page(client, policy).content.decode()
+    assert manager.name in body and f"<br>{manager.user.username}</td>" not in body
+    assert _queries(client, policy) == before
+    from lifecrm.org.templatetags.staff_names import staff_name
+
+    assert staff_name(django_user_model(username="api-client")) == "api-client"
+    assert staff_name(None) == ""
