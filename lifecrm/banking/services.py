@@ -70,11 +70,14 @@ class FileHead:
     sha256: str = field(default="", compare=False, repr=False)
     document: xsd.XmlDocument | None = field(default=None, compare=False, repr=False)  # XML: valid against its XSD
     results: ParsedResults | None = field(default=None, compare=False, repr=False)  # a pain.002's
+    requested: str = field(default="auto", compare=False, repr=False)  # the format `file_head` was asked to read
 
     def describes(self, content: bytes, file_format: str) -> bool:
-        """Read from these very bytes, as `file_format` asks (a head of other bytes is never trusted)."""
-        return (file_format in ("auto", self.format) and bool(self.sha256)
-                and self.sha256 == hashlib.sha256(content).hexdigest())
+        """Read from these very bytes, as `file_format` asks (a head of other bytes is never trusted): asked as it
+        was read, or it was read as "auto" and `file_format` is the format found. A head read as a format forced
+        is not what "auto" would read (an XML file forced to "csv" is read as CSV, unvalidated)."""
+        asked = file_format == self.requested or (self.requested == "auto" and file_format == self.format)
+        return asked and bool(self.sha256) and self.sha256 == hashlib.sha256(content).hexdigest()
 
 
 def file_head(content: bytes, file_format: str = "auto") -> FileHead:
@@ -85,12 +88,13 @@ def file_head(content: bytes, file_format: str = "auto") -> FileHead:
                                allowed=", ".join(RESULT_FORMATS))
     digest = hashlib.sha256(content).hexdigest()
     if file_format == "csv" or (file_format == "auto" and not xsd.is_xml(content)):
-        return FileHead(BankFile.Format.CSV, sha256=digest)
+        return FileHead(BankFile.Format.CSV, sha256=digest, requested=file_format)
     document = xsd.validate(content, expected=None if file_format == "auto" else file_format)
     if document.format != BankFile.Format.PAIN_002:
-        return FileHead(document.format, sha256=digest, document=document)
+        return FileHead(document.format, sha256=digest, document=document, requested=file_format)
     results = pain002.parse(root_node(document.root, document.namespace))
-    return FileHead(document.format, results.original_message_id, sha256=digest, document=document, results=results)
+    return FileHead(document.format, results.original_message_id, sha256=digest, document=document, results=results,
+                    requested=file_format)
 
 
 def parse_results(content: bytes, file_format: str = "auto", *,

@@ -7,22 +7,29 @@ of `services.bank_file_receive`, so a report is taken once by its content hash (
 nothing), validated against its XSD, and applied whole or not at all: a listener raises `BankFileRejected` for a
 line that does not fit its rows. Authorization is the calling app's.
 
-A rejected transfer goes out again to the payee's new account (`transfer_reissue`: the row's side of it; each app's
-service checks its actor, sends the row in a new pain.001 and writes its own history).
+Our credit transfers go out in a pain.001 file per currency (`transfers_send`: the file's side of it, the same for
+every app). A rejected transfer goes out again to the payee's new account (`transfer_reissue`: the row's side of it;
+each app's service checks its actor, sends the row in a new pain.001 and writes its own history).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
+from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
+from lifecrm.banking import rules, xsd
+from lifecrm.banking.creditors import creditor_for
 from lifecrm.banking.errors import BankFileRejected
-from lifecrm.banking.formats import PAID, PENDING, ParsedResults
+from lifecrm.banking.formats import PAID, PENDING, ParsedResults, pain001
 from lifecrm.banking.models import BankFile, CreditTransfer
 from lifecrm.banking.selectors import sent_file
+
+Transfer = TypeVar("Transfer", bound=CreditTransfer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +93,26 @@ def transfer_statuses_apply(*, as_of: date, actor) -> Callable[[BankFile, Parsed
 
 
 @dataclass
-class Answered:
-    """What a status report did to an app's payments (`answers_apply`): the rows it changed, and the counts."""
+class TransferResults:
+    """What a status report did to an app's payments, counted: what its listener returns (an app's subclass adds
+    the rows of its own it touched: servicing's requests, claims' claims)."""
 
-    changed: list = field(default_factory=list)
     accepted: int = 0
     rejected: int = 0
     pending: int = 0
     unchanged: int = 0
+
+
+@dataclass
+class Answered(TransferResults):
+    """What a status report did to an app's payments (`answers_apply`): the counts, and the rows it changed."""
+
+    changed: list = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The counts, as keywords of a `TransferResults`."""
+        return {"accepted": self.accepted, "rejected": self.rejected, "pending": self.pending,
+                "unchanged": self.unchanged}
 
 
 def answers_apply(statuses: list[TransferStatus], payments: dict[str, object], *, report: BankFile, as_of: date,
@@ -160,3 +179,35 @@ def transfer_reissue(transfer: CreditTransfer, *, bank_name: str, bank_code: str
     transfer.result_file, transfer.result_on, transfer.reason_code = None, None, ""
     transfer.save()
     return before
+
+
+def transfers_send(rows: Sequence[Transfer], *, prefix: str, as_of: date, jurisdiction: Callable[[Transfer], str],
+                   remittance: Callable[[Transfer], str]) -> list[tuple[BankFile, list[Transfer]]]:
+    """Write an app's credit transfers `rows` (locked by the caller, of one CreditTransfer model, PENDING) in a
+    pain.001 file per currency (message id `prefix`, the day, the currency and the file's part number of the day:
+    `rules.message_id`), paid by the company's account in that currency (`creditor_for`), recorded through banking
+    (XSD-checked, hashed, encrypted), and mark each row sent with its file (each once: a row no longer PENDING is
+    left as it is). `jurisdiction(row)` and `remittance(row)` give a line's jurisdiction and remittance text.
+    Returns each file made with its rows, by currency; the app writes its own history."""
+    from lifecrm.banking.services import bank_file_record  # (services imports this module)
+
+    sent = []
+    for currency in sorted({row.currency for row in rows}):
+        group = [row for row in rows if row.currency == currency]
+        debtor = creditor_for(currency)
+        day_prefix = rules.message_id(prefix, as_of, currency)
+        part = 1 + BankFile.objects.filter(format=BankFile.Format.PAIN_001, message_id__startswith=day_prefix).count()
+        message = rules.message_id(prefix, as_of, currency, part)
+        lines = [pain001.CreditLine(
+            end_to_end_id=row.end_to_end_id, amount=row.amount, currency=currency, execution_date=as_of,
+            creditor_name=row.payee_name, creditor_account=row.account_number, creditor_bank_code=row.bank_code,
+            jurisdiction=jurisdiction(row), remittance=remittance(row)) for row in group]
+        content = pain001.build(message_id=message, created_at=timezone.now(), debtor=debtor, lines=lines)
+        made = bank_file_record(file_format=BankFile.Format.PAIN_001, namespace=xsd.PAIN_001, content=content,
+                                message_id=message, as_of=as_of, line_count=len(lines),
+                                total_amount=sum((row.amount for row in group), Decimal(0)))
+        model = type(group[0])
+        model._default_manager.filter(pk__in=[row.pk for row in group], status=model.Status.PENDING).update(
+            status=model.Status.SENT, bank_file=made, sent_on=as_of)
+        sent.append((made, group))
+    return sent

@@ -12,7 +12,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.transfers import TransferStatus, answers_apply, register_transfer_status_listener
+from lifecrm.banking.transfers import (
+    TransferResults,
+    TransferStatus,
+    answers_apply,
+    register_transfer_status_listener,
+)
 from lifecrm.claims.models import ClaimEvent, Payout
 from lifecrm.core.actors import audit_user
 from lifecrm.core.services import audit_record
@@ -22,11 +27,9 @@ PAYOUT_PREFIX = "LCCL"
 
 
 @dataclass
-class PayoutResults:
-    accepted: int = 0
-    rejected: int = 0
-    pending: int = 0
-    unchanged: int = 0
+class PayoutResults(TransferResults):
+    """The counts of `TransferResults`, and the claims answered."""
+
     claims: set[int] = field(default_factory=set)
 
 
@@ -39,8 +42,7 @@ def payout_statuses_apply(*, original: BankFile, report: BankFile, statuses: lis
                .order_by("pk")}
     done = answers_apply(statuses, payouts, report=report, as_of=as_of, states=Payout.Status)
     Payout.objects.bulk_update(done.changed, ["status", "result_file", "result_on", "reason_code"])
-    results = PayoutResults(accepted=done.accepted, rejected=done.rejected, pending=done.pending,
-                            unchanged=done.unchanged)
+    results = PayoutResults(**done.counts())
     changed: dict[int, list[Payout]] = defaultdict(list)
     for payout in done.changed:
         changed[payout.claim_id].append(payout)

@@ -21,13 +21,9 @@ from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import xsd
-from lifecrm.banking.creditors import creditor_for
-from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_record, transfer_status_import
-from lifecrm.banking.transfers import transfer_reissue
+from lifecrm.banking.services import transfer_status_import
+from lifecrm.banking.transfers import transfer_reissue, transfers_send
 from lifecrm.claims import checklists, notices, rules
 from lifecrm.claims.models import (
     Claim,
@@ -1014,24 +1010,9 @@ def payouts_export(*, actor, as_of: date, claim_ids: list[int] | None = None) ->
         if claim_ids is not None:
             pending = pending.filter(claim_id__in=claim_ids)
         rows = list(pending.select_related("claim").order_by("currency", "id"))
-        made = None
-        for currency in sorted({p.currency for p in rows}):
-            group = [p for p in rows if p.currency == currency]
-            debtor = creditor_for(currency)
-            prefix = bank_rules.message_id(PAYOUT_PREFIX, as_of, currency)
-            part = 1 + BankFile.objects.filter(format=BankFile.Format.PAIN_001, message_id__startswith=prefix).count()
-            message = bank_rules.message_id(PAYOUT_PREFIX, as_of, currency, part)
-            lines = [pain001.CreditLine(
-                end_to_end_id=p.end_to_end_id, amount=p.amount, currency=currency, execution_date=as_of,
-                creditor_name=p.payee_name, creditor_account=p.account_number, creditor_bank_code=p.bank_code,
-                jurisdiction=p.claim.jurisdiction_id, remittance=f"{p.claim.number} {p.payee_name}") for p in group]
-            content = pain001.build(message_id=message, created_at=timezone.now(), debtor=debtor, lines=lines)
-            made = bank_file_record(file_format=BankFile.Format.PAIN_001, namespace=xsd.PAIN_001, content=content,
-                                    message_id=message, as_of=as_of, line_count=len(lines),
-                                    total_amount=sum((p.amount for p in group), Decimal(0)))
-            Payout.objects.filter(pk__in=[p.pk for p in group], status=Payout.Status.PENDING).update(
-                status=Payout.Status.SENT, bank_file=made, sent_on=as_of)
-    return made
+        sent = transfers_send(rows, prefix=PAYOUT_PREFIX, as_of=as_of, jurisdiction=lambda p: p.claim.jurisdiction_id,
+                              remittance=lambda p: f"{p.claim.number} {p.payee_name}")
+    return sent[-1][0] if sent else None
 
 
 def payout_results_import(*, actor, content: bytes, filename: str, as_of: date

@@ -225,16 +225,17 @@ def run_steps(
     steps: Sequence[ChunkedStep | str], *, as_of: date, params_key: str = "", progress: bool = True,
     backend: str | None = None,
 ) -> list[JobRun]:
-    """Run (or resume) several steps for `as_of` side by side: their pending chunks, in the order of `steps`,
-    share the processes (or the Celery workers); one process runs them one step after the other. Each run is
-    marked done when its last chunk is. The steps must not read what the others write (a wave of the daily
-    steps, `daily_steps.waves`). Returns the finished JobRuns."""
+    """Run (or resume) several steps for `as_of` side by side: their pending chunks share the processes (or the
+    Celery workers), the steps with the fewest chunks left first (`queue_chunks`), so that a small step finishes
+    at its own pace, not at the wave's. Each run is marked done when its last chunk is. The steps must not read
+    what the others write (a wave of the daily steps, `daily_steps.waves`). Returns the finished JobRuns."""
     steps = [get_chunked_step(step) if isinstance(step, str) else step for step in steps]
     backend = backend or settings.LIFECRM_JOBS
     workers = celery_worker_processes() if backend == "celery" and not settings.LIFECRM_JOB_CHUNK_SIZE else None
     runs = [_open_run(step, as_of, params_key, workers) for step in steps]
-    chunks = [(run.pk, chunk_id) for run in runs if run.status != JobRun.Status.DONE
-              for chunk_id in run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True)]
+    chunks = queue_chunks({run.pk: list(run.chunks.filter(done_at__isnull=True).order_by("index")
+                                        .values_list("id", flat=True))
+                           for run in runs if run.status != JobRun.Status.DONE})
     left = Counter(run_pk for run_pk, _ in chunks)
     for run in runs:  # a run with no chunk left (none planned, or killed after its last) is done now
         if run.status != JobRun.Status.DONE and not left[run.pk]:
@@ -248,9 +249,7 @@ def run_steps(
     label = " + ".join(step.name for step in steps)
     try:
         if backend == "celery" and chunks:
-            _run_on_celery([chunk_id for _, chunk_id in chunks], label, progress)
-            for run_pk in {run_pk for run_pk, _ in chunks}:
-                _finish(run_pk)
+            _run_on_celery(chunks, label, progress)
         else:
             with tqdm(total=len(chunks), desc=f"{label} {as_of}", unit="chunk", disable=not progress,
                       file=sys.stderr) as bar:
@@ -271,6 +270,14 @@ def run_steps(
     return runs
 
 
+def queue_chunks(pending: dict[int, list[int]]) -> list[tuple[int, int]]:
+    """The (run, chunk) ids to run, from each run's pending chunk ids (in index order): the runs with the fewest
+    chunks left first, runs with as many in the order given (a step of one chunk would otherwise wait behind the
+    chunks of the big steps given before it, and finish when the whole wave does)."""
+    order = sorted(pending, key=lambda run_pk: len(pending[run_pk]))  # stable: ties keep the order of `steps`
+    return [(run_pk, chunk_id) for run_pk in order for chunk_id in pending[run_pk]]
+
+
 def _record_failure(run_pks: list[int], exc: Exception) -> None:
     """Mark the runs not done as failed, with the error. When the database itself is what failed (a lost connection),
     try once on a fresh connection; failing that the runs stay `running`, which a rerun resumes just the same."""
@@ -285,8 +292,8 @@ def _record_failure(run_pks: list[int], exc: Exception) -> None:
                 return
 
 
-def _finish(run_pk: int) -> None:
-    JobRun.objects.filter(pk=run_pk).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
+def _finish(*run_pks: int) -> None:
+    JobRun.objects.filter(pk__in=run_pks).update(status=JobRun.Status.DONE, finished_at=timezone.now(), error="")
 
 
 def _can_fork() -> bool:
@@ -366,22 +373,42 @@ def stuck_chunks_message(chunk_ids: Iterable[int], waited: float) -> str:
             "(celery -A lifecrm.config.celery worker)? Done chunks are kept: run the same command again to resume.")
 
 
-def _run_on_celery(chunk_ids: list[int], name: str, progress: bool) -> None:
-    """Fan the pending chunks out as a Celery group and wait, showing progress as chunks finish, at most
-    LIFECRM_JOB_WAIT_SECONDS (then `ChunksStuck` names the chunks not done)."""
+def _finish_runs_done(run_pks: set[int]) -> set[int]:
+    """Mark done those of the runs `run_pks` whose every chunk is done; the ones still running."""
+    running = set(JobChunk.objects.filter(run_id__in=run_pks, done_at__isnull=True)
+                  .values_list("run_id", flat=True).distinct())
+    if finished := run_pks - running:
+        _finish(*finished)
+    return running
+
+
+def _run_on_celery(chunks: list[tuple[int, int]], name: str, progress: bool) -> None:
+    """Fan the pending (run, chunk) ids out as a Celery group, in their order, and wait, showing progress and
+    marking each run done as its chunks finish, at most LIFECRM_JOB_WAIT_SECONDS (then `ChunksStuck` names the
+    chunks not done)."""
     from celery import group
 
     from lifecrm.core.tasks import run_chunk_task
 
+    chunk_ids = [chunk_id for _, chunk_id in chunks]
+    running = {run_pk for run_pk, _ in chunks}
+    # SQLite takes one writer at a time: marking a run done here would fail against a worker's open chunk, so
+    # there the runs are marked done at the end
+    finish_early = connections[DEFAULT_DB_ALIAS].vendor != "sqlite"
     result = group(run_chunk_task.s(chunk_id) for chunk_id in chunk_ids).apply_async()
     started = time.monotonic()
     with tqdm(total=len(chunk_ids), desc=f"{name} (celery)", unit="chunk", disable=not progress, file=sys.stderr) as bar:
         while not result.ready():
             if time.monotonic() - started > settings.LIFECRM_JOB_WAIT_SECONDS:
                 raise ChunksStuck(stuck_chunks_message(chunk_ids, time.monotonic() - started))
-            bar.n = result.completed_count()
+            completed = result.completed_count()
+            if finish_early and completed != bar.n:  # some chunks finished: their runs may be done
+                running = _finish_runs_done(running)
+            bar.n = completed
             bar.refresh()
             time.sleep(0.2)
         bar.n = len(chunk_ids)
         bar.refresh()
     result.get(propagate=True, disable_sync_subtasks=False)
+    if running:  # the last chunks' runs (a failed chunk raised above: its run is not done)
+        _finish(*running)

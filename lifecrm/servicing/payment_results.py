@@ -12,7 +12,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.transfers import TransferStatus, answers_apply, register_transfer_status_listener
+from lifecrm.banking.transfers import (
+    TransferResults,
+    TransferStatus,
+    answers_apply,
+    register_transfer_status_listener,
+)
 from lifecrm.core.actors import audit_system_name, audit_user
 from lifecrm.core.services import audit_record
 from lifecrm.servicing.models import Disbursement, RequestEvent
@@ -22,11 +27,9 @@ PAYMENT_PREFIX = "LCSV"
 
 
 @dataclass
-class PaymentResults:
-    accepted: int = 0
-    rejected: int = 0
-    pending: int = 0
-    unchanged: int = 0
+class PaymentResults(TransferResults):
+    """The counts of `TransferResults`, and the servicing requests answered."""
+
     requests: set[int] = field(default_factory=set)
 
 
@@ -41,8 +44,7 @@ def payment_statuses_apply(*, original: BankFile, report: BankFile, statuses: li
     done = answers_apply(statuses, payments, report=report, as_of=as_of, states=Disbursement.Status)
     changed = done.changed
     Disbursement.objects.bulk_update(changed, ["status", "result_file", "result_on", "reason_code"])
-    results = PaymentResults(accepted=done.accepted, rejected=done.rejected, pending=done.pending,
-                             unchanged=done.unchanged)
+    results = PaymentResults(**done.counts())
     for payment in changed:
         data = {"file": report.message_id, "reference": payment.end_to_end_id, "status": payment.status,
                 "reason": payment.reason_code}

@@ -20,13 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lifecrm.banking import rules as bank_rules
-from lifecrm.banking import xsd
-from lifecrm.banking.creditors import creditor_for
-from lifecrm.banking.formats import pain001
 from lifecrm.banking.models import BankFile
-from lifecrm.banking.services import bank_file_record
-from lifecrm.banking.transfers import transfer_reissue
+from lifecrm.banking.transfers import transfer_reissue, transfers_send
 from lifecrm.core.actors import audit_system_name, audit_user, on_behalf, trusted
 from lifecrm.core.money import to_cents
 from lifecrm.core.registries import ServedClosed, served_closed_announce
@@ -321,25 +316,11 @@ def _send(*, actor, as_of: date, rows: list[Disbursement]) -> BankFile | None:
     """Write the payments in a pain.001 file per currency through banking and mark them sent with it (each once:
     the caller locked them). Returns the (last) file made."""
     made = None
-    for currency in sorted({d.currency for d in rows}):
-        group = [d for d in rows if d.currency == currency]
-        prefix = bank_rules.message_id(PAYMENT_PREFIX, as_of, currency)
-        part = 1 + BankFile.objects.filter(format=BankFile.Format.PAIN_001, message_id__startswith=prefix).count()
-        message = bank_rules.message_id(PAYMENT_PREFIX, as_of, currency, part)
-        lines = [pain001.CreditLine(
-            end_to_end_id=d.end_to_end_id, amount=d.amount, currency=currency, execution_date=as_of,
-            creditor_name=d.payee_name, creditor_account=d.account_number, creditor_bank_code=d.bank_code,
-            jurisdiction=d.request.jurisdiction_id,
-            remittance=f"{d.request.number} {d.request.request_type.name_en}") for d in group]
-        content = pain001.build(message_id=message, created_at=timezone.now(), debtor=creditor_for(currency),
-                                lines=lines)
-        made = bank_file_record(file_format=BankFile.Format.PAIN_001, namespace=xsd.PAIN_001, content=content,
-                                message_id=message, as_of=as_of, line_count=len(lines),
-                                total_amount=sum((d.amount for d in group), Decimal(0)))
-        Disbursement.objects.filter(pk__in=[d.pk for d in group], status=Disbursement.Status.PENDING).update(
-            status=Disbursement.Status.SENT, bank_file=made, sent_on=as_of)
+    for made, group in transfers_send(rows, prefix=PAYMENT_PREFIX, as_of=as_of,
+                                      jurisdiction=lambda d: d.request.jurisdiction_id,
+                                      remittance=lambda d: f"{d.request.number} {d.request.request_type.name_en}"):
         audit_record(actor=actor, action="create", object_type="banking.bankfile", object_id=made.pk,
-                     after={"message_id": message, "payments": [d.end_to_end_id for d in group],
+                     after={"message_id": made.message_id, "payments": [d.end_to_end_id for d in group],
                             "total": str(made.total_amount)})
     return made
 

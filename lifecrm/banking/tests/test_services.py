@@ -12,6 +12,19 @@ from lifecrm.banking.xsd import PAIN_008
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 20)
 CSV = b"end_to_end_id,status,amount,currency,value_date,reason_code\nX1,paid,10.00,CNY,2026-11-20,\n"
+PAIN_002_REPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">
+  <CstmrPmtStsRpt>
+    <GrpHdr><MsgId>PSR-1</MsgId><CreDtTm>2026-11-20T18:05:00+08:00</CreDtTm></GrpHdr>
+    <OrgnlGrpInfAndSts>
+      <OrgnlMsgId>LCCL20261120CNY</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>
+    </OrgnlGrpInfAndSts>
+    <OrgnlPmtInfAndSts>
+      <OrgnlPmtInfId>LCCL20261120CNY-1</OrgnlPmtInfId>
+      <TxInfAndSts><OrgnlEndToEndId>X1</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
+    </OrgnlPmtInfAndSts>
+  </CstmrPmtStsRpt>
+</Document>"""
 
 
 def test_the_same_bytes_twice_are_one_file_applied_once():
@@ -59,3 +72,27 @@ def test_a_head_is_trusted_for_its_own_bytes_only(monkeypatch):
     monkeypatch.setattr(services, "file_head", lambda content, fmt="auto": read.append(content) or file_head(content, fmt))
     assert [line.end_to_end_id for line in parse_results(CSV, head=head).lines] == ["X1"] and read == []
     assert [line.end_to_end_id for line in parse_results(other, head=head).lines] == ["X2"] and read == [other]
+
+
+def test_a_head_read_as_a_forced_format_is_read_again_when_auto_is_asked(monkeypatch):
+    """An XML status report forced to "csv" is read as CSV (and refused as one); a later caller asking "auto" gets
+    the file read again, as the pain.002 it is, not the forced head."""
+    from lifecrm.banking import services
+
+    xml = PAIN_002_REPORT
+    forced = services.file_head(xml, "csv")
+    assert (forced.format, forced.requested) == ("csv", "csv")
+    assert forced.describes(xml, "csv") and not forced.describes(xml, "auto")
+    assert not forced.describes(xml, "pain.002")
+    read = []
+    file_head = services.file_head
+    monkeypatch.setattr(services, "file_head", lambda content, fmt="auto": read.append(fmt) or file_head(content, fmt))
+    parsed = parse_results(xml, "auto", head=forced)
+    assert read == ["auto"] and parsed.format == "pain.002" and parsed.original_message_id == "LCCL20261120CNY"
+    assert [line.end_to_end_id for line in parsed.lines] == ["X1"]
+
+    auto = file_head(xml)  # read as "auto": good for "auto" and for the format it found, not for another
+    assert auto.requested == "auto" and auto.format == "pain.002"
+    assert auto.describes(xml, "auto") and auto.describes(xml, "pain.002") and not auto.describes(xml, "csv")
+    read.clear()
+    assert parse_results(xml, "pain.002", head=auto).original_message_id == "LCCL20261120CNY" and read == []

@@ -168,7 +168,7 @@ class _Applier:
             payment = Payment.objects.filter(natural_key=f"debit:{collection.end_to_end_id}", reversed_by__isnull=True).first()
             if payment is not None:
                 payment_reverse(actor=self.actor, payment_id=payment.pk, as_of=self.as_of,
-                                reason=f"direct debit {collection.end_to_end_id} returned: {bank_rules.describe(code)}")
+                                reason=rules.return_note(collection.end_to_end_id, code))
             self.report.returned += 1
         result_on = min(line.value_date or self.parsed.created_on or self.as_of, self.as_of)
         self._settle(collection, Collection.Status.REJECTED, code, result_on)

@@ -6,6 +6,7 @@ any other code (or the last attempt) hands the premium to the reminders ladder.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -141,3 +142,19 @@ def next_attempt(*, history: list[PastAttempt], mandate_id: int, as_of: date,
     if decision.represent_on is not None and as_of >= decision.represent_on:
         return last.attempt + 1
     return None
+
+
+def return_note(reference: str, reason_code: str) -> str:
+    """The note of the reversal a debit returned after it was paid books (`Payment.note`, stored in English:
+    "direct debit <reference> returned: AC04 (account closed)"); `returned_debit` reads it back for the pages."""
+    return f"direct debit {reference} returned: {describe(reason_code)}"
+
+
+_RETURN_NOTE = re.compile(r"direct debit (?P<reference>\S+) returned: (?:no reason code|(?P<code>[^\s(]+)(?: \(.*\))?)")
+
+
+def returned_debit(note: str) -> tuple[str, str] | None:
+    """The debit's reference and the bank's reason code ("" for none) of a note made by `return_note`; None for
+    any other note."""
+    found = _RETURN_NOTE.fullmatch(note or "")
+    return (found["reference"], found["code"] or "") if found else None

@@ -8,6 +8,7 @@ import pytest
 import xmlschema
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from lifecrm.banking.errors import BankFileRejected
 from lifecrm.banking.models import BankFile
@@ -228,6 +229,36 @@ def test_a_return_after_payment_reverses_it_and_hands_the_premium_to_the_reminde
     assert Collection.objects.get(end_to_end_id=sent["paid"]).status == "rejected"
     assert [(c["due_item"].policy_id, c["reason_code"], c["as_of"]) for c in calls] == [
         (sent["paying"].pk, "MD06", date(2026, 11, 25))]
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", "Direct debit {ref} returned: MD06 — Refund requested by the debtor"),
+    ("zh-hant", "轉帳扣款 {ref} 已被退回：MD06 — 付款人要求退款"),
+])
+def test_a_returned_debit_s_reversal_shows_the_bank_s_reason_in_the_page_s_language(sent, client, org, language, shown):
+    import_sample("pain002_accept_reject.xml", sent)
+    import_sample("camt054_return.xml", sent, as_of=date(2026, 11, 25))
+    reversal = Payment.objects.get(natural_key=f"debit:{sent['paid']}").reversed_by
+    stored = f"direct debit {sent['paid']} returned: MD06 (refund requested by the debtor)"
+    assert reversal.note == stored  # kept in English: the page says it in its own language
+    client.force_login(make_staff("hq", org.hq).user)
+    body = client.get(reverse("billing:receipt", args=[reversal.pk]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f'<dd data-testid="payment-note">{shown.format(ref=sent["paid"])}</dd>' in body
+    assert "returned: MD06 (" not in body
+    assert Payment.objects.get(pk=reversal.pk).note == stored
+
+
+@pytest.mark.parametrize(("note", "read"), [
+    ("direct debit DD1-1 returned: AC04 (account closed)", ("DD1-1", "AC04")),
+    ("direct debit DD1-1 returned: XX99", ("DD1-1", "XX99")),
+    ("direct debit DD1-1 returned: no reason code", ("DD1-1", "")),
+    ("cheque bounced", None),
+    ("", None),
+])
+def test_a_return_note_is_read_back_as_its_reference_and_reason_code(note, read):
+    assert rules.returned_debit(note) == read
+    if read:
+        assert rules.return_note(*read) == note
 
 
 def test_a_non_retryable_csv_reject_calls_the_rejection_handlers_and_is_not_presented_again(

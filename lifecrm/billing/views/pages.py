@@ -20,6 +20,7 @@ from lifecrm.banking.models import BankFile
 from lifecrm.banking.reasons import reason_text
 from lifecrm.banking.selectors import bank_files
 from lifecrm.billing.debits.imports import ImportReport
+from lifecrm.billing.debits.rules import returned_debit
 from lifecrm.billing.debits.unanswered import unanswered
 from lifecrm.billing.models import (
     Allocation,
@@ -377,11 +378,27 @@ class Receipt:
         return self.policy.status not in TAKES_PREMIUMS
 
     @property
+    def note(self) -> str:
+        return payment_note(self.payment.note)
+
+    @property
     def source(self) -> str:
         """The slip and its branch for a counter payment (`counter:<branch>:<slip>`), else the source reference."""
         kind, _, rest = self.payment.natural_key.partition(":")
         branch, _, slip = rest.partition(":")
         return f"{slip} · {branch}" if kind == "counter" and slip else self.payment.natural_key
+
+
+def payment_note(note: str) -> str:
+    """A payment's note as the pages show it: the reversal of a returned debit (stored in English,
+    `debits.rules.return_note`) in the page's language, with the bank's reason code in words; any other note as
+    it was written."""
+    returned = returned_debit(note)
+    if returned is None:
+        return note
+    reference, code = returned
+    return translation.gettext("Direct debit %(reference)s returned: %(reason)s") % {
+        "reference": reference, "reason": reason_text(code) or translation.gettext("no reason code")}
 
 
 def receipt(*, scope: DataScope, payment_id: int) -> Receipt:

@@ -68,6 +68,39 @@ def toy_kept_step(as_of: date, first_id: int, last_id: int) -> int:
     return 0
 
 
+_wave_log: list[tuple[str, int, bool]] = []  # (step, first id, the small step's run was done when it started)
+
+
+def small_run_done(as_of: date) -> bool:
+    return JobRun.objects.filter(step="test.wave_small", as_of=as_of, status=JobRun.Status.DONE).exists()
+
+
+@chunked_step("test.wave_big", ids=lambda as_of: range(1, 41), chunk_size=10)
+def wave_big_step(as_of: date, first_id: int, last_id: int) -> int:
+    """A step of four chunks that notes when each starts."""
+    _wave_log.append(("big", first_id, small_run_done(as_of)))
+    return 0
+
+
+@chunked_step("test.wave_small", ids=lambda as_of: [7], chunk_size=10)
+def wave_small_step(as_of: date, first_id: int, last_id: int) -> int:
+    """A step of one chunk (service.care_events beside billing's reminders, say)."""
+    _wave_log.append(("small", first_id, small_run_done(as_of)))
+    return 1
+
+
+def run_a_big_and_a_small_step(as_of: date, backend: str) -> list[tuple[str, int, bool]]:
+    """The wave [big, small]: the small step's chunk runs before the big step's although given after it; the
+    order in which the chunks started."""
+    _wave_log.clear()
+    big, small = run_steps(["test.wave_big", "test.wave_small"], as_of=as_of, progress=False, backend=backend)
+    assert (big.step, big.status, big.chunk_count, small.step, small.status, small.chunk_count) == (
+        "test.wave_big", "done", 4, "test.wave_small", "done", 1)
+    started = [(step, first) for step, first, _ in _wave_log]
+    assert started == [("small", 7), ("big", 1), ("big", 11), ("big", 21), ("big", 31)]
+    return list(_wave_log)
+
+
 def other_rows(as_of: date) -> list[str]:
     return sorted(AuditEvent.objects.filter(object_type=TOY_TYPE, object_id__startswith=f"other:{as_of}:")
                   .values_list("object_id", flat=True))
@@ -215,6 +248,21 @@ class TestRunStep:
         assert runs["test.toy_other"].status == "done"  # its chunks came first and all finished
         assert runs["test.toy"].status == "failed" and "chunk starting at 51" in runs["test.toy"].error
         run_side_by_side(as_of, "inprocess")
+
+    def test_a_small_step_beside_a_big_one_runs_first_and_is_done_before_the_big_one_s_chunks(self):
+        as_of = date(2025, 10, 17)
+        log = run_a_big_and_a_small_step(as_of, "inprocess")
+        assert [done for _, _, done in log] == [False, True, True, True, True]
+        runs = {run.step: run for run in JobRun.objects.filter(as_of=as_of)}
+        assert runs["test.wave_small"].finished_at <= runs["test.wave_big"].chunks.order_by("done_at")[0].done_at
+        _wave_log.clear()
+        assert run_steps(["test.wave_big", "test.wave_small"], as_of=as_of, progress=False)  # done: a no-op
+        assert _wave_log == []
+
+    def test_a_resumed_wave_puts_the_step_with_the_fewest_chunks_left_first(self):
+        assert jobs.queue_chunks({5: [50, 51, 52], 3: [30, 31], 4: [40], 6: [60, 61]}) == [
+            (4, 40), (3, 30), (3, 31), (6, 60), (6, 61), (5, 50), (5, 51), (5, 52)]
+        assert jobs.queue_chunks({}) == []
 
     def test_a_step_that_keeps_its_ids_reads_each_chunks_planned_ids(self):
         _seen_plans.clear()

@@ -19,7 +19,13 @@ from django.utils.module_loading import import_string
 
 from lifecrm.core.jobs import run_step
 from lifecrm.core.models import JobRun
-from lifecrm.core.tests.test_jobs import expected_rows, fail_a_chunk_then_rerun, run_side_by_side, toy_rows
+from lifecrm.core.tests.test_jobs import (
+    expected_rows,
+    fail_a_chunk_then_rerun,
+    run_a_big_and_a_small_step,
+    run_side_by_side,
+    toy_rows,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -80,3 +86,4 @@ def test_celery_runs_like_in_process_and_resumes_after_a_worker_failure(celery_w
     assert fail_a_chunk_then_rerun(failing, "celery") == [5]
 
     run_side_by_side(date(2025, 10, 11), "celery")  # two steps' chunks in one group
+    run_a_big_and_a_small_step(date(2025, 10, 12), "celery")  # the small step's chunk first in the group
