@@ -338,6 +338,18 @@ def test_management_sees_the_care_rules_and_the_latest_counts(service_world, cli
     assert client.get(reverse("service:care-rules")).status_code == 403
 
 
+def test_the_latest_runs_name_each_care_step_in_words(service_world, client):
+    from django.urls import reverse
+
+    from lifecrm.core.jobs import run_step
+
+    run_step("service.care_events", as_of=BIRTHDAY, progress=False)
+    client.force_login(service_world.staff["hq"].user)
+    for language, words in (("en", "plan the care events"), ("zh-hant", "規劃關懷活動"), ("zh-hans", "规划关怀活动")):
+        html = client.get(reverse("service:care-rules"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert words in html and ">service.care_events<" not in html, language
+
+
 def test_a_care_rule_names_a_festival_only_for_a_festival_greeting():
     from django.core.exceptions import ValidationError
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from lifecrm.org.access import staff_page
 from lifecrm.org.rules import Action
@@ -13,6 +14,11 @@ from lifecrm.service.models import CARE_OCCASION_CHOICES, CareEvent
 from lifecrm.service.selectors import care_event_counts, care_rules_list, last_care_runs
 
 COUNT_DAYS = 7
+# What the page calls each care step of the daily batch (its job name stays in the cell's title).
+STEP_LABELS = {
+    "service.care_events": _("plan the care events"),
+    "service.care_send": _("send the care messages"),
+}
 STATUSES = [CareEvent.Status.PLANNED, CareEvent.Status.SENT, CareEvent.Status.SKIPPED, CareEvent.Status.FAILED,
             CareEvent.Status.OPEN, CareEvent.Status.DONE, CareEvent.Status.CANCELLED]
 
@@ -29,7 +35,10 @@ def care_rules(request):
     rules = sorted(care_rules_list(), key=lambda rule: order.index(rule.occasion))
     for rule in rules:
         rule.festival_name = FESTIVAL_NAMES.get(rule.festival, {}).get(language, rule.festival)
+    runs = last_care_runs()
+    for run in runs:
+        run.label = STEP_LABELS.get(run.step, run.step)
     return render(request, "service/care_rules.html", {
-        "rules": rules, "runs": last_care_runs(), "statuses": [s.label for s in STATUSES],
+        "rules": rules, "runs": runs, "statuses": [s.label for s in STATUSES],
         "count_rows": rows, "since": since, "as_of": as_of,
     })
