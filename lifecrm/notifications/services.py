@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
@@ -200,11 +200,13 @@ def sendable_messages(at: datetime):
     return _sendable(due_messages(at), quiet_jurisdictions(at))
 
 
-def _claim(at: datetime, size: int, ids: tuple[int, int] | None, *, quiet: Sequence[str] = ()
-           ) -> list[OutboxMessage]:
+def _claim(at: datetime, size: int, ids: tuple[int, int] | None, *, quiet: Sequence[str] = (),
+           lease_from: datetime | None = None) -> list[OutboxMessage]:
     """Claim up to `size` messages due at `at` (with ids in the range `ids`; none to a customer of the `quiet`
-    jurisdictions) for this dispatcher alone, in a transaction of its own."""
+    jurisdictions) for this dispatcher alone, in a transaction of its own, for CLAIM_LEASE from `lease_from`
+    (default `at`; never before `at`)."""
     token = uuid.uuid4().hex
+    lease_end = max(at, lease_from or at) + CLAIM_LEASE
     with transaction.atomic():
         rows = _sendable(due_messages(at), quiet).order_by("next_attempt_at", "pk")
         if ids is not None:
@@ -216,7 +218,7 @@ def _claim(at: datetime, size: int, ids: tuple[int, int] | None, *, quiet: Seque
             return []
         # the status condition again: on SQLite another dispatcher may have claimed some of them meanwhile
         due_messages(at).filter(pk__in=picked).update(
-            status=OutboxMessage.Status.SENDING, claim=token, next_attempt_at=at + CLAIM_LEASE)
+            status=OutboxMessage.Status.SENDING, claim=token, next_attempt_at=lease_end)
     return list(OutboxMessage.objects.filter(pk__in=picked, claim=token).order_by("pk"))
 
 
@@ -328,7 +330,8 @@ def _dispatch_chunk(claimed: list[OutboxMessage], at: datetime) -> Dispatched:
 
 
 def outbox_dispatch(*, at: datetime, chunk_size: int | None = None, limit: int | None = None,
-                    ids: tuple[int, int] | None = None, leave_quiet: bool = False) -> Dispatched:
+                    ids: tuple[int, int] | None = None, leave_quiet: bool = False,
+                    clock: Callable[[], datetime] | None = None) -> Dispatched:
     """Deliver the messages due at `at` (with ids in the range `ids`: a batch chunk), a chunk
     (LIFECRM_OUTBOX_CHUNK) at a time, until none is left or `limit` have been claimed. Safe to run in several
     processes at once: each message is claimed by one of them.
@@ -336,12 +339,18 @@ def outbox_dispatch(*, at: datetime, chunk_size: int | None = None, limit: int |
     `leave_quiet` (the daily batch): the messages to customers in their quiet hours at `at` are not claimed at all
     (`sendable_messages`; one query more) rather than claimed and deferred to the end of the quiet hours. The
     every-minute dispatcher defers them instead: once deferred they are no longer due, where left they would be
-    read again by each of its claims until the quiet hours end."""
+    read again by each of its claims until the quiet hours end.
+
+    `clock` (a real dispatcher's: `timezone.now`): each claim's lease counts from the moment it is made, not from
+    `at`. A batch catching up on a past date sends "at" the end of that date, and a dispatcher working through a long
+    backlog keeps the `at` it started with: leases counted from `at` would have run out before the claims were made,
+    and another dispatcher could claim and send the same messages while the first still sends them."""
     size = chunk_size or settings.LIFECRM_OUTBOX_CHUNK
     quiet = quiet_jurisdictions(at) if leave_quiet else ()
     total, claimed_count = Dispatched(), 0
     while limit is None or claimed_count < limit:
-        claimed = _claim(at, size if limit is None else min(size, limit - claimed_count), ids, quiet=quiet)
+        claimed = _claim(at, size if limit is None else min(size, limit - claimed_count), ids, quiet=quiet,
+                         lease_from=clock() if clock else None)
         if not claimed:
             break
         claimed_count += len(claimed)

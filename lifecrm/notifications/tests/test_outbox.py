@@ -137,6 +137,21 @@ def test_two_dispatchers_never_claim_the_same_message_and_a_lost_claim_expires()
     assert sorted(m.key for m in again) == ["C0", "C1", "C2"]
 
 
+def test_a_claim_holds_its_lease_from_when_it_is_made_not_from_the_moment_it_sends_at():
+    """A batch catching up on a past date sends "at" the end of that date: its claims must still hold against a
+    dispatcher running at the real time."""
+    queue("LEASE")
+    made = AT + timedelta(hours=9)
+    (claimed,) = services._claim(AT, 10, None, lease_from=made)
+    assert claimed.next_attempt_at == made + services.CLAIM_LEASE
+    assert services._claim(made, 10, None) == []
+    assert services._claim(made + services.CLAIM_LEASE - timedelta(seconds=1), 10, None) == []
+    assert [m.key for m in services._claim(made + services.CLAIM_LEASE, 10, None)] == ["LEASE"]
+    queue("NEVER-BEFORE-AT")  # a lease never counts from before the moment the claim sends at
+    (early,) = services._claim(AT, 10, None, lease_from=AT - timedelta(hours=1))
+    assert early.next_attempt_at == AT + services.CLAIM_LEASE
+
+
 def test_a_dispatcher_whose_lease_expired_cannot_overwrite_the_outcome_of_the_one_that_reclaimed(smtp):
     queue("LATE-SENT")
     queue("LATE-FAIL", address="busy@example.com")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from lifecrm.core.jobs import run_step
-from lifecrm.notifications.jobs import SEND_OUTBOX, batch_moment
+from lifecrm.notifications.jobs import SEND_OUTBOX
 from lifecrm.notifications.models import OutboxMessage
 from lifecrm.notifications.services import CLAIM_LEASE, message_queue, outbox_dispatch
 from lifecrm.notifications.sms import DEFAULT_GATEWAY, OutboxSmsGateway, read_outbox
@@ -34,18 +34,23 @@ def test_a_batch_killed_after_the_send_does_not_send_the_chunk_again_before_its_
         message_queue(app="test", key=f"D{n}", channel="sms", address=f"1380000000{n}", language="en", body="Text",
                       at=datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     settings.LIFECRM_SMS_GATEWAY = f"{__name__}.KilledAfterSpool"
+    claimed_at = timezone.now()
     with pytest.raises(ProcessKilled):
-        run_step(SEND_OUTBOX, as_of=DAY, progress=False)
+        run_step(SEND_OUTBOX, as_of=DAY, progress=False)  # a past date: the batch sends "at" the end of DAY
     assert [m["message_id"] for m in read_outbox(settings.LIFECRM_SMS_OUTBOX)] == ["D0", "D1", "D2"]
-    claimed = OutboxMessage.objects.all()  # the claim was committed before the send: it holds for its lease
-    assert {(m.status, m.next_attempt_at) for m in claimed} == {
-        (OutboxMessage.Status.SENDING, batch_moment(DAY) + CLAIM_LEASE)}
+    claimed = OutboxMessage.objects.all()  # the claim was committed before the send: it holds for its lease,
+    # counted from when it was made, not from the end of DAY (which had long passed)
+    assert {m.status for m in claimed} == {OutboxMessage.Status.SENDING}
+    lease_end = max(m.next_attempt_at for m in claimed)
+    assert claimed_at + CLAIM_LEASE <= lease_end <= timezone.now() + CLAIM_LEASE
     settings.LIFECRM_SMS_GATEWAY = DEFAULT_GATEWAY
     run = run_step(SEND_OUTBOX, as_of=DAY, progress=False)  # the batch again: the claims still hold
     assert run.status == "done" and sum(run.chunks.values_list("rows", flat=True)) == 0
+    # nor does the every-minute dispatcher take them while the batch may still be sending them
+    assert outbox_dispatch(at=timezone.now(), clock=timezone.now).sent == 0
     assert len(list(read_outbox(settings.LIFECRM_SMS_OUTBOX))) == 3
     # the lease over, the dispatcher sends them again (same message ids: at least once)
-    assert outbox_dispatch(at=batch_moment(DAY) + CLAIM_LEASE).sent == 3
+    assert outbox_dispatch(at=lease_end).sent == 3
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxMessage.Status.SENT}
 
 

@@ -15,6 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=None, help="send at most this many messages")
 
     def handle(self, *args, limit=None, **options):
-        done = outbox_dispatch(at=timezone.now(), limit=limit)
+        done = outbox_dispatch(at=timezone.now(), limit=limit, clock=timezone.now)
         self.stdout.write(f"{done.sent} sent, {done.retried} to retry, {done.given_up} given up, "
                           f"{done.deferred} waiting for the end of quiet hours")
