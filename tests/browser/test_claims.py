@@ -109,8 +109,8 @@ def test_a_death_claim_from_report_to_payment(page: Page, live_server, book, scr
     # the handler pays the two beneficiaries, half each
     page.goto(f"{live_server.url}/claims/{claim.pk}/")
     plan = page.get_by_test_id("claim-payout-plan")
-    expect(plan).to_contain_text("150000.01")
-    expect(plan).to_contain_text("150000.00")
+    expect(plan).to_contain_text("150,000.01")  # money, as the page shows it
+    expect(plan).to_contain_text("150,000.00")
     for i in range(2):
         page.locator(f"#bank_name_{i}").fill("中國工商銀行")
         page.locator(f"#bank_code_{i}").fill("102100099996")

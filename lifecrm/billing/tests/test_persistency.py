@@ -277,14 +277,14 @@ def test_a_branch_sees_only_its_policies_and_an_agent_only_their_book(org, agent
     scope_a = scope_for(role="branch", unit_kind="branch", unit_path=org.branch_a.path, staff_id=manager_a.pk)
     report = persistency_report(scope=scope_a, as_of=AS_OF, month=13, group_by="branch", **JAN_2025)
     assert [(r.key, r.label, r.cohort, r.count_pct) for r in report.rows] == [
-        (org.branch_a.pk, "北京分公司", 2, Decimal("50.00"))]
+        (org.branch_a.pk, "Beijing branch", 2, Decimal("50.00"))]
     assert report.total.cohort == 2
     teams = persistency_report(scope=scope_a, as_of=AS_OF, month=13, group_by="team", **JAN_2025)
-    # The policy booked on the branch itself counts in its agent's team.
+    # The policy booked on the branch itself counts in its agent's team (a team without an English name: its own).
     assert [(r.label, r.cohort, r.persisting) for r in teams.rows] == [("北京一组", 2, 1)]
     hq = persistency_report(scope=HQ, as_of=AS_OF, month=13, group_by="branch", **JAN_2025)
-    assert [(r.label, r.cohort, r.count_pct) for r in hq.rows] == [
-        ("上海分公司", 3, Decimal("100.00")), ("北京分公司", 2, Decimal("50.00"))]
+    assert [(r.label, r.cohort, r.count_pct) for r in hq.rows] == [  # English names on English pages
+        ("Beijing branch", 2, Decimal("50.00")), ("Shanghai branch", 3, Decimal("100.00"))]
     own = scope_for(role="agent", unit_kind="team", unit_path=org.team_a.path, staff_id=agent.pk)
     mine = persistency_report(scope=own, as_of=AS_OF, month=13, group_by="agent", **JAN_2025)
     assert [(r.key, r.cohort) for r in mine.rows] == [(agent.pk, 1)]
@@ -301,7 +301,7 @@ def test_dimensions_product_channel_and_unknown(org, agent):
     reports = persistency_reports(scope=HQ, as_of=AS_OF, month=13, group_by=("product", "channel", "agent"),
                                   **JAN_2025)
     assert [(r.label, r.count_pct) for r in reports["product"].rows] == [
-        ("TERM20 定期寿险", Decimal("100.00")), ("WL01 终身寿险", Decimal("0.00"))]
+        ("TERM20 Term life", Decimal("100.00")), ("WL01 Whole life", Decimal("0.00"))]
     assert [(r.key, r.label, r.premium_pct) for r in reports["channel"].rows] == [
         ("agency", "agency", Decimal("100.00")), ("bancassurance", "bancassurance", Decimal("0.00"))]
     assert [r.label for r in reports["agent"].rows] == [f"{agent.name} ({agent.employee_no})", "(no agent)"]
@@ -329,7 +329,7 @@ def test_trend_by_reporting_month_and_by_branch(org, agent):
     by_branch = persistency_trend(scope=HQ, as_of=AS_OF, month=13, period_start=date(2025, 1, 1),
                                   period_end=date(2025, 3, 1), group_by="branch")
     assert [(s.label, s.count_pcts) for s in by_branch.series] == [
-        ("上海分公司", [None, None, Decimal("66.67")]), ("北京分公司", [Decimal("50.00"), None, Decimal("100.00")])]
+        ("Beijing branch", [Decimal("50.00"), None, Decimal("100.00")]), ("Shanghai branch", [None, None, Decimal("66.67")])]
     only_b = persistency_trend(scope=HQ, as_of=AS_OF, month=13, period_start=date(2025, 1, 1),
                                period_end=date(2025, 3, 1), group_by="branch", keys=[org.branch_b.pk])
     assert [s.key for s in only_b.series] == [org.branch_b.pk]

@@ -60,10 +60,11 @@ def test_one_sheet_per_dimension_with_the_definition_header_and_formatted_percen
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=9, max_row=12)]
     assert rows[0][:7] == ["Branch", "Policies in cohort", "Excluded", "Pending", "Judged", "Persisting",
                            "Persistency by count"]
-    # Shanghai: 3000 paid, 500 unpaid → 1/2 = 50 %, 3000/3500 = 85.714… → 85.71 %; Beijing: 1/2, 1000/3000.
-    assert rows[1][0] == "上海分公司" and rows[1][1:6] == [2, 0, 0, 2, 1]
-    assert Decimal(str(rows[1][6])) == Decimal("0.5") and Decimal(str(rows[1][12])) == Decimal("0.8571")
-    assert rows[2][0] == "北京分公司" and Decimal(str(rows[2][12])) == Decimal("0.3333")
+    # Beijing: 1/2, 1000/3000; Shanghai: 3000 paid, 500 unpaid → 1/2 = 50 %, 3000/3500 = 85.714… → 85.71 %.
+    # An English workbook names the branches by their English names.
+    assert rows[1][0] == "Beijing branch" and Decimal(str(rows[1][12])) == Decimal("0.3333")
+    assert rows[2][0] == "Shanghai branch" and rows[2][1:6] == [2, 0, 0, 2, 1]
+    assert Decimal(str(rows[2][6])) == Decimal("0.5") and Decimal(str(rows[2][12])) == Decimal("0.8571")
     assert rows[3][0] == "Total" and rows[3][1] == 4 and Decimal(str(rows[3][12])) == Decimal("0.6154")
     assert sheet.cell(10, 7).number_format == PERCENT_FORMAT
     assert sheet.cell(10, 13).number_format == PERCENT_FORMAT
@@ -93,8 +94,9 @@ def test_the_command_prints_the_table_and_writes_the_workbook(org, tmp_path):
     text = out.getvalue()
     assert "13th-month persistency by branch: as of 2025-06-30, reporting months 2025-01 – 2025-02" in text
     lines = text.splitlines()
-    shanghai = next(line for line in lines if line.startswith("上海分公司"))
-    assert shanghai.split() == ["上海分公司", "2", "0", "0", "2", "1", "50.00", "3,500.00", "3,000.00", "85.71"]
+    shanghai = next(line for line in lines if line.startswith("Shanghai branch"))
+    assert shanghai.split() == ["Shanghai", "branch", "2", "0", "0", "2", "1", "50.00", "3,500.00", "3,000.00",
+                                "85.71"]
     total = [line for line in lines if line.startswith("Total")]
     assert total[0].split()[-1] == "61.54" and len(total) == 2
     assert f"wrote {target}" in text
@@ -102,7 +104,7 @@ def test_the_command_prints_the_table_and_writes_the_workbook(org, tmp_path):
     unit_out = StringIO()
     call_command("persistency", as_of="2025-06-30", from_month="2025-01", to_month="2025-02", by="branch",
                  unit=org.branch_a.code, stdout=unit_out)
-    assert "上海分公司" not in unit_out.getvalue() and "北京分公司" in unit_out.getvalue()
+    assert "Shanghai branch" not in unit_out.getvalue() and "Beijing branch" in unit_out.getvalue()
 
 
 @pytest.mark.parametrize(("options", "message"), [
