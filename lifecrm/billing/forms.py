@@ -370,7 +370,7 @@ class TaskFilterForm(StyledForm):
         self.teams = {str(unit.pk): unit for unit in teams}
         self.fields["holder"].choices = [("", _("anyone")), (QUEUE, _("nobody: the call-centre queue"))] + [
             (str(s.pk), f"{s.name} · {s.get_role_display()}") for s in holders]
-        self.fields["team"].choices = [("", _("every team"))] + [(k, u.name) for k, u in self.teams.items()]
+        self.fields["team"].choices = [("", _("every team"))] + [(k, u.local_name()) for k, u in self.teams.items()]
 
     def task_filter(self) -> TaskFilter:
         data = self.cleaned_data
@@ -387,7 +387,7 @@ class ReassignForm(StyledForm):
     def __init__(self, *args, holders: list[Staff], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["holder"].choices = [("", "—"), (QUEUE, _("the call-centre queue"))] + [
-            (str(s.pk), f"{s.name} · {s.get_role_display()} · {s.org_unit.name}") for s in holders]
+            (str(s.pk), f"{s.name} · {s.get_role_display()} · {s.org_unit.local_name()}") for s in holders]
 
     def holder_id(self) -> int | None:
         holder = self.cleaned_data["holder"]

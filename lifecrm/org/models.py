@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +30,10 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def local_name(self) -> str:
+        """Its English name in English (when it has one), else its own name: what a form or a message shows."""
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
 
     @property
     def depth(self) -> int:

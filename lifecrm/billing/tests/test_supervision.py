@@ -170,6 +170,20 @@ def test_the_filter_offers_only_the_branchs_staff_and_teams(client, world):
     assert response.status_code == 400
 
 
+def test_the_filter_and_the_reassignment_name_units_in_the_pages_language(client, world):
+    from lifecrm.org.models import OrgUnit
+
+    OrgUnit.objects.filter(pk=world.org.team_a.pk).update(name_en="Beijing team 1")
+    OrgUnit.objects.filter(pk=world.staff["agent_other"].org_unit_id).update(name_en="Beijing team 1")
+    client = login(client, world, "branch")
+    reassign = reverse("billing:task-reassign", args=[task(world.policy_a).pk])
+    for language, name in (("en", "Beijing team 1"), ("zh-hant", world.org.team_a.name)):
+        body = client.get(reverse("billing:worklist"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f">{name}</option>" in body, language
+        form = client.get(reassign, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert f"· {name}</option>" in form, language
+
+
 def test_reassigning_through_htmx_swaps_the_card(client, world):
     target = task(world.policy_a)
     url = reverse("billing:task-reassign", args=[target.pk])
