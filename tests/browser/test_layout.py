@@ -135,3 +135,17 @@ def test_a_busy_customers_policies_fit_the_360_at_1366px(page: Page, live_server
     assert "in grace period" in page.locator("#customer-policies").inner_text()
     problems = [p for p in page.evaluate(OVERFLOW) if "wb-table" in p or "runs out" in p]
     assert not problems, problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_navbar_search_box_keeps_room_to_type_at_1366px(page: Page, live_server, book, language):
+    """Every role's navbar (up to six menus, the search, the language and the user) leaves the search box wide enough
+    to read its placeholder's start and type a name or a phone number (it was squeezed to ~70 px for HQ in English)."""
+    widths, current = {}, {}
+    for login in sorted(book.world.staff):
+        _open_as(page, live_server.url, login, book, language, current)
+        page.goto(live_server.url + "/")
+        box = page.locator("#nav-q")
+        if box.count():
+            widths[login] = round(box.bounding_box()["width"])
+    assert widths and min(widths.values()) >= 150, widths
