@@ -6,11 +6,11 @@ at `at`, a chunk at a time: each chunk is claimed first (status `sending`, a cla
 PostgreSQL the due rows are read with SELECT … FOR UPDATE SKIP LOCKED, on SQLite the claiming UPDATE is the
 lock), so two dispatchers never send the same message; a dispatcher killed while sending leaves its claim to
 expire after CLAIM_LEASE, and the message is tried again (at least once: README.md). An outcome is written only
-where the claim is still the dispatcher's own: one whose lease expired leaves the outcome of the next one. A passing failure (connection trouble, a 4xx reply) is
-retried with exponential backoff and given up after LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a permanent one (a 5xx
-reply, a refused recipient) is given up at once. No e-mail or SMS reaches a customer in the quiet hours of their
-jurisdiction: it waits for their end, whether it was recorded or retried in them (the daily batch does not even
-claim it: `sendable_messages`).
+where the claim is still the dispatcher's own: one whose lease expired leaves the outcome of the next one. A
+passing failure (connection trouble, a 4xx reply) is retried with exponential backoff and given up after
+LIFECRM_OUTBOX_MAX_ATTEMPTS attempts; a permanent one (a 5xx reply, a refused recipient) is given up at once. No
+e-mail or SMS reaches a customer in the quiet hours of their jurisdiction: it waits for their end, whether it was
+recorded or retried in them (the daily batch does not even claim it: `sendable_messages`).
 """
 from __future__ import annotations
 

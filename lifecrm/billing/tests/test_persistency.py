@@ -329,7 +329,8 @@ def test_trend_by_reporting_month_and_by_branch(org, agent):
     by_branch = persistency_trend(scope=HQ, as_of=AS_OF, month=13, period_start=date(2025, 1, 1),
                                   period_end=date(2025, 3, 1), group_by="branch")
     assert [(s.label, s.count_pcts) for s in by_branch.series] == [
-        ("Beijing branch", [Decimal("50.00"), None, Decimal("100.00")]), ("Shanghai branch", [None, None, Decimal("66.67")])]
+        ("Beijing branch", [Decimal("50.00"), None, Decimal("100.00")]),
+        ("Shanghai branch", [None, None, Decimal("66.67")])]
     only_b = persistency_trend(scope=HQ, as_of=AS_OF, month=13, period_start=date(2025, 1, 1),
                                period_end=date(2025, 3, 1), group_by="branch", keys=[org.branch_b.pk])
     assert [s.key for s in only_b.series] == [org.branch_b.pk]
