@@ -14,7 +14,7 @@ each app's service checks its actor, sends the row in a new pain.001 and writes 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -111,8 +111,7 @@ class Answered(TransferResults):
 
     def counts(self) -> dict[str, int]:
         """The counts, as keywords of a `TransferResults`."""
-        return {"accepted": self.accepted, "rejected": self.rejected, "pending": self.pending,
-                "unchanged": self.unchanged}
+        return {f.name: getattr(self, f.name) for f in fields(TransferResults)}
 
 
 def answers_apply(statuses: list[TransferStatus], payments: dict[str, object], *, report: BankFile, as_of: date,
