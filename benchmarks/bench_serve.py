@@ -262,6 +262,7 @@ class Phase:
     client_cpu: float = 0.0
     wall: float = 0.0
     server_cpu: float = 0.0  # CPU-seconds of the gunicorn workers over the phase
+    restarts: int = 0  # workers gunicorn replaced during the phase (max_requests, a timeout, a crash)
     machine_busy: float = 0.0  # CPU-seconds every CPU of the machine was busy over the phase (everything)
 
     def send_rate(self) -> float:
@@ -326,14 +327,14 @@ async def _drive(port: int, cookie: str, requests: list[Request], rate: float, t
     return outcomes
 
 
-def _process_cpu(pids: list[int]) -> float:
-    """CPU-seconds (user + system) the processes have used so far (Linux /proc; 0 elsewhere)."""
-    total = 0
+def _process_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU-seconds (user + system) each process has used so far (Linux /proc; none elsewhere)."""
+    found = {}
     for pid in pids:
         with contextlib.suppress(OSError, ValueError, IndexError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def _workers(server: subprocess.Popen) -> list[int]:
@@ -365,11 +366,15 @@ def _run_phase(port: int, cookie: str, requests: list[Request], rate: float, lab
                server: subprocess.Popen) -> Phase:
     _wait_idle(port)
     phase = Phase(rate, label)
-    workers = _workers(server)
-    cpu, wall, server_cpu, busy = time.process_time(), time.perf_counter(), _process_cpu(workers), _machine_busy()
+    server_cpu, busy = _process_cpu(_workers(server)), _machine_busy()
+    cpu, wall = time.process_time(), time.perf_counter()
     phase.outcomes = asyncio.run(_drive(port, cookie, requests, rate, timeout))
     phase.client_cpu, phase.wall = time.process_time() - cpu, time.perf_counter() - wall
-    phase.server_cpu, phase.machine_busy = _process_cpu(workers) - server_cpu, _machine_busy() - busy
+    # the workers at the end: one that replaced another during the phase counts from its start (the CPU of a
+    # replaced one after the first reading is lost: the figure is then a little low, and the restart shows)
+    now = _process_cpu(_workers(server))
+    phase.server_cpu = sum(used - server_cpu.get(pid, 0.0) for pid, used in now.items())
+    phase.restarts, phase.machine_busy = len(now.keys() - server_cpu.keys()), _machine_busy() - busy
     return phase
 
 
@@ -504,7 +509,7 @@ def _report(args, customers: int, policies: int, build: dict | None, phases: lis
               f"(asked {phase.rate:g}/s), latest start {lag:.1f} ms behind schedule; over its {phase.wall:.1f} s: "
               f"client CPU {phase.client_cpu:.1f} s, gunicorn workers {phase.server_cpu:.1f} s "
               f"({phase.server_cpu / len(phase.outcomes) * 1000:.0f} ms per request sent; less than a request costs when "
-              f"the workers could not keep up), machine busy "
+              f"the workers could not keep up), {phase.restarts} worker(s) replaced, machine busy "
               f"{phase.machine_busy / phase.wall:.2f} of {os.cpu_count()} CPUs")
     passing = [rate for rate, (ok, _) in held.items() if ok]
     highest = max(passing) if passing else None

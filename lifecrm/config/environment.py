@@ -37,6 +37,8 @@ KNOWN: dict[str, str] = {
     "LIFECRM_STATIC_ROOT": "where `collectstatic` writes (default var/static)",
     "DATABASE_URL": "the database (default SQLite under var/)",
     "LIFECRM_CONN_MAX_AGE": "seconds a web process keeps its PostgreSQL connection (default 60)",
+    "LIFECRM_DB_PREPARED": "PostgreSQL binds parameters and prepares repeated statements (default true; false "
+                           "behind a pooler in transaction mode)",
     "LIFECRM_SMS_OUTBOX": "folder of the SMS spool files",
     "LIFECRM_LETTER_OUTBOX": "folder of the letters' PDFs",
     "LIFECRM_CASE_ATTACHMENTS": "folder of the service desk's case attachments (encrypted)",

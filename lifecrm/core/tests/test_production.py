@@ -42,6 +42,35 @@ def test_production_settings_are_those_of_an_https_site(tmp_path):
     )
 
 
+@pytest.mark.parametrize(("prepared", "expected"), [
+    (None, "True 2 -c jit=off"),  # the default: the busy pages' reads are planned once per connection
+    ("false", "None None -c jit=off"),  # behind a pooler in transaction mode
+])
+def test_postgresql_prepares_repeated_statements_unless_told_not_to(tmp_path, prepared, expected):
+    code = SETUP + (
+        "\nfrom django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']"
+        "\nprint(o.get('server_side_binding'), o.get('prepare_threshold'), o['options'])"
+    )
+    env = production_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+                         LIFECRM_DB_PREPARED=prepared)
+    result = run_python(code, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == expected
+
+
+def test_a_web_worker_freezes_the_loaded_application_out_of_the_garbage_collectors_scans(tmp_path):
+    """gunicorn's hook after a worker has loaded the application: the objects loaded so far are frozen (a full
+    collection no longer scans them in the middle of a request)."""
+    code = (
+        "import gc, runpy; config = runpy.run_path('" + str(PACKAGE / "config" / "gunicorn.py") + "')"
+        "\nimport django; django.setup(); before = gc.get_freeze_count()"
+        "\nconfig['post_worker_init'](None); print(before, gc.get_freeze_count() > 10000)"
+    )
+    result = run_python(code, production_env(tmp_path), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 True"
+
+
 @pytest.mark.parametrize(("overrides", "refusal"), [
     ({"DEBUG": "true"}, "DEBUG must be off when LIFECRM_ENV=prod"),
     ({"LIFECRM_FIELD_KEYS": "notakey"}, "LIFECRM_FIELD_KEYS: key 1 is not a Fernet key"),

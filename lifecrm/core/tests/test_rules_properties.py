@@ -108,6 +108,9 @@ class TestPeriods:
 
     @given(calendars(), periods, triggers, st.integers(0, 12))
     def test_a_longer_period_never_ends_earlier(self, calendar, period, trigger, more):
+        # up to 12 more days, working days or months, 2 more years: the longer period still ends inside the
+        # calendar's years (12 more years after a trigger of 2028 went past 2040, where the calendar stops)
+        more = min(more, 2) if period.unit == Unit.YEARS else more
         longer = Period(period.quantity + more, period.unit, period.customer_deadline)
         assert period.end(trigger, calendar) <= longer.end(trigger, calendar)
 
