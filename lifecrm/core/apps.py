@@ -26,3 +26,6 @@ class CoreConfig(AppConfig):
         from lifecrm.core.request_id import connect_celery_signals
 
         connect_celery_signals()  # a task queued in this process carries the current request id
+        from lifecrm.core import choices
+
+        choices.install()  # get_FOO_display without translating every label of the field
