@@ -37,6 +37,43 @@ def app_menus(context) -> str:
             _MENUS[key] = html
     return mark_safe(html)  # noqa: S308 - our own templates' output, escaped as they rendered
 
+_ONCE: dict[tuple, str] = {}  # rendered {% once %} blocks by (name, language, the values they vary on)
+MAX_ONCE = 2000
+
+
+class OnceNode(template.Node):
+    def __init__(self, name: str, vary_on: list, nodelist) -> None:
+        self.name, self.vary_on, self.nodelist = name, vary_on, nodelist
+
+    def render(self, context) -> str:
+        values = [expression.resolve(context) for expression in self.vary_on]
+        key = (self.name, translation.get_language(),
+               *(v if v is None or isinstance(v, (str, int)) else str(v) for v in values))
+        html = _ONCE.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if not settings.DEBUG:
+                if len(_ONCE) >= MAX_ONCE:
+                    _ONCE.clear()
+                _ONCE[key] = html
+        return html
+
+
+@register.tag
+def once(parser, token):
+    """`{% once "name" value… %}…{% endonce %}`: the block rendered once per process for each language and each
+    set of the values after its name, then written as it was (the customer 360 writes the same menus, choices and
+    labels for every customer; rendering them is a tenth of its CPU). The block must show nothing but what its
+    values and the language say: a CSRF token, a URL or a field's value stays outside or among the values. Rendered
+    afresh every time while DEBUG is on (templates may change)."""
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "'\"" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("{% once %} takes a quoted name, then the values it varies on")
+    nodelist = parser.parse(("endonce",))
+    parser.delete_first_token()
+    return OnceNode(bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
+
+
 # Bootstrap colour of each policy status: green runs, amber needs attention, red has stopped cover.
 STATUS_BADGE_CLASSES = {
     "proposal": "text-bg-info",
