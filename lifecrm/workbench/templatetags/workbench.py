@@ -1,6 +1,7 @@
 """Template filters of the workbench: status badge colours, money, counts, dates and the language switch."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -28,14 +29,23 @@ def app_menus(context) -> str:
     match = getattr(request, "resolver_match", None)
     key = (getattr(scope, "kind", None), getattr(scope, "role", None), translation.get_language(),
            getattr(match, "namespace", None), getattr(match, "url_name", None))
-    html = _MENUS.get(key)
-    if html is None:
-        html = render_to_string("workbench/partials/app_menus.html", context.flatten(), request)
-        if not settings.DEBUG:
-            if len(_MENUS) >= MAX_MENUS:
-                _MENUS.clear()
-            _MENUS[key] = html
+    html = _rendered_once(_MENUS, MAX_MENUS, key, lambda: render_to_string(
+        "workbench/partials/app_menus.html", context.flatten(), request))
     return mark_safe(html)  # noqa: S308 - our own templates' output, escaped as they rendered
+
+
+def _rendered_once(store: dict[tuple, str], most: int, key: tuple, render: Callable[[], str]) -> str:
+    """The HTML `store` keeps under `key`, rendered and kept the first time (the store is emptied when it holds
+    `most`); rendered every time while DEBUG is on (templates may change)."""
+    html = store.get(key)
+    if html is None:
+        html = render()
+        if not settings.DEBUG:
+            if len(store) >= most:
+                store.clear()
+            store[key] = html
+    return html
+
 
 _ONCE: dict[tuple, str] = {}  # rendered {% once %} blocks by (name, language, the values they vary on)
 MAX_ONCE = 2000
@@ -49,14 +59,7 @@ class OnceNode(template.Node):
         values = [expression.resolve(context) for expression in self.vary_on]
         key = (self.name, translation.get_language(),
                *(v if v is None or isinstance(v, (str, int)) else str(v) for v in values))
-        html = _ONCE.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            if not settings.DEBUG:
-                if len(_ONCE) >= MAX_ONCE:
-                    _ONCE.clear()
-                _ONCE[key] = html
-        return html
+        return _rendered_once(_ONCE, MAX_ONCE, key, lambda: self.nodelist.render(context))
 
 
 @register.tag
